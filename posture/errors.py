@@ -1,0 +1,41 @@
+"""Exceptions the command line turns into one line and an exit code.
+
+Exit codes: 0 measured; 1 unexpected error; 2 usage error; 3 bad input
+(image or model file); 4 nobody in the photo; 5 a person but nothing
+measurable (side view, body out of frame); 6 output refused (exists or not
+writable).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 3
+EXIT_NO_PERSON = 4
+EXIT_NOT_MEASURABLE = 5
+EXIT_OUTPUT = 6
+
+
+class PostureError(Exception):
+    """Base class; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class InputError(PostureError):
+    """An input file that can't be used (missing, not an image, corrupt, too large or small)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ModelError(PostureError):
+    """A model file that is not a usable pose landmarker bundle."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class OutputError(PostureError):
+    """An output that would overwrite something or can't be written."""
+
+    exit_code = EXIT_OUTPUT

@@ -1,0 +1,174 @@
+"""Reading photos into 8-bit RGB arrays, refusing what can't be measured.
+
+Pillow decodes (JPEG, PNG, WebP, BMP, TIFF, and HEIC/HEIF when the optional
+``pillow-heif`` is installed). The EXIF orientation is applied, so the array
+is upright as a photo viewer shows it. Grayscale, palette, RGBA (composited
+on white), 16-bit and CMYK images become 8-bit RGB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posture.errors import InputError
+
+DEFAULT_MAX_PIXELS = 60_000_000
+"""Larger images are refused (decompression bombs); about 60 megapixels."""
+
+MIN_SIDE = 128
+"""Images whose shorter side is below this many pixels are refused."""
+
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
+_EXIF_DATETIME_ORIGINAL = 0x9003
+_EXIF_IFD = 0x8769
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An upright 8-bit RGB image and facts about its file.
+
+    ``rgb`` is ``(H, W, 3)`` uint8. ``taken_at`` is the EXIF
+    DateTimeOriginal as ISO 8601 (no time zone), or None.
+    """
+
+    rgb: NDArray[np.uint8]
+    path: str
+    sha256: str
+    format: str
+    taken_at: str | None = None
+    exif_rotated: bool = False
+
+    @property
+    def width(self) -> int:
+        """Width in pixels."""
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        """Height in pixels."""
+        return int(self.rgb.shape[0])
+
+
+def _is_heif(head: bytes) -> bool:
+    return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
+
+
+def _register_heif(name: str) -> None:
+    try:
+        import pillow_heif
+    except ImportError:
+        raise InputError(
+            f"{name}: HEIC/HEIF photos need the optional extra: pip install 'posture[heif]'"
+        ) from None
+    pillow_heif.register_heif_opener()
+
+
+def _to_rgb8(im: "Image.Image") -> NDArray[np.uint8]:  # type: ignore[name-defined]  # noqa: F821
+    from PIL import Image
+
+    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if im.mode == "P" or im.mode in ("LA", "PA", "RGBa", "La"):
+        im = im.convert("RGBA")
+    if im.mode == "RGBA":
+        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, im)
+    if im.mode != "RGB":
+        im = im.convert("RGB")
+    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
+
+
+def _taken_at(im: "Image.Image") -> str | None:  # type: ignore[name-defined]  # noqa: F821
+    try:
+        raw = im.getexif().get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL)
+        if not raw:
+            return None
+        return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S").isoformat()
+    except (ValueError, KeyError, TypeError, OSError, SyntaxError):
+        return None
+
+
+def load_image(
+    path: str | Path,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_side: int = MIN_SIDE,
+) -> LoadedImage:
+    """Read an image file as upright 8-bit RGB.
+
+    Raises
+    ------
+    InputError
+        The path is missing or a folder; the file is empty, not an image, in
+        an unsupported format, truncated or corrupt; it has more than
+        ``max_pixels`` pixels or a shorter side below ``min_side``.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    p = Path(path)
+    name = str(p)
+    if p.is_dir():
+        raise InputError(f"{name}: is a folder; give an image file")
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    if not data:
+        raise InputError(f"{name}: the file is empty")
+    if _is_heif(data[:16]):
+        _register_heif(name)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            raise InputError(f"{name}: not an image, or a format posture cannot read") from None
+        except Image.DecompressionBombError:
+            raise InputError(f"{name}: the image is too large (over {max_pixels:,} pixels)") from None
+        except (OSError, ValueError, SyntaxError) as e:
+            raise InputError(f"{name}: corrupt image ({e})") from None
+        w, h = im.size
+        if w * h > max_pixels:
+            raise InputError(
+                f"{name}: the image is too large ({w}x{h} = {w * h:,} pixels; the limit is "
+                f"{max_pixels:,}, see --max-pixels)"
+            )
+        fmt = im.format or "unknown"
+        try:
+            im.load()
+            taken = _taken_at(im)
+            rotated = im.getexif().get(_EXIF_ORIENTATION, 1) not in (1, None)
+            upright = ImageOps.exif_transpose(im)
+            rgb = _to_rgb8(upright)
+        except Image.DecompressionBombError:
+            raise InputError(f"{name}: the image is too large (over {max_pixels:,} pixels)") from None
+        except (OSError, ValueError, SyntaxError, EOFError) as e:
+            raise InputError(f"{name}: the image is truncated or corrupt ({e})") from None
+    if min(rgb.shape[:2]) < min_side:
+        raise InputError(
+            f"{name}: the image is too small to measure reliably ({rgb.shape[1]}x{rgb.shape[0]}; "
+            f"at least {min_side} pixels on the shorter side)"
+        )
+    return LoadedImage(
+        rgb=rgb,
+        path=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        taken_at=taken,
+        exif_rotated=rotated,
+    )

@@ -1,0 +1,291 @@
+"""From one person's landmarks to named metrics (no I/O, no drawing).
+
+Metrics (conventions in :mod:`posture.geometry`: degrees, the subject's
+sides, tilts positive when the subject's LEFT side is higher, lateral
+quantities positive towards the subject's LEFT):
+
+``shoulder_tilt_deg``
+    Tilt of the line through the two shoulder landmarks.
+``pelvic_tilt_deg``
+    Tilt of the line through the two hip landmarks. MediaPipe's hip
+    landmarks estimate the hip *joint* centres, not the iliac crests or ASIS
+    a clinician palpates: this is a hip-line tilt, a proxy for pelvic
+    obliquity.
+``shoulder_pelvis_tilt_deg``
+    ``shoulder_tilt_deg - pelvic_tilt_deg``; camera roll cancels out.
+``head_tilt_deg``
+    Tilt of the line through the two ear landmarks (positive: left ear
+    higher, i.e. the head leans towards the right shoulder).
+``head_shift_pct``
+    Horizontal offset of the ears' midpoint from the shoulders' midpoint,
+    in percent of shoulder width.
+``trunk_lean_deg``
+    Angle of the line from the hips' midpoint to the shoulders' midpoint
+    against the vertical (positive: upper body towards the left).
+``pelvis_shift_pct``
+    Horizontal offset of the hips' midpoint from the ankles' midpoint, in
+    percent of shoulder width.
+``knee_tilt_deg``
+    Tilt of the line through the two knee landmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from posture import geometry as g
+from posture.landmarks import Landmarks, PoseLandmark
+from posture.result import Metric, View
+
+L = PoseLandmark
+
+METRIC_NAMES: tuple[str, ...] = (
+    "shoulder_tilt_deg",
+    "pelvic_tilt_deg",
+    "shoulder_pelvis_tilt_deg",
+    "head_tilt_deg",
+    "head_shift_pct",
+    "trunk_lean_deg",
+    "pelvis_shift_pct",
+    "knee_tilt_deg",
+)
+"""Every metric, in reporting order."""
+
+TILT_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "knee_tilt_deg")
+
+LEVEL_DEG = 0.5
+"""Tilts smaller than this (degrees) are reported as ``level``."""
+
+CENTRED_PCT = 2.0
+"""Lateral shifts smaller than this (percent of shoulder width) are ``centre``."""
+
+SIDE_VIEW_DEG = 45.0
+"""A body turned further than this from the image plane is a side view."""
+
+TURNED_WARN_DEG = 25.0
+"""Turned further than this, a warning says tilts are exaggerated."""
+
+EYE_HEIGHT_FRACTION = 0.936
+"""Eye height as a fraction of stature (Drillis and Contini 1966), for ``--height-cm``."""
+
+SCALE_REL_ERROR = 0.05
+"""Relative error assumed for the centimetre scale (body proportions, pose, lens)."""
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """What to assume when measuring.
+
+    ``roll_deg`` is the camera roll to correct (see :mod:`posture.geometry`),
+    ``min_score`` the lowest visibility and presence a landmark may have.
+    """
+
+    mirrored: bool = False
+    roll_deg: float = 0.0
+    height_cm: float | None = None
+    min_score: float = 0.5
+
+
+@dataclass(frozen=True)
+class BodyMeasurement:
+    """Metrics of one person plus how they stand and what went wrong."""
+
+    view: View
+    turn_deg: float | None
+    metrics: dict[str, Metric]
+    warnings: tuple[str, ...]
+    refusal: str | None
+    landmarks: Landmarks
+    """The landmarks with anatomical sides (swapped when mirrored), unlevelled."""
+
+
+def _side_word(landmark: PoseLandmark) -> str:
+    return landmark.name.lower().replace("_", " ")
+
+
+def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: float) -> str | None:
+    """Why the landmarks can't be used, or None when all are usable."""
+    problems = []
+    for p in needed:
+        if not np.isfinite(lm.xy[p]).all():
+            problems.append(f"{_side_word(p)} not found")
+        elif not lm.in_frame(p):
+            problems.append(f"{_side_word(p)} outside the photo")
+        elif lm.score(p) < min_score:
+            problems.append(
+                f"{_side_word(p)} not visible enough (score {np.floor(lm.score(p) * 100) / 100:.2f}, needs {min_score:.2f})"
+            )
+    return "; ".join(problems) if problems else None
+
+
+def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]:
+    """Facing the camera, facing away or side-on, from the 3-D landmarks.
+
+    The turn is the larger of the shoulder line's and the hip line's angle
+    with the image plane (using the pairs that are visible); facing is the
+    sign of the left-right axis along the image width, as the model labels
+    sides by anatomy.
+    """
+    turns, facing = [], []
+    for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        if min(lm.score(left), lm.score(right)) < min_score:
+            continue
+        wl, wr = lm.world[left], lm.world[right]
+        if not (np.isfinite(wl).all() and np.isfinite(wr).all()):
+            continue
+        turns.append(float(g.frontal_deviation_deg(wl, wr)))
+        facing.append(float(wl[0] - wr[0]))
+    if not turns:
+        # No 3-D estimate: fall back on the 2-D order of the shoulders.
+        d = g.left_direction(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER])
+        if not np.isfinite(d):
+            return "unknown", None
+        return ("front" if d > 0 else "back"), None
+    turn = max(turns)
+    if turn > SIDE_VIEW_DEG:
+        return "side", turn
+    return ("front" if facing[0] > 0 else "back"), turn
+
+
+def _tilt_metric(
+    xy: np.ndarray, left: PoseLandmark, right: PoseLandmark, cm_per_px: float | None
+) -> Metric:
+    tilt = float(g.tilt_deg(xy[left], xy[right]))
+    width = abs(xy[left][0] - xy[right][0])
+    diff_px = float(g.height_difference(xy[left], xy[right]))
+    side = "level" if abs(tilt) < LEVEL_DEG else ("left" if tilt > 0 else "right")
+    cm = None if cm_per_px is None else diff_px * cm_per_px
+    return Metric(
+        value=tilt,
+        unit="deg",
+        higher_side=side,
+        height_diff_pct=100.0 * diff_px / width if width > 0 else None,
+        height_diff_cm=cm,
+        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+    )
+
+
+def _lateral_metric(value: float, unit: str, small: float) -> Metric:
+    towards = "centre" if abs(value) < small else ("left" if value > 0 else "right")
+    return Metric(value=value, unit=unit, towards=towards)
+
+
+def _scale_cm_per_px(xy: np.ndarray, lm: Landmarks, height_cm: float, min_score: float) -> float | None:
+    """Centimetres per pixel from the stated stature, or None if eyes or heels are not visible.
+
+    Stature in pixels is estimated as (heel level - eye level) / 0.936, the
+    eye height being 93.6% of stature in adults (Drillis and Contini 1966).
+    Assumes an upright stance and a camera roughly at mid-body height.
+    """
+    needed = (L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_HEEL, L.RIGHT_HEEL)
+    if _missing_reason(lm, needed, min_score) is not None:
+        return None
+    eye_y = (xy[L.LEFT_EYE][1] + xy[L.RIGHT_EYE][1]) / 2
+    heel_y = (xy[L.LEFT_HEEL][1] + xy[L.RIGHT_HEEL][1]) / 2
+    stature_px = (heel_y - eye_y) / EYE_HEIGHT_FRACTION
+    if stature_px <= 0:
+        return None
+    return height_cm / stature_px
+
+
+def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMeasurement:
+    """Measure every metric on one person's landmarks.
+
+    A metric whose landmarks are missing, outside the photo or below
+    ``options.min_score`` is :meth:`Metric.missing` with the reason. A side
+    view refuses every frontal metric (``refusal`` says why).
+    """
+    view, turn = _estimate_view(lm, options.min_score)
+    if options.mirrored:
+        lm = lm.swap_sides()
+    warnings: list[str] = []
+
+    if view == "side":
+        refusal = (
+            f"side view: the body is turned about {turn:.0f} degrees from the camera; "
+            "frontal metrics need the person to face the camera (or face away from it) squarely"
+        )
+        metrics = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
+        return BodyMeasurement(view, turn, metrics, (), refusal, lm)
+    if turn is not None and turn > TURNED_WARN_DEG:
+        excess = 100.0 * (1.0 / np.cos(np.radians(turn)) - 1.0)
+        warnings.append(
+            f"the body is turned about {turn:.0f} degrees from the camera: "
+            f"tilts may read up to {excess:.0f}% too large; face the camera squarely"
+        )
+
+    center = np.array([lm.width / 2.0, lm.height / 2.0])
+    xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
+
+    cm_per_px = None
+    if options.height_cm is not None:
+        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
+        if cm_per_px is None:
+            warnings.append(
+                "no centimetres: --height-cm needs the whole body, eyes to heels, visible"
+            )
+
+    def need(*points: PoseLandmark) -> str | None:
+        return _missing_reason(lm, points, options.min_score)
+
+    metrics: dict[str, Metric] = {}
+    pairs = {
+        "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
+        "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
+        "knee_tilt_deg": (L.LEFT_KNEE, L.RIGHT_KNEE),
+    }
+    for name, (left, right) in pairs.items():
+        reason = need(left, right)
+        metrics[name] = (
+            Metric.missing("deg", reason) if reason else _tilt_metric(xy, left, right, cm_per_px)
+        )
+
+    sh, hp = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
+    if sh.value is not None and hp.value is not None:
+        metrics["shoulder_pelvis_tilt_deg"] = Metric(value=sh.value - hp.value, unit="deg")
+    else:
+        metrics["shoulder_pelvis_tilt_deg"] = Metric.missing(
+            "deg", "; ".join(r for r in (sh.reason, hp.reason) if r)
+        )
+
+    shoulder_mid = g.midpoint(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
+    shoulder_w = float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]))
+    hip_mid = g.midpoint(xy[L.LEFT_HIP], xy[L.RIGHT_HIP])
+    direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
+
+    reason = need(L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    if reason:
+        metrics["head_shift_pct"] = Metric.missing("%", reason)
+    else:
+        ear_mid = g.midpoint(xy[L.LEFT_EAR], xy[L.RIGHT_EAR])
+        shift = float(g.lateral_offset(ear_mid, shoulder_mid, direction)) / shoulder_w * 100
+        metrics["head_shift_pct"] = _lateral_metric(shift, "%", CENTRED_PCT)
+
+    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+    if reason:
+        metrics["trunk_lean_deg"] = Metric.missing("deg", reason)
+    else:
+        lean = float(g.lean_deg(hip_mid, shoulder_mid, direction))
+        metrics["trunk_lean_deg"] = _lateral_metric(lean, "deg", LEVEL_DEG)
+
+    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    if reason:
+        metrics["pelvis_shift_pct"] = Metric.missing("%", reason)
+    else:
+        ankle_mid = g.midpoint(xy[L.LEFT_ANKLE], xy[L.RIGHT_ANKLE])
+        shift = float(g.lateral_offset(hip_mid, ankle_mid, direction)) / shoulder_w * 100
+        metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%", CENTRED_PCT)
+
+    metrics = {n: metrics[n] for n in METRIC_NAMES}
+    refusal = None
+    if not any(m.measured for m in metrics.values()):
+        refusal = "nothing measurable: the shoulders, hips and ears are not visible enough"
+    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm)
+
+
+def metric_unit(name: str) -> str:
+    return "%" if name.endswith("_pct") else "deg"

@@ -1,0 +1,234 @@
+"""MediaPipe pose landmarker adapter: images in, :class:`Landmarks` out.
+
+The only module that imports ``mediapipe`` (lazily, when a detector is
+opened). The bundled model is checked against its SHA-256 before use; any
+other ``.task`` bundle is checked for being a zip with TFLite models in it,
+and MediaPipe's own refusal becomes a :class:`ModelError`. MediaPipe's and
+TFLite's native log lines are written to file descriptor 2 by C++ code; they
+are captured and passed to this module's logger at DEBUG level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posture.errors import ModelError
+from posture.landmarks import Landmarks
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL_NAME = "pose_landmarker_full.task"
+BUNDLED_MODEL_SHA256 = "c655eedb126c58514bda49a00c4b5d317dc738c726bbc28c6e93f2f1b0d6f182"
+
+
+def bundled_model_path() -> Path:
+    """Path of the model shipped inside the package."""
+    return Path(str(resources.files("posture") / "models" / BUNDLED_MODEL_NAME))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which model file is used; ``bundled`` when it is the shipped one."""
+
+    path: str
+    sha256: str
+    bundled: bool
+
+    @property
+    def name(self) -> str:
+        """File name without the ``.task`` suffix."""
+        return Path(self.path).stem
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"name": self.name, "sha256": self.sha256, "bundled": self.bundled}
+
+
+def check_model(path: str | Path | None = None) -> ModelInfo:
+    """Validate a model bundle (the bundled one when ``path`` is None).
+
+    Raises
+    ------
+    ModelError
+        Missing file, not a ``.task`` bundle, or a bundled model whose
+        checksum does not match (a damaged installation).
+    """
+    if path is None:
+        p = bundled_model_path()
+        digest = _sha256(p) if p.is_file() else ""
+        if digest != BUNDLED_MODEL_SHA256:
+            raise ModelError(
+                f"the bundled model {p} is missing or damaged (SHA-256 mismatch); reinstall posture"
+            )
+        return ModelInfo(str(p), digest, True)
+    p = Path(path)
+    if p.is_dir():
+        raise ModelError(f"{p}: is a folder; --model takes a .task file")
+    if not p.is_file():
+        raise ModelError(f"{p}: no such model file")
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        raise ModelError(f"{p}: not a MediaPipe .task bundle (expected a zip of .tflite models)") from None
+    if not any(n.endswith(".tflite") for n in names):
+        raise ModelError(f"{p}: not a pose landmarker bundle (no .tflite model inside)")
+    digest = _sha256(p)
+    return ModelInfo(str(p), digest, digest == BUNDLED_MODEL_SHA256)
+
+
+@contextlib.contextmanager
+def native_logs_to_debug() -> Iterator[None]:
+    """Send what native code writes to stderr (fd 2) to the DEBUG log instead."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):
+        fd = 2
+    sys.stderr.flush()
+    try:
+        saved = os.dup(fd)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            tmp.seek(0)
+            for line in tmp.read().decode("utf-8", "replace").splitlines():
+                log.debug("mediapipe: %s", line)
+
+
+def _prominence(lm: Landmarks) -> float:
+    """Area of the box around the confidently placed landmarks, in pixels squared."""
+    x0, y0, x1, y1 = lm.bbox()
+    area = (x1 - x0) * (y1 - y0)
+    return float(area) if np.isfinite(area) else 0.0
+
+
+def _overlap(a: Landmarks, b: Landmarks) -> float:
+    """Intersection over union of two people's landmark boxes."""
+    ax0, ay0, ax1, ay1 = a.bbox()
+    bx0, by0, bx1, by1 = b.bbox()
+    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
+    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def rank_people(people: list[Landmarks], duplicate_iou: float = 0.7) -> list[Landmarks]:
+    """Most prominent person first; near-duplicate detections of one person dropped."""
+    ranked = sorted(people, key=_prominence, reverse=True)
+    kept: list[Landmarks] = []
+    for p in ranked:
+        if all(_overlap(p, k) < duplicate_iou for k in kept):
+            kept.append(p)
+    return kept
+
+
+class PoseDetector:
+    """A MediaPipe ``PoseLandmarker`` as a context manager.
+
+    ``video=True`` uses the VIDEO running mode (tracking between frames;
+    pass increasing ``timestamp_ms`` to :meth:`detect`). Results are ranked
+    by :func:`rank_people`.
+    """
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        num_poses: int = 4,
+        video: bool = False,
+        min_detection_confidence: float = 0.5,
+    ) -> None:
+        self.info = check_model(model)
+        self.num_poses = num_poses
+        self.video = video
+        self.min_detection_confidence = min_detection_confidence
+        self._landmarker: Any = None
+        self._mp: Any = None
+
+    def __enter__(self) -> PoseDetector:
+        with native_logs_to_debug():
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            self._mp = mp
+            mode = vision.RunningMode.VIDEO if self.video else vision.RunningMode.IMAGE
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=self.info.path),
+                running_mode=mode,
+                num_poses=self.num_poses,
+                min_pose_detection_confidence=self.min_detection_confidence,
+            )
+            try:
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            except (RuntimeError, ValueError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise ModelError(f"{self.info.path}: not a usable pose landmarker model ({first})") from None
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the landmarker (idempotent)."""
+        if self._landmarker is not None:
+            with native_logs_to_debug():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None) -> list[Landmarks]:
+        """Every person found in an ``(H, W, 3)`` uint8 RGB image, most prominent first."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseDetector used outside its 'with' block")
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
+        mp = self._mp
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        with native_logs_to_debug():
+            if self.video:
+                if timestamp_ms is None:
+                    raise ValueError("VIDEO mode needs a timestamp_ms for every frame")
+                result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+            else:
+                result = self._landmarker.detect(image)
+        h, w = rgb.shape[:2]
+        people = [
+            Landmarks.from_normalized(pts, w, h, world)
+            for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks)
+        ]
+        return rank_people(people)

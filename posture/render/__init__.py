@@ -1,0 +1,6 @@
+"""Drawing measurements onto images (never measuring)."""
+
+from posture.render.overlay import draw_overlay
+from posture.render.styles import DEFAULT_STYLE, OverlayStyle
+
+__all__ = ["DEFAULT_STYLE", "OverlayStyle", "draw_overlay"]

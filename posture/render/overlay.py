@@ -1,0 +1,207 @@
+"""The annotated image: landmark lines, horizontal references, angles, L/R labels.
+
+Reads a :class:`~posture.result.PostureMeasurement` and draws it; it never
+measures. The photo is enlarged first when small so that text stays legible,
+and a caption band below the photo carries the plain-language results and
+every assumption, so the picture is self-explanatory when shared.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+from posture import wording
+from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import POSE_CONNECTIONS
+from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
+from posture.result import PostureMeasurement
+
+L = PoseLandmark
+
+_CAPTION_METRICS = (
+    "shoulder_tilt_deg",
+    "pelvic_tilt_deg",
+    "shoulder_pelvis_tilt_deg",
+    "trunk_lean_deg",
+    "head_tilt_deg",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    import matplotlib
+
+    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
+def _pt(p: NDArray[np.float64]) -> tuple[int, int]:
+    return int(round(p[0])), int(round(p[1]))
+
+
+def _dashed(img: NDArray[np.uint8], a: NDArray[np.float64], b: NDArray[np.float64], color: RGB, width: int) -> None:
+    length = float(np.linalg.norm(b - a))
+    if not np.isfinite(length) or length < 1:
+        return
+    dash = max(6.0, 4.0 * width)
+    n = int(length // dash)
+    for outline in (True, False):
+        for i in range(0, n, 2):
+            p = a + (b - a) * (i * dash / length)
+            q = a + (b - a) * (min((i + 1) * dash, length) / length)
+            if outline:
+                cv2.line(img, _pt(p), _pt(q), (40, 40, 40), width + 2, cv2.LINE_AA)
+            else:
+                cv2.line(img, _pt(p), _pt(q), color, width, cv2.LINE_AA)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        trial = f"{cur} {w}".strip()
+        if cur and font.getlength(trial) > width:
+            lines.append(cur)
+            cur = "  " + w
+        else:
+            cur = trial if not cur.startswith("  ") or trial.startswith("  ") else "  " + trial
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
+    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
+
+
+def draw_overlay(
+    rgb: NDArray[np.uint8], m: PostureMeasurement, style: OverlayStyle = DEFAULT_STYLE
+) -> NDArray[np.uint8]:
+    """Return a new RGB image: the photo annotated with ``m``, plus a caption band.
+
+    ``rgb`` is the ``(H, W, 3)`` uint8 image that was measured; it is not
+    modified.
+    """
+    h, w = rgb.shape[:2]
+    f = max(1.0, style.min_long_side / max(h, w))
+    img = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_CUBIC) if f > 1 else rgb.copy()
+    H, W = img.shape[:2]
+    k = max(H, W) / 1000.0
+    lw = max(1, round(style.line_px * k))
+    min_score = float(m.method.get("min_score", 0.5))
+    labels: list[tuple[tuple[int, int], str, RGB, int]] = []
+
+    if m.subject is not None and m.subject.people_detected > 1:
+        labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
+
+    lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
+    if lm is not None:
+        xy = lm.xy * f
+        for a, b in POSE_CONNECTIONS:
+            if _usable(lm, (a, b), min_score):
+                cv2.line(img, _pt(xy[a]), _pt(xy[b]), style.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
+        x0, y0, x1, y1 = (np.array(m.subject.bbox_px) * f) if m.subject and m.subject.bbox_px else (np.nan,) * 4
+        if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
+            pad = 20 * k
+            cv2.rectangle(img, (int(x0 - pad), int(y0 - pad)), (int(x1 + pad), int(y1 + pad)), style.reference_rgb, lw, cv2.LINE_AA)
+
+        roll = np.radians(m.assumptions.roll_deg)
+        horizontal = np.array([np.cos(roll), -np.sin(roll)])  # true horizontal in the image
+        pairs = {
+            "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+            "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
+            "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
+        }
+        font_px = round(style.font_px * k)
+        for name, (left, right) in pairs.items():
+            metric = m.metrics.get(name)
+            if metric is None or metric.value is None:
+                continue
+            pl, pr = xy[left], xy[right]
+            span = float(np.linalg.norm(pl - pr))
+            # Horizontal reference through the right point, as long as the segment.
+            direction = np.sign(pl[0] - pr[0]) or 1.0
+            _dashed(img, pr - horizontal * direction * span * 0.15, pr + horizontal * direction * span * 1.15, style.reference_rgb, max(1, lw // 2))
+            cv2.line(img, _pt(pl), _pt(pr), (40, 40, 40), lw + 3, cv2.LINE_AA)
+            cv2.line(img, _pt(pr), _pt((pl + pr) / 2), style.right_rgb, lw, cv2.LINE_AA)
+            cv2.line(img, _pt((pl + pr) / 2), _pt(pl), style.left_rgb, lw, cv2.LINE_AA)
+            text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
+            side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
+            outer = pl if pl[0] > pr[0] else pr
+            anchor = (int(outer[0] + 14 * k), int(outer[1] + (0.4 if name != "head_tilt_deg" else -0.5) * font_px))
+            labels.append((anchor, text + side, style.text_rgb, font_px))
+
+        for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+            for p, letter, color in ((left, "L", style.left_rgb), (right, "R", style.right_rgb)):
+                if not _usable(lm, (p,), min_score):
+                    continue
+                r = round(style.label_px * k * 0.75)
+                c = xy[p]
+                cv2.circle(img, _pt(c), round(style.point_px * k), color, -1, cv2.LINE_AA)
+                # Place the label outside the body, away from the other side.
+                other = xy[right if p == left else left]
+                away = np.sign(c[0] - other[0]) or 1.0
+                centre = c + np.array([away * 2.2 * r, -1.6 * r])
+                cv2.circle(img, _pt(centre), r, color, -1, cv2.LINE_AA)
+                labels.append(((int(centre[0] - r * 0.45), int(centre[1] - r * 0.75)), letter, (0, 0, 0), round(style.label_px * k)))
+
+        if m.metrics.get("trunk_lean_deg") and m.metrics["trunk_lean_deg"].value is not None:
+            hip_mid = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+            sh_mid = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
+            up = np.array([-np.sin(roll), -np.cos(roll)])  # true vertical, upwards
+            length = float(np.linalg.norm(sh_mid - hip_mid))
+            _dashed(img, hip_mid, hip_mid + up * length, style.reference_rgb, max(1, lw // 2))
+            cv2.line(img, _pt(hip_mid), _pt(sh_mid), (40, 40, 40), max(1, lw // 2) + 3, cv2.LINE_AA)
+            cv2.line(img, _pt(hip_mid), _pt(sh_mid), style.text_rgb, max(1, lw // 2) + 1, cv2.LINE_AA)
+
+    photo = Image.fromarray(img)
+    draw = ImageDraw.Draw(photo, "RGBA")
+    for (x, y), text, color, size in labels:
+        font = _font(size)
+        if color == (0, 0, 0):
+            draw.text((x, y), text, fill=color, font=font)
+            continue
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
+        x = min(max(0, x), W - (x1 - x0) - 4)
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
+        draw.rectangle((x0 - 4, y0 - 3, x1 + 4, y1 + 3), fill=style.panel_rgba)
+        draw.text((x, y), text, fill=color, font=font)
+
+    return _with_caption(np.asarray(photo), m, style, k)
+
+
+def _caption_lines(m: PostureMeasurement) -> list[str]:
+    if m.status == "no_person":
+        lines = ["No person found in the photo."]
+    elif m.status == "not_measurable":
+        lines = [f"Not measured: {m.message}."]
+    else:
+        lines = [wording.describe(n, m.metrics[n]) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
+    lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
+    lines += ["Warning: " + w for w in m.warnings]
+    lines.append("L/R = the person's own left/right. Not a diagnosis.")
+    return lines
+
+
+def _with_caption(img: NDArray[np.uint8], m: PostureMeasurement, style: OverlayStyle, k: float) -> NDArray[np.uint8]:
+    W = img.shape[1]
+    font = _font(max(12, round(style.font_px * k)))
+    margin = round(14 * k)
+    wrapped: list[str] = []
+    for line in _caption_lines(m):
+        wrapped += _wrap(line, font, W - 2 * margin)
+    line_h = round(font.size * 1.35) if hasattr(font, "size") else 18
+    band = Image.new("RGB", (W, 2 * margin + line_h * len(wrapped)), (24, 24, 24))
+    draw = ImageDraw.Draw(band)
+    for i, line in enumerate(wrapped):
+        draw.text((margin, margin + i * line_h), line, fill=style.text_rgb, font=font)
+    return np.vstack([img, np.asarray(band)])

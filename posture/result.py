@@ -1,0 +1,222 @@
+"""The result of analysing one image: one frozen type that serialises to JSON.
+
+The JSON form (``PostureMeasurement.to_dict``) is the documented output of
+``posture analyze --json``; ``SCHEMA_VERSION`` changes whenever a field's
+meaning changes. ``from_dict`` reads it back, so stored results and reports
+use the same type.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal, Mapping
+
+SCHEMA = "posture.measurement"
+SCHEMA_VERSION = 1
+
+Status = Literal["measured", "not_measurable", "no_person"]
+View = Literal["front", "back", "side", "unknown"]
+
+
+def _clean(value: float | None, ndigits: int) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), ndigits)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One measured quantity.
+
+    ``value`` is None when it could not be measured, and ``reason`` then says
+    why. ``uncertainty`` is a one-sigma-like spread in the same unit (None
+    when not estimated). Tilts carry ``higher_side`` (``left``, ``right`` or
+    ``level``, the subject's sides) and their height difference; lateral
+    quantities carry ``towards`` (the subject's ``left``, ``right`` or
+    ``centre``).
+    """
+
+    value: float | None
+    unit: str
+    uncertainty: float | None = None
+    reason: str | None = None
+    higher_side: str | None = None
+    towards: str | None = None
+    height_diff_pct: float | None = None
+    height_diff_cm: float | None = None
+    height_diff_cm_uncertainty: float | None = None
+
+    @property
+    def measured(self) -> bool:
+        """Whether a value is present."""
+        return self.value is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``value``, ``unit``, ``uncertainty`` always; the rest when set."""
+        out: dict[str, Any] = {
+            "value": _clean(self.value, 2),
+            "unit": self.unit,
+            "uncertainty": _clean(self.uncertainty, 2),
+        }
+        for f in fields(self)[3:]:
+            v = getattr(self, f.name)
+            if v is not None:
+                out[f.name] = _clean(v, 2) if isinstance(v, float) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Metric:
+        """Inverse of :meth:`to_dict`."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @classmethod
+    def missing(cls, unit: str, reason: str) -> Metric:
+        """A metric that could not be measured."""
+        return cls(value=None, unit=unit, reason=reason)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What the numbers assume; printed on every output.
+
+    ``roll_deg`` is the camera roll that was corrected (0 when none) and
+    ``level_mode`` how it was obtained: ``none`` (angles relative to the
+    image's edges), ``manual`` (``--level DEG``) or ``auto``.
+    """
+
+    mirrored: bool = False
+    level_mode: str = "none"
+    roll_deg: float = 0.0
+    height_cm: float | None = None
+
+    @property
+    def angles_relative_to(self) -> str:
+        """``image`` or ``true horizontal``."""
+        return "image" if self.level_mode == "none" else "true horizontal"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "mirrored": self.mirrored,
+            "level_mode": self.level_mode,
+            "roll_deg": _clean(self.roll_deg, 2),
+            "angles_relative_to": self.angles_relative_to,
+            "height_cm": self.height_cm,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Assumptions:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            mirrored=bool(d["mirrored"]),
+            level_mode=str(d["level_mode"]),
+            roll_deg=float(d["roll_deg"] or 0.0),
+            height_cm=d.get("height_cm"),
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Which person was measured and how they stand towards the camera.
+
+    ``turn_deg`` is the estimated angle between the body's left-right axis
+    and the image plane (0 square to the camera, 90 side-on).
+    """
+
+    view: View
+    people_detected: int
+    index: int = 0
+    turn_deg: float | None = None
+    bbox_px: tuple[float, float, float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        d = asdict(self)
+        d["turn_deg"] = _clean(self.turn_deg, 1)
+        d["bbox_px"] = None if self.bbox_px is None else [round(v, 1) for v in self.bbox_px]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Subject:
+        """Inverse of :meth:`to_dict`."""
+        bbox = d.get("bbox_px")
+        return cls(
+            view=d["view"],
+            people_detected=int(d["people_detected"]),
+            index=int(d.get("index", 0)),
+            turn_deg=d.get("turn_deg"),
+            bbox_px=None if bbox is None else tuple(bbox),
+        )
+
+
+@dataclass(frozen=True)
+class PostureMeasurement:
+    """Everything measured on one image.
+
+    ``metrics`` maps the metric names of :mod:`posture.measure` to
+    :class:`Metric`. ``status`` is ``measured`` when at least one metric has
+    a value, ``not_measurable`` when a person was found but nothing could be
+    measured (``message`` says why), ``no_person`` when nobody was found.
+    """
+
+    status: Status
+    message: str
+    source: Mapping[str, Any]
+    model: Mapping[str, Any]
+    assumptions: Assumptions
+    subject: Subject | None
+    metrics: Mapping[str, Metric]
+    warnings: tuple[str, ...] = ()
+    method: Mapping[str, Any] = field(default_factory=dict)
+    landmarks: Mapping[str, Any] | None = None
+
+    def metric(self, name: str) -> Metric:
+        """One metric by name (KeyError if unknown)."""
+        return self.metrics[name]
+
+    def with_warnings(self, *extra: str) -> PostureMeasurement:
+        """A copy with more warnings appended."""
+        return replace(self, warnings=self.warnings + tuple(extra))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON object (see the README, "JSON output")."""
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "status": self.status,
+            "message": self.message,
+            "source": dict(self.source),
+            "model": dict(self.model),
+            "assumptions": self.assumptions.to_dict(),
+            "subject": None if self.subject is None else self.subject.to_dict(),
+            "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
+            "warnings": list(self.warnings),
+            "method": dict(self.method),
+            "landmarks": None if self.landmarks is None else dict(self.landmarks),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PostureMeasurement:
+        """Read the JSON object back; refuses other schemas and newer versions."""
+        if d.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} object (schema={d.get('schema')!r})")
+        version = d.get("schema_version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {version!r} is newer than this posture supports ({SCHEMA_VERSION})"
+            )
+        subject = d.get("subject")
+        return cls(
+            status=d["status"],
+            message=d["message"],
+            source=dict(d["source"]),
+            model=dict(d["model"]),
+            assumptions=Assumptions.from_dict(d["assumptions"]),
+            subject=None if subject is None else Subject.from_dict(subject),
+            metrics={k: Metric.from_dict(m) for k, m in d["metrics"].items()},
+            warnings=tuple(d.get("warnings", ())),
+            method=dict(d.get("method", {})),
+            landmarks=d.get("landmarks"),
+        )
