@@ -1,0 +1,53 @@
+"""Shared fixtures: where the real photos are, and one open analyser per session.
+
+Real photographs live in ``../shared/photos`` beside the checkout (or where
+``POSTURE_SHARED`` points); they are not part of the project. Tests that
+need them are skipped when they are absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POSTURE_SHARED", ROOT.parent / "shared"))
+PHOTOS = SHARED / "photos" / "images"
+VIDEOS = SHARED / "photos" / "videos"
+SYNTHETIC = SHARED / "synthetic"
+SAMPLES = ROOT / "sample_images"
+
+
+def photo(name: str) -> Path:
+    """Path of a real photo; skips the test when the photo set is absent."""
+    p = PHOTOS / name
+    if not p.is_file():
+        pytest.skip(f"real photo {name} not available (../shared/photos)")
+    return p
+
+
+def photos(prefix: str) -> list[Path]:
+    """Real photos whose names start with ``prefix`` (empty when absent)."""
+    return sorted(PHOTOS.glob(prefix + "*")) if PHOTOS.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Iterator["object"]:
+    """One fast (single-pass) analyser with the bundled model, shared by the session."""
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
+
+    with Analyzer(Settings()) as a:
+        yield a
+
+
+@pytest.fixture(scope="session")
+def detector() -> Iterator["object"]:
+    """The bundled pose detector in IMAGE mode, shared by the session."""
+    from posture.pose import PoseDetector
+
+    with PoseDetector() as d:
+        yield d
