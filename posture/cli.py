@@ -55,6 +55,12 @@ def _number(kind: type, lo: float | None = None, hi: float | None = None) -> Cal
     return parse
 
 
+def _level(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    return _number(float, -45, 45)(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``posture`` command."""
     parser = _Parser(
@@ -79,11 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mirror", action="store_true", help="the photo is a mirror image (mirror selfie): swap sides")
     a.add_argument(
         "--level",
-        metavar="DEG",
-        type=_number(float, -45, 45),
+        metavar="DEG|auto",
+        type=_level,
         help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
-        "with its right end higher)",
+        "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
     )
+    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 8 (no uncertainty)")
     a.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
     a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
     a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
@@ -107,7 +114,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
     settings = Settings(
         mirrored=args.mirror,
-        roll_deg=args.level,
+        roll_deg=None if args.level in (None, "auto") else args.level,
+        auto_level=args.level == "auto",
+        fast=args.fast,
         height_cm=args.height_cm,
         min_score=args.min_visibility,
         person=args.person,

@@ -156,7 +156,7 @@ def _tilt_metric(
     tilt = float(g.tilt_deg(xy[left], xy[right]))
     width = abs(xy[left][0] - xy[right][0])
     diff_px = float(g.height_difference(xy[left], xy[right]))
-    side = "level" if abs(tilt) < LEVEL_DEG else ("left" if tilt > 0 else "right")
+    side = higher_side(tilt)
     cm = None if cm_per_px is None else diff_px * cm_per_px
     return Metric(
         value=tilt,
@@ -168,9 +168,19 @@ def _tilt_metric(
     )
 
 
-def _lateral_metric(value: float, unit: str, small: float) -> Metric:
-    towards = "centre" if abs(value) < small else ("left" if value > 0 else "right")
-    return Metric(value=value, unit=unit, towards=towards)
+def higher_side(tilt: float) -> str:
+    """``left``, ``right`` or ``level`` (within ``LEVEL_DEG``) for a tilt in degrees."""
+    return "level" if abs(tilt) < LEVEL_DEG else ("left" if tilt > 0 else "right")
+
+
+def towards(value: float, unit: str) -> str:
+    """``left``, ``right`` or ``centre`` for a lateral value (degrees or % of shoulder width)."""
+    small = CENTRED_PCT if unit == "%" else LEVEL_DEG
+    return "centre" if abs(value) < small else ("left" if value > 0 else "right")
+
+
+def _lateral_metric(value: float, unit: str) -> Metric:
+    return Metric(value=value, unit=unit, towards=towards(value, unit))
 
 
 def _scale_cm_per_px(xy: np.ndarray, lm: Landmarks, height_cm: float, min_score: float) -> float | None:
@@ -263,14 +273,14 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     else:
         ear_mid = g.midpoint(xy[L.LEFT_EAR], xy[L.RIGHT_EAR])
         shift = float(g.lateral_offset(ear_mid, shoulder_mid, direction)) / shoulder_w * 100
-        metrics["head_shift_pct"] = _lateral_metric(shift, "%", CENTRED_PCT)
+        metrics["head_shift_pct"] = _lateral_metric(shift, "%")
 
     reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
     if reason:
         metrics["trunk_lean_deg"] = Metric.missing("deg", reason)
     else:
         lean = float(g.lean_deg(hip_mid, shoulder_mid, direction))
-        metrics["trunk_lean_deg"] = _lateral_metric(lean, "deg", LEVEL_DEG)
+        metrics["trunk_lean_deg"] = _lateral_metric(lean, "deg")
 
     reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_ANKLE, L.RIGHT_ANKLE)
     if reason:
@@ -278,7 +288,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     else:
         ankle_mid = g.midpoint(xy[L.LEFT_ANKLE], xy[L.RIGHT_ANKLE])
         shift = float(g.lateral_offset(hip_mid, ankle_mid, direction)) / shoulder_w * 100
-        metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%", CENTRED_PCT)
+        metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%")
 
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None

@@ -84,12 +84,15 @@ class Assumptions:
     ``roll_deg`` is the camera roll that was corrected (0 when none) and
     ``level_mode`` how it was obtained: ``none`` (angles relative to the
     image's edges), ``manual`` (``--level DEG``) or ``auto``.
+    ``roll_estimate`` is the automatic estimate (see :mod:`posture.level`)
+    when one was made, whether or not it was applied.
     """
 
     mirrored: bool = False
     level_mode: str = "none"
     roll_deg: float = 0.0
     height_cm: float | None = None
+    roll_estimate: Mapping[str, Any] | None = None
 
     @property
     def angles_relative_to(self) -> str:
@@ -104,6 +107,7 @@ class Assumptions:
             "roll_deg": _clean(self.roll_deg, 2),
             "angles_relative_to": self.angles_relative_to,
             "height_cm": self.height_cm,
+            "roll_estimate": None if self.roll_estimate is None else dict(self.roll_estimate),
         }
 
     @classmethod
@@ -114,6 +118,7 @@ class Assumptions:
             level_mode=str(d["level_mode"]),
             roll_deg=float(d["roll_deg"] or 0.0),
             height_cm=d.get("height_cm"),
+            roll_estimate=d.get("roll_estimate"),
         )
 
 

@@ -33,6 +33,11 @@ class Settings:
         ``min_side`` pixels are refused.
     num_poses : int
         How many people the detector looks for.
+    fast : bool
+        One landmark pass instead of test-time augmentation (no uncertainty).
+    auto_level : bool
+        Estimate the camera roll from vertical lines in the scene and correct
+        it when the estimate is confident (``roll_deg`` must then be None).
     """
 
     mirrored: bool = False
@@ -44,6 +49,8 @@ class Settings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     min_side: int = MIN_SIDE
     num_poses: int = 4
+    fast: bool = False
+    auto_level: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_score <= 1.0:
@@ -54,5 +61,7 @@ class Settings:
             raise ValueError(f"height_cm must be between 50 and 260, got {self.height_cm}")
         if self.roll_deg is not None and not -45.0 <= self.roll_deg <= 45.0:
             raise ValueError(f"roll_deg must be between -45 and 45, got {self.roll_deg}")
+        if self.auto_level and self.roll_deg is not None:
+            raise ValueError("give either roll_deg or auto_level, not both")
         if self.num_poses < 1:
             raise ValueError(f"num_poses must be at least 1, got {self.num_poses}")

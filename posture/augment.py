@@ -1,0 +1,198 @@
+"""Test-time augmentation: measure several geometric variants of one photo.
+
+A single landmark pass is noisy: the same body, rotated by a few degrees or
+mirrored, gets landmarks that move by more than the asymmetries people care
+about. Each variant here is an exact, invertible transform of the photo
+(horizontal mirror, small rotations about the centre on an enlarged canvas,
+a crop around the person). The landmarks found in a variant are mapped back
+into the original frame (and, for mirrored variants, their left/right labels
+swapped back), so every variant estimates the same quantities.
+
+The variant set is closed under mirroring (every variant appears with and
+without the flip, rotations in +/- pairs), so a mirrored photo gets the
+mirrored set of estimates: the result is symmetric by construction.
+
+Default set (``VARIANTS``): {no flip, flip} x {rotations of 0, +-2, +-5
+and +-8 degrees; a crop around the person, unrotated and rotated +-5
+degrees}: 20 landmark passes, about 0.5 s a photo on a 2-core machine. The
+set was chosen on the rotation-recovery benchmark (benchmarks/validate.py)
+among sets of 8 to 20 variants: fewer or smaller rotations left more
+pelvic-tilt outliers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from posture.landmarks import SWAP_SIDES, Landmarks
+
+Affine = NDArray[np.float64]  # (2, 3) maps original pixels -> variant pixels
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One geometric variant: optional horizontal flip, then a rotation or a crop."""
+
+    flip: bool = False
+    rotate_deg: float = 0.0
+    crop: bool = False
+
+    @property
+    def label(self) -> str:
+        """Short name, e.g. ``flip+rot-4``."""
+        parts = ["flip" if self.flip else "orig"]
+        if self.rotate_deg:
+            parts.append(f"rot{self.rotate_deg:+g}")
+        if self.crop:
+            parts.append("crop")
+        return "+".join(parts)
+
+
+VARIANTS: tuple[Variant, ...] = tuple(
+    Variant(flip=f, rotate_deg=r, crop=c)
+    for f in (False, True)
+    for r, c in (
+        (0.0, False),
+        (-2.0, False),
+        (2.0, False),
+        (-5.0, False),
+        (5.0, False),
+        (-8.0, False),
+        (8.0, False),
+        (0.0, True),
+        (-5.0, True),
+        (5.0, True),
+    )
+)
+"""The default augmentation set (identity first)."""
+
+CROP_MARGIN = 0.35
+"""A crop variant keeps the person's box enlarged by this fraction on every side."""
+
+
+def _flip_affine(width: int) -> Affine:
+    return np.array([[-1.0, 0.0, float(width)], [0.0, 1.0, 0.0]])
+
+
+def compose(a: Affine, b: Affine) -> Affine:
+    """The affine ``a`` applied after ``b``."""
+    a3 = np.vstack([a, [0, 0, 1]])
+    b3 = np.vstack([b, [0, 0, 1]])
+    return (a3 @ b3)[:2]
+
+
+WORK_LONG_SIDE = 2048
+"""Larger photos are analysed at this long side (the landmark model sees a 256-pixel crop)."""
+
+
+def working_copy(rgb: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Affine]:
+    """The photo reduced to at most ``WORK_LONG_SIDE`` pixels, and the affine original -> reduced."""
+    h, w = rgb.shape[:2]
+    f = min(1.0, WORK_LONG_SIDE / max(h, w))
+    if f == 1.0:
+        return rgb, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+    fx, fy = small.shape[1] / w, small.shape[0] / h
+    return small, np.array([[fx, 0.0, 0.0], [0.0, fy, 0.0]])
+
+
+def make_variant(
+    rgb: NDArray[np.uint8], v: Variant, person_box: tuple[float, float, float, float] | None
+) -> tuple[NDArray[np.uint8], Affine]:
+    """The variant image and the affine that maps ``rgb``'s pixels into it.
+
+    ``person_box`` (x0, y0, x1, y1), in ``rgb``'s pixels, is needed for
+    crops; a crop without a box is the whole image.
+    """
+    h, w = rgb.shape[:2]
+    img = rgb
+    m: Affine = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    if v.flip:
+        img = np.ascontiguousarray(img[:, ::-1])
+        m = _flip_affine(w)
+    if v.rotate_deg:
+        t = np.radians(v.rotate_deg)
+        nw = int(np.ceil(abs(w * np.cos(t)) + abs(h * np.sin(t))))
+        nh = int(np.ceil(abs(w * np.sin(t)) + abs(h * np.cos(t))))
+        r = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), v.rotate_deg, 1.0)
+        r[0, 2] += (nw - w) / 2.0
+        r[1, 2] += (nh - h) / 2.0
+        img = cv2.warpAffine(img, r, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        m = compose(r, m)
+    if v.crop and person_box is not None and np.isfinite(person_box).all():
+        x0, y0, x1, y1 = person_box
+        if v.flip:
+            x0, x1 = w - x1, w - x0
+        mx, my = (x1 - x0) * CROP_MARGIN, (y1 - y0) * CROP_MARGIN
+        cx0, cy0 = int(max(0, np.floor(x0 - mx))), int(max(0, np.floor(y0 - my)))
+        cx1, cy1 = int(min(w, np.ceil(x1 + mx))), int(min(h, np.ceil(y1 + my)))
+        if cx1 - cx0 >= 32 and cy1 - cy0 >= 32:
+            img = np.ascontiguousarray(img[cy0:cy1, cx0:cx1])
+            m = compose(np.array([[1.0, 0.0, -cx0], [0.0, 1.0, -cy0]]), m)
+    return img, m
+
+
+def map_back(lm: Landmarks, m: Affine, flip: bool, width: int, height: int) -> Landmarks:
+    """Landmarks found in a variant, expressed in the original image.
+
+    ``m`` maps original pixels into the variant; its inverse is applied to
+    every point. A flipped variant's labels are swapped back to the
+    original's sides.
+    """
+    inv = cv2.invertAffineTransform(m)
+    xy = lm.xy @ inv[:, :2].T + inv[:, 2]
+    world = lm.world.copy()
+    vis, pres = lm.visibility, lm.presence
+    if flip:
+        xy, vis, pres = xy[SWAP_SIDES], vis[SWAP_SIDES], pres[SWAP_SIDES]
+        world = world[SWAP_SIDES] * np.array([-1.0, 1.0, 1.0])
+    return Landmarks(xy=xy, visibility=vis, presence=pres, width=width, height=height, world=world)
+
+
+def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes; 0 when either is undefined."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return 0.0
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def same_person(
+    candidates: list[Landmarks], reference: tuple[float, float, float, float], min_iou: float = 0.5
+) -> Landmarks | None:
+    """The candidate whose landmark box overlaps ``reference`` most (None below ``min_iou``)."""
+    best, best_iou = None, min_iou
+    for c in candidates:
+        iou = box_iou(c.bbox(), reference)
+        if iou >= best_iou:
+            best, best_iou = c, iou
+    return best
+
+
+def median_landmarks(samples: list[Landmarks]) -> Landmarks:
+    """Per-coordinate median of several estimates of one person's landmarks."""
+    first = samples[0]
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            xy = np.nanmedian(np.stack([s.xy for s in samples]), axis=0)
+            vis = np.nanmedian(np.stack([s.visibility for s in samples]), axis=0)
+            pres = np.nanmedian(np.stack([s.presence for s in samples]), axis=0)
+    return Landmarks(xy=xy, visibility=vis, presence=pres, width=first.width, height=first.height, world=first.world)
+
+
+def robust_spread(values: NDArray[np.float64]) -> float:
+    """Standard-deviation-like spread that ignores outliers: 1.4826 x median absolute deviation."""
+    v = values[np.isfinite(values)]
+    if len(v) < 2:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(v - np.median(v))))
