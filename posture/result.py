@@ -55,14 +55,14 @@ class Metric:
     def to_dict(self) -> dict[str, Any]:
         """JSON form: ``value``, ``unit``, ``uncertainty`` always; the rest when set."""
         out: dict[str, Any] = {
-            "value": _clean(self.value, 2),
+            "value": _clean(self.value, 1),
             "unit": self.unit,
-            "uncertainty": _clean(self.uncertainty, 2),
+            "uncertainty": _clean(self.uncertainty, 1),
         }
         for f in fields(self)[3:]:
             v = getattr(self, f.name)
             if v is not None:
-                out[f.name] = _clean(v, 2) if isinstance(v, float) else v
+                out[f.name] = _clean(v, 1) if isinstance(v, float) else v
         return out
 
     @classmethod
