@@ -298,9 +298,14 @@ class History:
 
     @staticmethod
     def _check_version(conn: sqlite3.Connection, p: Path) -> None:
-        """Refuse newer or foreign databases; reads only."""
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        """Refuse newer or foreign databases; reads only, in one statement so
+        that all three facts come from one snapshot (another process may be
+        creating the database at this moment)."""
+        version, app, tables = conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT application_id FROM pragma_application_id),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         if app not in (0, APPLICATION_ID):
             raise HistoryError(f"{p}: not a posture history database (another program's file)")
         if version > DB_VERSION:
@@ -308,10 +313,8 @@ class History:
                 f"{p}: written by a newer posture (history version {version}, this posture "
                 f"reads up to {DB_VERSION}); upgrade posture to use it (the file was not changed)"
             )
-        if app == 0 and version == 0:
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if tables:
-                raise HistoryError(f"{p}: not a posture history database (it has other tables)")
+        if app == 0 and version == 0 and tables:
+            raise HistoryError(f"{p}: not a posture history database (it has other tables)")
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection, p: Path) -> None:
