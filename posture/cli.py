@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "with its right end higher)",
     )
     a.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
-    a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
+    a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person in the photo (0: the largest); "
+        "to name whose measurement it is in the history, use --name")
     a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
     a.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
     a.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")

@@ -33,6 +33,7 @@ time zone (EXIF has none), so they sort together. ``saved_at`` is UTC with a
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import os
@@ -481,7 +482,7 @@ class History:
         rows = self._conn.execute(sql + " ORDER BY taken_at, id", args).fetchall()
         return [_row(r) for r in rows]
 
-    def names(self) -> list[str | None]:
+    def names(self) -> builtins.list[str | None]:
         """The distinct person names (None for entries without a name)."""
         rows = self._conn.execute("SELECT DISTINCT name FROM measurements ORDER BY name").fetchall()
         return [r[0] for r in rows]
@@ -489,7 +490,7 @@ class History:
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM measurements").fetchone()[0])
 
-    def export_rows(self, name: str | None = None) -> list[dict[str, Any]]:
+    def export_rows(self, name: str | None = None) -> builtins.list[dict[str, Any]]:
         """One flat dict per measurement (for CSV): the stored fields, the
         assumptions, the model, and ``<metric>`` / ``<metric>_uncertainty``
         for every metric of :data:`posture.measure.METRIC_NAMES` (None when
