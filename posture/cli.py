@@ -12,7 +12,7 @@ import argparse
 import json
 import logging
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from posture import __version__
 from posture.errors import (
@@ -24,6 +24,11 @@ from posture.errors import (
     PostureError,
 )
 
+if TYPE_CHECKING:
+    from posture.history import History
+    from posture.images import LoadedImage
+    from posture.result import PostureMeasurement
+
 EXIT_CODES_HELP = """exit codes:
   0  measured
   2  usage error
@@ -31,6 +36,8 @@ EXIT_CODES_HELP = """exit codes:
   4  no person found in the photo
   5  a person was found but nothing could be measured (side view, body out of frame)
   6  output refused (file exists without --force, or cannot be written)
+  7  history refused (database from a newer posture, not a posture history,
+     corrupt, or no measurement with that ID)
   1  unexpected error
 """
 
@@ -92,15 +99,95 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--fast", action="store_true", help="one landmark pass instead of 8 (no uncertainty)")
     a.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
-    a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
+    a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person in the photo (0: the largest); "
+        "to name whose measurement it is in the history, use --name")
     a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
     a.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
     a.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
     a.add_argument("--json", action="store_true", help="print the result as one JSON object")
     a.add_argument("-o", "--output", metavar="FILE", help="write the annotated image (.png, .jpg, .webp)")
     a.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    h = a.add_argument_group("saving to the history")
+    h.add_argument("--save", action="store_true", help="keep the measurement in your history (the same photo is kept once)")
+    h.add_argument(
+        "--name",
+        metavar="NAME",
+        help="whose measurement this is, stored in the history (--person chooses which person "
+        "in the photo; --name labels them)",
+    )
+    h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
+    h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
     a.set_defaults(func=cmd_analyze)
+    _add_history_parser(sub)
     return parser
+
+
+def _measurement_id(text: str) -> int:
+    from posture.history import resolve_measurement_ref
+
+    ref = resolve_measurement_ref(text)
+    if ref is None and text.strip().isdigit():
+        ref = int(text)
+    if ref is None:
+        raise argparse.ArgumentTypeError(f"expected a measurement ID such as 12 or #12, got {text!r}")
+    return ref
+
+
+def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    h = sub.add_parser(
+        "history",
+        help="list, show, plot, export or delete saved measurements",
+        description="Your saved measurements (posture analyze PHOTO --save), kept in an SQLite "
+        "database in your data folder or at --db PATH.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    hs = h.add_subparsers(dest="history_command", metavar="ACTION", parser_class=_Parser, required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    named = argparse.ArgumentParser(add_help=False)
+    named.add_argument("--name", metavar="NAME", help="only this person's measurements")
+
+    p = hs.add_parser("list", parents=[common, named], help="a table of saved measurements")
+    p.add_argument("--json", action="store_true", help="print a JSON array instead")
+    p.set_defaults(func=cmd_history_list)
+
+    p = hs.add_parser("show", parents=[common], help="one saved measurement in full")
+    p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
+    p.add_argument("--json", action="store_true", help="print it as JSON")
+    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail (JPEG) to FILE")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(func=cmd_history_show)
+
+    p = hs.add_parser(
+        "plot",
+        parents=[common, named],
+        help="chart each metric over time",
+        description="Each metric over time with its uncertainty bars and, where the minimal "
+        "detectable change is known, a band of changes within measurement noise.",
+    )
+    p.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME",
+        help="a metric to plot, e.g. shoulder_tilt_deg or pelvic_tilt_deg (repeatable; default: "
+        "every metric with a value)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the chart (.png, .svg or .pdf)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(func=cmd_history_plot)
+
+    p = hs.add_parser("export", parents=[common, named], help="write all saved measurements to CSV or JSON")
+    fmt = p.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--csv", metavar="FILE", help="one row per measurement ('-': standard output)")
+    fmt.add_argument("--json", metavar="FILE", help="everything stored but thumbnails ('-': standard output)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(func=cmd_history_export)
+
+    p = hs.add_parser("delete", parents=[common], help="delete one saved measurement")
+    p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_history_delete)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -109,6 +196,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posture.output import check_target, encode_image, write_atomic
     from posture.settings import Settings
 
+    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
+        print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
+        return EXIT_USAGE
     if args.output:
         check_target(args.output, force=args.force, inputs=[args.image])
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
@@ -138,7 +228,146 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(summary(result))
         if args.output:
             print(f"Annotated image: {args.output}")
+    if args.save:
+        _save(args, image, result)
     return {"measured": EXIT_OK, "no_person": EXIT_NO_PERSON}.get(result.status, EXIT_NOT_MEASURABLE)
+
+
+def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasurement") -> None:
+    from posture.history import History, thumbnail_jpeg
+
+    # With --json, standard output carries only the JSON object.
+    out = sys.stderr if args.json else sys.stdout
+    if result.status != "measured":
+        print("Not saved to the history: nothing was measured.", file=out)
+        return
+    with History.open(args.db) as h:
+        new_id, created = h.save(result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb))
+        if created:
+            print(f"Saved to the history as #{new_id} ({h.path}).", file=out)
+        else:
+            e = h.get(new_id)
+            print(
+                f"Already in the history as #{new_id} (same photo, saved {e.saved_at}); not saved again. "
+                f"To replace it: posture history delete {new_id}, then save again.",
+                file=out,
+            )
+
+
+def _open_history(args: argparse.Namespace) -> "History":
+    from posture.history import History
+
+    return History.open(args.db, create=False)
+
+
+def cmd_history_list(args: argparse.Namespace) -> int:
+    """``posture history list``."""
+    from posture.history import History, default_path, format_table
+
+    path = args.db or default_path()
+    if not History.exists(path):
+        print("[]" if args.json else f"No saved measurements yet ({path} does not exist).")
+        return EXIT_OK
+    with History.open(path, create=False) as h:
+        entries = h.list(args.name)
+    if args.json:
+        print(json.dumps([e.summary_dict() for e in entries], indent=2, ensure_ascii=False))
+    elif not entries:
+        print("No saved measurements" + (f" for {args.name}." if args.name else "."))
+    else:
+        print(format_table(entries))
+    return EXIT_OK
+
+
+def cmd_history_show(args: argparse.Namespace) -> int:
+    """``posture history show ID``."""
+    from posture.output import check_target, write_atomic
+    from posture.wording import summary
+
+    if args.thumbnail:
+        check_target(args.thumbnail, force=args.force)
+    with _open_history(args) as h:
+        e = h.get(args.id)
+        thumb = h.thumbnail(args.id) if args.thumbnail else None
+    if args.json:
+        print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        when = "from the photo's EXIF" if e.taken_at_source == "exif" else "time of saving"
+        print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
+        if e.name:
+            print(f"Name: {e.name}")
+        if e.note:
+            print(f"Note: {e.note}")
+        if e.photo_sha256:
+            print(f"Photo sha256: {e.photo_sha256}")
+        print(summary(e.measurement))
+    if args.thumbnail:
+        if thumb is None:
+            print(f"posture: #{e.id} has no thumbnail; {args.thumbnail} not written", file=sys.stderr)
+        else:
+            write_atomic(args.thumbnail, thumb)
+    return EXIT_OK
+
+
+def cmd_history_plot(args: argparse.Namespace) -> int:
+    """``posture history plot``."""
+    from posture.errors import HistoryError
+    from posture.history import chart_bytes, default_mdc, plot_history
+    from posture.output import check_target, write_atomic
+
+    check_target(args.output, force=args.force)
+    with _open_history(args) as h:
+        entries = h.list(args.name)
+        names = sorted({e.name or "(no name)" for e in entries})
+    if len(names) > 1:
+        raise HistoryError(
+            f"the history holds several people's measurements ({', '.join(names)}); choose one with --name"
+        )
+    if not entries:
+        raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")
+    try:
+        fig = plot_history(entries, args.metric, mdc=default_mdc())
+    except ValueError as e:
+        raise HistoryError(str(e)) from None
+    write_atomic(args.output, chart_bytes(fig, args.output))
+    print(f"Trend of {len(entries)} measurements: {args.output}")
+    return EXIT_OK
+
+
+def cmd_history_export(args: argparse.Namespace) -> int:
+    """``posture history export``."""
+    from posture.output import check_target, write_atomic
+
+    target = args.csv or args.json
+    if target != "-":
+        check_target(target, force=args.force)
+    with _open_history(args) as h:
+        text = h.export_csv(args.name) if args.csv else h.export_json(args.name)
+        n = len(h.list(args.name))
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(target, text.encode("utf-8"))
+        print(f"Exported {n} measurements to {target}")
+    return EXIT_OK
+
+
+def cmd_history_delete(args: argparse.Namespace) -> int:
+    """``posture history delete ID``."""
+    with _open_history(args) as h:
+        e = h.get(args.id)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("posture: error: deleting needs --yes (no terminal to ask)", file=sys.stderr)
+                return EXIT_USAGE
+            who = f" of {e.name}" if e.name else ""
+            answer = input(f"Delete #{e.id}{who} taken {e.taken_at.replace('T', ' ')}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing deleted.")
+                return EXIT_OK
+        h.delete(args.id)
+    print(f"Deleted #{args.id}.")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 Exit codes: 0 measured; 1 unexpected error; 2 usage error; 3 bad input
 (image or model file); 4 nobody in the photo; 5 a person but nothing
 measurable (side view, body out of frame); 6 output refused (exists or not
-writable).
+writable); 7 history refused (the database was written by a newer posture,
+is not a posture history, is corrupt, or has no measurement with that ID).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ EXIT_BAD_INPUT = 3
 EXIT_NO_PERSON = 4
 EXIT_NOT_MEASURABLE = 5
 EXIT_OUTPUT = 6
+EXIT_HISTORY = 7
 
 
 class PostureError(Exception):
@@ -39,3 +41,14 @@ class OutputError(PostureError):
     """An output that would overwrite something or can't be written."""
 
     exit_code = EXIT_OUTPUT
+
+
+class HistoryError(PostureError):
+    """The history database can't be used: written by a newer posture (left
+    untouched), not a posture history, corrupt, or not writable."""
+
+    exit_code = EXIT_HISTORY
+
+
+class MeasurementNotFound(HistoryError):
+    """No stored measurement has the requested ID."""

@@ -1,0 +1,268 @@
+"""posture.history: storing, reading, de-duplicating, migrating, refusing, plotting."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from history_support import sample_measurement
+
+from posture import history as hist
+from posture.errors import EXIT_HISTORY, HistoryError, MeasurementNotFound
+from posture.history import History, StoredMeasurement, plot_history, resolve_measurement_ref, thumbnail_jpeg
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "history.sqlite3"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_save_and_get_round_trip_every_stored_field(db: Path) -> None:
+    m = sample_measurement(1)
+    with History.open(db) as h:
+        new_id, created = h.save(m, name="  Ana ", note="after yoga", thumbnail=b"\xff\xd8jpeg")
+        e = h.get(new_id)
+        assert h.thumbnail(new_id) == b"\xff\xd8jpeg"
+    assert created and isinstance(e, StoredMeasurement)
+    assert e.measurement == m  # the documented JSON, read back whole
+    assert e.measurement.metrics["shoulder_tilt_deg"].uncertainty == 0.4
+    assert e.measurement.assumptions.roll_deg == 1.25 and e.measurement.model["name"] == "pose_landmarker_full"
+    assert (e.name, e.note) == ("Ana", "after yoga")
+    assert (e.taken_at, e.taken_at_source) == ("2024-03-01T09:30:00", "exif")
+    assert e.photo_sha256 == m.source["sha256"] and e.photo_path == "/photos/me.jpg"
+    assert e.saved_at.endswith("Z")
+
+
+def test_taken_at_falls_back_to_the_time_of_saving(db: Path) -> None:
+    with History.open(db) as h:
+        e = h.get(h.save(sample_measurement(1, taken_at=None))[0])
+    assert e.taken_at_source == "saved"
+    assert abs((e.taken_datetime - datetime.now()).total_seconds()) < 60
+
+
+def test_same_photo_saved_twice_is_stored_once(db: Path) -> None:
+    with History.open(db) as h:
+        first = h.save(sample_measurement("a"), name="Ana")
+        again = h.save(sample_measurement("a", shoulder=9.0), name="Bo", note="other")
+        other_person = h.save(sample_measurement("a", person=1))
+        no_hash = [h.save(sample_measurement("b", sha256=None))[1] for _ in range(2)]
+        assert h.get(first[0]).name == "Ana"  # unchanged by the second save
+        assert h.get(first[0]).measurement.metrics["shoulder_tilt_deg"].value == 1.5
+        count = len(h)
+    assert first[1] is True and again == (first[0], False)
+    assert other_person[1] is True  # another person in the same photo is another measurement
+    assert no_hash == [True, True]  # camera frames without a hash are never merged
+    assert count == 4
+
+
+def test_only_measured_results_are_stored(db: Path) -> None:
+    with History.open(db) as h:
+        with pytest.raises(ValueError, match="no_person"):
+            h.save(sample_measurement(1, status="no_person"))
+        assert len(h) == 0
+
+
+def test_list_is_ordered_by_time_taken_and_filters_by_name(db: Path) -> None:
+    with History.open(db) as h:
+        h.save(sample_measurement(1, taken_at="2024-05-01T08:00:00"), name="Ana")
+        h.save(sample_measurement(2, taken_at="2023-01-01T08:00:00"), name="Ana")
+        h.save(sample_measurement(3, taken_at="2024-01-01T08:00:00"), name="Bo")
+        assert [e.taken_at[:4] for e in h.list()] == ["2023", "2024", "2024"]
+        assert [e.id for e in h.list(name="Ana")] == [2, 1]
+        assert h.names() == ["Ana", "Bo"]
+
+
+def test_delete_removes_one_and_reports_unknown_ids(db: Path) -> None:
+    with History.open(db) as h:
+        a, _ = h.save(sample_measurement(1))
+        b, _ = h.save(sample_measurement(2))
+        h.delete(a)
+        assert [e.id for e in h.list()] == [b]
+        with pytest.raises(MeasurementNotFound, match=f"#{a}"):
+            h.delete(a)
+        with pytest.raises(MeasurementNotFound):
+            h.get(a)
+        # Once deleted, the same photo can be saved again.
+        assert h.save(sample_measurement(1))[1] is True
+
+
+def test_export_csv_has_one_row_per_measurement_with_values_and_uncertainties(db: Path) -> None:
+    with History.open(db) as h:
+        h.save(sample_measurement(1, shoulder=2.5), name="Ana", note='comma, "quote"')
+        h.save(sample_measurement(2, pelvic=None, uncertainty=None))
+        rows = list(csv.DictReader(io.StringIO(h.export_csv())))
+        doc = json.loads(h.export_json())
+    assert len(rows) == 2
+    assert rows[0]["shoulder_tilt_deg"] == "2.5" and rows[0]["shoulder_tilt_deg_uncertainty"] == "0.4"
+    assert rows[0]["note"] == 'comma, "quote"' and rows[0]["roll_deg"] == "1.25"
+    assert rows[1]["pelvic_tilt_deg"] == "" and rows[1]["shoulder_tilt_deg_uncertainty"] == ""
+    assert doc["schema"] == "posture.history" and len(doc["measurements"]) == 2
+    assert doc["measurements"][0]["measurement"]["schema"] == "posture.measurement"
+
+
+def test_a_new_database_is_in_wal_mode_at_the_current_version_and_private(db: Path) -> None:
+    History.open(db).close()
+    c = sqlite3.connect(db)
+    assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert c.execute("PRAGMA user_version").fetchone()[0] == hist.DB_VERSION
+    assert c.execute("PRAGMA application_id").fetchone()[0] == hist.APPLICATION_ID
+    c.close()
+    assert db.stat().st_mode & 0o077 == 0
+
+
+def test_opening_an_older_database_applies_the_missing_migrations(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with History.open(db) as h:
+        kept, _ = h.save(sample_measurement(1), name="Ana")
+    v2 = hist.MIGRATIONS + (("ALTER TABLE measurements ADD COLUMN extra TEXT DEFAULT 'x'",),)
+    monkeypatch.setattr(hist, "MIGRATIONS", v2)
+    monkeypatch.setattr(hist, "DB_VERSION", len(v2))
+    with History.open(db) as h:
+        assert h.get(kept).name == "Ana"
+    c = sqlite3.connect(db)
+    assert c.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert c.execute("SELECT extra FROM measurements").fetchone()[0] == "x"
+    c.close()
+
+
+def test_a_failing_migration_leaves_the_database_at_its_old_version(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with History.open(db) as h:
+        h.save(sample_measurement(1))
+    bad = hist.MIGRATIONS + (("ALTER TABLE measurements ADD COLUMN extra TEXT", "THIS IS NOT SQL"),)
+    monkeypatch.setattr(hist, "MIGRATIONS", bad)
+    monkeypatch.setattr(hist, "DB_VERSION", len(bad))
+    with pytest.raises(HistoryError):
+        History.open(db)
+    c = sqlite3.connect(db)
+    assert c.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "extra" not in [r[1] for r in c.execute("PRAGMA table_info(measurements)")]
+    c.close()
+
+
+@pytest.mark.parametrize("journal", ["DELETE", "WAL"])
+def test_a_database_from_a_newer_posture_is_refused_and_left_untouched(db: Path, journal: str) -> None:
+    with History.open(db) as h:
+        h.save(sample_measurement(1))
+    c = sqlite3.connect(db)
+    c.execute(f"PRAGMA user_version = {hist.DB_VERSION + 1}")
+    c.execute(f"PRAGMA journal_mode = {journal}")
+    c.close()
+    before = _sha(db)
+    with pytest.raises(HistoryError, match="newer posture") as err:
+        History.open(db)
+    assert err.value.exit_code == EXIT_HISTORY
+    assert "\n" not in str(err.value)
+    assert _sha(db) == before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ("CREATE TABLE notes (t TEXT)", "not a posture history"),
+        ("PRAGMA application_id = 1234", "another program"),
+    ],
+)
+def test_another_programs_database_is_refused_and_left_untouched(db: Path, setup: str, message: str) -> None:
+    c = sqlite3.connect(db)
+    c.execute(setup)
+    c.commit()
+    c.close()
+    before = _sha(db)
+    with pytest.raises(HistoryError, match=message):
+        History.open(db)
+    assert _sha(db) == before
+
+
+def test_a_file_that_is_not_a_database_is_refused(db: Path) -> None:
+    db.write_bytes(b"this is a text file, not SQLite" * 100)
+    before = _sha(db)
+    with pytest.raises(HistoryError, match="not a usable history"):
+        History.open(db)
+    assert _sha(db) == before
+
+
+def test_open_without_create_does_not_create_a_file(db: Path) -> None:
+    with pytest.raises(HistoryError, match="no history yet"):
+        History.open(db, create=False)
+    assert not db.exists()
+    with pytest.raises(HistoryError, match="does not exist"):
+        History.open(db.parent / "missing" / "h.sqlite3")
+
+
+def test_default_path_is_in_the_users_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    p = hist.default_path()
+    assert p.name == "history.sqlite3" and tmp_path in p.parents
+    with History.open() as h:
+        assert h.path == p
+    assert p.is_file()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("id:12", 12), ("ID: 7", 7), ("#12", 12), (" #3 ", 3), ("12", None), ("#12.jpg", None), ("photo.jpg", None), ("id:", None)],
+)
+def test_resolve_measurement_ref(text: str, expected: int | None) -> None:
+    assert resolve_measurement_ref(text) == expected
+
+
+def test_thumbnail_is_a_small_jpeg_keeping_the_aspect_ratio() -> None:
+    from PIL import Image
+
+    rgb = np.zeros((900, 600, 3), np.uint8)
+    data = thumbnail_jpeg(rgb)
+    im = Image.open(io.BytesIO(data))
+    assert im.format == "JPEG" and im.size == (107, 160)
+    assert len(data) < 10_000
+
+
+def _entries(db: Path) -> list[StoredMeasurement]:
+    with History.open(db) as h:
+        h.save(sample_measurement(1, shoulder=1.0, taken_at="2024-01-01T08:00:00"))
+        h.save(sample_measurement(2, shoulder=2.0, pelvic=None, taken_at="2024-02-01T08:00:00"))
+        h.save(sample_measurement(3, shoulder=2.5, uncertainty=None, taken_at="2024-03-01T08:00:00"))
+        return h.list()
+
+
+def test_plot_history_draws_one_panel_per_metric_with_the_mdc_band(db: Path) -> None:
+    from matplotlib.patches import Rectangle
+
+    fig = plot_history(_entries(db), ["shoulder_tilt_deg", "pelvic_tilt_deg"], mdc={"shoulder_tilt_deg": 1.2})
+    shoulder, pelvic = fig.axes
+    assert shoulder.get_title() == "Shoulders"
+    band = [p for p in shoulder.patches if isinstance(p, Rectangle)]
+    assert len(band) == 1
+    y0, y1 = band[0].get_y(), band[0].get_y() + band[0].get_height()
+    assert (round(y0, 6), round(y1, 6)) == (-0.2, 2.2)  # first value 1.0 +/- 1.2
+    assert "1.2" in shoulder.get_legend().get_texts()[0].get_text()
+    assert not pelvic.patches  # no MDC known for it: no band
+    assert len(pelvic.lines[0].get_xdata()) == 2  # the missing pelvic value is left out
+
+
+def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: Path) -> None:
+    entries = _entries(db)
+    fig = plot_history(entries, mdc=None)
+    assert [a.get_title() for a in fig.axes] == ["Shoulders", "Hip line (pelvic tilt proxy)", "Head over shoulders"]
+    with pytest.raises(ValueError, match="unknown metric 'neck'"):
+        plot_history(entries, ["neck"])
+
+
+def test_default_mdc_is_none_until_noise_figures_exist() -> None:
+    try:
+        import posture.noise  # noqa: F401
+    except ImportError:
+        assert hist.default_mdc() is None
+    else:
+        mdc = hist.default_mdc()
+        assert mdc is not None and all(v > 0 for v in mdc.values())

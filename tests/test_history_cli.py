@@ -1,0 +1,185 @@
+"""``posture analyze --save`` and ``posture history ...``: the command-line shell over posture.history."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, photo
+from history_support import sample_measurement
+
+from posture.cli import main
+from posture.errors import EXIT_HISTORY, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
+from posture.history import History
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    p = tmp_path / "h.sqlite3"
+    with History.open(p) as h:
+        h.save(sample_measurement(1, shoulder=2.34, taken_at="2024-01-05T08:00:00"), name="Ana", note="morning")
+        h.save(sample_measurement(2, shoulder=1.0, taken_at=None), name="Ana")
+        h.save(sample_measurement(3, shoulder=-0.5, taken_at="2024-02-05T08:00:00"), name="Bo")
+    return p
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_prints_a_table_oldest_first(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "history", "list", "--db", str(db))
+    lines = out.splitlines()
+    assert code == EXIT_OK
+    assert lines[0].split()[:3] == ["ID", "Taken", "Name"]
+    assert [line.split()[0] for line in lines[1:4]] == ["#1", "#3", "#2"]
+    assert "+2.3 ±0.4" in lines[1] and "morning" in lines[1]
+    assert "*" in lines[3]  # no EXIF date: time of saving, marked
+
+
+def test_list_json_and_name_filter(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "history", "list", "--db", str(db), "--json", "--name", "Ana")
+    rows = json.loads(out)
+    assert code == EXIT_OK and [r["id"] for r in rows] == [1, 2]
+    assert rows[0]["metrics"]["shoulder_tilt_deg"] == {"value": 2.34, "uncertainty": 0.4, "unit": "deg"}
+    assert rows[0]["photo_sha256"] and rows[0]["taken_at_source"] == "exif"
+
+
+def test_list_without_a_database_says_so_and_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "history", "list", "--db", str(tmp_path / "none.sqlite3"))
+    assert code == EXIT_OK and "No saved measurements yet" in out
+    assert not list(tmp_path.iterdir())
+
+
+def test_show_prints_the_measurement_and_writes_the_thumbnail(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with History.open(db) as h:
+        new_id, _ = h.save(sample_measurement(9), thumbnail=b"\xff\xd8thumb")
+    thumb = tmp_path / "t.jpg"
+    code, out, _ = run(capsys, "history", "show", f"#{new_id}", "--db", str(db), "--thumbnail", str(thumb))
+    assert code == EXIT_OK and out.startswith(f"#{new_id}  taken 2024-03-01 09:30:00")
+    assert "Shoulders: Left shoulder higher" in out
+    assert thumb.read_bytes() == b"\xff\xd8thumb"
+    code, out, _ = run(capsys, "history", "show", "id:1", "--db", str(db), "--json")
+    assert json.loads(out)["measurement"]["metrics"]["shoulder_tilt_deg"]["value"] == 2.34
+
+
+def test_unknown_id_exits_with_the_history_code(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "history", "show", "99", "--db", str(db))
+    assert code == EXIT_HISTORY and err.strip() == "posture: error: no stored measurement #99"
+
+
+def test_delete_needs_yes_without_a_terminal(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))  # not a TTY: never read as consent
+    code, _, err = run(capsys, "history", "delete", "1", "--db", str(db))
+    assert code == EXIT_USAGE and "--yes" in err
+    with History.open(db) as h:
+        assert len(h) == 3
+    code, out, _ = run(capsys, "history", "delete", "1", "--db", str(db), "--yes")
+    assert code == EXIT_OK and out.strip() == "Deleted #1."
+    with History.open(db) as h:
+        assert [e.id for e in h.list()] == [3, 2]
+
+
+def test_delete_asks_on_a_terminal(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty("n\n"))
+    code, out, _ = run(capsys, "history", "delete", "2", "--db", str(db))
+    assert code == EXIT_OK and "Nothing deleted" in out
+    monkeypatch.setattr(sys, "stdin", Tty("y\n"))
+    code, out, _ = run(capsys, "history", "delete", "2", "--db", str(db))
+    assert "Delete #2 of Ana" in out and "Deleted #2." in out
+    with History.open(db) as h:
+        assert len(h) == 2
+
+
+def test_export_csv_and_json_refuse_to_overwrite_without_force(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("precious")
+    code, _, err = run(capsys, "history", "export", "--db", str(db), "--csv", str(target))
+    assert code == EXIT_OUTPUT and "--force" in err and target.read_text() == "precious"
+    code, _, _ = run(capsys, "history", "export", "--db", str(db), "--csv", str(target), "--force")
+    rows = list(csv.DictReader(target.open()))
+    assert code == EXIT_OK and [r["id"] for r in rows] == ["1", "3", "2"]
+    code, out, _ = run(capsys, "history", "export", "--db", str(db), "--json", "-", "--name", "Bo")
+    assert code == EXIT_OK and [m["id"] for m in json.loads(out)["measurements"]] == [3]
+
+
+def test_plot_writes_a_chart_for_one_person(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_png = tmp_path / "trend.png"
+    code, _, err = run(capsys, "history", "plot", "--db", str(db), "-o", str(out_png))
+    assert code == EXIT_HISTORY and "several people" in err and "--name" in err and not out_png.exists()
+    code, out, _ = run(
+        capsys, "history", "plot", "--db", str(db), "--name", "Ana", "--metric", "shoulder_tilt_deg", "-o", str(out_png)
+    )
+    assert code == EXIT_OK and out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "2 measurements" in out
+    code, _, err = run(capsys, "history", "plot", "--db", str(db), "--name", "Ana", "-o", str(out_png))
+    assert code == EXIT_OUTPUT  # exists, no --force
+    code, _, err = run(capsys, "history", "plot", "--db", str(db), "--name", "Ana", "--metric", "neck", "-o", str(tmp_path / "x.png"))
+    assert code == EXIT_HISTORY and "unknown metric 'neck'" in err
+
+
+def test_a_newer_database_is_refused_by_every_command(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    c = sqlite3.connect(db)
+    c.execute("PRAGMA user_version = 99")
+    c.close()
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    for argv in (["list"], ["show", "1"], ["export", "--json", "-"], ["delete", "1", "--yes"]):
+        code, out, err = run(capsys, "history", *argv, "--db", str(db))
+        assert code == EXIT_HISTORY, argv
+        assert len(err.strip().splitlines()) == 1 and "newer posture" in err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_analyze_save_options_need_save(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "analyze", "any.jpg", "--name", "Ana")
+    assert code == EXIT_USAGE and "need --save" in err
+
+
+def test_analyze_save_end_to_end_with_a_real_photo(tmp_path: Path) -> None:
+    img = photo("front_full__tfex_yoga_tree.jpeg")  # has an EXIF date
+    db = tmp_path / "h.sqlite3"
+
+    def posture(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "posture", *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+
+    first = posture("analyze", str(img), "--save", "--name", "Ana", "--note", "after yoga", "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    assert "Saved to the history as #1" in first.stdout
+    again = posture("analyze", str(img), "--save", "--db", str(db), "--json")
+    assert again.returncode == 0, again.stderr
+    json.loads(again.stdout)  # standard output stays one JSON object
+    assert "Already in the history as #1" in again.stderr
+
+    listed = posture("history", "list", "--db", str(db), "--json")
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 1  # the same photo is counted once
+    with History.open(db) as h:
+        e = h.get(rows[0]["id"])
+        thumb = h.thumbnail(e.id)
+    assert (e.name, e.note) == ("Ana", "after yoga")
+    assert e.photo_sha256 == hashlib.sha256(img.read_bytes()).hexdigest()
+    assert e.photo_path == str(img)
+    assert (e.taken_at, e.taken_at_source) == ("2020-01-29T17:18:31", "exif")
+    m = e.measurement
+    assert m.status == "measured" and m.model["name"] and m.assumptions.level_mode == "none"
+    assert m.metrics["shoulder_tilt_deg"].value is not None
+    assert all("uncertainty" in v for v in m.to_dict()["metrics"].values())
+    from PIL import Image
+
+    assert thumb is not None and max(Image.open(io.BytesIO(thumb)).size) == 160
