@@ -35,7 +35,7 @@ def test_save_and_get_round_trip_every_stored_field(db: Path) -> None:
         e = h.get(new_id)
         assert h.thumbnail(new_id) == b"\xff\xd8jpeg"
     assert created and isinstance(e, StoredMeasurement)
-    assert e.measurement == m  # the documented JSON, read back whole
+    assert e.measurement.to_dict() == m.to_dict()  # the documented JSON, read back whole
     assert e.measurement.metrics["shoulder_tilt_deg"].uncertainty == 0.4
     assert e.measurement.assumptions.roll_deg == 1.25 and e.measurement.model["name"] == "pose_landmarker_full"
     assert (e.name, e.note) == ("Ana", "after yoga")

@@ -23,7 +23,7 @@ from posture.history import History
 def db(tmp_path: Path) -> Path:
     p = tmp_path / "h.sqlite3"
     with History.open(p) as h:
-        h.save(sample_measurement(1, shoulder=2.34, taken_at="2024-01-05T08:00:00"), name="Ana", note="morning")
+        h.save(sample_measurement(1, shoulder=2.3, taken_at="2024-01-05T08:00:00"), name="Ana", note="morning")
         h.save(sample_measurement(2, shoulder=1.0, taken_at=None), name="Ana")
         h.save(sample_measurement(3, shoulder=-0.5, taken_at="2024-02-05T08:00:00"), name="Bo")
     return p
@@ -49,7 +49,7 @@ def test_list_json_and_name_filter(db: Path, capsys: pytest.CaptureFixture[str])
     code, out, _ = run(capsys, "history", "list", "--db", str(db), "--json", "--name", "Ana")
     rows = json.loads(out)
     assert code == EXIT_OK and [r["id"] for r in rows] == [1, 2]
-    assert rows[0]["metrics"]["shoulder_tilt_deg"] == {"value": 2.34, "uncertainty": 0.4, "unit": "deg"}
+    assert rows[0]["metrics"]["shoulder_tilt_deg"] == {"value": 2.3, "uncertainty": 0.4, "unit": "deg"}
     assert rows[0]["photo_sha256"] and rows[0]["taken_at_source"] == "exif"
 
 
@@ -68,7 +68,7 @@ def test_show_prints_the_measurement_and_writes_the_thumbnail(db: Path, tmp_path
     assert "Shoulders: Left shoulder higher" in out
     assert thumb.read_bytes() == b"\xff\xd8thumb"
     code, out, _ = run(capsys, "history", "show", "id:1", "--db", str(db), "--json")
-    assert json.loads(out)["measurement"]["metrics"]["shoulder_tilt_deg"]["value"] == 2.34
+    assert json.loads(out)["measurement"]["metrics"]["shoulder_tilt_deg"]["value"] == 2.3
 
 
 def test_unknown_id_exits_with_the_history_code(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
