@@ -88,6 +88,14 @@ def test_non_finite_values_become_null():
     assert d["metrics"]["x"]["value"] is None and d["metrics"]["x"]["uncertainty"] is None
 
 
+def test_subject_without_a_box_gives_valid_json():
+    # Landmarks.bbox() is all NaN when no landmark scores 0.5; the JSON must stay valid.
+    d = Subject(view="front", people_detected=1, bbox_px=(math.nan,) * 4).to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["bbox_px"] is None
+    assert Subject.from_dict(d).bbox_px is None
+
+
 @pytest.mark.parametrize("schema", [None, "something.else", "posture.trend"])
 def test_from_dict_refuses_another_schema(schema):
     d = sample().to_dict()
