@@ -16,8 +16,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-
 from conftest import photo, photos
+
 from posture.analyze import Analyzer
 from posture.errors import InputError
 from posture.images import load_image
@@ -29,7 +29,7 @@ L = PoseLandmark
 SH, PE, SP = "shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rgb_of(name: str) -> np.ndarray:
     return load_image(photo(name)).rgb
 

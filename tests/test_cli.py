@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import ROOT, SAMPLES, photo
+from PIL import Image
 
 NATIVE_LOG_MARKERS = ("INFO: Created TensorFlow Lite", "W0000", "I0000", "E0000", "absl::InitializeLog")
 

@@ -11,11 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, photo
+
 from posture.errors import ModelError
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
-from posture.pose import BUNDLED_MODEL_SHA256, bundled_model_path, check_model, rank_people
+from posture.pose import (
+    BUNDLED_MODEL_SHA256,
+    bundled_model_path,
+    check_model,
+    rank_people,
+)
 
 L = PoseLandmark
 

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLES
 
 ANALYZE = ["-m", "posture", "analyze", str(SAMPLES / "astronaut.png"), "--json"]
