@@ -143,6 +143,17 @@ def _overlap(a: Landmarks, b: Landmarks) -> float:
     return inter / union if union > 0 else 0.0
 
 
+# What MediaPipe's C API turns a failed status into (mediapipe_c_utils.convert_to_exception):
+# RuntimeError and subclasses, ValueError, IndexError, and OSError subclasses such as
+# FileNotFoundError (a bundle whose .tflite files have other names) or TimeoutError.
+_MEDIAPIPE_ERRORS = (RuntimeError, ValueError, IndexError, OSError)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def rank_people(people: list[Landmarks], duplicate_iou: float = 0.7) -> list[Landmarks]:
     """Most prominent person first; near-duplicate detections of one person dropped."""
     ranked = sorted(people, key=_prominence, reverse=True)
@@ -191,9 +202,10 @@ class PoseDetector:
             )
             try:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
-            except (RuntimeError, ValueError) as e:
-                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                raise ModelError(f"{self.info.path}: not a usable pose landmarker model ({first})") from None
+            except _MEDIAPIPE_ERRORS as e:
+                raise ModelError(
+                    f"{self.info.path}: not a usable pose landmarker model ({_first_line(e)})"
+                ) from None
         return self
 
     def __exit__(
@@ -206,10 +218,15 @@ class PoseDetector:
 
     def close(self) -> None:
         """Release the landmarker (idempotent)."""
-        if self._landmarker is not None:
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
             with native_logs_to_debug():
-                self._landmarker.close()
-            self._landmarker = None
+                try:
+                    landmarker.close()
+                except _MEDIAPIPE_ERRORS as e:
+                    # A graph that failed while running also fails to close; raising
+                    # here would hide the error that made the caller leave its block.
+                    log.debug("closing the pose landmarker failed: %s", e)
 
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None) -> list[Landmarks]:
         """Every person found in an ``(H, W, 3)`` uint8 RGB image, most prominent first."""
@@ -219,13 +236,23 @@ class PoseDetector:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
         mp = self._mp
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.video and timestamp_ms is None:
+            raise ValueError("VIDEO mode needs a timestamp_ms for every frame")
         with native_logs_to_debug():
-            if self.video:
-                if timestamp_ms is None:
-                    raise ValueError("VIDEO mode needs a timestamp_ms for every frame")
-                result = self._landmarker.detect_for_video(image, int(timestamp_ms))
-            else:
-                result = self._landmarker.detect(image)
+            try:
+                if self.video:
+                    result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+                else:
+                    result = self._landmarker.detect(image)
+            except RuntimeError as e:
+                if self.info.bundled or self.video:
+                    raise  # VIDEO mode also fails on non-increasing timestamps: not the model
+                # Another bundle that loads but whose graph fails to run (e.g. its two
+                # .tflite files swapped) is a bad model file, not an internal error.
+                raise ModelError(
+                    f"{self.info.path}: the model failed to run ({_first_line(e)}); "
+                    "is it a MediaPipe pose landmarker bundle?"
+                ) from None
         h, w = rgb.shape[:2]
         people = [
             Landmarks.from_normalized(pts, w, h, world)

@@ -140,7 +140,10 @@ class Subject:
         """JSON form."""
         d = asdict(self)
         d["turn_deg"] = _clean(self.turn_deg, 1)
-        d["bbox_px"] = None if self.bbox_px is None else [round(v, 1) for v in self.bbox_px]
+        box = self.bbox_px
+        # A person with no landmark confident enough has a NaN box: JSON has no NaN.
+        ok = box is not None and all(v is not None and math.isfinite(v) for v in box)
+        d["bbox_px"] = [round(float(v), 1) for v in box] if ok else None  # type: ignore[union-attr]
         return d
 
     @classmethod

@@ -1,0 +1,362 @@
+"""Analysis of real photos (../shared/photos): properties, not copied outputs.
+
+The landmarks come from one pass of MediaPipe's full pose model, which is
+noisy: the same person moved, rotated, padded or mirrored in the image gets
+landmarks a few pixels off, so a tilt moves by a degree or two. Each
+tolerance below was set from errors measured on these photos (numbers in
+the comments: MediaPipe 0.10.33, pose_landmarker_full, IMAGE mode; the
+model's output for a given array is deterministic).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+from conftest import photo, photos
+
+from posture.analyze import Analyzer
+from posture.errors import InputError
+from posture.images import load_image
+from posture.landmarks import PoseLandmark
+from posture.measure import METRIC_NAMES
+from posture.settings import Settings
+
+L = PoseLandmark
+SH, PE, SP = "shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"
+
+
+@functools.cache
+def rgb_of(name: str) -> np.ndarray:
+    return load_image(photo(name)).rgb
+
+
+@pytest.fixture(scope="module")
+def analyzers():
+    """Analysers with other settings, opened on demand and closed at the end."""
+    opened: dict[tuple, Analyzer] = {}
+
+    def get(**kw) -> Analyzer:
+        key = tuple(sorted(kw.items()))
+        if key not in opened:
+            opened[key] = Analyzer(Settings(**kw)).__enter__()
+        return opened[key]
+
+    yield get
+    for a in opened.values():
+        a.__exit__(None, None, None)
+
+
+def rotate(rgb: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate the content counter-clockwise by ``angle`` about the centre, same size, edges replicated."""
+    h, w = rgb.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def tilts(result) -> tuple[float, float, float]:
+    vals = tuple(result.metrics[n].value for n in (SH, PE, SP))
+    assert None not in vals, {n: result.metrics[n].reason for n in (SH, PE, SP)}
+    return vals  # type: ignore[return-value]
+
+
+def xy_of(result) -> np.ndarray:
+    return np.array([[np.nan if v is None else v for v in row] for row in result.landmarks["xy_px"]], dtype=float)
+
+
+# ------------------------------------------------------------------ rotation
+
+# Rotating the photo by +-5 degrees about its centre (edges replicated; the
+# bodies stay in frame) must change both tilts by +-5 degrees. Measured error
+# (change minus expected change), degrees, shoulders / hip line:
+#   front_full__posenet_yoga            +5: +0.18 / +1.11   -5: -0.72 / +1.08
+#   front_full__h36m_S7_Greeting_000396 +5: -0.76 / -0.52   -5: -1.74 / +0.35
+#   back_full__pose2sim_static_cam02    +5: -0.29 / -0.48   -5: -0.39 / +0.56
+# Largest 1.74, so 2.5 degrees: a wrong sign (an error of 10) or a missing
+# rotation (an error of 5) fails. The shoulder-vs-hip-line difference moved by
+# at most 2.09 (h36m, -5 degrees): tolerance 3.0.
+ROTATION_TOL = 2.5
+ROTATION_DIFF_TOL = 3.0
+ROTATION_PHOTOS = [
+    ("front_full__posenet_yoga.jpg", "front"),
+    ("front_full__h36m_S7_Greeting_000396.jpg", "front"),
+    ("back_full__pose2sim_static_cam02_f005.jpg", "back"),
+]
+
+
+@pytest.mark.parametrize("angle", [5.0, -5.0])
+@pytest.mark.parametrize("name, view", ROTATION_PHOTOS)
+def test_rotating_the_photo_changes_tilts_by_the_angle(analyzer, name, view, angle):
+    rgb = rgb_of(name)
+    base = analyzer.analyze(rgb)
+    rotated = analyzer.analyze(rotate(rgb, angle))
+    assert base.subject.view == rotated.subject.view == view
+    sh0, pe0, sp0 = tilts(base)
+    sh1, pe1, sp1 = tilts(rotated)
+    # Counter-clockwise rotation lifts the image-right side: the subject's LEFT
+    # when facing the camera (tilt grows), their RIGHT when facing away.
+    expected = angle if view == "front" else -angle
+    assert sh1 - sh0 == pytest.approx(expected, abs=ROTATION_TOL)
+    assert pe1 - pe0 == pytest.approx(expected, abs=ROTATION_TOL)
+    assert sp1 - sp0 == pytest.approx(0.0, abs=ROTATION_DIFF_TOL)
+
+
+@pytest.mark.parametrize("name, view", ROTATION_PHOTOS)
+def test_level_setting_corrects_a_known_camera_roll(analyzer, analyzers, name, view):
+    # The photo rotated by +5 degrees is what a camera rolled by +5 degrees
+    # sees; --level 5 must give back the unrotated tilts (same errors as above).
+    rgb = rgb_of(name)
+    sh0, pe0, _ = tilts(analyzer.analyze(rgb))
+    levelled = analyzers(roll_deg=5.0).analyze(rotate(rgb, 5.0))
+    sh1, pe1, _ = tilts(levelled)
+    assert sh1 == pytest.approx(sh0, abs=ROTATION_TOL)
+    assert pe1 == pytest.approx(pe0, abs=ROTATION_TOL)
+    a = levelled.assumptions
+    assert a.level_mode == "manual" and a.roll_deg == 5.0 and a.angles_relative_to == "true horizontal"
+
+
+# -------------------------------------------------------------------- mirror
+
+# A horizontally flipped photo shows the subject's sides exchanged, so the
+# shoulder tilt changes sign. Measured |tilt(flipped) + tilt(original)|:
+#   pose2sim_static_cam04 0.35 (22.3 deg)  tfex_businessman 1.01 (10.1)
+#   posenet_looking_at_computer 0.07 (-26.9)  h36m_S7 0.16 (2.0)
+#   posenet_yoga 2.70 (-1.1)  posenet_backpackman 2.37 (-3.0)  pose2sim_cam02 1.97 (-1.9)
+# Tolerance 3.5 degrees; the sign itself is checked where the tilt is larger
+# than that.
+MIRROR_TOL = 3.5
+MIRROR_PHOTOS = [
+    "front_full__pose2sim_static_cam04_f005.jpg",
+    "front_full__tfex_businessman.jpeg",
+    "seated_desk__posenet_looking_at_computer.jpg",
+    "front_full__h36m_S7_Greeting_000396.jpg",
+    "front_full__posenet_yoga.jpg",
+    "back_full__posenet_backpackman.jpg",
+    "back_full__pose2sim_static_cam02_f005.jpg",
+]
+
+
+@pytest.mark.parametrize("name", MIRROR_PHOTOS)
+def test_mirror_image_flips_the_shoulder_tilt(analyzer, analyzers, name):
+    rgb = rgb_of(name)
+    flipped = np.ascontiguousarray(rgb[:, ::-1])
+    orig = analyzer.analyze(rgb)
+    plain = analyzer.analyze(flipped)
+    assert plain.subject.view == orig.subject.view  # flipping does not turn anyone around
+    t0 = orig.metrics[SH].value
+    t1 = plain.metrics[SH].value
+    assert t1 == pytest.approx(-t0, abs=MIRROR_TOL)
+    if abs(t0) > MIRROR_TOL:
+        assert np.sign(t1) == -np.sign(t0)
+        assert plain.metrics[SH].higher_side != orig.metrics[SH].higher_side
+    # Declared as a mirror image, the sides are the subject's own again.
+    declared = analyzers(mirrored=True).analyze(flipped)
+    t2 = declared.metrics[SH].value
+    assert t2 == pytest.approx(t0, abs=MIRROR_TOL)
+    assert t2 == pytest.approx(-t1, abs=1e-9)  # same landmarks, labels swapped
+    if abs(t0) > MIRROR_TOL:
+        assert np.sign(t2) == np.sign(t0)
+        assert declared.metrics[SH].higher_side == orig.metrics[SH].higher_side
+    assert declared.assumptions.mirrored is True
+
+
+# ------------------------------------------------------- padding and scaling
+
+# Padding the photo with a grey border (10% of the shorter side on every
+# edge) or rescaling it must leave tilts nearly unchanged, and the landmarks,
+# mapped back, in place. Measured |change|, degrees, shoulders / hip line:
+#   pad 10%:  yoga 0.30/2.85  backpackman 0.57/1.83  cam04 0.17/0.46  businessman 1.37/0.52
+#   x0.75:    yoga 0.93/1.00  backpackman 0.89/0.24  cam04 0.02/1.18  businessman 0.05/0.01  h36m 0.40/0.10
+#   x1.5:     yoga 0.29/0.71  backpackman 0.64/0.16  cam04 0.34/1.07  businessman 0.19/0.45  h36m 0.23/0.02
+# Shoulders: 2.5 degrees. Hip line: 4.0 (the yoga tree pose's hips move by
+# ~3 degrees whenever the person's size in the frame changes). Landmark
+# positions moved by at most 0.07 shoulder widths: 0.15.
+# Not included: back_full__pose2sim_static_cam02 (a small T-posed figure in a
+# tall frame) is lost or mislabelled by the detector once padded (no person,
+# a side view, or a 40-degree shoulder tilt): a model limitation. The h36m
+# photo (person 40% of the frame) is not padded for the same reason.
+SHIFT_TOL_SH, SHIFT_TOL_PE, POSITION_TOL = 2.5, 4.0, 0.15
+STABLE_PHOTOS = [
+    "front_full__posenet_yoga.jpg",
+    "back_full__posenet_backpackman.jpg",
+    "front_full__pose2sim_static_cam04_f005.jpg",
+    "front_full__tfex_businessman.jpeg",
+]
+TORSO = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+
+
+def _compare(orig, moved, back_to_orig) -> None:
+    sh0, pe0, _ = tilts(orig)
+    sh1, pe1, _ = tilts(moved)
+    assert sh1 == pytest.approx(sh0, abs=SHIFT_TOL_SH)
+    assert pe1 == pytest.approx(pe0, abs=SHIFT_TOL_PE)
+    assert moved.subject.view == orig.subject.view
+    xy0, xy1 = xy_of(orig), back_to_orig(xy_of(moved))
+    shoulder_w = np.linalg.norm(xy0[L.LEFT_SHOULDER] - xy0[L.RIGHT_SHOULDER])
+    err = np.linalg.norm(xy1[TORSO] - xy0[TORSO], axis=1).max()
+    assert err < POSITION_TOL * shoulder_w
+
+
+@pytest.mark.parametrize("name", STABLE_PHOTOS)
+def test_padding_changes_little(analyzer, name):
+    rgb = rgb_of(name)
+    p = round(0.10 * min(rgb.shape[:2]))
+    padded = cv2.copyMakeBorder(rgb, p, p, p, p, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    moved = analyzer.analyze(padded)
+    assert (moved.source["width"], moved.source["height"]) == (rgb.shape[1] + 2 * p, rgb.shape[0] + 2 * p)
+    _compare(analyzer.analyze(rgb), moved, lambda xy: xy - p)
+
+
+@pytest.mark.parametrize("scale", [0.75, 1.5])
+@pytest.mark.parametrize("name", STABLE_PHOTOS + ["front_full__h36m_S7_Greeting_000396.jpg"])
+def test_rescaling_changes_little(analyzer, name, scale):
+    rgb = rgb_of(name)
+    h, w = rgb.shape[:2]
+    size = (round(w * scale), round(h * scale))
+    resized = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    sx, sy = size[0] / w, size[1] / h
+    _compare(analyzer.analyze(rgb), analyzer.analyze(resized), lambda xy: xy / [sx, sy])
+
+
+# ------------------------------------------------------ kinds of photos
+
+
+@pytest.mark.parametrize("path", photos("none__"), ids=lambda p: p.name)
+def test_nobody_in_the_photo(analyzer, path):
+    m = analyzer.analyze_file(path)
+    assert m.status == "no_person"
+    assert m.subject is None and m.landmarks is None
+    assert set(m.metrics) == set(METRIC_NAMES)
+    assert all(v.value is None and v.reason for v in m.metrics.values())
+
+
+@pytest.mark.parametrize("path", photos("side_"), ids=lambda p: p.name)
+def test_side_views_are_not_measured(analyzer, path):
+    m = analyzer.analyze_file(path)
+    assert m.status == "not_measurable"
+    assert m.subject.view == "side"
+    assert m.subject.turn_deg > 45
+    assert "side" in m.message
+    assert all(v.value is None for v in m.metrics.values())
+
+
+@pytest.mark.parametrize("path", photos("back_full__"), ids=lambda p: p.name)
+def test_back_views_are_recognised(analyzer, path):
+    m = analyzer.analyze_file(path)
+    assert m.status == "measured"
+    assert m.subject.view == "back"
+    xy = xy_of(m)
+    # facing away, the subject's left shoulder is on the image left
+    assert xy[L.LEFT_SHOULDER][0] < xy[L.RIGHT_SHOULDER][0]
+
+
+@pytest.mark.parametrize(
+    "path", photos("front_upper__") + photos("seated_webcam__"), ids=lambda p: p.name
+)
+def test_upper_body_photos_have_no_hip_line(analyzer, path):
+    m = analyzer.analyze_file(path)
+    assert m.status == "measured"
+    assert m.metrics[SH].value is not None
+    hip = m.metrics[PE]
+    assert hip.value is None
+    assert "hip" in hip.reason
+    assert "hip" in m.metrics[SP].reason
+
+
+def test_source_describes_the_file(analyzer):
+    import hashlib
+
+    p = photo("front_full__posenet_yoga.jpg")
+    m = analyzer.analyze_file(p)
+    assert m.source["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert (m.source["width"], m.source["height"]) == (513, 513)
+    assert m.model["bundled"] is True
+    assert m.assumptions.mirrored is False and m.assumptions.angles_relative_to == "image"
+    assert m.landmarks["width"] == 513 and len(m.landmarks["xy_px"]) == 33
+    assert m.subject.people_detected == 1 and m.warnings == ()
+
+
+# -------------------------------------------------------------- several people
+
+# Only photos in which the detector finds two or more people. In
+# multi_front_full__yolov5_bus.jpg MediaPipe finds one of the four people (its
+# raw output has a single pose): a model limitation, not checked here.
+
+
+def _multi_photos():
+    return [p for p in photos("multi_") if "yolov5_bus" not in p.name]
+
+
+@pytest.mark.parametrize("path", _multi_photos(), ids=lambda p: p.name)
+def test_several_people_warns_and_measures_one_whole_person(analyzer, detector, path):
+    m = analyzer.analyze_file(path)
+    people = detector.detect(load_image(path).rgb)
+    assert len(people) >= 2
+    assert m.subject.people_detected == len(people)
+    assert m.subject.index == 0
+    assert m.warnings and f"{len(people)} people" in m.warnings[0] and "--person" in m.warnings[0]
+
+    # The measured landmarks are one detected person's, the most prominent.
+    xy = xy_of(m)
+    np.testing.assert_allclose(xy, people[0].xy, atol=0.051)  # JSON keeps 0.1 px
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in (p.bbox() for p in people)]
+    assert np.argmax(areas) == 0
+    np.testing.assert_allclose(m.subject.bbox_px, people[0].bbox(), atol=1e-6)
+
+    # Never mixed: the torso points lie in that person's box, and the
+    # shoulders' midpoint sits above the hips (within half a shoulder width).
+    x0, y0, x1, y1 = m.subject.bbox_px
+    for lm in TORSO:
+        assert x0 - 1 <= xy[lm][0] <= x1 + 1 and y0 - 1 <= xy[lm][1] <= y1 + 1, lm.name
+    mid_x = (xy[L.LEFT_SHOULDER][0] + xy[L.RIGHT_SHOULDER][0]) / 2
+    shoulder_w = abs(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])
+    hips = sorted([xy[L.LEFT_HIP][0], xy[L.RIGHT_HIP][0]])
+    assert hips[0] - shoulder_w / 2 <= mid_x <= hips[1] + shoulder_w / 2
+    # and no other detected person's shoulders are the measured ones
+    for other in people[1:]:
+        d = np.linalg.norm(other.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] - xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]], axis=1)
+        assert d.min() > shoulder_w / 4
+
+
+@pytest.mark.parametrize("path", _multi_photos(), ids=lambda p: p.name)
+def test_person_1_is_a_different_person(analyzer, analyzers, detector, path):
+    first = analyzer.analyze_file(path)
+    second = analyzers(person=1).analyze_file(path)
+    people = detector.detect(load_image(path).rgb)
+    assert second.subject.index == 1
+    assert second.subject.people_detected == first.subject.people_detected
+    np.testing.assert_allclose(second.subject.bbox_px, people[1].bbox(), atol=1e-6)
+    a, b = np.array(first.subject.bbox_px), np.array(second.subject.bbox_px)
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih
+    assert iw * ih / union < 0.5  # not the same body
+    assert any("person 1" in w for w in second.warnings)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="analyze.py Analyzer.analyze: with --person N the warning reads 'measured person 1 one; "
+    "choose another ...' (the template appends ' one' to 'person N')",
+)
+def test_warning_for_person_1_reads_well(analyzers):
+    m = analyzers(person=1).analyze_file(photo("multi_front_full__mediapipe_coupleanddog.jpeg"))
+    assert m.warnings
+    assert "person 1 one" not in m.warnings[0]
+
+
+def test_person_index_beyond_the_people_found(analyzers):
+    with pytest.raises(InputError, match=r"person 9 requested but only \d found"):
+        analyzers(person=9).analyze_file(photo("front_full__posenet_yoga.jpg"))
+
+
+def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
+    img = load_image(photo("front_full__tfex_businessman.jpeg"))
+    from_array = analyzer.analyze(img.rgb)
+    from_image = analyzer.analyze(img)
+    assert from_array.source["path"] is None and from_image.source["path"] == img.path
+    assert from_array.metrics == from_image.metrics
+    assert replace(from_array, source=from_image.source) == from_image

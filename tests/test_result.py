@@ -1,0 +1,123 @@
+"""PostureMeasurement: the JSON form round-trips and refuses what it can't read."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from posture.result import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    Assumptions,
+    Metric,
+    PostureMeasurement,
+    Subject,
+)
+
+
+def sample(**over) -> PostureMeasurement:
+    kw = dict(
+        status="measured",
+        message="measured",
+        source={"path": "a.jpg", "width": 640, "height": 480, "sha256": "ab" * 32, "taken_at": None},
+        model={"name": "pose_landmarker_full", "sha256": "cd" * 32, "bundled": True},
+        assumptions=Assumptions(mirrored=True, level_mode="manual", roll_deg=2.5, height_cm=172.0),
+        subject=Subject(view="back", people_detected=2, index=1, turn_deg=12.3, bbox_px=(1.5, 2.0, 300.0, 400.3)),
+        metrics={
+            "shoulder_tilt_deg": Metric(
+                value=-2.25, unit="deg", higher_side="right", height_diff_pct=-3.9,
+                height_diff_cm=-1.25, height_diff_cm_uncertainty=0.06,
+            ),
+            "pelvic_tilt_deg": Metric.missing("deg", "left hip outside the photo"),
+            "head_shift_pct": Metric(value=4.5, unit="%", uncertainty=0.75, towards="left"),
+        },
+        warnings=("2 people in the photo",),
+        method={"passes": 1, "min_score": 0.5},
+        landmarks={"width": 640, "height": 480, "xy_px": [[1.0, None]]},
+    )
+    kw.update(over)
+    return PostureMeasurement(**kw)
+
+
+def test_json_round_trip_is_equal():
+    m = sample()
+    d = m.to_dict()
+    text = json.dumps(d, allow_nan=False)
+    back = PostureMeasurement.from_dict(json.loads(text))
+    assert back == m
+    assert back.to_dict() == d
+
+
+def test_json_is_a_fixed_point_for_unrounded_values():
+    # JSON carries documented precision (0.01 for metrics, 0.1 px for boxes): a
+    # second round trip must change nothing.
+    m = sample(
+        subject=Subject(view="front", people_detected=1, turn_deg=3.14159, bbox_px=(0.123, 4.56, 7.891, 10.05)),
+        metrics={"shoulder_tilt_deg": Metric(value=1.23456, unit="deg", uncertainty=0.3333, higher_side="left")},
+    )
+    d = json.loads(json.dumps(m.to_dict()))
+    again = PostureMeasurement.from_dict(d).to_dict()
+    assert again == d
+    assert d["metrics"]["shoulder_tilt_deg"]["value"] == pytest.approx(1.23, abs=1e-12)
+    assert d["subject"]["bbox_px"] == pytest.approx([0.1, 4.6, 7.9, 10.1], abs=0.051)
+
+
+def test_round_trip_without_subject_or_landmarks():
+    m = sample(status="no_person", message="no person found", subject=None, landmarks=None, warnings=())
+    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
+def test_to_dict_documents_schema_units_and_assumptions():
+    d = sample().to_dict()
+    assert d["schema"] == SCHEMA and d["schema_version"] == SCHEMA_VERSION
+    assert d["metrics"]["shoulder_tilt_deg"]["unit"] == "deg"
+    assert d["metrics"]["pelvic_tilt_deg"] == {
+        "value": None, "unit": "deg", "uncertainty": None, "reason": "left hip outside the photo",
+    }
+    assert d["assumptions"]["mirrored"] is True
+    assert d["assumptions"]["angles_relative_to"] == "true horizontal"
+    assert sample(assumptions=Assumptions()).to_dict()["assumptions"]["angles_relative_to"] == "image"
+
+
+def test_non_finite_values_become_null():
+    m = sample(metrics={"x": Metric(value=math.nan, unit="deg", uncertainty=math.inf)})
+    d = m.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["metrics"]["x"]["value"] is None and d["metrics"]["x"]["uncertainty"] is None
+
+
+def test_subject_without_a_box_gives_valid_json():
+    # Landmarks.bbox() is all NaN when no landmark scores 0.5; the JSON must stay valid.
+    d = Subject(view="front", people_detected=1, bbox_px=(math.nan,) * 4).to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["bbox_px"] is None
+    assert Subject.from_dict(d).bbox_px is None
+
+
+@pytest.mark.parametrize("schema", [None, "something.else", "posture.trend"])
+def test_from_dict_refuses_another_schema(schema):
+    d = sample().to_dict()
+    d["schema"] = schema
+    with pytest.raises(ValueError, match="schema"):
+        PostureMeasurement.from_dict(d)
+
+
+@pytest.mark.parametrize("version", [SCHEMA_VERSION + 1, 99, "1", None, 1.5])
+def test_from_dict_refuses_newer_or_malformed_schema_version(version):
+    d = sample().to_dict()
+    d["schema_version"] = version
+    with pytest.raises(ValueError, match="schema_version"):
+        PostureMeasurement.from_dict(d)
+
+
+def test_metric_helpers():
+    assert not Metric.missing("deg", "why").measured
+    assert Metric(value=0.0, unit="deg").measured  # zero is a value, not missing
+    m = sample()
+    assert m.metric("head_shift_pct").towards == "left"
+    with pytest.raises(KeyError):
+        m.metric("nope")
+    w = m.with_warnings("extra")
+    assert w.warnings == ("2 people in the photo", "extra") and m.warnings == ("2 people in the photo",)
