@@ -172,10 +172,10 @@ class Analyzer:
                 "uncertainty not estimated"
             )
         if len(people) > 1:
-            which = "the most prominent (largest)" if s.person == 0 else f"person {s.person}"
+            which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{len(people)} people in the photo: measured {which} one; choose another with --person N",
+                f"{len(people)} people in the photo: measured {which}; choose another with --person N",
             )
         subject = Subject(
             view=body.view,

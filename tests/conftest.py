@@ -40,6 +40,16 @@ def analyzer() -> Iterator["object"]:
     from posture.analyze import Analyzer
     from posture.settings import Settings
 
+    with Analyzer(Settings(fast=True)) as a:
+        yield a
+
+
+@pytest.fixture(scope="session")
+def augmented_analyzer() -> Iterator["object"]:
+    """One analyser with the default test-time augmentation, shared by the session."""
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
+
     with Analyzer(Settings()) as a:
         yield a
 

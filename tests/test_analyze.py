@@ -42,7 +42,7 @@ def analyzers():
     def get(**kw) -> Analyzer:
         key = tuple(sorted(kw.items()))
         if key not in opened:
-            opened[key] = Analyzer(Settings(**kw)).__enter__()
+            opened[key] = Analyzer(Settings(**{"fast": True, **kw})).__enter__()
         return opened[key]
 
     yield get
@@ -337,11 +337,6 @@ def test_person_1_is_a_different_person(analyzer, analyzers, detector, path):
     assert any("person 1" in w for w in second.warnings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analyze.py Analyzer.analyze: with --person N the warning reads 'measured person 1 one; "
-    "choose another ...' (the template appends ' one' to 'person N')",
-)
 def test_warning_for_person_1_reads_well(analyzers):
     m = analyzers(person=1).analyze_file(photo("multi_front_full__mediapipe_coupleanddog.jpeg"))
     assert m.warnings
