@@ -14,8 +14,9 @@ benchmarks/results/validate.json):
 4. ground truth on rendered people: mean absolute error, bias and slope of
    measured against true tilt;
 5. repeatability on video: the within-window standard deviation of each
-   metric over consecutive frames (windows of 5 frames, where the person
-   hardly moves), pooled; SEM and MDC95 = 1.96 x sqrt(2) x SEM;
+   metric over windows of 5 consecutive frames in which the body is still
+   (its shoulders' and hips' centre moves less than 3% of shoulder width),
+   pooled; SEM and MDC95 = 1.96 x sqrt(2) x SEM;
 6. time per photo, augmented and single pass (ratio in the same run).
 
 Each with test-time augmentation (default) and a single pass (--fast).
@@ -53,7 +54,7 @@ VIDEOS = SHARED / "photos" / "videos"
 SYNTHETIC = SHARED / "synthetic"
 TILTS = ("shoulder_tilt_deg", "pelvic_tilt_deg")
 REPEAT_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg", "head_tilt_deg", "trunk_lean_deg")
-MODES = {"augmented": False, "single": True}
+ALL_SECTIONS = {"rotation", "annotations", "synthetic", "repeatability", "timing"}
 
 
 def rotate(img: np.ndarray, deg: float) -> np.ndarray:
@@ -266,7 +267,18 @@ def synthetic(analyzers: dict[str, Analyzer], limit: int | None) -> dict[str, An
     return out
 
 
-def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int = 5) -> dict[str, Any]:
+def _body_centre(m: PostureMeasurement) -> tuple[np.ndarray, float]:
+    """Mean of the shoulder (and hip) landmarks and the shoulder width, pixels; NaN if missing."""
+    if m.landmarks is None:
+        return np.full(2, np.nan), float("nan")
+    xy = np.array([[np.nan if c is None else c for c in p] for p in m.landmarks["xy_px"]], float)
+    pts = xy[[11, 12, 23, 24]] if m.metrics["pelvic_tilt_deg"].value is not None else xy[[11, 12]]
+    return pts.mean(axis=0), float(np.linalg.norm(xy[11] - xy[12]))
+
+
+def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int = 5, still: float = 0.03) -> dict[str, Any]:
+    """Pooled within-window SD over windows of ``window`` frames in which the body is still:
+    the shoulders' and hips' centre moves less than ``still`` x shoulder width from its mean."""
     out: dict[str, Any] = {}
     for video in sorted(VIDEOS.glob("*")):
         cap = cv2.VideoCapture(str(video))
@@ -279,26 +291,23 @@ def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int
         cap.release()
         frames = frames[:limit]
         for mode, a in analyzers.items():
-            series = {t: np.array([value(a.analyze(f), t) for f in frames]) if t else None for t in ()}
-            vals = {t: [] for t in REPEAT_METRICS}
-            for f in frames:
-                m = a.analyze(f)
-                for t in REPEAT_METRICS:
-                    vals[t].append(value(m, t))
-            res = {}
+            ms = [a.analyze(f) for f in frames]
+            centres = [_body_centre(m) for m in ms]
+            res: dict[str, Any] = {}
             for t in REPEAT_METRICS:
-                v = np.array(vals[t])
-                sds, dof = [], []
+                v = np.array([value(m, t) for m in ms])
+                variances, n_still = [], 0
                 for i in range(0, len(v) - window + 1, window):
-                    w = v[i : i + window]
-                    if np.isfinite(w).all():
-                        sds.append(np.var(w, ddof=1))
-                        dof.append(window - 1)
-                if sds:
-                    sem = math.sqrt(float(np.average(sds, weights=dof)))
-                    res[t] = {"windows": len(sds), "sem": round(sem, 2), "mdc95": round(1.96 * math.sqrt(2) * sem, 2)}
+                    c = np.array([centres[j][0] for j in range(i, i + window)])
+                    width = np.nanmedian([centres[j][1] for j in range(i, i + window)])
+                    moving = np.nanmax(np.linalg.norm(c - np.nanmean(c, axis=0), axis=1)) > still * width
+                    if np.isfinite(v[i : i + window]).all() and not moving:
+                        variances.append(np.var(v[i : i + window], ddof=1))
+                        n_still += 1
+                if variances:
+                    sem = math.sqrt(float(np.mean(variances)))
+                    res[t] = {"windows": n_still, "sem": round(sem, 2), "mdc95": round(1.96 * math.sqrt(2) * sem, 2)}
             out[f"{video.name}:{mode}"] = res
-            del series
     return out
 
 
@@ -319,7 +328,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer photos, frames and renders")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "validate.json"))
-    ap.add_argument("--sections", default="rotation,annotations,synthetic,repeatability,timing")
+    ap.add_argument("--sections", default=",".join(sorted(ALL_SECTIONS)), help="comma-separated; others are kept from --out")
     args = ap.parse_args()
     if not PHOTOS.is_dir():
         sys.exit(f"validate: {PHOTOS} not found")
@@ -343,6 +352,8 @@ def main() -> None:
             results["timing"] = timing(analyzers, photos)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_file() and sections != ALL_SECTIONS:
+        results = {**json.loads(out.read_text()), **results}
     out.write_text(json.dumps(results, indent=2))
     print_tables(results)
     print(f"\nwritten: {out}")
@@ -369,9 +380,9 @@ def print_tables(r: dict[str, Any]) -> None:
                 s = res[t]
                 print(f"{k:26} {t:18} {s['mae']:>5} {s['bias']:>6} {s['slope']:>6} {str(s['symmetric_pose_reads']):>11}")
     if "repeatability" in r:
-        print("\nRepeatability over consecutive video frames (5-frame windows): SEM and MDC95 (deg)")
+        print("\nRepeatability over still 5-frame windows of video: SEM and MDC95 (deg)")
         for k, res in r["repeatability"].items():
-            print(f"  {k}: " + ", ".join(f"{t} SEM {v['sem']} MDC95 {v['mdc95']}" for t, v in res.items()))
+            print(f"  {k}: " + ", ".join(f"{t} SEM {v['sem']} MDC95 {v['mdc95']} ({v['windows']} windows)" for t, v in res.items()))
     if "timing" in r:
         print(f"\nTime per photo: {r['timing']['seconds_per_photo']} (augmented / single = {r['timing']['augmented_over_single']}x)")
 
