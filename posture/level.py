@@ -1,20 +1,24 @@
 """Estimating the camera's roll from the scene's near-vertical lines.
 
-Door frames, wall corners, window and mirror edges are vertical in the world;
-in a photo taken with a rolled camera they all lean by the roll. Line
-segments are found with OpenCV (Canny edges, probabilistic Hough), segments
-within ``MAX_LEAN_DEG`` of vertical and longer than ``MIN_LENGTH`` of the
-image height are kept, segments on the person are dropped, and the roll is
-the length-weighted median of their lean.
+Door frames, wall corners, window and mirror edges are vertical in the world.
+With a rolled camera they lean by the roll; with a camera pitched up or down
+they also converge towards a vanishing point above or below the picture.
+Both are captured by one model: every vertical edge passes through the
+vertical vanishing point ``v``, and the roll is the angle between the image's
+vertical and the direction from the image centre to ``v`` (a point at
+infinity when the camera is not pitched).
+
+Line segments are found with OpenCV (Canny edges, probabilistic Hough);
+segments within ``MAX_LEAN_DEG`` of vertical and longer than ``MIN_LENGTH``
+of the image height are kept, and those on the person dropped. ``v`` is
+found by RANSAC over pairs of segments (inliers: segments whose direction
+points at ``v`` within ``INLIER_DEG``; ``v`` at least ``MIN_VP_DISTANCE``
+image sizes from the centre, i.e. a camera pitched by less than about 35
+degrees), then refined by weighted least squares on the inliers.
 
 Roll sign (as everywhere in posture): positive when a truly horizontal line
 appears with its right end higher, i.e. the photo's content is rotated
 counter-clockwise; a vertical line's top then leans to the left.
-
-A camera tilted up or down makes verticals converge (perspective), leaning
-in opposite directions left and right of the centre; the median over lines
-on both sides partly cancels that, and the spread of the leans enters the
-confidence.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-MAX_LEAN_DEG = 12.0
-MIN_LENGTH = 0.12
+MAX_LEAN_DEG = 15.0
+MIN_LENGTH = 0.08
 MIN_LINES = 3
-MAX_SPREAD_DEG = 1.0
+MIN_TOTAL_LENGTH = 0.6
+MAX_SPREAD_DEG = 0.5
+INLIER_DEG = 1.0
+MIN_VP_DISTANCE = 1.5
 MAX_ROLL_DEG = 10.0
 
 
@@ -59,6 +66,34 @@ def _weighted_median(values: NDArray[np.float64], weights: NDArray[np.float64]) 
     return float(v[np.searchsorted(c, c[-1] / 2.0)])
 
 
+def _residual_deg(top: NDArray[np.float64], bottom: NDArray[np.float64], vp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Angle between each segment and the direction from its midpoint to the vanishing point
+    (homogeneous ``vp``), in degrees in [0, 90]."""
+    mid = (top + bottom) / 2.0
+    seg = bottom - top
+    to_vp = vp[:2] - mid * vp[2]  # works for points at infinity (vp[2] == 0) too
+    cross = seg[:, 0] * to_vp[:, 1] - seg[:, 1] * to_vp[:, 0]
+    dot = np.abs((seg * to_vp).sum(axis=1))
+    return np.degrees(np.arctan2(np.abs(cross), dot))
+
+
+def _vanishing_point(
+    lines: NDArray[np.float64], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Weighted least-squares point closest to all homogeneous lines (unit vector)."""
+    a = (lines * weights[:, None]).T @ lines
+    _, vecs = np.linalg.eigh(a)
+    return vecs[:, 0]
+
+
+def _distinct_lines(top: NDArray[np.float64], bottom: NDArray[np.float64], y: float, gap: float) -> int:
+    """How many separate lines the segments belong to (the two edges of one door frame,
+    or pieces of one broken edge, count once): distinct crossings of the row ``y``."""
+    t = (y - top[:, 1]) / np.where(bottom[:, 1] == top[:, 1], 1.0, bottom[:, 1] - top[:, 1])
+    xs = np.sort(top[:, 0] + t * (bottom[:, 0] - top[:, 0]))
+    return int(1 + np.sum(np.diff(xs) > gap)) if len(xs) else 0
+
+
 def estimate_roll(
     rgb: NDArray[np.uint8], exclude: tuple[float, float, float, float] | None = None
 ) -> RollEstimate:
@@ -66,8 +101,10 @@ def estimate_roll(
 
     ``exclude`` is a box (x0, y0, x1, y1) in pixels whose lines are ignored
     (the person: limbs are not vertical references). Confident when at least
-    ``MIN_LINES`` lines agree within ``MAX_SPREAD_DEG`` (weighted median
-    absolute deviation) and the roll is at most ``MAX_ROLL_DEG``.
+    ``MIN_LINES`` distinct lines, together at least ``MIN_TOTAL_LENGTH`` of the image
+    height long, agree with one vertical vanishing point within
+    ``MAX_SPREAD_DEG`` (weighted median residual) and the roll is at most
+    ``MAX_ROLL_DEG``.
     """
     h, w = rgb.shape[:2]
     f = min(1.0, 1000.0 / max(h, w))
@@ -76,28 +113,62 @@ def estimate_roll(
         gray = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
     gh = gray.shape[0]
     edges = cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 50, 150)
-    min_len = MIN_LENGTH * gh
-    segs = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=60, minLineLength=min_len, maxLineGap=max(4, gh // 150))
+    segs = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=60, minLineLength=MIN_LENGTH * gh, maxLineGap=max(4, gh // 150))
+    none = RollEstimate(float("nan"), 0, float("nan"), False)
     if segs is None:
-        return RollEstimate(float("nan"), 0, float("nan"), False)
+        return none
     s = segs.reshape(-1, 4).astype(np.float64) / f
-    top_is_first = s[:, 1] < s[:, 3]
-    xt = np.where(top_is_first, s[:, 0], s[:, 2])
-    yt = np.where(top_is_first, s[:, 1], s[:, 3])
-    xb = np.where(top_is_first, s[:, 2], s[:, 0])
-    yb = np.where(top_is_first, s[:, 3], s[:, 1])
-    lean = np.degrees(np.arctan2(xb - xt, yb - yt))  # positive: top leans left
-    length = np.hypot(xb - xt, yb - yt)
+    first_on_top = s[:, 1] < s[:, 3]
+    top = np.where(first_on_top[:, None], s[:, :2], s[:, 2:])
+    bottom = np.where(first_on_top[:, None], s[:, 2:], s[:, :2])
+    lean = np.degrees(np.arctan2(bottom[:, 0] - top[:, 0], bottom[:, 1] - top[:, 1]))
     keep = np.abs(lean) <= MAX_LEAN_DEG
+    # Lines along the photo's own border (padding, replicated edges) are not scene lines.
+    border = 3.0
+    keep &= ~((np.minimum(top[:, 0], bottom[:, 0]) < border) | (np.maximum(top[:, 0], bottom[:, 0]) > w - border))
     if exclude is not None and np.isfinite(exclude).all():
         x0, y0, x1, y1 = exclude
         pad = 0.1 * (x1 - x0)
-        mx, my = (xt + xb) / 2, (yt + yb) / 2
+        mx, my = (top[:, 0] + bottom[:, 0]) / 2, (top[:, 1] + bottom[:, 1]) / 2
         keep &= ~((mx > x0 - pad) & (mx < x1 + pad) & (my > y0) & (my < y1))
-    lean, length = lean[keep], length[keep]
-    if len(lean) == 0:
-        return RollEstimate(float("nan"), 0, float("nan"), False)
-    roll = _weighted_median(lean, length)
-    spread = _weighted_median(np.abs(lean - roll), length)
-    confident = len(lean) >= MIN_LINES and spread <= MAX_SPREAD_DEG and abs(roll) <= MAX_ROLL_DEG
-    return RollEstimate(roll, int(len(lean)), spread, bool(confident))
+    top, bottom = top[keep], bottom[keep]
+    if len(top) == 0:
+        return none
+    length = np.hypot(*(bottom - top).T)
+    # Homogeneous lines, in coordinates centred on the image and scaled by its size.
+    c, scale = np.array([w / 2.0, h / 2.0]), float(max(w, h))
+    pt, pb = (top - c) / scale, (bottom - c) / scale
+    lines = np.cross(np.c_[pt, np.ones(len(pt))], np.c_[pb, np.ones(len(pb))])
+    lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
+    best = np.zeros(len(lines), bool)
+    rng = np.random.default_rng(0)
+    for _ in range(min(200, len(lines) * (len(lines) - 1) // 2)):
+        i, j = rng.choice(len(lines), 2, replace=False)
+        vp = np.cross(lines[i], lines[j])
+        if not np.isfinite(vp).all() or np.linalg.norm(vp) == 0:
+            continue
+        vp = vp / np.linalg.norm(vp)
+        if abs(vp[2]) * MIN_VP_DISTANCE > np.linalg.norm(vp[:2]):
+            continue  # too close: verticals cannot converge that fast for a plausible camera pitch
+        inliers = _residual_deg(pt, pb, vp) <= INLIER_DEG
+        if length[inliers].sum() > length[best].sum():
+            best = inliers
+    if best.sum() < 2:
+        # No two segments agree on a plausible vanishing point: report their median lean.
+        return RollEstimate(_weighted_median(lean[keep], length), int(best.sum()), float("nan"), False)
+    vp = _vanishing_point(lines[best], length[best])
+    # Direction from the image centre (the origin here) to the vanishing point.
+    down = vp[:2] / vp[2] if abs(vp[2]) > 1e-12 else vp[:2]
+    if down[1] < 0:
+        down = -down
+    roll = float(np.degrees(np.arctan2(down[0], down[1])))
+    resid = _residual_deg(pt[best], pb[best], vp)
+    spread = _weighted_median(resid, length[best])
+    n = _distinct_lines(top[best], bottom[best], h / 2.0, 0.01 * w)
+    confident = (
+        n >= MIN_LINES
+        and length[best].sum() >= MIN_TOTAL_LENGTH * h
+        and spread <= MAX_SPREAD_DEG
+        and abs(roll) <= MAX_ROLL_DEG
+    )
+    return RollEstimate(roll, n, spread, bool(confident))

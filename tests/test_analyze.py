@@ -355,3 +355,21 @@ def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
     assert from_array.source["path"] is None and from_image.source["path"] == img.path
     assert from_array.metrics == from_image.metrics
     assert replace(from_array, source=from_image.source) == from_image
+
+
+def test_auto_level_measures_and_removes_a_camera_roll(analyzers):
+    a = analyzers(auto_level=True)
+    rgb = load_image(photo("back_full__pose2sim_static_cam02_f005.jpg")).rgb
+    base, rolled = a.analyze(rgb), a.analyze(rotate(rgb, 3.0))
+    assert base.assumptions.level_mode == rolled.assumptions.level_mode == "auto"
+    assert base.assumptions.angles_relative_to == "true horizontal"
+    assert rolled.assumptions.roll_deg - base.assumptions.roll_deg == pytest.approx(3.0, abs=0.5)
+    # Relative to true horizontal, the roll no longer shows in the tilts (single-pass tolerance).
+    for name in (SH, PE):
+        assert rolled.metrics[name].value == pytest.approx(base.metrics[name].value, abs=2.5)
+
+
+def test_auto_level_without_vertical_lines_says_so(analyzers):
+    m = analyzers(auto_level=True).analyze_file(photo("front_full__posenet_yoga.jpg"))
+    assert m.assumptions.level_mode == "none" and m.assumptions.roll_estimate is not None
+    assert any("camera level not corrected" in w for w in m.warnings)
