@@ -68,7 +68,8 @@ def describe(name: str, m: Metric) -> str:
         towards = "right" if m.value > 0 else "left"
         return f"{label}: head tilted towards the {towards} shoulder by {n}{note}"
     if name == "shoulder_pelvis_tilt_deg":
-        return f"{label}: the two lines differ by {n}{note} (not affected by camera tilt)"
+        why = "within measurement noise; " if note else ""
+        return f"{label}: the two lines differ by {n} ({why}independent of camera tilt)"
     if name == "trunk_lean_deg":
         if m.towards == "centre":
             return f"{label}: upright (within 0.5°)"
