@@ -55,6 +55,9 @@ TURN_WARN_DEG = 10.0
 ROLL_WARN_DEG = 1.0
 """Corrected camera rolls differing by more than this many degrees trigger a warning."""
 
+COMMON_ROTATION_DEG = 2.0
+"""Shoulder, hip and knee lines all turning the same way by at least this much suggest a camera roll."""
+
 VERDICT_TEXT: Mapping[str, str] = {
     "improved": "Improved",
     "worse": "Worse",
@@ -403,6 +406,23 @@ def _photo_info(m: PostureMeasurement, date: datetime | None, source: str | None
     )
 
 
+def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
+    """The mean change of the shoulder, hip and knee tilts when they all changed alike
+    (same direction, each at least :data:`COMMON_ROTATION_DEG`, spread at most half the mean),
+    else None. Needs at least two of the three."""
+    changes = [
+        mc.change for mc in metrics
+        if mc.name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg") and mc.change is not None
+    ]
+    if len(changes) < 2:
+        return None
+    mean = sum(changes) / len(changes)
+    same_way = all(c * mean > 0 and abs(c) >= COMMON_ROTATION_DEG for c in changes)
+    if same_way and max(changes) - min(changes) <= 0.5 * abs(mean):
+        return mean
+    return None
+
+
 def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metrics: Sequence[MetricComparison]) -> list[str]:
     n = len(ms)
     out: list[str] = []
@@ -428,7 +448,7 @@ def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], met
             how = f"{ratio:.1f} times as large" if ratio >= 2 else f"{100 * (ratio - 1):.0f}% larger"
             out.append(
                 f"Camera distance or zoom differs: the body appears {how} "
-                f"in {the_photo(hi[0], n)} as in {the_photo(lo[0], n)}. "
+                f"in {the_photo(hi[0], n)} {'as' if ratio >= 2 else 'than'} in {the_photo(lo[0], n)}. "
                 "The photos are shown at the same body scale, but perspective and lens distortion "
                 "differ; stand at the same distance next time."
             )
@@ -480,6 +500,14 @@ def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], met
             "The camera was rolled differently ("
             + ", ".join(f"{r:+.1f}°" for r in rolls)
             + " corrected): check the level of each photo."
+        )
+
+    rotation = _common_rotation(metrics)
+    if rotation is not None:
+        out.append(
+            f"The shoulder, hip and knee lines all turned the same way, by about {abs(rotation):.0f}°: "
+            "this is what a camera held at a different tilt does. Level the camera (or use --level) for both photos; "
+            "'Shoulders vs hip line' is not affected by camera tilt."
         )
 
     measured = [i for i, p in enumerate(photos) if p.status == "measured"]

@@ -23,7 +23,7 @@ from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportSty
 from posture.report import align
 from posture.report.faces import blur_heads
 
-DATE_SOURCE_TEXT = {"exif": "date taken (EXIF)", "file": "file time", "given": "date given"}
+DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
 UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
 SIGN_TEXT = {
     "shoulder_pelvis_tilt_deg": "+: shoulder line tilted more to the left",
