@@ -465,7 +465,7 @@ def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], met
             f"{_photos_phrase(idx, n)} {(one if len(idx) == 1 else many).get(v, v)}" for v, idx in groups.items()
         )
         out.append(
-            f"The view differs ({desc}): front and back photos show different surface landmarks, "
+            f"The view differs ({desc}): the body's landmarks look different from another side, "
             "so part of any change may come from the view."
         )
     turns = [(i, p.turn_deg) for i, p in enumerate(photos) if p.turn_deg is not None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import PurePath
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -185,6 +186,11 @@ def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRo
     return tuple(out)
 
 
+def _short(label: str) -> str:
+    """The file name of a path (the full label is in the photo list)."""
+    return PurePath(label).name or label
+
+
 def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: ReportStyle) -> NDArray[np.uint8]:
     """The photo moved into its panel, then annotated at the panel's scale (so labels match)."""
     from posture.render import draw_overlay
@@ -225,7 +231,7 @@ def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: R
             caption += " — not aligned: " + ("no usable torso or shoulders" if lm is not None else "no person found")
         if m.assumptions.mirrored:
             caption += " — mirror image, shown flipped back as a camera sees you"
-        panels.append(Panel(f"{_role(i, n)}: {p.label}", caption, image, pl.aligned))
+        panels.append(Panel(f"{_role(i, n)}: {_short(p.label)}", caption, image, pl.aligned))
     return tuple(panels), placements
 
 
@@ -249,7 +255,7 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
         anchor = {"hips": "hips' midpoint and torso length", "shoulders": "shoulders' midpoint and width"}.get(c.anchor or "", "")
         ax.set_title(f"Skeletons aligned on the {anchor}" if anchor else "Skeletons (not aligned)", fontsize=11)
         if len(skeletons) < 2:
-            ax.text(0.5, 0.06 if skeletons else 0.5, "only one skeleton could be aligned" if skeletons else "no skeleton to show",
+            ax.text(0.5, 0.95 if skeletons else 0.5, "only one skeleton could be aligned" if skeletons else "no skeleton to show",
                     transform=ax.transAxes, ha="center", fontsize=10, color="0.3")
 
     caption = (
@@ -367,7 +373,10 @@ def build_content(
     subtitle = f"{n} photos" if n > 2 else "Before and after"
     if d0 is not None and d1 is not None:
         days = (d1.date() - d0.date()).days
-        subtitle += f": {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({days} day{'s' if abs(days) != 1 else ''} apart)"
+        if days == 0:
+            subtitle += f": {'both' if n == 2 else 'first and last'} on {d0:%Y-%m-%d}"
+        else:
+            subtitle += f": {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({abs(days)} day{'s' if abs(days) != 1 else ''} apart)"
     now = now or datetime.now().replace(microsecond=0)
     return ReportContent(
         title="Posture comparison",

@@ -30,7 +30,8 @@ h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #d0d7de; pad
 .note { white-space: pre-wrap; background: #fff; border-left: 3px solid #8c959f; padding: 6px 10px; }
 .warn { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 14px 8px 30px; }
 .warn li { margin: 3px 0; }
-table { border-collapse: collapse; width: 100%; background: #fff; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; min-width: 640px; background: #fff; }
 th, td { border: 1px solid #d0d7de; padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: #eaeef2; font-weight: 600; }
 td.metric { font-weight: 600; }
@@ -49,6 +50,11 @@ figcaption b { color: #1f2328; }
 .photo-list .details { color: #57606a; font-size: 13.5px; }
 .notes li { margin: 4px 0; }
 footer { margin-top: 30px; color: #57606a; font-size: 13px; }
+@media (max-width: 700px) {
+  main { padding: 14px 10px 30px; }
+  table { font-size: 13px; }
+  th, td { padding: 4px 5px; }
+}
 @media print {
   body { background: #fff; font-size: 11pt; }
   main { max-width: none; padding: 0; }
@@ -102,7 +108,7 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
         add(_list(c.warnings, "warn"))
         add("</section>")
 
-    add('<section id="results"><h2>Results</h2><table>')
+    add('<section id="results"><h2>Results</h2><div class="table-wrap"><table>')
     before, after = (c.photos[0].role, c.photos[-1].role)
     add(
         f"<thead><tr><th>Measure</th><th>{esc(before)}</th><th>{esc(after)}</th>"
@@ -116,7 +122,7 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
             f"<td>{esc(r.change)}</td><td>{esc(r.threshold)}</td>"
             f'<td class="verdict" style="color:{esc(color)}">{esc(r.verdict_text)}{why}</td></tr>'
         )
-    add("</tbody></table>")
+    add("</tbody></table></div>")
     if c.table_note:
         add(f'<p class="table-note">{esc(c.table_note)}</p>')
     add("</section>")

@@ -174,7 +174,8 @@ def _photos(p: _Pages, c: ReportContent) -> None:
             row_h = img_h + 0.75
             x = MARGIN + col * cell_w
             y = top + r * row_h
-            title = "\n".join(_wrap(panel.title, img_w, 8, bold=True)[:2])
+            lines = _wrap(panel.title, img_w, 8, bold=True)
+            title = "\n".join(lines[:2]) + ("…" if len(lines) > 2 else "")
             fig.text(x / PAGE[0], 1 - y / PAGE[1], title, fontsize=8, fontweight="bold", va="top")
             ax = fig.add_axes((x / PAGE[0], 1 - (y + 0.32 + img_h) / PAGE[1], img_w / PAGE[0], img_h / PAGE[1]))
             ax.imshow(panel.image, interpolation="antialiased")
