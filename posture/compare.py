@@ -24,6 +24,7 @@ flip is mentioned. A metric missing in the first or last photo is
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -527,7 +528,7 @@ def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], met
             )
 
     dated = [p.date for p in photos]
-    if all(d is not None for d in dated) and any(b < a for a, b in zip(dated, dated[1:])):  # type: ignore[operator]
+    if all(d is not None for d in dated) and any(b < a for a, b in itertools.pairwise(dated)):  # type: ignore[operator]
         out.append(
             "The photo dates are not in the order given: the report treats the first photo named as "
             "'before' and the last as 'after'."

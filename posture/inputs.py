@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import TracebackType
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +19,9 @@ from numpy.typing import NDArray
 from posture.landmarks import Landmarks
 from posture.result import PostureMeasurement
 from posture.settings import Settings
+
+if TYPE_CHECKING:
+    from posture.analyze import Analyzer
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class Analyzers:
             self._detector.close()  # type: ignore[attr-defined]
             self._detector = None
 
-    def get(self, mirrored: bool) -> "Analyzer":  # type: ignore[name-defined]  # noqa: F821
+    def get(self, mirrored: bool) -> Analyzer:
         """The analyser for ordinary or mirror-image photos."""
         from posture.analyze import Analyzer
 

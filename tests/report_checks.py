@@ -64,11 +64,11 @@ def chromium_view(report: Path) -> dict[str, Any]:
                     f"--user-data-dir={profile}", "--allow-file-access-from-files",
                     "--virtual-time-budget=15000", "--dump-dom", wrapper.resolve().as_uri(),
                 ],
-                capture_output=True, text=True, timeout=90,
+                capture_output=True, text=True, timeout=90, check=False,
             )
         finally:
             wrapper.unlink()
-    m = re.search(r'<pre id="out">(.*?)</pre>', run.stdout, re.S)
+    m = re.search(r'<pre id="out">(.*?)</pre>', run.stdout, re.DOTALL)
     assert m and m.group(1) != "pending", f"Chromium did not load the report: {run.stderr[-2000:]}"
     return json.loads(html.unescape(m.group(1)))
 

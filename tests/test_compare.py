@@ -100,7 +100,7 @@ def test_verdict_table(before, after, ub, ua, mdc, expected):
 
 
 def test_verdict_returns_combined_uncertainty_and_threshold():
-    v, combined, threshold = verdict(2.0, 0.0, 0.3, 0.4, 0.5)
+    _, combined, threshold = verdict(2.0, 0.0, 0.3, 0.4, 0.5)
     assert combined == pytest.approx(0.5)
     assert threshold == pytest.approx(max(0.5, Z95 * 0.5))
     assert verdict(1.0, 2.0, None, None, None)[1:] == (None, None)
@@ -113,6 +113,7 @@ def test_a_change_within_noise_is_never_called_improved_or_worse():
         ub, ua = (None if rng.random() < 0.3 else abs(rng.normal(0, 1)) for _ in range(2))
         mdc = None if rng.random() < 0.3 else abs(rng.normal(0, 2))
         v, combined, threshold = verdict(float(b), float(a), ub, ua, mdc)
+        assert v in ("improved", "worse", "within_noise", "uncertainty_unknown")
         limits = [x for x in (mdc, None if combined is None else Z95 * combined) if x is not None]
         if not limits:
             assert v == "uncertainty_unknown"

@@ -59,7 +59,7 @@ def fit(width: int, height: int, style: ReportStyle = DEFAULT_REPORT_STYLE) -> A
 def flip_x(m: Affine, style: ReportStyle = DEFAULT_REPORT_STYLE) -> Affine:
     """``m`` followed by a left-right flip about the panel's vertical centre line."""
     f = np.array([[-1.0, 0.0, float(style.panel_width)], [0.0, 1.0, 0.0]])
-    return f[:, :2] @ m + np.array([[0.0, 0.0, f[0, 2]], [0.0, 0.0, 0.0]])
+    return np.asarray(f[:, :2] @ m + np.array([[0.0, 0.0, f[0, 2]], [0.0, 0.0, 0.0]]), dtype=np.float64)
 
 
 def left_on_right(lm: Landmarks, m: Affine) -> bool | None:
@@ -72,7 +72,7 @@ def left_on_right(lm: Landmarks, m: Affine) -> bool | None:
 def apply(m: Affine, xy: NDArray[np.float64]) -> NDArray[np.float64]:
     """Map ``(..., 2)`` pixel points through ``m`` (NaN stays NaN)."""
     xy = np.asarray(xy, dtype=np.float64)
-    return xy @ m[:, :2].T + m[:, 2]
+    return np.asarray(xy @ m[:, :2].T + m[:, 2], dtype=np.float64)
 
 
 def warp(img: NDArray[np.uint8], m: Affine, style: ReportStyle = DEFAULT_REPORT_STYLE) -> NDArray[np.uint8]:
@@ -82,22 +82,23 @@ def warp(img: NDArray[np.uint8], m: Affine, style: ReportStyle = DEFAULT_REPORT_
     text in an annotated photo do not alias.
     """
     s = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
-    src = img
+    src = np.ascontiguousarray(img)
     if s < 0.8:
         h, w = img.shape[:2]
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
-        src = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
+        src = np.asarray(cv2.resize(src, (nw, nh), interpolation=cv2.INTER_AREA), dtype=np.uint8)
         m = m.copy()
         m[:, 0] *= w / nw
         m[:, 1] *= h / nh
-    return cv2.warpAffine(
-        np.ascontiguousarray(src),
+    out = cv2.warpAffine(
+        src,
         m,
         (style.panel_width, style.panel_height),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=style.background_rgb,
     )
+    return np.asarray(out, dtype=np.uint8)
 
 
 def moved(m: PostureMeasurement, matrix: Affine, levelled: bool, style: ReportStyle = DEFAULT_REPORT_STYLE) -> PostureMeasurement:

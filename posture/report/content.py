@@ -117,8 +117,7 @@ def _cell(mc: MetricComparison, i: int, photos: Sequence[ComparedPhoto]) -> str:
     if metric is None:
         return "not measured"
     text = wording.describe(mc.name, metric)
-    prefix = f"{wording.LABELS.get(mc.name, mc.name)}: "
-    text = text[len(prefix):] if text.startswith(prefix) else text
+    text = text.removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
     return text[:1].upper() + text[1:]
 
 
@@ -319,20 +318,31 @@ def _table_note(c: Comparison) -> str | None:
 
 
 def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[str, ...]:
+    anchor = {"hips": "hips' midpoint and the torso length", "shoulders": "shoulders' midpoint and shoulder width"}
+    if c.anchor in anchor:
+        aligned = (
+            f"The photos are scaled and shifted so that the {anchor[c.anchor]} match, so a different camera "
+            "distance does not look like a change; any camera roll that was corrected is levelled out."
+        )
+    else:
+        aligned = "The photos could not be aligned on the body (no usable torso or shoulders): each is shown whole."
     notes = [
-        "How to read: values are measured on each photo; angles in degrees, shifts in percent of shoulder "
-        "width; left and right are the person's own sides. The change column says how much the size of "
-        "the asymmetry (its distance from level or centred) changed.",
-        "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
-        "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
-        "that are known. Anything smaller is within measurement noise and is never called an improvement. "
-        "With neither known, the verdict is 'uncertainty unknown'.",
-        "The photos are scaled and shifted so that the "
-        + ("hips' midpoint and the torso length" if c.anchor == "hips" else "shoulders' midpoint and shoulder width")
-        + " match, so a different camera distance does not look like a change; any camera roll "
-        "that was corrected is levelled out.",
-        "The hip line joins MediaPipe's hip-joint estimates, not the pelvic bones a clinician palpates: it is "
-        "a proxy for pelvic obliquity and follows only part of a real pelvic tilt.",
+        (
+            "How to read: values are measured on each photo; angles in degrees, shifts in percent of shoulder "
+            "width; left and right are the person's own sides. The change column says how much the size of "
+            "the asymmetry (its distance from level or centred) changed."
+        ),
+        (
+            "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
+            "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
+            "that are known. Anything smaller is within measurement noise and is never called an improvement. "
+            "With neither known, the verdict is 'uncertainty unknown'."
+        ),
+        aligned,
+        (
+            "The hip line joins MediaPipe's hip-joint estimates, not the pelvic bones a clinician palpates: it is "
+            "a proxy for pelvic obliquity and follows only part of a real pelvic tilt."
+        ),
     ]
     if blur:
         notes.append(

@@ -86,9 +86,10 @@ def blur_heads(rgb: NDArray[np.uint8], people: Iterable[Landmarks]) -> NDArray[n
         coarse = cv2.resize(small, (rw, rh), interpolation=cv2.INTER_LINEAR)
         sigma = max(1.0, cell / 2)
         blurred = cv2.GaussianBlur(coarse, (0, 0), sigma)
-        mask = np.zeros((rh, rw), np.float32)
-        cv2.ellipse(mask, (round(e.cx - x0), round(e.cy - y0)), (max(1, round(e.rx)), max(1, round(e.ry))), 0, 0, 360, 1.0, -1)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, e.rx / 10))
-        mask = np.maximum(mask, (cv2.erode(mask, np.ones((3, 3), np.uint8)) > 0.5).astype(np.float32))[..., None]
+        hard = np.zeros((rh, rw), np.float32)
+        cv2.ellipse(hard, (round(e.cx - x0), round(e.cy - y0)), (max(1, round(e.rx)), max(1, round(e.ry))), 0, 0, 360, 1.0, -1)
+        # Feather the edge outwards only: inside the ellipse the blur is complete.
+        soft = cv2.GaussianBlur(hard, (0, 0), max(1.0, e.rx / 10))
+        mask = np.maximum(soft, hard)[..., None]
         region[:] = np.clip(region * (1 - mask) + blurred * mask, 0, 255).astype(np.uint8)
     return out

@@ -154,11 +154,11 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
         )
 
     add('<section id="photo-list"><h2>Photos and assumptions</h2><ol class="photo-list">')
-    for p in c.photos:
-        details = "; ".join(p.details)
-        warn = _list(("Warning: " + w for w in p.warnings)) if p.warnings else ""
+    for ph in c.photos:
+        details = "; ".join(ph.details)
+        warn = _list("Warning: " + w for w in ph.warnings) if ph.warnings else ""
         add(
-            f"<li><b>{esc(p.role)}:</b> {esc(p.label)} &mdash; {esc(p.date)}"
+            f"<li><b>{esc(ph.role)}:</b> {esc(ph.label)} &mdash; {esc(ph.date)}"
             f'<div class="details">{esc(details)}</div>{warn}</li>'
         )
     add("</ol></section>")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Sequence
+from typing import Any, Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from posture.render.styles import DEFAULT_REPORT_STYLE, ReportStyle
 from posture.report.content import ChartDrawer, ReportContent
@@ -108,7 +109,7 @@ class _Pages:
         self.y += 0.12
 
 
-Cell = tuple[str, dict, str]
+Cell = tuple[str, dict[str, Any], str]
 
 
 def _rect(x: float, y: float, w: float, h: float, color: str, fig: Figure):  # type: ignore[no-untyped-def]
@@ -189,9 +190,8 @@ def _chart_page(p: _Pages, title: str, draw: ChartDrawer, height: float, caption
     p.heading(title)
     top = p.y
     h = min(height, PAGE[1] - top - MARGIN - 0.6)
-    fig.set_layout_engine("constrained")
     rect = (MARGIN / PAGE[0], 1 - (top + h) / PAGE[1], 1 - 2 * MARGIN / PAGE[0], h / PAGE[1])
-    fig.get_layout_engine().set(rect=rect)  # type: ignore[union-attr]
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=rect))
     draw(fig)
     p.y = top + h + 0.1
     p.para(caption, 8.5, color="#424a53")
@@ -234,8 +234,8 @@ def render_pdf(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> b
         fig.text(0.5, 0.35 / PAGE[1], f"{c.title} — page {k} of {total}", ha="center", va="bottom", fontsize=7.5, color="#8c959f")
 
     buf = io.BytesIO()
-    with matplotlib.rc_context({"pdf.fonttype": 3}):  # whatever the user's matplotlibrc says
-        with PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
-            for fig in p.figures:
-                pdf.savefig(fig)
+    # Type 3 whatever the user's matplotlibrc says.
+    with matplotlib.rc_context({"pdf.fonttype": 3}), PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
+        for fig in p.figures:
+            pdf.savefig(fig)
     return buf.getvalue()
