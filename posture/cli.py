@@ -42,6 +42,17 @@ EXIT_CODES_HELP = """exit codes:
 """
 
 
+COMPARE_EXIT_CODES_HELP = """exit codes:
+  0  at least one measure could be compared
+  2  usage error
+  3  bad input (unreadable or unsupported image, bad model file)
+  4  nothing comparable, and a photo has no person in it
+  5  nothing comparable (side view, body out of frame)
+  6  output refused (file exists without --force, or cannot be written)
+  1  unexpected error
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors and exit code 2."""
 
@@ -119,6 +130,45 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
+
+
+    c = sub.add_parser(
+        "compare",
+        help="compare photos taken before and after: a report for you or your physio",
+        description="Measure two or more photos of the same person and say, per measure, whether it "
+        "improved, got worse or stayed within measurement noise. Writes a self-contained HTML or a PDF "
+        "report with the photos at the same body scale.",
+        epilog=COMPARE_EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("photos", nargs="+", metavar="PHOTO", help="BEFORE AFTER [MORE ...]: the first is 'before', the last 'after'")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the report: FILE.html (self-contained, opens offline) or FILE.pdf")
+    c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    c.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    c.add_argument(
+        "--dates",
+        metavar="D1,D2,...",
+        help="dates of the photos (YYYY-MM-DD), one per photo, comma-separated; an empty entry keeps "
+        "that photo's own date (default: EXIF date taken, else the file's time)",
+    )
+    c.add_argument("--blur-faces", action="store_true", help="blur the faces in the report, for sharing")
+    c.add_argument("--name", metavar="TEXT", help="a name to show on the report")
+    c.add_argument("--note", metavar="TEXT", help="a note to show on the report (what you did between the photos)")
+    c.add_argument("--mirror", action="store_true", help="all photos are mirror images (mirror selfies)")
+    c.add_argument(
+        "--mirror-photo",
+        metavar="N",
+        type=_number(int, 1),
+        action="append",
+        default=[],
+        help="photo N (1 = the first) is a mirror image; repeat for more",
+    )
+    c.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
+    c.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
+    c.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
+    c.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    c.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    c.set_defaults(func=cmd_compare)
     return parser
 
 
@@ -368,6 +418,76 @@ def cmd_history_delete(args: argparse.Namespace) -> int:
         h.delete(args.id)
     print(f"Deleted #{args.id}.")
     return EXIT_OK
+
+def _usage(message: str) -> int:
+    print(f"posture compare: error: {message} (see posture compare --help)", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _mdc95() -> dict[str, float] | None:
+    """Minimal detectable changes from :mod:`posture.noise`, or None while that module is absent."""
+    try:
+        from posture.noise import mdc95  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    from posture.measure import METRIC_NAMES
+
+    found = {n: mdc95(n) for n in METRIC_NAMES}
+    return {n: float(v) for n, v in found.items() if v is not None} or None
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``posture compare``."""
+    from posture.compare import compare, summary
+    from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
+    from posture.output import check_target, write_atomic
+    from posture.report import make_report, report_format
+    from posture.settings import Settings
+
+    n = len(args.photos)
+    if n < 2:
+        return _usage("give at least two photos: BEFORE AFTER [MORE ...]")
+    bad = [k for k in args.mirror_photo if k > n]
+    if bad:
+        return _usage(f"--mirror-photo {bad[0]}: there are only {n} photos")
+    given = None
+    if args.dates is not None:
+        try:
+            given = parse_dates(args.dates, n)
+        except ValueError as e:
+            return _usage(str(e))
+    fmt = None
+    if args.output:
+        fmt = report_format(args.output)
+        check_target(args.output, force=args.force, inputs=args.photos)
+
+    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
+    settings = Settings(
+        height_cm=args.height_cm,
+        min_score=args.min_visibility,
+        person=args.person,
+        model=args.model,
+        **kwargs,
+    )
+    mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())
+    with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
+        photos = [resolve_input(p, analyzers, mirrored=i in mirrored) for i, p in enumerate(args.photos)]
+    dates, sources = photo_dates(photos, given)
+    mdc = _mdc95()
+    comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
+    if args.output and fmt is not None:
+        data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)
+        write_atomic(args.output, data)
+    if args.json:
+        print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(summary(comparison))
+        if args.output:
+            print(f"Report: {args.output}")
+    if comparison.comparable:
+        return EXIT_OK
+    no_person = any(p.measurement.status == "no_person" for p in photos)
+    return EXIT_NO_PERSON if no_person else EXIT_NOT_MEASURABLE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
