@@ -141,7 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=COMPARE_EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("photos", nargs="+", metavar="PHOTO", help="BEFORE AFTER [MORE ...]: the first is 'before', the last 'after'")
+    c.add_argument(
+        "photos",
+        nargs="+",
+        metavar="PHOTO",
+        help="BEFORE AFTER [MORE ...]: photos, or measurements saved in the history as #ID (e.g. #12); "
+        "the first is 'before', the last 'after'",
+    )
+    c.add_argument("--db", metavar="PATH", help="history database for #ID inputs (default: history.sqlite3 in your data folder)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the report: FILE.html (self-contained, opens offline) or FILE.pdf")
     c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     c.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -471,7 +478,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())
     with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
-        photos = [resolve_input(p, analyzers, mirrored=i in mirrored) for i, p in enumerate(args.photos)]
+        photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]
     dates, sources = photo_dates(photos, given)
     mdc = _mdc95()
     comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)

@@ -1,8 +1,7 @@
 """What the user names on the ``compare`` command line, turned into measurements.
 
-:func:`resolve_input` is the one place that knows what an input may be. Today
-it is a photo path; stored measurements (``id:12``) can be added there
-without touching the report.
+:func:`resolve_input` is the one place that knows what an input may be: a
+photo's path, or a measurement stored in the history (``#12`` or ``id:12``).
 """
 
 from __future__ import annotations
@@ -89,14 +88,28 @@ class Analyzers:
         return tuple(self._detector.detect(rgb))  # type: ignore[attr-defined]
 
 
-def resolve_input(spec: str, analyzers: Analyzers, *, mirrored: bool = False) -> ComparedPhoto:
+def resolve_input(
+    spec: str, analyzers: Analyzers, *, mirrored: bool = False, db: str | None = None
+) -> ComparedPhoto:
     """Turn one command-line input into a :class:`ComparedPhoto`.
+
+    ``#12`` or ``id:12`` is the stored measurement 12 of the history at ``db``
+    (default location when None): its measurement is used as stored (its own
+    mirror assumption included), and its photo is shown when the file is
+    still there unchanged (same SHA-256).
 
     Raises
     ------
     InputError
         The file is missing or not a usable image.
+    HistoryError
+        No history, or no measurement with that ID.
     """
+    from posture.history import resolve_measurement_ref
+
+    ref = resolve_measurement_ref(spec)
+    if ref is not None:
+        return _stored(spec, ref, analyzers, db)
     analyzer = analyzers.get(mirrored)
     image = analyzer.load(spec)
     m = analyzer.analyze(image)
@@ -105,6 +118,28 @@ def resolve_input(spec: str, analyzers: Analyzers, *, mirrored: bool = False) ->
     except OSError:
         mtime = None
     return ComparedPhoto(spec, m, image.rgb, mtime, analyzers.people(image.rgb))
+
+
+def _stored(spec: str, ref: int, analyzers: Analyzers, db: str | None) -> ComparedPhoto:
+    import hashlib
+
+    from posture.errors import InputError
+    from posture.history import History
+
+    with History.open(db, create=False) as h:
+        entry = h.get(ref)
+    rgb = None
+    path = entry.photo_path
+    if path and os.path.isfile(path):
+        try:
+            with open(path, "rb") as f:
+                same = hashlib.sha256(f.read()).hexdigest() == entry.photo_sha256
+            if same:
+                rgb = analyzers.get(entry.measurement.assumptions.mirrored).load(path).rgb
+        except (OSError, InputError):
+            rgb = None
+    people = analyzers.people(rgb) if rgb is not None else ()
+    return ComparedPhoto(spec, entry.measurement, rgb, entry.taken_datetime, people)
 
 
 def parse_dates(text: str, count: int) -> list[datetime | None]:

@@ -132,3 +132,21 @@ def test_mdc_comes_from_posture_noise_when_it_exists(monkeypatch):
     fake.mdc95 = lambda name: 1.5 if name == "shoulder_tilt_deg" else None  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "posture.noise", fake)
     assert _mdc95() == {"shoulder_tilt_deg": 1.5}
+
+
+def test_compares_measurements_saved_in_the_history(tmp_path, analyzer):
+    from posture.history import History
+
+    db = tmp_path / "h.sqlite3"
+    with History.open(db) as h:
+        first, _ = h.save(analyzer.analyze_file(photo(A)), name="Sam")
+        second, _ = h.save(analyzer.analyze_file(photo(B)), name="Sam")
+    out = tmp_path / "stored.html"
+    r = run(f"#{first}", f"id:{second}", "--db", str(db), "--json", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert [p["label"] for p in d["photos"]] == [str(photo(A)), str(photo(B))]
+    # The photos are still on disk, unchanged: the report shows them (two panels and the overlay).
+    assert len(embedded_images(out.read_text(encoding="utf-8"))) == 3
+    missing = run("#999", f"#{first}", "--db", str(db))
+    assert missing.returncode == 7 and "999" in missing.stderr and "Traceback" not in missing.stderr
