@@ -369,7 +369,8 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, default_mdc, plot_history
+    from posture.history import chart_bytes, plot_history
+    from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
     check_target(args.output, force=args.force)
@@ -383,7 +384,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     if not entries:
         raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")
     try:
-        fig = plot_history(entries, args.metric, mdc=default_mdc())
+        fig = plot_history(entries, args.metric, mdc=MDC95)
     except ValueError as e:
         raise HistoryError(str(e)) from None
     write_atomic(args.output, chart_bytes(fig, args.output))
@@ -431,18 +432,6 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _mdc95() -> dict[str, float] | None:
-    """Minimal detectable changes from :mod:`posture.noise`, or None while that module is absent."""
-    try:
-        from posture.noise import mdc95  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    from posture.measure import METRIC_NAMES
-
-    found = {n: mdc95(n) for n in METRIC_NAMES}
-    return {n: float(v) for n, v in found.items() if v is not None} or None
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     """``posture compare``."""
     from posture.compare import compare, summary
@@ -480,7 +469,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
         photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]
     dates, sources = photo_dates(photos, given)
-    mdc = _mdc95()
+    from posture.noise import MDC95 as mdc
     comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
     if args.output and fmt is not None:
         data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)

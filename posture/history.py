@@ -61,7 +61,6 @@ __all__ = [
     "MIGRATIONS",
     "StoredMeasurement",
     "chart_bytes",
-    "default_mdc",
     "default_path",
     "format_table",
     "plot_history",
@@ -555,16 +554,6 @@ class History:
         """``ok`` or SQLite's description of what is wrong."""
         rows = self._conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
-
-
-def default_mdc() -> Mapping[str, float] | None:
-    """Minimal detectable change (95 %) per metric from :mod:`posture.noise`,
-    or None while that module does not exist (the trend then has no band)."""
-    try:
-        from posture.noise import mdc95  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return dict(mdc95)
 
 
 def plot_history(

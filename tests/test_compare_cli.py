@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -121,17 +120,6 @@ def test_usage_and_input_errors(tmp_path, args, code, message):
     assert r.returncode == code, r.stderr
     assert message in r.stderr
     assert r.stderr.count("\n") == 1, "one line on stderr, no traceback"
-
-
-def test_mdc_comes_from_posture_noise_when_it_exists(monkeypatch):
-    from posture.cli import _mdc95
-
-    monkeypatch.setitem(sys.modules, "posture.noise", None)  # as if the module did not exist
-    assert _mdc95() is None
-    fake = types.ModuleType("posture.noise")
-    fake.mdc95 = lambda name: 1.5 if name == "shoulder_tilt_deg" else None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "posture.noise", fake)
-    assert _mdc95() == {"shoulder_tilt_deg": 1.5}
 
 
 def test_compares_measurements_saved_in_the_history(tmp_path, analyzer):
