@@ -39,3 +39,13 @@ class OutputError(PostureError):
     """An output that would overwrite something or can't be written."""
 
     exit_code = EXIT_OUTPUT
+
+
+class SourceError(InputError):
+    """A camera that can't be opened, or a video or image sequence that can't be read."""
+
+
+class DisplayError(PostureError):
+    """No screen to open a window on (use ``--headless``)."""
+
+    exit_code = EXIT_USAGE
