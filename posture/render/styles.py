@@ -31,3 +31,23 @@ class OverlayStyle:
 
 
 DEFAULT_STYLE = OverlayStyle()
+
+
+@dataclass(frozen=True)
+class LiveStyle:
+    """The live overlay: the photo overlay's colours and sizes, plus banner colours.
+
+    Sizes in ``base`` are for a frame whose longer side is 1000 pixels and
+    scale with the frame (video frames are not enlarged); text never gets
+    smaller than ``min_font_px``.
+    """
+
+    base: OverlayStyle = OverlayStyle()
+    guidance_rgb: RGB = (255, 214, 10)
+    alert_rgb: RGB = (255, 70, 70)
+    capture_rgb: RGB = (90, 230, 120)
+    min_font_px: int = 13
+    small_text_scale: float = 0.8
+
+
+DEFAULT_LIVE_STYLE = LiveStyle()
