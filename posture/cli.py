@@ -128,7 +128,7 @@ def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = v.add_mutually_exclusive_group()
-    src.add_argument("--camera", metavar="N", type=_number(int, 0), default=0, help="camera index (default 0)")
+    src.add_argument("--camera", metavar="N", type=_number(int, 0), help="camera index (default 0)")
     src.add_argument("--source", metavar="FILE", help="a video file, a folder of images or a pattern such as 'frames/*.png' instead of the camera")
     v.add_argument(
         "--mirror-view",
@@ -166,7 +166,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     alerts = () if args.no_alerts else (tuple(args.alert) if args.alert else DEFAULT_ALERTS)
     options = LiveOptions(
         source=args.source,
-        camera=args.camera,
+        camera=args.camera or 0,
         mirror_view=args.mirror_view,
         fps=args.fps,
         headless=args.headless,
