@@ -24,8 +24,9 @@ def one_record(people, config: LiveConfig = LiveConfig(), n: int = 1):
 
 
 def disc_colour(img: np.ndarray, rec, point: PoseLandmark, other: PoseLandmark) -> tuple[int, ...]:
-    r = max(7, round(DEFAULT_LIVE_STYLE.base.label_px * 0.64 * 0.6))
-    c = label_centre(rec.landmarks[point], rec.landmarks[other], r)
+    f = img.shape[1] / GREY.shape[1]  # the frame is enlarged to the style's min_long_side
+    r = max(7, round(DEFAULT_LIVE_STYLE.base.label_px * img.shape[1] / 1000 * 0.6))
+    c = label_centre(rec.landmarks[point] * f, rec.landmarks[other] * f, r)
     x, y = int(c[0] + 0.5 * r), int(c[1] - 0.5 * r)  # upper right of the disc, clear of the letter
     return tuple(int(v) for v in img[y, x])
 
@@ -50,6 +51,8 @@ def test_draws_a_new_frame_and_leaves_the_input_alone() -> None:
     assert np.array_equal(GREY, before)
     assert img.shape == GREY.shape and img.dtype == np.uint8
     assert (img != GREY).any(axis=2).mean() > 0.01
+    small = np.full((240, 320, 3), 90, np.uint8)
+    assert draw_live(small, rec, mirrored=False).shape == (480, 640, 3)  # small frames are enlarged
 
 
 def test_guidance_and_alert_banners_are_drawn() -> None:

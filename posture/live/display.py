@@ -82,7 +82,11 @@ class WindowDisplay:
 
         if not display_available():
             raise DisplayError("no display to open a window on ($DISPLAY is unset or unreachable); use --headless")
-        cv2.namedWindow(self.title, cv2.WINDOW_AUTOSIZE)
+        # OpenCV's Qt build ships no fonts and complains on stderr; point it at matplotlib's DejaVu.
+        import matplotlib
+
+        os.environ.setdefault("QT_QPA_FONTDIR", os.path.join(matplotlib.get_data_path(), "fonts", "ttf"))
+        cv2.namedWindow(self.title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
         self._open = True
         return self
 

@@ -1,8 +1,8 @@
 """The live overlay: one video frame annotated with a :class:`~posture.live.session.FrameRecord`.
 
-Unlike the photo overlay (:func:`posture.render.draw_overlay`), the frame is
-not enlarged and gets no caption band: a video keeps its size, and the text
-sits in panels on the picture. It reads the record and draws; it never
+Unlike the photo overlay (:func:`posture.render.draw_overlay`), the frame
+gets no caption band: the text sits in panels on the picture, and only
+small frames are enlarged (to ``LiveStyle.min_long_side``). It reads the record and draws; it never
 measures. Lines, L/R discs and angles come from the record's smoothed
 landmarks and metrics, whose sides are the subject's own (a mirror view was
 measured as one), so "L" is drawn at the person's left shoulder wherever it
@@ -37,7 +37,7 @@ _LINES = {
     "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
     "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
 }
-_PANEL_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg")
+_PANEL_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg")
 
 
 @functools.lru_cache(maxsize=512)
@@ -80,13 +80,13 @@ def _sizes(img: NDArray[np.uint8], style: LiveStyle) -> tuple[float, int, int, i
     return k, max(1, round(b.line_px * k)), size, small
 
 
-def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, roll_deg: float, min_score: float, style: LiveStyle) -> None:
+def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg: float, min_score: float, style: LiveStyle) -> None:
     lm = rec.landmarks
     if lm is None:
         return
     b = style.base
     k, lw, size, _ = _sizes(img, style)
-    xy = lm.xy
+    xy = lm.xy * scale
     for a, c in POSE_CONNECTIONS:
         if _usable(lm, (a, c), min_score):
             cv2.line(img, pt(xy[a]), pt(xy[c]), b.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
@@ -127,7 +127,7 @@ def draw_live(
     hint: str | None = None,
     style: LiveStyle = DEFAULT_LIVE_STYLE,
 ) -> NDArray[np.uint8]:
-    """Return a new RGB frame: ``rgb`` annotated with ``rec``.
+    """Return a new RGB frame: ``rgb`` annotated with ``rec`` (enlarged first if smaller than ``style.min_long_side``).
 
     Parameters
     ----------
@@ -144,14 +144,15 @@ def draw_live(
     hint : str, optional
         A line of key help, e.g. ``space: capture   q: quit``.
     """
-    img = rgb.copy()
+    h, w = rgb.shape[:2]
+    f = max(1.0, style.min_long_side / max(h, w))
+    img = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f > 1 else rgb.copy()
     b = style.base
-    _draw_body(img, rec, roll_deg, min_score, style)
     k, _, size, small = _sizes(img, style)
     H, W = img.shape[:2]
     x0, y, gap = round(10 * k) + 4, round(10 * k) + 4, max(3, size // 4)
 
-    # Top left: the live readings, then capture progress or the last capture.
+    # A top corner: the live readings, then capture progress or the last capture.
     lines: list[tuple[str, RGB]] = []
     if rec.people:
         for name in _PANEL_METRICS:
@@ -165,9 +166,26 @@ def draw_live(
         cap_lines = last_capture.lines()
         lines.append((cap_lines[0], style.capture_rgb))
         lines += [(t, style.capture_rgb) for t in cap_lines[1:] if t.startswith(("Shoulders:", "Hip line", "nothing"))]
+    # The panel goes on the side away from the person, so it covers as little of them as it can.
+    body_x = np.nan if rec.landmarks is None else float(np.nanmean(rec.landmarks.xy[:, 0])) * f
+    on_right = bool(np.isfinite(body_x) and body_x < W / 2)
     for text, color in lines:
-        _, h = _blit(img, x0, y, text, small, color)
+        x = W - x0 - _text_mask(text, small).shape[1] if on_right else x0
+        _, h = _blit(img, x, y, text, small, color)
         y += h + gap
+
+    # Bottom: what the picture assumes, and the keys.
+    view = "Mirror view: your left is on the left of the screen" if mirrored else "Not mirrored: shown as recorded"
+    angles = "angles relative to the image edges" if not roll_deg else f"camera roll {roll_deg:+.1f}° corrected"
+    footer = [f"{view}.", f"L/R = the person's own sides; {angles}."]
+    if hint:
+        footer.append(hint)
+    hb = _text_mask(footer[0], small).shape[0] + gap + round(4 * k)
+    for i, text in enumerate(reversed(footer)):
+        _blit(img, x0, H - (i + 1) * hb, text, small, b.text_rgb)
+
+    # The body goes over the panels: its lines and L/R labels must never be hidden.
+    _draw_body(img, rec, f, roll_deg, min_score, style)
 
     # Centre: guidance; below it, active alerts.
     y = max(y, round(H * 0.12))
@@ -183,13 +201,4 @@ def draw_live(
             _, h = _blit(img, (W - w) // 2, y, text, size, style.alert_rgb)
             y += h + gap
 
-    # Bottom: what the picture assumes, and the keys.
-    view = "Mirror view: your left is on the left of the screen" if mirrored else "Not mirrored: shown as recorded"
-    angles = "angles relative to the image edges" if not roll_deg else f"camera roll {roll_deg:+.1f}° corrected"
-    footer = [f"{view}.", f"L/R = the person's own sides; {angles}."]
-    if hint:
-        footer.append(hint)
-    hb = _text_mask(footer[0], small).shape[0] + gap + round(4 * k)
-    for i, text in enumerate(reversed(footer)):
-        _blit(img, x0, H - (i + 1) * hb, text, small, b.text_rgb)
     return img
