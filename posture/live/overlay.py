@@ -18,8 +18,6 @@ as an alpha mask, so drawing a frame costs a few blits.
 from __future__ import annotations
 
 import functools
-from typing import Sequence
-
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -67,8 +65,10 @@ def _blit(img: NDArray[np.uint8], x: int, y: int, text: str, size: int, rgb: RGB
     return w, h
 
 
-def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
+def _usable_mask(lm: Landmarks, min_score: float) -> NDArray[np.bool_]:
+    """``(33,)``: landmarks placed and scoring at least ``min_score`` (as :meth:`Landmarks.score`, vectorised)."""
+    score = np.minimum(np.nan_to_num(lm.visibility, nan=0.0), np.nan_to_num(lm.presence, nan=0.0))
+    return np.isfinite(lm.xy).all(axis=1) & (score >= min_score)
 
 
 def _sizes(img: NDArray[np.uint8], style: LiveStyle) -> tuple[float, int, int, int]:
@@ -87,15 +87,16 @@ def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg:
     b = style.base
     k, lw, size, _ = _sizes(img, style)
     xy = lm.xy * scale
+    ok = _usable_mask(lm, min_score).tolist()
     for a, c in POSE_CONNECTIONS:
-        if _usable(lm, (a, c), min_score):
+        if ok[a] and ok[c]:
             cv2.line(img, pt(xy[a]), pt(xy[c]), b.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
     roll = np.radians(roll_deg)
     horizontal = np.array([np.cos(roll), -np.sin(roll)])
     labels = []
     for name, (left, right) in _LINES.items():
         m = rec.metric(name)
-        if m.value is None or not _usable(lm, (left, right), min_score):
+        if m.value is None or not (ok[left] and ok[right]):
             continue
         pl, pr = xy[left], xy[right]
         bilateral_line(img, pl, pr, horizontal, b.left_rgb, b.right_rgb, b.reference_rgb, lw)
@@ -105,7 +106,7 @@ def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg:
     r = max(7, round(b.label_px * k * 0.6))
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
         for p, letter, color in ((left, "L", b.left_rgb), (right, "R", b.right_rgb)):
-            if not _usable(lm, (p,), min_score):
+            if not ok[p]:
                 continue
             cv2.circle(img, pt(xy[p]), max(2, round(b.point_px * k)), color, -1, cv2.LINE_AA)
             centre = label_centre(xy[p], xy[right if p == left else left], r)

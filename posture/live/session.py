@@ -454,6 +454,7 @@ class LiveSession:
         *,
         duration: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        overlap: bool = True,
     ) -> Iterator[tuple[NDArray[np.uint8], FrameRecord]]:
         """Process frames as they come, yielding each frame with its record.
 
@@ -461,7 +462,32 @@ class LiveSession:
         the ``clock`` since the first frame (a camera). Stops after
         ``duration`` seconds of frame time (setting
         ``stats.duration_reached``), or when ``frames`` ends.
+
+        With ``overlap`` the detector works on the next frame in a helper
+        thread while this frame's record is made and handed on (MediaPipe
+        releases the GIL while it infers), so measuring and drawing cost
+        almost no frame rate; records still come in order, one frame later.
         """
+        timed = self._timed(frames, fps, duration, clock)
+        if not overlap:
+            for rgb, t in timed:
+                yield rgb, self.process(rgb, t)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="posture-detect") as pool:
+            pending = None
+            for rgb, t in timed:
+                ahead = (rgb, t, pool.submit(self.detector.detect, rgb, self._stamp(t)))
+                if pending is not None:
+                    yield pending[0], self._record(pending[1], pending[2].result())
+                pending = ahead
+            if pending is not None:
+                yield pending[0], self._record(pending[1], pending[2].result())
+
+    def _timed(
+        self, frames: Iterable[NDArray[np.uint8]], fps: float | None, duration: float | None, clock: Callable[[], float]
+    ) -> Iterator[tuple[NDArray[np.uint8], float]]:
         t0: float | None = None
         for i, rgb in enumerate(frames):
             if fps:
@@ -473,17 +499,22 @@ class LiveSession:
             if duration is not None and t >= duration:
                 self.stats.duration_reached = True
                 return
-            yield rgb, self.process(rgb, t)
+            yield rgb, t
 
-    def process(self, rgb: NDArray[np.uint8], t: float) -> FrameRecord:
-        """Detect, measure, smooth, capture and alert on one ``(H, W, 3)`` uint8 RGB frame at ``t`` seconds."""
+    def _stamp(self, t: float) -> int:
+        """The detector's timestamp for a frame at ``t`` s: milliseconds, strictly increasing as MediaPipe needs."""
         if t < self._last_t:
             raise ValueError(f"frame times must not decrease: {t} after {self._last_t}")
         self._last_t = t
-        ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing times
-        self._last_ms = ms
-        people = self.detector.detect(rgb, ms)
+        self._last_ms = max(int(round(t * 1000)), self._last_ms + 1)
+        return self._last_ms
 
+    def process(self, rgb: NDArray[np.uint8], t: float) -> FrameRecord:
+        """Detect, measure, smooth, capture and alert on one ``(H, W, 3)`` uint8 RGB frame at ``t`` seconds."""
+        return self._record(t, self.detector.detect(rgb, self._stamp(t)))
+
+    def _record(self, t: float, people: list[Landmarks]) -> FrameRecord:
+        """Everything after detection for the frame at ``t``."""
         raw = np.full(len(METRIC_NAMES), np.nan)
         flags: list[str] = []
         view, turn = "unknown", math.nan

@@ -37,14 +37,16 @@ def dashed_line(img: NDArray[np.uint8], a: NDArray[np.float64], b: NDArray[np.fl
         return
     dash = max(6.0, 4.0 * width)
     n = int(length // dash)
-    for outline in (True, False):
-        for i in range(0, n, 2):
-            p = a + (b - a) * (i * dash / length)
-            q = a + (b - a) * (min((i + 1) * dash, length) / length)
-            if outline:
-                cv2.line(img, pt(p), pt(q), (40, 40, 40), width + 2, cv2.LINE_AA)
-            else:
-                cv2.line(img, pt(p), pt(q), color, width, cv2.LINE_AA)
+    starts = np.arange(0, n, 2) * dash
+    if len(starts) == 0:
+        return
+    ends = np.minimum(starts + dash, length)
+    p = a + (b - a) * (starts / length)[:, None]
+    q = a + (b - a) * (ends / length)[:, None]
+    # One call per colour: every dash is a two-point polyline, rounded like cv2.line's points.
+    segments = list(np.rint(np.stack([p, q], axis=1)).astype(np.int32))
+    cv2.polylines(img, segments, False, (40, 40, 40), width + 2, cv2.LINE_AA)
+    cv2.polylines(img, segments, False, color, width, cv2.LINE_AA)
 
 
 def bilateral_line(
