@@ -42,7 +42,7 @@ def make_video(path: Path, n: int) -> str:
     import cv2
 
     clip = SHARED / "videos" / "front_upper_webcam__mediapipe_gesture_test_video.mp4"
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (640, 480))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 25.0, (640, 480))
     if clip.is_file():
         cap = cv2.VideoCapture(str(clip))
         frames = []

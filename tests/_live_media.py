@@ -39,7 +39,7 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path
     import cv2
 
     h, w = frames[0].shape[:2]
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     assert out.isOpened(), "OpenCV cannot write mp4v here"
     for f in frames:
         out.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))

@@ -7,12 +7,13 @@ import pytest
 
 pytest.importorskip("cv2")
 
-from _live_fakes import FakeDetector, as_seen_in_mirror, person  # noqa: E402
-from posture.landmarks import PoseLandmark  # noqa: E402
-from posture.live.overlay import draw_live  # noqa: E402
-from posture.live.session import AlertRule, LiveConfig, LiveSession  # noqa: E402
-from posture.render.primitives import label_centre  # noqa: E402
-from posture.render.styles import DEFAULT_LIVE_STYLE  # noqa: E402
+from _live_fakes import FakeDetector, as_seen_in_mirror, person
+
+from posture.landmarks import PoseLandmark
+from posture.live.overlay import draw_live
+from posture.live.session import AlertRule, LiveConfig, LiveSession
+from posture.render.primitives import label_centre
+from posture.render.styles import DEFAULT_LIVE_STYLE
 
 L = PoseLandmark
 GREY = np.full((480, 640, 3), 90, np.uint8)

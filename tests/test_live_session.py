@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import statistics
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
-
 from _live_fakes import FRAME, FakeDetector, as_seen_in_mirror, person
+
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.live.session import (
     CSV_COLUMNS,

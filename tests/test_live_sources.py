@@ -9,9 +9,9 @@ import pytest
 
 cv2 = pytest.importorskip("cv2")
 
-from posture.errors import SourceError  # noqa: E402
-from posture.live import sources  # noqa: E402
-from posture.live.sources import open_source  # noqa: E402
+from posture.errors import SourceError
+from posture.live import sources
+from posture.live.sources import open_source
 
 
 def _bgr_frame(i: int) -> np.ndarray:
@@ -28,7 +28,7 @@ class FakeCapture:
     def __init__(self, n: int, opened: bool = True) -> None:
         self.n, self.i, self.opened, self.released = n, 0, opened, False
 
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+    def isOpened(self) -> bool:
         return self.opened
 
     def read(self):
@@ -78,7 +78,7 @@ def test_image_sequence_in_order_as_rgb(tmp_path: Path) -> None:
 
 def test_video_file_frames_and_rate(tmp_path: Path) -> None:
     p = tmp_path / "v.avi"
-    out = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"MJPG"), 12.0, (64, 48))
+    out = cv2.VideoWriter(str(p), cv2.VideoWriter.fourcc(*"MJPG"), 12.0, (64, 48))
     for i in range(7):
         out.write(_bgr_frame(i))
     out.release()

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _live_media import read_log, rotation_frames, write_video
 from conftest import ROOT, photo
 

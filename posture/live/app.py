@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.live.session import DEFAULT_ALERTS, AlertRule, CaptureResult, FrameRecord, LiveConfig, LiveSession
+from posture.live.session import (
+    DEFAULT_ALERTS,
+    AlertRule,
+    CaptureResult,
+    FrameRecord,
+    LiveConfig,
+    LiveSession,
+)
 
 LIVE_NUM_POSES = 2
 """People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""

@@ -119,9 +119,11 @@ class WindowDisplay:
             self._open = False
 
 
-def _value_text(name: str, rec_metric: Any) -> str:
-    """``Right shoulder higher by 2°`` without the metric's label."""
-    text = wording.describe(name, rec_metric)
+def _value_text(name: str, metric: Any) -> str:
+    """``Right shoulder higher by 2°`` without the metric's label; ``-`` when not measured."""
+    if metric.value is None:
+        return "-"
+    text = wording.describe(name, metric)
     return text.split(": ", 1)[1] if ": " in text else text
 
 
@@ -176,7 +178,7 @@ class TerminalDisplay:
             cap = self._last_capture.metrics.get(name) if self._last_capture is not None else None
             a = alerting.get(name)
             alert = Text("ON", style="bold red") if a is not None and a.active else Text("-" if a is not None else "")
-            captured = _value_text(name, cap) if cap is not None and cap.measured else ("-" if cap is not None else "")
+            captured = _value_text(name, cap) if cap is not None else ""
             table.add_row(wording.LABELS[name], live, captured, alert)
         lines: list[Any] = [head, table]
         if rec is not None and rec.guidance:

@@ -87,7 +87,7 @@ class VideoRecorder:
         except OSError as e:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
         os.close(fd)
-        self._writer = cv2.VideoWriter(self._tmp, cv2.VideoWriter_fourcc(*self._codec), self.fps, size)
+        self._writer = cv2.VideoWriter(self._tmp, cv2.VideoWriter.fourcc(*self._codec), self.fps, size)
         if not self._writer.isOpened():
             self._discard()
             raise OutputError(f"{self.path}: this OpenCV build cannot write {self.path.suffix} video")

@@ -18,6 +18,7 @@ as an alpha mask, so drawing a frame costs a few blits.
 from __future__ import annotations
 
 import functools
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
