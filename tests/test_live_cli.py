@@ -66,9 +66,12 @@ def test_logged_tilt_follows_the_rotation(leaning: Path, tmp_path: Path) -> None
 def test_squats_video_with_capture_record_and_log(tmp_path: Path) -> None:
     src = video("front_full_squats__tfjs_pose_squats.mp4")
     out, log = tmp_path / "out.mp4", tmp_path / "s.csv"
-    r = live("--source", str(src), "--headless", "--capture", "2", "--record", str(out), "--log", str(log))
+    r = live("--source", str(src), "--headless", "--capture", "2", "--record", str(out), "--log", str(log),
+             "--alert", "shoulder:2:1")
     assert r.returncode == 0, r.stderr
-    assert "Capture at 0.0-" in r.stdout or "Capture at" in r.stdout
+    assert "Capture at" in r.stdout
+    # Shoulders tilted about 10 degrees for more than a second: one alert in the terminal and in the log.
+    assert "ALERT at" in r.stdout and "Shoulders above 2° for 1 s" in r.stdout
     cap = cv2.VideoCapture(str(out))
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
@@ -78,6 +81,7 @@ def test_squats_video_with_capture_record_and_log(tmp_path: Path) -> None:
     assert f"Recording: {out} (65 frames)" in r.stdout and f"Log: {log} (65 rows)" in r.stdout
     # The person squats turned about 30 degrees from the camera: flagged, and told to face it.
     assert sum("turned" in row["flags"] for row in rows) > 30
+    assert sum(row["alerts"] == "shoulder_tilt_deg" for row in rows) > 30
     assert "Face the camera" in r.stdout
 
 

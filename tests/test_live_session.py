@@ -200,3 +200,19 @@ def test_alert_rule_parse_refuses(text: str) -> None:
 def test_metric_name_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="shoulder"):
         metric_name("elbow")
+
+
+def test_drawn_landmarks_keep_up_with_a_moving_body() -> None:
+    # Walking sideways at 300 px/s (10 px a frame at 30 fps): the overlay trails by less than a frame's movement.
+    recs = records(lambda i: [person(0.0, dx=-150 + 10.0 * i)], 30, fps=30.0)
+    raw_x = -150 + 10.0 * 29 + 380  # left shoulder's x in the last frame
+    lag = raw_x - recs[-1].landmarks[L.LEFT_SHOULDER][0]
+    assert 0 <= lag < 10
+
+
+def test_drawn_landmarks_are_steadier_than_raw_at_rest() -> None:
+    rng = np.random.default_rng(3)
+    jitter = rng.normal(0, 1.5, 90)
+    recs = records(lambda i: [person(0.0, dx=jitter[i])], 90, fps=30.0)
+    xs = np.array([r.landmarks[L.LEFT_SHOULDER][0] for r in recs])
+    assert np.std(xs[30:]) < 0.6 * np.std(jitter[30:])

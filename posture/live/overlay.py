@@ -49,10 +49,19 @@ def _text_mask(text: str, size: int) -> NDArray[np.float32]:
     return np.asarray(im, dtype=np.float32) / 255.0
 
 
+@functools.lru_cache(maxsize=512)
+def _sprite(text: str, size: int, rgb: RGB) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8]]:
+    """``(alpha, 1 - alpha, solid colour)`` of ``text``, ready for :func:`cv2.blendLinear`."""
+    alpha = _text_mask(text, size)
+    colour = np.empty(alpha.shape + (3,), np.uint8)
+    colour[:] = rgb
+    return alpha, 1.0 - alpha, colour
+
+
 def _blit(img: NDArray[np.uint8], x: int, y: int, text: str, size: int, rgb: RGB, panel: bool = True) -> tuple[int, int]:
     """Draw ``text`` with its top-left at ``(x, y)`` (kept inside the image); returns its (width, height)."""
-    mask = _text_mask(text, size)
-    h, w = mask.shape
+    alpha, inverse, colour = _sprite(text, size, rgb)
+    h, w = alpha.shape
     H, W = img.shape[:2]
     pad = max(2, size // 5)
     x = int(min(max(pad, x), max(pad, W - w - pad)))
@@ -61,8 +70,8 @@ def _blit(img: NDArray[np.uint8], x: int, y: int, text: str, size: int, rgb: RGB
         box = img[y - pad : y + h + pad, x - pad : x + w + pad]
         box >>= 2  # darken to a quarter: a translucent black panel
     roi = img[y : y + h, x : x + w]
-    m = mask[: roi.shape[0], : roi.shape[1], None]
-    roi[:] = (roi * (1.0 - m) + np.asarray(rgb, dtype=np.float32) * m).astype(np.uint8)
+    rh, rw = roi.shape[:2]
+    roi[:] = cv2.blendLinear(roi, colour[:rh, :rw], inverse[:rh, :rw], alpha[:rh, :rw])
     return w, h
 
 
@@ -89,9 +98,10 @@ def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg:
     k, lw, size, _ = _sizes(img, style)
     xy = lm.xy * scale
     ok = _usable_mask(lm, min_score).tolist()
-    for a, c in POSE_CONNECTIONS:
-        if ok[a] and ok[c]:
-            cv2.line(img, pt(xy[a]), pt(xy[c]), b.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
+    ixy = np.rint(np.nan_to_num(xy)).astype(np.int32)
+    bones = [ixy[[a, c]] for a, c in POSE_CONNECTIONS if ok[a] and ok[c]]
+    if bones:
+        cv2.polylines(img, bones, False, b.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
     roll = np.radians(roll_deg)
     horizontal = np.array([np.cos(roll), -np.sin(roll)])
     labels = []
