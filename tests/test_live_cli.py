@@ -162,6 +162,12 @@ def test_existing_log_is_refused_before_anything_runs(tmp_path: Path, leaning: P
     assert log.read_text() == "keep me"
 
 
+def test_unsupported_record_type_is_refused_first(leaning: Path, tmp_path: Path) -> None:
+    r = live("--source", str(leaning), "--headless", "--record", str(tmp_path / "out.txt"))
+    assert r.returncode == 6 and r.stdout == ""
+    assert "unsupported video type" in r.stderr
+
+
 def test_window_without_a_display_says_use_headless(leaning: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = live("--source", str(leaning), env=env)

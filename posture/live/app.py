@@ -127,7 +127,12 @@ class LiveSummary:
 
 
 def _check_outputs(options: LiveOptions) -> None:
+    """Refuse bad outputs before a camera, window or model is opened."""
+    from posture.live.outputs import VIDEO_CODECS
     from posture.output import check_target
+
+    if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
+        raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
 
     inputs = [options.source] if options.source else []
     targets = [p for p in (options.record, options.log) if p]
