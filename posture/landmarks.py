@@ -150,9 +150,10 @@ class Landmarks:
 
     def score(self, landmark: PoseLandmark) -> float:
         """Lower of visibility and presence for one landmark (NaN counts as 0)."""
-        v = np.nan_to_num(self.visibility[int(landmark)], nan=0.0)
-        p = np.nan_to_num(self.presence[int(landmark)], nan=0.0)
-        return float(min(v, p))
+        # Plain floats: this runs for every landmark a metric needs, on every live frame.
+        v = float(self.visibility[int(landmark)])
+        p = float(self.presence[int(landmark)])
+        return min(0.0 if v != v else v, 0.0 if p != p else p)  # x != x only for NaN
 
     def in_frame(self, landmark: PoseLandmark) -> bool:
         """Whether the landmark lies inside the image."""

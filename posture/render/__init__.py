@@ -1,6 +1,6 @@
 """Drawing measurements onto images (never measuring)."""
 
 from posture.render.overlay import draw_overlay
-from posture.render.styles import DEFAULT_STYLE, OverlayStyle
+from posture.render.styles import DEFAULT_LIVE_STYLE, DEFAULT_STYLE, LiveStyle, OverlayStyle
 
-__all__ = ["DEFAULT_STYLE", "OverlayStyle", "draw_overlay"]
+__all__ = ["DEFAULT_LIVE_STYLE", "DEFAULT_STYLE", "LiveStyle", "OverlayStyle", "draw_overlay"]

@@ -72,3 +72,24 @@ class ReportStyle:
 
 DEFAULT_REPORT_STYLE = ReportStyle()
 """The report's default look."""
+
+
+@dataclass(frozen=True)
+class LiveStyle:
+    """The live overlay: the photo overlay's colours and sizes, plus banner colours.
+
+    Sizes in ``base`` are for a frame whose longer side is 1000 pixels and
+    scale with the frame; frames whose longer side is below ``min_long_side``
+    are enlarged to it first, and text never gets smaller than ``min_font_px``.
+    """
+
+    base: OverlayStyle = OverlayStyle()
+    guidance_rgb: RGB = (255, 214, 10)
+    alert_rgb: RGB = (255, 70, 70)
+    capture_rgb: RGB = (90, 230, 120)
+    min_font_px: int = 13
+    small_text_scale: float = 0.8
+    min_long_side: int = 640
+
+
+DEFAULT_LIVE_STYLE = LiveStyle()
