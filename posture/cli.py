@@ -26,6 +26,7 @@ from posture.errors import (
 
 if TYPE_CHECKING:
     from posture.history import History
+    from posture.live.app import LiveSummary
     from posture.images import LoadedImage
     from posture.result import PostureMeasurement
 
@@ -118,16 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the result as one JSON object")
     a.add_argument("-o", "--output", metavar="FILE", help="write the annotated image (.png, .jpg, .webp)")
     a.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    h = a.add_argument_group("saving to the history")
-    h.add_argument("--save", action="store_true", help="keep the measurement in your history (the same photo is kept once)")
-    h.add_argument(
-        "--name",
-        metavar="NAME",
-        help="whose measurement this is, stored in the history (--person chooses which person "
-        "in the photo; --name labels them)",
-    )
-    h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
-    h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    _add_save_options(a)
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
 
@@ -307,13 +299,31 @@ def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     v.add_argument("--level", metavar="DEG", type=_number(float, -45, 45), help="correct a camera roll of DEG degrees (as for analyze)")
     v.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
     v.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    _add_save_options(v)
     v.set_defaults(func=cmd_live)
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> None:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+    h = p.add_argument_group("saving to the history")
+    h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
+    h.add_argument(
+        "--name",
+        metavar="NAME",
+        help="whose measurement this is, stored in the history (--person chooses which person "
+        "in the photo; --name labels them)",
+    )
+    h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
+    h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
 
 
 def cmd_live(args: argparse.Namespace) -> int:
     """``posture live``."""
     from posture.live import DEFAULT_ALERTS, LiveOptions, run_live
 
+    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
+        print("posture live: error: --name, --note and --db need --save", file=sys.stderr)
+        return EXIT_USAGE
     alerts = () if args.no_alerts else (tuple(args.alert) if args.alert else DEFAULT_ALERTS)
     options = LiveOptions(
         source=args.source,
@@ -333,7 +343,22 @@ def cmd_live(args: argparse.Namespace) -> int:
     )
     summary = run_live(options)
     print("\n".join(summary.lines()))
+    if args.save:
+        _save_captures(args, summary)
     return EXIT_OK if summary.with_person else EXIT_NO_PERSON
+
+
+def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
+    from posture.history import History
+    from posture.live.app import capture_measurement
+
+    found = [m for m in (capture_measurement(summary, c) for c in summary.captures) if m is not None]
+    if not found:
+        print("Not saved to the history: no capture measured anything.")
+        return
+    with History.open(args.db) as h:
+        ids = [h.save(m, name=args.name, note=args.note)[0] for m in found]
+        print(f"Saved {len(ids)} capture(s) to the history as " + ", ".join(f"#{i}" for i in ids) + f" ({h.path}).")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

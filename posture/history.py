@@ -377,7 +377,6 @@ class History:
         name: str | None = None,
         note: str | None = None,
         thumbnail: bytes | None = None,
-        thumbnail_png: bytes | None = None,
     ) -> tuple[int, bool]:
         """Store a measurement in one transaction; returns ``(id, created)``.
 
@@ -386,8 +385,7 @@ class History:
         ``created=False`` and nothing is changed. Measurements without a
         sha256 (e.g. camera frames) are always stored. ``thumbnail`` is
         stored as given: a small image file's bytes, JPEG from
-        :func:`thumbnail_jpeg` in posture's own commands (``thumbnail_png``
-        is the same argument under its first name).
+        :func:`thumbnail_jpeg` in posture's own commands.
 
         Raises
         ------
@@ -412,8 +410,6 @@ class History:
                 taken = None
         if not taken:
             taken, taken_source = _local_now(), "saved"
-        if thumbnail is None:
-            thumbnail = thumbnail_png
         payload = json.dumps(measurement.to_dict(), ensure_ascii=False, allow_nan=False)
         try:
             with self._write() as c:

@@ -181,3 +181,26 @@ def test_window_without_a_display_says_use_headless(leaning: Path) -> None:
 def test_usage_errors_exit_2(bad: list[str]) -> None:
     r = live(*bad)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_save_stores_each_capture_in_the_history(tmp_path: Path) -> None:
+    src = video("front_upper_webcam__intel_headpose_male.gif")
+    db = tmp_path / "h.sqlite3"
+    r = live("--source", str(src), "--headless", "--capture", "1", "--save", "--name", "Sam", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "Saved 1 capture(s) to the history as #1" in r.stdout
+    from posture.history import History
+
+    with History.open(db, create=False) as h:
+        (entry,) = h.list()
+        stored = h.get(entry.id)
+    assert stored.name == "Sam" and stored.photo_sha256 is None
+    shoulders = stored.measurement.metrics["shoulder_tilt_deg"]
+    assert shoulders.value is not None and shoulders.uncertainty is not None
+    assert stored.measurement.method["kind"] == "live capture"
+    assert stored.measurement.metrics["pelvic_tilt_deg"].value is None  # hips not in view
+
+
+def test_name_without_save_is_a_usage_error() -> None:
+    r = live("--source", "x.mp4", "--name", "Sam")
+    assert r.returncode == 2 and "need --save" in r.stderr

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
+from posture.result import Assumptions, PostureMeasurement
 from posture.live.session import (
     DEFAULT_ALERTS,
     AlertRule,
@@ -103,6 +105,8 @@ class LiveSummary:
     captures: tuple[CaptureResult, ...] = ()
     alerts_raised: int = 0
     outputs: tuple[str, ...] = field(default_factory=tuple)
+    model: Mapping[str, Any] = field(default_factory=dict)
+    roll_deg: float = 0.0
 
     @property
     def frames_per_second(self) -> float:
@@ -256,4 +260,37 @@ def run_live(
         captures=tuple(session.captures),
         alerts_raised=st.alerts_raised,
         outputs=tuple(outputs),
+        model=detector.info.to_dict(),
+        roll_deg=options.roll_deg,
+    )
+
+
+def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> PostureMeasurement | None:
+    """A capture as a :class:`PostureMeasurement` (for the history), or None when
+    it measured nothing. Values are the capture's medians, uncertainties their
+    spread over the frames; there is no photo, so no path, hash or landmarks."""
+    from posture import __version__
+
+    if not any(m.measured for m in capture.metrics.values()):
+        return None
+    return PostureMeasurement(
+        status="measured",
+        message="measured",
+        source={"path": None, "live_source": summary.source, "width": None, "height": None},
+        model={**summary.model, "posture_version": __version__},
+        assumptions=Assumptions(
+            mirrored=summary.mirrored,
+            level_mode="manual" if summary.roll_deg else "none",
+            roll_deg=summary.roll_deg,
+        ),
+        subject=None,
+        metrics=dict(capture.metrics),
+        warnings=() if capture.complete else ("the capture ended early",),
+        method={
+            "kind": "live capture",
+            "frames": capture.frames,
+            "usable_frames": capture.usable_frames,
+            "span_s": capture.span_s,
+            "passes": capture.usable_frames,
+        },
     )
