@@ -177,9 +177,10 @@ class Landmarks:
         )
 
     def bbox(self, min_score: float = 0.5) -> tuple[float, float, float, float]:
-        """``(x0, y0, x1, y1)`` in pixels of the landmarks scoring at least ``min_score``."""
+        """``(x0, y0, x1, y1)`` in pixels of the in-frame landmarks scoring at least ``min_score``."""
         scores = np.minimum(np.nan_to_num(self.visibility), np.nan_to_num(self.presence))
-        pts = self.xy[(scores >= min_score) & np.isfinite(self.xy).all(axis=1)]
+        inside = (self.xy[:, 0] >= 0) & (self.xy[:, 0] < self.width) & (self.xy[:, 1] >= 0) & (self.xy[:, 1] < self.height)
+        pts = self.xy[(scores >= min_score) & inside]
         if len(pts) == 0:
             return (np.nan, np.nan, np.nan, np.nan)
         x0, y0 = pts.min(axis=0)
