@@ -372,6 +372,9 @@ def run_pool(
                     except Exception as e:  # noqa: BLE001
                         result = on_error(task, e)
                     yield task, result
+            except BaseException:
+                _stop_now(pool)
+                raise
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
             continue
@@ -400,8 +403,21 @@ def run_pool(
                     suspects.extend(running.values())
                     running.clear()
                     break
+        except BaseException:  # Ctrl-C, or the caller stopped iterating: drop the work in progress
+            _stop_now(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes without waiting for their photos."""
+    # ProcessPoolExecutor has no public way to end its workers before Python 3.14.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 def _crashed(task: Task) -> Outcome:

@@ -364,8 +364,8 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             printed = False
             for o in outcomes:
                 tally.add(o)
-                done.append(o)
                 printed = _print_outcome(o, args, printed) or printed
+                done.append(o)
                 if history is not None and o.measurement is not None and o.status == "measured":
                     try:
                         created = _save_one(history, args, o)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES, photo
-from test_cli import run
+from test_cli import NATIVE_LOG_MARKERS, run
 
 HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich")
 
@@ -68,6 +68,8 @@ def test_folder_as_json_lines_csv_and_annotated_folder(tmp_path):
     assert f"posture: error: {err['error']}" in proc.stderr
     assert "4 photos: 1 measured, 1 no person, 1 not measurable, 1 failed" in proc.stderr
     assert "Traceback" not in proc.stderr and "\r" not in proc.stderr
+    for marker in NATIVE_LOG_MARKERS:  # the workers' MediaPipe logs stay out of sight
+        assert marker not in proc.stderr, marker
     # annotated images named after each photo, sub-folders kept
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == ["a_front_annotated.jpg", "b_cat_annotated.jpg", os.path.join("sub", "d_side_annotated.jpg")]
@@ -141,3 +143,36 @@ def test_progress_bar_on_a_terminal_keeps_json_on_stdout_pure(tmp_path):
     assert [d["status"] for d in lines] == ["measured", "error"]  # the same photo twice: once
     assert "Analysing" in stderr and "2/2" in stderr
     assert "2 photos: 1 measured, 0 no person, 0 not measurable, 1 failed" in stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_at_once_and_keeps_the_table_of_what_was_done(tmp_path):
+    import signal
+
+    from conftest import PHOTOS
+
+    if not PHOTOS.is_dir():
+        pytest.skip("real photos not available")
+    table = tmp_path / "t.csv"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONWARNINGS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posture", "analyze", str(PHOTOS), "--json", "--csv", str(table), "-j", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        first = proc.stdout.readline()  # one photo done: the workers are running
+        os.killpg(proc.pid, signal.SIGINT)
+        rest, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert json.loads(first)["schema"] == "posture.measurement"
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "posture: interrupted" in err
+    printed = 1 + len(rest.splitlines())
+    rows = list(csv.DictReader(table.open(newline="")))
+    assert printed - 1 <= len(rows) <= printed < 34  # Ctrl-C may land between printing and keeping a row
+    assert f"wrote the {len(rows)} photos done of 34" in err
