@@ -158,14 +158,16 @@ def test_ctrl_c_stops_at_once_and_keeps_the_table_of_what_was_done(tmp_path):
     env.pop("PYTHONWARNINGS", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "posture", "analyze", str(PHOTOS), "--json", "--csv", str(table), "-j", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        bufsize=0,  # readline() below must not read ahead of what communicate() then reads
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        first = proc.stdout.readline()  # one photo done: the workers are running
+        first = proc.stdout.readline().decode()  # one photo done: the workers are running
         os.killpg(proc.pid, signal.SIGINT)
-        rest, err = proc.communicate(timeout=20)
+        out, err_bytes = proc.communicate(timeout=20)
+        rest, err = out.decode(), err_bytes.decode()
     finally:
         if proc.poll() is None:
             proc.kill()
