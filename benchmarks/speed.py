@@ -15,12 +15,13 @@ of the project), each figure with the absolute numbers it comes from:
     benchmarks/minimal_tilts.py (loads the same model, prints the two
     tilts), alternating, medians (target: at most 1.2);
 (c) throughput of ``posture.batch.analyze_many`` with 2 worker processes
-    against 1, in the default mode, on 40 or more photos (variants of the
-    real ones, resized and cropped, written to a temporary folder and
-    deleted afterwards), end to end (workers' start-up included); rounds
-    alternate, medians (target: at least 1.7 on a 2-core machine). Also 2
-    workers with OpenCV's own threads (``cv2_threads=None``) against the
-    default of one OpenCV thread per worker;
+    against 1, in the default mode, on 60 photos (at least 40; variants of
+    the real ones, resized and cropped, written to a temporary folder and
+    deleted afterwards), end to end (workers' start-up included) and once
+    started; rounds alternate, medians (target: at least 1.7 on a 2-core
+    machine). Also 2 workers with OpenCV's default threads
+    (``cv2_threads=None``: 2 each) against the default (``auto``: 1 each),
+    and the workers' CPU seconds per photo;
 (d) the default mode's time per photo, in process.
 
 The machine may be shared: the load average is printed before and after.
@@ -198,41 +199,57 @@ def make_variants(folder: Path, n: int) -> list[str]:
     return out
 
 
-def batch_time(paths: list[str], jobs: int, cv2_threads: int | None) -> float:
+def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tuple[float, float, float]:
+    """Seconds end to end, seconds from the first photo done to the last, and the workers' CPU seconds."""
+    import resource
+
     from posture.batch import analyze_many
     from posture.settings import Settings
 
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    n = sum(1 for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads))
-    assert n == len(paths)
-    return time.perf_counter() - t0
+    done = []
+    for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads, ordered=False):
+        done.append(time.perf_counter())
+    total = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers have been waited for
+    assert len(done) == len(paths)
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    return total, done[-1] - done[0], cpu
 
 
 def workers(rounds: int, n_photos: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="posture-speed-") as tmp:
         paths = make_variants(Path(tmp), n_photos)
-        configs: dict[str, Callable[[], float]] = {
-            "1 worker": lambda: batch_time(paths, 1, 1),
-            "2 workers": lambda: batch_time(paths, 2, 1),
+        configs: dict[str, Callable[[], tuple[float, float, float]]] = {
+            "1 worker": lambda: batch_time(paths, 1, "auto"),
+            "2 workers": lambda: batch_time(paths, 2, "auto"),
             "2 workers, OpenCV default threads": lambda: batch_time(paths, 2, None),
         }
-        times: dict[str, list[float]] = {k: [] for k in configs}
+        times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in configs}
         names = list(configs)
         for r in range(rounds):
             for k in names if r % 2 == 0 else names[::-1]:
                 times[k].append(configs[k]())
-                print(f"  round {r + 1}: {k}: {times[k][-1]:.1f} s", file=sys.stderr)
-    thr = {k: len(paths) / med(v) for k, v in times.items()}
+                t, span, cpu = times[k][-1]
+                print(f"  round {r + 1}: {k}: {t:.1f} s ({span:.1f} s first to last, {cpu:.1f} CPU s); load {load()}", file=sys.stderr)
+    n = len(paths)
+    total = {k: med([x[0] for x in v]) for k, v in times.items()}
+    steady = {k: (n - 1) / med([x[1] for x in v]) for k, v in times.items()}
+    cpu = {k: med([x[2] for x in v]) / n for k, v in times.items()}
+    thr = {k: n / v for k, v in total.items()}
+    one, two, other = "1 worker", "2 workers", "2 workers, OpenCV default threads"
     return {
-        "photos": len(paths),
+        "photos": n,
         "mode": "default (test-time augmentation)",
-        "seconds": {k: round(med(v), 2) for k, v in times.items()},
+        "seconds": {k: round(v, 2) for k, v in total.items()},
         "photos_per_s": {k: round(v, 3) for k, v in thr.items()},
-        "ratio_2_over_1": round(thr["2 workers"] / thr["1 worker"], 3),
-        "ratio_opencv_default_threads_over_1_thread": round(
-            thr["2 workers, OpenCV default threads"] / thr["2 workers"], 3
-        ),
-        "per_round_ratio_2_over_1": [round(a / b, 3) for a, b in zip(times["1 worker"], times["2 workers"])],
+        "ratio_2_over_1": round(thr[two] / thr[one], 3),
+        "per_round_ratio_2_over_1": [round(a[0] / b[0], 3) for a, b in zip(times[one], times[two])],
+        "steady_photos_per_s": {k: round(v, 3) for k, v in steady.items()},
+        "steady_ratio_2_over_1": round(steady[two] / steady[one], 3),
+        "worker_cpu_s_per_photo": {k: round(v, 3) for k, v in cpu.items()},
+        "ratio_opencv_default_threads_over_auto": round(thr[other] / thr[two], 3),
     }
 
 
@@ -267,7 +284,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds for (a), (c) (default 3)")
     ap.add_argument("--cold-runs", type=int, default=7, help="cold processes per command for 0 and (b) (default 7)")
-    ap.add_argument("--photos", type=int, default=40, help="photos for (c), at least 40 (default 40)")
+    ap.add_argument("--photos", type=int, default=60, help="photos for (c), at least 40 (default 60)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "speed.json"))
     args = ap.parse_args()
     if not PHOTOS.is_dir():
@@ -311,14 +328,20 @@ def main() -> None:
         f"{b['minimal_script_s']:.2f} s: ratio {b['ratio']:.3f} (target <= 1.2): {verdict(b['ratio'] <= 1.2)}"
     )
     print(
-        f"(c) {c['photos']} photos, {c['mode']}: 1 worker {c['seconds']['1 worker']:.1f} s "
+        f"(c) {c['photos']} photos, {c['mode']}, end to end: 1 worker {c['seconds']['1 worker']:.1f} s "
         f"({c['photos_per_s']['1 worker']:.2f} photos/s), 2 workers {c['seconds']['2 workers']:.1f} s "
         f"({c['photos_per_s']['2 workers']:.2f} photos/s): ratio {c['ratio_2_over_1']:.3f} "
         f"(target >= 1.7): {verdict(c['ratio_2_over_1'] >= 1.7)}; per round {c['per_round_ratio_2_over_1']}"
     )
     print(
-        f"    2 workers with OpenCV's default threads {c['seconds']['2 workers, OpenCV default threads']:.1f} s: "
-        f"throughput x{c['ratio_opencv_default_threads_over_1_thread']:.3f} of one OpenCV thread per worker"
+        f"    once started (first photo to last): {c['steady_photos_per_s']['1 worker']:.2f} against "
+        f"{c['steady_photos_per_s']['2 workers']:.2f} photos/s: ratio {c['steady_ratio_2_over_1']:.3f}"
+    )
+    cpu = c["worker_cpu_s_per_photo"]
+    print(
+        f"    OpenCV threads: 2 workers with OpenCV's default threads (2 each) {c['seconds']['2 workers, OpenCV default threads']:.1f} s, "
+        f"throughput x{c['ratio_opencv_default_threads_over_auto']:.3f} of one thread each; worker CPU s/photo: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in cpu.items())
     )
     print(
         f"(d) default mode, in process, {d['photos']} photos: median {d['median_s']:.3f} s/photo "
