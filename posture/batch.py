@@ -36,7 +36,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Generator,
+    Iterable,
+    Literal,
+    Sequence,
+    TypeVar,
+)
 
 from posture.errors import (
     EXIT_BAD_INPUT,
@@ -336,7 +345,7 @@ def run_pool(
     on_crash: Callable[[T], R],
     on_error: Callable[[T, BaseException], R],
     window: int | None = None,
-) -> Iterator[tuple[T, R]]:
+) -> Generator[tuple[T, R], None, None]:
     """``(task, fn(task))`` pairs, as they complete, computed in ``jobs`` spawned processes.
 
     At most ``window`` tasks (default ``2 * jobs``) are handed to the pool
@@ -444,7 +453,7 @@ def analyze_many(
     log_level: int = logging.WARNING,
     cv2_threads: int | Literal["auto"] | None = "auto",
     on_done: Callable[[Outcome], None] | None = None,
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """One :class:`Outcome` per path, from ``jobs`` worker processes (default: one per core).
 
     ``annotated[i]`` is where photo ``i``'s annotated image goes (None: not
@@ -496,7 +505,7 @@ def analyze_many(
                 yield pending.pop(next_index)
                 next_index += 1
     finally:
-        results.close()  # type: ignore[attr-defined]
+        results.close()
 
 
 def _fatal(outcome: Outcome) -> PostureError:

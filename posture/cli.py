@@ -463,7 +463,14 @@ def _progress(total: int) -> Iterator[Callable[["Outcome"], None] | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     # Only a terminal stdout is passed through rich (so lines appear above the bar);
     # a redirected stdout is left alone and stays pure.
