@@ -319,6 +319,8 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
         if not out.parent.is_dir():
             raise OutputError(f"{out}: folder {out.parent} does not exist")
+        if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
+            raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
     found = find_images(args.inputs, exclude=[out] if out is not None else [])
     _note_skipped(found.skipped)
     paths = found.paths

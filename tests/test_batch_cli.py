@@ -110,6 +110,12 @@ def test_output_that_is_a_file_and_a_folder_without_photos_are_refused(tmp_path)
     proc = run("analyze", a, a, "-o", str(f))
     assert proc.returncode == 6 and "folder" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copyfile(a, photos / "a.png")
+    proc = run("analyze", str(photos), "-o", str(photos))  # annotated images among the photos: refused
+    assert proc.returncode == 6 and "another folder" in proc.stderr
+    assert os.listdir(photos) == ["a.png"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
