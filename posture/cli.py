@@ -9,10 +9,12 @@ subcommands so that ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from posture import __version__
 from posture.errors import (
@@ -25,10 +27,12 @@ from posture.errors import (
 )
 
 if TYPE_CHECKING:
+    from posture.batch import Outcome
     from posture.history import History
     from posture.live.app import LiveSummary
     from posture.images import LoadedImage
     from posture.result import PostureMeasurement
+    from posture.settings import Settings
 
 EXIT_CODES_HELP = """exit codes:
   0  measured
@@ -40,6 +44,24 @@ EXIT_CODES_HELP = """exit codes:
   7  history refused (database from a newer posture, not a posture history,
      corrupt, or no measurement with that ID)
   1  unexpected error
+"""
+
+BATCH_HELP = """several photos (more than one PHOTO, or a FOLDER):
+  Folders are searched recursively for .jpg .jpeg .png .webp .bmp .tif .tiff
+  .heic .heif files (other files are skipped with a note on stderr; hidden
+  ones silently). --jobs worker processes share the photos; one bad photo
+  never stops the batch. Results go to stdout in input order: the text
+  summary of each photo, or with --json one JSON object per line (JSON
+  Lines): the measurement, or for a photo that failed
+    {"source": {"path": ...}, "status": "error", "error": "...", "exit_code": N}
+  where N is what 'posture analyze' would exit with for that photo alone.
+  A progress bar (only when stderr is a terminal), one line per failure and
+  the final count go to stderr. -o names a FOLDER (created if missing):
+  each photo's annotated image is FOLDER/<name>_annotated.jpg (keeping the
+  sub-folders below a FOLDER input); existing files are refused before
+  anything is analysed unless --force. --save stores each measured photo.
+  The exit code is 0 when every photo was measured, else the most severe
+  code among the photos, in this order: 1, 7, 6, 3, 5, 4.
 """
 
 
@@ -94,13 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser(
         "analyze",
-        help="measure one photo",
+        help="measure a photo, or many",
         description="Measure shoulder tilt, hip-line (pelvic) tilt and more on a photo of one person "
         "standing facing the camera (or facing away).",
-        epilog=EXIT_CODES_HELP,
+        epilog=EXIT_CODES_HELP + "\n" + BATCH_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    a.add_argument("image", help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif])")
+    a.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="PHOTO",
+        help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif]); several photos or "
+        "folders analyse them all (see below)",
+    )
     a.add_argument("--mirror", action="store_true", help="the photo is a mirror image (mirror selfie): swap sides")
     a.add_argument(
         "--level",
@@ -116,9 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
     a.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
     a.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
-    a.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    a.add_argument("-o", "--output", metavar="FILE", help="write the annotated image (.png, .jpg, .webp)")
-    a.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")
+    a.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="write the annotated image (.png, .jpg, .webp); with several photos, a FOLDER for them",
+    )
+    a.add_argument("--csv", metavar="FILE", help="also write a table, one row per photo")
+    a.add_argument("--force", action="store_true", help="overwrite output files that exist")
+    a.add_argument(
+        "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
+        help="worker processes for several photos (default: one per core)",
+    )
     _add_save_options(a)
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
@@ -363,27 +399,21 @@ def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
-    from posture.analyze import Analyzer
     from posture.output import check_target, encode_image, write_atomic
-    from posture.settings import Settings
 
     if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
         print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
         return EXIT_USAGE
+    if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
+        return _analyze_batch(args, _analyze_settings(args))
+    args.image = args.inputs[0]
     if args.output:
         check_target(args.output, force=args.force, inputs=[args.image])
-    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
-    settings = Settings(
-        mirrored=args.mirror,
-        roll_deg=None if args.level in (None, "auto") else args.level,
-        auto_level=args.level == "auto",
-        fast=args.fast,
-        height_cm=args.height_cm,
-        min_score=args.min_visibility,
-        person=args.person,
-        model=args.model,
-        **kwargs,
-    )
+    if args.csv:
+        check_target(args.csv, force=args.force, inputs=[args.image])
+    settings = _analyze_settings(args)
+    from posture.analyze import Analyzer
+
     with Analyzer(settings) as analyzer:
         image = analyzer.load(args.image)
         result = analyzer.analyze(image)
@@ -391,6 +421,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from posture.render import draw_overlay
 
         write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output))
+    if args.csv:
+        from posture.batch import csv_text, outcome_of
+
+        write_atomic(args.csv, csv_text([outcome_of(result, args.image)]).encode("utf-8"))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -402,6 +436,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.save:
         _save(args, image, result)
     return {"measured": EXIT_OK, "no_person": EXIT_NO_PERSON}.get(result.status, EXIT_NOT_MEASURABLE)
+
+
+def _analyze_settings(args: argparse.Namespace) -> "Settings":
+    from posture.settings import Settings
+
+    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
+    return Settings(
+        mirrored=args.mirror,
+        roll_deg=None if args.level in (None, "auto") else args.level,
+        auto_level=args.level == "auto",
+        fast=args.fast,
+        height_cm=args.height_cm,
+        min_score=args.min_visibility,
+        person=args.person,
+        model=args.model,
+        **kwargs,
+    )
 
 
 def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasurement") -> None:
@@ -423,6 +474,192 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
                 f"To replace it: posture history delete {new_id}, then save again.",
                 file=out,
             )
+
+
+def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
+    """``posture analyze`` with several photos or folders (see ``BATCH_HELP``)."""
+    from pathlib import Path
+
+    from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
+    from posture.errors import HistoryError, InputError, OutputError
+    from posture.output import check_target, write_atomic
+
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
+        if not out.parent.is_dir():
+            raise OutputError(f"{out}: folder {out.parent} does not exist")
+        if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
+            raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
+    found = find_images(args.inputs, exclude=[out] if out is not None else [])
+    _note_skipped(found.skipped)
+    paths = found.paths
+    if not paths:
+        raise InputError(f"no photos found in {', '.join(args.inputs)}")
+    annotated = None
+    if out is not None:
+        annotated = plan_annotated(found, out)
+        _check_annotated(annotated, paths, force=args.force)
+    if args.csv:
+        check_target(args.csv, force=args.force, inputs=paths)
+    if out is not None:
+        try:
+            out.mkdir(exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"{out}: cannot create the folder ({e.strerror or e})") from None
+
+    tally = Tally()
+    done: list["Outcome"] = []
+    saved = {"new": 0, "again": 0}
+    with contextlib.ExitStack() as stack:
+        history = None
+        if args.save:
+            from posture.history import History
+
+            history = stack.enter_context(History.open(args.db))
+        progress = stack.enter_context(_progress(len(paths)))
+        outcomes = stack.enter_context(
+            contextlib.closing(
+                analyze_many(
+                    paths,
+                    settings,
+                    jobs=args.jobs,
+                    annotated=annotated,
+                    force=args.force,
+                    thumbnails=args.save,
+                    log_level=logging.getLogger().getEffectiveLevel(),
+                    on_done=progress,
+                )
+            )
+        )
+        try:
+            printed = False
+            for o in outcomes:
+                tally.add(o)
+                printed = _print_outcome(o, args, printed) or printed
+                done.append(o)
+                if history is not None and o.measurement is not None and o.status == "measured":
+                    try:
+                        created = _save_one(history, args, o)
+                    except HistoryError as e:
+                        print(f"posture: error: {e}; nothing more is saved", file=sys.stderr)
+                        tally.add_code(e.exit_code)
+                        history = None
+                        continue
+                    saved["new" if created else "again"] += 1
+        finally:
+            if args.csv and done:
+                done.sort(key=lambda o: o.index)
+                write_atomic(args.csv, csv_text(done).encode("utf-8"))
+                if len(done) < len(paths):
+                    print(f"posture: wrote the {len(done)} photos done of {len(paths)} to {args.csv}", file=sys.stderr)
+    print(tally.summary(), file=sys.stderr)
+    if args.save:
+        print(f"History: {saved['new']} saved, {saved['again']} already there.", file=sys.stderr)
+    if args.csv:
+        print(f"Table: {args.csv}", file=sys.stderr)
+    return tally.exit_code
+
+
+MAX_SKIP_NOTES = 20
+"""At most this many skipped files are named on stderr; the rest are counted."""
+
+
+def _note_skipped(skipped: Sequence[tuple[str, str]]) -> None:
+    for path, reason in skipped[:MAX_SKIP_NOTES]:
+        print(f"posture: skipped {path}: {reason}", file=sys.stderr)
+    if len(skipped) > MAX_SKIP_NOTES:
+        print(f"posture: skipped {len(skipped) - MAX_SKIP_NOTES} more files", file=sys.stderr)
+
+
+def _check_annotated(planned: Sequence[str], inputs: Sequence[str], *, force: bool) -> None:
+    from pathlib import Path
+
+    from posture.errors import OutputError
+
+    def key(path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    existing = [t for t in planned if Path(t).exists()]
+    if not existing:
+        return
+    sources = {key(p) for p in inputs} - {None}
+    for target in existing:
+        if key(target) in sources:
+            raise OutputError(f"{target}: refusing to overwrite an input file")
+    if not force:
+        more = f" and {len(existing) - 1} more annotated images" if len(existing) > 1 else ""
+        verb = "exist" if len(existing) > 1 else "exists"
+        raise OutputError(f"{existing[0]}{more} already {verb}; use --force to overwrite, or another folder")
+
+
+def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) -> bool:
+    """Print one photo's outcome; returns whether something went to stdout."""
+    if o.measurement is None:
+        print(f"posture: error: {o.error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(o.to_dict(), ensure_ascii=False), flush=True)
+        return True
+    if o.measurement is None:
+        return False
+    from posture.wording import summary
+
+    if after_another:
+        print()
+    print(summary(o.measurement))
+    if o.annotated:
+        print(f"Annotated image: {o.annotated}")
+    sys.stdout.flush()
+    return True
+
+
+def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
+    assert o.measurement is not None
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    if not args.json:
+        if created:
+            print(f"Saved to the history as #{new_id}.")
+        else:
+            print(f"Already in the history as #{new_id}; not saved again.")
+    return created
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[["Outcome"], None] | None]:
+    """A progress bar on stderr when it is a terminal; yields the per-photo callback (or None)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    # Only a terminal stdout is passed through rich (so lines appear above the bar);
+    # a redirected stdout is left alone and stays pure.
+    with Progress(
+        TextColumn("Analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        redirect_stdout=sys.stdout.isatty(),
+        redirect_stderr=True,
+    ) as bar:
+        task = bar.add_task("photos", total=total)
+        yield lambda _outcome: bar.advance(task)
 
 
 def _open_history(args: argparse.Namespace) -> "History":
