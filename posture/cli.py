@@ -138,12 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
     )
     a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 (faster; no uncertainty)")
-    a.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
-    a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person in the photo (0: the largest); "
-        "to name whose measurement it is in the history, use --name")
-    a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
-    a.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
-    a.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    _add_photo_options(a)
+    _add_model_options(a)
     a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")
     a.add_argument(
         "-o", "--output", metavar="FILE",
@@ -198,11 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="photo N (1 = the first) is a mirror image; repeat for more",
     )
-    c.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
-    c.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
-    c.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
-    c.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
-    c.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    _add_photo_options(c)
+    _add_model_options(c)
     c.set_defaults(func=cmd_compare)
     _add_live(sub)
     return parser
@@ -333,10 +326,29 @@ def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     v.add_argument("--log", metavar="FILE", help="write one CSV row per processed frame (time, every metric raw and smoothed, quality flags)")
     v.add_argument("--force", action="store_true", help="overwrite --record / --log files")
     v.add_argument("--level", metavar="DEG", type=_number(float, -45, 45), help="correct a camera roll of DEG degrees (as for analyze)")
-    v.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
-    v.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    _add_model_options(v)
     _add_save_options(v)
     v.set_defaults(func=cmd_live)
+
+
+def _add_photo_options(p: argparse.ArgumentParser) -> None:
+    """``--height-cm``, ``--person``, ``--max-pixels`` (analyze and compare)."""
+    p.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
+    p.add_argument(
+        "--person",
+        metavar="N",
+        type=_number(int, 0),
+        default=0,
+        help="measure the N-th most prominent person in the photo (0: the largest); "
+        "to name whose measurement it is in the history, use --name",
+    )
+    p.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    """``--model``, ``--min-visibility`` (every measuring command)."""
+    p.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
+    p.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
 
 
 def _add_save_options(p: argparse.ArgumentParser) -> None:
