@@ -311,3 +311,16 @@ def test_rendered_person_against_its_truth(segmenter) -> None:
     assert r.pelvis.tilt_deg == pytest.approx(true_hip, abs=0.5)
     landmark_hip = float(g.tilt_deg(lm[L.LEFT_HIP], lm[L.RIGHT_HIP]))
     assert abs(r.pelvis.tilt_deg - true_hip) < abs(landmark_hip - true_hip)
+
+
+def test_drawing_uses_the_json_and_leaves_the_input_alone() -> None:
+    from posture.render.refinement import draw_refinement
+
+    rgb, mask, lm = draw_body(raise_left=5.0)
+    d = refine(mask, lm, rgb).to_dict()
+    assert 0 < len(d["shoulders"]["contour_left_px"]) <= 12
+    before = rgb.copy()
+    out = draw_refinement(rgb, d)
+    assert np.array_equal(rgb, before)
+    assert out.shape == rgb.shape and not np.array_equal(out, rgb)
+    assert "contour_left_px" not in refine(mask, lm, rgb).to_dict(contour_points=0)["pelvis"]
