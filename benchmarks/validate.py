@@ -53,7 +53,9 @@ ANNOTATIONS = SHARED / "photos" / "annotations"
 VIDEOS = SHARED / "photos" / "videos"
 SYNTHETIC = SHARED / "synthetic"
 TILTS = ("shoulder_tilt_deg", "pelvic_tilt_deg")
-REPEAT_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg", "head_tilt_deg", "trunk_lean_deg")
+from posture.measure import METRIC_NAMES  # noqa: E402
+
+REPEAT_METRICS = METRIC_NAMES
 ALL_SECTIONS = {"rotation", "annotations", "synthetic", "repeatability", "timing"}
 
 
@@ -280,6 +282,7 @@ def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int
     """Pooled within-window SD over windows of ``window`` frames in which the body is still:
     the shoulders' and hips' centre moves less than ``still`` x shoulder width from its mean."""
     out: dict[str, Any] = {}
+    pooled: dict[str, dict[str, list[float]]] = {mode: {t: [] for t in REPEAT_METRICS} for mode in analyzers}
     for video in sorted(VIDEOS.glob("*")):
         cap = cv2.VideoCapture(str(video))
         frames = []
@@ -304,10 +307,17 @@ def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int
                     if np.isfinite(v[i : i + window]).all() and not moving:
                         variances.append(np.var(v[i : i + window], ddof=1))
                         n_still += 1
+                pooled[mode][t] += variances
                 if variances:
                     sem = math.sqrt(float(np.mean(variances)))
                     res[t] = {"windows": n_still, "sem": round(sem, 2), "mdc95": round(1.96 * math.sqrt(2) * sem, 2)}
             out[f"{video.name}:{mode}"] = res
+    for mode, per_metric in pooled.items():
+        out[f"pooled:{mode}"] = {
+            t: {"windows": len(v), "sem": round(math.sqrt(float(np.mean(v))), 2), "mdc95": round(1.96 * math.sqrt(2 * float(np.mean(v))), 2)}
+            for t, v in per_metric.items()
+            if v
+        }
     return out
 
 

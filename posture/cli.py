@@ -9,10 +9,12 @@ subcommands so that ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from posture import __version__
 from posture.errors import (
@@ -25,9 +27,12 @@ from posture.errors import (
 )
 
 if TYPE_CHECKING:
+    from posture.batch import Outcome
     from posture.history import History
+    from posture.live.app import LiveSummary
     from posture.images import LoadedImage
     from posture.result import PostureMeasurement
+    from posture.settings import Settings
 
 EXIT_CODES_HELP = """exit codes:
   0  measured
@@ -38,6 +43,35 @@ EXIT_CODES_HELP = """exit codes:
   6  output refused (file exists without --force, or cannot be written)
   7  history refused (database from a newer posture, not a posture history,
      corrupt, or no measurement with that ID)
+  1  unexpected error
+"""
+
+BATCH_HELP = """several photos (more than one PHOTO, or a FOLDER):
+  Folders are searched recursively for .jpg .jpeg .png .webp .bmp .tif .tiff
+  .heic .heif files (other files are skipped with a note on stderr; hidden
+  ones silently). --jobs worker processes share the photos; one bad photo
+  never stops the batch. Results go to stdout in input order: the text
+  summary of each photo, or with --json one JSON object per line (JSON
+  Lines): the measurement, or for a photo that failed
+    {"source": {"path": ...}, "status": "error", "error": "...", "exit_code": N}
+  where N is what 'posture analyze' would exit with for that photo alone.
+  A progress bar (only when stderr is a terminal), one line per failure and
+  the final count go to stderr. -o names a FOLDER (created if missing):
+  each photo's annotated image is FOLDER/<name>_annotated.jpg (keeping the
+  sub-folders below a FOLDER input); existing files are refused before
+  anything is analysed unless --force. --save stores each measured photo.
+  The exit code is 0 when every photo was measured, else the most severe
+  code among the photos, in this order: 1, 7, 6, 3, 5, 4.
+"""
+
+
+COMPARE_EXIT_CODES_HELP = """exit codes:
+  0  at least one measure could be compared
+  2  usage error
+  3  bad input (unreadable or unsupported image, bad model file)
+  4  nothing comparable, and a photo has no person in it
+  5  nothing comparable (side view, body out of frame)
+  6  output refused (file exists without --force, or cannot be written)
   1  unexpected error
 """
 
@@ -82,13 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser(
         "analyze",
-        help="measure one photo",
+        help="measure a photo, or many",
         description="Measure shoulder tilt, hip-line (pelvic) tilt and more on a photo of one person "
         "standing facing the camera (or facing away).",
-        epilog=EXIT_CODES_HELP,
+        epilog=EXIT_CODES_HELP + "\n" + BATCH_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    a.add_argument("image", help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif])")
+    a.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="PHOTO",
+        help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif]); several photos or "
+        "folders analyse them all (see below)",
+    )
     a.add_argument("--mirror", action="store_true", help="the photo is a mirror image (mirror selfie): swap sides")
     a.add_argument(
         "--level",
@@ -104,21 +144,67 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
     a.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
     a.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
-    a.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    a.add_argument("-o", "--output", metavar="FILE", help="write the annotated image (.png, .jpg, .webp)")
-    a.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    h = a.add_argument_group("saving to the history")
-    h.add_argument("--save", action="store_true", help="keep the measurement in your history (the same photo is kept once)")
-    h.add_argument(
-        "--name",
-        metavar="NAME",
-        help="whose measurement this is, stored in the history (--person chooses which person "
-        "in the photo; --name labels them)",
+    a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")
+    a.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="write the annotated image (.png, .jpg, .webp); with several photos, a FOLDER for them",
     )
-    h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
-    h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    a.add_argument("--csv", metavar="FILE", help="also write a table, one row per photo")
+    a.add_argument("--force", action="store_true", help="overwrite output files that exist")
+    a.add_argument(
+        "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
+        help="worker processes for several photos (default: one per core)",
+    )
+    _add_save_options(a)
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
+
+
+    c = sub.add_parser(
+        "compare",
+        help="compare photos taken before and after: a report for you or your physio",
+        description="Measure two or more photos of the same person and say, per measure, whether it "
+        "improved, got worse or stayed within measurement noise. Writes a self-contained HTML or a PDF "
+        "report with the photos at the same body scale.",
+        epilog=COMPARE_EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument(
+        "photos",
+        nargs="+",
+        metavar="PHOTO",
+        help="BEFORE AFTER [MORE ...]: photos, or measurements saved in the history as #ID (e.g. #12); "
+        "the first is 'before', the last 'after'",
+    )
+    c.add_argument("--db", metavar="PATH", help="history database for #ID inputs (default: history.sqlite3 in your data folder)")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the report: FILE.html (self-contained, opens offline) or FILE.pdf")
+    c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    c.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    c.add_argument(
+        "--dates",
+        metavar="D1,D2,...",
+        help="dates of the photos (YYYY-MM-DD), one per photo, comma-separated; an empty entry keeps "
+        "that photo's own date (default: EXIF date taken, else the file's time)",
+    )
+    c.add_argument("--blur-faces", action="store_true", help="blur the faces in the report, for sharing")
+    c.add_argument("--name", metavar="TEXT", help="a name to show on the report")
+    c.add_argument("--note", metavar="TEXT", help="a note to show on the report (what you did between the photos)")
+    c.add_argument("--mirror", action="store_true", help="all photos are mirror images (mirror selfies)")
+    c.add_argument(
+        "--mirror-photo",
+        metavar="N",
+        type=_number(int, 1),
+        action="append",
+        default=[],
+        help="photo N (1 = the first) is a mirror image; repeat for more",
+    )
+    c.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
+    c.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person (0: the largest)")
+    c.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
+    c.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    c.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    c.set_defaults(func=cmd_compare)
+    _add_live(sub)
     return parser
 
 
@@ -190,29 +276,144 @@ def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p.set_defaults(func=cmd_history_delete)
 
 
+LIVE_EXIT_CODES_HELP = """keys (window): space starts a capture, q or Esc quits; Ctrl-C ends the session in any mode.
+
+exit codes:
+  0  the session ran and a person was seen
+  2  usage error, or no display for the window (use --headless)
+  3  no camera, or an unreadable source; bad model file
+  4  nobody was seen during the whole session
+  6  --record or --log refused (file exists without --force, or cannot be written)
+  1  unexpected error
+"""
+
+
+def _alert_rule(text: str) -> object:
+    from posture.live.session import AlertRule
+
+    try:
+        return AlertRule.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    v = sub.add_parser(
+        "live",
+        help="live check with the camera (or a video)",
+        description="Watch the shoulder and hip lines live, take a steady reading (a capture: the median "
+        "over a few seconds) and be warned when a tilt stays above a limit.",
+        epilog=LIVE_EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    src = v.add_mutually_exclusive_group()
+    src.add_argument("--camera", metavar="N", type=_number(int, 0), help="camera index (default 0)")
+    src.add_argument("--source", metavar="FILE", help="a video file, a folder of images or a pattern such as 'frames/*.png' instead of the camera")
+    v.add_argument(
+        "--mirror-view",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show and measure the frames as a mirror image (default: on for the camera, off for --source); "
+        "left and right always stay the person's own",
+    )
+    v.add_argument("--fps", metavar="N", type=_number(float, 1, 1000), help="frame rate of --source (default: the video's own; 30 for images)")
+    v.add_argument("--headless", action="store_true", help="a live table in the terminal instead of a window")
+    v.add_argument("--capture", metavar="SECONDS", type=_number(float, 0.1, 600), help="take a capture of SECONDS as soon as you are in view (also the length the space key uses; default 3)")
+    v.add_argument(
+        "--alert",
+        metavar="METRIC:LIMIT[:SECONDS]",
+        type=_alert_rule,
+        action="append",
+        help="warn when |METRIC| stays above LIMIT (degrees, or %% of shoulder width) for SECONDS (default 5), "
+        "e.g. shoulder:3:5 or hip:2; repeatable; replaces the default alerts (shoulder:3:5 and hip:3:5)",
+    )
+    v.add_argument("--no-alerts", action="store_true", help="no alerts")
+    v.add_argument("--duration", metavar="S", type=_number(float, 0.1), help="stop after S seconds")
+    v.add_argument("--record", metavar="FILE", help="write the annotated video (.mp4, .avi, ...)")
+    v.add_argument("--log", metavar="FILE", help="write one CSV row per processed frame (time, every metric raw and smoothed, quality flags)")
+    v.add_argument("--force", action="store_true", help="overwrite --record / --log files")
+    v.add_argument("--level", metavar="DEG", type=_number(float, -45, 45), help="correct a camera roll of DEG degrees (as for analyze)")
+    v.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
+    v.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    _add_save_options(v)
+    v.set_defaults(func=cmd_live)
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> None:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+    h = p.add_argument_group("saving to the history")
+    h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
+    h.add_argument(
+        "--name",
+        metavar="NAME",
+        help="whose measurement this is, stored in the history (--person chooses which person "
+        "in the photo; --name labels them)",
+    )
+    h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
+    h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    """``posture live``."""
+    from posture.live import DEFAULT_ALERTS, LiveOptions, run_live
+
+    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
+        print("posture live: error: --name, --note and --db need --save", file=sys.stderr)
+        return EXIT_USAGE
+    alerts = () if args.no_alerts else (tuple(args.alert) if args.alert else DEFAULT_ALERTS)
+    options = LiveOptions(
+        source=args.source,
+        camera=args.camera or 0,
+        mirror_view=args.mirror_view,
+        fps=args.fps,
+        headless=args.headless,
+        record=args.record,
+        log=args.log,
+        force=args.force,
+        duration=args.duration,
+        capture=args.capture,
+        alerts=alerts,
+        model=args.model,
+        min_score=args.min_visibility,
+        roll_deg=args.level or 0.0,
+    )
+    summary = run_live(options)
+    print("\n".join(summary.lines()))
+    if args.save:
+        _save_captures(args, summary)
+    return EXIT_OK if summary.with_person else EXIT_NO_PERSON
+
+
+def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
+    from posture.history import History
+    from posture.live.app import capture_measurement
+
+    found = [m for m in (capture_measurement(summary, c) for c in summary.captures) if m is not None]
+    if not found:
+        print("Not saved to the history: no capture measured anything.")
+        return
+    with History.open(args.db) as h:
+        ids = [h.save(m, name=args.name, note=args.note)[0] for m in found]
+        print(f"Saved {len(ids)} capture(s) to the history as " + ", ".join(f"#{i}" for i in ids) + f" ({h.path}).")
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
-    from posture.analyze import Analyzer
     from posture.output import check_target, encode_image, write_atomic
-    from posture.settings import Settings
 
     if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
         print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
         return EXIT_USAGE
+    if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
+        return _analyze_batch(args, _analyze_settings(args))
+    args.image = args.inputs[0]
     if args.output:
         check_target(args.output, force=args.force, inputs=[args.image])
-    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
-    settings = Settings(
-        mirrored=args.mirror,
-        roll_deg=None if args.level in (None, "auto") else args.level,
-        auto_level=args.level == "auto",
-        fast=args.fast,
-        height_cm=args.height_cm,
-        min_score=args.min_visibility,
-        person=args.person,
-        model=args.model,
-        **kwargs,
-    )
+    if args.csv:
+        check_target(args.csv, force=args.force, inputs=[args.image])
+    settings = _analyze_settings(args)
+    from posture.analyze import Analyzer
+
     with Analyzer(settings) as analyzer:
         image = analyzer.load(args.image)
         result = analyzer.analyze(image)
@@ -220,6 +421,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from posture.render import draw_overlay
 
         write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output))
+    if args.csv:
+        from posture.batch import csv_text, outcome_of
+
+        write_atomic(args.csv, csv_text([outcome_of(result, args.image)]).encode("utf-8"))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -231,6 +436,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.save:
         _save(args, image, result)
     return {"measured": EXIT_OK, "no_person": EXIT_NO_PERSON}.get(result.status, EXIT_NOT_MEASURABLE)
+
+
+def _analyze_settings(args: argparse.Namespace) -> "Settings":
+    from posture.settings import Settings
+
+    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
+    return Settings(
+        mirrored=args.mirror,
+        roll_deg=None if args.level in (None, "auto") else args.level,
+        auto_level=args.level == "auto",
+        fast=args.fast,
+        height_cm=args.height_cm,
+        min_score=args.min_visibility,
+        person=args.person,
+        model=args.model,
+        **kwargs,
+    )
 
 
 def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasurement") -> None:
@@ -252,6 +474,192 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
                 f"To replace it: posture history delete {new_id}, then save again.",
                 file=out,
             )
+
+
+def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
+    """``posture analyze`` with several photos or folders (see ``BATCH_HELP``)."""
+    from pathlib import Path
+
+    from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
+    from posture.errors import HistoryError, InputError, OutputError
+    from posture.output import check_target, write_atomic
+
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
+        if not out.parent.is_dir():
+            raise OutputError(f"{out}: folder {out.parent} does not exist")
+        if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
+            raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
+    found = find_images(args.inputs, exclude=[out] if out is not None else [])
+    _note_skipped(found.skipped)
+    paths = found.paths
+    if not paths:
+        raise InputError(f"no photos found in {', '.join(args.inputs)}")
+    annotated = None
+    if out is not None:
+        annotated = plan_annotated(found, out)
+        _check_annotated(annotated, paths, force=args.force)
+    if args.csv:
+        check_target(args.csv, force=args.force, inputs=paths)
+    if out is not None:
+        try:
+            out.mkdir(exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"{out}: cannot create the folder ({e.strerror or e})") from None
+
+    tally = Tally()
+    done: list["Outcome"] = []
+    saved = {"new": 0, "again": 0}
+    with contextlib.ExitStack() as stack:
+        history = None
+        if args.save:
+            from posture.history import History
+
+            history = stack.enter_context(History.open(args.db))
+        progress = stack.enter_context(_progress(len(paths)))
+        outcomes = stack.enter_context(
+            contextlib.closing(
+                analyze_many(
+                    paths,
+                    settings,
+                    jobs=args.jobs,
+                    annotated=annotated,
+                    force=args.force,
+                    thumbnails=args.save,
+                    log_level=logging.getLogger().getEffectiveLevel(),
+                    on_done=progress,
+                )
+            )
+        )
+        try:
+            printed = False
+            for o in outcomes:
+                tally.add(o)
+                printed = _print_outcome(o, args, printed) or printed
+                done.append(o)
+                if history is not None and o.measurement is not None and o.status == "measured":
+                    try:
+                        created = _save_one(history, args, o)
+                    except HistoryError as e:
+                        print(f"posture: error: {e}; nothing more is saved", file=sys.stderr)
+                        tally.add_code(e.exit_code)
+                        history = None
+                        continue
+                    saved["new" if created else "again"] += 1
+        finally:
+            if args.csv and done:
+                done.sort(key=lambda o: o.index)
+                write_atomic(args.csv, csv_text(done).encode("utf-8"))
+                if len(done) < len(paths):
+                    print(f"posture: wrote the {len(done)} photos done of {len(paths)} to {args.csv}", file=sys.stderr)
+    print(tally.summary(), file=sys.stderr)
+    if args.save:
+        print(f"History: {saved['new']} saved, {saved['again']} already there.", file=sys.stderr)
+    if args.csv:
+        print(f"Table: {args.csv}", file=sys.stderr)
+    return tally.exit_code
+
+
+MAX_SKIP_NOTES = 20
+"""At most this many skipped files are named on stderr; the rest are counted."""
+
+
+def _note_skipped(skipped: Sequence[tuple[str, str]]) -> None:
+    for path, reason in skipped[:MAX_SKIP_NOTES]:
+        print(f"posture: skipped {path}: {reason}", file=sys.stderr)
+    if len(skipped) > MAX_SKIP_NOTES:
+        print(f"posture: skipped {len(skipped) - MAX_SKIP_NOTES} more files", file=sys.stderr)
+
+
+def _check_annotated(planned: Sequence[str], inputs: Sequence[str], *, force: bool) -> None:
+    from pathlib import Path
+
+    from posture.errors import OutputError
+
+    def key(path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    existing = [t for t in planned if Path(t).exists()]
+    if not existing:
+        return
+    sources = {key(p) for p in inputs} - {None}
+    for target in existing:
+        if key(target) in sources:
+            raise OutputError(f"{target}: refusing to overwrite an input file")
+    if not force:
+        more = f" and {len(existing) - 1} more annotated images" if len(existing) > 1 else ""
+        verb = "exist" if len(existing) > 1 else "exists"
+        raise OutputError(f"{existing[0]}{more} already {verb}; use --force to overwrite, or another folder")
+
+
+def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) -> bool:
+    """Print one photo's outcome; returns whether something went to stdout."""
+    if o.measurement is None:
+        print(f"posture: error: {o.error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(o.to_dict(), ensure_ascii=False), flush=True)
+        return True
+    if o.measurement is None:
+        return False
+    from posture.wording import summary
+
+    if after_another:
+        print()
+    print(summary(o.measurement))
+    if o.annotated:
+        print(f"Annotated image: {o.annotated}")
+    sys.stdout.flush()
+    return True
+
+
+def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
+    assert o.measurement is not None
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    if not args.json:
+        if created:
+            print(f"Saved to the history as #{new_id}.")
+        else:
+            print(f"Already in the history as #{new_id}; not saved again.")
+    return created
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[["Outcome"], None] | None]:
+    """A progress bar on stderr when it is a terminal; yields the per-photo callback (or None)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    # Only a terminal stdout is passed through rich (so lines appear above the bar);
+    # a redirected stdout is left alone and stays pure.
+    with Progress(
+        TextColumn("Analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        redirect_stdout=sys.stdout.isatty(),
+        redirect_stderr=True,
+    ) as bar:
+        task = bar.add_task("photos", total=total)
+        yield lambda _outcome: bar.advance(task)
 
 
 def _open_history(args: argparse.Namespace) -> "History":
@@ -312,7 +720,8 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, default_mdc, plot_history
+    from posture.history import chart_bytes, plot_history
+    from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
     check_target(args.output, force=args.force)
@@ -326,7 +735,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     if not entries:
         raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")
     try:
-        fig = plot_history(entries, args.metric, mdc=default_mdc())
+        fig = plot_history(entries, args.metric, mdc=MDC95)
     except ValueError as e:
         raise HistoryError(str(e)) from None
     write_atomic(args.output, chart_bytes(fig, args.output))
@@ -368,6 +777,64 @@ def cmd_history_delete(args: argparse.Namespace) -> int:
         h.delete(args.id)
     print(f"Deleted #{args.id}.")
     return EXIT_OK
+
+def _usage(message: str) -> int:
+    print(f"posture compare: error: {message} (see posture compare --help)", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``posture compare``."""
+    from posture.compare import compare, summary
+    from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
+    from posture.output import check_target, write_atomic
+    from posture.report import make_report, report_format
+    from posture.settings import Settings
+
+    n = len(args.photos)
+    if n < 2:
+        return _usage("give at least two photos: BEFORE AFTER [MORE ...]")
+    bad = [k for k in args.mirror_photo if k > n]
+    if bad:
+        return _usage(f"--mirror-photo {bad[0]}: there are only {n} photos")
+    given = None
+    if args.dates is not None:
+        try:
+            given = parse_dates(args.dates, n)
+        except ValueError as e:
+            return _usage(str(e))
+    fmt = None
+    if args.output:
+        fmt = report_format(args.output)
+        check_target(args.output, force=args.force, inputs=args.photos)
+
+    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
+    settings = Settings(
+        height_cm=args.height_cm,
+        min_score=args.min_visibility,
+        person=args.person,
+        model=args.model,
+        **kwargs,
+    )
+    mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())
+    with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
+        photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]
+    dates, sources = photo_dates(photos, given)
+    from posture.noise import MDC95 as mdc
+    comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
+    if args.output and fmt is not None:
+        data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)
+        write_atomic(args.output, data)
+    if args.json:
+        print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(summary(comparison))
+        if args.output:
+            print(f"Report: {args.output}")
+    if comparison.comparable:
+        return EXIT_OK
+    no_person = any(p.measurement.status == "no_person" for p in photos)
+    return EXIT_NO_PERSON if no_person else EXIT_NOT_MEASURABLE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

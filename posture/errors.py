@@ -52,3 +52,11 @@ class HistoryError(PostureError):
 
 class MeasurementNotFound(HistoryError):
     """No stored measurement has the requested ID."""
+class SourceError(InputError):
+    """A camera that can't be opened, or a video or image sequence that can't be read."""
+
+
+class DisplayError(PostureError):
+    """No screen to open a window on (use ``--headless``)."""
+
+    exit_code = EXIT_USAGE

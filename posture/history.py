@@ -61,7 +61,6 @@ __all__ = [
     "MIGRATIONS",
     "StoredMeasurement",
     "chart_bytes",
-    "default_mdc",
     "default_path",
     "format_table",
     "plot_history",
@@ -378,7 +377,6 @@ class History:
         name: str | None = None,
         note: str | None = None,
         thumbnail: bytes | None = None,
-        thumbnail_png: bytes | None = None,
     ) -> tuple[int, bool]:
         """Store a measurement in one transaction; returns ``(id, created)``.
 
@@ -387,8 +385,7 @@ class History:
         ``created=False`` and nothing is changed. Measurements without a
         sha256 (e.g. camera frames) are always stored. ``thumbnail`` is
         stored as given: a small image file's bytes, JPEG from
-        :func:`thumbnail_jpeg` in posture's own commands (``thumbnail_png``
-        is the same argument under its first name).
+        :func:`thumbnail_jpeg` in posture's own commands.
 
         Raises
         ------
@@ -413,8 +410,6 @@ class History:
                 taken = None
         if not taken:
             taken, taken_source = _local_now(), "saved"
-        if thumbnail is None:
-            thumbnail = thumbnail_png
         payload = json.dumps(measurement.to_dict(), ensure_ascii=False, allow_nan=False)
         try:
             with self._write() as c:
@@ -555,16 +550,6 @@ class History:
         """``ok`` or SQLite's description of what is wrong."""
         rows = self._conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
-
-
-def default_mdc() -> Mapping[str, float] | None:
-    """Minimal detectable change (95 %) per metric from :mod:`posture.noise`,
-    or None while that module does not exist (the trend then has no band)."""
-    try:
-        from posture.noise import mdc95  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return dict(mdc95)
 
 
 def plot_history(

@@ -77,7 +77,12 @@ def _to_rgb8(im: "Image.Image") -> NDArray[np.uint8]:  # type: ignore[name-defin
 
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         arr = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        if im.mode.startswith("I;16") or arr.max() > 255:
+            top = 65535.0
+        elif im.mode == "F" and arr.max() <= 1.0:
+            top = 1.0  # floating-point images usually hold 0..1
+        else:
+            top = 255.0
         gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return np.repeat(gray[..., None], 3, axis=2)
     if im.mode == "P" or im.mode in ("LA", "PA", "RGBa", "La"):
@@ -139,7 +144,8 @@ def load_image(
         except UnidentifiedImageError:
             raise InputError(f"{name}: not an image, or a format posture cannot read") from None
         except Image.DecompressionBombError:
-            raise InputError(f"{name}: the image is too large (over {max_pixels:,} pixels)") from None
+            limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))
+            raise InputError(f"{name}: the image is too large (over {limit:,} pixels)") from None
         except (OSError, ValueError, SyntaxError) as e:
             raise InputError(f"{name}: corrupt image ({e})") from None
         w, h = im.size

@@ -150,9 +150,10 @@ class Landmarks:
 
     def score(self, landmark: PoseLandmark) -> float:
         """Lower of visibility and presence for one landmark (NaN counts as 0)."""
-        v = np.nan_to_num(self.visibility[int(landmark)], nan=0.0)
-        p = np.nan_to_num(self.presence[int(landmark)], nan=0.0)
-        return float(min(v, p))
+        # Plain floats: this runs for every landmark a metric needs, on every live frame.
+        v = float(self.visibility[int(landmark)])
+        p = float(self.presence[int(landmark)])
+        return min(0.0 if v != v else v, 0.0 if p != p else p)  # x != x only for NaN
 
     def in_frame(self, landmark: PoseLandmark) -> bool:
         """Whether the landmark lies inside the image."""
@@ -176,9 +177,10 @@ class Landmarks:
         )
 
     def bbox(self, min_score: float = 0.5) -> tuple[float, float, float, float]:
-        """``(x0, y0, x1, y1)`` in pixels of the landmarks scoring at least ``min_score``."""
+        """``(x0, y0, x1, y1)`` in pixels of the in-frame landmarks scoring at least ``min_score``."""
         scores = np.minimum(np.nan_to_num(self.visibility), np.nan_to_num(self.presence))
-        pts = self.xy[(scores >= min_score) & np.isfinite(self.xy).all(axis=1)]
+        inside = (self.xy[:, 0] >= 0) & (self.xy[:, 0] < self.width) & (self.xy[:, 1] >= 0) & (self.xy[:, 1] < self.height)
+        pts = self.xy[(scores >= min_score) & inside]
         if len(pts) == 0:
             return (np.nan, np.nan, np.nan, np.nan)
         x0, y0 = pts.min(axis=0)

@@ -110,8 +110,8 @@ def check_model(path: str | Path | None = None) -> ModelInfo:
 
 
 @contextlib.contextmanager
-def native_logs_to_debug() -> Iterator[None]:
-    """Send what native code writes to stderr (fd 2) to the DEBUG log instead."""
+def native_logs_to_debug(label: str = "mediapipe") -> Iterator[None]:
+    """Send what native code writes to stderr (fd 2) to the DEBUG log instead, each line prefixed by ``label``."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, ValueError, OSError):
@@ -132,7 +132,7 @@ def native_logs_to_debug() -> Iterator[None]:
             os.close(saved)
             tmp.seek(0)
             for line in tmp.read().decode("utf-8", "replace").splitlines():
-                log.debug("mediapipe: %s", line)
+                log.debug("%s: %s", label, line)
 
 
 def _prominence(lm: Landmarks) -> float:

@@ -258,11 +258,3 @@ def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: 
         plot_history(entries, ["neck"])
 
 
-def test_default_mdc_is_none_until_noise_figures_exist() -> None:
-    try:
-        import posture.noise  # noqa: F401
-    except ImportError:
-        assert hist.default_mdc() is None
-    else:
-        mdc = hist.default_mdc()
-        assert mdc is not None and all(v > 0 for v in mdc.values())

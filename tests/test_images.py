@@ -341,3 +341,13 @@ def test_file_extension_does_not_matter(tmp_path):
     im = load_image(p)
     assert im.format == "PNG"
     np.testing.assert_array_equal(im.rgb, arr)
+
+
+def test_float_image_in_unit_range_keeps_its_brightness(tmp_path):
+    from PIL import Image
+
+    arr = np.tile(np.linspace(0.0, 1.0, 256, dtype=np.float32), (200, 1))
+    p = tmp_path / "float.tif"
+    Image.fromarray(arr, mode="F").save(p)
+    rgb = load_image(p).rgb
+    assert rgb[0, 0, 0] == 0 and rgb[0, -1, 0] == 255 and abs(int(rgb[0, 128, 0]) - 128) <= 1

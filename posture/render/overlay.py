@@ -8,8 +8,6 @@ every assumption, so the picture is self-explanatory when shared.
 
 from __future__ import annotations
 
-import functools
-import os
 from typing import Sequence
 
 import cv2
@@ -20,6 +18,10 @@ from PIL import Image, ImageDraw, ImageFont
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.landmarks import POSE_CONNECTIONS
+from posture.render.primitives import bilateral_line, label_centre
+from posture.render.primitives import dashed_line as _dashed
+from posture.render.primitives import font as _font
+from posture.render.primitives import pt as _pt
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
 
@@ -32,37 +34,6 @@ _CAPTION_METRICS = (
     "trunk_lean_deg",
     "head_tilt_deg",
 )
-
-
-@functools.lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    import matplotlib
-
-    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
-    try:
-        return ImageFont.truetype(path, size)
-    except OSError:
-        return ImageFont.load_default(size)
-
-
-def _pt(p: NDArray[np.float64]) -> tuple[int, int]:
-    return int(round(p[0])), int(round(p[1]))
-
-
-def _dashed(img: NDArray[np.uint8], a: NDArray[np.float64], b: NDArray[np.float64], color: RGB, width: int) -> None:
-    length = float(np.linalg.norm(b - a))
-    if not np.isfinite(length) or length < 1:
-        return
-    dash = max(6.0, 4.0 * width)
-    n = int(length // dash)
-    for outline in (True, False):
-        for i in range(0, n, 2):
-            p = a + (b - a) * (i * dash / length)
-            q = a + (b - a) * (min((i + 1) * dash, length) / length)
-            if outline:
-                cv2.line(img, _pt(p), _pt(q), (40, 40, 40), width + 2, cv2.LINE_AA)
-            else:
-                cv2.line(img, _pt(p), _pt(q), color, width, cv2.LINE_AA)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str]:
@@ -127,13 +98,7 @@ def draw_overlay(
             if metric is None or metric.value is None:
                 continue
             pl, pr = xy[left], xy[right]
-            span = float(np.linalg.norm(pl - pr))
-            # Horizontal reference through the right point, as long as the segment.
-            direction = np.sign(pl[0] - pr[0]) or 1.0
-            _dashed(img, pr - horizontal * direction * span * 0.15, pr + horizontal * direction * span * 1.15, style.reference_rgb, max(1, lw // 2))
-            cv2.line(img, _pt(pl), _pt(pr), (40, 40, 40), lw + 3, cv2.LINE_AA)
-            cv2.line(img, _pt(pr), _pt((pl + pr) / 2), style.right_rgb, lw, cv2.LINE_AA)
-            cv2.line(img, _pt((pl + pr) / 2), _pt(pl), style.left_rgb, lw, cv2.LINE_AA)
+            bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
             outer = pl if pl[0] > pr[0] else pr
@@ -147,10 +112,7 @@ def draw_overlay(
                 r = round(style.label_px * k * 0.75)
                 c = xy[p]
                 cv2.circle(img, _pt(c), round(style.point_px * k), color, -1, cv2.LINE_AA)
-                # Place the label outside the body, away from the other side.
-                other = xy[right if p == left else left]
-                away = np.sign(c[0] - other[0]) or 1.0
-                centre = c + np.array([away * 2.2 * r, -1.6 * r])
+                centre = label_centre(c, xy[right if p == left else left], r)
                 cv2.circle(img, _pt(centre), r, color, -1, cv2.LINE_AA)
                 labels.append(((int(centre[0] - r * 0.45), int(centre[1] - r * 0.75)), letter, (0, 0, 0), round(style.label_px * k)))
 

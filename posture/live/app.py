@@ -1,0 +1,296 @@
+"""``posture live`` as one library call: :func:`run_live` wires source, detector, session, display and outputs.
+
+Everything that is opened is closed however the session ends: the stream
+ending, the camera disconnecting, the user quitting (q, Esc, closing the
+window), ``--duration`` running out or Ctrl-C. In every case the log and the
+recording keep what was processed, a capture under way is reported with the
+frames it has, and a :class:`LiveSummary` is returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posture.errors import OutputError
+from posture.result import Assumptions, PostureMeasurement
+from posture.live.session import (
+    DEFAULT_ALERTS,
+    AlertRule,
+    CaptureResult,
+    FrameRecord,
+    LiveConfig,
+    LiveSession,
+)
+
+LIVE_NUM_POSES = 2
+"""People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Everything ``posture live`` can be told; the defaults are the command's.
+
+    Attributes
+    ----------
+    source : str or None
+        Video file, image folder or glob pattern; None for the camera.
+    camera : int
+        Camera index.
+    mirror_view : bool or None
+        Show (and measure) the frames flipped as a mirror. None: yes for a
+        camera, no for a file.
+    fps : float or None
+        Frame rate of a file or image sequence (None: the video's own).
+    headless : bool
+        A terminal table instead of a window.
+    record, log : str or None
+        Annotated video and per-frame CSV to write.
+    force : bool
+        Overwrite ``record`` / ``log`` if they exist.
+    duration : float or None
+        Stop after this many seconds.
+    capture : float or None
+        Take a capture of this many seconds as soon as the person is usable
+        (and use this length for the space key).
+    alerts : tuple of AlertRule
+        Alert rules (``()``: none).
+    model : str or None
+        Another pose landmarker ``.task`` file.
+    min_score, roll_deg : float
+        As for ``posture analyze`` (``--min-visibility``, ``--level``).
+    """
+
+    source: str | None = None
+    camera: int = 0
+    mirror_view: bool | None = None
+    fps: float | None = None
+    headless: bool = False
+    record: str | None = None
+    log: str | None = None
+    force: bool = False
+    duration: float | None = None
+    capture: float | None = None
+    alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
+    model: str | None = None
+    min_score: float = 0.5
+    roll_deg: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.duration is not None and not self.duration > 0:
+            raise ValueError(f"duration must be positive, got {self.duration}")
+        if self.capture is not None and not self.capture > 0:
+            raise ValueError(f"capture must be positive, got {self.capture}")
+
+
+@dataclass(frozen=True)
+class LiveSummary:
+    """How a live session went."""
+
+    source: str
+    mirrored: bool
+    frames: int
+    with_person: int
+    usable: int
+    seconds: float
+    wall_seconds: float
+    ended_by: str
+    captures: tuple[CaptureResult, ...] = ()
+    alerts_raised: int = 0
+    outputs: tuple[str, ...] = field(default_factory=tuple)
+    model: Mapping[str, Any] = field(default_factory=dict)
+    roll_deg: float = 0.0
+
+    @property
+    def frames_per_second(self) -> float:
+        """Frames processed per wall-clock second."""
+        return self.frames / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def lines(self) -> list[str]:
+        """The end-of-session report, a few plain lines."""
+        out = [
+            f"Session ({self.source}): {self.frames} frames over {self.seconds:.1f} s, ended by {self.ended_by}; "
+            f"a person in {self.with_person}, usable {self.usable}; {self.frames_per_second:.1f} frames/s processed.",
+        ]
+        for c in self.captures:
+            out += c.lines()
+        if not self.captures:
+            out.append("No capture taken (space in the window, or --capture SECONDS).")
+        out.append(f"Alerts raised: {self.alerts_raised}.")
+        view = "mirror view (sides swapped back: left/right are yours)" if self.mirrored else "not mirrored"
+        out.append(f"Assumed: {view}; angles relative to the image edges unless --level is given.")
+        out += list(self.outputs)
+        return out
+
+
+def _check_outputs(options: LiveOptions) -> None:
+    """Refuse bad outputs before a camera, window or model is opened."""
+    from posture.live.outputs import VIDEO_CODECS
+    from posture.output import check_target
+
+    if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
+        raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
+
+    inputs = [options.source] if options.source else []
+    targets = [p for p in (options.record, options.log) if p]
+    if len(targets) == 2 and Path(targets[0]).resolve() == Path(targets[1]).resolve():
+        raise OutputError(f"{targets[0]}: --record and --log must be different files")
+    for p in targets:
+        check_target(p, force=options.force, inputs=inputs)
+
+
+def run_live(
+    options: LiveOptions = LiveOptions(),
+    *,
+    display: object | None = None,
+    observer: Callable[[FrameRecord, NDArray[np.uint8] | None], None] | None = None,
+    draw: bool | None = None,
+) -> LiveSummary:
+    """Run a live check until the stream ends, the user quits, ``duration`` passes or Ctrl-C.
+
+    Parameters
+    ----------
+    options : LiveOptions
+        What to read, show and write.
+    display : Display, optional
+        Replaces the window / terminal table (e.g. :class:`~posture.live.display.NoDisplay`);
+        it is not entered or closed here.
+    observer : callable, optional
+        Called with every record and its annotated frame (None when nothing is drawn).
+    draw : bool, optional
+        Draw the overlay on every frame; None: only when a window or a recording needs it.
+
+    Raises
+    ------
+    SourceError
+        No camera, or an unreadable source.
+    OutputError
+        ``record`` or ``log`` exists (without ``force``) or can't be written.
+    DisplayError
+        A window was asked for but there is no display.
+    ModelError
+        An unusable ``model``.
+    """
+    from posture.live.display import WINDOW_HINT, TerminalDisplay, WindowDisplay
+    from posture.live.outputs import CsvLog, VideoRecorder
+    from posture.live.overlay import draw_live
+    from posture.live.sources import open_source
+    from posture.pose import PoseDetector
+
+    _check_outputs(options)
+    wall0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(open_source(options.source, camera=options.camera, mirror=options.mirror_view, fps=options.fps))
+        if display is None:
+            display = stack.enter_context(
+                TerminalDisplay(source.description) if options.headless else WindowDisplay(f"posture live: {source.description}")
+            )
+        detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
+        recorder = stack.enter_context(VideoRecorder(options.record, source.nominal_fps)) if options.record else None
+        log = stack.enter_context(CsvLog(options.log)) if options.log else None
+        config = LiveConfig(
+            mirrored=source.mirrored,
+            roll_deg=options.roll_deg,
+            min_score=options.min_score,
+            capture_seconds=options.capture or LiveConfig.capture_seconds,
+            auto_capture=options.capture is not None,
+            alerts=options.alerts,
+        )
+        session = LiveSession(detector, config)
+        windowed = isinstance(display, WindowDisplay)
+        must_draw = draw if draw is not None else (windowed or recorder is not None)
+        hint = WINDOW_HINT if windowed else None
+        last_capture: CaptureResult | None = None
+        ended_by = "stopped"
+        show, message = display.show, display.message  # type: ignore[attr-defined]
+        try:
+            for rgb, rec in session.run(source, fps=source.fps, duration=options.duration):
+                for line in rec.events:
+                    message(line)
+                last_capture = rec.captured or last_capture
+                annotated = None
+                if must_draw:
+                    annotated = draw_live(
+                        rgb, rec, mirrored=config.mirrored, roll_deg=config.roll_deg,
+                        min_score=config.min_score, last_capture=last_capture, hint=hint,
+                    )
+                if log is not None:
+                    log.write(rec)
+                if recorder is not None and annotated is not None:
+                    recorder.write(annotated)
+                action = show(annotated, rec)
+                if observer is not None:
+                    observer(rec, annotated)
+                if action == "quit":
+                    ended_by = "the user (quit)"
+                    break
+                if action == "capture" and session.request_capture():
+                    message(f"capture started: {config.capture_seconds:g} s")
+            else:
+                ended_by = "--duration" if session.stats.duration_reached else source.end_reason
+        except KeyboardInterrupt:
+            ended_by = "Ctrl-C"
+        leftover = session.finish()
+        if leftover is not None:
+            for line in leftover.lines():
+                message(line)
+        outputs = []
+        if log is not None:
+            outputs.append(f"Log: {options.log} ({log.rows} rows)")
+        if recorder is not None:
+            recorder.close()
+            outputs.append(f"Recording: {options.record} ({recorder.frames} frames)" if recorder.frames else f"Recording: nothing written to {options.record} (no frames)")
+    st = session.stats
+    return LiveSummary(
+        source=source.description,
+        mirrored=source.mirrored,
+        frames=st.frames,
+        with_person=st.with_person,
+        usable=st.usable,
+        seconds=(st.last_t - st.first_t) if st.frames else 0.0,
+        wall_seconds=time.monotonic() - wall0,
+        ended_by=ended_by,
+        captures=tuple(session.captures),
+        alerts_raised=st.alerts_raised,
+        outputs=tuple(outputs),
+        model=detector.info.to_dict(),
+        roll_deg=options.roll_deg,
+    )
+
+
+def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> PostureMeasurement | None:
+    """A capture as a :class:`PostureMeasurement` (for the history), or None when
+    it measured nothing. Values are the capture's medians, uncertainties their
+    spread over the frames; there is no photo, so no path, hash or landmarks."""
+    from posture import __version__
+
+    if not any(m.measured for m in capture.metrics.values()):
+        return None
+    return PostureMeasurement(
+        status="measured",
+        message="measured",
+        source={"path": None, "live_source": summary.source, "width": None, "height": None},
+        model={**summary.model, "posture_version": __version__},
+        assumptions=Assumptions(
+            mirrored=summary.mirrored,
+            level_mode="manual" if summary.roll_deg else "none",
+            roll_deg=summary.roll_deg,
+        ),
+        subject=None,
+        metrics=dict(capture.metrics),
+        warnings=() if capture.complete else ("the capture ended early",),
+        method={
+            "kind": "live capture",
+            "frames": capture.frames,
+            "usable_frames": capture.usable_frames,
+            "span_s": capture.span_s,
+            "passes": capture.usable_frames,
+        },
+    )

@@ -1,0 +1,430 @@
+"""What a comparison report says and shows, independent of HTML or PDF.
+
+:func:`build_content` turns the photos and their :class:`Comparison` into
+plain strings (never escaped here: each writer escapes for its format),
+aligned photo panels and chart-drawing functions. ``html.py`` and
+``pdf.py`` only lay this out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import PurePath
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure, FigureBase
+from numpy.typing import NDArray
+
+from posture import __version__, wording
+from posture.compare import Comparison, MetricComparison, landmarks_of, magnitude, photo_name
+from posture.inputs import ComparedPhoto
+from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
+from posture.report import align
+from posture.report.faces import blur_heads
+
+DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
+UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
+SIGN_TEXT = {
+    "shoulder_pelvis_tilt_deg": "+: shoulder line tilted more to the left",
+    "head_tilt_deg": "+: left ear higher",
+    "trunk_lean_deg": "+: leans to the left",
+    "head_shift_pct": "+: towards the left",
+    "pelvis_shift_pct": "+: towards the left",
+}
+"""What a positive value means on a trend chart (tilts: the left side higher)."""
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    """One photo in the list of photos: role (Before/After/Photo N) and descriptions."""
+
+    role: str
+    label: str
+    date: str
+    details: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One metric in the results table."""
+
+    name: str
+    label: str
+    before: str
+    after: str
+    change: str
+    threshold: str
+    verdict: str
+    verdict_text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One aligned, annotated photo: ``image`` is ``(H, W, 3)`` uint8 RGB."""
+
+    title: str
+    caption: str
+    image: NDArray[np.uint8]
+    aligned: bool
+
+
+ChartDrawer = Callable[[FigureBase], None]
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything a report shows, as plain text, images and chart drawers.
+
+    ``overlay`` draws the skeleton overlay on a (sub)figure; ``trend``
+    draws the trend charts (None for two photos). ``trend_rows`` is the
+    number of chart rows, for sizing.
+    """
+
+    title: str
+    subtitle: str
+    name: str | None
+    note: str | None
+    photos: tuple[PhotoRow, ...]
+    warnings: tuple[str, ...]
+    rows: tuple[Row, ...]
+    table_note: str | None
+    panels: tuple[Panel, ...]
+    overlay: ChartDrawer
+    overlay_caption: str
+    trend: ChartDrawer | None
+    trend_rows: int
+    notes: tuple[str, ...]
+    footer: str
+
+
+def _role(i: int, n: int) -> str:
+    return photo_name(i, n).capitalize()
+
+
+def _date_text(d: datetime | None, source: str | None) -> str:
+    if d is None:
+        return "date unknown"
+    shown = d.strftime("%Y-%m-%d") if (d.hour, d.minute, d.second) == (0, 0, 0) else d.strftime("%Y-%m-%d %H:%M")
+    return f"{shown} ({DATE_SOURCE_TEXT.get(source or '', 'date')})"
+
+
+def _cell(mc: MetricComparison, i: int, photos: Sequence[ComparedPhoto]) -> str:
+    metric = photos[i].measurement.metrics.get(mc.name)
+    if metric is None:
+        return "not measured"
+    text = wording.describe(mc.name, metric)
+    text = text.removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
+    return text[:1].upper() + text[1:]
+
+
+def _change_text(mc: MetricComparison) -> str:
+    if mc.size_change is None:
+        return "—"
+    u = mc.combined_uncertainty
+    if round(abs(mc.size_change), wording.decimals(u)) == 0:
+        text = "no change in size"
+    else:
+        text = wording.number(mc.size_change, u, mc.unit) + (" smaller" if mc.size_change < 0 else " larger")
+    if mc.sign_flipped:
+        text += "; sides switched"
+    return text
+
+
+def _threshold_text(mc: MetricComparison) -> str:
+    if mc.verdict == "not_comparable":
+        return "—"
+    if mc.threshold is None:
+        return "unknown"
+    return magnitude(mc.threshold, mc.threshold / 2, mc.unit)
+
+
+def _row_note(mc: MetricComparison) -> str:
+    """The verdict's explanation, without what the table already says elsewhere."""
+    if mc.verdict == "not_comparable":
+        return ""  # the value cells say why
+    if mc.verdict == "uncertainty_unknown":
+        return mc.flip_note or ""  # explained once below the table
+    return mc.note
+
+
+def _rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[Row, ...]:
+    last = len(photos) - 1
+    return tuple(
+        Row(
+            name=mc.name,
+            label=mc.label,
+            before=_cell(mc, 0, photos),
+            after=_cell(mc, last, photos),
+            change=_change_text(mc),
+            threshold=_threshold_text(mc),
+            verdict=mc.verdict,
+            verdict_text=mc.verdict_text,
+            note=_row_note(mc),
+        )
+        for mc in c.metrics
+    )
+
+
+def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRow, ...]:
+    n = len(photos)
+    out = []
+    for i, (info, p) in enumerate(zip(c.photos, photos)):
+        m = p.measurement
+        details = []
+        if m.status != "measured":
+            details.append(f"not measured: {m.message}")
+        details += wording.assumption_lines(m)
+        if info.body_scale is not None:
+            what = "torso" if c.anchor == "hips" else "shoulder width"
+            details.append(f"{what} {100 * info.body_scale:.0f}% of the photo diagonal")
+        out.append(PhotoRow(_role(i, n), p.label, _date_text(info.date, info.date_source), tuple(details), tuple(m.warnings)))
+    return tuple(out)
+
+
+def _short(label: str) -> str:
+    """The file name of a path (the full label is in the photo list)."""
+    return PurePath(label).name or label
+
+
+def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: ReportStyle) -> NDArray[np.uint8]:
+    """The photo moved into its panel, then annotated at the panel's scale (so labels match)."""
+    from posture.render import draw_overlay
+
+    if p.rgb is None:
+        return np.full((style.panel_height, style.panel_width, 3), style.background_rgb, np.uint8)
+    rgb = p.rgb
+    if blur:
+        people = list(p.people)
+        lm = landmarks_of(p.measurement)
+        if lm is not None:
+            people.append(lm)
+        rgb = blur_heads(rgb, people)
+    panel = align.warp(rgb, pl.matrix, style)
+    m = align.moved(p.measurement, pl.matrix, pl.aligned, style)
+    overlay_style = replace(DEFAULT_STYLE, min_long_side=max(style.panel_width, style.panel_height))
+    return draw_overlay(panel, m, overlay_style)[: style.panel_height]
+
+
+def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
+    n = len(photos)
+    panels, placements = [], []
+    for i, (info, p) in enumerate(zip(c.photos, photos)):
+        m = p.measurement
+        lm = landmarks_of(m)
+        if p.rgb is not None:
+            h, w = p.rgb.shape[:2]
+        elif lm is not None:
+            w, h = lm.width, lm.height
+        else:
+            w, h = int(m.source.get("width") or 1), int(m.source.get("height") or 1)
+        pl = align.place(lm, c.anchor, m.assumptions.roll_deg, float(m.method.get("min_score", 0.5)), w, h,
+                         mirrored=m.assumptions.mirrored, style=style)
+        placements.append(pl if lm is not None else None)
+        image = _panel_image(p, pl, blur, style)
+        caption = _date_text(info.date, info.date_source)
+        if not pl.aligned:
+            caption += " — not aligned: " + ("no usable torso or shoulders" if lm is not None else "no person found")
+        if m.assumptions.mirrored:
+            caption += " — mirror image, shown flipped back as a camera sees you"
+        panels.append(Panel(f"{_role(i, n)}: {_short(p.label)}", caption, image, pl.aligned))
+    return tuple(panels), placements
+
+
+def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: Sequence[align.Placement | None], style: ReportStyle) -> tuple[ChartDrawer, str]:
+    n = len(photos)
+    chosen = [i for i in (0, n - 1) if placements[i] is not None and placements[i].aligned]  # type: ignore[union-attr]
+    skeletons, labels, colors = [], [], []
+    for i, color in zip((0, n - 1), (style.before_color, style.after_color)):
+        if i not in chosen:
+            continue
+        lm = landmarks_of(photos[i].measurement)
+        assert lm is not None
+        skeletons.append((lm, placements[i].matrix, float(photos[i].measurement.method.get("min_score", 0.5))))  # type: ignore[union-attr]
+        date = c.photos[i].date
+        labels.append(_role(i, n) + ("" if date is None else f" ({date:%Y-%m-%d})"))
+        colors.append(color)
+
+    def draw(fig: FigureBase) -> None:
+        ax = fig.add_subplot()
+        align.draw_skeletons(ax, skeletons, labels, colors, style)
+        anchor = {"hips": "hips' midpoint and torso length", "shoulders": "shoulders' midpoint and width"}.get(c.anchor or "", "")
+        ax.set_title(f"Skeletons aligned on the {anchor}" if anchor else "Skeletons (not aligned)", fontsize=11)
+        if len(skeletons) < 2:
+            ax.text(0.5, 0.95 if skeletons else 0.5, "only one skeleton could be aligned" if skeletons else "no skeleton to show",
+                    transform=ax.transAxes, ha="center", fontsize=10, color="0.3")
+
+    caption = (
+        "Dashed: " + labels[0] + "; solid: " + labels[-1] + ". Thick lines: ears, shoulders and hips. "
+        "Both are shown as seen from the front (L/R: the person's own left and right)."
+        if len(skeletons) == 2
+        else "The skeletons could not both be aligned."
+    )
+    if n > 2 and len(skeletons) == 2:
+        caption += " The first and last photos are shown."
+    return draw, caption
+
+
+def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[ChartDrawer | None, int]:
+    from posture.charts import plot_trend
+
+    if len(c.photos) <= 2:
+        return None, 0
+    shown = [mc for mc in c.metrics if any(v is not None for v in mc.values)]
+    if not shown:
+        return None, 0
+    dates = [p.date for p in c.photos]
+    use_dates = all(d is not None for d in dates)
+    xs = dates if use_dates else list(range(1, len(dates) + 1))
+    ncols = 2
+    nrows = (len(shown) + ncols - 1) // ncols
+
+    def draw(fig: FigureBase) -> None:
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for ax, mc in zip(axes.flat, shown):
+            unit = {"deg": "°"}.get(mc.unit, mc.unit)
+            plot_trend(xs, list(mc.values), list(mc.uncertainties), label=mc.label, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
+            if mc.name not in (mdc or {}) and ax.get_legend() is not None:
+                ax.get_legend().remove()  # it would only repeat the title
+            sign = SIGN_TEXT.get(mc.name, "+: left side higher")
+            ax.set_ylabel(f"{UNIT_AXIS.get(mc.unit, mc.unit)}\n({sign})", fontsize=8)
+            ax.set_title(mc.label, fontsize=10)
+            ax.tick_params(labelsize=8)
+            if not use_dates:
+                ax.set_xlabel("photo number", fontsize=8)
+                ax.set_xticks(xs)
+        for ax in axes.flat[len(shown):]:
+            ax.set_visible(False)
+        for ax in axes.flat[: len(shown)]:
+            ax.tick_params(labelbottom=True)
+            for label in ax.get_xticklabels():
+                label.set_rotation(30)
+                label.set_horizontalalignment("right")
+
+    return draw, nrows
+
+
+def _table_note(c: Comparison) -> str | None:
+    if any(mc.verdict == "uncertainty_unknown" for mc in c.metrics):
+        return (
+            "Uncertainty unknown: no uncertainty was estimated for these measurements (single-pass analysis) "
+            "and no minimal detectable change is known, so a change cannot be told apart from measurement "
+            "noise and is not called improved or worse."
+        )
+    return None
+
+
+def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[str, ...]:
+    anchor = {"hips": "hips' midpoint and the torso length", "shoulders": "shoulders' midpoint and shoulder width"}
+    if c.anchor in anchor:
+        aligned = (
+            f"The photos are scaled and shifted so that the {anchor[c.anchor]} match, so a different camera "
+            "distance does not look like a change; any camera roll that was corrected is levelled out."
+        )
+    else:
+        aligned = "The photos could not be aligned on the body (no usable torso or shoulders): each is shown whole."
+    notes = [
+        (
+            "How to read: values are measured on each photo; angles in degrees, shifts in percent of shoulder "
+            "width; left and right are the person's own sides. The change column says how much the size of "
+            "the asymmetry (its distance from level or centred) changed."
+        ),
+        (
+            "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
+            "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
+            "that are known. Anything smaller is within measurement noise and is never called an improvement. "
+            "With neither known, the verdict is 'uncertainty unknown'."
+        ),
+        aligned,
+        (
+            "The hip line joins MediaPipe's hip-joint estimates, not the pelvic bones a clinician palpates: it is "
+            "a proxy for pelvic obliquity and follows only part of a real pelvic tilt."
+        ),
+    ]
+    if blur:
+        notes.append(
+            "Faces are blurred where the pose model found a person; check the photos before sharing. "
+            "Photo metadata (EXIF, location) is not copied into the report."
+        )
+    else:
+        notes.append("Photo metadata (EXIF, location) is not copied into the report.")
+    notes.append("This report describes photos; it is not a diagnosis.")
+    return tuple(notes)
+
+
+def build_content(
+    photos: Sequence[ComparedPhoto],
+    comparison: Comparison,
+    *,
+    mdc: Mapping[str, float] | None = None,
+    blur_faces: bool = False,
+    name: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    style: ReportStyle = DEFAULT_REPORT_STYLE,
+) -> ReportContent:
+    """Assemble the report's content.
+
+    Raises
+    ------
+    ValueError
+        ``photos`` and ``comparison`` do not describe the same photos.
+    """
+    if len(photos) != len(comparison.photos):
+        raise ValueError(f"{len(photos)} photos but a comparison of {len(comparison.photos)}")
+    n = len(photos)
+    panels, placements = _panels(comparison, photos, blur_faces, style)
+    overlay, overlay_caption = _overlay_drawer(comparison, photos, placements, style)
+    trend, trend_rows = _trend_drawer(comparison, mdc)
+    d0, d1 = comparison.photos[0].date, comparison.photos[-1].date
+    subtitle = f"{n} photos" if n > 2 else "Before and after"
+    if d0 is not None and d1 is not None:
+        days = (d1.date() - d0.date()).days
+        if days == 0:
+            subtitle += f": {'both' if n == 2 else 'first and last'} on {d0:%Y-%m-%d}"
+        else:
+            subtitle += f": {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({abs(days)} day{'s' if abs(days) != 1 else ''} apart)"
+    now = now or datetime.now().replace(microsecond=0)
+    return ReportContent(
+        title="Posture comparison",
+        subtitle=subtitle,
+        name=name or None,
+        note=note or None,
+        photos=_photo_rows(comparison, photos),
+        warnings=comparison.warnings,
+        rows=_rows(comparison, photos),
+        table_note=_table_note(comparison),
+        panels=panels,
+        overlay=overlay,
+        overlay_caption=overlay_caption,
+        trend=trend,
+        trend_rows=trend_rows,
+        notes=_notes(comparison, photos, blur_faces),
+        footer=f"Made with posture {__version__} on {now:%Y-%m-%d %H:%M}. Not a diagnosis.",
+    )
+
+
+def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
+    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes."""
+    from posture.charts import figure_png
+
+    fig = Figure(figsize=size, layout="constrained")
+    draw(fig)
+    return figure_png(fig, dpi=dpi)
+
+
+def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:
+    """JPEG bytes of an RGB image (no metadata)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+__all__ = ["Panel", "PhotoRow", "ReportContent", "Row", "build_content", "encode_jpeg", "render_png"]

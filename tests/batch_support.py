@@ -1,0 +1,21 @@
+"""Task functions for the worker-pool tests (imported by spawned worker processes)."""
+
+from __future__ import annotations
+
+import os
+
+
+def init_marker(marker: str) -> None:
+    """Initializer: remember a value, as the real one opens an analyser."""
+    global _marker
+    _marker = marker
+
+
+_marker = ""
+
+
+def double_or_crash(task: int) -> tuple[int, str, int]:
+    """``(task * 2, marker, pid)``; a negative task kills the worker process, as a crash in native code would."""
+    if task < 0:
+        os._exit(70)
+    return task * 2, _marker, os.getpid()

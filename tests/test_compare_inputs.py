@@ -1,0 +1,41 @@
+"""posture.inputs: --dates parsing and where each photo's date comes from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from posture.inputs import ComparedPhoto, parse_dates, photo_dates
+from posture.result import Assumptions, PostureMeasurement
+
+
+def _photo(taken_at: str | None, file_time: datetime | None) -> ComparedPhoto:
+    m = PostureMeasurement(
+        status="measured", message="measured", source={"path": "x.jpg", "taken_at": taken_at}, model={},
+        assumptions=Assumptions(), subject=None, metrics={},
+    )
+    return ComparedPhoto("x.jpg", m, None, file_time)
+
+
+def test_parse_dates():
+    assert parse_dates("2024-01-05, ,2024-03-01T08:30", 3) == [
+        datetime(2024, 1, 5), None, datetime(2024, 3, 1, 8, 30),
+    ]
+    with pytest.raises(ValueError, match="needs 2 comma-separated dates"):
+        parse_dates("2024-01-05", 2)
+    with pytest.raises(ValueError, match="'2024-13-01' is not a date"):
+        parse_dates("2024-13-01,2024-01-01", 2)
+
+
+def test_date_sources_given_then_exif_then_file_time():
+    photos = [
+        _photo("2024-01-05T10:00:00", datetime(2025, 1, 1)),
+        _photo(None, datetime(2024, 2, 1, 9, 0)),
+        _photo(None, None),
+        _photo("2024-01-05T10:00:00", datetime(2025, 1, 1)),
+    ]
+    dates, sources = photo_dates(photos, [None, None, None, datetime(2024, 4, 1)])
+    assert dates == [datetime(2024, 1, 5, 10), datetime(2024, 2, 1, 9), None, datetime(2024, 4, 1)]
+    assert sources == ["exif", "file", None, "given"]
+    assert photo_dates(photos[:1])[1] == ["exif"]
