@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
         "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
     )
-    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 (faster; no uncertainty)")
+    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
+        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
     a.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
     a.add_argument("--person", metavar="N", type=_number(int, 0), default=0, help="measure the N-th most prominent person in the photo (0: the largest); "
         "to name whose measurement it is in the history, use --name")
