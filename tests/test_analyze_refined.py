@@ -1,6 +1,7 @@
 """The silhouette refinement wired into the analysis (posture.analyze): headline rule, JSON, modes.
 
-Three augmented analyses in all (one rendered person, one real photo and its mirror image).
+Four augmented analyses in all (one rendered person; one real photo, its mirror image, and the
+mirror image declared as one).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from conftest import SYNTHETIC, photo
 
 from posture import augment
 from posture import geometry as g
-from posture.analyze import LANDMARK_ERROR_DEG
+from posture.analyze import LANDMARK_ERROR_DEG, Analyzer
 from posture.images import load_image
 from posture.result import SCHEMA_VERSION, PostureMeasurement
+from posture.settings import Settings
 
 SH, PE, SP = "shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"
 RENDERED = SYNTHETIC / "base" / "s+4_p-2_r+0.png"
@@ -119,6 +121,12 @@ def test_mirror_symmetry_holds_with_the_refinement(augmented_analyzer):
     a, b = orig.metrics[SH], flipped.metrics[SH]
     assert a.method == b.method
     assert b.value == pytest.approx(-a.value, abs=MIRROR_TOL)
+    # Declared a mirror image, the sides are the subject's own again: the refined points too.
+    with Analyzer(Settings(mirrored=True)) as mirrored:
+        declared = mirrored.analyze(np.ascontiguousarray(rgb[:, ::-1]))
+    for name in (SH, PE):
+        assert declared.metrics[name].method == orig.metrics[name].method
+        assert declared.metrics[name].value == pytest.approx(orig.metrics[name].value, abs=MIRROR_TOL)
     # A pair that falls back keeps the landmark value, widened, with the reason and a warning.
     for m in (orig, flipped):
         for name in (SH, PE):
