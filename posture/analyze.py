@@ -31,25 +31,24 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-import cv2
-
-from posture import __version__
-from posture import augment
+from posture import __version__, augment
 from posture import geometry as g
 from posture.errors import InputError
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
+    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
-    higher_side,
-    SCALE_REL_ERROR,
     _scale_cm_per_px,
+    higher_side,
     measure,
     metric_unit,
     towards,
@@ -326,10 +325,10 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric = {}
-        for field in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, field) is not None:
-                numeric[field] = float(np.median([getattr(f, field) for f in found]))
+        numeric: dict[str, Any] = {}
+        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
+            if getattr(m, attr) is not None:
+                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
@@ -433,8 +432,8 @@ def _apply_refinement(
                 right_px=[round(float(c), 1) for c in rp],
             )
         else:
-            unc = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
-            metrics[name] = replace(m, uncertainty=unc, method="landmarks", landmark_value=m.value, method_reason=reason)
+            widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
+            metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes.append(
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
@@ -442,10 +441,10 @@ def _apply_refinement(
             )
     sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
     if sh.value is not None and pv.value is not None:
-        unc = None
+        both = None
         if sh.uncertainty is not None and pv.uncertainty is not None:
-            unc = float(np.hypot(sh.uncertainty, pv.uncertainty))
+            both = float(np.hypot(sh.uncertainty, pv.uncertainty))
         metrics["shoulder_pelvis_tilt_deg"] = replace(
-            metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=unc
+            metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
     return replace(body, metrics=metrics), out, notes

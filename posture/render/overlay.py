@@ -21,8 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
-from posture.landmarks import Landmarks, PoseLandmark
-from posture.landmarks import POSE_CONNECTIONS
+from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.render.primitives import bilateral_line, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
