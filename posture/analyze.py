@@ -7,33 +7,54 @@ person is found; its value is the median over the variants and its
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown.
+unknown; it is the fastest mode (no segmentation, no refinement).
+
+Silhouette refinement (not in ``fast`` mode). The detector also computes each
+person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
+:func:`posture.refine.refine` finds the shoulder tops and the pelvic outline
+in the variant's own pixels. The refined points are mapped back into the
+photo (left/right swapped back for flipped variants, then for a mirrored
+photo), levelled like the landmarks and their tilt taken. Headline rule, per
+pair (shoulders, pelvis): when at least ``MIN_REFINED_VARIANTS`` variants and
+at least half of the refinement variants where the person was found were
+refined, the tilt is the median refined tilt (``method`` ``silhouette``),
+its uncertainty the largest of the robust spread, the median per-variant
+``uncertainty_deg`` and ``UNCERTAINTY_FLOOR``. Otherwise the landmark tilt
+stays (``method`` ``landmarks``), its uncertainty widened to at least
+``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
+``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posture import __version__
-from posture import augment
+from posture import __version__, augment
+from posture import geometry as g
 from posture.errors import InputError
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
+    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
+    _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
     towards,
 )
 from posture.pose import PoseDetector, rank_people
+from posture.refine import RefinedPair, refine
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
 
@@ -42,6 +63,37 @@ UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 
 MIN_VARIANTS = 4
 """With fewer variants finding the person, the uncertainty is not estimated."""
+
+MIN_REFINED_VARIANTS = 4
+"""A silhouette tilt needs at least this many refined variants (and half of those tried)."""
+
+LANDMARK_ERROR_DEG = {"shoulder_tilt_deg": 0.7, "pelvic_tilt_deg": 1.7}
+"""Smallest uncertainty of a landmark-only tilt when the silhouette refinement fell back:
+the mean absolute error of the augmented landmark-only tilt on the rendered people
+(benchmarks/results/refine_validate.json, section ``synthetic``, mode ``augmented``):
+landmarks see only part of a shoulder or pelvic tilt, which the variants' spread misses."""
+
+_REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
+
+
+@dataclass
+class _PairRefinements:
+    """One pair's refinements over the variants, in the original photo's pixels,
+    anatomical sides, unlevelled."""
+
+    tried: int = 0
+    left: list[NDArray[np.float64]] = field(default_factory=list)
+    right: list[NDArray[np.float64]] = field(default_factory=list)
+    uncertainty: list[float] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    contour_left: list[list[float]] = field(default_factory=list)
+    contour_right: list[list[float]] = field(default_factory=list)
+
+
+def _map_points(pts: NDArray[np.float64], to_variant: augment.Affine) -> NDArray[np.float64]:
+    inv = cv2.invertAffineTransform(to_variant)
+    return np.asarray(pts, dtype=np.float64).reshape(-1, 2) @ inv[:, :2].T + inv[:, 2]
 
 
 class Analyzer:
@@ -55,7 +107,9 @@ class Analyzer:
 
     def __init__(self, settings: Settings = Settings()) -> None:
         self.settings = settings
-        self._detector = PoseDetector(settings.model, num_poses=settings.num_poses)
+        self._detector = PoseDetector(
+            settings.model, num_poses=settings.num_poses, segmentation=not settings.fast
+        )
 
     def __enter__(self) -> Analyzer:
         self._detector.__enter__()
@@ -79,10 +133,49 @@ class Analyzer:
 
     def _detect_mapped(
         self, work: NDArray[np.uint8], variant: augment.Variant, base: augment.Affine, box: tuple[float, float, float, float] | None, size: tuple[int, int]
-    ) -> list[Landmarks]:
+    ) -> tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]:
+        """Each person found in the variant as (landmarks in the photo, landmarks in the variant,
+        mask in the variant or None), the variant image and the affine photo -> variant."""
         img, m = augment.make_variant(work, variant, box)
         total = augment.compose(m, base)
-        return [augment.map_back(p, total, variant.flip, *size) for p in self._detector.detect(img)]
+        if self._detector.segmentation:
+            found = self._detector.detect_segmented(img)
+        else:
+            found = [(p, None) for p in self._detector.detect(img)]
+        return [(augment.map_back(p, total, variant.flip, *size), p, mask) for p, mask in found], img, total
+
+    def _refine_variant(
+        self,
+        pairs: dict[str, _PairRefinements],
+        variant: augment.Variant,
+        lm_v: Landmarks,
+        mask_v: NDArray[np.float32] | None,
+        img_v: NDArray[np.uint8],
+        total: augment.Affine,
+    ) -> None:
+        """Refine one variant in its own pixels and add its points, mapped back, to ``pairs``."""
+        results: dict[str, RefinedPair | None] = {"shoulders": None, "pelvis": None}
+        if mask_v is not None:
+            r = refine(mask_v, lm_v, img_v, self.settings.min_score)
+            results = {"shoulders": r.shoulders, "pelvis": r.pelvis}
+        swap = variant.flip != self.settings.mirrored
+        for key, res in results.items():
+            acc = pairs[key]
+            acc.tried += 1
+            if res is None or not res.refined:
+                acc.reasons[(res.reason if res is not None else None) or "no segmentation mask"] += 1
+                continue
+            pl, pr = _map_points(res.left, total)[0], _map_points(res.right, total)[0]
+            cl, cr = res.contour_left, res.contour_right
+            if swap:
+                pl, pr, cl, cr = pr, pl, cr, cl
+            acc.left.append(pl)
+            acc.right.append(pr)
+            acc.uncertainty.append(float(res.uncertainty_deg))
+            acc.variants.append(variant.label)
+            if not acc.contour_left or variant == augment.VARIANTS[0]:
+                d = RefinedPair(pl, pr, True, True, None, _map_points(cl, total), _map_points(cr, total)).to_dict()
+                acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
 
     def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:
         """Analyse a loaded image or an ``(H, W, 3)`` uint8 RGB array."""
@@ -104,7 +197,8 @@ class Analyzer:
         h, w = rgb.shape[:2]
         work, base = augment.working_copy(rgb)
 
-        people = rank_people(self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h)))
+        first, first_img, first_total = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
+        people = rank_people([p for p, _, _ in first])
         roll_estimate = None
         roll = s.roll_deg
         level_mode = "none" if roll is None else "manual"
@@ -154,17 +248,34 @@ class Analyzer:
         )
         chosen = people[s.person]
         samples = [chosen]
+        pairs: dict[str, _PairRefinements] | None = None
         if not s.fast:
+            pairs = {"shoulders": _PairRefinements(), "pelvis": _PairRefinements()}
+            if augment.VARIANTS[0] in augment.REFINE_VARIANTS:
+                _, lm_v, mask_v = next(x for x in first if x[0] is chosen)
+                self._refine_variant(pairs, augment.VARIANTS[0], lm_v, mask_v, first_img, first_total)
             box = chosen.bbox()
             sx, sy = base[0, 0], base[1, 1]
             work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
             for variant in augment.VARIANTS[1:]:
-                found = augment.same_person(self._detect_mapped(work, variant, base, work_box, (w, h)), box)
-                if found is not None:
-                    samples.append(found)
-        body = measure(augment.median_landmarks(samples) if len(samples) > 1 else chosen, options)
+                found, img_v, total = self._detect_mapped(work, variant, base, work_box, (w, h))
+                one = augment.same_person([p for p, _, _ in found], box)
+                if one is None:
+                    continue
+                samples.append(one)
+                if variant in augment.REFINE_VARIANTS:
+                    _, lm_v, mask_v = next(x for x in found if x[0] is one)
+                    self._refine_variant(pairs, variant, lm_v, mask_v, img_v, total)
+        median_lm = augment.median_landmarks(samples) if len(samples) > 1 else chosen
+        body = measure(median_lm, options)
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
+        refinement = None
+        if pairs is not None and body.view != "side":
+            body, refinement, notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
+            warnings += notes
+        elif s.fast:
+            body = _landmarks_only(body, "not tried: single pass (fast mode)")
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -193,9 +304,11 @@ class Analyzer:
             method={
                 "passes": len(samples),
                 "variants": [] if s.fast else [v.label for v in augment.VARIANTS],
+                "refine_variants": [] if s.fast else [v.label for v in augment.REFINE_VARIANTS],
                 "min_score": s.min_score,
             },
             landmarks=body.landmarks.to_dict(),
+            refinement=refinement,
             **base_fields,  # type: ignore[arg-type]
         )
 
@@ -212,10 +325,10 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric = {}
-        for field in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, field) is not None:
-                numeric[field] = float(np.median([getattr(f, field) for f in found]))
+        numeric: dict[str, Any] = {}
+        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
+            if getattr(m, attr) is not None:
+                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
@@ -225,3 +338,113 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
             **numeric,
         )
     return replace(body, metrics=metrics)
+
+
+def _landmarks_only(body: BodyMeasurement, reason: str) -> BodyMeasurement:
+    """``body`` with the refinable tilts marked as landmark values, unchanged otherwise."""
+    metrics = dict(body.metrics)
+    for name in _REFINED_PAIRS:
+        m = metrics[name]
+        if m.value is not None:
+            metrics[name] = replace(m, method="landmarks", landmark_value=m.value, method_reason=reason)
+    return replace(body, metrics=metrics)
+
+
+def _apply_refinement(
+    body: BodyMeasurement,
+    pairs: dict[str, _PairRefinements],
+    options: MeasureOptions,
+    median_lm: Landmarks,
+    size: tuple[int, int],
+) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
+    """The headline rule (module docstring): each refinable tilt from the silhouette or
+    the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
+    ``refinement`` object; warnings for the pairs that fell back."""
+    w, h = size
+    center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
+    metrics = dict(body.metrics)
+    notes: list[str] = []
+    out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
+    cm_per_px = None
+    if options.height_cm is not None:
+        lm = median_lm.swap_sides() if options.mirrored else median_lm
+        xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
+        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
+    for name, key in _REFINED_PAIRS.items():
+        acc = pairs[key]
+        m = metrics[name]
+        n = len(acc.left)
+        ok = n >= MIN_REFINED_VARIANTS and n >= acc.tried / 2
+        reason = None
+        if not ok:
+            reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
+            reason = f"{reason} ({n} of {acc.tried} variants refined)"
+        status: dict[str, object] = {
+            "refined": False,
+            "method": "landmarks",
+            "variants_refined": n,
+            "variants_tried": acc.tried,
+            "reason": reason,
+            "reasons": dict(acc.reasons),
+            "tilt_deg": None,
+            "uncertainty_deg": None,
+            "left_px": None,
+            "right_px": None,
+            "variant_left_px": [[round(float(c), 1) for c in p] for p in acc.left],
+            "variant_right_px": [[round(float(c), 1) for c in p] for p in acc.right],
+            "contour_left_px": acc.contour_left,
+            "contour_right_px": acc.contour_right,
+        }
+        out[key] = status
+        if m.value is None:
+            if ok:
+                status["reason"] = reason = f"landmarks not usable: {m.reason}"
+            continue
+        if ok:
+            left, right = np.array(acc.left), np.array(acc.right)
+            if options.roll_deg:
+                left, right = g.level_points(left, options.roll_deg, center), g.level_points(right, options.roll_deg, center)
+            tilts = g.tilt_deg(left, right)
+            value = float(np.median(tilts))
+            unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
+            lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
+            width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
+            pct = 100.0 * float(np.tan(np.radians(value)))
+            cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
+            metrics[name] = replace(
+                m,
+                value=value,
+                uncertainty=unc,
+                higher_side=higher_side(value),
+                height_diff_pct=pct,
+                height_diff_cm=cm,
+                height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+                method="silhouette",
+                landmark_value=m.value,
+                method_reason=None,
+            )
+            status.update(
+                refined=True,
+                method="silhouette",
+                tilt_deg=round(value, 2),
+                uncertainty_deg=round(unc, 2),
+                left_px=[round(float(c), 1) for c in lp],
+                right_px=[round(float(c), 1) for c in rp],
+            )
+        else:
+            widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
+            metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
+            part = "shoulder" if key == "shoulders" else "pelvic"
+            notes.append(
+                f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
+                f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
+            )
+    sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
+    if sh.value is not None and pv.value is not None:
+        both = None
+        if sh.uncertainty is not None and pv.uncertainty is not None:
+            both = float(np.hypot(sh.uncertainty, pv.uncertainty))
+        metrics["shoulder_pelvis_tilt_deg"] = replace(
+            metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
+        )
+    return replace(body, metrics=metrics), out, notes

@@ -70,6 +70,14 @@ VARIANTS: tuple[Variant, ...] = tuple(
 )
 """The default augmentation set (identity first)."""
 
+REFINE_VARIANTS: tuple[Variant, ...] = tuple(v for v in VARIANTS if v.rotate_deg in (0.0, -5.0, 5.0))
+"""The variants on which :mod:`posture.analyze` runs the silhouette refinement
+(:mod:`posture.refine`, about 40 ms a variant): rotations of 0 and +-5 degrees,
+uncropped and cropped, each with and without the flip (12 of the 20). Like
+``VARIANTS`` the subset is closed under mirroring (every variant with its
+flipped twin, rotations in +- pairs), so the refined tilts keep the result's
+mirror symmetry; it bounds the refinement's cost."""
+
 CROP_MARGIN = 0.35
 """A crop variant keeps the person's box enlarged by this fraction on every side."""
 

@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
         "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
     )
-    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 (faster; no uncertainty)")
+    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
+        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
     _add_photo_options(a)
     _add_model_options(a)
     a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")

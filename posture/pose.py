@@ -6,6 +6,16 @@ other ``.task`` bundle is checked for being a zip with TFLite models in it,
 and MediaPipe's own refusal becomes a :class:`ModelError`. MediaPipe's and
 TFLite's native log lines are written to file descriptor 2 by C++ code; they
 are captured and passed to this module's logger at DEBUG level.
+
+Segmentation masks (``PoseDetector(segmentation=True)``, :meth:`PoseDetector.detect_segmented`):
+in mediapipe 0.10.30-0.10.33, reading a mask whose rows are padded in memory
+aborts the whole process (``image_frame.cc: Check failed: 1 == ChannelSize()``:
+``Image.numpy_view`` re-packs a non-contiguous frame with a routine written for
+one-byte channels, and the mask has 4-byte floats). A float row is padded
+unless the width is a multiple of 4, so the photo is widened to a multiple of
+4 pixels by repeating its last column (at most 3) before detection, the mask
+is checked to be contiguous before it is read, and it is cut back to the
+photo's width.
 """
 
 from __future__ import annotations
@@ -169,7 +179,8 @@ class PoseDetector:
 
     ``video=True`` uses the VIDEO running mode (tracking between frames;
     pass increasing ``timestamp_ms`` to :meth:`detect`). Results are ranked
-    by :func:`rank_people`.
+    by :func:`rank_people`. ``segmentation=True`` also computes each
+    person's silhouette, read with :meth:`detect_segmented`.
     """
 
     def __init__(
@@ -179,10 +190,12 @@ class PoseDetector:
         num_poses: int = 4,
         video: bool = False,
         min_detection_confidence: float = 0.5,
+        segmentation: bool = False,
     ) -> None:
         self.info = check_model(model)
         self.num_poses = num_poses
         self.video = video
+        self.segmentation = segmentation
         self.min_detection_confidence = min_detection_confidence
         self._landmarker: Any = None
         self._mp: Any = None
@@ -199,6 +212,7 @@ class PoseDetector:
                 running_mode=mode,
                 num_poses=self.num_poses,
                 min_pose_detection_confidence=self.min_detection_confidence,
+                output_segmentation_masks=self.segmentation,
             )
             try:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
@@ -230,12 +244,36 @@ class PoseDetector:
 
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None) -> list[Landmarks]:
         """Every person found in an ``(H, W, 3)`` uint8 RGB image, most prominent first."""
+        return [p for p, _ in self._run(rgb, timestamp_ms, masks=False)]
+
+    def detect_segmented(
+        self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None
+    ) -> list[tuple[Landmarks, NDArray[np.float32] | None]]:
+        """Every person with their segmentation mask, most prominent first.
+
+        Each mask is ``(H, W)`` float32 in [0, 1] (1 on the person), the
+        image's size; None if MediaPipe gave none. Needs ``segmentation=True``.
+        """
+        if not self.segmentation:
+            raise RuntimeError("detect_segmented needs PoseDetector(segmentation=True)")
+        return self._run(rgb, timestamp_ms, masks=True)
+
+    def _run(
+        self, rgb: NDArray[np.uint8], timestamp_ms: int | None, masks: bool
+    ) -> list[tuple[Landmarks, NDArray[np.float32] | None]]:
         if self._landmarker is None:
             raise RuntimeError("PoseDetector used outside its 'with' block")
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
         mp = self._mp
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        h, w = rgb.shape[:2]
+        data = np.ascontiguousarray(rgb)
+        padded_w = w
+        if self.segmentation and w % 4:
+            # Mask rows must not be padded in memory (see the module docstring).
+            padded_w = w + (-w) % 4
+            data = np.ascontiguousarray(np.concatenate([data, np.repeat(data[:, -1:], padded_w - w, axis=1)], axis=1))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=data)
         if self.video and timestamp_ms is None:
             raise ValueError("VIDEO mode needs a timestamp_ms for every frame")
         with native_logs_to_debug():
@@ -253,9 +291,26 @@ class PoseDetector:
                     f"{self.info.path}: the model failed to run ({_first_line(e)}); "
                     "is it a MediaPipe pose landmarker bundle?"
                 ) from None
-        h, w = rgb.shape[:2]
-        people = [
-            Landmarks.from_normalized(pts, w, h, world)
-            for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks)
-        ]
-        return rank_people(people)
+        people = []
+        for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks):
+            lm = Landmarks.from_normalized(pts, padded_w, h, world)
+            if padded_w != w:
+                lm = Landmarks(xy=lm.xy, visibility=lm.visibility, presence=lm.presence, width=w, height=h, world=lm.world)
+            people.append(lm)
+        found = list(result.segmentation_masks or []) if masks else []
+        pairs = {id(p): (p, _read_mask(found[i], h, w) if i < len(found) else None) for i, p in enumerate(people)}
+        return [pairs[id(p)] for p in rank_people(people)]
+
+
+def _read_mask(mask: Any, height: int, width: int) -> NDArray[np.float32] | None:
+    """A MediaPipe mask image as an ``(height, width)`` float32 array, or None if it can't be read safely."""
+    if mask.image_format != 9 or not mask.is_contiguous():  # 9: ImageFormat.VEC32F1
+        # numpy_view() would abort the process on a non-contiguous float frame.
+        log.debug("segmentation mask not read: format %s, contiguous %s", mask.image_format, mask.is_contiguous())
+        return None
+    arr = np.asarray(mask.numpy_view())
+    arr = arr.reshape(arr.shape[0], arr.shape[1])
+    if arr.shape[0] != height or arr.shape[1] < width:
+        log.debug("segmentation mask has shape %s for a %dx%d image", arr.shape, width, height)
+        return None
+    return np.array(arr[:, :width], dtype=np.float32)

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, Mapping
 
 SCHEMA = "posture.measurement"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
+``refinement``. Version 1 objects are still read (those fields are then None)."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -35,6 +37,11 @@ class Metric:
     ``level``, the subject's sides) and their height difference; lateral
     quantities carry ``towards`` (the subject's ``left``, ``right`` or
     ``centre``).
+
+    The shoulder and pelvic tilts also say which ``method`` gave the value
+    (``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
+    the joint landmarks), the ``landmark_value`` (the landmark-only tilt) and,
+    when the method is not the silhouette, ``method_reason`` (why not).
     """
 
     value: float | None
@@ -46,6 +53,9 @@ class Metric:
     height_diff_pct: float | None = None
     height_diff_cm: float | None = None
     height_diff_cm_uncertainty: float | None = None
+    method: str | None = None
+    landmark_value: float | None = None
+    method_reason: str | None = None
 
     @property
     def measured(self) -> bool:
@@ -179,6 +189,7 @@ class PostureMeasurement:
     warnings: tuple[str, ...] = ()
     method: Mapping[str, Any] = field(default_factory=dict)
     landmarks: Mapping[str, Any] | None = None
+    refinement: Mapping[str, Any] | None = None
 
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
@@ -203,6 +214,7 @@ class PostureMeasurement:
             "warnings": list(self.warnings),
             "method": dict(self.method),
             "landmarks": None if self.landmarks is None else dict(self.landmarks),
+            "refinement": None if self.refinement is None else dict(self.refinement),
         }
 
     @classmethod
@@ -227,4 +239,5 @@ class PostureMeasurement:
             warnings=tuple(d.get("warnings", ())),
             method=dict(d.get("method", {})),
             landmarks=d.get("landmarks"),
+            refinement=d.get("refinement"),
         )

@@ -34,7 +34,9 @@ class Settings:
     num_poses : int
         How many people the detector looks for.
     fast : bool
-        One landmark pass instead of test-time augmentation (no uncertainty).
+        One landmark pass instead of test-time augmentation, and no silhouette
+        refinement: the fastest mode (no uncertainty; tilts from the joint
+        landmarks only).
     auto_level : bool
         Estimate the camera roll from vertical lines in the scene and correct
         it when the estimate is confident (``roll_deg`` must then be None).

@@ -4,6 +4,11 @@ Reads a :class:`~posture.result.PostureMeasurement` and draws it; it never
 measures. The photo is enlarged first when small so that text stays legible,
 and a caption band below the photo carries the plain-language results and
 every assumption, so the picture is self-explanatory when shared.
+
+A shoulder or pelvic tilt measured on the silhouette (``method``
+``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
+outline points, with the outline points used, instead of the joint landmarks;
+the caption says which method each headline used.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
-from posture.landmarks import Landmarks, PoseLandmark
-from posture.landmarks import POSE_CONNECTIONS
+from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.render.primitives import bilateral_line, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
 from posture.render.primitives import pt as _pt
+from posture.render.refinement import draw_refinement
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
 
@@ -93,11 +98,18 @@ def draw_overlay(
             "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
         }
         font_px = round(style.font_px * k)
+        refined = _silhouette_pairs(m)
+        if refined:
+            # The outline points used (the tilt lines through the refined points are drawn below).
+            img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, f, style)
         for name, (left, right) in pairs.items():
             metric = m.metrics.get(name)
             if metric is None or metric.value is None:
                 continue
             pl, pr = xy[left], xy[right]
+            key = _REFINED_KEY.get(name)
+            if key in refined:
+                pl, pr = np.array(refined[key]["left_px"]) * f, np.array(refined[key]["right_px"]) * f
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
@@ -141,13 +153,43 @@ def draw_overlay(
     return _with_caption(np.asarray(photo), m, style, k)
 
 
+_REFINED_KEY = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
+
+_METHOD_TEXT = {
+    ("shoulder_tilt_deg", "silhouette"): "shoulder tops from the silhouette",
+    ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
+    ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
+    ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+}
+
+
+def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
+    """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
+    if not m.refinement:
+        return {}
+    out = {}
+    for name, key in _REFINED_KEY.items():
+        metric = m.metrics.get(name)
+        pair = m.refinement.get(key) or {}
+        if metric is not None and metric.method == "silhouette" and pair.get("left_px") and pair.get("right_px"):
+            out[key] = dict(pair)
+    return out
+
+
+def _describe(name: str, m: PostureMeasurement) -> str:
+    metric = m.metrics[name]
+    text = wording.describe(name, metric)
+    how = _METHOD_TEXT.get((name, metric.method or ""))
+    return f"{text} ({how})" if how and metric.value is not None else text
+
+
 def _caption_lines(m: PostureMeasurement) -> list[str]:
     if m.status == "no_person":
         lines = ["No person found in the photo."]
     elif m.status == "not_measurable":
         lines = [f"Not measured: {m.message}."]
     else:
-        lines = [wording.describe(n, m.metrics[n]) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
+        lines = [_describe(n, m) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
     lines.append("L/R = the person's own left/right. Not a diagnosis.")

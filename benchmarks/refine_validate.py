@@ -1,0 +1,373 @@
+"""Benchmark of the silhouette refinement (posture.refine): landmark-only vs refined tilts.
+
+Runs on the rendered people in ../shared/synthetic and the real photos in
+../shared/photos (neither is part of the project), prints tables and writes
+JSON (default benchmarks/results/refine_validate.json):
+
+1. rendered people with known tilt, per folder: mean absolute error, bias,
+   slope of measured against true tilt (true = the tilt of the joint centres
+   in the render's JSON, as in benchmarks/validate.py) and the reading of the
+   symmetric pose (true |tilt| < 0.25 degrees), for the landmark-only and the
+   refined shoulder and pelvic tilt;
+2. real photos (the usable set of benchmarks/validate.py): rotation recovery
+   |measured change - rotation| for rotations of +-2, +-5, +-10 degrees, and
+   mirror symmetry |tilt(photo) + tilt(mirrored photo)|;
+3. agreement |measured - annotated tilt| with human-annotated shoulders and
+   hips where ../shared/photos/annotations has them.
+
+Each in two modes: ``single`` (one landmark pass and its mask) and
+``augmented`` (every variant of posture.augment: each variant's mask is
+refined in the variant's own pixels, the refined points are mapped back into
+the photo, and the tilt is the median over the variants, as analyze.py does
+for landmark metrics). "refined" is the headline a user would get: the
+refined tilt where the refinement succeeded, the landmark tilt where it fell
+back; the fallback counts are printed beside it.
+
+Usage: python benchmarks/refine_validate.py [--quick] [--modes single,augmented] [--sections ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from posture import augment  # noqa: E402
+from posture import geometry as g  # noqa: E402
+from posture.images import load_image  # noqa: E402
+from posture.landmarks import Landmarks, PoseLandmark  # noqa: E402
+from posture.pose import PoseDetector, rank_people  # noqa: E402
+from posture.refine import refine  # noqa: E402
+
+L = PoseLandmark
+SHARED = ROOT.parent / "shared"
+SYNTHETIC = SHARED / "synthetic"
+PHOTOS = SHARED / "photos" / "images"
+PAIRS = {"shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), "pelvis": (L.LEFT_HIP, L.RIGHT_HIP)}
+ALL_SECTIONS = {"synthetic", "rotation", "annotations"}
+MIN_REFINED_VARIANTS = 4
+"""Augmented mode: with fewer variants refined, the refined value falls back to the landmarks."""
+
+
+@dataclass
+class Reading:
+    """Landmark-only and headline (refined, or landmark on fallback) tilt of one pair."""
+
+    landmark: float
+    headline: float
+    refined: bool
+    reason: str | None
+
+
+def _tilt(lm: Landmarks, pair: str) -> float:
+    a, b = PAIRS[pair]
+    return float(g.tilt_deg(lm[a], lm[b]))
+
+
+def _map_point(p: np.ndarray, to_variant: np.ndarray) -> np.ndarray:
+    inv = cv2.invertAffineTransform(to_variant)
+    return inv[:, :2] @ p + inv[:, 2]
+
+
+def read_single(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[str, Reading] | None:
+    """One landmark pass and its mask."""
+    people = det.detect_segmented(rgb)
+    if len(people) <= person or people[person][1] is None:
+        return None
+    lm, mask = people[person]
+    r = refine(mask, lm, rgb)
+    out = {}
+    for pair, res in (("shoulder", r.shoulders), ("pelvis", r.pelvis)):
+        lt = _tilt(lm, pair)
+        out[pair] = Reading(lt, res.tilt_deg if res.refined else lt, res.refined, res.reason)
+    return out
+
+
+def read_augmented(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[str, Reading] | None:
+    """Every augmentation variant; refined points mapped back; medians over the variants.
+
+    This is the integration recipe proposed for analyze.py: refine per variant in the variant's
+    pixels (mask and landmarks as detected there), map the two refined points back with the
+    inverse of the variant's affine and, for flipped variants, swap left and right.
+    """
+    h, w = rgb.shape[:2]
+    work, base = augment.working_copy(rgb)
+    first = det.detect_segmented(work)
+    mapped = [(augment.map_back(p, base, False, w, h), p, m) for p, m in first]
+    ranked = rank_people([x[0] for x in mapped])
+    if len(ranked) <= person:
+        return None
+    box = ranked[person].bbox()
+    sx, sy = base[0, 0], base[1, 1]
+    work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+    lt: dict[str, list[float]] = {k: [] for k in PAIRS}
+    rt: dict[str, list[float]] = {k: [] for k in PAIRS}
+    reasons: dict[str, Counter[str]] = {k: Counter() for k in PAIRS}
+    for variant in augment.VARIANTS:
+        img, m = augment.make_variant(work, variant, work_box)
+        total = augment.compose(m, base)
+        found = det.detect_segmented(img)
+        back = [augment.map_back(p, total, variant.flip, w, h) for p, _ in found]
+        chosen = augment.same_person(back, box)
+        if chosen is None:
+            continue
+        i = next(k for k, b in enumerate(back) if b is chosen)
+        lm_v, mask_v = found[i]
+        for k in PAIRS:
+            lt[k].append(_tilt(chosen, k))
+        if mask_v is None:
+            continue
+        r = refine(mask_v, lm_v, img)
+        for k, res in (("shoulder", r.shoulders), ("pelvis", r.pelvis)):
+            if res.refined:
+                pl, pr = _map_point(res.left, total), _map_point(res.right, total)
+                if variant.flip:
+                    pl, pr = pr, pl
+                rt[k].append(float(g.tilt_deg(pl, pr)))
+            else:
+                reasons[k][res.reason or "?"] += 1
+    if not lt["shoulder"]:
+        return None
+    out = {}
+    for k in PAIRS:
+        land = float(np.median(lt[k]))
+        ok = len(rt[k]) >= MIN_REFINED_VARIANTS and len(rt[k]) >= len(lt[k]) / 2
+        reason = None if ok else (reasons[k].most_common(1)[0][0] if reasons[k] else "too few variants refined")
+        out[k] = Reading(land, float(np.median(rt[k])) if ok else land, ok, reason)
+    return out
+
+
+READERS = {"single": read_single, "augmented": read_augmented}
+
+
+def _fit(true: list[float], meas: list[float]) -> dict[str, Any]:
+    x, y = np.array(true), np.array(meas)
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 3:
+        return {"n": int(len(x))}
+    err = y - x
+    level = np.abs(x) < 0.25
+    return {
+        "n": int(len(x)),
+        "mae": round(float(np.mean(np.abs(err))), 2),
+        "bias": round(float(np.mean(err)), 2),
+        "slope": round(float(np.polyfit(x, y, 1)[0]), 2),
+        "symmetric_pose_reads": round(float(np.mean(y[level])), 2) if level.any() else None,
+    }
+
+
+def synthetic(det: PoseDetector, modes: list[str], limit: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for folder in sorted(p for p in SYNTHETIC.iterdir() if p.is_dir()):
+        files = sorted(folder.glob("*.png"))
+        if limit:
+            files = files[:: max(1, len(files) // limit)][:limit]
+        for mode in modes:
+            true = {k: [] for k in PAIRS}
+            meas: dict[str, dict[str, list[float]]] = {k: {"landmark": [], "refined": []} for k in PAIRS}
+            fallbacks: dict[str, Counter[str]] = {k: Counter() for k in PAIRS}
+            for f in files:
+                j = json.loads(f.with_suffix(".json").read_text())["joints_2d_px"]
+                rd = READERS[mode](det, load_image(f).rgb)
+                for k, (a, b) in (("shoulder", ("left_shoulder", "right_shoulder")), ("pelvis", ("left_hip", "right_hip"))):
+                    true[k].append(float(g.tilt_deg(j[a], j[b])))
+                    r = rd[k] if rd else None
+                    meas[k]["landmark"].append(r.landmark if r else np.nan)
+                    meas[k]["refined"].append(r.headline if r else np.nan)
+                    if r and not r.refined:
+                        fallbacks[k][r.reason or "?"] += 1
+            out[f"{folder.name}:{mode}"] = {
+                k: {
+                    "landmark": _fit(true[k], meas[k]["landmark"]),
+                    "refined": _fit(true[k], meas[k]["refined"]),
+                    "fallbacks": sum(fallbacks[k].values()),
+                    "fallback_reasons": dict(fallbacks[k]),
+                }
+                for k in PAIRS
+            }
+            print(f"  synthetic {folder.name} {mode} done", file=sys.stderr)
+    return out
+
+
+def _stats(v: list[float]) -> dict[str, Any]:
+    e = np.array([x for x in v if np.isfinite(x)])
+    if len(e) == 0:
+        return {"n": 0}
+    return {
+        "n": int(len(e)),
+        "median": round(float(np.median(e)), 2),
+        "p95": round(float(np.percentile(e, 95)), 2),
+        "max": round(float(np.max(e)), 2),
+    }
+
+
+def rotation_mirror(det: PoseDetector, modes: list[str], photos: list[str], angles: list[float]) -> dict[str, Any]:
+    from validate import rotate  # the same rotation as benchmarks/validate.py
+
+    out: dict[str, Any] = {}
+    for mode in modes:
+        read = READERS[mode]
+        rot = {(k, s): [] for k in PAIRS for s in ("landmark", "refined")}
+        mir = {(k, s): [] for k in PAIRS for s in ("landmark", "refined")}
+        refined_counts = Counter()
+        per_photo: dict[str, Any] = {}
+        for name in photos:
+            img = load_image(PHOTOS / name).rgb
+            base = read(det, img)
+            if base is None:
+                continue
+            lm0 = det.detect(img)[0]
+            sign = 1.0 if lm0[L.LEFT_SHOULDER][0] > lm0[L.RIGHT_SHOULDER][0] else -1.0  # front / back view
+            mirrored = read(det, np.ascontiguousarray(img[:, ::-1]))
+            row: dict[str, Any] = {k: {"refined": base[k].refined, "reason": base[k].reason} for k in PAIRS}
+
+            def fmt(r: Reading) -> str:
+                return f"{r.landmark:+.2f}/" + (f"{r.headline:+.2f}" if r.refined else "fallback")
+
+            row["readings"] = {"0": {k: fmt(base[k]) for k in PAIRS}}
+            if mirrored:
+                row["readings"]["mirror"] = {k: fmt(mirrored[k]) for k in PAIRS}
+            for k in PAIRS:
+                refined_counts[k] += base[k].refined
+                if mirrored:
+                    mir[(k, "landmark")].append(abs(base[k].landmark + mirrored[k].landmark))
+                    mir[(k, "refined")].append(abs(base[k].headline + mirrored[k].headline))
+            for deg in angles:
+                r = read(det, rotate(img, deg))
+                if r is None:
+                    continue
+                row["readings"][f"{deg:+g}"] = {k: fmt(r[k]) for k in PAIRS}
+                for k in PAIRS:
+                    rot[(k, "landmark")].append(abs(r[k].landmark - base[k].landmark - sign * deg))
+                    rot[(k, "refined")].append(abs(r[k].headline - base[k].headline - sign * deg))
+            per_photo[name] = row
+            print(f"  rotation {mode} {name} done", file=sys.stderr)
+        out[mode] = {
+            "photos": len(per_photo),
+            "refined_at_0_deg": dict(refined_counts),
+            "rotation": {f"{k}:{s}": _stats(v) for (k, s), v in rot.items()},
+            "mirror": {f"{k}:{s}": _stats(v) for (k, s), v in mir.items()},
+            "per_photo": per_photo,
+        }
+    return out
+
+
+def annotations(det: PoseDetector, modes: list[str]) -> dict[str, Any]:
+    from validate import _annotated
+
+    out: dict[str, Any] = {}
+    for mode in modes:
+        diffs = {(k, s): [] for k in PAIRS for s in ("landmark", "refined")}
+        rows = []
+        for photo, truth in _annotated():
+            img = load_image(PHOTOS / photo).rgb
+            people = det.detect(img)
+            mid = (truth["left_shoulder"] + truth["right_shoulder"]) / 2
+            if not people:
+                continue
+            d = [float(np.linalg.norm((p[L.LEFT_SHOULDER] + p[L.RIGHT_SHOULDER]) / 2 - mid)) for p in people]
+            width = float(np.linalg.norm(truth["left_shoulder"] - truth["right_shoulder"]))
+            if min(d) > 0.5 * width + 20:
+                continue
+            idx = int(np.argmin(d))
+            r = READERS[mode](det, img, idx)
+            if r is None:
+                continue
+            ann = {
+                "shoulder": float(g.tilt_deg(truth["left_shoulder"], truth["right_shoulder"])),
+                "pelvis": float(g.tilt_deg(truth["left_hip"], truth["right_hip"])),
+            }
+            row = {"photo": photo}
+            for k in PAIRS:
+                diffs[(k, "landmark")].append(abs(r[k].landmark - ann[k]))
+                diffs[(k, "refined")].append(abs(r[k].headline - ann[k]))
+                row[k] = {
+                    "annotated": round(ann[k], 1),
+                    "landmark": round(r[k].landmark, 1),
+                    "refined": round(r[k].headline, 1),
+                    "refined_ok": r[k].refined,
+                }
+            rows.append(row)
+        out[mode] = {"abs_difference": {f"{k}:{s}": _stats(v) for (k, s), v in diffs.items()}, "rows": rows}
+    return out
+
+
+def usable_photos(limit: int | None) -> list[str]:
+    """The photos benchmarks/validate.py uses for rotation and mirror checks."""
+    from validate import usable_photos as pick
+
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
+
+    with Analyzer(Settings(fast=True)) as a:
+        return [p[0] for p in pick(a, limit)]
+
+
+def print_tables(res: dict[str, Any]) -> None:
+    if "synthetic" in res:
+        print("\nRendered people: measured vs true tilt (deg); refined = headline (landmark value on fallback)")
+        print(f"{'set:mode':26} {'pair':8} {'method':9} {'MAE':>5} {'bias':>6} {'slope':>6} {'level':>6} {'fallbacks':>9}")
+        for key, v in res["synthetic"].items():
+            for k in PAIRS:
+                for s in ("landmark", "refined"):
+                    f = v[k][s]
+                    if "mae" not in f:
+                        continue
+                    fb = v[k]["fallbacks"] if s == "refined" else ""
+                    print(f"{key:26} {k:8} {s:9} {f['mae']:>5} {f['bias']:>6} {f['slope']:>6} {str(f['symmetric_pose_reads']):>6} {fb!s:>9}")
+    if "rotation_mirror" in res:
+        print("\nReal photos: rotation recovery |change - rotation| and mirror symmetry |tilt + tilt(mirrored)| (deg)")
+        for mode, v in res["rotation_mirror"].items():
+            print(f"  {mode}: {v['photos']} photos, refined at 0 deg: {v['refined_at_0_deg']}")
+            for key in v["rotation"]:
+                ro, mi = v["rotation"][key], v["mirror"][key]
+                print(f"    {key:18} rotation median {ro.get('median')} p95 {ro.get('p95')} max {ro.get('max')} | mirror median {mi.get('median')} max {mi.get('max')}")
+    if "annotations" in res:
+        print("\nAgreement with annotated keypoints |measured - annotated tilt| (deg)")
+        for mode, v in res["annotations"].items():
+            for key, s in v["abs_difference"].items():
+                print(f"  {mode:10} {key:18} {s}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a few renders and photos")
+    ap.add_argument("--modes", default="single,augmented")
+    ap.add_argument("--sections", default=",".join(sorted(ALL_SECTIONS)))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "refine_validate.json"))
+    args = ap.parse_args()
+    modes = args.modes.split(",")
+    sections = set(args.sections.split(","))
+    out = Path(args.out)
+    res: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {}
+    t0 = time.perf_counter()
+    with PoseDetector(segmentation=True) as det:
+        if "synthetic" in sections and SYNTHETIC.is_dir():
+            res["synthetic"] = synthetic(det, modes, 6 if args.quick else None)
+        if "rotation" in sections and PHOTOS.is_dir():
+            photos = usable_photos(3 if args.quick else None)
+            res["rotation_mirror"] = rotation_mirror(det, modes, photos, [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0])
+        if "annotations" in sections and PHOTOS.is_dir():
+            res["annotations"] = annotations(det, modes)
+    res["seconds"] = round(time.perf_counter() - t0, 1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    print_tables(res)
+    print(f"\nwritten: {out}")
+
+
+if __name__ == "__main__":
+    main()

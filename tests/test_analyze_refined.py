@@ -1,0 +1,137 @@
+"""The silhouette refinement wired into the analysis (posture.analyze): headline rule, JSON, modes.
+
+Four augmented analyses in all (one rendered person; one real photo, its mirror image, and the
+mirror image declared as one).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SYNTHETIC, photo
+
+from posture import augment
+from posture import geometry as g
+from posture.analyze import LANDMARK_ERROR_DEG, Analyzer
+from posture.images import load_image
+from posture.result import SCHEMA_VERSION, PostureMeasurement
+from posture.settings import Settings
+
+SH, PE, SP = "shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"
+RENDERED = SYNTHETIC / "base" / "s+4_p-2_r+0.png"
+MIRROR_PHOTO = "front_full__posenet_yoga.jpg"
+MIRROR_TOL = 0.5
+
+
+def rendered() -> tuple[np.ndarray, dict]:
+    if not RENDERED.is_file():
+        pytest.skip(f"rendered person {RENDERED.name} not available (../shared/synthetic)")
+    truth = json.loads(RENDERED.with_suffix(".json").read_text())
+    return load_image(RENDERED).rgb, truth
+
+
+def true_tilt(truth: dict, part: str) -> float:
+    """Our convention (positive: the subject's left higher); the render's JSON states the opposite."""
+    j = truth["joints_2d_px"]
+    return float(g.tilt_deg(j[f"left_{part}"], j[f"right_{part}"]))
+
+
+@pytest.fixture(scope="module")
+def rendered_result(augmented_analyzer):
+    rgb, truth = rendered()
+    return augmented_analyzer.analyze(rgb), truth
+
+
+def test_refine_variants_are_a_mirror_closed_subset():
+    sub = augment.REFINE_VARIANTS
+    assert set(sub) <= set(augment.VARIANTS) and augment.VARIANTS[0] in sub
+    assert {v.rotate_deg for v in sub} == {0.0, -5.0, 5.0} and any(v.crop for v in sub)
+    for v in sub:
+        assert augment.Variant(not v.flip, -v.rotate_deg, v.crop) in sub
+
+
+def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_result):
+    m, truth = rendered_result
+    pe, sh, sp = m.metrics[PE], m.metrics[SH], m.metrics[SP]
+    truth_pe = true_tilt(truth, "hip")
+    assert pe.method == "silhouette" and pe.method_reason is None
+    assert abs(pe.value - truth_pe) <= 1.0
+    assert abs(pe.landmark_value - truth_pe) > abs(pe.value - truth_pe)
+    assert pe.uncertainty >= 0.2
+    # The side and height difference follow the headline, not the landmarks.
+    assert pe.higher_side == ("left" if pe.value > 0 else "right")
+    assert np.sign(pe.height_diff_pct) == np.sign(pe.value)
+    assert sh.method in ("silhouette", "landmarks") and sh.landmark_value is not None
+    assert sp.value == pytest.approx(sh.value - pe.value)
+    assert sp.uncertainty == pytest.approx(np.hypot(sh.uncertainty, pe.uncertainty))
+    # The refinement object: the points used, in the photo's pixels, and each pair's status.
+    pelvis = m.refinement["pelvis"]
+    assert pelvis["refined"] and pelvis["method"] == "silhouette"
+    assert pelvis["variants_refined"] >= 4 and pelvis["variants_refined"] >= pelvis["variants_tried"] / 2
+    assert pelvis["variants_tried"] <= len(augment.REFINE_VARIANTS)
+    (lx, ly), (rx, ry) = pelvis["left_px"], pelvis["right_px"]
+    hips = truth["joints_2d_px"]
+    assert lx > hips["left_hip"][0] > hips["right_hip"][0] > rx  # outline outside the joints
+    assert abs(ly - hips["left_hip"][1]) < 100 and abs(ry - hips["right_hip"][1]) < 100
+    assert len(pelvis["variant_left_px"]) == pelvis["variants_refined"]
+    assert pelvis["contour_left_px"] and pelvis["contour_right_px"]
+    assert m.method["refine_variants"] == [v.label for v in augment.REFINE_VARIANTS]
+
+
+def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):
+    m, _ = rendered_result
+    d = json.loads(json.dumps(m.to_dict()))
+    assert d["schema_version"] == SCHEMA_VERSION == 2
+    assert d["metrics"][PE]["method"] == "silhouette" and "landmark_value" in d["metrics"][PE]
+    back = PostureMeasurement.from_dict(d)
+    assert back.to_dict() == d
+    assert back.metrics[PE].method == "silhouette" and back.refinement == d["refinement"]
+    # A version-1 object (before the refinement) has none of the new fields.
+    v1 = json.loads(json.dumps(d))
+    v1["schema_version"] = 1
+    del v1["refinement"]
+    for metric in v1["metrics"].values():
+        for k in ("method", "landmark_value", "method_reason"):
+            metric.pop(k, None)
+    old = PostureMeasurement.from_dict(v1)
+    assert old.refinement is None
+    assert old.metrics[PE].method is None and old.metrics[PE].landmark_value is None
+    assert old.metrics[PE].value == d["metrics"][PE]["value"]
+
+
+def test_fast_mode_does_no_refinement(analyzer):
+    rgb, _ = rendered()
+    m = analyzer.analyze(rgb)
+    assert m.refinement is None and m.method["refine_variants"] == []
+    for name in (SH, PE):
+        assert m.metrics[name].method == "landmarks"
+        assert m.metrics[name].landmark_value == m.metrics[name].value
+        assert "fast" in m.metrics[name].method_reason
+    assert not any("outline" in w for w in m.warnings)
+
+
+def test_mirror_symmetry_holds_with_the_refinement(augmented_analyzer):
+    rgb = load_image(photo(MIRROR_PHOTO)).rgb
+    orig = augmented_analyzer.analyze(rgb)
+    flipped = augmented_analyzer.analyze(np.ascontiguousarray(rgb[:, ::-1]))
+    for m in (orig, flipped):
+        assert m.refinement is not None
+    a, b = orig.metrics[SH], flipped.metrics[SH]
+    assert a.method == b.method
+    assert b.value == pytest.approx(-a.value, abs=MIRROR_TOL)
+    # Declared a mirror image, the sides are the subject's own again: the refined points too.
+    with Analyzer(Settings(mirrored=True)) as mirrored:
+        declared = mirrored.analyze(np.ascontiguousarray(rgb[:, ::-1]))
+    for name in (SH, PE):
+        assert declared.metrics[name].method == orig.metrics[name].method
+        assert declared.metrics[name].value == pytest.approx(orig.metrics[name].value, abs=MIRROR_TOL)
+    # A pair that falls back keeps the landmark value, widened, with the reason and a warning.
+    for m in (orig, flipped):
+        for name in (SH, PE):
+            metric = m.metrics[name]
+            if metric.method == "landmarks":
+                assert metric.value == metric.landmark_value and metric.method_reason
+                assert metric.uncertainty >= LANDMARK_ERROR_DEG[name]
+                assert any(metric.method_reason in w for w in m.warnings)
