@@ -46,8 +46,24 @@ def _noise_note(m: Metric) -> str:
     return ""
 
 
+METHOD_TEXT = {
+    ("shoulder_tilt_deg", "silhouette"): "shoulder tops from the silhouette",
+    ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
+    ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
+    ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+}
+"""How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
+
+
 def describe(name: str, m: Metric) -> str:
-    """One sentence for one metric, e.g. ``Right shoulder higher by 2.3° ± 0.4°``."""
+    """One sentence for one metric, e.g. ``Right shoulder higher by 2.3° ± 0.4° (shoulder
+    tops from the silhouette)``."""
+    text = _describe(name, m)
+    how = METHOD_TEXT.get((name, m.method or ""))
+    return f"{text} ({how})" if how and m.value is not None else text
+
+
+def _describe(name: str, m: Metric) -> str:
     label = LABELS.get(name, name)
     if m.value is None:
         return f"{label}: not measured: {m.reason}"

@@ -155,14 +155,6 @@ def draw_overlay(
 
 _REFINED_KEY = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 
-_METHOD_TEXT = {
-    ("shoulder_tilt_deg", "silhouette"): "shoulder tops from the silhouette",
-    ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
-    ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
-    ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
-}
-
-
 def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
     """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
     if not m.refinement:
@@ -176,20 +168,13 @@ def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
     return out
 
 
-def _describe(name: str, m: PostureMeasurement) -> str:
-    metric = m.metrics[name]
-    text = wording.describe(name, metric)
-    how = _METHOD_TEXT.get((name, metric.method or ""))
-    return f"{text} ({how})" if how and metric.value is not None else text
-
-
 def _caption_lines(m: PostureMeasurement) -> list[str]:
     if m.status == "no_person":
         lines = ["No person found in the photo."]
     elif m.status == "not_measurable":
         lines = [f"Not measured: {m.message}."]
     else:
-        lines = [_describe(n, m) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
+        lines = [wording.describe(n, m.metrics[n]) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
     lines.append("L/R = the person's own left/right. Not a diagnosis.")
