@@ -31,13 +31,13 @@ exceed both the MDC and 1.96 x the combined uncertainty of the two photos.
 from __future__ import annotations
 
 MDC95: dict[str, float] = {
-    "shoulder_tilt_deg": 1.1,
-    "pelvic_tilt_deg": 2.1,
-    "shoulder_pelvis_tilt_deg": 3.5,
+    "shoulder_tilt_deg": 0.9,
+    "pelvic_tilt_deg": 2.0,
+    "shoulder_pelvis_tilt_deg": 1.5,
     "head_tilt_deg": 1.6,
     "head_shift_pct": 1.0,
     "trunk_lean_deg": 2.1,
-    "pelvis_shift_pct": 3.8,
+    "pelvis_shift_pct": 3.9,
     "knee_tilt_deg": 2.2,
 }
 """MDC95 per metric, in the metric's own unit (degrees, or % of shoulder width)."""
