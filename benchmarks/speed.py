@@ -18,13 +18,16 @@ of the project), each figure with the absolute numbers it comes from:
     against 1, in the default mode, on 60 photos (at least 40; variants of
     the real ones, resized and cropped, written to a temporary folder and
     deleted afterwards), end to end (workers' start-up included) and once
-    started; rounds alternate, medians (target: at least 1.7 on a 2-core
-    machine). Also 2 workers with OpenCV's default threads
+    started; rounds alternate, medians of the runs during which other
+    processes used less than a quarter of a core (of all runs if none did)
+    (target: at least 1.7 on a 2-core machine). Also 2 workers with OpenCV's default threads
     (``cv2_threads=None``: 2 each) against the default (``auto``: 1 each),
     and the workers' CPU seconds per photo;
 (d) the default mode's time per photo, in process.
 
-The machine may be shared: the load average is printed before and after.
+The machine may be shared: the load average is printed before and after,
+and the CPU other processes used during each run of (c); before each run of
+(c) the script waits (up to --quiet-wait seconds) for the cores to be free.
 
 Usage: python benchmarks/speed.py [--rounds N] [--photos N] [--out FILE]
 """
@@ -72,6 +75,64 @@ def load() -> str:
         return " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+class OtherLoad:
+    """CPU used by other processes during a block, in cores (Linux /proc/stat; None elsewhere).
+
+    The machine may be shared: a process of someone else's that keeps one of
+    two cores busy halves what 2 workers can gain, whatever the medians.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        import resource
+
+        self._busy0 = _busy_seconds()
+        self._t0 = time.perf_counter()
+        self._own0 = _own_cpu(resource)
+        self.cores: float | None = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import resource
+
+        busy1 = _busy_seconds()
+        wall = time.perf_counter() - self._t0
+        if self._busy0 is not None and busy1 is not None and wall > 0:
+            own = _own_cpu(resource) - self._own0
+            self.cores = max(0.0, (busy1 - self._busy0 - own) / wall)
+
+
+def _busy_seconds() -> float | None:
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu(resource: Any) -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+QUIET_CORES = 0.25
+"""A run of (c) counts when other processes used less than this many cores during it."""
+
+
+def wait_for_quiet(limit_s: float, max_other: float = QUIET_CORES) -> float | None:
+    """Wait (up to ``limit_s``) until other processes use less than ``max_other`` of a core
+    over 3 s; returns the last reading."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        with OtherLoad() as o:
+            time.sleep(3)
+        if o.cores is None or o.cores < max_other or time.monotonic() > deadline:
+            return o.cores
+        print(f"  waiting: other processes use {o.cores:.2f} cores", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ 0. start-up
@@ -199,8 +260,9 @@ def make_variants(folder: Path, n: int) -> list[str]:
     return out
 
 
-def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tuple[float, float, float]:
-    """Seconds end to end, seconds from the first photo done to the last, and the workers' CPU seconds."""
+def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tuple[float, float, float, float | None]:
+    """Seconds end to end, seconds from the first photo done to the last, the workers' CPU
+    seconds, and the cores other processes used meanwhile."""
     import resource
 
     from posture.batch import analyze_many
@@ -209,34 +271,43 @@ def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tu
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = []
-    for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads, ordered=False):
-        done.append(time.perf_counter())
+    with OtherLoad() as other:
+        for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads, ordered=False):
+            done.append(time.perf_counter())
     total = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers have been waited for
     assert len(done) == len(paths)
     cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
-    return total, done[-1] - done[0], cpu
+    return total, done[-1] - done[0], cpu, other.cores
 
 
-def workers(rounds: int, n_photos: int) -> dict[str, Any]:
+def workers(rounds: int, n_photos: int, quiet_wait: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="posture-speed-") as tmp:
         paths = make_variants(Path(tmp), n_photos)
-        configs: dict[str, Callable[[], tuple[float, float, float]]] = {
+        configs: dict[str, Callable[[], tuple[float, float, float, float | None]]] = {
             "1 worker": lambda: batch_time(paths, 1, "auto"),
             "2 workers": lambda: batch_time(paths, 2, "auto"),
             "2 workers, OpenCV default threads": lambda: batch_time(paths, 2, None),
         }
-        times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in configs}
+        times: dict[str, list[tuple[float, float, float, float | None]]] = {k: [] for k in configs}
         names = list(configs)
         for r in range(rounds):
             for k in names if r % 2 == 0 else names[::-1]:
+                if quiet_wait > 0:
+                    wait_for_quiet(quiet_wait)
                 times[k].append(configs[k]())
-                t, span, cpu = times[k][-1]
-                print(f"  round {r + 1}: {k}: {t:.1f} s ({span:.1f} s first to last, {cpu:.1f} CPU s); load {load()}", file=sys.stderr)
+                t, span, cpu, other = times[k][-1]
+                print(
+                    f"  round {r + 1}: {k}: {t:.1f} s ({span:.1f} s first to last, {cpu:.1f} CPU s); "
+                    f"other processes used {'?' if other is None else f'{other:.2f}'} cores",
+                    file=sys.stderr,
+                )
     n = len(paths)
-    total = {k: med([x[0] for x in v]) for k, v in times.items()}
-    steady = {k: (n - 1) / med([x[1] for x in v]) for k, v in times.items()}
-    cpu = {k: med([x[2] for x in v]) / n for k, v in times.items()}
+    # Runs during which other processes kept less than a quarter of a core busy; all runs when none was.
+    quiet = {k: [x for x in v if x[3] is None or x[3] < QUIET_CORES] or v for k, v in times.items()}
+    total = {k: med([x[0] for x in v]) for k, v in quiet.items()}
+    steady = {k: (n - 1) / med([x[1] for x in v]) for k, v in quiet.items()}
+    cpu = {k: med([x[2] for x in v]) / n for k, v in quiet.items()}
     thr = {k: n / v for k, v in total.items()}
     one, two, other = "1 worker", "2 workers", "2 workers, OpenCV default threads"
     return {
@@ -250,6 +321,9 @@ def workers(rounds: int, n_photos: int) -> dict[str, Any]:
         "steady_ratio_2_over_1": round(steady[two] / steady[one], 3),
         "worker_cpu_s_per_photo": {k: round(v, 3) for k, v in cpu.items()},
         "ratio_opencv_default_threads_over_auto": round(thr[other] / thr[two], 3),
+        "other_processes_cores": {k: [None if x[3] is None else round(x[3], 2) for x in v] for k, v in times.items()},
+        "runs_used": {k: f"{len(quiet[k])} of {len(v)}" for k, v in times.items()},
+        "all_runs_s": {k: [round(x[0], 2) for x in v] for k, v in times.items()},
     }
 
 
@@ -285,6 +359,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds for (a), (c) (default 3)")
     ap.add_argument("--cold-runs", type=int, default=7, help="cold processes per command for 0 and (b) (default 7)")
     ap.add_argument("--photos", type=int, default=60, help="photos for (c), at least 40 (default 60)")
+    ap.add_argument(
+        "--quiet-wait", type=float, default=300, metavar="S",
+        help="before each (c) run, wait up to S seconds for other processes to leave the cores free (default 300)",
+    )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "speed.json"))
     args = ap.parse_args()
     if not PHOTOS.is_dir():
@@ -304,7 +382,7 @@ def main() -> None:
     print("(d) default mode ...", file=sys.stderr)
     res["d_default_mode"] = d = default_mode(None)
     print("(c) workers ...", file=sys.stderr)
-    res["c_workers"] = c = workers(args.rounds, args.photos)
+    res["c_workers"] = c = workers(args.rounds, args.photos, args.quiet_wait)
     res["load_average_after"] = load()
 
     def verdict(ok: bool) -> str:
@@ -337,6 +415,12 @@ def main() -> None:
         f"    once started (first photo to last): {c['steady_photos_per_s']['1 worker']:.2f} against "
         f"{c['steady_photos_per_s']['2 workers']:.2f} photos/s: ratio {c['steady_ratio_2_over_1']:.3f}"
     )
+    others = [x for v in c["other_processes_cores"].values() for x in v if x is not None]
+    if others:
+        print(
+            f"    other processes used {min(others):.2f} to {max(others):.2f} cores during these runs; medians of the "
+            f"runs under {QUIET_CORES} cores: " + ", ".join(f"{k} {v}" for k, v in c["runs_used"].items())
+        )
     cpu = c["worker_cpu_s_per_photo"]
     print(
         f"    OpenCV threads: 2 workers with OpenCV's default threads (2 each) {c['seconds']['2 workers, OpenCV default threads']:.1f} s, "
