@@ -7,9 +7,10 @@ of the project), each figure with the absolute numbers it comes from:
    (target: 0.3 s or less);
 (a) in process, fastest mode: ``Analyzer(Settings(fast=True)).analyze`` of a
     decoded photo against a bare ``PoseLandmarker.detect`` (same model, same
-    options) on the same decoded photos; rounds alternate which goes first,
-    the medians of the rounds are compared (target: at most 1.10). Also the
-    CPU time over wall time of the bare detector: whether MediaPipe's
+    options) on the same decoded photos, photo by photo, alternating which
+    goes first; the sum over photos of each photo's median (target: at most
+    1.10). Also the time posture's own code takes (all but MediaPipe's
+    ``detect``), and the CPU time over wall time: whether MediaPipe's
     inference uses more than one core;
 (b) cold processes: ``posture analyze PHOTO --json --fast`` against
     benchmarks/minimal_tilts.py (loads the same model, prints the two
@@ -18,13 +19,16 @@ of the project), each figure with the absolute numbers it comes from:
     against 1, in the default mode, on 60 photos (at least 40; variants of
     the real ones, resized and cropped, written to a temporary folder and
     deleted afterwards), end to end (workers' start-up included) and once
-    started; rounds alternate, medians (target: at least 1.7 on a 2-core
-    machine). Also 2 workers with OpenCV's default threads
+    started; rounds alternate, medians of the runs during which other
+    processes used less than a quarter of a core (of all runs if none did)
+    (target: at least 1.7 on a 2-core machine). Also 2 workers with OpenCV's default threads
     (``cv2_threads=None``: 2 each) against the default (``auto``: 1 each),
     and the workers' CPU seconds per photo;
 (d) the default mode's time per photo, in process.
 
-The machine may be shared: the load average is printed before and after.
+The machine may be shared: the load average is printed before and after,
+and the CPU other processes used during each run of (c); before each run of
+(c) the script waits (up to --quiet-wait seconds) for the cores to be free.
 
 Usage: python benchmarks/speed.py [--rounds N] [--photos N] [--out FILE]
 """
@@ -74,6 +78,64 @@ def load() -> str:
         return "unknown"
 
 
+class OtherLoad:
+    """CPU used by other processes during a block, in cores (Linux /proc/stat; None elsewhere).
+
+    The machine may be shared: a process of someone else's that keeps one of
+    two cores busy halves what 2 workers can gain, whatever the medians.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        import resource
+
+        self._busy0 = _busy_seconds()
+        self._t0 = time.perf_counter()
+        self._own0 = _own_cpu(resource)
+        self.cores: float | None = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import resource
+
+        busy1 = _busy_seconds()
+        wall = time.perf_counter() - self._t0
+        if self._busy0 is not None and busy1 is not None and wall > 0:
+            own = _own_cpu(resource) - self._own0
+            self.cores = max(0.0, (busy1 - self._busy0 - own) / wall)
+
+
+def _busy_seconds() -> float | None:
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu(resource: Any) -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+QUIET_CORES = 0.25
+"""A run of (c) counts when other processes used less than this many cores during it."""
+
+
+def wait_for_quiet(limit_s: float, max_other: float = QUIET_CORES) -> float | None:
+    """Wait (up to ``limit_s``) until other processes use less than ``max_other`` of a core
+    over 3 s; returns the last reading."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        with OtherLoad() as o:
+            time.sleep(3)
+        if o.cores is None or o.cores < max_other or time.monotonic() > deadline:
+            return o.cores
+        print(f"  waiting: other processes use {o.cores:.2f} cores", file=sys.stderr)
+
+
 # ------------------------------------------------------------------ 0. start-up
 
 
@@ -95,6 +157,23 @@ def startup(runs: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ (a) in process
 
 
+class _TimedLandmarker:
+    """Stands in for the analyser's MediaPipe landmarker and adds up the time spent in ``detect``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.seconds = inner, 0.0
+
+    def detect(self, image: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return self.inner.detect(image)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def in_process(rounds: int) -> dict[str, Any]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
@@ -113,34 +192,46 @@ def in_process(rounds: int) -> dict[str, Any]:
         min_pose_detection_confidence=0.5,
     )
     with vision.PoseLandmarker.create_from_options(options) as bare, Analyzer(settings) as analyzer:
+        timed = _TimedLandmarker(analyzer._detector._landmarker)
+        analyzer._detector._landmarker = timed
 
-        def run_bare() -> tuple[float, float]:
-            t, c = time.perf_counter(), time.process_time()
-            for im in images:
-                bare.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=im.rgb))
-            return time.perf_counter() - t, time.process_time() - c
+        def run_bare(im: Any) -> float:
+            t = time.perf_counter()
+            bare.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=im.rgb))
+            return time.perf_counter() - t
 
-        def run_posture() -> tuple[float, float]:
-            t, c = time.perf_counter(), time.process_time()
-            for im in images:
-                analyzer.analyze(im)
-            return time.perf_counter() - t, time.process_time() - c
+        def run_posture(im: Any) -> float:
+            t = time.perf_counter()
+            analyzer.analyze(im)
+            return time.perf_counter() - t
 
-        run_bare(), run_posture()  # warm-up
-        b, p, cpu = [], [], []
+        for im in images:  # warm-up
+            run_bare(im), run_posture(im)
+        # Photo by photo, alternating which goes first: slow drifts in the machine's load hit both alike.
+        b: list[list[float]] = [[] for _ in images]
+        p: list[list[float]] = [[] for _ in images]
+        t0, c0, inside0 = time.perf_counter(), time.process_time(), timed.seconds
         for r in range(rounds):
-            order = (run_bare, run_posture) if r % 2 == 0 else (run_posture, run_bare)
-            for fn in order:
-                wall, c = fn()
-                (b if fn is run_bare else p).append(wall / len(images))
-                if fn is run_bare:
-                    cpu.append(c / wall)
+            for i, im in enumerate(images):
+                if (r + i) % 2 == 0:
+                    b[i].append(run_bare(im))
+                    p[i].append(run_posture(im))
+                else:
+                    p[i].append(run_posture(im))
+                    b[i].append(run_bare(im))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        inside = (timed.seconds - inside0) / (rounds * len(images))
+        posture_mean = sum(p_i for v in p for p_i in v) / (rounds * len(images))
+    bare_s = sum(med(v) for v in b) / len(images)
+    posture_s = sum(med(v) for v in p) / len(images)
     return {
         "photos": len(images),
-        "bare_detect_s": round(med(b), 4),
-        "posture_fast_s": round(med(p), 4),
-        "ratio": round(med(p) / med(b), 3),
-        "bare_detect_cpu_per_wall": round(med(cpu), 2),
+        "rounds": rounds,
+        "bare_detect_s": round(bare_s, 4),
+        "posture_fast_s": round(posture_s, 4),
+        "ratio": round(posture_s / bare_s, 3),
+        "posture_own_code_s": round(posture_mean - inside, 4),
+        "cpu_per_wall": round(cpu / wall, 2),
     }
 
 
@@ -199,8 +290,9 @@ def make_variants(folder: Path, n: int) -> list[str]:
     return out
 
 
-def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tuple[float, float, float]:
-    """Seconds end to end, seconds from the first photo done to the last, and the workers' CPU seconds."""
+def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tuple[float, float, float, float | None]:
+    """Seconds end to end, seconds from the first photo done to the last, the workers' CPU
+    seconds, and the cores other processes used meanwhile."""
     import resource
 
     from posture.batch import analyze_many
@@ -209,34 +301,43 @@ def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tu
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = []
-    for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads, ordered=False):
-        done.append(time.perf_counter())
+    with OtherLoad() as other:
+        for _ in analyze_many(paths, Settings(), jobs=jobs, cv2_threads=cv2_threads, ordered=False):
+            done.append(time.perf_counter())
     total = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers have been waited for
     assert len(done) == len(paths)
     cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
-    return total, done[-1] - done[0], cpu
+    return total, done[-1] - done[0], cpu, other.cores
 
 
-def workers(rounds: int, n_photos: int) -> dict[str, Any]:
+def workers(rounds: int, n_photos: int, quiet_wait: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="posture-speed-") as tmp:
         paths = make_variants(Path(tmp), n_photos)
-        configs: dict[str, Callable[[], tuple[float, float, float]]] = {
+        configs: dict[str, Callable[[], tuple[float, float, float, float | None]]] = {
             "1 worker": lambda: batch_time(paths, 1, "auto"),
             "2 workers": lambda: batch_time(paths, 2, "auto"),
             "2 workers, OpenCV default threads": lambda: batch_time(paths, 2, None),
         }
-        times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in configs}
+        times: dict[str, list[tuple[float, float, float, float | None]]] = {k: [] for k in configs}
         names = list(configs)
         for r in range(rounds):
             for k in names if r % 2 == 0 else names[::-1]:
+                if quiet_wait > 0:
+                    wait_for_quiet(quiet_wait)
                 times[k].append(configs[k]())
-                t, span, cpu = times[k][-1]
-                print(f"  round {r + 1}: {k}: {t:.1f} s ({span:.1f} s first to last, {cpu:.1f} CPU s); load {load()}", file=sys.stderr)
+                t, span, cpu, other = times[k][-1]
+                print(
+                    f"  round {r + 1}: {k}: {t:.1f} s ({span:.1f} s first to last, {cpu:.1f} CPU s); "
+                    f"other processes used {'?' if other is None else f'{other:.2f}'} cores",
+                    file=sys.stderr,
+                )
     n = len(paths)
-    total = {k: med([x[0] for x in v]) for k, v in times.items()}
-    steady = {k: (n - 1) / med([x[1] for x in v]) for k, v in times.items()}
-    cpu = {k: med([x[2] for x in v]) / n for k, v in times.items()}
+    # Runs during which other processes kept less than a quarter of a core busy; all runs when none was.
+    quiet = {k: [x for x in v if x[3] is None or x[3] < QUIET_CORES] or v for k, v in times.items()}
+    total = {k: med([x[0] for x in v]) for k, v in quiet.items()}
+    steady = {k: (n - 1) / med([x[1] for x in v]) for k, v in quiet.items()}
+    cpu = {k: med([x[2] for x in v]) / n for k, v in quiet.items()}
     thr = {k: n / v for k, v in total.items()}
     one, two, other = "1 worker", "2 workers", "2 workers, OpenCV default threads"
     return {
@@ -250,6 +351,9 @@ def workers(rounds: int, n_photos: int) -> dict[str, Any]:
         "steady_ratio_2_over_1": round(steady[two] / steady[one], 3),
         "worker_cpu_s_per_photo": {k: round(v, 3) for k, v in cpu.items()},
         "ratio_opencv_default_threads_over_auto": round(thr[other] / thr[two], 3),
+        "other_processes_cores": {k: [None if x[3] is None else round(x[3], 2) for x in v] for k, v in times.items()},
+        "runs_used": {k: f"{len(quiet[k])} of {len(v)}" for k, v in times.items()},
+        "all_runs_s": {k: [round(x[0], 2) for x in v] for k, v in times.items()},
     }
 
 
@@ -285,6 +389,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds for (a), (c) (default 3)")
     ap.add_argument("--cold-runs", type=int, default=7, help="cold processes per command for 0 and (b) (default 7)")
     ap.add_argument("--photos", type=int, default=60, help="photos for (c), at least 40 (default 60)")
+    ap.add_argument(
+        "--quiet-wait", type=float, default=300, metavar="S",
+        help="before each (c) run, wait up to S seconds for other processes to leave the cores free (default 300)",
+    )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "speed.json"))
     args = ap.parse_args()
     if not PHOTOS.is_dir():
@@ -300,11 +408,11 @@ def main() -> None:
     print("(b) cold process ...", file=sys.stderr)
     res["b_cold_process"] = b = cold_process(args.cold_runs)
     print("(a) in process ...", file=sys.stderr)
-    res["a_in_process"] = a = in_process(max(args.rounds, 3))
+    res["a_in_process"] = a = in_process(max(args.rounds, 5))
     print("(d) default mode ...", file=sys.stderr)
     res["d_default_mode"] = d = default_mode(None)
     print("(c) workers ...", file=sys.stderr)
-    res["c_workers"] = c = workers(args.rounds, args.photos)
+    res["c_workers"] = c = workers(args.rounds, args.photos, args.quiet_wait)
     res["load_average_after"] = load()
 
     def verdict(ok: bool) -> str:
@@ -322,7 +430,10 @@ def main() -> None:
         f"bare PoseLandmarker.detect {a['bare_detect_s'] * 1000:.1f} ms/photo: ratio {a['ratio']:.3f} "
         f"(target <= 1.10): {verdict(a['ratio'] <= 1.10)}"
     )
-    print(f"    bare detector CPU time / wall time: {a['bare_detect_cpu_per_wall']:.2f} (one core per process)")
+    print(
+        f"    posture's own code (all but MediaPipe's detect) {a['posture_own_code_s'] * 1000:.1f} ms/photo; "
+        f"CPU time / wall time of this process {a['cpu_per_wall']:.2f} (MediaPipe runs on one core)"
+    )
     print(
         f"(b) cold process: posture analyze --json --fast {b['posture_analyze_json_fast_s']:.2f} s, minimal script "
         f"{b['minimal_script_s']:.2f} s: ratio {b['ratio']:.3f} (target <= 1.2): {verdict(b['ratio'] <= 1.2)}"
@@ -337,6 +448,12 @@ def main() -> None:
         f"    once started (first photo to last): {c['steady_photos_per_s']['1 worker']:.2f} against "
         f"{c['steady_photos_per_s']['2 workers']:.2f} photos/s: ratio {c['steady_ratio_2_over_1']:.3f}"
     )
+    others = [x for v in c["other_processes_cores"].values() for x in v if x is not None]
+    if others:
+        print(
+            f"    other processes used {min(others):.2f} to {max(others):.2f} cores during these runs; medians of the "
+            f"runs under {QUIET_CORES} cores: " + ", ".join(f"{k} {v}" for k, v in c["runs_used"].items())
+        )
     cpu = c["worker_cpu_s_per_photo"]
     print(
         f"    OpenCV threads: 2 workers with OpenCV's default threads (2 each) {c['seconds']['2 workers, OpenCV default threads']:.1f} s, "

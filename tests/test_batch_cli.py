@@ -110,6 +110,8 @@ def test_output_that_is_a_file_and_a_folder_without_photos_are_refused(tmp_path)
     proc = run("analyze", a, a, "-o", str(f))
     assert proc.returncode == 6 and "folder" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run("analyze", a, a, "--csv", str(f))  # an existing table: refused before any analysis
+    assert proc.returncode == 6 and "--force" in proc.stderr and f.read_bytes() == b"x"
     photos = tmp_path / "photos"
     photos.mkdir()
     shutil.copyfile(a, photos / "a.png")
