@@ -202,20 +202,8 @@ def synthetic(det: PoseDetector, modes: list[str], limit: int | None) -> dict[st
     return out
 
 
-def _stats(v: list[float]) -> dict[str, Any]:
-    e = np.array([x for x in v if np.isfinite(x)])
-    if len(e) == 0:
-        return {"n": 0}
-    return {
-        "n": int(len(e)),
-        "median": round(float(np.median(e)), 2),
-        "p95": round(float(np.percentile(e, 95)), 2),
-        "max": round(float(np.max(e)), 2),
-    }
-
-
 def rotation_mirror(det: PoseDetector, modes: list[str], photos: list[str], angles: list[float]) -> dict[str, Any]:
-    from validate import rotate  # the same rotation as benchmarks/validate.py
+    from validate import rotate, stats  # the same rotation and statistics as benchmarks/validate.py
 
     out: dict[str, Any] = {}
     for mode in modes:
@@ -258,15 +246,15 @@ def rotation_mirror(det: PoseDetector, modes: list[str], photos: list[str], angl
         out[mode] = {
             "photos": len(per_photo),
             "refined_at_0_deg": dict(refined_counts),
-            "rotation": {f"{k}:{s}": _stats(v) for (k, s), v in rot.items()},
-            "mirror": {f"{k}:{s}": _stats(v) for (k, s), v in mir.items()},
+            "rotation": {f"{k}:{s}": stats(v) for (k, s), v in rot.items()},
+            "mirror": {f"{k}:{s}": stats(v) for (k, s), v in mir.items()},
             "per_photo": per_photo,
         }
     return out
 
 
 def annotations(det: PoseDetector, modes: list[str]) -> dict[str, Any]:
-    from validate import _annotated
+    from validate import _annotated, stats
 
     out: dict[str, Any] = {}
     for mode in modes:
@@ -301,7 +289,7 @@ def annotations(det: PoseDetector, modes: list[str]) -> dict[str, Any]:
                     "refined_ok": r[k].refined,
                 }
             rows.append(row)
-        out[mode] = {"abs_difference": {f"{k}:{s}": _stats(v) for (k, s), v in diffs.items()}, "rows": rows}
+        out[mode] = {"abs_difference": {f"{k}:{s}": stats(v) for (k, s), v in diffs.items()}, "rows": rows}
     return out
 
 
