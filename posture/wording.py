@@ -60,7 +60,9 @@ def describe(name: str, m: Metric) -> str:
     tops from the silhouette)``."""
     text = _describe(name, m)
     how = METHOD_TEXT.get((name, m.method or ""))
-    return f"{text} ({how})" if how and m.value is not None else text
+    if not how or m.value is None:
+        return text
+    return f"{text[:-1]}; {how})" if text.endswith(")") else f"{text} ({how})"
 
 
 def _describe(name: str, m: Metric) -> str:
