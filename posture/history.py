@@ -37,8 +37,10 @@ import builtins
 import json
 import math
 import os
+import random
 import re
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -283,11 +285,21 @@ class History:
             raise HistoryError(f"{p}: cannot open the history ({e})") from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cls._check_version(conn, p)
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            cls._migrate(conn, p)
+            # Switching a new file to WAL, or upgrading a read lock, can meet SQLITE_BUSY at once,
+            # without the busy handler, while another process creates the same database: retry.
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    cls._check_version(conn, p)
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                    conn.execute("PRAGMA synchronous = FULL")
+                    conn.execute("PRAGMA foreign_keys = ON")
+                    cls._migrate(conn, p)
+                    break
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01 + 0.02 * random.random())
         except sqlite3.DatabaseError as e:
             conn.close()
             raise HistoryError(f"{p}: not a usable history database ({e})") from None
