@@ -27,11 +27,13 @@ Usage: python benchmarks/validate.py [--quick] [--out FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from posture import geometry as g  # noqa: E402
 from posture.analyze import Analyzer  # noqa: E402
 from posture.images import load_image  # noqa: E402
+from posture.pose import PoseDetector  # noqa: E402
 from posture.result import PostureMeasurement  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
@@ -198,31 +201,39 @@ def _annotated() -> list[tuple[str, dict[str, np.ndarray]]]:
 
 def annotation_agreement(analyzers: dict[str, Analyzer]) -> dict[str, Any]:
     rows = []
-    for photo, truth in _annotated():
-        img = load_image(PHOTOS / photo).rgb
-        true = {
-            "shoulder_tilt_deg": float(g.tilt_deg(truth["left_shoulder"], truth["right_shoulder"])),
-            "pelvic_tilt_deg": float(g.tilt_deg(truth["left_hip"], truth["right_hip"])),
-        }
-        mid = (truth["left_shoulder"] + truth["right_shoulder"]) / 2
-        row: dict[str, Any] = {"photo": photo, "annotated": {k: round(v, 1) for k, v in true.items()}}
-        for mode, a in analyzers.items():
-            # Measure the annotated person: the detected person nearest the annotated shoulders.
-            people = a._detector.detect(img)
-            dists = [float(np.linalg.norm((p.xy[11] + p.xy[12]) / 2 - mid)) for p in people]
-            if not people or min(dists) > 0.5 * float(np.linalg.norm(truth["left_shoulder"] - truth["right_shoulder"])) + 20:
-                row[mode] = None
-                continue
-            idx = int(np.argmin(dists))
-            m = Analyzer.__new__(Analyzer)
-            m.__dict__.update(a.__dict__)
-            from dataclasses import replace
+    with contextlib.ExitStack() as stack:
+        detector = stack.enter_context(PoseDetector())
+        by_person: dict[tuple[str, int], Analyzer] = {}
 
-            m.settings = replace(a.settings, person=idx)
-            res = m.analyze(img)
-            row[mode] = {t: (None if res.metrics[t].value is None else round(res.metrics[t].value, 1)) for t in TILTS}
-            row[mode]["view"] = res.subject.view if res.subject else None
-        rows.append(row)
+        def analyzer(mode: str, person: int) -> Analyzer:
+            """The mode's analyser, measuring the ``person``-th most prominent person."""
+            if person == 0:
+                return analyzers[mode]
+            if (mode, person) not in by_person:
+                settings = replace(analyzers[mode].settings, person=person)
+                by_person[mode, person] = stack.enter_context(Analyzer(settings))
+            return by_person[mode, person]
+
+        for photo, truth in _annotated():
+            img = load_image(PHOTOS / photo).rgb
+            true = {
+                "shoulder_tilt_deg": float(g.tilt_deg(truth["left_shoulder"], truth["right_shoulder"])),
+                "pelvic_tilt_deg": float(g.tilt_deg(truth["left_hip"], truth["right_hip"])),
+            }
+            row: dict[str, Any] = {"photo": photo, "annotated": {k: round(v, 1) for k, v in true.items()}}
+            # Measure the annotated person: the detected person nearest the annotated shoulders.
+            mid = (truth["left_shoulder"] + truth["right_shoulder"]) / 2
+            people = detector.detect(img)
+            dists = [float(np.linalg.norm((p.xy[11] + p.xy[12]) / 2 - mid)) for p in people]
+            near = 0.5 * float(np.linalg.norm(truth["left_shoulder"] - truth["right_shoulder"])) + 20
+            for mode in analyzers:
+                if not people or min(dists) > near:
+                    row[mode] = None
+                    continue
+                res = analyzer(mode, int(np.argmin(dists))).analyze(img)
+                row[mode] = {t: (None if res.metrics[t].value is None else round(res.metrics[t].value, 1)) for t in TILTS}
+                row[mode]["view"] = res.subject.view if res.subject else None
+            rows.append(row)
     summary = {}
     for mode in analyzers:
         for t in TILTS:
