@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from posture.geometry import box_iou
 from posture.landmarks import SWAP_SIDES, Landmarks
 
 Affine = NDArray[np.float64]  # (2, 3) maps original pixels -> variant pixels
@@ -159,17 +160,6 @@ def map_back(lm: Landmarks, m: Affine, flip: bool, width: int, height: int) -> L
         xy, vis, pres = xy[SWAP_SIDES], vis[SWAP_SIDES], pres[SWAP_SIDES]
         world = world[SWAP_SIDES] * np.array([-1.0, 1.0, 1.0])
     return Landmarks(xy=xy, visibility=vis, presence=pres, width=width, height=height, world=world)
-
-
-def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes; 0 when either is undefined."""
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        return 0.0
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def same_person(

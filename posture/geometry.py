@@ -135,3 +135,14 @@ def frontal_deviation_deg(left_3d: ArrayLike, right_3d: ArrayLike) -> FloatArray
     rp = np.asarray(right_3d, dtype=np.float64)
     d = lp - rp
     return np.degrees(np.arctan2(np.abs(d[..., 2]), np.abs(d[..., 0])))
+
+
+def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when either is undefined (NaN)."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return 0.0
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import ModelError
+from posture.geometry import box_iou
 from posture.landmarks import Landmarks
 
 log = logging.getLogger(__name__)
@@ -142,17 +143,6 @@ def _prominence(lm: Landmarks) -> float:
     return float(area) if np.isfinite(area) else 0.0
 
 
-def _overlap(a: Landmarks, b: Landmarks) -> float:
-    """Intersection over union of two people's landmark boxes."""
-    ax0, ay0, ax1, ay1 = a.bbox()
-    bx0, by0, bx1, by1 = b.bbox()
-    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
-    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
-    inter = iw * ih
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return inter / union if union > 0 else 0.0
-
-
 # What MediaPipe's C API turns a failed status into (mediapipe_c_utils.convert_to_exception):
 # RuntimeError and subclasses, ValueError, IndexError, and OSError subclasses such as
 # FileNotFoundError (a bundle whose .tflite files have other names) or TimeoutError.
@@ -169,7 +159,7 @@ def rank_people(people: list[Landmarks], duplicate_iou: float = 0.7) -> list[Lan
     ranked = sorted(people, key=_prominence, reverse=True)
     kept: list[Landmarks] = []
     for p in ranked:
-        if all(_overlap(p, k) < duplicate_iou for k in kept):
+        if all(box_iou(p.bbox(), k.bbox()) < duplicate_iou for k in kept):
             kept.append(p)
     return kept
 

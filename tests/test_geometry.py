@@ -208,3 +208,12 @@ def test_frontal_deviation():
     assert g.frontal_deviation_deg([0.2, -0.9, 0.0], [-0.2, 0.3, 0.0]) == pytest.approx(0.0)
     out = g.frontal_deviation_deg(RNG.normal(size=(10, 3)), RNG.normal(size=(10, 3)))
     assert out.shape == (10,) and np.all((out >= 0) & (out <= 90))
+
+
+def test_box_iou_hand_computed_and_undefined_boxes():
+    from posture.geometry import box_iou
+
+    assert box_iou((0, 0, 2, 2), (1, 1, 3, 3)) == pytest.approx(1 / 7)
+    assert box_iou((0, 0, 1, 1), (0, 0, 1, 1)) == 1.0
+    assert box_iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0
+    assert box_iou((0, 0, 1, 1), (np.nan,) * 4) == 0.0
