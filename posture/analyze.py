@@ -33,7 +33,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -89,11 +88,6 @@ class _PairRefinements:
     reasons: Counter[str] = field(default_factory=Counter)
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
-
-
-def _map_points(pts: NDArray[np.float64], to_variant: augment.Affine) -> NDArray[np.float64]:
-    inv = cv2.invertAffineTransform(to_variant)
-    return np.asarray(pts, dtype=np.float64).reshape(-1, 2) @ inv[:, :2].T + inv[:, 2]
 
 
 class Analyzer:
@@ -165,7 +159,7 @@ class Analyzer:
             if res is None or not res.refined:
                 acc.reasons[(res.reason if res is not None else None) or "no segmentation mask"] += 1
                 continue
-            pl, pr = _map_points(res.left, total)[0], _map_points(res.right, total)[0]
+            pl, pr = augment.map_points_back(res.left, total)[0], augment.map_points_back(res.right, total)[0]
             cl, cr = res.contour_left, res.contour_right
             if swap:
                 pl, pr, cl, cr = pr, pl, cr, cl
@@ -174,7 +168,7 @@ class Analyzer:
             acc.uncertainty.append(float(res.uncertainty_deg))
             acc.variants.append(variant.label)
             if not acc.contour_left or variant == augment.VARIANTS[0]:
-                d = RefinedPair(pl, pr, True, True, None, _map_points(cl, total), _map_points(cr, total)).to_dict()
+                d = RefinedPair(pl, pr, True, True, None, augment.map_points_back(cl, total), augment.map_points_back(cr, total)).to_dict()
                 acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
 
     def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:

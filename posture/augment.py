@@ -145,6 +145,12 @@ def make_variant(
     return img, m
 
 
+def map_points_back(points: NDArray[np.float64], m: Affine) -> NDArray[np.float64]:
+    """``(N, 2)`` points found in a variant, in the original image's pixels (``m`` maps original -> variant)."""
+    inv = cv2.invertAffineTransform(m)
+    return np.asarray(points, dtype=np.float64).reshape(-1, 2) @ inv[:, :2].T + inv[:, 2]
+
+
 def map_back(lm: Landmarks, m: Affine, flip: bool, width: int, height: int) -> Landmarks:
     """Landmarks found in a variant, expressed in the original image.
 
@@ -152,8 +158,7 @@ def map_back(lm: Landmarks, m: Affine, flip: bool, width: int, height: int) -> L
     every point. A flipped variant's labels are swapped back to the
     original's sides.
     """
-    inv = cv2.invertAffineTransform(m)
-    xy = lm.xy @ inv[:, :2].T + inv[:, 2]
+    xy = map_points_back(lm.xy, m)
     world = lm.world.copy()
     vis, pres = lm.visibility, lm.presence
     if flip:
