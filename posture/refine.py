@@ -22,26 +22,37 @@ Body frame
     units of ``H`` (half the distance between the shoulder landmarks) and
     ``T`` (trunk length, hips' midpoint to shoulders' midpoint).
 
-Shoulders: the top of the outline directly above each shoulder joint
-    1. Midline from the neck. MediaPipe's shoulder midpoint sits a few pixels
-       to one side of the body's midline; where the outline slopes down over
-       the shoulder, a lateral error of e pixels makes a tilt error of about
-       ``slope * e / H`` radians (0.3 degrees per pixel on a 100-pixel ``H``).
-       The neck is the body's midline at shoulder level and its sides are
-       nearly vertical, so their midpoint is sharply located: rows along ``u``
-       from 0.3 to 0.9 ``H`` above the shoulder landmarks are scanned from the
-       trunk axis outwards to the first background pixel on each side; the
-       neck is where the outline is narrowest (the jaw above and the
-       trapezius below are wider): the midline is the median midpoint of the
-       rows within 10% of the narrowest width.
-    2. Columns along ``v`` at 0.9 to 1.1 ``H`` either side of that midline
-       are scanned downwards; the first crossing of mask 0.5 is the outline.
-       A straight line through each side's crossings, evaluated at exactly
-       1.0 ``H``, gives the refined point: the top of the shoulder above the
-       joint centre (the landmarks' half-width), where the acromion lies. The
-       same lateral distance on both sides keeps a level, symmetric body
-       level; each side's point moves with that side's shoulder girdle.
-    Tilt: :func:`posture.geometry.tilt_deg` on the two points.
+Shoulders: mirror registration of the shoulder caps
+    1. Midline from the neck. The neck is the body's midline at shoulder
+       level and its sides are nearly vertical: rows along ``u`` from 0.3 to
+       0.9 ``H`` above the shoulder landmarks are scanned from the trunk axis
+       outwards to the first background pixel on each side; the neck is where
+       the outline is narrowest (the jaw above and the trapezius below are
+       wider): the midline is the median midpoint of the rows within 10% of the
+       narrowest width. It only orients the two sides; the result does not
+       depend on where exactly it lies.
+    2. Each side's outline is traced by rays fanning out from inside the
+       chest, and its cap kept: the outer corner of the shoulder, from its
+       highest point 0.6 ``H`` down and 0.35 ``H`` in from the outer edge. This
+       is the outline lateral of the shoulder joint's centre: the acromion and
+       the deltoid wrapped over the humeral head, which move with the joint
+       (and with the arm). The outline between the neck and the acromion does
+       not: a shrug stretches the trapezius, so its top rises less than the
+       joint (on rendered people directly above the joint by 80-90% of the
+       joint's rise); a height read there under-reads the tilt.
+    3. The caps are mirror images, one shifted by as much as its joint is
+       higher (and a little sideways: a turned body, a wider shoulder). The
+       shift is found by registering the left cap on the mirrored right one
+       and the right on the mirrored left (point-to-line ICP, free in both
+       directions) and averaging, so the estimate changes sign exactly under a
+       mirror. Because the cap's selection follows its own outline, a shifted
+       cap selects the same part of itself.
+    4. The tilt is the upward shift over the distance between the joints
+       (``2 H``, the landmarks'): the tilt of the line through the joints the
+       caps ride on. The refined points drawn are above the joints, at the
+       caps' mean height, one higher by the shift.
+    Upper arms held more than ``MAX_ARM_ASYMMETRY_DEG`` differently change the
+    two caps unequally; that pair is not refined.
 
 Pelvis: mirror registration of the hip outline
     1. Rows along ``u`` from 0.05 ``T`` below to 0.30 ``T`` above the hip
@@ -74,8 +85,8 @@ Pelvis: mirror registration of the hip outline
 
 Fallback
     A side is unusable when the evidence is: something above the shoulder
-    (hair, a raised arm, a background the mask merged with), no neck found, an
-    arm against the hip, an outline much wider than the hips (loose clothing,
+    (hair, a raised arm, a background the mask merged with), no neck found,
+    arms held differently, an arm against the hip, an outline much wider than the hips (loose clothing,
     an object), a weak or ragged mask edge, outlines too different to
     register, or a refined tilt whose standard error exceeds
     ``MAX_UNCERTAINTY_DEG``. The pair is then not refined (``refined`` False) and ``reason``
@@ -105,12 +116,21 @@ NECK_WIDTH_SLACK = 0.1
 """Rows at most this much wider than the narrowest one are the neck."""
 NECK_MAX_HALF_WIDTH_H = 0.6
 """A neck (or what covers it) wider than this either side of the axis is not a neck."""
-SHOULDER_AT_H = 1.0
-"""Refined shoulder points lie this far (``H``) either side of the neck midline: above the joint centres."""
-SHOULDER_WINDOW_H = 0.1
-"""Columns from ``SHOULDER_AT_H - w`` to ``+ w`` feed each side's line fit."""
-SHOULDER_SCAN_H = (0.9, -0.5)
-"""Columns are scanned from this far above to this far below the shoulder landmarks (``H``)."""
+SHOULDER_CAP_DEPTH_H = 0.6
+"""The shoulder cap's outline is read down to this far (``H``) under its highest point ..."""
+SHOULDER_CAP_WIDTH_H = 0.35
+"""... and from the outline's lateral edge at that depth this far (``H``) inwards: the acromion and the
+deltoid over the humeral head, lateral of the shoulder joint's centre."""
+SHOULDER_RAY_ORIGIN_H = (0.6, -0.3)
+"""Rays to the cap's outline start this far out from the midline and up from the landmarks' level (``H``): inside the chest."""
+SHOULDER_RAY_DEG = (20.0, 100.0, 1.0)
+"""Ray directions: from this many degrees off upwards (towards outwards) to this, in these steps."""
+SHOULDER_RAY_REACH_H = 1.5
+"""A ray that stays in the silhouette this far (``H``) is blocked (hair, a raised arm, merged background)."""
+MIN_CAP_POINTS = 10
+"""Fewest outline points on a shoulder cap."""
+MAX_ARM_ASYMMETRY_DEG = 20.0
+"""Upper arms held more than this differently (angle from the trunk axis) change the caps' outlines unequally."""
 SHOULDER_TOP_RANGE_H = (-0.15, 0.6)
 """Plausible height of the shoulder top above its own landmark (``H``); outside it, something else was found."""
 PELVIS_BAND_T = (-0.05, 0.30)
@@ -151,7 +171,7 @@ class RefinedPair:
         RMS residual of the contour fit or registration, pixels (NaN if none).
     uncertainty_deg : float
         Standard error of the refined tilt from the outline's pixel noise
-        (and, at the shoulders, the neck midline's), degrees; NaN if none.
+        or registration residuals, degrees; NaN if none.
         It does not include how well the outline follows the skeleton.
     """
 
@@ -364,70 +384,105 @@ def _neck_midline(
     return float(np.median(c)), float(np.std(c, ddof=1) / np.sqrt(len(c))), None
 
 
-def _shoulder_side(
-    mask: NDArray[np.float32],
-    image: FloatArray | None,
-    centre: FloatArray,
-    landmark: FloatArray,
-    half: float,
-    f: _Frame,
-    sign: float,
-) -> tuple[FloatArray, FloatArray, float, tuple[float, float], str | None]:
-    """Refined top point of one shoulder, the contour points used, the fit RMS, the fitted height's
-    standard error and the outline's slope (height change per pixel outwards), and a failure reason."""
-    side = "left" if sign > 0 else "right"
-    xs = np.linspace(SHOULDER_AT_H - SHOULDER_WINDOW_H, SHOULDER_AT_H + SHOULDER_WINDOW_H, 9) * half
-    top, bottom = SHOULDER_SCAN_H
-    # Heights along v, measured from the centre's level; the scan starts above the landmark.
-    level = float((landmark - centre) @ f.v)
-    ts = np.linspace(level + top * half, level + bottom * half, int((top - bottom) * half * 3) + 2)
-    pts, heights, starts_inside, wide = [], [], 0, 0
-    for x in xs:
-        base = centre + sign * x * f.u
-        values = _sample(mask, base + ts[:, None] * f.v)
-        if values[0] >= 0.5:
-            starts_inside += 1
+def _cap_outline(
+    mask: NDArray[np.float32], image: FloatArray | None, centre: FloatArray, level: float, half: float, f: _Frame, sign: float
+) -> tuple[FloatArray, int, int]:
+    """One side's shoulder-cap outline in the body frame, ``(n, 2)`` as (outwards, up) pixels from
+    ``centre``, with the number of rays that found no way out of the silhouette and of weak edges.
+
+    Rays from inside the chest (``SHOULDER_RAY_ORIGIN_H``) fan from upwards to outwards and a
+    little down; each outline point is the ray's first crossing of mask 0.5, snapped to the photo's
+    edge. The cap is the part of that outline within ``SHOULDER_CAP_DEPTH_H`` under its highest
+    point and within ``SHOULDER_CAP_WIDTH_H`` inwards of its outer edge at that depth: chosen from
+    the outline's own extremes, so a cap shifted up or sideways selects the same part of itself.
+    ``level`` is the side's shoulder landmark's height (pixels along ``v`` from ``centre``).
+    """
+    out_h, up_h = SHOULDER_RAY_ORIGIN_H
+    origin = centre + sign * out_h * half * f.u + (level + up_h * half) * f.v
+    reach = np.linspace(0.0, SHOULDER_RAY_REACH_H * half, int(SHOULDER_RAY_REACH_H * half * 4) + 2)
+    snap = max(2.0, EDGE_SNAP_H * half)
+    pts, trapped, wide = [], 0, 0
+    for a in np.radians(np.arange(SHOULDER_RAY_DEG[0], SHOULDER_RAY_DEG[1] + 1e-9, SHOULDER_RAY_DEG[2])):
+        d = np.cos(a) * f.v + np.sin(a) * sign * f.u
+        outside = 1.0 - _sample(mask, origin + reach[:, None] * d)
+        x = _first_crossing(outside, reach)
+        if not np.isfinite(x):
+            trapped += 1
             continue
-        t = _first_crossing(values, ts)
-        if not np.isfinite(t):
-            continue
-        if _edge_width(values, ts) > EDGE_MAX_WIDTH * half:
+        if _edge_width(outside, reach) > EDGE_MAX_WIDTH * half:
             wide += 1
             continue
-        snapped, _ = _snap(image, base + t * f.v, f.v, max(2.0, EDGE_SNAP_H * half))
-        t = float((snapped - base) @ f.v)
-        pts.append(base + t * f.v)
-        heights.append((x, t))
-    nan = np.full(2, np.nan)
-    none = (np.nan, np.nan)
-    contour = np.array(pts).reshape(-1, 2)
-    if starts_inside > len(xs) // 2:
-        return nan, contour, np.nan, none, f"something covers the {side} shoulder's top (hair, a raised arm, or background merged into the silhouette)"
-    if wide > len(xs) // 2:
-        return nan, contour, np.nan, none, f"weak silhouette edge over the {side} shoulder (little contrast with the background)"
-    if len(heights) < MIN_COVERAGE * len(xs):
-        return nan, contour, np.nan, none, f"no clear outline over the {side} shoulder"
-    hx, ht = np.array(heights).T
-    coef = np.polyfit(hx, ht, 1)
-    res = ht - np.polyval(coef, hx)
+        p, _ = _snap(image, origin + x * d, d, snap)
+        q = p - centre
+        pts.append((sign * float(q @ f.u), float(q @ f.v)))
+    c = np.array(pts).reshape(-1, 2)
+    if len(c) < 2:
+        return c, trapped, wide
+    # The cap is chosen from the outline's own extremes, so that a shifted cap selects the same part.
+    bottom = c[:, 1].max() - SHOULDER_CAP_DEPTH_H * half
+    below = c[:, 1] < bottom
+    if below.any() and (~below).any():
+        j = int(np.argmax(below))  # rays run from up to outwards: the first one under the bottom
+        edge = float(np.interp(bottom, [c[j, 1], c[j - 1, 1]], [c[j, 0], c[j - 1, 0]])) if j > 0 else float(c[j, 0])
+    else:
+        edge = float(c[:, 0].max())
+    keep = (c[:, 1] >= bottom) & (c[:, 0] >= edge - SHOULDER_CAP_WIDTH_H * half)
+    return c[keep], trapped, wide
+
+
+def _curve_normals(c: FloatArray) -> FloatArray:
+    """Unit normals of an ordered point sequence, from the chord two points either side."""
+    n = len(c)
+    i = np.arange(n)
+    t = c[np.minimum(i + 2, n - 1)] - c[np.maximum(i - 2, 0)]
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+    return np.stack([t[:, 1], -t[:, 0]], axis=1)
+
+
+def _register_shift(a: FloatArray, b: FloatArray) -> tuple[FloatArray, float, float]:
+    """Shift ``d`` (pixels, in the curves' (outwards, up) frame) carrying curve ``b`` onto curve ``a``,
+    its RMS residual and the standard error of its upward component.
+
+    Point-to-line ICP: each point of ``a`` is matched to the nearest point of the shifted ``b`` and
+    the distance along ``b``'s normal there is minimised (points matched to ``b``'s ends are left
+    out, so curves of different extents still register). Standard error from the least-squares
+    covariance, the residuals counted as :func:`_effective_count` independent ones.
+    """
+    nb = _curve_normals(b)
+    d = np.zeros(2)
+    nan = float("nan")
+    for _ in range(30):
+        k = np.argmin(np.linalg.norm(a[:, None, :] - (b + d)[None, :, :], axis=2), axis=1)
+        inner = (k > 0) & (k < len(b) - 1)
+        if inner.sum() < 6:
+            return np.full(2, np.nan), nan, nan
+        n = nb[k[inner]]
+        r = np.sum((a[inner] - (b[k[inner]] + d)) * n, axis=1)
+        step, *_ = np.linalg.lstsq(n, r, rcond=None)
+        d = d + step
+        if float(np.linalg.norm(step)) < 1e-3:
+            break
+    res = r - n @ step
     rms = float(np.sqrt(np.mean(res**2)))
-    t_at = float(np.polyval(coef, SHOULDER_AT_H * half))
-    # The window is centred on the evaluation point: the fitted height's error is the mean's.
-    n_eff = _effective_count(res)
-    se = float(rms * np.sqrt(len(res) / max(len(res) - 2, 1)) / np.sqrt(n_eff))
-    fit = (se, float(coef[0]))
-    if rms > MAX_FIT_RMS * half:
-        return nan, contour, rms, fit, f"ragged outline over the {side} shoulder (hair or clothing?)"
-    above = (t_at - level) / half
-    if not SHOULDER_TOP_RANGE_H[0] <= above <= SHOULDER_TOP_RANGE_H[1]:
-        return nan, contour, rms, fit, f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
-    return centre + sign * SHOULDER_AT_H * half * f.u + t_at * f.v, contour, rms, fit, None
+    ntn = n.T @ n
+    if np.linalg.cond(ntn) > 1e8:
+        return d, rms, float("inf")
+    m = len(res)
+    var = rms**2 * m / max(m - 2, 1) * m / _effective_count(res)  # per-point variance, correlation-inflated
+    return d, rms, float(np.sqrt(var * np.linalg.inv(ntn)[1, 1]))
+
+
+def _arm_abduction_deg(lm: Landmarks, f: _Frame, sign: float) -> float:
+    """Angle (degrees) of one upper arm (shoulder to elbow) away from the trunk axis, outwards positive."""
+    side = "LEFT_" if sign > 0 else "RIGHT_"
+    arm = lm[L[side + "ELBOW"]] - lm[L[side + "SHOULDER"]]
+    return float(np.degrees(np.arctan2(sign * (arm @ f.u), -(arm @ f.v))))
 
 
 def refine_shoulders(
     mask: NDArray[np.float32], lm: Landmarks, image: FloatArray | None = None, min_score: float = 0.5
 ) -> RefinedPair:
-    """Refined shoulder-top points from the silhouette (see the module docstring).
+    """Refined shoulder points from the mirror registration of the shoulder caps (see the module docstring).
 
     ``image`` is the smoothed float RGB photo from :func:`prepare_image`, or None to use the mask alone.
     """
@@ -439,26 +494,58 @@ def refine_shoulders(
     half = float(abs((left - right) @ f.u)) / 2.0
     if half < 8.0:
         return RefinedPair.failed("shoulders too small in the photo (under 16 pixels apart) to read the outline")
-    offset, offset_se, why = _neck_midline(mask, image, mid, half, f)
+    offset, _, why = _neck_midline(mask, image, mid, half, f)
     if why:
         return RefinedPair.failed(why)
     centre = mid + offset * f.u
-    pl, cl, rl, (sel, kl), why_l = _shoulder_side(mask, image, centre, left, half, f, +1.0)
-    pr, cr, rr, (ser, kr), why_r = _shoulder_side(mask, image, centre, right, half, f, -1.0)
-    reason = "; ".join(w for w in (why_l, why_r) if w) or None
-    rms = float(np.sqrt(np.nanmean([rl**2, rr**2]))) if np.isfinite([rl, rr]).any() else float("nan")
+    if _usable(lm, (L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
+        spread = abs(_arm_abduction_deg(lm, f, 1.0) - _arm_abduction_deg(lm, f, -1.0))
+        if spread > MAX_ARM_ASYMMETRY_DEG:
+            return RefinedPair.failed(
+                f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images"
+            )
+    caps, ok, reasons = {}, {}, {}
+    for sign in (1.0, -1.0):
+        side = "left" if sign > 0 else "right"
+        level = float((lm[L.LEFT_SHOULDER if sign > 0 else L.RIGHT_SHOULDER] - centre) @ f.v)
+        cap, trapped, wide = _cap_outline(mask, image, centre, level, half, f, sign)
+        caps[sign] = cap
+        rays = int((SHOULDER_RAY_DEG[1] - SHOULDER_RAY_DEG[0]) / SHOULDER_RAY_DEG[2]) + 1
+        if trapped > rays // 3:
+            reasons[sign] = f"something covers the {side} shoulder (hair, a raised arm, or background merged into the silhouette)"
+        elif wide > rays // 3:
+            reasons[sign] = f"weak silhouette edge over the {side} shoulder (little contrast with the background)"
+        elif len(cap) < MIN_CAP_POINTS:
+            reasons[sign] = f"no clear outline of the {side} shoulder"
+        elif not SHOULDER_TOP_RANGE_H[0] <= (cap[:, 1].max() - level) / half <= SHOULDER_TOP_RANGE_H[1]:
+            above = (cap[:, 1].max() - level) / half
+            reasons[sign] = f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
+        else:
+            reasons[sign] = None
+        ok[sign] = reasons[sign] is None
+    contour = {s: centre + np.outer(s * c[:, 0], f.u) + np.outer(c[:, 1], f.v) for s, c in caps.items()}
+    reason = "; ".join(r for r in reasons.values() if r) or None
+    nan = np.full(2, np.nan)
     if reason:
-        nan = np.full(2, np.nan)
-        return RefinedPair(nan, nan.copy(), why_l is None, why_r is None, reason, cl, cr, rms)
-    # A midline error e moves the left point outwards and the right one inwards by e:
-    # the height difference changes by (kl + kr) e, the tilt by that over 2 H.
-    var = sel**2 + ser**2 + ((kl + kr) * offset_se) ** 2
-    se_deg = float(np.degrees(np.sqrt(var) / (2.0 * SHOULDER_AT_H * half)))
+        return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0])
+    d_lr, rms_lr, se_lr = _register_shift(caps[1.0], caps[-1.0])  # left = mirrored right + d_lr
+    d_rl, rms_rl, se_rl = _register_shift(caps[-1.0], caps[1.0])  # right = mirrored left + d_rl
+    if not np.isfinite(np.concatenate([d_lr, d_rl])).all():
+        return RefinedPair(nan, nan.copy(), True, True, "the two shoulder outlines do not match as mirror images", contour[1.0], contour[-1.0])
+    rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
+    if rms > MAX_FIT_RMS * half:
+        return RefinedPair(nan, nan.copy(), True, True, "ragged outline over the shoulders (hair or clothing?)", contour[1.0], contour[-1.0], rms)
+    rise = (d_lr[1] - d_rl[1]) / 2.0  # how much higher the left cap is than the right, pixels along v
+    se_deg = float(np.degrees((se_lr + se_rl) / 2.0 / (2.0 * half)))  # the two share data: not in quadrature
     if not se_deg <= MAX_UNCERTAINTY_DEG:
-        nan = np.full(2, np.nan)
         why = f"the shoulder outlines are too uneven to fix the tilt (standard error {se_deg:.1f} degrees)"
-        return RefinedPair(nan, nan.copy(), True, True, why, cl, cr, rms, se_deg)
-    return RefinedPair(pl, pr, True, True, None, cl, cr, rms, se_deg)
+        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, se_deg)
+    # Points above the joints (the landmarks' half-width out), at the caps' mean top height, one
+    # risen by `rise` relative to the other: their tilt is the joints' tilt the caps show.
+    top = (caps[1.0][:, 1].max() + caps[-1.0][:, 1].max()) / 2.0
+    p_left = centre + half * f.u + (top + rise / 2.0) * f.v
+    p_right = centre - half * f.u + (top - rise / 2.0) * f.v
+    return RefinedPair(p_left, p_right, True, True, None, contour[1.0], contour[-1.0], rms, se_deg)
 
 
 # --- pelvis ---------------------------------------------------------------------------------
