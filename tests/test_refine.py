@@ -73,8 +73,14 @@ def draw_body(
     raise_left: float = 0.0,
     pelvis_deg: float = 0.0,
     arms_down: bool = False,
+    left_out: float = 0.0,
+    left_arm_down: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Landmarks]:
-    """RGB image, mask and landmarks of a front-facing drawn body."""
+    """RGB image, mask and landmarks of a front-facing drawn body.
+
+    ``left_out`` moves the left shoulder region (outline, arm, landmark) that many pixels outwards;
+    ``left_arm_down`` overrides ``arms_down`` for the left arm.
+    """
     hip_c = np.array([MID, HIP_Y])
     outline = {}
     for side, sign in (("right", -1.0), ("left", 1.0)):
@@ -84,6 +90,8 @@ def draw_body(
             p = np.array([MID + sign * (MID - x), y], float)
             if region == "shoulder":
                 p[1] -= lift
+                if side == "left":
+                    p[0] += left_out
             if region == "pelvis":
                 p = _rot(p, pelvis_deg, hip_c)
             pts.append(p)
@@ -98,8 +106,9 @@ def draw_body(
         xy[L[name]] = (x, 105)
     for side, sign in (("RIGHT", -1.0), ("LEFT", 1.0)):
         lift = raise_right if side == "RIGHT" else raise_left
-        shoulder = np.array([MID + sign * 100, 262 - lift])
-        if arms_down:
+        shoulder = np.array([MID + sign * (100 + (left_out if side == "LEFT" else 0.0)), 262 - lift])
+        down = left_arm_down if side == "LEFT" and left_arm_down is not None else arms_down
+        if down:
             elbow, wrist = shoulder + (sign * 10, 120), shoulder + (sign * 14, 235)
         else:
             elbow, wrist = shoulder + (sign * 70, 110), shoulder + (sign * 115, 210)
@@ -159,8 +168,8 @@ def test_level_body_reads_level(use_rgb: bool) -> None:
 
 @pytest.mark.parametrize("lift", [4.0, 10.0, -7.0])
 def test_raised_right_shoulder_is_recovered(lift: float) -> None:
-    # Raising the right shoulder region by `lift` pixels: the line over points 2 H = 200 px apart
-    # tilts by atan(lift / 200), right side up (negative).
+    # Raising the right shoulder region by `lift` pixels raises its joint by as much: the line
+    # through the joints, 2 H = 200 px apart, tilts by atan(lift / 200), right side up (negative).
     rgb, mask, lm = draw_body(raise_right=lift)
     r = refine(mask, lm, rgb)
     assert r.shoulders.refined, r.shoulders.reason
@@ -168,6 +177,25 @@ def test_raised_right_shoulder_is_recovered(lift: float) -> None:
     assert r.shoulders.tilt_deg == pytest.approx(expected, abs=TOL)
     # The landmarks moved with the shoulder too, but the refined points are on the outline:
     assert r.shoulders.left[1] < lm[L.LEFT_SHOULDER][1] and r.shoulders.right[1] < lm[L.RIGHT_SHOULDER][1]
+
+
+@pytest.mark.parametrize("lift", [6.0, -4.0])
+def test_shoulder_lift_is_read_when_one_shoulder_is_farther_out(lift: float) -> None:
+    # A body turned a little, or a wider shoulder: the left cap (and its joint) 10 px farther from
+    # the midline. Heights read at the same distance either side of the neck would see the sloping
+    # outline at different places; registering the caps follows the cap wherever it is.
+    rgb, mask, lm = draw_body(raise_left=lift, left_out=10.0)
+    r = refine(mask, lm, rgb)
+    assert r.shoulders.refined, r.shoulders.reason
+    expected = math.degrees(math.atan2(lift, 210.0))  # joints 210 px apart
+    assert r.shoulders.tilt_deg == pytest.approx(expected, abs=TOL)
+
+
+def test_arms_held_differently_fall_back_at_the_shoulders() -> None:
+    rgb, mask, lm = draw_body(left_arm_down=True)  # left arm down, right arm away from the body
+    r = refine(mask, lm, rgb)
+    assert not r.shoulders.refined
+    assert "arms are held differently" in (r.shoulders.reason or "")
 
 
 @pytest.mark.parametrize("deg", [3.0, -2.0])
