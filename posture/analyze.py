@@ -11,7 +11,7 @@ unknown; it is the fastest mode (no segmentation, no refinement).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
-:func:`posture.refine.refine` finds the shoulder tops and the pelvic outline
+:func:`posture.refine.refine` registers the shoulder caps and the pelvic outline
 in the variant's own pixels. The refined points are mapped back into the
 photo (left/right swapped back for flipped variants, then for a mirrored
 photo), levelled like the landmarks and their tilt taken. Headline rule, per

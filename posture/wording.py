@@ -47,7 +47,7 @@ def _noise_note(m: Metric) -> str:
 
 
 METHOD_TEXT = {
-    ("shoulder_tilt_deg", "silhouette"): "shoulder tops from the silhouette",
+    ("shoulder_tilt_deg", "silhouette"): "shoulder outlines from the silhouette",
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
