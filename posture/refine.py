@@ -349,8 +349,8 @@ def _frame(lm: Landmarks, min_score: float) -> _Frame:
 
 def _neck_midline(
     mask: NDArray[np.float32], image: FloatArray | None, mid: FloatArray, half: float, f: _Frame
-) -> tuple[float, float, str | None]:
-    """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, its standard error, or NaN and why.
+) -> tuple[float, str | None]:
+    """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, or NaN and why.
 
     Rows across the body from ``NECK_SEARCH_H[0]`` to ``[1]`` above the shoulder landmarks; the neck
     is where the outline is narrowest (the jaw above and the trapezius below are wider), so the rows
@@ -373,15 +373,15 @@ def _neck_midline(
             rows.append((ends[0] - ends[1], (ends[0] + ends[1]) / 2.0))
     nan = float("nan")
     if len(rows) < 3:
-        return nan, nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
     widths, centres = np.array(rows).T
     neck = widths <= widths.min() * (1.0 + NECK_WIDTH_SLACK)
     c = centres[neck]
     if len(c) < 2:
-        return nan, nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
     if c.max() - c.min() > 0.1 * half:
-        return nan, nan, "the neck's outline is uneven (hair or clothing over the neck?)"
-    return float(np.median(c)), float(np.std(c, ddof=1) / np.sqrt(len(c))), None
+        return nan, "the neck's outline is uneven (hair or clothing over the neck?)"
+    return float(np.median(c)), None
 
 
 def _cap_outline(
@@ -494,7 +494,7 @@ def refine_shoulders(
     half = float(abs((left - right) @ f.u)) / 2.0
     if half < 8.0:
         return RefinedPair.failed("shoulders too small in the photo (under 16 pixels apart) to read the outline")
-    offset, _, why = _neck_midline(mask, image, mid, half, f)
+    offset, why = _neck_midline(mask, image, mid, half, f)
     if why:
         return RefinedPair.failed(why)
     centre = mid + offset * f.u
@@ -504,7 +504,9 @@ def refine_shoulders(
             return RefinedPair.failed(
                 f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images"
             )
-    caps, ok, reasons = {}, {}, {}
+    caps: dict[float, FloatArray] = {}
+    ok: dict[float, bool] = {}
+    reasons: dict[float, str | None] = {}
     for sign in (1.0, -1.0):
         side = "left" if sign > 0 else "right"
         level = float((lm[L.LEFT_SHOULDER if sign > 0 else L.RIGHT_SHOULDER] - centre) @ f.v)
