@@ -52,7 +52,13 @@ Shoulders: mirror registration of the shoulder caps
        caps ride on. The refined points drawn are above the joints, at the
        caps' mean height, one higher by the shift.
     Upper arms held more than ``MAX_ARM_ASYMMETRY_DEG`` differently change the
-    two caps unequally; that pair is not refined.
+    two caps unequally, and an arm raised more than ``MAX_ARM_RAISE_DEG`` from
+    the side (a T-pose) leaves no cap: the outline runs from the neck straight
+    onto the arm, so a shift along it is barely fixed, and the shoulder blades
+    rotate upwards with the arm (beyond about 30 degrees of arm elevation), so
+    the caps are no longer where the shoulders sit at rest. Neither pair is
+    refined. On the rendered people the upper arms hang 22-32 degrees from the
+    sides; a clinician's standing assessment has them relaxed.
 
 Pelvis: mirror registration of the hip outline
     1. Rows along ``u`` from 0.05 ``T`` below to 0.30 ``T`` above the hip
@@ -129,6 +135,9 @@ SHOULDER_RAY_REACH_H = 1.5
 """A ray that stays in the silhouette this far (``H``) is blocked (hair, a raised arm, merged background)."""
 MIN_CAP_POINTS = 10
 """Fewest outline points on a shoulder cap."""
+MAX_ARM_RAISE_DEG = 60.0
+"""An upper arm raised more than this from the side (angle from the trunk axis) takes the shoulder's corner with it:
+the outline runs from the neck along the top of the arm, and the shoulder blades turn up with the arms."""
 MAX_ARM_ASYMMETRY_DEG = 20.0
 """Upper arms held more than this differently (angle from the trunk axis) change the caps' outlines unequally."""
 SHOULDER_TOP_RANGE_H = (-0.15, 0.6)
@@ -499,7 +508,12 @@ def refine_shoulders(
         return RefinedPair.failed(why)
     centre = mid + offset * f.u
     if _usable(lm, (L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
-        spread = abs(_arm_abduction_deg(lm, f, 1.0) - _arm_abduction_deg(lm, f, -1.0))
+        arms = (_arm_abduction_deg(lm, f, 1.0), _arm_abduction_deg(lm, f, -1.0))
+        if max(arms) > MAX_ARM_RAISE_DEG:
+            return RefinedPair.failed(
+                f"an arm is raised {max(arms):.0f} degrees from the side, so the shoulder's outline runs onto the arm"
+            )
+        spread = abs(arms[0] - arms[1])
         if spread > MAX_ARM_ASYMMETRY_DEG:
             return RefinedPair.failed(
                 f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images"

@@ -75,11 +75,13 @@ def draw_body(
     arms_down: bool = False,
     left_out: float = 0.0,
     left_arm_down: bool | None = None,
+    arms_up: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, Landmarks]:
     """RGB image, mask and landmarks of a front-facing drawn body.
 
     ``left_out`` moves the left shoulder region (outline, arm, landmark) that many pixels outwards;
-    ``left_arm_down`` overrides ``arms_down`` for the left arm.
+    ``left_arm_down`` overrides ``arms_down`` for the left arm; ``arms_up`` holds both arms out
+    horizontally (a T-pose).
     """
     hip_c = np.array([MID, HIP_Y])
     outline = {}
@@ -108,7 +110,9 @@ def draw_body(
         lift = raise_right if side == "RIGHT" else raise_left
         shoulder = np.array([MID + sign * (100 + (left_out if side == "LEFT" else 0.0)), 262 - lift])
         down = left_arm_down if side == "LEFT" and left_arm_down is not None else arms_down
-        if down:
+        if arms_up:
+            elbow, wrist = shoulder + (sign * 120, 8), shoulder + (sign * 230, 12)
+        elif down:
             elbow, wrist = shoulder + (sign * 10, 120), shoulder + (sign * 14, 235)
         else:
             elbow, wrist = shoulder + (sign * 70, 110), shoulder + (sign * 115, 210)
@@ -196,6 +200,14 @@ def test_arms_held_differently_fall_back_at_the_shoulders() -> None:
     r = refine(mask, lm, rgb)
     assert not r.shoulders.refined
     assert "arms are held differently" in (r.shoulders.reason or "")
+
+
+def test_arms_raised_sideways_fall_back_at_the_shoulders() -> None:
+    rgb, mask, lm = draw_body(raise_left=6.0, arms_up=True)  # a T-pose: no shoulder corner to register
+    r = refine(mask, lm, rgb)
+    assert not r.shoulders.refined
+    assert "arm is raised" in (r.shoulders.reason or "")
+    assert r.pelvis.refined, r.pelvis.reason  # the hips are unaffected
 
 
 @pytest.mark.parametrize("deg", [3.0, -2.0])
