@@ -1,0 +1,306 @@
+"""Refined shoulder points: mirror registration of the shoulder caps (see also :mod:`posture.refine`).
+
+Directions ``u`` (towards the subject's left) and ``v`` (up the trunk) and the
+unit ``H`` (half the shoulder landmarks' distance) are the body frame's of
+:mod:`posture.refine.outline`.
+
+1. Midline from the neck. The neck is the body's midline at shoulder
+   level and its sides are nearly vertical: rows along ``u`` from 0.3 to
+   0.9 ``H`` above the shoulder landmarks are scanned from the trunk axis
+   outwards to the first background pixel on each side; the neck is where
+   the outline is narrowest (the jaw above and the trapezius below are
+   wider): the midline is the median midpoint of the rows within 10% of the
+   narrowest width. It only orients the two sides; the result does not
+   depend on where exactly it lies.
+2. Each side's outline is traced by rays fanning out from inside the
+   chest, and its cap kept: the outer corner of the shoulder, from its
+   highest point 0.6 ``H`` down and 0.35 ``H`` in from the outer edge. This
+   is the outline lateral of the shoulder joint's centre: the acromion and
+   the deltoid wrapped over the humeral head, which move with the joint
+   (and with the arm). The outline between the neck and the acromion does
+   not: a shrug stretches the trapezius, so its top rises less than the
+   joint (on rendered people directly above the joint by 80-90% of the
+   joint's rise); a height read there under-reads the tilt.
+3. The caps are mirror images, one shifted by as much as its joint is
+   higher (and a little sideways: a turned body, a wider shoulder). The
+   shift is found by registering the left cap on the mirrored right one
+   and the right on the mirrored left (point-to-line ICP, free in both
+   directions) and averaging, so the estimate changes sign exactly under a
+   mirror. Because the cap's selection follows its own outline, a shifted
+   cap selects the same part of itself.
+4. The tilt is the upward shift over the distance between the joints
+   (``2 H``, the landmarks'): the tilt of the line through the joints the
+   caps ride on. The refined points drawn are above the joints, at the
+   caps' mean height, one higher by the shift.
+
+Upper arms held more than ``MAX_ARM_ASYMMETRY_DEG`` differently change the
+two caps unequally, and an arm raised more than ``MAX_ARM_RAISE_DEG`` from
+the side (a T-pose) leaves no cap: the outline runs from the neck straight
+onto the arm, so a shift along it is barely fixed, and the shoulder blades
+rotate upwards with the arm (beyond about 30 degrees of arm elevation), so
+the caps are no longer where the shoulders sit at rest. The pair is then
+not refined. On the rendered people the upper arms hang 22-32 degrees from the
+sides; a clinician's standing assessment has them relaxed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posture import geometry as g
+from posture.landmarks import Landmarks, PoseLandmark
+from posture.refine.outline import (
+    EDGE_MAX_WIDTH,
+    EDGE_SNAP_H,
+    MAX_FIT_RMS,
+    MAX_UNCERTAINTY_DEG,
+    FloatArray,
+    Frame,
+    ImageArray,
+    RefinedPair,
+    body_frame,
+    edge_width,
+    effective_count,
+    first_crossing,
+    sample,
+    snap_to_edge,
+    usable,
+)
+
+L = PoseLandmark
+
+NECK_SEARCH_H = (0.3, 0.9)
+"""The neck is searched between these heights (``H``) above the shoulder landmarks."""
+NECK_WIDTH_SLACK = 0.1
+"""Rows at most this much wider than the narrowest one are the neck."""
+NECK_MAX_HALF_WIDTH_H = 0.6
+"""A neck (or what covers it) wider than this either side of the axis is not a neck."""
+SHOULDER_CAP_DEPTH_H = 0.6
+"""The shoulder cap's outline is read down to this far (``H``) under its highest point ..."""
+SHOULDER_CAP_WIDTH_H = 0.35
+"""... and from the outline's lateral edge at that depth this far (``H``) inwards: the acromion and the
+deltoid over the humeral head, lateral of the shoulder joint's centre."""
+SHOULDER_RAY_ORIGIN_H = (0.6, -0.3)
+"""Rays to the cap's outline start this far out from the midline and up from the landmarks' level (``H``): inside the chest."""
+SHOULDER_RAY_DEG = (20.0, 100.0, 1.0)
+"""Ray directions: from this many degrees off upwards (towards outwards) to this, in these steps."""
+SHOULDER_RAY_REACH_H = 1.5
+"""A ray that stays in the silhouette this far (``H``) is blocked (hair, a raised arm, merged background)."""
+MIN_CAP_POINTS = 10
+"""Fewest outline points on a shoulder cap."""
+MAX_ARM_RAISE_DEG = 60.0
+"""An upper arm raised more than this from the side (angle from the trunk axis) takes the shoulder's corner with it:
+the outline runs from the neck along the top of the arm, and the shoulder blades turn up with the arms."""
+MAX_ARM_ASYMMETRY_DEG = 20.0
+"""Upper arms held more than this differently (angle from the trunk axis) change the caps' outlines unequally."""
+SHOULDER_TOP_RANGE_H = (-0.15, 0.6)
+"""Plausible height of the shoulder top above its own landmark (``H``); outside it, something else was found."""
+
+
+def _neck_midline(
+    mask: NDArray[np.float32], image: ImageArray | None, mid: FloatArray, half: float, f: Frame
+) -> tuple[float, str | None]:
+    """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, or NaN and why.
+
+    Rows across the body from ``NECK_SEARCH_H[0]`` to ``[1]`` above the shoulder landmarks; the neck
+    is where the outline is narrowest (the jaw above and the trapezius below are wider), so the rows
+    within ``NECK_WIDTH_SLACK`` of the narrowest width give the midline.
+    """
+    reach = np.linspace(0.0, NECK_MAX_HALF_WIDTH_H * half, int(NECK_MAX_HALF_WIDTH_H * half * 4) + 2)
+    heights = np.arange(NECK_SEARCH_H[0], NECK_SEARCH_H[1] + 1e-9, 0.05) * half
+    rows = []
+    for h in heights:
+        c = mid + h * f.v
+        ends = []
+        for sign in (1.0, -1.0):
+            outside = 1.0 - sample(mask, c + sign * reach[:, None] * f.u)
+            x = first_crossing(outside, reach)
+            if np.isfinite(x):
+                snapped, _ = snap_to_edge(image, c + sign * x * f.u, f.u, max(2.0, EDGE_SNAP_H * half))
+                x = float(sign * ((snapped - c) @ f.u))
+            ends.append(sign * x)
+        if np.isfinite(ends).all():
+            rows.append((ends[0] - ends[1], (ends[0] + ends[1]) / 2.0))
+    nan = float("nan")
+    if len(rows) < 3:
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+    widths, centres = np.array(rows).T
+    neck = widths <= widths.min() * (1.0 + NECK_WIDTH_SLACK)
+    c = centres[neck]
+    if len(c) < 2:
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+    if c.max() - c.min() > 0.1 * half:
+        return nan, "the neck's outline is uneven (hair or clothing over the neck?)"
+    return float(np.median(c)), None
+
+
+def _cap_outline(
+    mask: NDArray[np.float32], image: ImageArray | None, centre: FloatArray, level: float, half: float, f: Frame, sign: float
+) -> tuple[FloatArray, int, int]:
+    """One side's shoulder-cap outline in the body frame, ``(n, 2)`` as (outwards, up) pixels from
+    ``centre``, with the number of rays that found no way out of the silhouette and of weak edges.
+
+    Rays from inside the chest (``SHOULDER_RAY_ORIGIN_H``) fan from upwards to outwards and a
+    little down; each outline point is the ray's first crossing of mask 0.5, snapped to the photo's
+    edge. The cap is the part of that outline within ``SHOULDER_CAP_DEPTH_H`` under its highest
+    point and within ``SHOULDER_CAP_WIDTH_H`` inwards of its outer edge at that depth: chosen from
+    the outline's own extremes, so a cap shifted up or sideways selects the same part of itself.
+    ``level`` is the side's shoulder landmark's height (pixels along ``v`` from ``centre``).
+    """
+    out_h, up_h = SHOULDER_RAY_ORIGIN_H
+    origin = centre + sign * out_h * half * f.u + (level + up_h * half) * f.v
+    reach = np.linspace(0.0, SHOULDER_RAY_REACH_H * half, int(SHOULDER_RAY_REACH_H * half * 4) + 2)
+    snap = max(2.0, EDGE_SNAP_H * half)
+    pts, trapped, wide = [], 0, 0
+    for a in np.radians(np.arange(SHOULDER_RAY_DEG[0], SHOULDER_RAY_DEG[1] + 1e-9, SHOULDER_RAY_DEG[2])):
+        d = np.cos(a) * f.v + np.sin(a) * sign * f.u
+        outside = 1.0 - sample(mask, origin + reach[:, None] * d)
+        x = first_crossing(outside, reach)
+        if not np.isfinite(x):
+            trapped += 1
+            continue
+        if edge_width(outside, reach) > EDGE_MAX_WIDTH * half:
+            wide += 1
+            continue
+        p, _ = snap_to_edge(image, origin + x * d, d, snap)
+        q = p - centre
+        pts.append((sign * float(q @ f.u), float(q @ f.v)))
+    c = np.array(pts).reshape(-1, 2)
+    if len(c) < 2:
+        return c, trapped, wide
+    # The cap is chosen from the outline's own extremes, so that a shifted cap selects the same part.
+    bottom = c[:, 1].max() - SHOULDER_CAP_DEPTH_H * half
+    below = c[:, 1] < bottom
+    if below.any() and (~below).any():
+        j = int(np.argmax(below))  # rays run from up to outwards: the first one under the bottom
+        edge = float(np.interp(bottom, [c[j, 1], c[j - 1, 1]], [c[j, 0], c[j - 1, 0]])) if j > 0 else float(c[j, 0])
+    else:
+        edge = float(c[:, 0].max())
+    keep = (c[:, 1] >= bottom) & (c[:, 0] >= edge - SHOULDER_CAP_WIDTH_H * half)
+    return c[keep], trapped, wide
+
+
+def _curve_normals(c: FloatArray) -> FloatArray:
+    """Unit normals of an ordered point sequence, from the chord two points either side."""
+    n = len(c)
+    i = np.arange(n)
+    t = c[np.minimum(i + 2, n - 1)] - c[np.maximum(i - 2, 0)]
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+    return np.stack([t[:, 1], -t[:, 0]], axis=1)
+
+
+def _register_shift(a: FloatArray, b: FloatArray) -> tuple[FloatArray, float, float]:
+    """Shift ``d`` (pixels, in the curves' (outwards, up) frame) carrying curve ``b`` onto curve ``a``,
+    its RMS residual and the standard error of its upward component.
+
+    Point-to-line ICP: each point of ``a`` is matched to the nearest point of the shifted ``b`` and
+    the distance along ``b``'s normal there is minimised (points matched to ``b``'s ends are left
+    out, so curves of different extents still register). Standard error from the least-squares
+    covariance, the residuals counted as :func:`effective_count` independent ones.
+    """
+    nb = _curve_normals(b)
+    d = np.zeros(2)
+    nan = float("nan")
+    for _ in range(30):
+        k = np.argmin(np.linalg.norm(a[:, None, :] - (b + d)[None, :, :], axis=2), axis=1)
+        inner = (k > 0) & (k < len(b) - 1)
+        if inner.sum() < 6:
+            return np.full(2, np.nan), nan, nan
+        n = nb[k[inner]]
+        r = np.sum((a[inner] - (b[k[inner]] + d)) * n, axis=1)
+        step, *_ = np.linalg.lstsq(n, r, rcond=None)
+        d = d + step
+        if float(np.linalg.norm(step)) < 1e-3:
+            break
+    res = r - n @ step
+    rms = float(np.sqrt(np.mean(res**2)))
+    ntn = n.T @ n
+    if np.linalg.cond(ntn) > 1e8:
+        return d, rms, float("inf")
+    m = len(res)
+    var = rms**2 * m / max(m - 2, 1) * m / effective_count(res)  # per-point variance, correlation-inflated
+    return d, rms, float(np.sqrt(var * np.linalg.inv(ntn)[1, 1]))
+
+
+def _arm_abduction_deg(lm: Landmarks, f: Frame, sign: float) -> float:
+    """Angle (degrees) of one upper arm (shoulder to elbow) away from the trunk axis, outwards positive."""
+    side = "LEFT_" if sign > 0 else "RIGHT_"
+    arm = lm[PoseLandmark[side + "ELBOW"]] - lm[PoseLandmark[side + "SHOULDER"]]
+    return float(np.degrees(np.arctan2(sign * (arm @ f.u), -(arm @ f.v))))
+
+
+def refine_shoulders(
+    mask: NDArray[np.float32], lm: Landmarks, image: ImageArray | None = None, min_score: float = 0.5
+) -> RefinedPair:
+    """Refined shoulder points from the mirror registration of the shoulder caps (see the module docstring).
+
+    ``image`` is the smoothed float RGB photo from :func:`posture.refine.prepare_image`, or None to use the mask alone.
+    """
+    if not usable(lm, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
+        return RefinedPair.failed("shoulder landmarks not visible enough to place the search")
+    f = body_frame(lm, min_score)
+    left, right = lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]
+    mid = g.midpoint(left, right)
+    half = float(abs((left - right) @ f.u)) / 2.0
+    if half < 8.0:
+        return RefinedPair.failed("shoulders too small in the photo (under 16 pixels apart) to read the outline")
+    offset, why = _neck_midline(mask, image, mid, half, f)
+    if why:
+        return RefinedPair.failed(why)
+    centre = mid + offset * f.u
+    if usable(lm, (L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
+        arms = (_arm_abduction_deg(lm, f, 1.0), _arm_abduction_deg(lm, f, -1.0))
+        if max(arms) > MAX_ARM_RAISE_DEG:
+            return RefinedPair.failed(
+                f"an arm is raised {max(arms):.0f} degrees from the side, so the shoulder's outline runs onto the arm"
+            )
+        spread = abs(arms[0] - arms[1])
+        if spread > MAX_ARM_ASYMMETRY_DEG:
+            return RefinedPair.failed(
+                f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images"
+            )
+    caps: dict[float, FloatArray] = {}
+    ok: dict[float, bool] = {}
+    reasons: dict[float, str | None] = {}
+    for sign in (1.0, -1.0):
+        side = "left" if sign > 0 else "right"
+        level = float((lm[L.LEFT_SHOULDER if sign > 0 else L.RIGHT_SHOULDER] - centre) @ f.v)
+        cap, trapped, wide = _cap_outline(mask, image, centre, level, half, f, sign)
+        caps[sign] = cap
+        rays = int((SHOULDER_RAY_DEG[1] - SHOULDER_RAY_DEG[0]) / SHOULDER_RAY_DEG[2]) + 1
+        if trapped > rays // 3:
+            reasons[sign] = f"something covers the {side} shoulder (hair, a raised arm, or background merged into the silhouette)"
+        elif wide > rays // 3:
+            reasons[sign] = f"weak silhouette edge over the {side} shoulder (little contrast with the background)"
+        elif len(cap) < MIN_CAP_POINTS:
+            reasons[sign] = f"no clear outline of the {side} shoulder"
+        elif not SHOULDER_TOP_RANGE_H[0] <= (cap[:, 1].max() - level) / half <= SHOULDER_TOP_RANGE_H[1]:
+            above = (cap[:, 1].max() - level) / half
+            reasons[sign] = f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
+        else:
+            reasons[sign] = None
+        ok[sign] = reasons[sign] is None
+    contour = {s: centre + np.outer(s * c[:, 0], f.u) + np.outer(c[:, 1], f.v) for s, c in caps.items()}
+    reason = "; ".join(r for r in reasons.values() if r) or None
+    nan = np.full(2, np.nan)
+    if reason:
+        return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0])
+    d_lr, rms_lr, se_lr = _register_shift(caps[1.0], caps[-1.0])  # left = mirrored right + d_lr
+    d_rl, rms_rl, se_rl = _register_shift(caps[-1.0], caps[1.0])  # right = mirrored left + d_rl
+    if not np.isfinite(np.concatenate([d_lr, d_rl])).all():
+        return RefinedPair(nan, nan.copy(), True, True, "the two shoulder outlines do not match as mirror images", contour[1.0], contour[-1.0])
+    rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
+    if rms > MAX_FIT_RMS * half:
+        return RefinedPair(nan, nan.copy(), True, True, "ragged outline over the shoulders (hair or clothing?)", contour[1.0], contour[-1.0], rms)
+    rise = (d_lr[1] - d_rl[1]) / 2.0  # how much higher the left cap is than the right, pixels along v
+    se_deg = float(np.degrees((se_lr + se_rl) / 2.0 / (2.0 * half)))  # the two share data: not in quadrature
+    if not se_deg <= MAX_UNCERTAINTY_DEG:
+        why = f"the shoulder outlines are too uneven to fix the tilt (standard error {se_deg:.1f} degrees)"
+        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, se_deg)
+    # Points above the joints (the landmarks' half-width out), at the caps' mean top height, one
+    # risen by `rise` relative to the other: their tilt is the joints' tilt the caps show.
+    top = (caps[1.0][:, 1].max() + caps[-1.0][:, 1].max()) / 2.0
+    p_left = centre + half * f.u + (top + rise / 2.0) * f.v
+    p_right = centre - half * f.u + (top - rise / 2.0) * f.v
+    return RefinedPair(p_left, p_right, True, True, None, contour[1.0], contour[-1.0], rms, se_deg)
