@@ -15,13 +15,12 @@ JSON (default benchmarks/results/refine_validate.json):
 3. agreement |measured - annotated tilt| with human-annotated shoulders and
    hips where ../shared/photos/annotations has them.
 
-Each in two modes: ``single`` (one landmark pass and its mask) and
-``augmented`` (every variant of posture.augment: each variant's mask is
-refined in the variant's own pixels, the refined points are mapped back into
-the photo, and the tilt is the median over the variants, as analyze.py does
-for landmark metrics). "refined" is the headline a user would get: the
-refined tilt where the refinement succeeded, the landmark tilt where it fell
-back; the fallback counts are printed beside it.
+Each in two modes: ``single`` (one landmark pass and its mask, refined once)
+and ``augmented`` (the default analysis as ``posture analyze`` runs it:
+posture.analyze.Analyzer, its landmark-only value and its headline). "refined"
+is the headline a user would get: the refined tilt where the refinement
+succeeded, the landmark tilt where it fell back; the fallback counts are
+printed beside it.
 
 Usage: python benchmarks/refine_validate.py [--quick] [--modes single,augmented] [--sections ...]
 """
@@ -43,12 +42,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from posture import augment  # noqa: E402
 from posture import geometry as g  # noqa: E402
+from posture.analyze import Analyzer  # noqa: E402
 from posture.images import load_image  # noqa: E402
 from posture.landmarks import Landmarks, PoseLandmark  # noqa: E402
 from posture.pose import PoseDetector, rank_people  # noqa: E402
 from posture.refine import refine  # noqa: E402
+from posture.settings import Settings  # noqa: E402
 
 L = PoseLandmark
 SHARED = ROOT.parent / "shared"
@@ -56,8 +56,6 @@ SYNTHETIC = SHARED / "synthetic"
 PHOTOS = SHARED / "photos" / "images"
 PAIRS = {"shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), "pelvis": (L.LEFT_HIP, L.RIGHT_HIP)}
 ALL_SECTIONS = {"synthetic", "rotation", "annotations"}
-MIN_REFINED_VARIANTS = 4
-"""Augmented mode: with fewer variants refined, the refined value falls back to the landmarks."""
 
 
 @dataclass
@@ -89,58 +87,32 @@ def read_single(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[str
     return out
 
 
-def read_augmented(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[str, Reading] | None:
-    """Every augmentation variant; refined points mapped back; medians over the variants.
+_ANALYZERS: dict[int, Analyzer] = {}
 
-    This is the integration recipe proposed for analyze.py: refine per variant in the variant's
-    pixels (mask and landmarks as detected there), map the two refined points back with the
-    inverse of the variant's affine and, for flipped variants, swap left and right.
-    """
-    h, w = rgb.shape[:2]
-    work, base = augment.working_copy(rgb)
-    first = det.detect_segmented(work)
-    mapped = [(augment.map_back(p, base, False, w, h), p, m) for p, m in first]
-    ranked = rank_people([x[0] for x in mapped])
-    if len(ranked) <= person:
-        return None
-    box = ranked[person].bbox()
-    sx, sy = base[0, 0], base[1, 1]
-    work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-    lt: dict[str, list[float]] = {k: [] for k in PAIRS}
-    rt: dict[str, list[float]] = {k: [] for k in PAIRS}
-    reasons: dict[str, Counter[str]] = {k: Counter() for k in PAIRS}
-    for variant in augment.VARIANTS:
-        img, m = augment.make_variant(work, variant, work_box)
-        total = augment.compose(m, base)
-        found = det.detect_segmented(img)
-        back = [augment.map_back(p, total, variant.flip, w, h) for p, _ in found]
-        chosen = augment.same_person(back, box)
-        if chosen is None:
-            continue
-        i = next(k for k, b in enumerate(back) if b is chosen)
-        lm_v, mask_v = found[i]
-        for k in PAIRS:
-            lt[k].append(_tilt(chosen, k))
-        if mask_v is None:
-            continue
-        r = refine(mask_v, lm_v, img)
-        for k, res in (("shoulder", r.shoulders), ("pelvis", r.pelvis)):
-            if res.refined:
-                pl, pr = augment.map_points_back(res.left, total)[0], augment.map_points_back(res.right, total)[0]
-                if variant.flip:
-                    pl, pr = pr, pl
-                rt[k].append(float(g.tilt_deg(pl, pr)))
-            else:
-                reasons[k][res.reason or "?"] += 1
-    if not lt["shoulder"]:
+
+def read_augmented(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[str, Reading] | None:
+    """The default analysis, exactly as ``posture analyze`` runs it (posture.analyze.Analyzer):
+    the landmark-only tilt (``landmark_value``) and the headline of each pair. ``person`` is the
+    analysis's own index (0 = most prominent); ``det`` is not used."""
+    if person not in _ANALYZERS:
+        _ANALYZERS[person] = Analyzer(Settings(person=person)).__enter__()
+    m = _ANALYZERS[person].analyze(rgb)
+    if m.status != "measured":
         return None
     out = {}
-    for k in PAIRS:
-        land = float(np.median(lt[k]))
-        ok = len(rt[k]) >= MIN_REFINED_VARIANTS and len(rt[k]) >= len(lt[k]) / 2
-        reason = None if ok else (reasons[k].most_common(1)[0][0] if reasons[k] else "too few variants refined")
-        out[k] = Reading(land, float(np.median(rt[k])) if ok else land, ok, reason)
+    for k, name in (("shoulder", "shoulder_tilt_deg"), ("pelvis", "pelvic_tilt_deg")):
+        t = m.metrics[name]
+        if t.value is None or t.landmark_value is None:
+            out[k] = Reading(np.nan, np.nan, False, t.reason)
+        else:
+            out[k] = Reading(t.landmark_value, t.value, t.method == "silhouette", t.method_reason)
     return out
+
+
+def close_analyzers() -> None:
+    for a in _ANALYZERS.values():
+        a.__exit__(None, None, None)
+    _ANALYZERS.clear()
 
 
 READERS = {"single": read_single, "augmented": read_augmented}
@@ -266,6 +238,11 @@ def annotations(det: PoseDetector, modes: list[str]) -> dict[str, Any]:
             if min(d) > 0.5 * width + 20:
                 continue
             idx = int(np.argmin(d))
+            if mode == "augmented":  # the analysis counts people most prominent first
+                ranked = [k for k, p in enumerate(rank_people(people)) if p is people[idx]]
+                if not ranked:
+                    continue
+                idx = ranked[0]
             r = READERS[mode](det, img, idx)
             if r is None:
                 continue
@@ -291,9 +268,6 @@ def annotations(det: PoseDetector, modes: list[str]) -> dict[str, Any]:
 def usable_photos(limit: int | None) -> list[str]:
     """The photos benchmarks/validate.py uses for rotation and mirror checks."""
     from validate import usable_photos as pick
-
-    from posture.analyze import Analyzer
-    from posture.settings import Settings
 
     with Analyzer(Settings(fast=True)) as a:
         return [p[0] for p in pick(a, limit)]
@@ -345,6 +319,7 @@ def main() -> None:
             res["rotation_mirror"] = rotation_mirror(det, modes, photos, [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0])
         if "annotations" in sections and PHOTOS.is_dir():
             res["annotations"] = annotations(det, modes)
+    close_analyzers()
     res["seconds"] = round(time.perf_counter() - t0, 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))
