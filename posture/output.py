@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -36,8 +37,22 @@ def check_target(path: str | Path, *, force: bool = False, inputs: Iterable[str 
     return p
 
 
+def _file_mode(p: Path) -> int:
+    """Permissions for ``p``: those of the file it replaces, else what a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(p.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so a failure leaves no partial file."""
+    """Write ``data`` to ``path`` through a temporary file, so a failure leaves no partial file.
+
+    The file gets the permissions of the file it replaces, or a new file's under the umask
+    (not the temporary file's owner-only ones).
+    """
     p = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
@@ -45,6 +60,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), _file_mode(p))
             f.write(data)
         os.replace(tmp, p)
     except OSError as e:
