@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from posture import __version__
 from posture.errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
     EXIT_NO_PERSON,
     EXIT_NOT_MEASURABLE,
@@ -869,6 +870,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posture: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of the output went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_BROKEN_PIPE
     except Exception as e:  # noqa: BLE001 - last resort: one line, never a traceback
         if args.verbose:
             logging.getLogger("posture").exception("unexpected error")

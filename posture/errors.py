@@ -17,6 +17,8 @@ EXIT_NO_PERSON = 4
 EXIT_NOT_MEASURABLE = 5
 EXIT_OUTPUT = 6
 EXIT_HISTORY = 7
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, as a shell reports a command whose reader stopped early (``| head``)."""
 
 
 class PostureError(Exception):

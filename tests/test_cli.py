@@ -1,7 +1,7 @@
 """``python -m posture analyze`` end to end, in a child process.
 
 Exit codes (posture.errors): 0 measured, 2 usage, 3 bad input, 4 nobody,
-5 not measurable, 6 output refused.
+5 not measurable, 6 output refused, 141 the output's reader stopped early.
 """
 
 from __future__ import annotations
@@ -203,6 +203,19 @@ def test_usage_errors_exit_2(args):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip()
     assert proc.stdout == ""
+
+
+def test_reader_that_stops_early_gets_a_quiet_exit_141():
+    read, write = os.pipe()
+    os.close(read)  # like `| head` that has already exited
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", "--fast", "--json", str(SAMPLES / "astronaut.png")],
+        cwd=ROOT, env=env, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+    )
+    os.close(write)
+    assert proc.returncode == 141
+    assert "Error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
 def test_model_that_is_not_a_bundle_exit_3(tmp_path):
