@@ -171,32 +171,11 @@ class Analyzer:
                 d = RefinedPair(pl, pr, True, True, None, augment.map_points_back(cl, total), augment.map_points_back(cr, total)).to_dict()
                 acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
 
-    def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:
-        """Analyse a loaded image or an ``(H, W, 3)`` uint8 RGB array."""
-        if isinstance(image, LoadedImage):
-            rgb = image.rgb
-            source = {
-                "path": image.path,
-                "width": image.width,
-                "height": image.height,
-                "sha256": image.sha256,
-                "format": image.format,
-                "taken_at": image.taken_at,
-                "exif_rotated": image.exif_rotated,
-            }
-        else:
-            rgb = image
-            source = {"path": None, "width": int(rgb.shape[1]), "height": int(rgb.shape[0])}
+    def _level(self, rgb: NDArray[np.uint8], people: list[Landmarks], warnings: list[str]) -> Assumptions:
+        """The analysis's assumptions, with the camera roll given, estimated (``auto_level``;
+        a warning when the estimate is not confident) or none."""
         s = self.settings
-        h, w = rgb.shape[:2]
-        work, base = augment.working_copy(rgb)
-
-        first, first_img, first_total = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
-        people = rank_people([p for p, _, _ in first])
-        roll_estimate = None
-        roll = s.roll_deg
-        level_mode = "none" if roll is None else "manual"
-        warnings: list[str] = []
+        roll, level_mode, roll_estimate = s.roll_deg, "none" if s.roll_deg is None else "manual", None
         if s.auto_level:
             from posture.level import estimate_roll
 
@@ -210,13 +189,54 @@ class Analyzer:
                     f"(estimate {'none' if not np.isfinite(est.roll_deg) else f'{est.roll_deg:+.1f}°'}"
                     f" from {est.lines} lines); angles are relative to the photo's edges"
                 )
-        assumptions = Assumptions(
+        return Assumptions(
             mirrored=s.mirrored,
             level_mode=level_mode,
             roll_deg=roll or 0.0,
             height_cm=s.height_cm,
             roll_estimate=roll_estimate,
         )
+
+    def _variants(
+        self,
+        work: NDArray[np.uint8],
+        base: augment.Affine,
+        chosen: Landmarks,
+        first: tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine],
+        size: tuple[int, int],
+    ) -> tuple[list[Landmarks], dict[str, _PairRefinements]]:
+        """The chosen person's landmarks in every augmentation variant where they were found (in the
+        photo's pixels, the first pass first) and the refinements of the refinement variants."""
+        pairs = {"shoulders": _PairRefinements(), "pelvis": _PairRefinements()}
+        found, first_img, first_total = first
+        if augment.VARIANTS[0] in augment.REFINE_VARIANTS:
+            _, lm_v, mask_v = next(x for x in found if x[0] is chosen)
+            self._refine_variant(pairs, augment.VARIANTS[0], lm_v, mask_v, first_img, first_total)
+        samples = [chosen]
+        box = chosen.bbox()
+        sx, sy = base[0, 0], base[1, 1]
+        work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+        for variant in augment.VARIANTS[1:]:
+            found, img_v, total = self._detect_mapped(work, variant, base, work_box, size)
+            one = augment.same_person([p for p, _, _ in found], box)
+            if one is None:
+                continue
+            samples.append(one)
+            if variant in augment.REFINE_VARIANTS:
+                _, lm_v, mask_v = next(x for x in found if x[0] is one)
+                self._refine_variant(pairs, variant, lm_v, mask_v, img_v, total)
+        return samples, pairs
+
+    def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:
+        """Analyse a loaded image or an ``(H, W, 3)`` uint8 RGB array."""
+        rgb, source = _source(image)
+        s = self.settings
+        h, w = rgb.shape[:2]
+        work, base = augment.working_copy(rgb)
+        first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
+        people = rank_people([p for p, _, _ in first[0]])
+        warnings: list[str] = []
+        assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
             source=source,
             model={**self._detector.info.to_dict(), "posture_version": __version__},
@@ -238,28 +258,10 @@ class Analyzer:
                 f"{len(people)} found (0 is the most prominent)"
             )
         options = MeasureOptions(
-            mirrored=s.mirrored, roll_deg=roll or 0.0, height_cm=s.height_cm, min_score=s.min_score
+            mirrored=s.mirrored, roll_deg=assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
         )
         chosen = people[s.person]
-        samples = [chosen]
-        pairs: dict[str, _PairRefinements] | None = None
-        if not s.fast:
-            pairs = {"shoulders": _PairRefinements(), "pelvis": _PairRefinements()}
-            if augment.VARIANTS[0] in augment.REFINE_VARIANTS:
-                _, lm_v, mask_v = next(x for x in first if x[0] is chosen)
-                self._refine_variant(pairs, augment.VARIANTS[0], lm_v, mask_v, first_img, first_total)
-            box = chosen.bbox()
-            sx, sy = base[0, 0], base[1, 1]
-            work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-            for variant in augment.VARIANTS[1:]:
-                found, img_v, total = self._detect_mapped(work, variant, base, work_box, (w, h))
-                one = augment.same_person([p for p, _, _ in found], box)
-                if one is None:
-                    continue
-                samples.append(one)
-                if variant in augment.REFINE_VARIANTS:
-                    _, lm_v, mask_v = next(x for x in found if x[0] is one)
-                    self._refine_variant(pairs, variant, lm_v, mask_v, img_v, total)
+        samples, pairs = ([chosen], None) if s.fast else self._variants(work, base, chosen, first, (w, h))
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else chosen
         body = measure(median_lm, options)
         if len(samples) >= MIN_VARIANTS:
@@ -305,6 +307,21 @@ class Analyzer:
             refinement=refinement,
             **base_fields,  # type: ignore[arg-type]
         )
+
+
+def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], dict[str, Any]]:
+    """The RGB array and the JSON ``source`` object of what was analysed."""
+    if isinstance(image, LoadedImage):
+        return image.rgb, {
+            "path": image.path,
+            "width": image.width,
+            "height": image.height,
+            "sha256": image.sha256,
+            "format": image.format,
+            "taken_at": image.taken_at,
+            "exif_rotated": image.exif_rotated,
+        }
+    return image, {"path": None, "width": int(image.shape[1]), "height": int(image.shape[0])}
 
 
 def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> BodyMeasurement:
