@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
-from posture.render.primitives import bilateral_line, label_centre
+from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
 from posture.render.primitives import pt as _pt
@@ -75,6 +75,7 @@ def draw_overlay(
     lw = max(1, round(style.line_px * k))
     min_score = float(m.method.get("min_score", 0.5))
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []
+    occupied: list[Box] = []  # the L/R discs, then each number's panel: numbers are moved off them
 
     if m.subject is not None and m.subject.people_detected > 1:
         labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
@@ -126,6 +127,7 @@ def draw_overlay(
                 cv2.circle(img, _pt(c), round(style.point_px * k), color, -1, cv2.LINE_AA)
                 centre = label_centre(c, xy[right if p == left else left], r)
                 cv2.circle(img, _pt(centre), r, color, -1, cv2.LINE_AA)
+                occupied.append((centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r))
                 labels.append(((int(centre[0] - r * 0.45), int(centre[1] - r * 0.75)), letter, (0, 0, 0), round(style.label_px * k)))
 
         if m.metrics.get("trunk_lean_deg") and m.metrics["trunk_lean_deg"].value is not None:
@@ -147,6 +149,9 @@ def draw_overlay(
         x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
         x = min(max(0, x), W - (x1 - x0) - 4)
         x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
+        y += round(free_offset((x0 - 4, y0 - 3, x1 + 4, y1 + 3), occupied, (y1 - y0) + 8, H))
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
+        occupied.append((x0 - 4, y0 - 3, x1 + 4, y1 + 3))
         draw.rectangle((x0 - 4, y0 - 3, x1 + 4, y1 + 3), fill=style.panel_rgba)
         draw.text((x, y), text, fill=color, font=font)
 

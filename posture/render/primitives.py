@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -80,3 +81,23 @@ def label_centre(point: NDArray[np.float64], other: NDArray[np.float64], radius:
     """Where to put a side label (L/R disc) for ``point``: outside the body, away from ``other``."""
     away = np.sign(point[0] - other[0]) or 1.0
     return point + np.array([away * 2.2 * radius, -1.6 * radius])
+
+
+Box = tuple[float, float, float, float]
+
+
+def free_offset(box: Box, occupied: Sequence[Box], step: float, bottom: float, tries: int = 4) -> float:
+    """Vertical offset (pixels) that moves ``box`` (x0, y0, x1, y1) off every ``occupied`` box:
+    0 if it is free, else the nearest of +-step, +-2 step, ... (down first) that is free and keeps
+    it within [0, ``bottom``]; 0 if none is."""
+
+    def free(dy: float) -> bool:
+        x0, y0, x1, y1 = box[0], box[1] + dy, box[2], box[3] + dy
+        inside = y0 >= 0 and y1 <= bottom
+        return inside and all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in occupied)
+
+    for i in range(tries + 1):
+        for dy in ((0.0,) if i == 0 else (i * step, -i * step)):
+            if free(dy):
+                return dy
+    return 0.0

@@ -1,0 +1,59 @@
+"""The annotated photo (posture.render): label placement and what the overlay leaves alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+from posture.analyze import Analyzer
+from posture.images import load_image
+from posture.render import draw_overlay
+from posture.render.primitives import free_offset
+
+
+def _overlaps(a, b) -> bool:
+    return not (a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3])
+
+
+def test_a_free_label_stays_where_it_is() -> None:
+    assert free_offset((10, 10, 50, 30), [(60, 0, 80, 20)], step=24, bottom=400) == 0.0
+
+
+def test_a_label_on_a_disc_moves_off_it_downwards_first() -> None:
+    disc = (40, 15, 70, 45)
+    box = (10, 10, 60, 30)
+    dy = free_offset(box, [disc], step=24, bottom=400)
+    assert dy > 0
+    assert not _overlaps((box[0], box[1] + dy, box[2], box[3] + dy), disc)
+
+
+def test_a_label_at_the_bottom_moves_up() -> None:
+    disc = (40, 370, 70, 400)
+    box = (10, 372, 60, 392)
+    dy = free_offset(box, [disc], step=24, bottom=400)
+    assert dy < 0
+    assert not _overlaps((box[0], box[1] + dy, box[2], box[3] + dy), disc)
+
+
+def test_no_room_leaves_the_label_in_place() -> None:
+    wall = (0, 0, 100, 400)
+    assert free_offset((10, 100, 60, 120), [wall], step=24, bottom=400) == 0.0
+
+
+@pytest.fixture(scope="module")
+def measured():
+    from posture.settings import Settings
+
+    image = load_image(SAMPLES / "astronaut.png")
+    with Analyzer(Settings(fast=True)) as a:
+        return image.rgb, a.analyze(image)
+
+
+def test_overlay_is_a_new_image_with_a_caption_band(measured) -> None:
+    rgb, m = measured
+    before = rgb.copy()
+    out = draw_overlay(rgb, m)
+    assert np.array_equal(rgb, before)  # the photo is not drawn on
+    assert out.shape[1] >= rgb.shape[1] and out.shape[0] > out.shape[1] * rgb.shape[0] / rgb.shape[1]
+    assert out.dtype == np.uint8
