@@ -52,6 +52,7 @@ from posture.measure import (
     metric_unit,
     towards,
 )
+from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
 from posture.refine import RefinedPair, refine
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
@@ -65,12 +66,6 @@ MIN_VARIANTS = 4
 
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
-
-LANDMARK_ERROR_DEG = {"shoulder_tilt_deg": 0.7, "pelvic_tilt_deg": 1.7}
-"""Smallest uncertainty of a landmark-only tilt when the silhouette refinement fell back:
-the mean absolute error of the augmented landmark-only tilt on the rendered people
-(benchmarks/results/refine_validate.json, section ``synthetic``, mode ``augmented``):
-landmarks see only part of a shoulder or pelvic tilt, which the variants' spread misses."""
 
 _REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 

@@ -20,6 +20,16 @@ asymmetry's size (the absolute value; 0 is level or centred) became smaller,
 sign flipped (the other side is now higher) the sizes are compared and the
 flip is mentioned. A metric missing in the first or last photo is
 ``not_comparable`` with the reason.
+
+Like with like
+--------------
+A shoulder or pelvic tilt read from the body's outline in one photo and from
+the joint landmarks in another (the silhouette refinement fell back in one of
+them, see :mod:`posture.analyze`) would mix two methods: the landmarks
+under-read tilts, so part of the change would be the method. Such a tilt,
+and the shoulders-vs-hip-line difference built on it, is then compared on
+every photo's landmark-only value, with the uncertainty of a landmark-only
+tilt (at least :data:`posture.noise.LANDMARK_ERROR_DEG`), and the note says so.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import numpy as np
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
+from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
 
 L = PoseLandmark
@@ -176,7 +187,8 @@ class MetricComparison:
     measured or not estimated). ``changes`` has one entry per photo after
     the first: its value minus the first one. ``change`` is the last minus
     the first; ``size_change`` the change of the absolute value (negative:
-    more level or centred). ``combined_uncertainty`` is
+    more level or centred); ``on_landmarks`` says the values are the landmark-only ones (the
+    photos' tilts were measured by different methods). ``combined_uncertainty`` is
     ``sqrt(u_first**2 + u_last**2)``; ``threshold`` the size a change must
     exceed to count (the larger of ``mdc`` and 1.96 x the combined
     uncertainty, of those known). ``note`` explains the verdict in words.
@@ -197,6 +209,7 @@ class MetricComparison:
     sign_flipped: bool
     note: str
     flip_note: str | None = None
+    on_landmarks: bool = False
 
     @property
     def verdict_text(self) -> str:
@@ -223,6 +236,7 @@ class MetricComparison:
             "threshold": r(self.threshold),
             "verdict": self.verdict,
             "sign_flipped": self.sign_flipped,
+            "compared_on": "landmarks" if self.on_landmarks else "headline",
             "note": self.note,
         }
 
@@ -344,11 +358,65 @@ def _note(name: str, unit: str, v: Verdict, before: float, after: float, thresho
     return "; ".join(parts)
 
 
+_TILT_PARTS = {
+    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
+    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
+    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
+}
+
+
+def _method(m: PostureMeasurement, name: str) -> str | None:
+    mt = m.metrics.get(name)
+    if mt is None or mt.value is None:
+        return None
+    return mt.method or "landmarks"  # before the silhouette refinement every tilt was the landmarks'
+
+
+def _landmark_only(m: PostureMeasurement, name: str) -> tuple[float | None, float | None]:
+    """A refinable tilt's landmark-only value and its uncertainty (see "Like with like")."""
+    mt = m.metrics.get(name)
+    if mt is None or mt.value is None:
+        return None, None
+    if _method(m, name) != "silhouette":
+        return mt.value, mt.uncertainty
+    u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
+    return mt.landmark_value, u
+
+
+def comparable_values(
+    ms: Sequence[PostureMeasurement], name: str
+) -> tuple[tuple[float | None, ...], tuple[float | None, ...], str | None]:
+    """Each photo's value and uncertainty of ``name`` to compare, and a note when they are not the
+    headlines: the landmark-only values when the photos' shoulder or pelvic tilts were measured by
+    different methods (module docstring, "Like with like")."""
+    metrics = [m.metrics.get(name) for m in ms]
+    values = tuple(None if mt is None else mt.value for mt in metrics)
+    uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
+    parts = _TILT_PARTS.get(name)
+    if parts is None:
+        return values, uncs, None
+    mixed = [p for p in parts if len({_method(m, p) for m in ms} - {None}) > 1]
+    if not mixed:
+        return values, uncs, None
+    per_photo = [[_landmark_only(m, p) for p in parts] for m in ms]  # (value, uncertainty) of each part
+    if len(parts) == 1:
+        values = tuple(x[0][0] for x in per_photo)
+        uncs = tuple(x[0][1] for x in per_photo)
+    else:
+        values = tuple(None if a[0] is None or b[0] is None else a[0] - b[0] for a, b in per_photo)
+        uncs = tuple(None if a[1] is None or b[1] is None else math.hypot(a[1], b[1]) for a, b in per_photo)
+    which = " and ".join(wording.LABELS.get(p, p).lower() for p in mixed)
+    note = (
+        f"compared on the joint landmarks in every photo: the {which} came from the body's outline in some "
+        "photos and from the joint landmarks in others, and the landmarks under-read tilts"
+    )
+    return values, uncs, note
+
+
 def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | None) -> MetricComparison:
     metrics = [m.metrics.get(name) for m in ms]
     unit = next((mt.unit for mt in metrics if mt is not None), "%" if name.endswith("_pct") else "deg")
-    values = tuple(None if mt is None else mt.value for mt in metrics)
-    uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
+    values, uncs, method_note = comparable_values(ms, name)
     first, last = values[0], values[-1]
     changes = tuple(None if v is None or first is None else v - first for v in values[1:])
     label = wording.LABELS.get(name, name)
@@ -380,8 +448,9 @@ def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | No
         threshold=threshold,
         verdict=v,
         sign_flipped=flipped,
-        note=_note(name, unit, v, first, last, threshold, flipped),
+        note="; ".join(x for x in (method_note, _note(name, unit, v, first, last, threshold, flipped)) if x),
         flip_note=f"sides switched: {_flip_text(name, first, last)}" if flipped else None,
+        on_landmarks=method_note is not None,
     )
 
 
@@ -599,6 +668,8 @@ def summary(c: Comparison) -> str:
         if round(abs(mc.size_change), wording.decimals(u)) > 0:
             text += f" ({wording.number(mc.size_change, u, mc.unit)} {'smaller' if mc.size_change < 0 else 'larger'})"
         text += f": {mc.verdict_text.lower()}"
+        if mc.on_landmarks:
+            text += " (joint landmarks in every photo: the methods differ)"
         if mc.sign_flipped:
             text += " (sides switched)"
         out.append(text)

@@ -574,7 +574,9 @@ def plot_history(
     where ``mdc`` gives the metric's minimal detectable change, a band of
     +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`).
 
-    ``metrics`` defaults to every metric with at least one value.
+    ``metrics`` defaults to every metric with at least one value. A shoulder or pelvic tilt
+    measured by different methods over the series is plotted on its landmark-only values
+    (:func:`posture.compare.comparable_values`), and its title says so.
 
     Raises
     ------
@@ -584,6 +586,7 @@ def plot_history(
     from matplotlib.figure import Figure
 
     from posture.charts import plot_trend
+    from posture.compare import comparable_values
     from posture.measure import METRIC_NAMES, metric_unit
     from posture.wording import LABELS
 
@@ -602,14 +605,13 @@ def plot_history(
     axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     dates = [e.taken_datetime for e in entries]
     for ax, n in zip(axes, metrics):
-        ms = [e.measurement.metrics.get(n) for e in entries]
-        values = [None if m is None or m.value is None or not math.isfinite(m.value) else m.value for m in ms]
-        uncs = [None if m is None else m.uncertainty for m in ms]
+        raw, uncs, on_landmarks = comparable_values([e.measurement for e in entries], n)
+        values = [None if v is None or not math.isfinite(v) else v for v in raw]
         plot_trend(
             dates,
             values,
-            uncs,
-            label=LABELS.get(n, n),
+            list(uncs),
+            label=LABELS.get(n, n) + (" (joint landmarks: methods differ)" if on_landmarks else ""),
             unit=metric_unit(n),
             mdc=None if mdc is None else mdc.get(n),
             ax=ax,

@@ -62,3 +62,10 @@ SEM_WINDOWS: dict[str, int] = {
 def mdc95(name: str) -> float | None:
     """The minimal detectable change of a metric (None for an unknown metric)."""
     return MDC95.get(name)
+
+
+LANDMARK_ERROR_DEG: dict[str, float] = {"shoulder_tilt_deg": 0.7, "pelvic_tilt_deg": 1.7}
+"""Smallest uncertainty of a landmark-only shoulder or pelvic tilt (degrees): the mean absolute
+error of the augmented landmark-only tilt on the rendered people (benchmarks/results/
+refine_validate.json, section ``synthetic``, mode ``augmented``). Landmarks see only part of a
+shoulder or pelvic tilt, which the spread over augmentation variants misses."""

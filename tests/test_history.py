@@ -250,6 +250,23 @@ def test_plot_history_draws_one_panel_per_metric_with_the_mdc_band(db: Path) -> 
     assert len(pelvic.lines[0].get_xdata()) == 2  # the missing pelvic value is left out
 
 
+def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
+    from dataclasses import replace
+
+    def shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str):
+        m = sample_measurement(seed, taken_at=taken_at)
+        tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
+        return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
+
+    with History.open(db) as h:
+        h.save(shoulder(1, "silhouette", 4.0, 2.5, "2024-01-01T08:00:00"))
+        h.save(shoulder(2, "landmarks", 2.6, 2.6, "2024-02-01T08:00:00"))
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    assert "methods differ" in ax.get_title()
+    assert list(ax.lines[0].get_ydata()) == [2.5, 2.6]  # the landmark-only values, not 4.0 -> 2.6
+
+
 def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: Path) -> None:
     entries = _entries(db)
     fig = plot_history(entries, mdc=None)
