@@ -289,3 +289,4 @@ def test_tilts_by_the_same_method_are_compared_on_the_headlines() -> None:
     sh = compare([before, after], mdc={"shoulder_tilt_deg": 1.2}).metric("shoulder_tilt_deg")
     assert sh.values == (4.0, 1.5) and not sh.on_landmarks
     assert sh.verdict == "improved"
+

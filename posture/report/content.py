@@ -18,8 +18,15 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import Comparison, MetricComparison, landmarks_of, magnitude, photo_name
+from posture.compare import (
+    Comparison,
+    MetricComparison,
+    landmarks_of,
+    magnitude,
+    photo_name,
+)
 from posture.inputs import ComparedPhoto
+from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
 from posture.report import align
 from posture.report.faces import blur_heads
@@ -113,11 +120,25 @@ def _date_text(d: datetime | None, source: str | None) -> str:
 
 
 def _cell(mc: MetricComparison, i: int, photos: Sequence[ComparedPhoto]) -> str:
+    """The photo's value in words: the value compared, and the photo's own headline beside it when
+    the comparison is on the landmarks (:func:`posture.compare.comparable_values`)."""
     metric = photos[i].measurement.metrics.get(mc.name)
     if metric is None:
         return "not measured"
-    text = wording.describe(mc.name, metric)
-    text = text.removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
+    shown = metric
+    value = mc.values[i]
+    if mc.on_landmarks and value is not None:
+        shown = replace(
+            metric,
+            value=value,
+            uncertainty=mc.uncertainties[i],
+            higher_side=None if metric.higher_side is None else higher_side(value),
+            height_diff_cm=None,
+            method=None if metric.method is None else "landmarks",
+        )
+    text = wording.describe(mc.name, shown).removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
+    if shown is not metric and metric.method == "silhouette" and metric.value is not None:
+        text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
 
 
