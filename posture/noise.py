@@ -24,7 +24,7 @@ What these numbers are and are not:
   rest on the 2 still windows (10 frames) of one full-body video, and are
   correspondingly rough. In those two windows the arms swing a little while
   the body's centre stays put; the shoulder tilt, read from the shoulder caps
-  that ride with the arms, follows them (standard deviation 1.6 degrees
+  that ride with the arms, follows them (standard deviation 1.5 degrees
   there, against 0.05 and 0.35 in the head-and-shoulders videos), so the
   shoulder and shoulders-vs-hip-line figures are on the cautious side.
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 MDC95: dict[str, float] = {
     "shoulder_tilt_deg": 1.2,
     "pelvic_tilt_deg": 2.0,
-    "shoulder_pelvis_tilt_deg": 3.8,
+    "shoulder_pelvis_tilt_deg": 3.3,
     "head_tilt_deg": 1.6,
     "head_shift_pct": 1.0,
     "trunk_lean_deg": 2.1,

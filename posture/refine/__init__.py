@@ -25,8 +25,8 @@ Fallback
     found, an arm raised sideways or the arms held differently, an arm against
     the hip, an outline much wider than the hips (loose clothing, an object), a
     weak or ragged mask edge, outlines too different to register, or a refined
-    tilt whose standard error exceeds
-    :data:`~posture.refine.outline.MAX_UNCERTAINTY_DEG`. ``refined`` is then
+    tilt whose standard error exceeds its limit (2 degrees at the shoulders, 1 at
+    the pelvis; see each module). ``refined`` is then
     False and ``reason`` says why; the caller keeps the landmark value, widens
     its uncertainty and says so.
 """

@@ -40,10 +40,6 @@ EDGE_MAX_WIDTH = 0.12
 MAX_FIT_RMS = 0.03
 """Largest RMS residual (fraction of ``H`` or ``T``) of a contour fit before it counts as ragged."""
 
-MAX_UNCERTAINTY_DEG = 1.0
-"""A refined tilt whose standard error exceeds this is not used: the landmark-only tilt's own mean
-error on the rendered people is 0.8-1.3 degrees (shoulders) and 1.6-2.1 (pelvis)."""
-
 
 @dataclass(frozen=True)
 class RefinedPair:

@@ -40,7 +40,6 @@ from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
-    MAX_UNCERTAINTY_DEG,
     FloatArray,
     Frame,
     ImageArray,
@@ -66,6 +65,10 @@ MIN_COVERAGE = 0.7
 """Fewest fraction of scan lines that must find the outline on a side."""
 MAX_ROTATION_DEG = 40.0
 """Registration searches rotations (twice the pelvic tilt relative to the trunk frame) within +-this."""
+PELVIS_MAX_UNCERTAINTY_DEG = 1.0
+"""A refined pelvic tilt whose standard error exceeds this is not used: the hip outline is nearly
+straight and only its gentle curvature fixes the rotation, so beyond this the registration's minimum is
+too flat to trust (on a real photo a 2-degree limit let through a reading 5.8 degrees off)."""
 
 
 def _register(
@@ -225,7 +228,7 @@ def refine_pelvis(
         return RefinedPair(nan, nan.copy(), True, True, "the two hip outlines do not match as mirror images", contour[1.0], contour[-1.0], rms)
     if rms > MAX_FIT_RMS * trunk:
         return RefinedPair(nan, nan.copy(), True, True, "the hip outlines are too ragged to register", contour[1.0], contour[-1.0], rms)
-    if not theta_se <= MAX_UNCERTAINTY_DEG:
+    if not theta_se <= PELVIS_MAX_UNCERTAINTY_DEG:
         why = f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
         return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se)
     # Points: the left outline at mid-band, and where the line through it at theta meets the right outline.
