@@ -8,6 +8,7 @@ uncertainty of zero is said to be indistinguishable from level.
 
 from __future__ import annotations
 
+from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.result import Metric, PostureMeasurement
 
 LABELS: dict[str, str] = {
@@ -65,6 +66,15 @@ def describe(name: str, m: Metric) -> str:
     return f"{text[:-1]}; {how})" if text.endswith(")") else f"{text} ({how})"
 
 
+def _within(word: str, m: Metric) -> str:
+    """``level (within 0.5°)``; when the uncertainty is wider than that band, the value with its
+    uncertainty instead: ``level within measurement noise (0.3° ± 1.0°)``."""
+    band = CENTRED_PCT if m.unit == "%" else LEVEL_DEG
+    if m.value is None or m.uncertainty is None or m.uncertainty <= band:
+        return f"{word} (within {band:g}{_UNIT_TEXT.get(m.unit, m.unit)})"
+    return f"{word} within measurement noise ({number(m.value, m.uncertainty, m.unit)})"
+
+
 def _describe(name: str, m: Metric) -> str:
     label = LABELS.get(name, name)
     if m.value is None:
@@ -75,14 +85,14 @@ def _describe(name: str, m: Metric) -> str:
     if name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg"):
         part = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "hip", "knee_tilt_deg": "knee"}[name]
         if m.higher_side == "level":
-            return f"{label}: level (within 0.5°)"
+            return f"{label}: {_within('level', m)}"
         cm = ""
         if m.height_diff_cm is not None:
             cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
         return f"{label}: {side.capitalize()} {part} higher by {n}{cm}{note}"
     if name == "head_tilt_deg":
         if m.higher_side == "level":
-            return f"{label}: level (within 0.5°)"
+            return f"{label}: {_within('level', m)}"
         towards = "right" if m.value > 0 else "left"
         return f"{label}: head tilted towards the {towards} shoulder by {n}{note}"
     if name == "shoulder_pelvis_tilt_deg":
@@ -90,11 +100,11 @@ def _describe(name: str, m: Metric) -> str:
         return f"{label}: the two lines differ by {n} ({why}independent of camera tilt)"
     if name == "trunk_lean_deg":
         if m.towards == "centre":
-            return f"{label}: upright (within 0.5°)"
+            return f"{label}: {_within('upright', m)}"
         return f"{label}: upper body leans towards the {side} by {n}{note}"
     what = {"head_shift_pct": "head", "pelvis_shift_pct": "pelvis"}.get(name, name)
     if m.towards == "centre":
-        return f"{label}: centred (within 2% of shoulder width)"
+        return f"{label}: {_within('centred', m)}"
     return f"{label}: {what} shifted towards the {side} by {n}{note}"
 
 
