@@ -68,7 +68,7 @@ MAX_ROTATION_DEG = 40.0
 PELVIS_MAX_UNCERTAINTY_DEG = 1.0
 """A refined pelvic tilt whose standard error exceeds this is not used: the hip outline is nearly
 straight and only its gentle curvature fixes the rotation, so beyond this the registration's minimum is
-too flat to trust (on a real photo a 2-degree limit let through a reading 5.8 degrees off)."""
+too flat to trust (on a real photo a 2-degree limit lets through a reading 5.8 degrees off)."""
 
 
 def _register(

@@ -32,7 +32,7 @@ unit ``H`` (half the shoulder landmarks' distance) are the body frame's of
    about equally far from the neck's midline). It changes nothing where
    the caps' shape fixes the shift; on sloping shoulders, whose caps are
    nearly straight, it stops the registration from reading a slide along
-   the cap as a lift (without it, one variant of a backlit photo read a
+   the cap as a lift (without it, one variant of a backlit photo reads a
    tilt 5 degrees off the others).
 4. The tilt is the upward shift over the distance between the joints
    (``2 H``, the landmarks'): the tilt of the line through the joints the
