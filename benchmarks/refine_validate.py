@@ -111,7 +111,7 @@ def read_augmented(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[
 
 def close_analyzers() -> None:
     for a in _ANALYZERS.values():
-        a.__exit__(None, None, None)
+        a.close()
     _ANALYZERS.clear()
 
 

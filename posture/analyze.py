@@ -110,6 +110,10 @@ class Analyzer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the pose model."""
         self._detector.close()
 
     def load(self, path: str | Path) -> LoadedImage:

@@ -605,13 +605,13 @@ def plot_history(
     axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     dates = [e.taken_datetime for e in entries]
     for ax, n in zip(axes, metrics):
-        raw, uncs, on_landmarks = comparable_values([e.measurement for e in entries], n)
+        raw, uncs, method_note = comparable_values([e.measurement for e in entries], n)
         values = [None if v is None or not math.isfinite(v) else v for v in raw]
         plot_trend(
             dates,
             values,
             list(uncs),
-            label=LABELS.get(n, n) + (" (joint landmarks: methods differ)" if on_landmarks else ""),
+            label=LABELS.get(n, n) + (" (joint landmarks: methods differ)" if method_note else ""),
             unit=metric_unit(n),
             mdc=None if mdc is None else mdc.get(n),
             ax=ax,

@@ -63,7 +63,7 @@ class Analyzers:
         tb: TracebackType | None,
     ) -> None:
         for a in self._open.values():
-            a.__exit__(None, None, None)  # type: ignore[attr-defined]
+            a.close()  # type: ignore[attr-defined]
         self._open.clear()
         if self._detector is not None:
             self._detector.close()  # type: ignore[attr-defined]

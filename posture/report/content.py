@@ -18,13 +18,7 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import (
-    Comparison,
-    MetricComparison,
-    landmarks_of,
-    magnitude,
-    photo_name,
-)
+from posture.compare import Comparison, MetricComparison, landmarks_of, magnitude, photo_name
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
