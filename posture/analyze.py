@@ -43,14 +43,13 @@ from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
-    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
-    _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
     towards,
+    with_height_diff,
 )
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
@@ -267,7 +266,7 @@ class Analyzer:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement = None
         if pairs is not None and body.view != "side":
-            body, refinement, notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
+            body, refinement, notes = _apply_refinement(body, pairs, options, (w, h))
             warnings += notes
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
@@ -325,7 +324,7 @@ def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], 
 
 def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> BodyMeasurement:
     """``body`` with each measured metric replaced by the median over the variants,
-    and its uncertainty set from their spread."""
+    its uncertainty set from their spread and a tilt's height difference from both."""
     metrics = {}
     for name, m in body.metrics.items():
         found = [b.metrics[name] for b in per_variant if b.metrics[name].value is not None]
@@ -335,18 +334,15 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric: dict[str, Any] = {}
-        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, attr) is not None:
-                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
             uncertainty=max(spread, UNCERTAINTY_FLOOR.get(m.unit, 0.0)),
             higher_side=None if m.higher_side is None else higher_side(value),
             towards=None if m.towards is None else towards(value, m.unit),
-            **numeric,
         )
+        if name in body.widths_px:
+            metrics[name] = with_height_diff(metrics[name], body.widths_px[name], body.cm_per_px)
     return replace(body, metrics=metrics)
 
 
@@ -364,7 +360,6 @@ def _apply_refinement(
     body: BodyMeasurement,
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
-    median_lm: Landmarks,
     size: tuple[int, int],
 ) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
@@ -375,11 +370,6 @@ def _apply_refinement(
     metrics = dict(body.metrics)
     notes: list[str] = []
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
-    cm_per_px = None
-    if options.height_cm is not None:
-        lm = median_lm.swap_sides() if options.mirrored else median_lm
-        xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
-        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
     for name, key in _REFINED_PAIRS.items():
         acc = pairs[key]
         m = metrics[name]
@@ -419,19 +409,11 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            pct = 100.0 * float(np.tan(np.radians(value)))
-            cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
-            metrics[name] = replace(
-                m,
-                value=value,
-                uncertainty=unc,
-                higher_side=higher_side(value),
-                height_diff_pct=pct,
-                height_diff_cm=cm,
-                height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-                method="silhouette",
-                landmark_value=m.value,
-                method_reason=None,
+            metrics[name] = with_height_diff(
+                replace(m, value=value, uncertainty=unc, higher_side=higher_side(value),
+                        method="silhouette", landmark_value=m.value, method_reason=None),
+                width,
+                body.cm_per_px,
             )
             status.update(
                 refined=True,
@@ -443,7 +425,11 @@ def _apply_refinement(
             )
         else:
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
-            metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
+            metrics[name] = with_height_diff(
+                replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason),
+                body.widths_px[name],
+                body.cm_per_px,
+            )
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes.append(
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "

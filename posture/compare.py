@@ -94,21 +94,17 @@ class Anchor:
     length: float
 
 
-def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
-
-
 def body_anchor(lm: Landmarks, kind: str, min_score: float = 0.5) -> Anchor | None:
     """The ``hips`` or ``shoulders`` anchor of one body, or None when its landmarks are not usable."""
     sh_l, sh_r = lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]
     if kind == "hips":
-        if not _usable(lm, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
+        if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
             return None
         hip = (lm[L.LEFT_HIP] + lm[L.RIGHT_HIP]) / 2
         length = float(np.linalg.norm((sh_l + sh_r) / 2 - hip))
         center = hip
     elif kind == "shoulders":
-        if not _usable(lm, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
+        if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
             return None
         center = (sh_l + sh_r) / 2
         length = float(np.linalg.norm(sh_l - sh_r))

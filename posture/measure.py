@@ -31,7 +31,7 @@ quantities positive towards the subject's LEFT):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
@@ -100,24 +100,15 @@ class BodyMeasurement:
     refusal: str | None
     landmarks: Landmarks
     """The landmarks with anatomical sides (swapped when mirrored), unlevelled."""
-
-
-def _side_word(landmark: PoseLandmark) -> str:
-    return landmark.name.lower().replace("_", " ")
+    widths_px: dict[str, float] = field(default_factory=dict)
+    """Per tilt metric, the horizontal distance (levelled pixels) between its two points."""
+    cm_per_px: float | None = None
+    """The centimetre scale from ``height_cm``, when it could be set."""
 
 
 def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: float) -> str | None:
     """Why the landmarks can't be used, or None when all are usable."""
-    problems = []
-    for p in needed:
-        if not np.isfinite(lm.xy[p]).all():
-            problems.append(f"{_side_word(p)} not found")
-        elif not lm.in_frame(p):
-            problems.append(f"{_side_word(p)} outside the photo")
-        elif lm.score(p) < min_score:
-            problems.append(
-                f"{_side_word(p)} not visible enough (score {np.floor(lm.score(p) * 100) / 100:.2f}, needs {min_score:.2f})"
-            )
+    problems = [r for r in (lm.unusable(p, min_score) for p in needed) if r is not None]
     return "; ".join(problems) if problems else None
 
 
@@ -131,7 +122,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     """
     turns, facing = [], []
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
-        if min(lm.score(left), lm.score(right)) < min_score:
+        if not lm.usable((left, right), min_score):
             continue
         wl, wr = lm.world[left], lm.world[right]
         if not (np.isfinite(wl).all() and np.isfinite(wr).all()):
@@ -150,22 +141,29 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     return ("front" if facing[0] > 0 else "back"), turn
 
 
-def _tilt_metric(
-    xy: np.ndarray, left: PoseLandmark, right: PoseLandmark, cm_per_px: float | None
-) -> Metric:
-    tilt = float(g.tilt_deg(xy[left], xy[right]))
-    width = abs(xy[left][0] - xy[right][0])
-    diff_px = float(g.height_difference(xy[left], xy[right]))
-    side = higher_side(tilt)
-    cm = None if cm_per_px is None else diff_px * cm_per_px
-    return Metric(
-        value=tilt,
-        unit="deg",
-        higher_side=side,
-        height_diff_pct=100.0 * diff_px / width if width > 0 else None,
-        height_diff_cm=cm,
-        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-    )
+def with_height_diff(m: Metric, width_px: float, cm_per_px: float | None) -> Metric:
+    """A tilt ``m`` with the height difference its value and uncertainty imply over a
+    horizontal distance of ``width_px``: ``height_diff_pct`` = 100 tan(tilt) and, with a
+    scale, ``height_diff_cm`` = width x tan(tilt) x ``cm_per_px``.
+
+    The centimetre uncertainty combines in quadrature the tilt's uncertainty
+    (d cm / d tilt = width x ``cm_per_px`` / cos^2(tilt), per radian) and the
+    scale's (``SCALE_REL_ERROR`` of the value); None when the tilt's
+    uncertainty is not estimated (a single pass), as the tilt then has none.
+    """
+    if m.value is None or width_px <= 0:
+        return replace(m, height_diff_pct=None, height_diff_cm=None, height_diff_cm_uncertainty=None)
+    t = np.radians(m.value)
+    pct = 100.0 * float(np.tan(t))
+    if cm_per_px is None:
+        return replace(m, height_diff_pct=pct, height_diff_cm=None, height_diff_cm_uncertainty=None)
+    width_cm = width_px * cm_per_px
+    cm = width_cm * float(np.tan(t))
+    unc = None
+    if m.uncertainty is not None:
+        from_tilt = width_cm / float(np.cos(t)) ** 2 * float(np.radians(m.uncertainty))
+        unc = float(np.hypot(from_tilt, cm * SCALE_REL_ERROR))
+    return replace(m, height_diff_pct=pct, height_diff_cm=cm, height_diff_cm_uncertainty=unc)
 
 
 def higher_side(tilt: float) -> str:
@@ -248,11 +246,14 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
         "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
         "knee_tilt_deg": (L.LEFT_KNEE, L.RIGHT_KNEE),
     }
+    widths = {name: abs(float(xy[left][0] - xy[right][0])) for name, (left, right) in pairs.items()}
     for name, (left, right) in pairs.items():
         reason = need(left, right)
-        metrics[name] = (
-            Metric.missing("deg", reason) if reason else _tilt_metric(xy, left, right, cm_per_px)
-        )
+        if reason:
+            metrics[name] = Metric.missing("deg", reason)
+            continue
+        tilt = float(g.tilt_deg(xy[left], xy[right]))
+        metrics[name] = with_height_diff(Metric(value=tilt, unit="deg", higher_side=higher_side(tilt)), widths[name], cm_per_px)
 
     sh, hp = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
     if sh.value is not None and hp.value is not None:
@@ -294,7 +295,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     refusal = None
     if not any(m.measured for m in metrics.values()):
         refusal = "nothing measurable: the shoulders, hips and ears are not visible enough"
-    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm)
+    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm, widths, cm_per_px)
 
 
 def metric_unit(name: str) -> str:

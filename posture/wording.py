@@ -1,12 +1,16 @@
 """Plain-language wording of a measurement, with no more precision than measured.
 
-Precision rule: a value with an uncertainty below 1 is shown to 0.1, one
-with an uncertainty of 1 or more to whole units; a value without an
-uncertainty estimate (a single pass) to whole units. A tilt within twice its
-uncertainty of zero is said to be indistinguishable from level.
+Precision rule: a value with an uncertainty below 2 is shown to 0.1 (so
+that 1.4 is not shown as 1), one with an uncertainty of 2 or more to whole
+units; a value without an uncertainty estimate (a single pass) to whole
+units. Halves round away from zero. A value within twice its uncertainty of
+zero is said to be within measurement noise, decided on the numbers as
+shown, so the words never contradict the figures beside them.
 """
 
 from __future__ import annotations
+
+import math
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.result import Metric, PostureMeasurement
@@ -27,24 +31,33 @@ _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
 
 def decimals(uncertainty: float | None) -> int:
     """Decimal places that a value with this uncertainty deserves."""
-    return 1 if uncertainty is not None and uncertainty < 1.0 else 0
+    return 1 if uncertainty is not None and uncertainty < 2.0 else 0
+
+
+def shown(value: float, uncertainty: float | None) -> tuple[float, float | None, int]:
+    """The magnitude and uncertainty as printed (rounded half away from zero; the uncertainty
+    never below one unit of the last digit), and the decimal places."""
+    d = decimals(uncertainty)
+    q = 10.0**d
+    v = math.floor(abs(value) * q + 0.5) / q
+    u = None if uncertainty is None else max(math.floor(uncertainty * q + 0.5), 1) / q
+    return v, u, d
 
 
 def number(value: float, uncertainty: float | None, unit: str) -> str:
     """``2.3° ± 0.4°`` or ``2°``: magnitude with the precision rule, unit attached."""
-    d = decimals(uncertainty)
-    u = _UNIT_TEXT.get(unit, unit)
-    text = f"{abs(value):.{d}f}{u}"
-    if uncertainty is not None:
-        shown = max(uncertainty, 10.0**-d)
-        text += f" ± {shown:.{d}f}{u}"
+    v, u, d = shown(value, uncertainty)
+    unit_text = _UNIT_TEXT.get(unit, unit)
+    text = f"{v:.{d}f}{unit_text}"
+    if u is not None:
+        text += f" ± {u:.{d}f}{unit_text}"
     return text
 
 
-def _noise_note(m: Metric) -> str:
-    if m.value is not None and m.uncertainty is not None and abs(m.value) < 2 * m.uncertainty:
-        return " (within measurement noise)"
-    return ""
+def within_noise(value: float, uncertainty: float | None) -> bool:
+    """Whether the value, as shown, is within twice its uncertainty, as shown, of zero."""
+    v, u, _ = shown(value, uncertainty)
+    return u is not None and v < 2 * u
 
 
 METHOD_TEXT = {
@@ -81,15 +94,19 @@ def _describe(name: str, m: Metric) -> str:
         return f"{label}: not measured: {m.reason}"
     n = number(m.value, m.uncertainty, m.unit)
     side = "left" if m.value > 0 else "right"
-    note = _noise_note(m)
+    noisy = within_noise(m.value, m.uncertainty)
+    note = " (within measurement noise)" if noisy else ""
     if name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg"):
         part = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "hip", "knee_tilt_deg": "knee"}[name]
         if m.higher_side == "level":
             return f"{label}: {_within('level', m)}"
-        cm = ""
+        notes = []
         if m.height_diff_cm is not None:
-            cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
-        return f"{label}: {side.capitalize()} {part} higher by {n}{cm}{note}"
+            notes.append(number(m.height_diff_cm, m.height_diff_cm_uncertainty, "cm").replace("cm", " cm"))
+        if noisy:
+            notes.append("within measurement noise")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        return f"{label}: {side.capitalize()} {part} higher by {n}{extra}"
     if name == "head_tilt_deg":
         if m.higher_side == "level":
             return f"{label}: {_within('level', m)}"

@@ -21,7 +21,9 @@ from posture.measure import (
     SCALE_REL_ERROR,
     MeasureOptions,
     measure,
+    with_height_diff,
 )
+from posture.result import Metric
 
 L = PoseLandmark
 W, H = 1000, 1200
@@ -345,10 +347,27 @@ def test_height_cm_gives_centimetres_when_eyes_and_heels_visible():
     cm = 20 * 180.0 / stature_px
     m = b.metrics["shoulder_tilt_deg"]
     assert m.height_diff_cm == pytest.approx(cm)
-    assert m.height_diff_cm_uncertainty == pytest.approx(cm * SCALE_REL_ERROR)
+    assert m.height_diff_cm_uncertainty is None  # a single measurement: the tilt's uncertainty is unknown
     assert 3.4 < m.height_diff_cm < 3.6  # 20 px of a ~1026 px tall 180 cm person
     assert b.metrics["pelvic_tilt_deg"].height_diff_cm == pytest.approx(0.0)
     assert b.warnings == ()
+
+
+@pytest.mark.parametrize("tilt, tilt_unc", [(3.0, 2.0), (-3.0, 2.0), (0.0, 1.0), (10.0, 0.2), (25.0, 3.0)])
+def test_centimetres_carry_the_tilt_and_the_scale_uncertainty(tilt, tilt_unc):
+    width_px, cm_per_px = 200.0, 0.2  # 40 cm between the points
+    m = with_height_diff(Metric(value=tilt, unit="deg", uncertainty=tilt_unc), width_px, cm_per_px)
+    cm = 40.0 * np.tan(np.radians(tilt))
+    assert m.height_diff_cm == pytest.approx(cm)
+    assert m.height_diff_pct == pytest.approx(100 * np.tan(np.radians(tilt)))
+    # numerically: the spread of cm over the tilt's and the scale's one-sigma moves, in quadrature
+    from_tilt = (40.0 * np.tan(np.radians(tilt + tilt_unc)) - 40.0 * np.tan(np.radians(tilt - tilt_unc))) / 2
+    expected = np.hypot(from_tilt, cm * SCALE_REL_ERROR)
+    assert m.height_diff_cm_uncertainty == pytest.approx(expected, rel=0.02)
+    # never smaller than either part: 3 deg +- 2 deg over 40 cm is not 2.1 cm +- 0.1 cm
+    assert m.height_diff_cm_uncertainty >= max(abs(from_tilt) * 0.98, abs(cm) * SCALE_REL_ERROR)
+    mirrored = with_height_diff(Metric(value=-tilt, unit="deg", uncertainty=tilt_unc), width_px, cm_per_px)
+    assert mirrored.height_diff_cm == pytest.approx(-cm) and mirrored.height_diff_cm_uncertainty == pytest.approx(m.height_diff_cm_uncertainty)
 
 
 @pytest.mark.parametrize("hidden", [L.LEFT_HEEL, L.RIGHT_EYE])

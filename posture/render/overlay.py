@@ -13,8 +13,6 @@ the caption says which method each headline used.
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -55,10 +53,6 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: 
     return lines
 
 
-def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
-
-
 def draw_overlay(
     rgb: NDArray[np.uint8], m: PostureMeasurement, style: OverlayStyle = DEFAULT_STYLE
 ) -> NDArray[np.uint8]:
@@ -84,7 +78,7 @@ def draw_overlay(
     if lm is not None:
         xy = lm.xy * f
         for a, b in POSE_CONNECTIONS:
-            if _usable(lm, (a, b), min_score):
+            if lm.usable((a, b), min_score):
                 cv2.line(img, _pt(xy[a]), _pt(xy[b]), style.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
         x0, y0, x1, y1 = (np.array(m.subject.bbox_px) * f) if m.subject and m.subject.bbox_px else (np.nan,) * 4
         if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
@@ -120,7 +114,7 @@ def draw_overlay(
 
         for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
             for p, letter, color in ((left, "L", style.left_rgb), (right, "R", style.right_rgb)):
-                if not _usable(lm, (p,), min_score):
+                if not lm.usable((p,), min_score):
                     continue
                 r = round(style.label_px * k * 0.75)
                 c = xy[p]
