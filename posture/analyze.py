@@ -182,10 +182,9 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
+                estimate = "" if not np.isfinite(est.roll_deg) else f", estimate {est.roll_deg:+.1f}° from {est.lines} lines"
                 warnings.append(
-                    "camera level not corrected: too few or disagreeing vertical lines in the scene "
-                    f"(estimate {'none' if not np.isfinite(est.roll_deg) else f'{est.roll_deg:+.1f}°'}"
-                    f" from {est.lines} lines); angles are relative to the photo's edges"
+                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
                 )
         return Assumptions(
             mirrored=s.mirrored,

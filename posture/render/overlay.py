@@ -8,7 +8,9 @@ every assumption, so the picture is self-explanatory when shared.
 A shoulder or pelvic tilt measured on the silhouette (``method``
 ``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
 outline points, with the outline points used, instead of the joint landmarks;
-the caption says which method each headline used.
+the caption says which method each headline used. With ``--level auto`` the
+scene's vertical lines the level estimate used are drawn in green: solid
+when the roll was applied, dashed when it was refused.
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ def draw_overlay(
 
     if m.subject is not None and m.subject.people_detected > 1:
         labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
+
+    level = m.assumptions.roll_estimate or {}
+    for x0, y0, x1, y1 in level.get("segments_px") or ():
+        a, b = np.array([x0, y0]) * f, np.array([x1, y1]) * f
+        if m.assumptions.level_mode == "auto":
+            cv2.line(img, _pt(a), _pt(b), style.level_line_rgb, max(1, lw // 2), cv2.LINE_AA)
+        else:  # found but not applied
+            _dashed(img, a, b, style.level_line_rgb, max(1, lw // 2))
 
     lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
     if lm is not None:
