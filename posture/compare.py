@@ -42,6 +42,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
+from posture import geometry as g
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
@@ -480,13 +481,7 @@ def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
         mc.change for mc in metrics
         if mc.name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg") and mc.change is not None
     ]
-    if len(changes) < 2:
-        return None
-    mean = sum(changes) / len(changes)
-    same_way = all(c * mean > 0 and abs(c) >= COMMON_ROTATION_DEG for c in changes)
-    if same_way and max(changes) - min(changes) <= 0.5 * abs(mean):
-        return mean
-    return None
+    return g.common_tilt(changes, COMMON_ROTATION_DEG)
 
 
 def _warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metrics: Sequence[MetricComparison]) -> list[str]:

@@ -74,6 +74,19 @@ EYE_HEIGHT_FRACTION = 0.936
 SCALE_REL_ERROR = 0.05
 """Relative error assumed for the centimetre scale (body proportions, pose, lens)."""
 
+BODY_LINES_TILT_DEG = 5.0
+"""The eye, shoulder, hip, knee and ankle lines all tilting the same way by at least this much
+(three or more of them; see :func:`posture.geometry.common_tilt`) suggest a camera roll."""
+
+BODY_LINES = {
+    "eye": (L.LEFT_EYE, L.RIGHT_EYE),
+    "shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    "hip": (L.LEFT_HIP, L.RIGHT_HIP),
+    "knee": (L.LEFT_KNEE, L.RIGHT_KNEE),
+    "ankle": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+}
+"""Relative error assumed for the centimetre scale (body proportions, pose, lens)."""
+
 
 @dataclass(frozen=True)
 class MeasureOptions:
@@ -290,6 +303,15 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
         ankle_mid = g.midpoint(xy[L.LEFT_ANKLE], xy[L.RIGHT_ANKLE])
         shift = float(g.lateral_offset(hip_mid, ankle_mid, direction)) / shoulder_w * 100
         metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%")
+
+    lines = {k: float(g.tilt_deg(xy[a], xy[b])) for k, (a, b) in BODY_LINES.items() if lm.usable((a, b), options.min_score)}
+    common = g.common_tilt(list(lines.values()), BODY_LINES_TILT_DEG) if len(lines) >= 3 else None
+    if common is not None:
+        warnings.append(
+            f"the {' and '.join([', '.join(list(lines)[:-1]), list(lines)[-1]])} lines all tilt the same way, by about {abs(common):.0f}°: "
+            "this is what a camera held at a tilt does (or the whole body leaning); level the camera "
+            "or use --level; 'Shoulders vs hip line' is not affected by camera tilt"
+        )
 
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None
