@@ -232,6 +232,8 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in first[0]])
+        missed = self._detector.others_in_strips(rgb, people)
+        people += missed
         warnings: list[str] = []
         assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
@@ -279,7 +281,8 @@ class Analyzer:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{len(people)} people in the photo: measured {which}; choose another with --person N",
+                f"{'at least ' if missed else ''}{len(people)} people in the photo: measured {which}; "
+                "choose another with --person N",
             )
         subject = Subject(
             view=body.view,
