@@ -157,6 +157,9 @@ def _first_line(e: BaseException) -> str:
 STRIP_DUPLICATE_IOU = 0.3
 """A person found on a strip overlapping an already found one by more than this is the same person."""
 
+STRIP_MIN_SCALE = 0.5
+"""A person found on a strip whose body scale is less than this fraction of the largest found is not counted."""
+
 
 def rank_people(people: list[Landmarks], duplicate_iou: float = 0.7) -> list[Landmarks]:
     """Most prominent person first; near-duplicate detections of one person dropped."""
@@ -247,17 +250,19 @@ class PoseDetector:
         (one of the four in front of a bus). A second look on three overlapping
         vertical strips, each half the image wide, finds more; a person counts as
         new when their box's centre lies in no box already found and overlaps none
-        by more than ``STRIP_DUPLICATE_IOU``. IMAGE mode only.
+        by more than ``STRIP_DUPLICATE_IOU``, and when their body scale is at least
+        ``STRIP_MIN_SCALE`` of the largest found (a tripod is not a small person). IMAGE mode only.
         """
         h, w = rgb.shape[:2]
         half = w // 2
+        scale = max((p.body_scale() for p in found), default=0.0)
         new: list[Landmarks] = []
         for x0 in (0, w // 4, w - half):
             for p in self.detect(np.ascontiguousarray(rgb[:, x0 : x0 + half])):
                 moved = Landmarks(p.xy + np.array([x0, 0.0]), p.visibility, p.presence, w, h, p.world)
                 box = moved.bbox()
                 cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-                if all(
+                if moved.body_scale() >= STRIP_MIN_SCALE * scale and all(
                     box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU
                     and not (k.bbox()[0] <= cx <= k.bbox()[2] and k.bbox()[1] <= cy <= k.bbox()[3])
                     for k in (*found, *new)

@@ -281,9 +281,9 @@ def test_source_describes_the_file(analyzer):
 
 # -------------------------------------------------------------- several people
 
-# Only photos in which the detector finds two or more people. In
-# multi_front_full__yolov5_bus.jpg MediaPipe finds one of the four people (its
-# raw output has a single pose): a model limitation, not checked here.
+# Only photos in which the detector finds two or more people on the whole photo.
+# In multi_front_full__yolov5_bus.jpg it finds one of the four people (its raw
+# output has a single pose); the second look on strips is checked below.
 
 
 def _multi_photos():
@@ -295,9 +295,9 @@ def test_several_people_warns_and_measures_one_whole_person(analyzer, detector, 
     m = analyzer.analyze_file(path)
     people = detector.detect(load_image(path).rgb)
     assert len(people) >= 2
-    assert m.subject.people_detected == len(people)
+    assert m.subject.people_detected >= len(people)  # the strips' second look may find more
     assert m.subject.index == 0
-    assert m.warnings and f"{len(people)} people" in m.warnings[0] and "--person" in m.warnings[0]
+    assert m.warnings and f"{m.subject.people_detected} people" in m.warnings[0] and "--person" in m.warnings[0]
 
     # The measured landmarks are one detected person's, the most prominent.
     xy = xy_of(m)
@@ -398,3 +398,63 @@ def test_auto_level_without_vertical_lines_says_so(analyzers):
     m = analyzers(auto_level=True).analyze_file(photo("front_full__posenet_yoga.jpg"))
     assert m.assumptions.level_mode == "none" and m.assumptions.roll_estimate is not None
     assert any("camera level not corrected" in w for w in m.warnings)
+
+
+# ------------------------------------------------------------------ faults seen on real photos
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    ["front_full__posenet_yoga.jpg", "front_full__h36m_S7_Greeting_000396.jpg", "front_full__tfex_businessman.jpeg"],
+)
+def test_height_cm_carries_the_tilt_uncertainty(name):
+    # Some variants lose the heels (no scale) while the median landmarks keep them: the centimetres
+    # come from the final tilt, and their uncertainty is at least the tilt's share of it.
+    import math
+
+    from posture.measure import SCALE_REL_ERROR
+
+    with Analyzer(Settings(height_cm=170.0)) as a:
+        m = a.analyze_file(photo(name))
+    assert m.status == "measured"
+    with_cm = [t for t in m.metrics.values() if t.height_diff_cm is not None]
+    assert with_cm
+    for t in with_cm:
+        assert t.uncertainty is not None and t.height_diff_cm_uncertainty is not None
+        width_cm = t.height_diff_cm / math.tan(math.radians(t.value)) if t.value else None
+        if width_cm:
+            from_tilt = abs(width_cm) * math.radians(t.uncertainty)
+            assert t.height_diff_cm_uncertainty >= 0.99 * max(from_tilt, abs(t.height_diff_cm) * SCALE_REL_ERROR)
+
+
+@pytest.mark.slow
+def test_hips_on_the_bottom_edge_are_not_measured(augmented_analyzer):
+    m = augmented_analyzer.analyze_file(photo("front_upper__mediapipe_business_person.png"))
+    assert m.metrics[SH].value is not None
+    for name in (PE, "trunk_lean_deg", SP):
+        assert m.metrics[name].value is None, name
+    assert "left hip at the photo's edge" in m.metrics[PE].reason
+    assert "right hip at the photo's edge" in m.metrics[PE].reason
+
+
+def test_people_the_whole_photo_pass_misses_are_counted(analyzer):
+    # MediaPipe finds one of the four people in front of the bus on the whole photo.
+    m = analyzer.analyze_file(photo("multi_front_full__yolov5_bus.jpg"))
+    assert m.subject.people_detected >= 2
+    assert m.warnings[0].startswith(f"at least {m.subject.people_detected} people in the photo")
+
+
+def test_a_single_person_is_not_counted_twice(analyzer):
+    for name in ("front_full__posenet_yoga.jpg", "front_full__tfex_businessman.jpeg", "back_full__posenet_backpackman.jpg"):
+        m = analyzer.analyze_file(photo(name))
+        assert m.subject.people_detected == 1, name
+        assert not any("people" in w for w in m.warnings), name
+
+
+def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):
+    # Every body line in this photo tilts about 20° the same way; mirrored, they tilt the other way.
+    m = analyzer.analyze_file(photo("front_full__pose2sim_static_cam04_f005.jpg"))
+    assert any("all tilt the same way" in w for w in m.warnings), m.warnings
+    level = analyzer.analyze_file(photo("front_full__posenet_yoga.jpg"))
+    assert not any("same way" in w for w in level.warnings)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from posture import geometry as g
-from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
+from posture.landmarks import EDGE_MARGIN, N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import (
     EYE_HEIGHT_FRACTION,
     METRIC_NAMES,
@@ -382,3 +382,53 @@ def test_height_cm_needs_eyes_and_heels(hidden):
 def test_height_cm_with_heels_out_of_frame():
     b = measure(person(move={L.LEFT_HEEL: (0, 150), L.RIGHT_HEEL: (0, 150)}), MeasureOptions(height_cm=170.0))
     assert b.metrics["shoulder_tilt_deg"].height_diff_cm is None
+
+
+# ------------------------------------------------------------- photo's edge
+# Body scale here: the shoulder width, 200 px, so the edge margin is EDGE_MARGIN x 200 = 30 px.
+
+
+@pytest.mark.parametrize(
+    "point, move, usable",
+    [
+        (L.LEFT_KNEE, (0, H - 850 - 10), False),  # 10 px above the bottom edge
+        (L.LEFT_KNEE, (0, H - 850 - 29), False),
+        (L.LEFT_KNEE, (0, H - 850 - 31), True),
+        (L.RIGHT_KNEE, (-(W / 2 - 60) + 5, 0), False),  # 5 px from the left edge (front view: right side on the image left)
+        (L.LEFT_KNEE, ((W / 2 - 60) - 20, 0), False),  # 20 px from the right edge
+        (L.LEFT_EAR, (0, -150 + 12), False),  # 12 px below the top edge
+        (L.LEFT_EAR, (0, -150 + 40), True),
+    ],
+)
+def test_a_landmark_near_the_photos_edge_is_not_measured(point, move, usable):
+    lm = person(move={point: move})
+    assert EDGE_MARGIN * lm.body_scale() == pytest.approx(30.0)
+    reason = lm.unusable(point, 0.5)
+    assert (reason is None) == usable, reason
+    b = measure(lm)
+    metric = "head_tilt_deg" if point == L.LEFT_EAR else "knee_tilt_deg"
+    if usable:
+        assert b.metrics[metric].measured
+    else:
+        name = point.name.lower().replace("_", " ")
+        assert reason == f"{name} at the photo's edge"
+        assert b.metrics[metric].value is None and f"{name} at the photo's edge" in b.metrics[metric].reason
+
+
+def test_the_edge_margin_scales_with_the_body():
+    small = person()
+    half = Landmarks(
+        xy=(small.xy - CENTER) * 0.5 + CENTER, visibility=small.visibility, presence=small.presence, width=W, height=H
+    )
+    assert half.body_scale() == pytest.approx(small.body_scale() / 2)
+
+
+def test_body_lines_all_tilting_alike_warn_of_a_camera_tilt():
+    rolled = person()
+    rolled_xy = g.rotate_points(rolled.xy, 12.0, CENTER)
+    lm = Landmarks(xy=rolled_xy, visibility=rolled.visibility, presence=rolled.presence, width=W, height=H)
+    b = measure(lm)
+    assert any("all tilt the same way, by about 12°" in w for w in b.warnings), b.warnings
+    # ... and not once the roll is corrected, nor for one tilted line
+    assert not any("same way" in w for w in measure(lm, MeasureOptions(roll_deg=12.0)).warnings)
+    assert not any("same way" in w for w in measure(person(move={L.LEFT_SHOULDER: (0, -40)})).warnings)
