@@ -7,7 +7,9 @@ person is found; its value is the median over the variants and its
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement).
+unknown; it is the fastest mode (no segmentation, no refinement, no second
+look for people the whole-photo pass missed, see
+:meth:`posture.pose.PoseDetector.others_in_strips`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -232,7 +234,7 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in first[0]])
-        missed = self._detector.others_in_strips(rgb, people)
+        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
         people += missed
         warnings: list[str] = []
         assumptions = self._level(rgb, people, warnings)

@@ -438,9 +438,10 @@ def test_hips_on_the_bottom_edge_are_not_measured(augmented_analyzer):
     assert "right hip at the photo's edge" in m.metrics[PE].reason
 
 
-def test_people_the_whole_photo_pass_misses_are_counted(analyzer):
+@pytest.mark.slow
+def test_people_the_whole_photo_pass_misses_are_counted(augmented_analyzer):
     # MediaPipe finds one of the four people in front of the bus on the whole photo.
-    m = analyzer.analyze_file(photo("multi_front_full__yolov5_bus.jpg"))
+    m = augmented_analyzer.analyze_file(photo("multi_front_full__yolov5_bus.jpg"))
     assert m.subject.people_detected >= 2
     assert m.warnings[0].startswith(f"at least {m.subject.people_detected} people in the photo")
 
@@ -464,19 +465,25 @@ def _manifest_persons() -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_people_are_never_over_counted(analyzer):
+def test_people_are_never_over_counted(detector):
     # The second look on strips finds people the whole-photo pass missed; never one who is not there
-    # (a tripod, or one person counted twice).
+    # (a tripod, or one person counted twice). Measured: 6 of the 10 photos with several people gain
+    # one or two (bus 1 -> 2 of 4), none exceeds its count.
+    from posture.pose import rank_people
+
     persons = _manifest_persons()
     if not persons:
         pytest.skip("photo MANIFEST.tsv not available")
+    gained = 0
     for name, n in sorted(persons.items()):
         if n == 0 or not (PHOTOS / name).is_file():
             continue
-        m = analyzer.analyze_file(PHOTOS / name)
-        assert m.subject is None or m.subject.people_detected <= n, name
-        if n == 1 and m.subject is not None:
-            assert not any("people in the photo" in w for w in m.warnings), name
+        rgb = load_image(PHOTOS / name).rgb
+        found = rank_people(detector.detect(rgb))
+        more = detector.others_in_strips(rgb, found)
+        assert len(found) + len(more) <= n, name
+        gained += bool(more)
+    assert gained >= 3
 
 
 def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):
