@@ -104,6 +104,9 @@ def test_a_confident_estimate_follows_a_rotation_of_the_photo(name: str) -> None
             assert est.segments and est.reason is None
         else:
             assert est.reason
+    base, mirrored = estimate_roll(rgb), estimate_roll(np.ascontiguousarray(rgb[:, ::-1]))
+    if base.confident and mirrored.confident:
+        assert mirrored.roll_deg == pytest.approx(-base.roll_deg, abs=0.6)
     if offsets:
         assert max(offsets) - min(offsets) <= 1.2, offsets
     if TRUTH[name] is not None:
