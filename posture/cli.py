@@ -153,7 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
         help="worker processes for several photos (default: one per core)",
     )
-    _add_save_options(a)
+    _add_save_options(a).add_argument(
+        "--date",
+        metavar="YYYY-MM-DD[THH:MM]",
+        type=_taken_at,
+        help="when the photo was taken, stored instead of its EXIF date or the time of saving (photos sent "
+        "through messaging apps lose their date); with several photos, for all of them",
+    )
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
 
@@ -353,8 +359,17 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
 
 
-def _add_save_options(p: argparse.ArgumentParser) -> None:
-    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+def _taken_at(text: str) -> str:
+    from posture.history import parse_taken_at
+
+    try:
+        return parse_taken_at(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
     h = p.add_argument_group("saving to the history")
     h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
     h.add_argument(
@@ -365,6 +380,7 @@ def _add_save_options(p: argparse.ArgumentParser) -> None:
     )
     h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    return h
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -415,8 +431,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
     from posture.output import check_target, encode_image, write_atomic
 
-    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
-        print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
+    if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
+        print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
         return _analyze_batch(args, _analyze_settings(args))
@@ -478,7 +494,9 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
         print("Not saved to the history: nothing was measured.", file=out)
         return
     with History.open(args.db) as h:
-        new_id, created = h.save(result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb))
+        new_id, created = h.save(
+            result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb), taken_at=args.date
+        )
         if created:
             print(f"Saved to the history as #{new_id} ({h.path}).", file=out)
         else:
@@ -634,7 +652,7 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
 
 def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
     assert o.measurement is not None
-    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date)
     if not args.json:
         if created:
             print(f"Saved to the history as #{new_id}.")
@@ -714,7 +732,7 @@ def cmd_history_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:
-        when = "from the photo's EXIF" if e.taken_at_source == "exif" else "time of saving"
+        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(e.taken_at_source, "time of saving")
         print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
         if e.name:
             print(f"Name: {e.name}")

@@ -46,7 +46,7 @@ from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
 from posture.noise import LANDMARK_ERROR_DEG
-from posture.result import PostureMeasurement
+from posture.result import METHOD_PARTS, PostureMeasurement
 
 L = PoseLandmark
 
@@ -358,26 +358,12 @@ def _note(name: str, unit: str, v: Verdict, before: float, after: float, thresho
     return "; ".join(parts)
 
 
-_TILT_PARTS = {
-    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
-    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
-    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
-}
-
-
-def _method(m: PostureMeasurement, name: str) -> str | None:
-    mt = m.metrics.get(name)
-    if mt is None or mt.value is None:
-        return None
-    return mt.method or "landmarks"  # before the silhouette refinement every tilt was the landmarks'
-
-
 def _landmark_only(m: PostureMeasurement, name: str) -> tuple[float | None, float | None]:
     """A refinable tilt's landmark-only value and its uncertainty (see "Like with like")."""
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
         return None, None
-    if _method(m, name) != "silhouette":
+    if m.method_of(name) != "silhouette":
         return mt.value, mt.uncertainty
     u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
     return mt.landmark_value, u
@@ -392,10 +378,10 @@ def comparable_values(
     metrics = [m.metrics.get(name) for m in ms]
     values = tuple(None if mt is None else mt.value for mt in metrics)
     uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
-    parts = _TILT_PARTS.get(name)
+    parts = METHOD_PARTS.get(name)
     if parts is None:
         return values, uncs, None
-    mixed = [p for p in parts if len({_method(m, p) for m in ms} - {None}) > 1]
+    mixed = [p for p in parts if len({m.method_of(p) for m in ms} - {None}) > 1]
     if not mixed:
         return values, uncs, None
     per_photo = [[_landmark_only(m, p) for p in parts] for m in ms]  # (value, uncertainty) of each part

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 SCHEMA = "posture.measurement"
 SCHEMA_VERSION = 2
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
 ``refinement``. Version 1 objects are still read (those fields are then None)."""
+
+METHOD_PARTS: Mapping[str, tuple[str, ...]] = {
+    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
+    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
+    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
+}
+"""The metrics whose value comes from the body's outline or from the joint landmarks
+(:attr:`Metric.method`), each with the tilts it is made of. Every other metric is always
+measured on the joint landmarks."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -195,6 +204,33 @@ class PostureMeasurement:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]
 
+    def method_of(self, name: str) -> str | None:
+        """How metric ``name``'s value was measured: ``silhouette`` (the body's outline),
+        ``landmarks`` (the joint landmarks: every metric outside :data:`METHOD_PARTS`, and tilts
+        measured before the outline was read) or ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two
+        tilts were measured differently); None when it has no value."""
+        metric = self.metrics.get(name)
+        if metric is None or metric.value is None:
+            return None
+        parts = METHOD_PARTS.get(name, ())
+        methods = {self.metrics[p].method or "landmarks" for p in parts if p in self.metrics}
+        if not methods:
+            return "landmarks"
+        return methods.pop() if len(methods) == 1 else "mixed"
+
+    def metric_cells(self, names: Iterable[str]) -> dict[str, Any]:
+        """The table cells of :func:`metric_columns`: each value and uncertainty as in the JSON
+        (rounded to 0.1) and the method, None when unknown."""
+        out: dict[str, Any] = {}
+        for name in names:
+            metric = self.metrics.get(name)
+            d = None if metric is None else metric.to_dict()
+            out[name] = None if d is None else d["value"]
+            out[f"{name}_uncertainty"] = None if d is None else d["uncertainty"]
+            if name in METHOD_PARTS:
+                out[f"{name}_method"] = self.method_of(name)
+        return out
+
     def with_warnings(self, *extra: str) -> PostureMeasurement:
         """A copy with more warnings appended."""
         return replace(self, warnings=self.warnings + tuple(extra))
@@ -241,3 +277,12 @@ class PostureMeasurement:
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
         )
+
+
+def metric_columns(names: Iterable[str]) -> list[str]:
+    """Table columns of these metrics: ``<name>``, ``<name>_uncertainty`` and, for the metrics
+    of :data:`METHOD_PARTS`, ``<name>_method`` (see :meth:`PostureMeasurement.method_of`)."""
+    cols: list[str] = []
+    for name in names:
+        cols += [name, f"{name}_uncertainty"] + ([f"{name}_method"] if name in METHOD_PARTS else [])
+    return cols

@@ -24,6 +24,27 @@ LABELS: dict[str, str] = {
 
 _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
 
+UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
+"""A unit as a chart's axis names it."""
+
+SIGN_TEXT: dict[str, tuple[str, str]] = {
+    "shoulder_tilt_deg": ("+ left higher", "− right higher"),
+    "pelvic_tilt_deg": ("+ left higher", "− right higher"),
+    "knee_tilt_deg": ("+ left higher", "− right higher"),
+    "shoulder_pelvis_tilt_deg": ("+ shoulders more left-high", "− more right-high"),
+    "head_tilt_deg": ("+ left ear higher", "− right ear higher"),
+    "trunk_lean_deg": ("+ leans left", "− leans right"),
+    "head_shift_pct": ("+ towards the left", "− towards the right"),
+    "pelvis_shift_pct": ("+ towards the left", "− towards the right"),
+}
+"""What a positive and a negative value of each metric mean, in a chart's few words (the
+person's own sides)."""
+
+
+def axis_label(name: str, unit: str) -> str:
+    """A chart's value axis: the unit, then one line for what each sign means."""
+    return "\n".join((UNIT_AXIS.get(unit, unit), *SIGN_TEXT.get(name, ())))
+
 
 def decimals(uncertainty: float | None) -> int:
     """Decimal places that a value with this uncertainty deserves."""

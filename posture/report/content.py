@@ -26,17 +26,6 @@ from posture.report import align
 from posture.report.faces import blur_heads
 
 DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
-UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
-SIGN_TEXT = {
-    "shoulder_pelvis_tilt_deg": "+: shoulder line tilted more to the left",
-    "head_tilt_deg": "+: left ear higher",
-    "trunk_lean_deg": "+: leans to the left",
-    "head_shift_pct": "+: towards the left",
-    "pelvis_shift_pct": "+: towards the left",
-}
-"""What a positive value means on a trend chart (tilts: the left side higher)."""
-
-
 @dataclass(frozen=True)
 class PhotoRow:
     """One photo in the list of photos: role (Before/After/Photo N) and descriptions."""
@@ -304,8 +293,7 @@ def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[Chart
             plot_trend(xs, list(mc.values), list(mc.uncertainties), label=mc.label, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
             if mc.name not in (mdc or {}) and ax.get_legend() is not None:
                 ax.get_legend().remove()  # it would only repeat the title
-            sign = SIGN_TEXT.get(mc.name, "+: left side higher")
-            ax.set_ylabel(f"{UNIT_AXIS.get(mc.unit, mc.unit)}\n({sign})", fontsize=8)
+            ax.set_ylabel(wording.axis_label(mc.name, mc.unit), fontsize=8)
             ax.set_title(mc.label, fontsize=10)
             ax.tick_params(labelsize=8)
             if not use_dates:
