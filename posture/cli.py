@@ -242,7 +242,7 @@ def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p = hs.add_parser("show", parents=[common], help="one saved measurement in full")
     p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
     p.add_argument("--json", action="store_true", help="print it as JSON")
-    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail (JPEG) to FILE")
+    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail to FILE (.jpg)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(func=cmd_history_show)
 
@@ -429,7 +429,7 @@ def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
-    from posture.output import check_target, encode_image, write_atomic
+    from posture.output import IMAGE_FORMATS, check_target, encode_image, write_atomic
 
     if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
         print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
@@ -438,9 +438,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         return _analyze_batch(args, _analyze_settings(args))
     args.image = args.inputs[0]
     if args.output:
-        check_target(args.output, force=args.force, inputs=[args.image])
+        check_target(args.output, force=args.force, inputs=[args.image], formats=IMAGE_FORMATS, kind="image")
     if args.csv:
         check_target(args.csv, force=args.force, inputs=[args.image])
+    if args.save:
+        from posture.history import History
+
+        History.open(args.db).close()  # a history that cannot be used is refused before measuring
     settings = _analyze_settings(args)
     from posture.analyze import Analyzer
 
@@ -514,7 +518,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
 
     from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
     from posture.errors import HistoryError, InputError, OutputError
-    from posture.output import check_target, write_atomic
+    from posture.output import check_target, check_writable, write_atomic
 
     out = Path(args.output) if args.output else None
     if out is not None:
@@ -522,6 +526,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
         if not out.parent.is_dir():
             raise OutputError(f"{out}: folder {out.parent} does not exist")
+        check_writable(out if out.is_dir() else out.parent, out)
         if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
             raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
     found = find_images(args.inputs, exclude=[out] if out is not None else [])
@@ -725,7 +730,7 @@ def cmd_history_show(args: argparse.Namespace) -> int:
     from posture.wording import summary
 
     if args.thumbnail:
-        check_target(args.thumbnail, force=args.force)
+        check_target(args.thumbnail, force=args.force, formats={".jpg": "JPEG", ".jpeg": "JPEG"}, kind="thumbnail")
     with _open_history(args) as h:
         e = h.get(args.id)
         thumb = h.thumbnail(args.id) if args.thumbnail else None
@@ -752,11 +757,11 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, plot_history
+    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
-    check_target(args.output, force=args.force)
+    check_target(args.output, force=args.force, formats=CHART_FORMATS, kind="chart")
     with _open_history(args) as h:
         entries = h.list(args.name)
         names = sorted({e.name or "(no name)" for e in entries})

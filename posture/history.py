@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APPLICATION_ID",
+    "CHART_FORMATS",
     "DB_VERSION",
     "History",
     "MIGRATIONS",
@@ -753,7 +754,8 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     return "\n".join(lines)
 
 
-_CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+"""Chart suffixes and their matplotlib formats."""
 
 
 def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
@@ -763,11 +765,9 @@ def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
     """
     import io
 
-    from posture.errors import OutputError
+    from posture.output import output_format
 
-    fmt = _CHART_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: unsupported chart type; use .png, .svg or .pdf")
+    fmt = output_format(path, CHART_FORMATS, "chart")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()

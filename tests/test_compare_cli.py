@@ -110,7 +110,7 @@ def test_refuses_to_overwrite_without_force(tmp_path):
         (["ONE", "TWO", "--dates", "2024-01-01"], 2, "--dates needs 2"),
         (["ONE", "TWO", "--dates", "2024-01-01,soon"], 2, "'soon' is not a date"),
         (["ONE", "TWO", "--mirror-photo", "3"], 2, "only 2 photos"),
-        (["ONE", "TWO", "-o", "report.txt"], 6, "use .html or .pdf"),
+        (["ONE", "TWO", "-o", "report.txt"], 6, "use .html, .htm or .pdf"),
         (["ONE", "/nonexistent/x.jpg"], 3, "no such file"),
     ],
 )
