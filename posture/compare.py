@@ -643,7 +643,7 @@ def compare(
         raise ValueError(f"expected {n} dates and date sources, got {len(dates)} and {len(sources)}")
     mdc = mdc or {}
     anchor = common_anchor_kind(ms)
-    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources))
+    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources, strict=True))
     names = [k for k in METRIC_NAMES if any(k in m.metrics for m in ms)]
     names += sorted({k for m in ms for k in m.metrics} - set(names))
     metrics = tuple(_compare_metric(k, ms, mdc.get(k)) for k in names)

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, photo
 from report_checks import POPPLER, chromium_view, embedded_images, needs_chromium, pdf_pages, pdf_text
 

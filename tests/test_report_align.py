@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from conftest import photo
 from matplotlib.figure import Figure
 
-from conftest import photo
 from posture.compare import Anchor, body_anchor, compare, landmarks_of
 from posture.landmarks import PoseLandmark
 from posture.render.styles import DEFAULT_REPORT_STYLE as S

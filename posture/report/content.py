@@ -187,7 +187,7 @@ def _rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[Row, ...]:
 def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRow, ...]:
     n = len(photos)
     out = []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         details = []
         if m.status != "measured":
@@ -227,7 +227,7 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
 def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
     n = len(photos)
     panels, placements = [], []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         lm = landmarks_of(m)
         if p.rgb is not None:
@@ -253,7 +253,7 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     n = len(photos)
     chosen = [i for i in (0, n - 1) if placements[i] is not None and placements[i].aligned]  # type: ignore[union-attr]
     skeletons, labels, colors = [], [], []
-    for i, color in zip((0, n - 1), (style.before_color, style.after_color)):
+    for i, color in zip((0, n - 1), (style.before_color, style.after_color), strict=True):
         if i not in chosen:
             continue
         lm = landmarks_of(photos[i].measurement)
@@ -299,7 +299,7 @@ def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[Chart
 
     def draw(fig: FigureBase) -> None:
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax, mc in zip(axes.flat, shown):
+        for ax, mc in zip(axes.flat, shown, strict=False):
             unit = {"deg": "°"}.get(mc.unit, mc.unit)
             plot_trend(xs, list(mc.values), list(mc.uncertainties), label=mc.label, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
             if mc.name not in (mdc or {}) and ax.get_legend() is not None:
