@@ -89,13 +89,6 @@ def test_every_metric_is_labelled_with_its_geometry_value(texts):
         assert value == pytest.approx(expected[name], abs=0.051), name
 
 
-def test_labels_agree_with_measure(texts):
-    body = measure(diagram_landmarks())
-    assert body.view == "front" and body.refusal is None
-    for name in METRIC_NAMES:
-        assert labelled(texts, name)[0] == pytest.approx(body.metrics[name].value, abs=0.051), name
-
-
 def test_asymmetry_is_visible_and_exercises_both_signs():
     v = expected_values()
     for name, x in v.items():
