@@ -22,7 +22,7 @@ from posture import geometry as g
 from posture.charts import figure_png
 from posture.diagram import CONVENTION_TEXT, diagram_landmarks, draw_metrics_diagram
 from posture.landmarks import PoseLandmark
-from posture.measure import METRIC_NAMES, measure
+from posture.measure import METRIC_NAMES
 
 L = PoseLandmark
 ROOT = Path(__file__).resolve().parents[1]
