@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
+from posture.metrics import METRICS, REFINED
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
@@ -93,22 +94,20 @@ def draw_overlay(
 
         roll = np.radians(m.assumptions.roll_deg)
         horizontal = np.array([np.cos(roll), -np.sin(roll)])  # true horizontal in the image
-        pairs = {
-            "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-            "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
-            "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
-        }
         font_px = round(style.font_px * k)
         refined = _silhouette_pairs(m)
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
             img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, f, style)
-        for name, (left, right) in pairs.items():
+        for name, spec in METRICS.items():
             metric = m.metrics.get(name)
+            if spec.kind != "tilt":
+                continue
+            left, right = spec.points
             if metric is None or metric.value is None:
                 continue
             pl, pr = xy[left], xy[right]
-            key = _REFINED_KEY.get(name)
+            key = REFINED.get(name)
             if key in refined:
                 pl, pr = np.array(refined[key]["left_px"]) * f, np.array(refined[key]["right_px"]) * f
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
@@ -158,14 +157,13 @@ def draw_overlay(
     return _with_caption(np.asarray(photo), m, style, k)
 
 
-_REFINED_KEY = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 
 def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
     """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
     if not m.refinement:
         return {}
     out = {}
-    for name, key in _REFINED_KEY.items():
+    for name, key in REFINED.items():
         metric = m.metrics.get(name)
         pair = m.refinement.get(key) or {}
         if metric is not None and metric.method == "silhouette" and pair.get("left_px") and pair.get("right_px"):
