@@ -219,9 +219,8 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
             people.append(lm)
         rgb = blur_heads(rgb, people)
     panel = align.warp(rgb, pl.matrix, style)
-    m = align.moved(p.measurement, pl.matrix, pl.aligned, style)
     overlay_style = replace(DEFAULT_STYLE, min_long_side=max(style.panel_width, style.panel_height))
-    return draw_overlay(panel, m, overlay_style)[: style.panel_height]
+    return draw_overlay(panel, p.measurement, overlay_style, transform=pl.matrix)[: style.panel_height]
 
 
 def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
