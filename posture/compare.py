@@ -553,8 +553,8 @@ def _compare_pair(name: str, unit: str, ms: Sequence[PostureMeasurement], i: int
     on = compared_on(pair, name)
     if before is None or after is None:
         reasons = []
-        for k, v in ((i, before), (j, after)):
-            if v is None:
+        for k, value in ((i, before), (j, after)):
+            if value is None:
                 mt = ms[k].metrics.get(name)
                 reasons.append(f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})")
         return PairComparison(
@@ -786,7 +786,7 @@ def compare(
         raise ValueError(f"expected {n} dates and date sources, got {len(dates)} and {len(sources)}")
     mdc = mdc or {}
     anchor = common_anchor_kind(ms)
-    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources))
+    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources, strict=True))
     names = [k for k in METRIC_NAMES if any(k in m.metrics for m in ms)]
     names += sorted({k for m in ms for k in m.metrics} - set(names))
     metrics = tuple(_compare_metric(k, ms, mdc.get(k)) for k in names)

@@ -214,11 +214,11 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     warnings: list[str] = []
 
     if view == "side":
-        refusal = (
+        refusal: str | None = (
             f"side view: the body is turned about {turn:.0f} degrees from the camera; "
             "frontal metrics need the person to face the camera (or face away from it) squarely"
         )
-        metrics = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
+        metrics: dict[str, Metric] = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
         return BodyMeasurement(view, turn, metrics, (), refusal, lm)
     if turn is not None and turn > TURNED_WARN_DEG:
         excess = 100.0 * (1.0 / np.cos(np.radians(turn)) - 1.0)
@@ -241,7 +241,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     def need(*points: PoseLandmark) -> str | None:
         return _missing_reason(lm, points, options.min_score)
 
-    metrics: dict[str, Metric] = {}
+    metrics = {}
     pairs = {
         "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
         "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),

@@ -143,11 +143,9 @@ def test_verdict_follows_the_signed_change():
         if abs(a - b) <= max(limits):
             assert v == "within_noise"
             continue
-
-        def shows_side(x, u):
-            return abs(x) > max([band] + ([mdc / math.sqrt(2)] if mdc is not None else []) + ([Z95 * u] if u is not None else []))
-
-        if b * a < 0 and shows_side(b, ub) and shows_side(a, ua):
+        own_noise = [band] + ([mdc / math.sqrt(2)] if mdc is not None else [])
+        shows_side = [abs(x) > max([*own_noise, *([Z95 * u] if u is not None else [])]) for x, u in ((b, ub), (a, ua))]
+        if b * a < 0 and all(shows_side):
             assert v == "reversed"
         else:
             assert v == ("improved" if abs(a) < abs(b) else "worse")
@@ -434,9 +432,9 @@ def _random_photo(rng) -> PostureMeasurement:
         v = m.metrics[name].value
         if v is not None:
             method = "silhouette" if rng.random() < 0.5 else "landmarks"
-            tilts[name] = (method, v, v * 0.7 + float(rng.normal(0, 0.5)) if method == "silhouette" else v)
+            tilts[name] = (method, v * 0.7 + float(rng.normal(0, 0.5)) if method == "silhouette" else v)
     metrics = dict(m.metrics)
-    for name, (method, value, landmark) in tilts.items():
+    for name, (method, landmark) in tilts.items():
         metrics[name] = replace(metrics[name], method=method, landmark_value=landmark)
     return replace(m, metrics=metrics)
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, photo
 from report_checks import POPPLER, chromium_view, embedded_images, needs_chromium, pdf_pages, pdf_text
 
@@ -142,7 +141,6 @@ def test_compares_measurements_saved_in_the_history(tmp_path, analyzer):
     assert missing.returncode == 7 and "999" in missing.stderr and "Traceback" not in missing.stderr
 
 
-@pytest.mark.slow
 def test_saved_measurements_compare_every_visit_and_a_pair_alone_the_same(tmp_path, analyzer):
     from posture.history import History
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from conftest import photo
 from matplotlib.figure import Figure
 
-from conftest import photo
 from posture.compare import Anchor, body_anchor, compare, landmarks_of
 from posture.geometry import apply_affine
 from posture.landmarks import PoseLandmark
@@ -145,6 +145,7 @@ def refined_photos(augmented_analyzer):
     """Photos whose shoulder tilt comes from the silhouette, as (label, measurement, photo): the
     first frame of a squat video, a back view with a backpack, and a mirror selfie (analysed as one)."""
     from conftest import VIDEOS
+
     from posture.analyze import Analyzer
     from posture.settings import Settings
 
@@ -165,7 +166,6 @@ def refined_photos(augmented_analyzer):
     ]
 
 
-@pytest.mark.slow
 def test_panel_lines_land_on_the_same_body_points_as_in_the_annotated_image(refined_photos):
     from posture.inputs import ComparedPhoto
     from posture.render import draw_overlay
@@ -175,7 +175,7 @@ def test_panel_lines_land_on_the_same_body_points_as_in_the_annotated_image(refi
     photos = [ComparedPhoto(label, m, np.full_like(rgb, 128)) for label, m, rgb in refined_photos]
     c = compare([p.measurement for p in photos])
     panels = build_content(photos, c).panels
-    for p, panel in zip(photos, panels):
+    for p, panel in zip(photos, panels, strict=True):
         m = p.measurement
         assert m.metrics["shoulder_tilt_deg"].method == "silhouette", p.label  # the case that went wrong
         h, w = p.rgb.shape[:2]

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import photo
+from report_checks import chromium_view, decode, embedded_images, needs_chromium
+
 from posture.compare import compare, landmarks_of
-from posture.inputs import ComparedPhoto, photo_dates
 from posture.geometry import apply_affine
+from posture.inputs import ComparedPhoto, photo_dates
 from posture.landmarks import PoseLandmark
-from posture.report import make_report
-from posture.report import align
+from posture.report import align, make_report
 from posture.report.content import build_content
 from posture.report.html import CSP, render_html
-from report_checks import chromium_view, decode, embedded_images, needs_chromium
 
 BEFORE = "front_full__tfex_businessman.jpeg"  # has an EXIF date
 AFTER = "front_full__h36m_S7_Greeting_000396.jpg"

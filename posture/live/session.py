@@ -607,7 +607,7 @@ class LiveSession:
     def _update_alerts(self, t: float, smooth: FloatArray, events: list[str]) -> tuple[AlertState, ...]:
         grace = self.config.alert_grace_s
         states = []
-        for rule, a in zip(self.config.alerts, self._alerts):
+        for rule, a in zip(self.config.alerts, self._alerts, strict=True):
             v = float(smooth[_INDEX[rule.metric]])
             if math.isfinite(v) and abs(v) > rule.limit:
                 if a.since is None or t - a.last_above > grace:

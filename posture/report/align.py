@@ -155,7 +155,7 @@ def draw_skeletons(
     hip_y = style.hip_y * H
     ax.axhline(hip_y, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
     ax.axvline(W / 2, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
-    for k, ((lm, m, min_score), label, color) in enumerate(zip(skeletons, labels, colors)):
+    for k, ((lm, m, min_score), label, color) in enumerate(zip(skeletons, labels, colors, strict=True)):
         xy = apply_affine(m, lm.xy)
         dash = (0, (4, 2)) if k == 0 and len(skeletons) > 1 else "solid"
         first = True

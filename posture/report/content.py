@@ -194,7 +194,7 @@ def _rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[Row, ...]:
 def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRow, ...]:
     n = len(photos)
     out = []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         details = []
         if m.status != "measured":
@@ -233,7 +233,7 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
 def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
     n = len(photos)
     panels, placements = [], []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         lm = landmarks_of(m)
         if p.rgb is not None:
@@ -259,7 +259,7 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     n = len(photos)
     chosen = [i for i in (0, n - 1) if placements[i] is not None and placements[i].aligned]  # type: ignore[union-attr]
     skeletons, labels, colors = [], [], []
-    for i, color in zip((0, n - 1), (style.before_color, style.after_color)):
+    for i, color in zip((0, n - 1), (style.before_color, style.after_color), strict=True):
         if i not in chosen:
             continue
         lm = landmarks_of(photos[i].measurement)
@@ -308,7 +308,7 @@ def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[s
 
     def draw(fig: FigureBase) -> None:
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax, (mc, (values, uncs, method_note)) in zip(axes.flat, shown):
+        for ax, (mc, (values, uncs, method_note)) in zip(axes.flat, shown, strict=False):
             unit = {"deg": "°"}.get(mc.unit, mc.unit)
             title = mc.label + (" (joint landmarks: methods differ)" if method_note else "")
             plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
