@@ -58,7 +58,8 @@ import numpy as np
 
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
-from posture.measure import CENTRED_PCT, LEVEL_DEG, METRIC_NAMES
+from posture.measure import CENTRED_PCT, LEVEL_DEG
+from posture.metrics import METRIC_NAMES, METRICS, REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
 
@@ -415,14 +416,11 @@ _SIDE_WORDS: Mapping[str, tuple[str, str]] = {
 """Per metric, how a value on a side reads and which way a change towards that side went (``{}``:
 ``left`` or ``right``); lateral shifts read ``towards the left`` for both."""
 
-_LEVEL_WORDS = {"trunk_lean_deg": "upright", "head_shift_pct": "centred", "pelvis_shift_pct": "centred"}
-
-
 def side_words(name: str, side: Side) -> str:
     """How a value on ``side`` reads for metric ``name``: ``left higher``, ``left ear higher``,
-    ``leaning left``, ``towards the left``; ``level``, ``upright`` or ``centred``."""
+    ``leaning left``, ``towards the left``; the metric's neutral word (``level``, ``upright``...)."""
     if side == "level":
-        return _LEVEL_WORDS.get(name, "level")
+        return METRICS[name].neutral
     return _SIDE_WORDS.get(name, ("towards the {}", ""))[0].format(side)
 
 
@@ -434,12 +432,6 @@ def change_words(name: str, change: float) -> str:
 def level_band(unit: str) -> float:
     """The level (or centred) band of a metric in ``unit`` (see :mod:`posture.measure`)."""
     return CENTRED_PCT if unit == "%" else LEVEL_DEG
-
-
-def magnitude(value: float, noise: float | None, unit: str) -> str:
-    """``2.3°``: the size of ``value`` with the decimals the precision rule of
-    :mod:`posture.wording` gives for an uncertainty of ``noise``, no ``±``."""
-    return wording.number(value, noise, unit).split(" ± ")[0]
 
 
 def _flip_text(name: str, before: float, after: float, when: tuple[str, str]) -> str:
@@ -461,7 +453,7 @@ def _pair_note(
         )
         return text + (f"; {_flip_text(name, before, after, when)}" if before * after < 0 else "")
     change = f"the change of {wording.number(after - before, combined, unit)}"
-    t = magnitude(threshold, threshold / 2, unit)
+    t = wording.magnitude(threshold, threshold / 2, unit)
     if v == "within_noise":
         return f"{change} is not larger than the noise threshold of {t}"
     if v == "reversed":
@@ -473,11 +465,10 @@ def _pair_note(
     )
 
 
-_TILT_PARTS = {
-    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
-    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
-    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
-}
+def _tilt_parts(name: str) -> tuple[str, ...]:
+    """The tilts with more than one method that metric ``name`` is made of: itself, or a difference's parts."""
+    spec = METRICS[name]
+    return tuple(n for n in (spec.of or (name,)) if n in REFINED)
 
 
 def _method(m: PostureMeasurement, name: str) -> str | None:
@@ -504,7 +495,7 @@ def compared_on(ms: Sequence[PostureMeasurement], name: str) -> tuple[tuple[str,
     tilt is compared on across ``ms``: ``silhouette`` when every photo that measured it has it
     from the outline, else ``landmarks``. Empty for other metrics."""
     out: list[tuple[str, Method]] = []
-    for part in _TILT_PARTS.get(name, ()):
+    for part in _tilt_parts(name):
         methods = {_method(m, part) for m in ms} - {None}
         out.append((part, "silhouette" if methods == {"silhouette"} else "landmarks"))
     return tuple(out)
@@ -797,7 +788,7 @@ def value_text(name: str, value: float, uncertainty: float | None, unit: str, si
     """One photo's value with its side, briefly: ``right higher by 3.3°``, ``level (0.2°)``, or
     ``left higher by 3°, within noise of level`` when ``side`` (from :func:`side_of`) is level."""
     shown = side_of(value, None, None, level_band(unit))
-    size = magnitude(value, uncertainty, unit)
+    size = wording.magnitude(value, uncertainty, unit)
     if shown == "level":
         return f"{side_words(name, shown)} ({size})"
     return f"{side_words(name, shown)} by {size}" + (f", within noise of {side_words(name, 'level')}" if side == "level" else "")

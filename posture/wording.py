@@ -23,11 +23,16 @@ def decimals(uncertainty: float | None) -> int:
     return 1 if uncertainty is not None and uncertainty < 1.0 else 0
 
 
+def magnitude(value: float, uncertainty: float | None, unit: str) -> str:
+    """``2.3°``: the size of ``value`` with the decimals the precision rule gives, unit attached."""
+    return f"{abs(value):.{decimals(uncertainty)}f}{_UNIT_TEXT.get(unit, unit)}"
+
+
 def number(value: float, uncertainty: float | None, unit: str) -> str:
-    """``2.3° ± 0.4°`` or ``2°``: magnitude with the precision rule, unit attached."""
+    """``2.3° ± 0.4°`` or ``2°``: :func:`magnitude` with the uncertainty when there is one."""
     d = decimals(uncertainty)
     u = _UNIT_TEXT.get(unit, unit)
-    text = f"{abs(value):.{d}f}{u}"
+    text = magnitude(value, uncertainty, unit)
     if uncertainty is not None:
         shown = max(uncertainty, 10.0**-d)
         text += f" ± {shown:.{d}f}{u}"
@@ -50,9 +55,14 @@ METHOD_TEXT = {
 
 
 def describe(name: str, m: Metric) -> str:
-    """One sentence for one metric, e.g. ``Right shoulder higher by 2.3° ± 0.4° (shoulder
-    tops from the silhouette)``."""
-    text = _describe(name, m)
+    """One sentence for one metric, e.g. ``Shoulders: Right shoulder higher by 2.3° ± 0.4°
+    (shoulder outlines from the silhouette)``."""
+    return f"{METRICS[name].label}: {reading(name, m)}"
+
+
+def reading(name: str, m: Metric) -> str:
+    """:func:`describe` without the metric's label: ``Right shoulder higher by 2.3° ± 0.4° (...)``."""
+    text = _reading(name, m)
     how = METHOD_TEXT.get((name, m.method or ""))
     if not how or m.value is None:
         return text
@@ -68,22 +78,21 @@ def _within(word: str, m: Metric) -> str:
     return f"{word} within measurement noise ({number(m.value, m.uncertainty, m.unit)})"
 
 
-def _describe(name: str, m: Metric) -> str:
+def _reading(name: str, m: Metric) -> str:
     spec = METRICS[name]
-    label = spec.label
     if m.value is None:
-        return f"{label}: not measured: {m.reason}"
+        return f"not measured: {m.reason}"
     n = number(m.value, m.uncertainty, m.unit)
     note = _noise_note(m)
     if spec.kind == "difference":
         why = "within measurement noise; " if note else ""
-        return f"{label}: the two lines differ by {n} ({why}independent of camera tilt)"
+        return f"the two lines differ by {n} ({why}independent of camera tilt)"
     if m.higher_side == "level" or m.towards == "centre":
-        return f"{label}: {_within(spec.neutral, m)}"
+        return _within(spec.neutral, m)
     cm = ""
     if spec.cm and m.height_diff_cm is not None:
         cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
-    return f"{label}: {spec.reads(m.value)} by {n}{cm}{note}"
+    return f"{spec.reads(m.value)} by {n}{cm}{note}"
 
 
 def assumption_lines(m: PostureMeasurement) -> list[str]:

@@ -25,7 +25,6 @@ from posture.compare import (
     change_text,
     comparable_values,
     landmarks_of,
-    magnitude,
     photo_name,
 )
 from posture.inputs import ComparedPhoto
@@ -142,7 +141,7 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             height_diff_cm=None,
             method=None if metric.method is None else "landmarks",
         )
-    text = wording.describe(mc.name, shown).removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
+    text = wording.reading(mc.name, shown)
     if shown is not metric and metric.method == "silhouette" and metric.value is not None:
         text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
@@ -153,7 +152,7 @@ def _threshold_text(p: PairComparison, unit: str) -> str:
         return "—"
     if p.threshold is None:
         return "unknown"
-    return magnitude(p.threshold, p.threshold / 2, unit)
+    return wording.magnitude(p.threshold, p.threshold / 2, unit)
 
 
 def _row_note(p: PairComparison) -> str:
