@@ -43,7 +43,7 @@ def plot_trend(
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
     how = list(methods) if methods is not None else [None] * len(values)
-    pts = [(d, v, u, m) for d, v, u, m in zip(dates, values, uncertainties, how) if v is not None]
+    pts = [(d, v, u, m) for d, v, u, m in zip(dates, values, uncertainties, how, strict=True) if v is not None]
     if pts:
         xs = [p[0] for p in pts]
         ys = [p[1] for p in pts]
@@ -52,9 +52,9 @@ def plot_trend(
             lo, hi = ys[0] - mdc, ys[0] + mdc
             ax.axhspan(lo, hi, color="0.85", zorder=0, label=f"within noise of first (±{mdc:.1f} {unit})")
         if methods is None:
-            ax.errorbar(xs, ys, yerr=es, fmt="o-", color="tab:blue", ecolor="tab:gray", capsize=4, label=label)
+            ax.errorbar(xs, ys, yerr=es, fmt="o-", color="tab:blue", ecolor="tab:gray", capsize=4, label=label)  # type: ignore[arg-type]
         else:
-            ax.errorbar(xs, ys, yerr=es, fmt="-", color="0.55", ecolor="tab:gray", capsize=4)
+            ax.errorbar(xs, ys, yerr=es, fmt="-", color="0.55", ecolor="tab:gray", capsize=4)  # type: ignore[arg-type]
             for method in dict.fromkeys(p[3] for p in pts):
                 style = METHOD_STYLE.get(method or "", {"marker": "o", "color": "tab:blue", "label": "method unknown"})
                 mine = [p for p in pts if p[3] == method]
@@ -67,7 +67,7 @@ def plot_trend(
     ax.set_title(label)
     ax.grid(True, alpha=0.3)
     fig.autofmt_xdate()
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:

@@ -17,15 +17,6 @@ SCHEMA_VERSION = 2
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
 ``refinement``. Version 1 objects are still read (those fields are then None)."""
 
-METHOD_PARTS: Mapping[str, tuple[str, ...]] = {
-    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
-    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
-    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
-}
-"""The metrics whose value comes from the body's outline or from the joint landmarks
-(:attr:`Metric.method`), each with the tilts it is made of. Every other metric is always
-measured on the joint landmarks."""
-
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
 
@@ -206,13 +197,16 @@ class PostureMeasurement:
 
     def method_of(self, name: str) -> str | None:
         """How metric ``name``'s value was measured: ``silhouette`` (the body's outline),
-        ``landmarks`` (the joint landmarks: every metric outside :data:`METHOD_PARTS`, and tilts
-        measured before the outline was read) or ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two
-        tilts were measured differently); None when it has no value."""
+        ``landmarks`` (the joint landmarks: every metric without
+        :func:`~posture.metrics.method_parts`, and tilts measured before the outline was read) or
+        ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two tilts were measured differently); None
+        when it has no value."""
+        from posture.metrics import method_parts
+
         metric = self.metrics.get(name)
         if metric is None or metric.value is None:
             return None
-        parts = METHOD_PARTS.get(name, ())
+        parts = method_parts(name)
         methods = {self.metrics[p].method or "landmarks" for p in parts if p in self.metrics}
         if not methods:
             return "landmarks"
@@ -221,13 +215,15 @@ class PostureMeasurement:
     def metric_cells(self, names: Iterable[str]) -> dict[str, Any]:
         """The table cells of :func:`metric_columns`: each value and uncertainty as in the JSON
         (rounded to 0.1) and the method, None when unknown."""
+        from posture.metrics import method_parts
+
         out: dict[str, Any] = {}
         for name in names:
             metric = self.metrics.get(name)
             d = None if metric is None else metric.to_dict()
             out[name] = None if d is None else d["value"]
             out[f"{name}_uncertainty"] = None if d is None else d["uncertainty"]
-            if name in METHOD_PARTS:
+            if method_parts(name):
                 out[f"{name}_method"] = self.method_of(name)
         return out
 
@@ -281,8 +277,11 @@ class PostureMeasurement:
 
 def metric_columns(names: Iterable[str]) -> list[str]:
     """Table columns of these metrics: ``<name>``, ``<name>_uncertainty`` and, for the metrics
-    of :data:`METHOD_PARTS`, ``<name>_method`` (see :meth:`PostureMeasurement.method_of`)."""
+    with :func:`~posture.metrics.method_parts`, ``<name>_method`` (see
+    :meth:`PostureMeasurement.method_of`)."""
+    from posture.metrics import method_parts
+
     cols: list[str] = []
     for name in names:
-        cols += [name, f"{name}_uncertainty"] + ([f"{name}_method"] if name in METHOD_PARTS else [])
+        cols += [name, f"{name}_uncertainty"] + ([f"{name}_method"] if method_parts(name) else [])
     return cols

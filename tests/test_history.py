@@ -308,13 +308,13 @@ def test_plot_history_marks_each_point_by_method_with_a_legend_and_signed_axes(d
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         assert set(_marked(ax)) <= set(legend)
         assert "compared on" not in ax.get_title()  # one method per tilt over the series
-    assert shoulder.get_ylabel().splitlines() == ["degrees", "+ left higher", "− right higher"]
+    assert shoulder.get_ylabel().splitlines() == ["degrees", "+ left shoulder higher", "− right shoulder higher"]
     assert head.get_ylabel().splitlines()[0] == "% of shoulder width"
     # The axis labels of neighbouring panels do not overlap once drawn.
     FigureCanvasAgg(fig).draw()
     boxes = [ax.yaxis.label.get_window_extent() for ax in fig.axes]
     assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
-    assert all(box.height <= ax.get_window_extent().height for box, ax in zip(boxes, fig.axes))
+    assert all(box.height <= ax.get_window_extent().height for box, ax in zip(boxes, fig.axes, strict=True))
 
 
 def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_origin(db: Path) -> None:
