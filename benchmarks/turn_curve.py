@@ -59,7 +59,7 @@ OUT_PNG = ROOT / "docs" / "turn_curve.png"
 REF_TURN_DEG = 10.0
 """Frames turned less than this give a metric's frontal value."""
 MODES = {"default": Settings(), "fast": Settings(fast=True)}
-THRESHOLDS = (20.0, 25.0, 30.0, 35.0, 40.0, 45.0)
+THRESHOLDS = (20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0)
 
 
 def read_frames(path: Path, step: int) -> list[tuple[int, np.ndarray]]:

@@ -26,9 +26,17 @@ percent of shoulder width. ``k`` (:data:`TURN_COUPLING`) is the envelope of
 the measured deviation from the frontal value divided by ``tan θ`` on a person
 turning on the spot (``benchmarks/turn_curve.py``); the turn estimate's own
 error is inside it, the curve being plotted against the estimated turn. It is
-added in quadrature to the metric's other uncertainty. Beyond
-:data:`MAX_TURN_DEG` the deviation stops following that law (the far
-shoulder and hip are hidden and the landmarks jump) and nothing is measured.
+added in quadrature to the metric's other uncertainty.
+
+Beyond :data:`MAX_TURN_DEG` nothing is measured. On that clip the shoulder
+tilt moves by at most 2.0 degrees for turns below 20 degrees and 5.2 below
+30, but by up to 6.6 between 30 and 50 (the hip line by up to 10): more
+than the asymmetries being looked for (the subject's own frontal shoulder
+tilt is 4 degrees), so the view alone can reverse which side reads higher,
+and the turn's share of the shoulder uncertainty (``k tan θ``) passes 4
+degrees at 30. An uncertainty wide enough to cover that no longer says
+anything; beyond 50 degrees the landmarks themselves break down (head tilt
+off by 22 degrees).
 """
 
 from __future__ import annotations
@@ -39,17 +47,17 @@ from dataclasses import replace
 
 from posture.result import Metric
 
-MAX_TURN_DEG = 35.0
+MAX_TURN_DEG = 30.0
 """Turned further than this from the nearest frontal plane, no frontal metric is measured."""
 
 TURN_COUPLING: dict[str, float] = {
-    "shoulder_tilt_deg": 4.3,
-    "pelvic_tilt_deg": 9.0,
-    "shoulder_pelvis_tilt_deg": 13.0,
-    "head_tilt_deg": 5.6,
-    "head_shift_pct": 20.0,
-    "trunk_lean_deg": 3.1,
-    "pelvis_shift_pct": 37.4,
+    "shoulder_tilt_deg": 6.8,
+    "pelvic_tilt_deg": 7.9,
+    "shoulder_pelvis_tilt_deg": 10.2,
+    "head_tilt_deg": 7.6,
+    "head_shift_pct": 26.3,
+    "trunk_lean_deg": 2.8,
+    "pelvis_shift_pct": 41.1,
     "knee_tilt_deg": 18.9,
 }
 """``k`` per metric, in the metric's unit per unit of ``tan θ``: the deviation envelope of
