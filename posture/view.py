@@ -116,6 +116,8 @@ def turn_assumption(view: str, turn_deg: float | None, widened: bool) -> str:
     """How the body faces the camera, for the ``Assumed:`` line; ``widened`` says whether
     the uncertainties include the turn's share (they are not estimated in a single pass)."""
     facing = {"front": "facing the camera", "back": "facing away from the camera"}.get(view)
+    if view == "side" and turn_deg is not None:
+        return f"turned {turn_deg:.0f}° from square: beyond the {MAX_TURN_DEG:.0f}° measured"
     if facing is None:
         return "side-on" if view == "side" else "view unknown"
     if turn_deg is None or round(turn_deg) < 1:

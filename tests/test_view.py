@@ -100,7 +100,8 @@ def test_widen_touches_only_measured_metrics():
         ("front", 0.3, True, "facing the camera"),
         ("back", 18.2, True, "facing away from the camera, turned 18° from square: uncertainty widened for the turn"),
         ("front", 18.2, False, "facing the camera, turned 18° from square: the turn's error is not estimated in a single pass"),
-        ("side", 60.0, True, "side-on"),
+        ("side", 60.0, True, f"turned 60° from square: beyond the {MAX_TURN_DEG:.0f}° measured"),
+        ("side", None, True, "side-on"),
         ("unknown", None, True, "view unknown"),
     ],
 )
