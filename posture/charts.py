@@ -32,7 +32,7 @@ def plot_trend(
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
-    pts = [(d, v, u) for d, v, u in zip(dates, values, uncertainties) if v is not None]
+    pts = [(d, v, u) for d, v, u in zip(dates, values, uncertainties, strict=True) if v is not None]
     if pts:
         xs = [p[0] for p in pts]
         ys = [p[1] for p in pts]
@@ -40,7 +40,7 @@ def plot_trend(
         if mdc is not None:
             lo, hi = ys[0] - mdc, ys[0] + mdc
             ax.axhspan(lo, hi, color="0.85", zorder=0, label=f"within noise of first (±{mdc:.1f} {unit})")
-        ax.errorbar(xs, ys, yerr=es, fmt="o-", color="tab:blue", ecolor="tab:gray", capsize=4, label=label)
+        ax.errorbar(xs, ys, yerr=es, fmt="o-", color="tab:blue", ecolor="tab:gray", capsize=4, label=label)  # type: ignore[arg-type]
         ax.legend(loc="best", fontsize="small")
     else:
         ax.text(0.5, 0.5, "no measured values", ha="center", va="center", transform=ax.transAxes)
@@ -49,7 +49,7 @@ def plot_trend(
     ax.set_title(label)
     ax.grid(True, alpha=0.3)
     fig.autofmt_xdate()
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:

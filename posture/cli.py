@@ -30,8 +30,8 @@ from posture.errors import (
 if TYPE_CHECKING:
     from posture.batch import Outcome
     from posture.history import History
-    from posture.live.app import LiveSummary
     from posture.images import LoadedImage
+    from posture.live.app import LiveSummary
     from posture.result import PostureMeasurement
     from posture.settings import Settings
 
@@ -214,7 +214,7 @@ def _measurement_id(text: str) -> int:
     return ref
 
 
-def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_history_parser(sub: argparse._SubParsersAction) -> None:
     h = sub.add_parser(
         "history",
         help="list, show, plot, export or delete saved measurements",
@@ -292,7 +292,7 @@ def _alert_rule(text: str) -> object:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_live(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser(
         "live",
         help="live check with the camera (or a video)",

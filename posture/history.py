@@ -604,7 +604,7 @@ def plot_history(
     fig = Figure(figsize=(7.0, 2.6 * len(metrics) + 0.6), layout="constrained")
     axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     dates = [e.taken_datetime for e in entries]
-    for ax, n in zip(axes, metrics):
+    for ax, n in zip(axes, metrics, strict=True):
         raw, uncs, method_note = comparable_values([e.measurement for e in entries], n)
         values = [None if v is None or not math.isfinite(v) else v for v in raw]
         plot_trend(
@@ -650,7 +650,7 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
     lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
         for r in [header, *rows]
     ]
     lines.append("Tilts in degrees, + = the subject's left side higher. * time of saving (no EXIF date).")

@@ -9,19 +9,12 @@ uncertainty of zero is said to be indistinguishable from level.
 from __future__ import annotations
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
+from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
 from posture.view import turn_assumption
 
-LABELS: dict[str, str] = {
-    "shoulder_tilt_deg": "Shoulders",
-    "pelvic_tilt_deg": "Hip line (pelvic tilt proxy)",
-    "shoulder_pelvis_tilt_deg": "Shoulders vs hip line",
-    "head_tilt_deg": "Head tilt",
-    "head_shift_pct": "Head over shoulders",
-    "trunk_lean_deg": "Trunk lean",
-    "pelvis_shift_pct": "Pelvis over feet",
-    "knee_tilt_deg": "Knees",
-}
+LABELS: dict[str, str] = {name: spec.label for name, spec in METRICS.items()}
+"""Each metric's label for people, from :data:`posture.metrics.METRICS`."""
 
 _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
 
@@ -77,36 +70,21 @@ def _within(word: str, m: Metric) -> str:
 
 
 def _describe(name: str, m: Metric) -> str:
-    label = LABELS.get(name, name)
+    spec = METRICS[name]
+    label = spec.label
     if m.value is None:
         return f"{label}: not measured: {m.reason}"
     n = number(m.value, m.uncertainty, m.unit)
-    side = "left" if m.value > 0 else "right"
     note = _noise_note(m)
-    if name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg"):
-        part = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "hip", "knee_tilt_deg": "knee"}[name]
-        if m.higher_side == "level":
-            return f"{label}: {_within('level', m)}"
-        cm = ""
-        if m.height_diff_cm is not None:
-            cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
-        return f"{label}: {side.capitalize()} {part} higher by {n}{cm}{note}"
-    if name == "head_tilt_deg":
-        if m.higher_side == "level":
-            return f"{label}: {_within('level', m)}"
-        towards = "right" if m.value > 0 else "left"
-        return f"{label}: head tilted towards the {towards} shoulder by {n}{note}"
-    if name == "shoulder_pelvis_tilt_deg":
+    if spec.kind == "difference":
         why = "within measurement noise; " if note else ""
         return f"{label}: the two lines differ by {n} ({why}independent of camera tilt)"
-    if name == "trunk_lean_deg":
-        if m.towards == "centre":
-            return f"{label}: {_within('upright', m)}"
-        return f"{label}: upper body leans towards the {side} by {n}{note}"
-    what = {"head_shift_pct": "head", "pelvis_shift_pct": "pelvis"}.get(name, name)
-    if m.towards == "centre":
-        return f"{label}: {_within('centred', m)}"
-    return f"{label}: {what} shifted towards the {side} by {n}{note}"
+    if m.higher_side == "level" or m.towards == "centre":
+        return f"{label}: {_within(spec.neutral, m)}"
+    cm = ""
+    if spec.cm and m.height_diff_cm is not None:
+        cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
+    return f"{label}: {spec.reads(m.value)} by {n}{cm}{note}"
 
 
 def assumption_lines(m: PostureMeasurement) -> list[str]:

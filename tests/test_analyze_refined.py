@@ -15,8 +15,8 @@ from conftest import SYNTHETIC, photo
 from posture import augment
 from posture import geometry as g
 from posture.analyze import Analyzer
-from posture.noise import LANDMARK_ERROR_DEG
 from posture.images import load_image
+from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
 
