@@ -156,7 +156,7 @@ def plot(results: dict[str, Any], max_turn: float) -> Figure:
     fig = Figure(figsize=(11.0, 12.0), layout="constrained")
     axes = fig.subplots(4, 2)
     turns = np.linspace(0.0, 85.0, 200)
-    for ax, name in zip(axes.flat, METRIC_NAMES):
+    for ax, name in zip(axes.flat, METRIC_NAMES, strict=True):
         unit = "%" if name.endswith("_pct") else "°"
         ymax = 1.0
         for mode, marker in (("default", "o"), ("fast", "x")):

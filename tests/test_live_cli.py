@@ -84,7 +84,7 @@ def test_squats_video_with_capture_record_and_log(tmp_path: Path) -> None:
     # (posture.view, the same as analyze's) are flagged and not measured.
     turned = [float(row["turn_deg"]) > MAX_TURN_DEG for row in rows]
     assert sum(turned) > 30
-    for row, t in zip(rows, turned):
+    for row, t in zip(rows, turned, strict=True):
         assert ("turned" in row["flags"].split(";")) is t
         assert (row["shoulder_tilt_deg"] == "") is t and (row["usable"] == "0" if t else True)
 

@@ -64,7 +64,7 @@ def test_turn_uncertainty_grows_with_the_turn_and_ignores_the_sign(name, value):
     turns = np.linspace(0.0, MAX_TURN_DEG, 36)
     u = [turn_uncertainty(name, value, t) for t in turns]
     assert u[0] == pytest.approx(0.0, abs=1e-12)
-    assert all(b > a for a, b in zip(u, u[1:]))  # strictly monotone: k > 0 for every metric
+    assert all(b > a for a, b in zip(u[:-1], u[1:], strict=True))  # strictly monotone: k > 0 for every metric
     # Mirroring flips a metric's sign, never its uncertainty.
     assert u == [turn_uncertainty(name, -value, t) for t in turns]
 
