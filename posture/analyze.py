@@ -23,6 +23,10 @@ its uncertainty the largest of the robust spread, the median per-variant
 stays (``method`` ``landmarks``), its uncertainty widened to at least
 ``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
+
+Last, every uncertainty gains the body's turn in quadrature
+(:func:`posture.view.widen`); a body turned beyond
+:data:`posture.view.MAX_TURN_DEG` is not measured at all.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from numpy.typing import NDArray
 
 from posture import __version__, augment
 from posture import geometry as g
+from posture import view as turn_rule
 from posture.errors import InputError
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
@@ -271,6 +276,7 @@ class Analyzer:
             warnings += notes
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
+        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(

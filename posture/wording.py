@@ -11,6 +11,7 @@ from __future__ import annotations
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
+from posture.view import turn_assumption
 
 LABELS: dict[str, str] = {name: spec.label for name, spec in METRICS.items()}
 """Each metric's label for people, from :data:`posture.metrics.METRICS`."""
@@ -130,10 +131,9 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
-    if m.subject is not None:
-        view = {"front": "facing the camera", "back": "facing away from the camera", "side": "side-on"}
-        lines.append(view.get(m.subject.view, "view unknown"))
     passes = m.method.get("passes", 1)
+    if m.subject is not None:
+        lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
     return lines
