@@ -189,7 +189,7 @@ def estimate_roll(
     resid = _residual_deg(pt[best], pb[best], vp)
     spread = _weighted_median(resid, length[best])
     n = _distinct_lines(top[best], bottom[best], h / 2.0, 0.01 * w)
-    segments = tuple(tuple(float(c) for c in (*t, *b)) for t, b in zip(top[best], bottom[best]))
+    segments = tuple((float(t[0]), float(t[1]), float(b[0]), float(b[1])) for t, b in zip(top[best], bottom[best], strict=True))
     # The strongest other consensus, on segments the chosen one does not use.
     rival = max(
         (c for c in candidates if not (c[1] & best).any() and abs(_roll_of(c[2]) - roll) > 2 * INLIER_DEG),

@@ -20,7 +20,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.result import Assumptions, PostureMeasurement
 from posture.live.session import (
     DEFAULT_ALERTS,
     AlertRule,
@@ -29,6 +28,7 @@ from posture.live.session import (
     LiveConfig,
     LiveSession,
 )
+from posture.result import Assumptions, PostureMeasurement
 
 LIVE_NUM_POSES = 2
 """People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""
