@@ -278,7 +278,7 @@ class Analyzer:
             warnings += notes
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
-        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
+        body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -334,7 +334,7 @@ def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], 
 
 def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> BodyMeasurement:
     """``body`` with each measured metric replaced by the median over the variants,
-    its uncertainty set from their spread and a tilt's height difference from both."""
+    and its uncertainty set from their spread."""
     metrics = {}
     for name, m in body.metrics.items():
         found = [b.metrics[name] for b in per_variant if b.metrics[name].value is not None]
@@ -351,8 +351,16 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
             higher_side=None if m.higher_side is None else higher_side(value),
             towards=None if m.towards is None else towards(value, m.unit),
         )
-        if name in body.widths_px:
-            metrics[name] = with_height_diff(metrics[name], body.widths_px[name], body.cm_per_px)
+    return replace(body, metrics=metrics)
+
+
+def _with_height_diffs(body: BodyMeasurement) -> BodyMeasurement:
+    """``body`` with each tilt's height difference (% and cm, see :func:`posture.measure.with_height_diff`)
+    from its final value and uncertainty, over the distance between the points it was measured on."""
+    metrics = {
+        n: with_height_diff(m, body.widths_px[n], body.cm_per_px) if n in body.widths_px and m.value is not None else m
+        for n, m in body.metrics.items()
+    }
     return replace(body, metrics=metrics)
 
 
@@ -378,6 +386,7 @@ def _apply_refinement(
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
+    widths = dict(body.widths_px)
     notes: list[str] = []
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
     for name, key in REFINED.items():
@@ -419,12 +428,9 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            metrics[name] = with_height_diff(
-                replace(m, value=value, uncertainty=unc, higher_side=higher_side(value),
-                        method="silhouette", landmark_value=m.value, method_reason=None),
-                width,
-                body.cm_per_px,
-            )
+            metrics[name] = replace(m, value=value, uncertainty=unc, higher_side=higher_side(value),
+                                    method="silhouette", landmark_value=m.value, method_reason=None)
+            widths[name] = width
             status.update(
                 refined=True,
                 method="silhouette",
@@ -435,11 +441,7 @@ def _apply_refinement(
             )
         else:
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
-            metrics[name] = with_height_diff(
-                replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason),
-                body.widths_px[name],
-                body.cm_per_px,
-            )
+            metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes.append(
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
@@ -453,4 +455,4 @@ def _apply_refinement(
         metrics["shoulder_pelvis_tilt_deg"] = replace(
             metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
-    return replace(body, metrics=metrics), out, notes
+    return replace(body, metrics=metrics, widths_px=widths), out, notes
