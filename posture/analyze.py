@@ -189,7 +189,7 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
-                estimate = "" if not np.isfinite(est.roll_deg) else f", estimate {est.roll_deg:+.1f}° from {est.lines} lines"
+                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
                 warnings.append(
                     f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
                 )

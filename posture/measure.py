@@ -71,6 +71,10 @@ BODY_LINES = {
 }
 """The bilateral lines whose common tilt :data:`BODY_LINES_TILT_DEG` is about."""
 
+BODY_LINES_SPREAD = 1.0
+"""Their tilts may spread by up to this times their mean: in one photo each line keeps the body's own
+asymmetry and the stance (feet apart unevenly), which a change between two photos cancels."""
+
 
 @dataclass(frozen=True)
 class MeasureOptions:
@@ -244,7 +248,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
                 metrics[spec.name] = Metric.missing(spec.unit, "; ".join(r for r in (a.reason, b.reason) if r))
 
     lines = {k: float(g.tilt_deg(xy[a], xy[b])) for k, (a, b) in BODY_LINES.items() if lm.usable((a, b), options.min_score)}
-    common = g.common_tilt(list(lines.values()), BODY_LINES_TILT_DEG) if len(lines) >= 3 else None
+    common = g.common_tilt(list(lines.values()), BODY_LINES_TILT_DEG, BODY_LINES_SPREAD) if len(lines) >= 3 else None
     if common is not None:
         warnings.append(
             f"the {' and '.join([', '.join(list(lines)[:-1]), list(lines)[-1]])} lines all tilt the same way, by about {abs(common):.0f}°: "
