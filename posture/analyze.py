@@ -234,7 +234,7 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in first[0]])
-        warnings: list[str] = []
+        warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
             source=source,

@@ -25,7 +25,6 @@ Nothing heavy is imported here: the workers import the analysis.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import multiprocessing
@@ -248,10 +247,8 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
             from posture.render import draw_overlay
 
             target = Path(task.annotated)
-            if target.exists() and not task.force:
-                raise _output_error(f"{target}: already exists; use --force to overwrite it")
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, encode_image(draw_overlay(image.rgb, result), target))
+            write_atomic(target, encode_image(draw_overlay(image.rgb, result), target), force=task.force)
             annotated = str(target)
         thumb = None
         if task.thumbnail and result.status == "measured":
@@ -272,12 +269,6 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
             task.index, task.path, error=_one_line(f"unexpected error: {type(e).__name__}: {e}"),
             exit_code=EXIT_INTERNAL, seconds=time.perf_counter() - t0,
         )
-
-
-def _output_error(message: str) -> PostureError:
-    from posture.errors import OutputError
-
-    return OutputError(message)
 
 
 # --------------------------------------------------------------------------- the worker process
@@ -594,12 +585,14 @@ def csv_row(outcome: Outcome) -> dict[str, Any]:
 def csv_text(outcomes: Iterable[Outcome]) -> str:
     """A CSV table, one row per photo: path, status, message (why not measured, or the
     error), exit_code, view, people_detected, each metric and its uncertainty, warnings
-    (joined with `` | ``)."""
+    (joined with `` | ``). Text cells that a spreadsheet would run as a formula are
+    neutralised (:mod:`posture.csvsafe`)."""
+    from posture.csvsafe import SafeDictWriter
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=csv_header(), extrasaction="ignore", lineterminator="\n")
+    w = SafeDictWriter(buf, fieldnames=csv_header(), extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    for o in outcomes:
-        w.writerow({k: ("" if v is None else v) for k, v in csv_row(o).items()})
+    w.writerows(csv_row(o) for o in outcomes)
     return buf.getvalue()
 
 

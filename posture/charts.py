@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import datetime
 from typing import Sequence
@@ -50,6 +51,14 @@ def plot_trend(
     ax.grid(True, alpha=0.3)
     fig.autofmt_xdate()
     return fig  # type: ignore[return-value]
+
+
+def plain_text() -> contextlib.AbstractContextManager[None]:
+    """A context in which matplotlib draws text as written: a name or a file name with
+    ``$`` in it is not read as mathematics (``$\\sqrt{x$`` would fail to draw)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False})
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:

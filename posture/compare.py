@@ -47,6 +47,7 @@ from posture.landmarks import Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
+from posture.terminal import printable
 
 L = PoseLandmark
 
@@ -653,7 +654,7 @@ def compare(
 def summary(c: Comparison) -> str:
     """Plain-text summary for the terminal: one line per metric, then the warnings."""
     n = len(c.photos)
-    out = [f"{photo_name(i, n).capitalize()}: {p.label}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
+    out = [f"{photo_name(i, n).capitalize()}: {printable(p.label)}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
     for mc in c.metrics:
         if mc.verdict == "not_comparable":
             out.append(f"  {mc.label}: not comparable: {mc.note}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.result import Metric, PostureMeasurement
+from posture.terminal import printable
 
 LABELS: dict[str, str] = {
     "shoulder_tilt_deg": "Shoulders",
@@ -132,7 +133,7 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = m.source.get("path") or "image"
+    name = printable(m.source.get("path") or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":

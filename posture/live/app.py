@@ -66,6 +66,8 @@ class LiveOptions:
         Another pose landmarker ``.task`` file.
     min_score, roll_deg : float
         As for ``posture analyze`` (``--min-visibility``, ``--level``).
+    keep : tuple of str
+        Other files that ``record`` and ``log`` must not be (the history database).
     """
 
     source: str | None = None
@@ -82,6 +84,7 @@ class LiveOptions:
     model: str | None = None
     min_score: float = 0.5
     roll_deg: float = 0.0
+    keep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.duration is not None and not self.duration > 0:
@@ -133,17 +136,12 @@ class LiveSummary:
 def _check_outputs(options: LiveOptions) -> None:
     """Refuse bad outputs before a camera, window or model is opened."""
     from posture.live.outputs import VIDEO_CODECS
-    from posture.output import check_target
+    from posture.output import check_targets
 
     if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
         raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
 
-    inputs = [options.source] if options.source else []
-    targets = [p for p in (options.record, options.log) if p]
-    if len(targets) == 2 and Path(targets[0]).resolve() == Path(targets[1]).resolve():
-        raise OutputError(f"{targets[0]}: --record and --log must be different files")
-    for p in targets:
-        check_target(p, force=options.force, inputs=inputs)
+    check_targets([options.record, options.log], force=options.force, inputs=[options.source, *options.keep])
 
 
 def run_live(
@@ -193,8 +191,11 @@ def run_live(
                 TerminalDisplay(source.description) if options.headless else WindowDisplay(f"posture live: {source.description}")
             )
         detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
-        recorder = stack.enter_context(VideoRecorder(options.record, source.nominal_fps)) if options.record else None
-        log = stack.enter_context(CsvLog(options.log)) if options.log else None
+        recorder = (
+            stack.enter_context(VideoRecorder(options.record, source.nominal_fps, force=options.force))
+            if options.record else None
+        )
+        log = stack.enter_context(CsvLog(options.log, force=options.force)) if options.log else None
         config = LiveConfig(
             mirrored=source.mirrored,
             roll_deg=options.roll_deg,

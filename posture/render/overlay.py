@@ -32,6 +32,9 @@ from posture.result import PostureMeasurement
 
 L = PoseLandmark
 
+MAX_SCALE_RATIO = 2.0
+"""Drawing sizes scale with the longer side up to this many times the shorter side."""
+
 _CAPTION_METRICS = (
     "shoulder_tilt_deg",
     "pelvic_tilt_deg",
@@ -71,7 +74,9 @@ def draw_overlay(
     f = max(1.0, style.min_long_side / max(h, w))
     img = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_CUBIC) if f > 1 else rgb.copy()
     H, W = img.shape[:2]
-    k = max(H, W) / 1000.0
+    # Sizes follow the longer side, but at most twice the shorter: a long narrow photo
+    # does not get text (and a caption band) scaled to its length.
+    k = min(max(H, W), MAX_SCALE_RATIO * min(H, W)) / 1000.0
     lw = max(1, round(style.line_px * k))
     min_score = float(m.method.get("min_score", 0.5))
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []

@@ -423,12 +423,14 @@ def build_content(
 
 
 def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
-    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes."""
-    from posture.charts import figure_png
+    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes
+    (text drawn as written, see :func:`posture.charts.plain_text`)."""
+    from posture.charts import figure_png, plain_text
 
-    fig = Figure(figsize=size, layout="constrained")
-    draw(fig)
-    return figure_png(fig, dpi=dpi)
+    with plain_text():
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig)
+        return figure_png(fig, dpi=dpi)
 
 
 def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:

@@ -1,0 +1,61 @@
+"""What reaches the terminal: text that can't drive it, and no library chatter.
+
+File names, ``--name`` and ``--note`` may hold control characters: an ANSI
+or OSC escape sequence (``ESC [ ... m``, ``ESC ] ... BEL``) would recolour,
+retitle or rewrite the terminal, a newline would break a table, and
+bidirectional overrides would reorder what is shown. :func:`printable`
+shows each such character as a visible escape (``\\x1b``, ``\\n``,
+``\\u202e``), as Python's ``repr`` does, and leaves all other text as is.
+
+:func:`route_library_warnings` keeps the libraries' Python warnings (Pillow on
+odd files, matplotlib on missing glyphs) off the terminal: they go to the
+debug log, shown with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import unicodedata
+import warnings
+from collections.abc import Iterator
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Bidirectional formatting characters (they reorder the text shown around them)."""
+
+
+def _escape(ch: str) -> str:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object, *, keep_newlines: bool = False) -> str:
+    """``str(text)`` with control characters (C0, DEL, C1) and bidirectional
+    overrides shown as visible escapes; with ``keep_newlines`` a newline stays a
+    line break (for text of several lines)."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(
+        ch
+        if (ch == "\n" and keep_newlines) or not (unicodedata.category(ch) == "Cc" or ch in _BIDI)
+        else _escape(ch)
+        for ch in s
+    )
+
+
+@contextlib.contextmanager
+def route_library_warnings(verbose: bool) -> Iterator[None]:
+    """Python warnings raised inside go to the log (``py.warnings``), which is shown only when ``verbose``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        logging.captureWarnings(True)
+        logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbose else logging.ERROR)
+        try:
+            yield
+        finally:
+            logging.captureWarnings(False)
