@@ -590,9 +590,9 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
         try:
             printed = False
             for o in outcomes:
+                done.append(o)  # first: a photo reported is in the table, however the batch ends
                 tally.add(o)
                 printed = _print_outcome(o, args, printed) or printed
-                done.append(o)
                 if history is not None and o.measurement is not None and o.status == "measured":
                     try:
                         created = _save_one(history, args, o)

@@ -78,6 +78,22 @@ class LoadedImage:
         return int(self.rgb.shape[0])
 
 
+def check_dimensions(
+    name: str, width: int, height: int, *, max_pixels: int = DEFAULT_MAX_PIXELS, error: type[InputError] = InputError
+) -> None:
+    """Refuse (``error``) an image or frame of more than ``max_pixels`` pixels, or more than
+    :data:`MAX_ASPECT` times longer than wide: the pose model fails on such shapes (a frame
+    40000 pixels wide aborts it), and the work and the drawing grow with the pixels."""
+    w, h = int(width), int(height)
+    if w * h > max_pixels:
+        raise error(f"{name}: the image is too large ({w}x{h} = {w * h:,} pixels; the limit is {max_pixels:,})")
+    if max(w, h) > MAX_ASPECT * max(1, min(w, h)):
+        raise error(
+            f"{name}: the image is {w}x{h}, {max(w, h) / max(1, min(w, h)):.0f} times longer than wide; "
+            f"posture measures images up to {MAX_ASPECT:g}:1"
+        )
+
+
 def _is_heif(head: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
 
@@ -164,17 +180,7 @@ def load_image(
             raise InputError(f"{name}: the image is too large (over {limit:,} pixels)") from None
         except (OSError, ValueError, SyntaxError) as e:
             raise InputError(f"{name}: corrupt image ({_one_line(e)})") from None
-        w, h = im.size
-        if w * h > max_pixels:
-            raise InputError(
-                f"{name}: the image is too large ({w}x{h} = {w * h:,} pixels; the limit is "
-                f"{max_pixels:,}, see --max-pixels)"
-            )
-        if max(w, h) > MAX_ASPECT * max(1, min(w, h)):
-            raise InputError(
-                f"{name}: the image is {w}x{h}, {max(w, h) / max(1, min(w, h)):.0f} times longer than wide; "
-                f"posture measures photos up to {MAX_ASPECT:g}:1"
-            )
+        check_dimensions(name, *im.size, max_pixels=max_pixels)
         fmt = im.format or "unknown"
         frames = int(getattr(im, "n_frames", 1) or 1)
         notes = (f"the file holds {frames} images ({fmt}); only the first was measured",) if frames > 1 else ()

@@ -48,13 +48,18 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
     )
 
 
+def library_warnings_to_log(verbose: bool) -> None:
+    """Send Python warnings to the log (``py.warnings``), which shows them only when ``verbose``."""
+    warnings.simplefilter("default")
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbose else logging.ERROR)
+
+
 @contextlib.contextmanager
 def route_library_warnings(verbose: bool) -> Iterator[None]:
-    """Python warnings raised inside go to the log (``py.warnings``), which is shown only when ``verbose``."""
+    """:func:`library_warnings_to_log` for the duration of the context."""
     with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        logging.captureWarnings(True)
-        logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbose else logging.ERROR)
+        library_warnings_to_log(verbose)
         try:
             yield
         finally:

@@ -2,7 +2,8 @@
 
 Everything that is opened is closed however the session ends: the stream
 ending, the camera disconnecting, the user quitting (q, Esc, closing the
-window), ``--duration`` running out or Ctrl-C. In every case the log and the
+window), ``--duration`` running out, Ctrl-C, or SIGTERM / SIGHUP (raised as
+:class:`~posture.errors.Terminated` by the command line). In every case the log and the
 recording keep what was processed, a capture under way is reported with the
 frames it has, and a :class:`LiveSummary` is returned.
 """
@@ -236,8 +237,8 @@ def run_live(
                     message(f"capture started: {config.capture_seconds:g} s")
             else:
                 ended_by = "--duration" if session.stats.duration_reached else source.end_reason
-        except KeyboardInterrupt:
-            ended_by = "Ctrl-C"
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (posture.errors.Terminated, named)
+            ended_by = str(e) or "Ctrl-C"
         leftover = session.finish()
         if leftover is not None:
             for line in leftover.lines():
