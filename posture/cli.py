@@ -397,7 +397,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         model=args.model,
         min_score=args.min_visibility,
         roll_deg=args.level or 0.0,
-        keep=tuple(p for p in [_db_path(args)] if p),
+        history=_db_path(args),
     )
     summary = run_live(options)
     print(printable("\n".join(summary.lines()), keep_newlines=True))
@@ -442,12 +442,13 @@ def _analyze(args: argparse.Namespace) -> int:
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
         return _analyze_batch(args, _analyze_settings(args))
     args.image = args.inputs[0]
-    check_targets([args.output, args.csv], force=args.force, inputs=[args.image, _db_path(args)])
+    check_targets([args.output, args.csv], force=args.force, inputs=[args.image], history=_db_path(args))
     settings = _analyze_settings(args)
     from posture.analyze import Analyzer
 
-    with Analyzer(settings) as analyzer:
-        image = analyzer.load(args.image)
+    analyzer = Analyzer(settings)
+    image = analyzer.load(args.image)  # a file that is no photo is refused before the model loads
+    with analyzer:
         result = analyzer.analyze(image)
     if args.output:
         from posture.render import draw_overlay
@@ -555,8 +556,8 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
     db = _db_path(args)
     if out is not None:
         annotated = plan_annotated(found, out)
-        _check_annotated(annotated, [*paths, db], force=args.force, csv=args.csv)
-    check_targets([args.csv], force=args.force, inputs=[*paths, db])
+        _check_annotated(annotated, paths, history=db, force=args.force, csv=args.csv)
+    check_targets([args.csv], force=args.force, inputs=paths, history=db)
     if out is not None:
         try:
             out.mkdir(exist_ok=True)
@@ -627,7 +628,9 @@ def _note_skipped(skipped: Sequence[tuple[str, str]]) -> None:
         print(f"posture: skipped {len(skipped) - MAX_SKIP_NOTES} more files", file=sys.stderr)
 
 
-def _check_annotated(planned: Sequence[str], inputs: Sequence[str | None], *, force: bool, csv: str | None) -> None:
+def _check_annotated(
+    planned: Sequence[str], inputs: Sequence[str], *, history: str | None, force: bool, csv: str | None
+) -> None:
     """Refuse annotated images that would replace an input (a photo, the history), the
     table, something that is not a regular file, or (without ``force``) existing files."""
     from pathlib import Path
@@ -635,10 +638,13 @@ def _check_annotated(planned: Sequence[str], inputs: Sequence[str | None], *, fo
     from posture.errors import OutputError
     from posture.output import identity
 
-    sources = {identity(p) for p in inputs if p is not None} - {None}
+    sources = {identity(p) for p in inputs} - {None}
     table = identity(csv) if csv else None
+    base = identity(history) if history else None
     for target in planned:
         ident = identity(target)
+        if ident is not None and ident == base:
+            raise OutputError(f"{target}: is the history database; refusing to overwrite it")
         if ident is not None and ident in sources:
             raise OutputError(f"{target}: refusing to overwrite an input file")
         if ident is not None and ident == table:
@@ -754,7 +760,7 @@ def cmd_history_show(args: argparse.Namespace) -> int:
     from posture.output import check_targets, write_atomic
     from posture.wording import summary
 
-    check_targets([args.thumbnail], force=args.force, inputs=[_db_path(args)])
+    check_targets([args.thumbnail], force=args.force, history=_db_path(args))
     with _open_history(args) as h:
         e = h.get(args.id)
         thumb = h.thumbnail(args.id) if args.thumbnail else None
@@ -785,7 +791,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     from posture.noise import MDC95
     from posture.output import check_targets, write_atomic
 
-    check_targets([args.output], force=args.force, inputs=[_db_path(args)])
+    check_targets([args.output], force=args.force, history=_db_path(args))
     with _open_history(args) as h:
         entries = h.list(args.name)
         _report_damaged(h)
@@ -810,7 +816,7 @@ def cmd_history_export(args: argparse.Namespace) -> int:
     from posture.output import STDOUT, check_targets, write_atomic
 
     target = args.csv or args.json
-    check_targets([target], force=args.force, inputs=[_db_path(args)])
+    check_targets([target], force=args.force, history=_db_path(args))
     with _open_history(args) as h:
         text = h.export_csv(args.name) if args.csv else h.export_json(args.name)
         n = len(h.list(args.name))
@@ -868,7 +874,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     fmt = None
     if args.output:
         fmt = report_format(args.output)
-        check_targets([args.output], force=args.force, inputs=[*args.photos, _db_path(args)])
+        check_targets([args.output], force=args.force, inputs=args.photos, history=_db_path(args))
 
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
     settings = Settings(

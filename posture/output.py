@@ -63,12 +63,16 @@ def _refuse_special(p: Path) -> None:
         raise OutputError(f"{p}: is not a regular file (a device or a pipe); give a file name")
 
 
-def check_target(path: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = ()) -> Path:
-    """Refuse an output path that is an input, a folder, not a regular file, an
-    existing file (unless ``force``), or in a missing folder. Returns the path.
+def check_target(
+    path: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = (), history: str | Path | None = None
+) -> Path:
+    """Refuse an output path that is an input, the ``history`` database, a folder, not a
+    regular file, an existing file (unless ``force``), or in a missing folder. Returns the path.
     """
     p = Path(path)
     ident = identity(p)
+    if ident is not None and history is not None and identity(history) == ident:
+        raise OutputError(f"{p}: is the history database; refusing to overwrite it")
     if ident is not None and any(identity(src) == ident for src in inputs if src is not None):
         raise OutputError(f"{p}: refusing to overwrite an input file")
     _refuse_special(p)
@@ -80,7 +84,11 @@ def check_target(path: str | Path, *, force: bool = False, inputs: Iterable[str 
 
 
 def check_targets(
-    targets: Sequence[str | Path | None], *, force: bool = False, inputs: Iterable[str | Path | None] = ()
+    targets: Sequence[str | Path | None],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path | None] = (),
+    history: str | Path | None = None,
 ) -> None:
     """:func:`check_target` for each output of one run (None and ``-`` are skipped),
     and refuse two outputs that are the same file."""
@@ -88,10 +96,10 @@ def check_targets(
     sources = [s for s in inputs if s is not None]
     seen: dict[Identity, Path] = {}
     for t in kept:
-        check_target(t, force=force, inputs=sources)
+        check_target(t, force=force, inputs=sources, history=history)
         ident = identity(t)
         if ident is not None and ident in seen:
-            raise OutputError(f"{t}: the same file as {seen[ident]}; give each output its own file")
+            raise OutputError(f"{t}: named for two outputs; give each output its own file")
         if ident is not None:
             seen[ident] = t
 

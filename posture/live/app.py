@@ -67,8 +67,8 @@ class LiveOptions:
         Another pose landmarker ``.task`` file.
     min_score, roll_deg : float
         As for ``posture analyze`` (``--min-visibility``, ``--level``).
-    keep : tuple of str
-        Other files that ``record`` and ``log`` must not be (the history database).
+    history : str or None
+        The history database the session saves to: ``record`` and ``log`` must not be it.
     """
 
     source: str | None = None
@@ -85,7 +85,7 @@ class LiveOptions:
     model: str | None = None
     min_score: float = 0.5
     roll_deg: float = 0.0
-    keep: tuple[str, ...] = ()
+    history: str | None = None
 
     def __post_init__(self) -> None:
         if self.duration is not None and not self.duration > 0:
@@ -142,7 +142,7 @@ def _check_outputs(options: LiveOptions) -> None:
     if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
         raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
 
-    check_targets([options.record, options.log], force=options.force, inputs=[options.source, *options.keep])
+    check_targets([options.record, options.log], force=options.force, inputs=[options.source], history=options.history)
 
 
 def run_live(
