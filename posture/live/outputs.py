@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.output import place
 from posture.live.session import CSV_COLUMNS, FrameRecord
+from posture.output import place
 
 VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 """FourCC per file type of ``--record``."""
