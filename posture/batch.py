@@ -317,12 +317,12 @@ def _init_worker(settings: Settings, log_level: int, cv2_threads: int | None, pa
     global _worker_analyzer, _worker_error
     import signal
 
-    from posture.terminal import library_warnings_to_log
+    from posture.terminal import library_warnings_to_log, log_to_stderr
 
     end_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent alone decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=log_level, format="posture: %(levelname)s: %(name)s: %(message)s")
+    log_to_stderr(log_level)
     library_warnings_to_log(log_level <= logging.DEBUG)
     if cv2_threads is not None:
         import cv2

@@ -30,7 +30,7 @@ from posture.errors import (
     PostureError,
     Terminated,
 )
-from posture.terminal import printable, route_library_warnings
+from posture.terminal import log_to_stderr, printable, route_library_warnings
 
 if TYPE_CHECKING:
     from posture.batch import Outcome
@@ -931,10 +931,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``posture`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="posture: %(levelname)s: %(name)s: %(message)s",
-    )
+    log_to_stderr(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -5,7 +5,8 @@ or OSC escape sequence (``ESC [ ... m``, ``ESC ] ... BEL``) would recolour,
 retitle or rewrite the terminal, a newline would break a table, and
 bidirectional overrides would reorder what is shown. :func:`printable`
 shows each such character as a visible escape (``\\x1b``, ``\\n``,
-``\\u202e``), as Python's ``repr`` does, and leaves all other text as is.
+``\\u202e``), as Python's ``repr`` does, and leaves all other text as is;
+:func:`log_to_stderr` applies it to every log line.
 
 :func:`route_library_warnings` keeps the libraries' Python warnings (Pillow on
 odd files, matplotlib on missing glyphs) off the terminal: they go to the
@@ -46,6 +47,25 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
         else _escape(ch)
         for ch in s
     )
+
+
+LOG_FORMAT = "posture: %(levelname)s: %(name)s: %(message)s"
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines with control characters escaped (:func:`printable`): messages quote file names."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, escaped."""
+        return printable(super().format(record), keep_newlines=True)
+
+
+def log_to_stderr(level: int) -> None:
+    """Configure the root logger (once per process): ``posture: LEVEL: logger: message`` lines on
+    stderr, escaped, from ``level`` up; Python warnings as :func:`library_warnings_to_log`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter(LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def library_warnings_to_log(verbose: bool) -> None:

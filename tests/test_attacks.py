@@ -471,6 +471,15 @@ def test_printable(text: str, shown: str) -> None:
     assert printable(text) == shown
 
 
+def test_log_lines_are_escaped() -> None:
+    import logging
+
+    from posture.terminal import LOG_FORMAT, PrintableFormatter
+
+    record = logging.LogRecord("posture.live.sources", logging.WARNING, __file__, 1, "%s: skipped", (f"{RED}b.png",), None)
+    assert PrintableFormatter(LOG_FORMAT).format(record) == "posture: WARNING: posture.live.sources: \\x1b[31mb.png: skipped"
+
+
 def test_a_file_created_after_the_check_is_not_overwritten(tmp_path: Path) -> None:
     from posture.errors import OutputError
     from posture.output import check_targets, write_atomic
