@@ -35,8 +35,8 @@ from posture.terminal import log_to_stderr, printable, route_library_warnings
 if TYPE_CHECKING:
     from posture.batch import Outcome
     from posture.history import History
-    from posture.live.app import LiveSummary
     from posture.images import LoadedImage
+    from posture.live.app import LiveSummary
     from posture.result import PostureMeasurement
     from posture.settings import Settings
 
@@ -160,7 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
         help="worker processes for several photos (default: one per core)",
     )
-    _add_save_options(a)
+    _add_save_options(a).add_argument(
+        "--date",
+        metavar="YYYY-MM-DD[THH:MM]",
+        type=_taken_at,
+        help="when the photo was taken, stored instead of its EXIF date or the time of saving (photos sent "
+        "through messaging apps lose their date); with several photos, for all of them",
+    )
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
 
@@ -221,7 +227,7 @@ def _measurement_id(text: str) -> int:
     return ref
 
 
-def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_history_parser(sub: argparse._SubParsersAction) -> None:
     h = sub.add_parser(
         "history",
         help="list, show, plot, export or delete saved measurements",
@@ -243,7 +249,7 @@ def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p = hs.add_parser("show", parents=[common], help="one saved measurement in full")
     p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
     p.add_argument("--json", action="store_true", help="print it as JSON")
-    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail (JPEG) to FILE")
+    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail to FILE (.jpg)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(func=cmd_history_show)
 
@@ -299,7 +305,7 @@ def _alert_rule(text: str) -> object:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_live(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser(
         "live",
         help="live check with the camera (or a video)",
@@ -360,8 +366,17 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
 
 
-def _add_save_options(p: argparse.ArgumentParser) -> None:
-    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+def _taken_at(text: str) -> str:
+    from posture.history import parse_taken_at
+
+    try:
+        return parse_taken_at(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
     h = p.add_argument_group("saving to the history")
     h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
     h.add_argument(
@@ -372,6 +387,7 @@ def _add_save_options(p: argparse.ArgumentParser) -> None:
     )
     h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    return h
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -423,8 +439,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
     from posture.output import STDOUT
 
-    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
-        print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
+    if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
+        print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
     if args.csv == STDOUT and args.json:
         print("posture analyze: error: --csv - and --json both write to standard output; choose one", file=sys.stderr)
@@ -437,12 +453,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from posture.output import check_targets, encode_image, write_atomic
+    from posture.output import IMAGE_FORMATS, STDOUT, check_distinct, check_target, encode_image, write_atomic
 
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
         return _analyze_batch(args, _analyze_settings(args))
     args.image = args.inputs[0]
-    check_targets([args.output, args.csv], force=args.force, inputs=[args.image], history=_db_path(args))
+    db = _db_path(args)
+    if args.output:
+        check_target(args.output, force=args.force, inputs=[args.image], history=db, formats=IMAGE_FORMATS, kind="image")
+    if args.csv and args.csv != STDOUT:
+        check_target(args.csv, force=args.force, inputs=[args.image], history=db)
+    check_distinct([args.output, args.csv])
+    if args.save:
+        from posture.history import History
+
+        History.open(args.db).close()  # a history that cannot be used is refused before measuring
     settings = _analyze_settings(args)
     from posture.analyze import Analyzer
 
@@ -519,7 +544,9 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
         print("Not saved to the history: nothing was measured.", file=out)
         return
     with History.open(args.db) as h:
-        new_id, created = h.save(result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb))
+        new_id, created = h.save(
+            result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb), taken_at=args.date
+        )
         if created:
             print(f"Saved to the history as #{new_id} ({printable(h.path)}).", file=out)
         else:
@@ -537,7 +564,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
 
     from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
     from posture.errors import HistoryError, InputError, OutputError
-    from posture.output import check_targets
+    from posture.output import STDOUT, check_target, check_writable
 
     out = Path(args.output) if args.output else None
     if out is not None:
@@ -545,6 +572,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
         if not out.parent.is_dir():
             raise OutputError(f"{out}: folder {out.parent} does not exist")
+        check_writable(out if out.is_dir() else out.parent, out)
         if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
             raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
     found = find_images(args.inputs, exclude=[out] if out is not None else [])
@@ -557,7 +585,8 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
     if out is not None:
         annotated = plan_annotated(found, out)
         _check_annotated(annotated, paths, history=db, force=args.force, csv=args.csv)
-    check_targets([args.csv], force=args.force, inputs=paths, history=db)
+    if args.csv and args.csv != STDOUT:
+        check_target(args.csv, force=args.force, inputs=paths, history=db)
     if out is not None:
         try:
             out.mkdir(exist_ok=True)
@@ -681,7 +710,7 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
 
 def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
     assert o.measurement is not None
-    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date)
     if not args.json:
         if created:
             print(f"Saved to the history as #{new_id}.")
@@ -757,17 +786,20 @@ def cmd_history_list(args: argparse.Namespace) -> int:
 
 def cmd_history_show(args: argparse.Namespace) -> int:
     """``posture history show ID``."""
-    from posture.output import check_targets, write_atomic
+    from posture.output import STDOUT, check_target, write_atomic
     from posture.wording import summary
 
-    check_targets([args.thumbnail], force=args.force, history=_db_path(args))
+    if args.thumbnail and args.thumbnail != STDOUT:
+        check_target(
+            args.thumbnail, force=args.force, history=_db_path(args), formats={".jpg": "JPEG", ".jpeg": "JPEG"}, kind="thumbnail"
+        )
     with _open_history(args) as h:
         e = h.get(args.id)
         thumb = h.thumbnail(args.id) if args.thumbnail else None
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:
-        when = "from the photo's EXIF" if e.taken_at_source == "exif" else "time of saving"
+        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(e.taken_at_source, "time of saving")
         print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
         if e.name:
             print(f"Name: {printable(e.name)}")
@@ -787,11 +819,11 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, plot_history
+    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
-    from posture.output import check_targets, write_atomic
+    from posture.output import check_target, write_atomic
 
-    check_targets([args.output], force=args.force, history=_db_path(args))
+    check_target(args.output, force=args.force, history=_db_path(args), formats=CHART_FORMATS, kind="chart")
     with _open_history(args) as h:
         entries = h.list(args.name)
         _report_damaged(h)
@@ -813,10 +845,11 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
 
 def cmd_history_export(args: argparse.Namespace) -> int:
     """``posture history export``."""
-    from posture.output import STDOUT, check_targets, write_atomic
+    from posture.output import STDOUT, check_target, write_atomic
 
     target = args.csv or args.json
-    check_targets([target], force=args.force, history=_db_path(args))
+    if target != STDOUT:
+        check_target(target, force=args.force, history=_db_path(args))
     with _open_history(args) as h:
         text = h.export_csv(args.name) if args.csv else h.export_json(args.name)
         n = len(h.list(args.name))
@@ -855,7 +888,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``posture compare``."""
     from posture.compare import compare, summary
     from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
-    from posture.output import check_targets, write_atomic
+    from posture.output import check_target, write_atomic
     from posture.report import make_report, report_format
     from posture.settings import Settings
 
@@ -874,7 +907,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     fmt = None
     if args.output:
         fmt = report_format(args.output)
-        check_targets([args.output], force=args.force, inputs=args.photos, history=_db_path(args))
+        check_target(args.output, force=args.force, inputs=args.photos, history=_db_path(args))
 
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
     settings = Settings(

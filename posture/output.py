@@ -1,10 +1,12 @@
 """Writing output files without losing anything the user already had.
 
-* :func:`check_targets` refuses, before any work, an output that is an input
-  (a photo, the history database), a folder, not a regular file (a device,
-  a FIFO: even with ``--force``), an existing file without ``force``, or the
-  same file as another output of the run. Files are compared by identity
-  (device and inode, symlinks followed), not by spelling.
+* :func:`check_target` refuses, before any work, an output that names a
+  format posture cannot write, is an input (a photo, the history database),
+  a folder, not a regular file (a device, a FIFO: even with ``--force``), an
+  existing file without ``force``, or is in a missing or unwritable folder;
+  :func:`check_distinct` refuses two outputs of one run that are the same
+  file. Files are compared by identity (device and inode, symlinks
+  followed), not by spelling.
 * :func:`write_atomic` writes through a temporary file in the target's
   folder and then links it into place: without ``force`` the link fails if
   the target appeared meanwhile (another run, another program), so a file
@@ -18,8 +20,9 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +30,9 @@ from numpy.typing import NDArray
 from posture.errors import OutputError
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+"""Annotated image suffixes and their Pillow formats."""
+
+F = TypeVar("F")
 
 STDOUT = "-"
 """An output named ``-`` is standard output."""
@@ -63,13 +69,47 @@ def _refuse_special(p: Path) -> None:
         raise OutputError(f"{p}: is not a regular file (a device or a pipe); give a file name")
 
 
+def output_format(path: str | Path, formats: Mapping[str, F], kind: str) -> F:
+    """The format that ``path``'s suffix (any case) names in ``formats`` (lower-case suffix -> format).
+
+    Raises :class:`~posture.errors.OutputError` for another suffix, naming those posture writes.
+    """
+    fmt = formats.get(Path(path).suffix.lower())
+    if fmt is None:
+        names = list(formats)
+        choices = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise OutputError(f"{path}: unsupported {kind} type; use {choices}")
+    return fmt
+
+
+def check_writable(folder: str | Path, target: str | Path | None = None) -> None:
+    """Refuse a folder in which a file cannot be created (permissions, a read-only disk), by
+    creating and removing an unnamed temporary file there; the message names ``target``, the
+    file or folder to be written, when given."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise OutputError(f"{target or folder}: cannot write in folder {folder} ({e.strerror or e})") from None
+
+
 def check_target(
-    path: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = (), history: str | Path | None = None
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path | None] = (),
+    history: str | Path | None = None,
+    formats: Mapping[str, object] | None = None,
+    kind: str = "output",
 ) -> Path:
-    """Refuse an output path that is an input, the ``history`` database, a folder, not a
-    regular file, an existing file (unless ``force``), or in a missing folder. Returns the path.
+    """Refuse an output path, before any work is done, that names a format posture cannot write
+    (when ``formats`` is given, see :func:`output_format`), is an input or the ``history``
+    database, a folder, not a regular file (even with ``force``), an existing file (unless
+    ``force``), or is in a missing or unwritable folder. Returns the path.
     """
     p = Path(path)
+    if formats is not None:
+        output_format(p, formats, kind)
     ident = identity(p)
     if ident is not None and history is not None and identity(history) == ident:
         raise OutputError(f"{p}: is the history database; refusing to overwrite it")
@@ -80,28 +120,21 @@ def check_target(
         raise OutputError(f"{p}: already exists; use --force to overwrite it")
     if not p.parent.is_dir():
         raise OutputError(f"{p}: folder {p.parent} does not exist")
+    check_writable(p.parent, p)
     return p
 
 
-def check_targets(
-    targets: Sequence[str | Path | None],
-    *,
-    force: bool = False,
-    inputs: Iterable[str | Path | None] = (),
-    history: str | Path | None = None,
-) -> None:
-    """:func:`check_target` for each output of one run (None and ``-`` are skipped),
-    and refuse two outputs that are the same file."""
-    kept = [Path(t) for t in targets if t is not None and str(t) != STDOUT]
-    sources = [s for s in inputs if s is not None]
-    seen: dict[Identity, Path] = {}
-    for t in kept:
-        check_target(t, force=force, inputs=sources, history=history)
+def check_distinct(targets: Sequence[str | Path | None]) -> None:
+    """Refuse two outputs of one run that are the same file (None and ``-`` are skipped)."""
+    seen: set[Identity] = set()
+    for t in targets:
+        if t is None or str(t) == STDOUT:
+            continue
         ident = identity(t)
         if ident is not None and ident in seen:
             raise OutputError(f"{t}: named for two outputs; give each output its own file")
         if ident is not None:
-            seen[ident] = t
+            seen.add(ident)
 
 
 def _file_mode(p: Path) -> int:
@@ -181,9 +214,7 @@ def encode_image(rgb: NDArray[np.uint8], path: str | Path) -> bytes:
     """Encode an RGB image in the format named by the file's suffix (.png, .jpg, .webp)."""
     from PIL import Image
 
-    fmt = IMAGE_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: unsupported image type; use .png, .jpg or .webp")
+    fmt = output_format(path, IMAGE_FORMATS, "image")
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
     return buf.getvalue()

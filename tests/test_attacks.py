@@ -482,10 +482,10 @@ def test_log_lines_are_escaped() -> None:
 
 def test_a_file_created_after_the_check_is_not_overwritten(tmp_path: Path) -> None:
     from posture.errors import OutputError
-    from posture.output import check_targets, write_atomic
+    from posture.output import check_target, write_atomic
 
     target = tmp_path / "out.csv"
-    check_targets([target])
+    check_target(target)
     target.write_bytes(b"someone else's")  # appears while posture works
     with pytest.raises(OutputError, match="created while posture ran"):
         write_atomic(target, b"mine")

@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.result import Assumptions, PostureMeasurement
 from posture.live.session import (
     DEFAULT_ALERTS,
     AlertRule,
@@ -30,6 +29,7 @@ from posture.live.session import (
     LiveConfig,
     LiveSession,
 )
+from posture.result import Assumptions, PostureMeasurement
 
 LIVE_NUM_POSES = 2
 """People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""
@@ -137,12 +137,15 @@ class LiveSummary:
 def _check_outputs(options: LiveOptions) -> None:
     """Refuse bad outputs before a camera, window or model is opened."""
     from posture.live.outputs import VIDEO_CODECS
-    from posture.output import check_targets
+    from posture.output import check_distinct, check_target
 
     if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
         raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
 
-    check_targets([options.record, options.log], force=options.force, inputs=[options.source], history=options.history)
+    for p in (options.record, options.log):
+        if p:
+            check_target(p, force=options.force, inputs=[options.source], history=options.history)
+    check_distinct([options.record, options.log])
 
 
 def run_live(

@@ -85,7 +85,7 @@ class _CaptureReader:
         self.end_reason = "end of video"
 
     def read(self) -> Frame | None:
-        for attempt in range(CAMERA_RETRIES if self.camera else 1):
+        for _ in range(CAMERA_RETRIES if self.camera else 1):
             ok, frame = self.cap.read()
             if ok and frame is not None:
                 return frame
@@ -321,12 +321,12 @@ def open_source(
     paths = _sequence_paths(spec)
     if paths is not None:
         seq = _SequenceReader(paths)
-        first = seq.read()
-        if first is None:
+        head = seq.read()
+        if head is None:
             raise SourceError(f"{spec}: none of the {len(paths)} images can be read")
         rate = fps or DEFAULT_SEQUENCE_FPS
         return FrameSource(
-            seq, first, description=spec, fps=rate, nominal_fps=rate,
+            seq, head, description=spec, fps=rate, nominal_fps=rate,
             mirrored=bool(mirror), latest_only=False, prefetch=prefetch,
         )
     check_regular(spec, error=SourceError)

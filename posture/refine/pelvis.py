@@ -134,7 +134,7 @@ def _arm_near_flank(lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, f
     side = "LEFT_" if sign > 0 else "RIGHT_"
     chain = [lm[PoseLandmark[side + "SHOULDER"]]] + [lm[PoseLandmark[side + n]] for n in names]
     pts = []
-    for a, b in zip(chain[:-1], chain[1:]):
+    for a, b in zip(chain[:-1], chain[1:], strict=True):
         if np.isfinite(a).all() and np.isfinite(b).all():
             pts.append(a + np.linspace(0, 1, 12)[:, None] * (b - a))
     if not pts:
@@ -207,7 +207,7 @@ def refine_pelvis(
         else:
             reasons[sign] = None
     contour = {
-        sign: np.array([hip_mid + t * f.v + sign * x * f.u for t, x in zip(ts, arr) if np.isfinite(x)]).reshape(-1, 2)
+        sign: np.array([hip_mid + t * f.v + sign * x * f.u for t, x in zip(ts, arr, strict=True) if np.isfinite(x)]).reshape(-1, 2)
         for sign, arr in flanks.items()
     }
     reason = "; ".join(r for r in reasons.values() if r) or None
