@@ -28,7 +28,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+class SafeDictWriter(csv.DictWriter):
     """:class:`csv.DictWriter` whose rows go through :func:`safe_cell`; None is an empty cell."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

@@ -557,7 +557,7 @@ class History:
             r = self._conn.execute(f"SELECT {columns} FROM measurements WHERE id = ?", (id,)).fetchone()
         if r is None:
             raise MeasurementNotFound(f"no stored measurement #{id}")
-        return r  # type: ignore[no-any-return]
+        return r
 
     def get(self, id: int) -> StoredMeasurement:
         """One stored measurement (:class:`MeasurementNotFound` if absent, :class:`HistoryError`

@@ -160,9 +160,9 @@ def export_quoted(d: Path, out: str, name: str) -> None:
     no_formula_cells(d, out, name)
     rows = {r[0]: r for r in csv_cells(d / name)[1:]}
     header = csv_cells(d / name)[0]
-    first = dict(zip(header, rows["1"]))
+    first = dict(zip(header, rows["1"], strict=True))
     assert first["name"] == "'=HYPERLINK(\"http://x.example\",\"click\")" and first["note"] == "'=1+2"
-    assert dict(zip(header, rows["2"]))["shoulder_tilt_deg"] == "-0.5"  # a number, not text
+    assert dict(zip(header, rows["2"], strict=True))["shoulder_tilt_deg"] == "-0.5"  # a number, not text
 
 
 def batch_names_quoted(d: Path, out: str, name: str) -> None:
