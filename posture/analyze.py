@@ -8,6 +8,9 @@ below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement).
+``Settings.markers`` then looks for stickers on the palpated points in the
+photo itself; where a pair is found its tilt is the headline
+(:mod:`posture.marker_metrics`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -271,6 +274,15 @@ class Analyzer:
             warnings += notes
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
+        markers = None
+        if s.markers:
+            from posture.marker_metrics import apply_markers, no_markers
+
+            if body.refusal:
+                markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
+            else:
+                body, markers, notes = apply_markers(rgb, body, options, s.marker_color)
+                warnings += notes
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -304,6 +316,7 @@ class Analyzer:
             },
             landmarks=body.landmarks.to_dict(),
             refinement=refinement,
+            markers=markers,
             **base_fields,  # type: ignore[arg-type]
         )
 

@@ -52,6 +52,8 @@ METHOD_TEXT = {
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+    ("shoulder_tilt_deg", "markers"): "stickers on the acromions",
+    ("pelvic_tilt_deg", "markers"): "stickers on the ASIS or PSIS",
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
@@ -123,6 +125,8 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
     if m.subject is not None:
         view = {"front": "facing the camera", "back": "facing away from the camera", "side": "side-on"}
         lines.append(view.get(m.subject.view, "view unknown"))
+    if any(x.method == "markers" for x in m.metrics.values()):
+        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
     passes = m.method.get("passes", 1)
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")

@@ -8,7 +8,9 @@ every assumption, so the picture is self-explanatory when shared.
 A shoulder or pelvic tilt measured on the silhouette (``method``
 ``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
 outline points, with the outline points used, instead of the joint landmarks;
-the caption says which method each headline used.
+the caption says which method each headline used. With stickers
+(``--markers``) each sticker found is ringed and named, and a tilt measured
+on them (``method`` ``markers``) is drawn through the two sticker centres.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from posture.render.primitives import Box, bilateral_line, free_offset, label_ce
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
 from posture.render.primitives import pt as _pt
+from posture.render.markers import draw_markers
 from posture.render.refinement import draw_refinement
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
@@ -103,6 +106,9 @@ def draw_overlay(
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
             img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, f, style)
+        if m.markers:
+            img, sticker_labels = draw_markers(img, m.markers, f, style)
+            labels += sticker_labels
         for name, (left, right) in pairs.items():
             metric = m.metrics.get(name)
             if metric is None or metric.value is None:
@@ -111,6 +117,9 @@ def draw_overlay(
             key = _REFINED_KEY.get(name)
             if key in refined:
                 pl, pr = np.array(refined[key]["left_px"]) * f, np.array(refined[key]["right_px"]) * f
+            if metric.method == "markers" and m.markers and key:
+                pair = m.markers[key]
+                pl, pr = np.array(pair["left"]["xy_px"]) * f, np.array(pair["right"]["xy_px"]) * f
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")

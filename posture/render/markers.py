@@ -1,0 +1,54 @@
+"""Draw the stickers found (``posture analyze --markers``): a ring on each, its name, and the extras.
+
+Reads the JSON ``markers`` object of a measurement (:mod:`posture.marker_metrics`), so a stored
+measurement draws the same; never measures. The line through each pair is drawn by the overlay,
+as for the other methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
+
+Label = tuple[tuple[int, int], str, RGB, int]
+
+
+def _ring(img: NDArray[np.uint8], c: tuple[int, int], r: int, color: RGB, width: int) -> None:
+    cv2.circle(img, c, r, (40, 40, 40), width + 2, cv2.LINE_AA)
+    cv2.circle(img, c, r, color, width, cv2.LINE_AA)
+    cv2.drawMarker(img, c, color, cv2.MARKER_CROSS, max(3, r // 2), 1, cv2.LINE_AA)
+
+
+def draw_markers(
+    rgb: NDArray[np.uint8], markers: Mapping[str, Any], scale: float = 1.0, style: OverlayStyle = DEFAULT_STYLE
+) -> tuple[NDArray[np.uint8], list[Label]]:
+    """A new image with a ring around every sticker found (the person's left/right colour for the
+    named ones, grey for extras), and the name labels to print beside them (``(x, y)``, text,
+    colour, font size). ``scale`` maps the stickers' pixels onto ``rgb``; ``rgb`` is not modified."""
+    img = rgb.copy()
+    k = max(img.shape[:2]) / 1000.0
+    lw = max(1, round(style.line_px * k * 0.6))
+    size = max(11, round(style.font_px * k * 0.7))
+    labels: list[Label] = []
+
+    def ring(s: Mapping[str, Any], color: RGB, text: str | None) -> None:
+        x, y = s["xy_px"]
+        c = (int(round(x * scale)), int(round(y * scale)))
+        r = max(4, int(round(s["diameter_px"] * scale * 0.5)) + lw + 2)
+        _ring(img, c, r, color, lw)
+        if text:
+            labels.append(((c[0] + r + 3, c[1] - size), text, color, size))
+
+    for part in ("shoulders", "pelvis"):
+        pair = markers.get(part) or {}
+        for side, letter, color in (("left", "L", style.left_rgb), ("right", "R", style.right_rgb)):
+            if pair.get(side):
+                ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip())
+    for s in markers.get("extra") or []:
+        ring(s, style.other_person_rgb, "extra")
+    return img, labels
