@@ -25,7 +25,8 @@ Like with like
 --------------
 A shoulder or pelvic tilt read from the body's outline in one photo and from
 the joint landmarks in another (the silhouette refinement fell back in one of
-them, see :mod:`posture.analyze`) would mix two methods: the landmarks
+them, see :mod:`posture.analyze`), or from stickers in one and not the other
+(:mod:`posture.marker_metrics`), would mix two methods: the landmarks
 under-read tilts, so part of the change would be the method. Such a tilt,
 and the shoulders-vs-hip-line difference built on it, is then compared on
 every photo's landmark-only value, with the uncertainty of a landmark-only
@@ -365,6 +366,9 @@ _TILT_PARTS = {
 }
 
 
+_METHOD_WORDS = {"markers": "stickers", "silhouette": "the body's outline", "landmarks": "the joint landmarks"}
+
+
 def _method(m: PostureMeasurement, name: str) -> str | None:
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
@@ -377,7 +381,7 @@ def _landmark_only(m: PostureMeasurement, name: str) -> tuple[float | None, floa
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
         return None, None
-    if _method(m, name) != "silhouette":
+    if _method(m, name) == "landmarks":
         return mt.value, mt.uncertainty
     u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
     return mt.landmark_value, u
@@ -406,9 +410,10 @@ def comparable_values(
         values = tuple(None if a[0] is None or b[0] is None else a[0] - b[0] for a, b in per_photo)
         uncs = tuple(None if a[1] is None or b[1] is None else math.hypot(a[1], b[1]) for a, b in per_photo)
     which = " and ".join(wording.LABELS.get(p, p).lower() for p in mixed)
+    how = sorted({_METHOD_WORDS.get(x or "", x or "") for m in ms for p in mixed for x in (_method(m, p),)} - {""})
     note = (
-        f"compared on the joint landmarks in every photo: the {which} came from the body's outline in some "
-        "photos and from the joint landmarks in others, and the landmarks under-read tilts"
+        f"compared on the joint landmarks in every photo: the {which} came from {' or '.join(how)} "
+        "depending on the photo, and the landmarks under-read tilts"
     )
     return values, uncs, note
 

@@ -18,7 +18,9 @@ Finding (:func:`find_stickers`)
     ``MIN_DIAMETER_PX``, and it is round: its overlap (IoU) with the ellipse of
     the same second moments is at least ``MIN_ELLIPSE_IOU`` and the ellipse's
     axis ratio at least ``MIN_AXIS_RATIO`` (a round sticker on a curved body
-    images as an ellipse). Larger, smaller or ragged blobs of the colour
+    images as an ellipse), and it stands alone: the mean membership in a ring
+    around it is at most ``MAX_SURROUND`` (a fragment of a green background
+    or garment has its colour around it). Larger, smaller or ragged blobs of the colour
     (clothing, a background) are rejected and listed with the reason.
 
 Centre
@@ -91,9 +93,12 @@ MAX_DIAMETER_REL = 5.0 / SHOULDER_CM
 MIN_DIAMETER_PX = 4.0
 """Smaller blobs have too few pixels for a sub-pixel centre."""
 
-MIN_ELLIPSE_IOU = 0.75
+MIN_ELLIPSE_IOU = 0.7
 MIN_AXIS_RATIO = 0.5
 """Roundness gate: overlap with the blob's moment ellipse, and its minor/major axis ratio."""
+
+MAX_SURROUND = 0.15
+"""A sticker stands alone: the mean membership in a ring around it (0.4-0.8 diameters out) is at most this."""
 
 EDGE_NOISE = 0.25
 MIN_CENTRE_PX = 0.02
@@ -262,7 +267,7 @@ def _matte(rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.ui
     linear unmixing of each pixel between the nearest sticker and nearest background colour
     (module docstring, "Centre"). Linear, so blur and shading move it symmetrically."""
     grow = max(2, math.ceil(edge / 2.0) + 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    kernel = _disc(grow)
     inner = (cv2.erode(blob, np.ones((3, 3), np.uint8)) & (m >= 0.9)).astype(np.uint8)
     if not inner.any():
         inner = blob & (m >= np.float32(m[blob > 0].max() * 0.95))
@@ -279,14 +284,18 @@ def _matte(rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.ui
     return alpha
 
 
+def _disc(radius: int) -> NDArray[np.uint8]:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
 def _measure_blob(
     rgb: NDArray[np.uint8], m: NDArray[np.float32], labels: NDArray[np.int32], k: int, box: tuple[int, int, int, int], diameter: float
 ) -> Sticker | str:
     """The sub-pixel sticker of blob ``k`` (module docstring, "Centre"), or why it is not one."""
     x, y, w, h = box
-    pad = max(4, math.ceil(0.4 * diameter))
+    pad, crop = max(4, math.ceil(0.4 * diameter)), max(6, math.ceil(0.9 * diameter))
     H, W = m.shape
-    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
+    x0, y0, x1, y1 = max(0, x - crop), max(0, y - crop), min(W, x + w + crop), min(H, y + h + crop)
     lab = labels[y0:y1, x0:x1]
     blob = (lab == k).astype(np.uint8)
     ratio, iou, _ = _moment_ellipse(blob)
@@ -295,8 +304,11 @@ def _measure_blob(
     if iou < MIN_ELLIPSE_IOU:
         return f"not round (overlap with an ellipse {iou:.2f})"
     mm = m[y0:y1, x0:x1]
+    near = cv2.dilate(blob, _disc(pad)) > 0
+    surround = (cv2.dilate(blob, _disc(2 * pad)) > 0) & ~(cv2.dilate(blob, _disc(pad + 1)) > 0)
+    if surround.any() and float(mm[surround].mean()) > MAX_SURROUND:
+        return f"part of a larger area of that colour (mean membership around it {float(mm[surround].mean()):.2f})"
     perimeter = math.pi * diameter
-    near = cv2.dilate(blob, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pad + 1, 2 * pad + 1))) > 0
     allowed = near & ((lab == 0) | (lab == k))
     edge = float(np.count_nonzero((mm > 0.1) & allowed) - np.count_nonzero((mm > 0.9) & allowed)) / perimeter
     weights = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, edge)
