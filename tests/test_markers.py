@@ -12,10 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import ROOT, photo
 from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpated_points, sticker_px
+from PIL import Image
+
 from posture import geometry as g
 from posture.analyze import Analyzer
 from posture.images import load_image

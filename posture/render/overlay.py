@@ -24,11 +24,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
+from posture.render.markers import draw_markers
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
 from posture.render.primitives import pt as _pt
-from posture.render.markers import draw_markers
 from posture.render.refinement import draw_refinement
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
