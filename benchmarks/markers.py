@@ -13,6 +13,7 @@ degradation it reports
   centroid (reported) and the fitted ellipse;
 * the tilt error |measured - drawn| (degrees) per pair (shoulders, pelvis),
   median, 95th percentile and maximum;
+* how often the tilt error is within twice the stated uncertainty;
 * extra stickers found that were not drawn.
 
 Usage: python benchmarks/markers.py [--quick] [--out benchmarks/results/markers.json]
@@ -85,7 +86,8 @@ def main() -> int:
             for cm in SIZES_CM:
                 for label, blur, quality in DEGRADATIONS:
                     r = rows.setdefault((cm, label), {"drawn": 0, "found": 0, "pairs": 0, "pairs_named": 0, "extra": 0,
-                                                      "centroid_px": [], "ellipse_px": [], "tilt": {k: [] for k in PAIRS}})
+                                                      "centroid_px": [], "ellipse_px": [], "tilt": {k: [] for k in PAIRS},
+                                                      "covered": []})
                     for _ in range(args.trials):
                         pts = palpated_points(lm, view, tuple(rng.uniform(-0.05, 0.05, 2)))
                         drawn = {k: DrawnSticker(p[0] + rng.uniform(-0.5, 0.5), p[1] + rng.uniform(-0.5, 0.5), sticker_px(cm, lm),
@@ -108,9 +110,10 @@ def main() -> int:
                                 r["pairs_named"] += 1
                                 true = float(g.tilt_deg([drawn[lk].x, drawn[lk].y], [drawn[rk].x, drawn[rk].y]))
                                 r["tilt"][key].append(pair["tilt_deg"] - true)
+                                r["covered"].append(abs(pair["tilt_deg"] - true) <= 2 * pair["uncertainty_deg"])
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
-    print(f"{'size':>5} {'condition':22} {'found':>6} {'pairs':>6} {'centroid px p95':>15} {'ellipse px p95':>14} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} extra")
+    print(f"{'size':>5} {'condition':22} {'found':>6} {'pairs':>6} {'centroid px p95':>15} {'ellipse px p95':>14} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} <2u extra")
     for (cm, label), r in rows.items():
         c, e = _stats(r["centroid_px"]), _stats(r["ellipse_px"])
         ts, tp = _stats(r["tilt"]["shoulders"]), _stats(r["tilt"]["pelvis"])
@@ -120,6 +123,7 @@ def main() -> int:
             "pairs_named_rate": round(r["pairs_named"] / r["pairs"], 3) if r["pairs"] else None,
             "centre_error_px": {"centroid": c, "ellipse": e},
             "tilt_error_deg": {"shoulders": ts, "pelvis": tp}, "extra_stickers": r["extra"],
+            "within_2_uncertainties": round(float(np.mean(r["covered"])), 3) if r["covered"] else None,
         }
         out.append(item)
 
@@ -127,7 +131,7 @@ def main() -> int:
             return f"{s['median']:.2f}/{s['p95']:.2f}/{s['max']:.2f}" if s["n"] else "-"
 
         print(f"{cm:>5} {label:22} {item['detection_rate']:>6} {item['pairs_named_rate']:>6} {c.get('p95', float('nan')):>15} "
-              f"{e.get('p95', float('nan')):>14} {f(ts):>25} {f(tp):>23} {r['extra']}")
+              f"{e.get('p95', float('nan')):>14} {f(ts):>25} {f(tp):>23} {item['within_2_uncertainties']} {r['extra']}")
     Path(args.out).write_text(json.dumps({"photos": names, "height_px": 1000, "trials": args.trials, "results": out}, indent=1) + "\n")
     print(f"wrote {args.out}")
     return 0

@@ -70,6 +70,9 @@ MIN_VARIANTS = 4
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
+LOSSLESS_FORMATS = ("PNG", "BMP")
+"""Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
+
 _REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 
 
@@ -281,7 +284,8 @@ class Analyzer:
             if body.refusal:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
-                body, markers, notes = apply_markers(rgb, body, options, s.marker_color)
+                lossless = source.get("format") in LOSSLESS_FORMATS
+                body, markers, notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
                 warnings += notes
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:

@@ -50,17 +50,18 @@ _PAIRS = {
 
 
 def apply_markers(
-    rgb: NDArray[np.uint8], body: BodyMeasurement, options: MeasureOptions, color: str
+    rgb: NDArray[np.uint8], body: BodyMeasurement, options: MeasureOptions, color: str, compressed: bool = True
 ) -> tuple[BodyMeasurement, dict[str, Any], list[str]]:
     """``body`` with the sticker tilts as headlines where found (module docstring), the JSON
-    ``markers`` object and the warnings for the pairs not used."""
+    ``markers`` object and the warnings for the pairs not used. ``compressed``: the photo was
+    stored with lossy compression (see :func:`posture.markers.find_stickers`)."""
     lm = body.landmarks
     c = parse_color(color)
-    out: dict[str, Any] = {"color": c.name, "hex": c.hex, "stickers_found": 0, "shoulders": None, "pelvis": None, "extra": [], "rejected": []}
+    out: dict[str, Any] = {"color": c.name, "hex": c.hex, "compressed": compressed, "stickers_found": 0, "shoulders": None, "pelvis": None, "extra": [], "rejected": []}
     scale = float(np.linalg.norm(lm[L.LEFT_SHOULDER] - lm[L.RIGHT_SHOULDER]))
     if not math.isfinite(scale) or scale <= 0:
         return body, {**out, "reason": "no shoulder landmarks to size and name the stickers"}, ["stickers not used: the shoulder landmarks are missing"]
-    search = find_stickers(rgb, c, scale)
+    search = find_stickers(rgb, c, scale, compressed)
     out.update(stickers_found=len(search.stickers), rejected=[r.to_dict() for r in search.rejected])
     center = (lm.width / 2.0, lm.height / 2.0)  # as measure() levels the landmarks
     cm_per_px = None

@@ -24,17 +24,24 @@ Finding (:func:`find_stickers`)
     (clothing, a background) are rejected and listed with the reason.
 
 Centre
-    Two sub-pixel estimates, both on the blob's neighbourhood (the blob
-    dilated by a quarter diameter, other blobs excluded): the centroid
-    weighted by the soft membership, and the centre of an ellipse fitted to
-    the membership's 0.5 contour traced on a 4x bilinear upsampling. The
+    Around each blob (dilated by 0.4 diameters, other blobs excluded) a
+    coverage matte: 1 inside, 0 outside, and across the edge each pixel
+    unmixed linearly between the sticker's colour (a plane fitted to the
+    interior, so shading is extrapolated to the edge) and the nearest
+    background colour (projected on their RGB difference). A colour threshold alone pulls the centre towards the
+    lit side of a shaded sticker; unmixing is linear, so blur and shading
+    move the matte symmetrically. Two sub-pixel estimates on the matte: its
+    centroid (each pixel weighted by its soft coverage), and the centre of an
+    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling. The
     centroid is the one reported (``benchmarks/markers.py``: on drawn
     stickers, blurred and JPEG-compressed, it is the steadier; see
     ``docs/markers.md``). Its uncertainty (one sigma per axis, pixels) is
-    ``hypot(EDGE_NOISE * edge_px / sqrt(perimeter_px), |centroid - ellipse| / 2,
-    MIN_CENTRE_PX)``: a blurred edge (``edge_px``, the width of the membership
-    ramp) on a small sticker is less certain, and disagreement of the two
-    estimates shows an asymmetric edge (a shadow, a neighbouring colour).
+    the root sum of squares of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)``
+    (a blurred edge on a small sticker), for a compressed photo
+    ``COMPRESSION_NOISE / contrast / sqrt(perimeter_px)`` (JPEG's coarse colour
+    moves the edge, more so where the sticker differs from its background in
+    colour only) and ``|centroid - ellipse| / 2`` (disagreement shows an
+    asymmetric edge), at least ``MIN_CENTRE_PX``.
 
 Naming (:func:`pair_stickers`)
     The landmarks say which sticker is which: for each side the candidates
@@ -103,6 +110,12 @@ MAX_SURROUND = 0.15
 EDGE_NOISE = 0.25
 MIN_CENTRE_PX = 0.02
 """Centre uncertainty model (module docstring), pixels."""
+
+COMPRESSION_NOISE = 140.0
+"""JPEG term of the centre uncertainty: this over the sticker's contrast with its background
+(RGB distance, 0-255 scale) and the square root of its perimeter (pixels). Calibrated on drawn
+stickers at JPEG quality 85 (blurred 1 pixel), where a sticker 10 px across is off by about
+0.2 px rms on light skin (low contrast) and 0.1 px on dark skin, dark cloth or white."""
 
 UPSAMPLE = 4
 """Upsampling of the membership for the ellipse fit's contour."""
@@ -262,10 +275,13 @@ def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDAr
     return (coef[0] + gx[..., None] * coef[1] + gy[..., None] * coef[2]).astype(np.float32)
 
 
-def _matte(rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], edge: float) -> NDArray[np.float32]:
+def _matte(
+    rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], edge: float
+) -> tuple[NDArray[np.float32], float]:
     """Sticker coverage in [0, 1] around one blob: 1 inside, 0 outside, and across the edge the
     linear unmixing of each pixel between the nearest sticker and nearest background colour
-    (module docstring, "Centre"). Linear, so blur and shading move it symmetrically."""
+    (module docstring, "Centre"). Linear, so blur and shading move it symmetrically. Also the
+    median contrast of sticker and background across the edge (RGB distance, 0-255 scale)."""
     grow = max(2, math.ceil(edge / 2.0) + 1)
     kernel = _disc(grow)
     inner = (cv2.erode(blob, np.ones((3, 3), np.uint8)) & (m >= 0.9)).astype(np.uint8)
@@ -273,15 +289,16 @@ def _matte(rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.ui
         inner = blob & (m >= np.float32(m[blob > 0].max() * 0.95))
     outer = ((cv2.dilate(blob, kernel) == 0) & allowed).astype(np.uint8)
     alpha = np.zeros(m.shape, np.float32)
+    ring = allowed & (inner == 0) & (outer == 0)
     if not outer.any():
-        return np.where(allowed, m, 0.0).astype(np.float32)
+        return np.where(allowed, m, 0.0).astype(np.float32), 0.0
     c_in, c_out = _interior_colour(rgb, inner), _nearest_colour(rgb, outer)
     d = c_in - c_out
     a = ((rgb - c_out) * d).sum(axis=2) / np.maximum((d * d).sum(axis=2), 1.0)
-    ring = allowed & (inner == 0) & (outer == 0)
     alpha[ring] = np.clip(a[ring], 0.0, 1.0)
     alpha[inner > 0] = 1.0
-    return alpha
+    contrast = float(np.sqrt(np.median((d * d).sum(axis=2)[ring]))) if ring.any() else 0.0
+    return alpha, contrast
 
 
 def _disc(radius: int) -> NDArray[np.uint8]:
@@ -289,7 +306,13 @@ def _disc(radius: int) -> NDArray[np.uint8]:
 
 
 def _measure_blob(
-    rgb: NDArray[np.uint8], m: NDArray[np.float32], labels: NDArray[np.int32], k: int, box: tuple[int, int, int, int], diameter: float
+    rgb: NDArray[np.uint8],
+    m: NDArray[np.float32],
+    labels: NDArray[np.int32],
+    k: int,
+    box: tuple[int, int, int, int],
+    diameter: float,
+    compressed: bool,
 ) -> Sticker | str:
     """The sub-pixel sticker of blob ``k`` (module docstring, "Centre"), or why it is not one."""
     x, y, w, h = box
@@ -311,14 +334,18 @@ def _measure_blob(
     perimeter = math.pi * diameter
     allowed = near & ((lab == 0) | (lab == k))
     edge = float(np.count_nonzero((mm > 0.1) & allowed) - np.count_nonzero((mm > 0.9) & allowed)) / perimeter
-    weights = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, edge)
+    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, edge)
     total = float(weights.sum())
     ys, xs = np.mgrid[y0:y1, x0:x1]
     cx, cy = float((weights * xs).sum() / total), float((weights * ys).sum() / total)
     ell = _ellipse_centre(weights, x0, y0)
     if ell is None:
         return "no contour"
-    sigma = math.hypot(EDGE_NOISE * max(edge, 1.0) / math.sqrt(perimeter), 0.5 * math.hypot(cx - ell[0], cy - ell[1]))
+    sigma = math.hypot(
+        EDGE_NOISE * max(edge, 1.0) / math.sqrt(perimeter),
+        (COMPRESSION_NOISE / max(contrast, 1.0) / math.sqrt(perimeter)) if compressed else 0.0,
+        0.5 * math.hypot(cx - ell[0], cy - ell[1]),
+    )
     return Sticker(
         xy=(cx, cy),
         uncertainty_px=max(sigma, MIN_CENTRE_PX),
@@ -329,8 +356,11 @@ def _measure_blob(
     )
 
 
-def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float) -> StickerSearch:
+def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, compressed: bool = True) -> StickerSearch:
     """Round blobs of ``color`` of a sticker's size in an ``(H, W, 3)`` uint8 RGB photo.
+
+    ``compressed``: the photo went through lossy compression (JPEG; assume so when unknown), which
+    widens each centre's uncertainty (``COMPRESSION_NOISE``).
 
     ``scale_px`` is the body scale (the shoulder landmarks' distance, pixels)
     that sets the size gate. Blobs at least a quarter of the smallest sticker
@@ -354,7 +384,7 @@ def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float) -
         if diameter > hi:
             rejected.append(Rejected(centre, diameter, f"too large ({diameter:.0f} px across, stickers here are at most {hi:.0f} px)"))
             continue
-        found = _measure_blob(rgb, m, labels, k, (x, y, w, h), diameter)
+        found = _measure_blob(rgb, m, labels, k, (x, y, w, h), diameter, compressed)
         if isinstance(found, str):
             rejected.append(Rejected(centre, diameter, found))
         else:
