@@ -12,11 +12,13 @@ Finding (:func:`find_stickers`)
     a Gaussian in hue around the sticker colour's hue (sigma ``HUE_SIGMA_DEG``)
     times smooth ramps in HSV saturation and value, so shading across a
     sticker on a curved body changes it little. Pixels with membership >= 0.5
-    form connected blobs; a blob is a sticker when its equivalent diameter is
+    form connected blobs; a blob is a sticker when its equivalent diameter
+    (from the area of its coverage matte, below, which blur does not shrink) is
     ``MIN_DIAMETER_REL``-``MAX_DIAMETER_REL`` of the body scale (the shoulder
     landmarks' distance, about 36 cm; so 0.6-5 cm), at least
-    ``MIN_DIAMETER_PX``, and it is round: its overlap (IoU) with the ellipse of
-    the same second moments is at least ``MIN_ELLIPSE_IOU`` and the ellipse's
+    ``MIN_DIAMETER_PX``, and it is round: the overlap (IoU) of its shape
+    (the membership upsampled 4x, >= 0.5) with the ellipse of the same
+    second moments is at least ``MIN_ELLIPSE_IOU`` and the ellipse's
     axis ratio at least ``MIN_AXIS_RATIO`` (a round sticker on a curved body
     images as an ellipse), and it stands alone: the mean membership in a ring
     around it is at most ``MAX_SURROUND`` (a fragment of a green background
@@ -321,13 +323,18 @@ def _measure_blob(
     x0, y0, x1, y1 = max(0, x - crop), max(0, y - crop), min(W, x + w + crop), min(H, y + h + crop)
     lab = labels[y0:y1, x0:x1]
     blob = (lab == k).astype(np.uint8)
-    ratio, iou, _ = _moment_ellipse(blob)
+    mm = m[y0:y1, x0:x1]
+    near = cv2.dilate(blob, _disc(pad)) > 0
+    # Roundness on the membership upsampled 4x: a small blob's pixel outline is too coarse to judge.
+    own = np.where(near & ((lab == 0) | (lab == k)), mm, 0.0).astype(np.float32)
+    fine = (cv2.resize(own, (own.shape[1] * UPSAMPLE, own.shape[0] * UPSAMPLE), interpolation=cv2.INTER_LINEAR) >= 0.5)
+    if np.count_nonzero(fine) < 5 * UPSAMPLE * UPSAMPLE:
+        return "too faint (little of it is clearly the colour)"
+    ratio, iou, _ = _moment_ellipse(fine.astype(np.uint8))
     if ratio < MIN_AXIS_RATIO:
         return f"elongated (axis ratio {ratio:.2f})"
     if iou < MIN_ELLIPSE_IOU:
         return f"not round (overlap with an ellipse {iou:.2f})"
-    mm = m[y0:y1, x0:x1]
-    near = cv2.dilate(blob, _disc(pad)) > 0
     surround = (cv2.dilate(blob, _disc(2 * pad)) > 0) & ~(cv2.dilate(blob, _disc(pad + 1)) > 0)
     if surround.any() and float(mm[surround].mean()) > MAX_SURROUND:
         return f"part of a larger area of that colour (mean membership around it {float(mm[surround].mean()):.2f})"
@@ -341,6 +348,8 @@ def _measure_blob(
     ell = _ellipse_centre(weights, x0, y0)
     if ell is None:
         return "no contour"
+    diameter = 2.0 * math.sqrt(total / math.pi)  # the matte's area: the sticker's own size
+    perimeter = math.pi * diameter
     sigma = math.hypot(
         EDGE_NOISE * max(edge, 1.0) / math.sqrt(perimeter),
         (COMPRESSION_NOISE / max(contrast, 1.0) / math.sqrt(perimeter)) if compressed else 0.0,
@@ -363,8 +372,8 @@ def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, c
     widens each centre's uncertainty (``COMPRESSION_NOISE``).
 
     ``scale_px`` is the body scale (the shoulder landmarks' distance, pixels)
-    that sets the size gate. Blobs at least a quarter of the smallest sticker
-    size that fail a gate are returned as :class:`Rejected`.
+    that sets the size gate. Blobs at least half the smallest sticker size
+    that fail a gate are returned as :class:`Rejected`.
     """
     m = membership(rgb, color)
     n, labels, stats, _ = cv2.connectedComponentsWithStats((m >= 0.5).astype(np.uint8), connectivity=8)
@@ -374,19 +383,21 @@ def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, c
     rejected: list[Rejected] = []
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
-        diameter = 2.0 * math.sqrt(area / math.pi)
-        if diameter < lo / 2:
+        rough = 2.0 * math.sqrt(area / math.pi)  # blur shrinks the part above 0.5: the size is measured below
+        if rough < lo / 3:
             continue
         centre = (x + w / 2.0 - 0.5, y + h / 2.0 - 0.5)
-        if diameter < lo:
-            rejected.append(Rejected(centre, diameter, f"too small ({diameter:.0f} px across, stickers here are at least {lo:.0f} px)"))
+        if rough > hi:
+            rejected.append(Rejected(centre, rough, f"too large ({rough:.0f} px across, stickers here are at most {hi:.0f} px)"))
             continue
-        if diameter > hi:
-            rejected.append(Rejected(centre, diameter, f"too large ({diameter:.0f} px across, stickers here are at most {hi:.0f} px)"))
-            continue
-        found = _measure_blob(rgb, m, labels, k, (x, y, w, h), diameter, compressed)
+        found = _measure_blob(rgb, m, labels, k, (x, y, w, h), max(rough, lo), compressed)
         if isinstance(found, str):
-            rejected.append(Rejected(centre, diameter, found))
+            rejected.append(Rejected(centre, rough, found))
+        elif found.diameter_px < lo:
+            if found.diameter_px >= lo / 2:
+                rejected.append(Rejected(found.xy, found.diameter_px, f"too small ({found.diameter_px:.1f} px across, stickers here are at least {lo:.1f} px)"))
+        elif found.diameter_px > hi:
+            rejected.append(Rejected(found.xy, found.diameter_px, f"too large ({found.diameter_px:.0f} px across, stickers here are at most {hi:.0f} px)"))
         else:
             stickers.append(found)
     return StickerSearch(color, tuple(stickers), tuple(rejected))
@@ -401,6 +412,8 @@ class MarkerPair:
 
     ``part`` is the body part in words (``shoulder``, ``hip``), ``landmark``
     the palpated point (``acromion``, ``ASIS``, ``PSIS``); the subject's sides.
+    A side with one sticker names it even when the other side fails;
+    ``ambiguous`` holds the stickers of a side with several.
     """
 
     part: str
@@ -408,6 +421,7 @@ class MarkerPair:
     left: Sticker | None
     right: Sticker | None
     reason: str | None
+    ambiguous: tuple[Sticker, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -434,6 +448,7 @@ class MarkerPair:
             "reason": self.reason,
             "left": None if self.left is None else self.left.to_dict(),
             "right": None if self.right is None else self.right.to_dict(),
+            "ambiguous": [s.to_dict() for s in self.ambiguous],
         }
 
 
@@ -457,6 +472,7 @@ def pair_stickers(
     side = (pts - mid) @ axis  # > 0 on the subject's left of the midpoint
     found: dict[str, Sticker | None] = {}
     problems = []
+    ambiguous: list[Sticker] = []
     for name, lm, sign in (("right", rp, -1.0), ("left", lp, 1.0)):
         near = (np.linalg.norm(pts - lm, axis=1) <= radius_px) & (side * sign > 0)
         hits = [s for s, ok in zip(search.stickers, near, strict=True) if ok]
@@ -464,8 +480,9 @@ def pair_stickers(
         if not hits:
             problems.append(f"no sticker found near the {name} {part}" + _rejected_note(search, lm, radius_px))
         elif len(hits) > 1:
+            ambiguous += hits
             problems.append(f"{_COUNT_WORDS.get(len(hits), str(len(hits)))} stickers near the {name} {part}")
-    return MarkerPair(part, landmark, found["left"], found["right"], "; ".join(problems) or None)
+    return MarkerPair(part, landmark, found["left"], found["right"], "; ".join(problems) or None, tuple(ambiguous))
 
 
 def _rejected_note(search: StickerSearch, point: FloatArray, radius_px: float) -> str:
@@ -478,6 +495,6 @@ def _rejected_note(search: StickerSearch, point: FloatArray, radius_px: float) -
 
 
 def extra_stickers(search: StickerSearch, pairs: Sequence[MarkerPair]) -> tuple[Sticker, ...]:
-    """The stickers that are not part of a found pair."""
-    used = {id(s) for p in pairs if p.found for s in (p.left, p.right)}
+    """The stickers near none of the pairs' landmarks (neither named nor ambiguous)."""
+    used = {id(s) for p in pairs for s in (p.left, p.right, *p.ambiguous) if s is not None}
     return tuple(s for s in search.stickers if id(s) not in used)

@@ -19,7 +19,7 @@ from PIL import Image
 from posture import geometry as g
 from posture.analyze import Analyzer
 from posture.images import load_image
-from posture.markers import Rejected, Sticker, StickerSearch, find_stickers, pair_stickers, parse_color
+from posture.markers import Rejected, Sticker, StickerSearch, extra_stickers, find_stickers, pair_stickers, parse_color
 from posture.pose import rank_people
 from posture.result import PostureMeasurement
 from posture.settings import Settings
@@ -109,6 +109,10 @@ def test_pair_stickers_names_or_says_why(points, rejected, reason):
     pair = pair_stickers(search, LEFT, RIGHT, 60.0, "shoulder", "acromion")
     assert pair.reason == reason
     assert pair.found == (reason is None)
+    several = "stickers near" in (reason or "")
+    assert len(pair.ambiguous) == (len(points) - 1 if several else 0)
+    named = {id(s) for s in (pair.left, pair.right, *pair.ambiguous) if s is not None}
+    assert {id(s) for s in extra_stickers(search, [pair])} == {id(s) for s in search.stickers} - named
     if pair.found:
         assert pair.left.xy == (302, 190) and pair.right.xy == (98, 195)
         with pytest.raises(ValueError):
@@ -244,10 +248,12 @@ def test_missing_and_doubled_stickers_give_reasons_not_guesses(marker_analyzer):
     m = marker_analyzer.analyze(img)
     assert m.metrics["shoulder_tilt_deg"].method != "markers"
     assert m.markers["shoulders"]["reason"] == "no sticker found near the right shoulder"
+    assert m.markers["shoulders"]["left"] is not None and m.markers["extra"] == []  # the other one is still named
     assert m.metrics["pelvic_tilt_deg"].method == "markers"
     assert any("acromion stickers not used: no sticker found near the right shoulder" in w for w in m.warnings)
     m2 = marker_analyzer.analyze(img2)
     assert m2.markers["pelvis"]["reason"] == "two stickers near the left hip"
+    assert len(m2.markers["pelvis"]["ambiguous"]) == 2 and m2.markers["pelvis"]["left"] is None
     assert m2.metrics["pelvic_tilt_deg"].method != "markers"
     assert m2.metrics["shoulder_tilt_deg"].method == "markers"
 

@@ -28,7 +28,7 @@ def draw_markers(
     rgb: NDArray[np.uint8], markers: Mapping[str, Any], scale: float = 1.0, style: OverlayStyle = DEFAULT_STYLE
 ) -> tuple[NDArray[np.uint8], list[Label]]:
     """A new image with a ring around every sticker found (the person's left/right colour for the
-    named ones, grey for extras), and the name labels to print beside them (``(x, y)``, text,
+    named ones, grey with "?" for the ambiguous ones, grey for extras), and the name labels to print beside them (``(x, y)``, text,
     colour, font size). ``scale`` maps the stickers' pixels onto ``rgb``; ``rgb`` is not modified."""
     img = rgb.copy()
     k = max(img.shape[:2]) / 1000.0
@@ -49,6 +49,8 @@ def draw_markers(
         for side, letter, color in (("left", "L", style.left_rgb), ("right", "R", style.right_rgb)):
             if pair.get(side):
                 ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip())
+        for s in pair.get("ambiguous") or []:
+            ring(s, style.other_person_rgb, "?")
     for s in markers.get("extra") or []:
         ring(s, style.other_person_rgb, "extra")
     return img, labels
