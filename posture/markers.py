@@ -20,10 +20,12 @@ Finding (:func:`find_stickers`)
     (the membership upsampled 4x, >= 0.5) with the ellipse of the same
     second moments is at least ``MIN_ELLIPSE_IOU`` and the ellipse's
     axis ratio at least ``MIN_AXIS_RATIO`` (a round sticker on a curved body
-    images as an ellipse), and it stands alone: the mean membership in a ring
-    around it is at most ``MAX_SURROUND`` (a fragment of a green background
-    or garment has its colour around it). Larger, smaller or ragged blobs of the colour
-    (clothing, a background) are rejected and listed with the reason.
+    images as an ellipse), and it stands alone: the mean membership in each
+    eighth of a ring around it is at most ``MAX_SURROUND`` (a fragment of a green background
+    or garment has its colour around it), and its centre is uncertain by at
+    most ``MAX_CENTRE_REL`` of its diameter (below). Larger, smaller, ragged
+    or edgeless blobs of the colour (clothing, a background) are rejected
+    and listed with the reason.
 
 Centre
     Around each blob (dilated by 0.4 diameters, other blobs excluded) a
@@ -106,12 +108,16 @@ MIN_ELLIPSE_IOU = 0.7
 MIN_AXIS_RATIO = 0.5
 """Roundness gate: overlap with the blob's moment ellipse, and its minor/major axis ratio."""
 
-MAX_SURROUND = 0.15
-"""A sticker stands alone: the mean membership in a ring around it (0.4-0.8 diameters out) is at most this."""
+MAX_SURROUND = 0.25
+"""A sticker stands alone: in each eighth of a ring around it (0.4-0.8 diameters out) the mean
+membership is at most this (a sticker touching a background of its colour is refused too)."""
 
 EDGE_NOISE = 0.25
 MIN_CENTRE_PX = 0.02
 """Centre uncertainty model (module docstring), pixels."""
+
+MAX_CENTRE_REL = 0.15
+"""A blob whose centre is uncertain by more than this fraction of its diameter has no clear edge: not a sticker."""
 
 COMPRESSION_NOISE = 140.0
 """JPEG term of the centre uncertainty: this over the sticker's contrast with its background
@@ -303,6 +309,17 @@ def _matte(
     return alpha, contrast
 
 
+def _sector_means(m: NDArray[np.float32], ring: NDArray[np.bool_], blob: NDArray[np.uint8], sectors: int = 8) -> FloatArray:
+    """Mean of ``m`` over the ring in each of ``sectors`` equal angles around the blob's centre
+    (sectors without ring pixels left out)."""
+    ys, xs = np.nonzero(blob)
+    ry, rx = np.nonzero(ring)
+    which = ((np.arctan2(ry - ys.mean(), rx - xs.mean()) + np.pi) / (2 * np.pi) * sectors).astype(int) % sectors
+    sums = np.bincount(which, weights=m[ry, rx], minlength=sectors)
+    counts = np.bincount(which, minlength=sectors)
+    return np.asarray(sums[counts > 0] / counts[counts > 0], dtype=np.float64)
+
+
 def _disc(radius: int) -> NDArray[np.uint8]:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
@@ -336,8 +353,9 @@ def _measure_blob(
     if iou < MIN_ELLIPSE_IOU:
         return f"not round (overlap with an ellipse {iou:.2f})"
     surround = (cv2.dilate(blob, _disc(2 * pad)) > 0) & ~(cv2.dilate(blob, _disc(pad + 1)) > 0)
-    if surround.any() and float(mm[surround].mean()) > MAX_SURROUND:
-        return f"part of a larger area of that colour (mean membership around it {float(mm[surround].mean()):.2f})"
+    around = _sector_means(mm, surround, blob)
+    if around.size and float(around.max()) > MAX_SURROUND:
+        return f"part of a larger area of that colour (membership around it up to {float(around.max()):.2f})"
     perimeter = math.pi * diameter
     allowed = near & ((lab == 0) | (lab == k))
     edge = float(np.count_nonzero((mm > 0.1) & allowed) - np.count_nonzero((mm > 0.9) & allowed)) / perimeter
@@ -393,6 +411,8 @@ def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, c
         found = _measure_blob(rgb, m, labels, k, (x, y, w, h), max(rough, lo), compressed)
         if isinstance(found, str):
             rejected.append(Rejected(centre, rough, found))
+        elif found.uncertainty_px > MAX_CENTRE_REL * found.diameter_px:
+            rejected.append(Rejected(found.xy, found.diameter_px, f"too blurred to locate (centre uncertain by {found.uncertainty_px:.1f} px)"))
         elif found.diameter_px < lo:
             if found.diameter_px >= lo / 2:
                 rejected.append(Rejected(found.xy, found.diameter_px, f"too small ({found.diameter_px:.1f} px across, stickers here are at least {lo:.1f} px)"))
