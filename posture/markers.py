@@ -284,13 +284,13 @@ def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDAr
 
 
 def _matte(
-    rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], edge: float
+    rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], grow: int
 ) -> tuple[NDArray[np.float32], float]:
     """Sticker coverage in [0, 1] around one blob: 1 inside, 0 outside, and across the edge the
     linear unmixing of each pixel between the nearest sticker and nearest background colour
-    (module docstring, "Centre"). Linear, so blur and shading move it symmetrically. Also the
-    median contrast of sticker and background across the edge (RGB distance, 0-255 scale)."""
-    grow = max(2, math.ceil(edge / 2.0) + 1)
+    (module docstring, "Centre"); background starts ``grow`` pixels outside the blob. Linear, so
+    blur and shading move it symmetrically. Also the median contrast of sticker and background
+    across the edge (RGB distance, 0-255 scale)."""
     kernel = _disc(grow)
     inner = (cv2.erode(blob, np.ones((3, 3), np.uint8)) & (m >= 0.9)).astype(np.uint8)
     if not inner.any():
@@ -335,7 +335,7 @@ def _measure_blob(
 ) -> Sticker | str:
     """The sub-pixel sticker of blob ``k`` (module docstring, "Centre"), or why it is not one."""
     x, y, w, h = box
-    pad, crop = max(4, math.ceil(0.4 * diameter)), max(6, math.ceil(0.9 * diameter))
+    pad, crop = max(4, math.ceil(0.4 * diameter)), max(12, math.ceil(0.9 * diameter))
     H, W = m.shape
     x0, y0, x1, y1 = max(0, x - crop), max(0, y - crop), min(W, x + w + crop), min(H, y + h + crop)
     lab = labels[y0:y1, x0:x1]
@@ -359,7 +359,10 @@ def _measure_blob(
     perimeter = math.pi * diameter
     allowed = near & ((lab == 0) | (lab == k))
     edge = float(np.count_nonzero((mm > 0.1) & allowed) - np.count_nonzero((mm > 0.9) & allowed)) / perimeter
-    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, edge)
+    grow = max(2, math.ceil(edge / 2.0) + 1)  # half the edge ramp, and a pixel: beyond it is background
+    if grow + 3 > pad:  # a blurred edge needs background beyond it
+        allowed = (cv2.dilate(blob, _disc(min(grow + 3, crop))) > 0) & ((lab == 0) | (lab == k))
+    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, grow)
     total = float(weights.sum())
     ys, xs = np.mgrid[y0:y1, x0:x1]
     cx, cy = float((weights * xs).sum() / total), float((weights * ys).sum() / total)
