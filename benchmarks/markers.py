@@ -10,7 +10,8 @@ degradation it reports
 * the detection rate: drawn stickers found (named or not) within half a
   diameter of their centre, and pairs named (both found, unambiguous);
 * the centre error (pixels) of the two estimators, the soft-weighted
-  centroid (reported) and the fitted ellipse;
+  centroid (reported) and the fitted ellipse, and the tilt error each (and
+  their mean) would give;
 * the tilt error |measured - drawn| (degrees) per pair (shoulders, pelvis),
   median, 95th percentile and maximum;
 * how often the tilt error is within twice the stated uncertainty;
@@ -87,6 +88,7 @@ def main() -> int:
                 for label, blur, quality in DEGRADATIONS:
                     r = rows.setdefault((cm, label), {"drawn": 0, "found": 0, "pairs": 0, "pairs_named": 0, "extra": 0,
                                                       "centroid_px": [], "ellipse_px": [], "tilt": {k: [] for k in PAIRS},
+                                                      "tilt_by_estimator": {"centroid": [], "ellipse": [], "mean of both": []},
                                                       "covered": []})
                     for _ in range(args.trials):
                         pts = palpated_points(lm, view, tuple(rng.uniform(-0.05, 0.05, 2)))
@@ -115,6 +117,10 @@ def main() -> int:
                                 true = float(g.tilt_deg([drawn[lk].x, drawn[lk].y], [drawn[rk].x, drawn[rk].y]))
                                 r["tilt"][key].append(pair["tilt_deg"] - true)
                                 r["covered"].append(abs(pair["tilt_deg"] - true) <= 2 * pair["uncertainty_deg"])
+                                lc, rc = np.array(pair["left"]["xy_px"]), np.array(pair["right"]["xy_px"])
+                                le, re_ = np.array(pair["left"]["ellipse_xy_px"]), np.array(pair["right"]["ellipse_xy_px"])
+                                for est, (lp, rp) in (("centroid", (lc, rc)), ("ellipse", (le, re_)), ("mean of both", ((lc + le) / 2, (rc + re_) / 2))):
+                                    r["tilt_by_estimator"][est].append(float(g.tilt_deg(lp, rp)) - true)
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(f"{'size':>5} {'condition':22} {'found':>6} {'pairs':>6} {'centroid px p95':>15} {'ellipse px p95':>14} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} <2u extra")
@@ -127,6 +133,7 @@ def main() -> int:
             "pairs_named_rate": round(r["pairs_named"] / r["pairs"], 3) if r["pairs"] else None,
             "centre_error_px": {"centroid": c, "ellipse": e},
             "tilt_error_deg": {"shoulders": ts, "pelvis": tp}, "extra_stickers": r["extra"],
+            "tilt_error_deg_by_estimator": {k: _stats(v) for k, v in r["tilt_by_estimator"].items()},
             "within_2_uncertainties": round(float(np.mean(r["covered"])), 3) if r["covered"] else None,
         }
         out.append(item)
@@ -136,6 +143,10 @@ def main() -> int:
 
         print(f"{cm:>5} {label:22} {item['detection_rate']:>6} {item['pairs_named_rate']:>6} {c.get('p95', float('nan')):>15} "
               f"{e.get('p95', float('nan')):>14} {f(ts):>25} {f(tp):>23} {item['within_2_uncertainties']} {r['extra']}")
+    print("tilt error p95 (degrees, both pairs) by centre estimator: centroid / ellipse / mean of both")
+    for item in out:
+        b = item["tilt_error_deg_by_estimator"]
+        print(f"{item['size_cm']:>5} {item['condition']:22} " + " / ".join(f"{b[k].get('p95', float('nan')):.3f}" for k in b))
     Path(args.out).write_text(json.dumps({"photos": names, "height_px": 1000, "trials": args.trials, "results": out}, indent=1) + "\n")
     print(f"wrote {args.out}")
     return 0
