@@ -26,6 +26,10 @@ its uncertainty the largest of the robust spread, the median per-variant
 stays (``method`` ``landmarks``), its uncertainty widened to at least
 ``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
+
+Last, every uncertainty gains the body's turn in quadrature
+(:func:`posture.view.widen`); a body turned beyond
+:data:`posture.view.MAX_TURN_DEG` is not measured at all.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from numpy.typing import NDArray
 
 from posture import __version__, augment
 from posture import geometry as g
+from posture import view as turn_rule
 from posture.errors import InputError
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
@@ -55,6 +60,7 @@ from posture.measure import (
     metric_unit,
     towards,
 )
+from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
 from posture.refine import RefinedPair, refine
@@ -72,8 +78,6 @@ MIN_REFINED_VARIANTS = 4
 
 LOSSLESS_FORMATS = ("PNG", "BMP")
 """Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
-
-_REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 
 
 @dataclass
@@ -287,6 +291,7 @@ class Analyzer:
                 lossless = source.get("format") in LOSSLESS_FORMATS
                 body, markers, notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
                 warnings += notes
+        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -370,7 +375,7 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
 def _landmarks_only(body: BodyMeasurement, reason: str) -> BodyMeasurement:
     """``body`` with the refinable tilts marked as landmark values, unchanged otherwise."""
     metrics = dict(body.metrics)
-    for name in _REFINED_PAIRS:
+    for name in REFINED:
         m = metrics[name]
         if m.value is not None:
             metrics[name] = replace(m, method="landmarks", landmark_value=m.value, method_reason=reason)
@@ -397,7 +402,7 @@ def _apply_refinement(
         lm = median_lm.swap_sides() if options.mirrored else median_lm
         xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
         cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
-    for name, key in _REFINED_PAIRS.items():
+    for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
         n = len(acc.left)

@@ -11,8 +11,10 @@ from typing import Any, Mapping
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
+from posture.geometry import apply_affine
+from posture.render.primitives import pt
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 
 Label = tuple[tuple[int, int], str, RGB, int]
@@ -25,11 +27,17 @@ def _ring(img: NDArray[np.uint8], c: tuple[int, int], r: int, color: RGB, width:
 
 
 def draw_markers(
-    rgb: NDArray[np.uint8], markers: Mapping[str, Any], scale: float = 1.0, style: OverlayStyle = DEFAULT_STYLE
+    rgb: NDArray[np.uint8],
+    markers: Mapping[str, Any],
+    transform: ArrayLike | None = None,
+    style: OverlayStyle = DEFAULT_STYLE,
 ) -> tuple[NDArray[np.uint8], list[Label]]:
     """A new image with a ring around every sticker found (the person's left/right colour for the
     named ones, grey with "?" for the ambiguous ones, grey for extras), and the name labels to print beside them (``(x, y)``, text,
-    colour, font size). ``scale`` maps the stickers' pixels onto ``rgb``; ``rgb`` is not modified."""
+    colour, font size). ``transform``, a ``(2, 3)`` affine matrix, maps the stickers' pixels onto
+    ``rgb`` (default: the identity); ``rgb`` is not modified."""
+    to_img = np.eye(2, 3) if transform is None else np.asarray(transform, dtype=np.float64)
+    scale = float(np.sqrt(abs(np.linalg.det(to_img[:, :2]))))
     img = rgb.copy()
     k = max(img.shape[:2]) / 1000.0
     lw = max(1, round(style.line_px * k * 0.6))
@@ -37,8 +45,7 @@ def draw_markers(
     labels: list[Label] = []
 
     def ring(s: Mapping[str, Any], color: RGB, text: str | None) -> None:
-        x, y = s["xy_px"]
-        c = (int(round(x * scale)), int(round(y * scale)))
+        c = pt(apply_affine(to_img, s["xy_px"]))
         r = max(4, int(round(s["diameter_px"] * scale * 0.5)) + lw + 2)
         _ring(img, c, r, color, lw)
         if text:
