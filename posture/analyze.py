@@ -51,13 +51,13 @@ from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
-    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
     _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
+    retilt,
     towards,
 )
 from posture.metrics import REFINED
@@ -441,20 +441,7 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            pct = 100.0 * float(np.tan(np.radians(value)))
-            cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
-            metrics[name] = replace(
-                m,
-                value=value,
-                uncertainty=unc,
-                higher_side=higher_side(value),
-                height_diff_pct=pct,
-                height_diff_cm=cm,
-                height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-                method="silhouette",
-                landmark_value=m.value,
-                method_reason=None,
-            )
+            metrics[name] = retilt(m, value, unc, width, cm_per_px, "silhouette")
             status.update(
                 refined=True,
                 method="silhouette",

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from posture import geometry as g
 from posture.landmarks import PoseLandmark
 from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers, parse_color
-from posture.measure import SCALE_REL_ERROR, BodyMeasurement, MeasureOptions, _scale_cm_per_px, higher_side
+from posture.measure import BodyMeasurement, MeasureOptions, _scale_cm_per_px, retilt
 
 L = PoseLandmark
 
@@ -88,21 +88,7 @@ def apply_markers(
         tilt, sigma, width = pair.tilt(options.roll_deg, center)
         unc = max(sigma, MARKER_UNCERTAINTY_FLOOR)
         out[key].update(tilt_deg=round(tilt, 2), uncertainty_deg=round(unc, 3))
-        pct = 100.0 * math.tan(math.radians(tilt))
-        cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
-        metrics[name] = replace(
-            m,
-            value=tilt,
-            uncertainty=unc,
-            higher_side=higher_side(tilt),
-            height_diff_pct=pct,
-            height_diff_cm=cm,
-            height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-            method="markers",
-            landmark_value=m.value if m.landmark_value is None else m.landmark_value,
-            silhouette_value=m.value if m.method == "silhouette" else None,
-            method_reason=None,
-        )
+        metrics[name] = retilt(m, tilt, unc, width, cm_per_px, "markers", silhouette_value=m.value if m.method == "silhouette" else None)
     out["extra"] = [s.to_dict() for s in extra_stickers(search, pairs)]
     if not search.stickers:
         notes = [f"no {c.name} stickers found in the photo: tilts from the silhouette or the joint landmarks"]

@@ -281,3 +281,27 @@ def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert bad.returncode == 2 and "unknown sticker colour 'beige'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_compare_treats_stickers_as_one_more_method(marker_analyzer):
+    """Stickers in both photos: compared on the stickers; stickers in one only: on the landmarks
+    in both, and the note says where each came from."""
+    from dataclasses import replace
+
+    from posture.compare import compare
+
+    name = "front_arms_down__icon_seg_003883.jpg"
+    with_stickers = marker_analyzer.analyze(_scene(marker_analyzer, name)[0])
+    tilted = marker_analyzer.analyze(_scene(marker_analyzer, name, rise=(0.08, 0.04))[0])
+    plain = marker_analyzer.analyze(_scene(marker_analyzer, name, drop=("left_shoulder", "right_shoulder", "left_pelvis", "right_pelvis"))[0])
+    outline = replace(plain, metrics={k: replace(v, method="silhouette") if k in ("shoulder_tilt_deg", "pelvic_tilt_deg") else v
+                                      for k, v in plain.metrics.items()})
+    same = compare([with_stickers, tilted]).metric("shoulder_tilt_deg").overall
+    assert same.compared_on == (("shoulder_tilt_deg", "markers"),) and not same.on_landmarks
+    assert same.values == (with_stickers.metrics["shoulder_tilt_deg"].value, tilted.metrics["shoulder_tilt_deg"].value)
+    for other, words in ((plain, "the joint landmarks"), (outline, "the body's outline")):
+        p = compare([with_stickers, other]).metric("shoulder_tilt_deg").overall
+        assert p.compared_on == (("shoulder_tilt_deg", "landmarks"),) and p.on_landmarks
+        assert p.values[0] == with_stickers.metrics["shoulder_tilt_deg"].landmark_value
+        assert f"came from stickers in one and from {words} in the other" in p.note
