@@ -276,9 +276,10 @@ class Analyzer:
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement = None
+        refine_notes: dict[str, str] = {}
+        marker_notes: list[str] = []
         if pairs is not None and body.view != "side":
-            body, refinement, notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
-            warnings += notes
+            body, refinement, refine_notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
         markers = None
@@ -289,8 +290,9 @@ class Analyzer:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
                 lossless = source.get("format") in LOSSLESS_FORMATS
-                body, markers, notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
-                warnings += notes
+                body, markers, marker_notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
+        # An outline fallback's warning is moot where the stickers give the headline.
+        warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
         body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
@@ -388,14 +390,14 @@ def _apply_refinement(
     options: MeasureOptions,
     median_lm: Landmarks,
     size: tuple[int, int],
-) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
+) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
     the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
-    ``refinement`` object; warnings for the pairs that fell back."""
+    ``refinement`` object; a warning per metric whose pair fell back."""
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
     cm_per_px = None
     if options.height_cm is not None:
@@ -454,7 +456,7 @@ def _apply_refinement(
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
-            notes.append(
+            notes[name] = (
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
                 f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
             )

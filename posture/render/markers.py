@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from posture.geometry import apply_affine
-from posture.render.primitives import pt
+from posture.render.primitives import font, pt
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 
 Label = tuple[tuple[int, int], str, RGB, int]
@@ -33,7 +33,8 @@ def draw_markers(
     style: OverlayStyle = DEFAULT_STYLE,
 ) -> tuple[NDArray[np.uint8], list[Label]]:
     """A new image with a ring around every sticker found (the person's left/right colour for the
-    named ones, grey with "?" for the ambiguous ones, grey for extras), and the name labels to print beside them (``(x, y)``, text,
+    named ones, grey with "?" for the ambiguous ones, grey for extras), and the name labels to
+    print beside them, on the outer side of a pair (``(x, y)`` of the text's top-left corner, text,
     colour, font size). ``transform``, a ``(2, 3)`` affine matrix, maps the stickers' pixels onto
     ``rgb`` (default: the identity); ``rgb`` is not modified."""
     to_img = np.eye(2, 3) if transform is None else np.asarray(transform, dtype=np.float64)
@@ -44,18 +45,23 @@ def draw_markers(
     size = max(11, round(style.font_px * k * 0.7))
     labels: list[Label] = []
 
-    def ring(s: Mapping[str, Any], color: RGB, text: str | None) -> None:
+    def ring(s: Mapping[str, Any], color: RGB, text: str, away: float = 1.0) -> None:
+        """``away``: +1 puts the label right of the ring, -1 left of it."""
         c = pt(apply_affine(to_img, s["xy_px"]))
         r = max(4, int(round(s["diameter_px"] * scale * 0.5)) + lw + 2)
         _ring(img, c, r, color, lw)
-        if text:
-            labels.append(((c[0] + r + 3, c[1] - size), text, color, size))
+        x = c[0] + r + 3 if away > 0 else c[0] - r - 3 - round(font(size).getlength(text))
+        labels.append(((x, c[1] - size), text, color, size))
 
     for part in ("shoulders", "pelvis"):
         pair = markers.get(part) or {}
+        both = [pair.get("left"), pair.get("right")]
         for side, letter, color in (("left", "L", style.left_rgb), ("right", "R", style.right_rgb)):
             if pair.get(side):
-                ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip())
+                other = both[1] if side == "left" else both[0]
+                away = 1.0 if other is None else float(np.sign(pair[side]["xy_px"][0] - other["xy_px"][0]) or 1.0)
+                away *= float(np.sign(to_img[0, 0]) or 1.0)  # a mirroring transform swaps the sides
+                ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip(), away)
         for s in pair.get("ambiguous") or []:
             ring(s, style.other_person_rgb, "?")
     for s in markers.get("extra") or []:
