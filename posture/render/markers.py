@@ -31,12 +31,14 @@ def draw_markers(
     markers: Mapping[str, Any],
     transform: ArrayLike | None = None,
     style: OverlayStyle = DEFAULT_STYLE,
+    left_direction: float = 1.0,
 ) -> tuple[NDArray[np.uint8], list[Label]]:
     """A new image with a ring around every sticker found (the person's left/right colour for the
     named ones, grey with "?" for the ambiguous ones, grey for extras), and the name labels to
     print beside them, on the outer side of a pair (``(x, y)`` of the text's top-left corner, text,
     colour, font size). ``transform``, a ``(2, 3)`` affine matrix, maps the stickers' pixels onto
-    ``rgb`` (default: the identity); ``rgb`` is not modified."""
+    ``rgb`` (default: the identity); ``left_direction`` is +1 when the person's left lies towards
+    the right of ``rgb``, -1 otherwise. ``rgb`` is not modified."""
     to_img = np.eye(2, 3) if transform is None else np.asarray(transform, dtype=np.float64)
     scale = float(np.sqrt(abs(np.linalg.det(to_img[:, :2]))))
     img = rgb.copy()
@@ -55,12 +57,8 @@ def draw_markers(
 
     for part in ("shoulders", "pelvis"):
         pair = markers.get(part) or {}
-        both = [pair.get("left"), pair.get("right")]
-        for side, letter, color in (("left", "L", style.left_rgb), ("right", "R", style.right_rgb)):
+        for side, letter, color, away in (("left", "L", style.left_rgb, left_direction), ("right", "R", style.right_rgb, -left_direction)):
             if pair.get(side):
-                other = both[1] if side == "left" else both[0]
-                away = 1.0 if other is None else float(np.sign(pair[side]["xy_px"][0] - other["xy_px"][0]) or 1.0)
-                away *= float(np.sign(to_img[0, 0]) or 1.0)  # a mirroring transform swaps the sides
                 ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip(), away)
         for s in pair.get("ambiguous") or []:
             ring(s, style.other_person_rgb, "?")

@@ -117,7 +117,8 @@ def draw_overlay(
             # The outline points used (the tilt lines through the refined points are drawn below).
             img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style)
         if m.markers:
-            img, sticker_labels = draw_markers(img, m.markers, to_img, style)
+            left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
+            img, sticker_labels = draw_markers(img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0)
             labels += sticker_labels
         for name, spec in METRICS.items():
             metric = m.metrics.get(name)
