@@ -276,6 +276,14 @@ def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_
     assert d["metrics"]["shoulder_tilt_deg"]["method"] == "markers"
     assert d["markers"]["shoulders"]["left"]["xy_px"] is not None
     assert (tmp_path / "a.png").stat().st_size > 0
+    Image.fromarray(img).save(tmp_path / "again.png")  # a batch goes through the same path
+    batch = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(src), str(tmp_path / "again.png"), "--fast", "--markers", "--json", "-j", "1"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert batch.returncode == 0, batch.stderr
+    rows = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [r["metrics"]["pelvic_tilt_deg"]["method"] for r in rows] == ["markers", "markers"]
     bad = subprocess.run(
         [sys.executable, "-m", "posture", "analyze", str(src), "--markers", "--marker-color", "beige"],
         capture_output=True, text=True, env=env, timeout=60,
