@@ -621,8 +621,8 @@ def csv_row(outcome: Outcome) -> dict[str, Any]:
 def csv_text(outcomes: Iterable[Outcome]) -> str:
     """A CSV table, one row per photo: path, status, message (why not measured, or the
     error), exit_code, view, people_detected, each metric and its uncertainty (and for the
-    shoulder and pelvic tilts, ``<metric>_method``: ``silhouette``, ``landmarks`` or ``mixed``,
-    see :meth:`~posture.result.PostureMeasurement.method_of`), warnings (joined with `` | ``).
+    shoulder and pelvic tilts, ``<metric>_method``: ``markers``, ``silhouette``, ``landmarks`` or
+    ``mixed``, see :meth:`~posture.result.PostureMeasurement.method_of`), warnings (joined with `` | ``).
     Text cells that a spreadsheet would run as a formula are neutralised (:mod:`posture.csvsafe`)."""
     from posture.csvsafe import SafeDictWriter
 

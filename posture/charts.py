@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 METHOD_STYLE: dict[str, dict[str, object]] = {
+    "markers": {"marker": "^", "color": "tab:green", "label": "stickers on palpated points"},
     "silhouette": {"marker": "o", "color": "tab:blue", "label": "body outline (silhouette)"},
     "landmarks": {"marker": "s", "color": "tab:orange", "markerfacecolor": "white", "label": "joint landmarks"},
     "mixed": {"marker": "D", "color": "tab:purple", "label": "outline and landmarks mixed"},

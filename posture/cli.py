@@ -347,7 +347,7 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_photo_options(p: argparse.ArgumentParser) -> None:
-    """``--height-cm``, ``--person``, ``--max-pixels`` (analyze and compare)."""
+    """``--height-cm``, ``--person``, ``--max-pixels``, ``--markers``, ``--marker-color`` (analyze and compare)."""
     p.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
     p.add_argument(
         "--person",
@@ -358,6 +358,28 @@ def _add_photo_options(p: argparse.ArgumentParser) -> None:
         "to name whose measurement it is in the history, use --name",
     )
     p.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    p.add_argument(
+        "--markers",
+        action="store_true",
+        help="find round coloured stickers on the acromions and the ASIS (or PSIS from behind) and take "
+        "the shoulder and pelvic tilts from them (see docs/markers.md)",
+    )
+    p.add_argument(
+        "--marker-color",
+        metavar="COLOR",
+        type=_marker_color,
+        default="green",
+        help="the stickers' colour: green (default, fluorescent), yellow, pink, blue or #RRGGBB",
+    )
+
+
+def _marker_color(text: str) -> str:
+    from posture.markers import parse_color
+
+    try:
+        return parse_color(text).name
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -531,6 +553,8 @@ def _analyze_settings(args: argparse.Namespace) -> "Settings":
         min_score=args.min_visibility,
         person=args.person,
         model=args.model,
+        markers=args.markers,
+        marker_color=args.marker_color,
         **kwargs,
     )
 
@@ -915,6 +939,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         min_score=args.min_visibility,
         person=args.person,
         model=args.model,
+        markers=args.markers,
+        marker_color=args.marker_color,
         **kwargs,
     )
     mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())

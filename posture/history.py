@@ -730,8 +730,9 @@ def plot_history(
 TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
 """How ``history list`` names where a measurement's time taken came from."""
 
-METHOD_MARKS = {"silhouette": "S", "landmarks": "J"}
-"""``history list``'s mark after a tilt: measured on the body's outline (S) or the joint landmarks (J)."""
+METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
+"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
+landmarks (J)."""
 
 
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
@@ -775,8 +776,8 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         for r in [header, *rows]
     ]
     lines.append(
-        "Tilts in degrees, + = the subject's left side higher; S = from the body's outline (silhouette), "
-        "J = from the joint landmarks (they under-read tilts)."
+        "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
+        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
     )
     lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
     return "\n".join(lines)

@@ -31,8 +31,9 @@ quantities positive towards the subject's LEFT):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -149,6 +150,30 @@ def _tilt_metric(
         height_diff_pct=100.0 * diff_px / width if width > 0 else None,
         height_diff_cm=cm,
         height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+    )
+
+
+def retilt(
+    m: Metric, tilt: float, uncertainty: float, width_px: float, cm_per_px: float | None, method: str, **extra: Any
+) -> Metric:
+    """Tilt metric ``m`` with its headline replaced by ``tilt`` (degrees, ± ``uncertainty``) measured
+    by ``method`` on a pair ``width_px`` apart horizontally: the higher side and the height
+    difference (percent of that width; centimetres with ``cm_per_px``) follow, ``landmark_value``
+    keeps the landmark tilt, ``method_reason`` is cleared; ``extra`` sets more fields."""
+    pct = 100.0 * math.tan(math.radians(tilt))
+    cm = None if cm_per_px is None else pct / 100.0 * width_px * cm_per_px
+    return replace(
+        m,
+        value=tilt,
+        uncertainty=uncertainty,
+        higher_side=higher_side(tilt),
+        height_diff_pct=pct,
+        height_diff_cm=cm,
+        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+        method=method,
+        landmark_value=m.value if m.landmark_value is None else m.landmark_value,
+        method_reason=None,
+        **extra,
     )
 
 

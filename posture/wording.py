@@ -75,6 +75,8 @@ METHOD_TEXT = {
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+    ("shoulder_tilt_deg", "markers"): "stickers on the acromions",
+    ("pelvic_tilt_deg", "markers"): "stickers on the ASIS or PSIS",
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
@@ -132,6 +134,8 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
+    if any(x.method == "markers" for x in m.metrics.values()):
+        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
     passes = m.method.get("passes", 1)
     if m.subject is not None:
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))

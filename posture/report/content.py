@@ -131,8 +131,9 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             method=None if metric.method is None else "landmarks",
         )
     text = wording.reading(mc.name, shown)
-    if shown is not metric and metric.method == "silhouette" and metric.value is not None:
-        text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
+    if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
+        source = "the outline" if metric.method == "silhouette" else "the stickers"
+        text += f"; from {source}: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
 
 
