@@ -16,8 +16,6 @@ COLORS: dict[str, str] = {
 }
 """Named sticker colours (fluorescent, as sold for clinical photo assessment)."""
 
-DEFAULT_COLOR = "green"
-
 MIN_SATURATION = 0.5
 """A sticker colour must be at least this saturated to be told from skin, grey and white."""
 
