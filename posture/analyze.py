@@ -10,6 +10,9 @@ landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
+``Settings.markers`` then looks for stickers on the palpated points in the
+photo itself; where a pair is found its tilt is the headline
+(:mod:`posture.marker_metrics`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -55,6 +58,7 @@ from posture.measure import (
     higher_side,
     measure,
     metric_unit,
+    retilt,
     towards,
     with_height_diff,
 )
@@ -74,6 +78,8 @@ MIN_VARIANTS = 4
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
+LOSSLESS_FORMATS = ("PNG", "BMP")
+"""Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
 
 
 @dataclass
@@ -241,7 +247,7 @@ class Analyzer:
         people = rank_people([p for p, _, _ in first[0]])
         missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
         people += missed
-        warnings: list[str] = []
+        warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
             source=source,
@@ -273,11 +279,23 @@ class Analyzer:
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement = None
+        refine_notes: dict[str, str] = {}
+        marker_notes: list[str] = []
         if pairs is not None and body.view != "side":
-            body, refinement, notes = _apply_refinement(body, pairs, options, (w, h))
-            warnings += notes
+            body, refinement, refine_notes = _apply_refinement(body, pairs, options, (w, h))
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
+        markers = None
+        if s.markers:
+            from posture.marker_metrics import apply_markers, no_markers
+
+            if body.refusal:
+                markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
+            else:
+                lossless = source.get("format") in LOSSLESS_FORMATS
+                body, markers, marker_notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
+        # An outline fallback's warning is moot where the stickers give the headline.
+        warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
         body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
@@ -313,6 +331,7 @@ class Analyzer:
             },
             landmarks=body.landmarks.to_dict(),
             refinement=refinement,
+            markers=markers,
             **base_fields,  # type: ignore[arg-type]
         )
 
@@ -379,15 +398,15 @@ def _apply_refinement(
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
     size: tuple[int, int],
-) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
+) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
     the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
-    ``refinement`` object; warnings for the pairs that fell back."""
+    ``refinement`` object; a warning per metric whose pair fell back."""
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
     widths = dict(body.widths_px)
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
     for name, key in REFINED.items():
         acc = pairs[key]
@@ -428,8 +447,7 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            metrics[name] = replace(m, value=value, uncertainty=unc, higher_side=higher_side(value),
-                                    method="silhouette", landmark_value=m.value, method_reason=None)
+            metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
             widths[name] = width
             status.update(
                 refined=True,
@@ -443,7 +461,7 @@ def _apply_refinement(
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
-            notes.append(
+            notes[name] = (
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
                 f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
             )

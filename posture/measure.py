@@ -32,7 +32,7 @@ quantities positive towards the subject's LEFT):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -165,6 +165,26 @@ def with_height_diff(m: Metric, width_px: float, cm_per_px: float | None) -> Met
         from_tilt = width_cm / float(np.cos(t)) ** 2 * float(np.radians(m.uncertainty))
         unc = float(np.hypot(from_tilt, cm * SCALE_REL_ERROR))
     return replace(m, height_diff_pct=pct, height_diff_cm=cm, height_diff_cm_uncertainty=unc)
+
+
+def retilt(
+    m: Metric, tilt: float, uncertainty: float, width_px: float, cm_per_px: float | None, method: str, **extra: Any
+) -> Metric:
+    """Tilt metric ``m`` with its headline replaced by ``tilt`` (degrees, ± ``uncertainty``) measured
+    by ``method`` on a pair ``width_px`` apart horizontally: the higher side and the height
+    difference (:func:`with_height_diff`) follow, ``landmark_value`` keeps the landmark tilt,
+    ``method_reason`` is cleared; ``extra`` sets more fields."""
+    headline = replace(
+        m,
+        value=tilt,
+        uncertainty=uncertainty,
+        higher_side=higher_side(tilt),
+        method=method,
+        landmark_value=m.value if m.landmark_value is None else m.landmark_value,
+        method_reason=None,
+        **extra,
+    )
+    return with_height_diff(headline, width_px, cm_per_px)
 
 
 def higher_side(tilt: float) -> str:
