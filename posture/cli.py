@@ -910,7 +910,8 @@ def _usage(message: str) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``posture compare``."""
-    from posture.compare import compare, summary
+    from posture.compare import compare
+    from posture.compare_text import summary
     from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
     from posture.output import check_target, write_atomic
     from posture.report import make_report, report_format

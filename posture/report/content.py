@@ -18,15 +18,8 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import (
-    Comparison,
-    MetricComparison,
-    PairComparison,
-    change_text,
-    comparable_values,
-    landmarks_of,
-    photo_name,
-)
+from posture.compare import Comparison, MetricComparison, PairComparison, comparable_values, landmarks_of
+from posture.compare_text import change_text, photo_name
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
