@@ -433,15 +433,4 @@ def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
         return figure_png(fig, dpi=dpi)
 
 
-def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:
-    """JPEG bytes of an RGB image (no metadata)."""
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, optimize=True)
-    return buf.getvalue()
-
-
-__all__ = ["Panel", "PhotoRow", "ReportContent", "Row", "build_content", "encode_jpeg", "render_png"]
+__all__ = ["Panel", "PhotoRow", "ReportContent", "Row", "build_content", "render_png"]
