@@ -790,7 +790,8 @@ def _report_damaged(h: "History") -> None:
 
 def cmd_history_list(args: argparse.Namespace) -> int:
     """``posture history list``."""
-    from posture.history import History, default_path, format_table
+    from posture.history import History, default_path
+    from posture.history_table import format_table
 
     path = args.db or default_path()
     if not History.exists(path):
@@ -842,8 +843,8 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
+    from posture.charts import CHART_FORMATS, chart_bytes, plot_history
     from posture.errors import HistoryError
-    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
