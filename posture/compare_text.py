@@ -203,6 +203,14 @@ def warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metr
             "right-higher."
         )
 
+    single = [i for i, m in enumerate(ms) if m.status == "measured" and m.method.get("passes", 1) == 1]
+    if single:
+        out.append(
+            f"{cap(photos_phrase(single, n))} {'was' if len(single) == 1 else 'were'} measured in a single pass "
+            "(--fast): no uncertainty, tilts from the joint landmarks only, so changes are judged against the "
+            "minimal detectable change alone; compare photos analysed the default way for a reliable verdict."
+        )
+
     modes = {p.level_mode == "none" for p in photos}
     rolls = [p.roll_deg for p in photos]
     if len(modes) > 1:
