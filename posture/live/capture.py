@@ -1,0 +1,343 @@
+"""A live capture as a measurement: the best frames, each analysed like a photo, combined.
+
+During a capture :class:`FrameSelector` keeps the best measurable frames
+spread over its span (fewest stance problems, then sharpest: variance of the
+Laplacian over the person's box).
+:class:`CaptureWorker` analyses them in a background thread with its own
+:class:`posture.analyze.Analyzer` (the settings of ``posture analyze``:
+augmentation, silhouette refinement, the same method and uncertainty rules)
+at a lower scheduling priority, so the preview keeps its frame rate.
+:func:`combine` turns the per-frame analyses into one
+:class:`~posture.result.PostureMeasurement`, the type a photo gives:
+
+* per metric the median over the frames; its uncertainty the larger of the
+  median per-frame uncertainty and the robust spread across frames
+  (1.4826 x MAD), so that it covers the frame-to-frame spread;
+* a shoulder or pelvic tilt is compared like with like: the method most
+  frames used (``silhouette`` on a tie) gives the value, from those frames
+  only, and a warning says when other frames used the other method;
+* ``shoulder_pelvis_tilt_deg`` is the difference of the two headlines, its
+  uncertainty their root sum of squares (as in :mod:`posture.analyze`);
+* landmarks, subject, refinement and warnings are those of the frame whose
+  tilts lie closest to the combined ones.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posture import wording
+from posture.measure import METRIC_NAMES, higher_side, metric_unit, towards
+from posture.result import Assumptions, Metric, PostureMeasurement
+
+RGB = NDArray[np.uint8]
+
+METHOD_PREFERENCE = ("silhouette", "landmarks")
+"""Order in which a tie between methods is broken."""
+
+COMBINED_RULE = (
+    "median of the analysed frames; uncertainty the larger of the median per-frame uncertainty "
+    "and the robust spread across frames; tilts from the method most frames used"
+)
+
+_METHOD_WORDS = {"silhouette": "the outline", "landmarks": "the joint landmarks"}
+
+
+class FrameAnalyzer(Protocol):
+    """What the worker needs: :class:`posture.analyze.Analyzer` or a test's stand-in."""
+
+    def analyze(self, image: RGB) -> PostureMeasurement:
+        """Analyse one ``(H, W, 3)`` uint8 RGB frame."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+def sharpness(rgb: RGB, box: tuple[float, float, float, float] | None = None) -> float:
+    """Variance of the Laplacian of the grey image inside ``box`` (x0, y0, x1, y1 pixels),
+    resized to 256 pixels high so that values compare across frames; higher is sharper."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (0.0, 0.0, float(w), float(h)) if box is None else box
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        x0, y0, x1, y1 = 0.0, 0.0, float(w), float(h)
+    xa, xb = int(max(0, min(x0, w - 2))), int(max(min(x1, w), x0 + 2))
+    ya, yb = int(max(0, min(y0, h - 2))), int(max(min(y1, h), y0 + 2))
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[ya:yb, xa:xb]), cv2.COLOR_RGB2GRAY)
+    k = 256.0 / grey.shape[0]
+    grey = cv2.resize(grey, (max(2, round(grey.shape[1] * k)), 256), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+@dataclass
+class _Candidate:
+    rank: tuple[int, float]
+    t: float
+    rgb: RGB
+
+
+@dataclass
+class FrameSelector:
+    """Keeps a capture's best frames, spread over its span.
+
+    The span is cut into ``2 * slots`` bins, each keeping its best frame;
+    :meth:`frames` groups the filled bins into at most ``slots`` runs and
+    returns the best of each, so a capture cut short still has frames.
+    """
+
+    t_start: float
+    span_s: float
+    slots: int
+    offered: int = 0
+    _best: dict[int, _Candidate] = field(default_factory=dict)
+
+    def offer(self, rgb: RGB, t: float, problems: int, sharp: float) -> None:
+        """A measurable frame at ``t`` with ``problems`` minor stance problems and sharpness ``sharp``."""
+        self.offered += 1
+        bins = 2 * self.slots
+        slot = min(bins - 1, max(0, int((t - self.t_start) / self.span_s * bins)))
+        rank = (problems, -sharp)
+        held = self._best.get(slot)
+        if held is None or rank < held.rank:
+            self._best[slot] = _Candidate(rank, t, rgb.copy())
+
+    def frames(self) -> list[tuple[float, RGB]]:
+        """The chosen frames as ``(t, rgb)``, in time order."""
+        filled = [c for _, c in sorted(self._best.items())]
+        runs = [filled[i * len(filled) // self.slots : (i + 1) * len(filled) // self.slots] for i in range(self.slots)]
+        return [(c.t, c.rgb) for c in (min(run, key=lambda c: c.rank) for run in runs if run)]
+
+
+class AnalysisJob:
+    """Frames being analysed in the background; ``done`` counts the finished ones."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.future: Future[list[PostureMeasurement]] = Future()
+        self.started = time.monotonic()
+        self.seconds = math.nan
+
+    @property
+    def finished(self) -> bool:
+        """Whether the result (or an error) is in."""
+        return self.future.done()
+
+
+class CaptureWorker:
+    """One worker thread with its own analyser, made in that thread at nice ``+nice``.
+
+    With ``background=False`` a job is analysed at once in the caller's thread
+    (for tests and batch use). The analyser is made on first use (in the
+    background: at once, so the model is loaded before the first capture).
+    """
+
+    def __init__(self, make_analyzer: Callable[[], FrameAnalyzer], *, background: bool = True, nice: int = 10) -> None:
+        self._make = make_analyzer
+        self._analyzer: FrameAnalyzer | None = None
+        self._nice = nice
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-capture") if background else None
+        if self._pool is not None:
+            self._pool.submit(self._ready)
+
+    def _ready(self) -> FrameAnalyzer:
+        if self._analyzer is None:
+            if self._pool is not None and self._nice and hasattr(os, "setpriority"):
+                try:  # Linux: a thread's own priority; MediaPipe's threads made from here inherit it
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
+                except OSError:
+                    pass
+            self._analyzer = self._make()
+        return self._analyzer
+
+    def _run(self, job: AnalysisJob, frames: Sequence[RGB]) -> None:
+        try:
+            analyzer = self._ready()
+            out = []
+            for rgb in frames:
+                out.append(analyzer.analyze(rgb))
+                job.done += 1
+            job.seconds = time.monotonic() - job.started
+            job.future.set_result(out)
+        except BaseException as exc:  # handed to the session, which reports it
+            job.future.set_exception(exc)
+
+    def submit(self, frames: Sequence[RGB]) -> AnalysisJob:
+        """Analyse ``frames`` (in the background unless ``background=False``)."""
+        job = AnalysisJob(len(frames))
+        if self._pool is None:
+            self._run(job, frames)
+        else:
+            self._pool.submit(self._run, job, frames)
+        return job
+
+    def close(self) -> None:
+        """Wait for the jobs under way, then release the analyser."""
+        if self._pool is not None:
+            self._pool.submit(self._release).result()
+            self._pool.shutdown(wait=True)
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if self._analyzer is not None:
+            self._analyzer.close()
+            self._analyzer = None
+
+
+def _majority(methods: Sequence[str | None]) -> str | None:
+    counts = Counter(m for m in methods if m)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(m for m in METHOD_PREFERENCE + tuple(sorted(counts)) if counts.get(m) == best)
+
+
+def combine_metric(name: str, found: Sequence[Metric], min_frames: int) -> tuple[Metric, str | None]:
+    """One metric over the frames that measured it (see the module docstring), and a note
+    when frames disagreed on the method."""
+    from posture.augment import robust_spread
+
+    unit = metric_unit(name)
+    if len(found) < min_frames:
+        return Metric.missing(unit, f"measured in {len(found)} of the analysed frames, fewer than {min_frames}"), None
+    method = _majority([m.method for m in found])
+    used = [m for m in found if m.method == method] if method else list(found)
+    note = None
+    if len(used) < len(found):
+        other = len(found) - len(used)
+        label = wording.LABELS[name].lower()
+        note = (
+            f"{label}: {len(used)} of {len(found)} frames read it from {_METHOD_WORDS.get(method or '', method)}, "
+            f"{other} from {'the joint landmarks' if method == 'silhouette' else 'the outline'}; "
+            f"the value compares like with like (the {len(used)} frames only)"
+        )
+        if len(used) < min_frames:
+            return Metric.missing(unit, f"methods differed between frames ({note})"), None
+    values = np.array([m.value for m in used], dtype=np.float64)
+    value = float(np.median(values))
+    spread = robust_spread(values)
+    own = [m.uncertainty for m in used if m.uncertainty is not None]
+    parts = [u for u in (float(np.median(own)) if own else math.nan, spread) if math.isfinite(u)]
+    numeric: dict[str, Any] = {}
+    for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty", "landmark_value"):
+        got = [getattr(m, attr) for m in used if getattr(m, attr) is not None]
+        numeric[attr] = float(np.median(got)) if got else None
+    reasons = Counter(m.method_reason for m in used if m.method_reason)
+    first = used[0]
+    metric = replace(
+        first,
+        value=value,
+        uncertainty=max(parts) if parts else None,
+        higher_side=None if first.higher_side is None else higher_side(value),
+        towards=None if first.towards is None else towards(value, unit),
+        method_reason=reasons.most_common(1)[0][0] if reasons else None,
+        **numeric,
+    )
+    return metric, note
+
+
+def combine(
+    analyses: Sequence[PostureMeasurement], *, min_frames: int = 3, notes: Sequence[str] = (), method: dict[str, Any] | None = None
+) -> PostureMeasurement:
+    """One measurement from the analyses of a capture's frames (rules in the module docstring).
+
+    ``notes`` are warnings to add (e.g. the capture ended early); ``method`` is merged into the
+    result's ``method`` object.
+    """
+    measured = [a for a in analyses if a.status == "measured"]
+    metrics: dict[str, Metric] = {}
+    warnings = list(notes)
+    for name in METRIC_NAMES:
+        if name == "shoulder_pelvis_tilt_deg":
+            continue
+        found = [a.metrics[name] for a in measured if a.metrics[name].value is not None]
+        metrics[name], note = combine_metric(name, found, min_frames)
+        if note:
+            warnings.append(note)
+    metrics["shoulder_pelvis_tilt_deg"] = _difference(metrics, measured)
+    metrics = {n: metrics[n] for n in METRIC_NAMES}
+    base = _representative(measured, metrics) if measured else (analyses[0] if analyses else None)
+    info: dict[str, Any] = {
+        "kind": "live capture",
+        "frames_analysed": len(analyses),
+        "frames_measured": len(measured),
+        "combined": COMBINED_RULE,
+        "frame_methods": {
+            n: dict(Counter(a.metrics[n].method for a in measured if a.metrics[n].value is not None and a.metrics[n].method))
+            for n in ("shoulder_tilt_deg", "pelvic_tilt_deg")
+        },
+    }
+    if base is not None:
+        info = {**base.method, **info}
+    info.update(method or {})
+    if base is None:
+        raise ValueError("no frames to combine")
+    ok = any(m.measured for m in metrics.values())
+    if ok:
+        status, message = "measured", "measured"
+    elif measured:
+        status, message = "not_measurable", f"nothing measured in at least {min_frames} of {len(analyses)} frames"
+    else:
+        status, message = base.status, base.message
+    return replace(
+        base,
+        status=status,  # type: ignore[arg-type]
+        message=message,
+        metrics=metrics,
+        warnings=tuple(warnings) + tuple(w for w in base.warnings if w not in warnings),
+        method=info,
+    )
+
+
+def _difference(metrics: dict[str, Metric], measured: Sequence[PostureMeasurement]) -> Metric:
+    sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
+    if sh.value is None or pv.value is None:
+        return Metric.missing("deg", "; ".join(r for r in (sh.reason, pv.reason) if r) or "not measured")
+    both = None if sh.uncertainty is None or pv.uncertainty is None else float(np.hypot(sh.uncertainty, pv.uncertainty))
+    return Metric(sh.value - pv.value, "deg", both)
+
+
+def _representative(measured: Sequence[PostureMeasurement], metrics: dict[str, Metric]) -> PostureMeasurement:
+    """The frame whose shoulder and pelvic tilts lie closest to the combined ones, preferring frames
+    that used the combined methods."""
+
+    def cost(a: PostureMeasurement) -> tuple[int, float]:
+        mismatch, d = 0, 0.0
+        for n in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
+            mine, comb = a.metrics[n], metrics[n]
+            if mine.value is None or comb.value is None:
+                continue
+            mismatch += mine.method != comb.method
+            d += abs(mine.value - comb.value) / max(comb.uncertainty or 1.0, 0.1)
+        return mismatch, d
+
+    return min(measured, key=cost)
+
+
+def unmeasured(message: str, mirrored: bool, roll_deg: float, method: dict[str, Any]) -> PostureMeasurement:
+    """The measurement of a capture that could not be measured (``message`` says why)."""
+    return PostureMeasurement(
+        status="not_measurable",
+        message=message,
+        source={"path": None, "width": None, "height": None},
+        model={},
+        assumptions=Assumptions(mirrored=mirrored, level_mode="manual" if roll_deg else "none", roll_deg=roll_deg),
+        subject=None,
+        metrics={n: Metric.missing(metric_unit(n), message) for n in METRIC_NAMES},
+        method=method,
+    )
