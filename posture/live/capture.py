@@ -15,7 +15,10 @@ at a lower scheduling priority, so the preview keeps its frame rate.
   (1.4826 x MAD), so that it covers the frame-to-frame spread;
 * a shoulder or pelvic tilt is compared like with like: the method most
   frames used (``silhouette`` on a tie) gives the value, from those frames
-  only, and a warning says when other frames used the other method;
+  only; when other frames used the other method a warning says so, and the
+  uncertainty widens to cover their median (on a still person the pelvic
+  reading moves by about 3 degrees when the method changes, see
+  benchmarks/results/still_video.json);
 * ``shoulder_pelvis_tilt_deg`` is the difference of the two headlines, its
   uncertainty their root sum of squares (as in :mod:`posture.analyze`);
 * landmarks, subject, refinement and warnings are those of the frame whose
@@ -90,30 +93,41 @@ class _Candidate:
     rgb: RGB
 
 
+FIRST_BIN_S = 0.1
+"""A capture's frames are first kept one per this many seconds; the bins widen as it goes on."""
+
+
 @dataclass
 class FrameSelector:
-    """Keeps a capture's best frames, spread over its span.
+    """Keeps a capture's best frames, spread over the time it ran (at most ``2 * slots + 1`` frames).
 
-    The span is cut into ``2 * slots`` bins, each keeping its best frame;
-    :meth:`frames` groups the filled bins into at most ``slots`` runs and
-    returns the best of each, so a capture cut short still has frames.
+    Each time bin keeps its best frame; bins start :data:`FIRST_BIN_S` wide and double whenever
+    there are more than ``2 * slots`` of them (neighbours merged, the better frame kept), so a
+    capture cut short still has frames spread over what it saw. :meth:`frames` groups the bins
+    into at most ``slots`` runs and returns the best of each.
     """
 
     t_start: float
-    span_s: float
     slots: int
     offered: int = 0
+    width: float = FIRST_BIN_S
     _best: dict[int, _Candidate] = field(default_factory=dict)
 
     def offer(self, rgb: RGB, t: float, problems: int, sharp: float) -> None:
         """A measurable frame at ``t`` with ``problems`` minor stance problems and sharpness ``sharp``."""
         self.offered += 1
-        bins = 2 * self.slots
-        slot = min(bins - 1, max(0, int((t - self.t_start) / self.span_s * bins)))
-        rank = (problems, -sharp)
+        self._keep(_Candidate((problems, -sharp), t, rgb), copy=True)
+        while len(self._best) > 2 * self.slots:
+            self.width *= 2
+            old, self._best = self._best, {}
+            for c in old.values():
+                self._keep(c, copy=False)
+
+    def _keep(self, c: _Candidate, copy: bool) -> None:
+        slot = max(0, int((c.t - self.t_start) / self.width))
         held = self._best.get(slot)
-        if held is None or rank < held.rank:
-            self._best[slot] = _Candidate(rank, t, rgb.copy())
+        if held is None or c.rank < held.rank:
+            self._best[slot] = _Candidate(c.rank, c.t, c.rgb.copy()) if copy else c
 
     def frames(self) -> list[tuple[float, RGB]]:
         """The chosen frames as ``(t, rgb)``, in time order."""
@@ -232,7 +246,8 @@ def combine_metric(name: str, found: Sequence[Metric], min_frames: int) -> tuple
     value = float(np.median(values))
     spread = robust_spread(values)
     own = [m.uncertainty for m in used if m.uncertainty is not None]
-    parts = [u for u in (float(np.median(own)) if own else math.nan, spread) if math.isfinite(u)]
+    gap = abs(float(np.median([m.value for m in found if m.method != method])) - value) if note else math.nan
+    parts = [u for u in (float(np.median(own)) if own else math.nan, spread, gap) if math.isfinite(u)]
     numeric: dict[str, Any] = {}
     for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty", "landmark_value"):
         got = [getattr(m, attr) for m in used if getattr(m, attr) is not None]

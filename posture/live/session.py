@@ -725,7 +725,7 @@ class LiveSession:
             self._close_capture(cap, complete=True)
             cap = self._capture = None
         if cap is None and self._requested is not None:
-            selector = FrameSelector(t, self._requested, self.config.capture_frames)
+            selector = FrameSelector(t, self.config.capture_frames)
             cap = self._capture = _Capture(t_start=t, span_s=self._requested, t_last=t, selector=selector)
             self._requested = None
         if cap is not None:
