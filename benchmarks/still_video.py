@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -212,6 +213,14 @@ def _worker() -> Any:
 
 def capture(still: tuple[float, float], reference: dict[str, Any]) -> dict[str, Any]:
     """A 3 s capture (space key at the still stretch's start) against the per-frame analyses."""
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
+
+    with Analyzer(Settings()) as a:  # one photo analysis in the same run, for scale
+        rgb = next(_frames_of(VIDEO, still[0]))
+        t0 = time.perf_counter()
+        a.analyze(rgb)
+        one = time.perf_counter() - t0
     worker = _worker()
     session, det = _session(worker)
     session.request_capture(3.0)
@@ -220,7 +229,14 @@ def capture(still: tuple[float, float], reference: dict[str, Any]) -> dict[str, 
     (cap,) = session.finish()
     worker.close()
     det.close()
-    out: dict[str, Any] = {"frames_analysed": len(cap.frame_times), "compute_s": round(cap.compute_s, 2), "metrics": {}}
+    out: dict[str, Any] = {
+        "frames_analysed": len(cap.frame_times),
+        "compute_s": round(cap.compute_s, 2),
+        "one_photo_analysis_s": round(one, 2),
+        "compute_over_one_photo": round(cap.compute_s / one, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "metrics": {},
+    }
     for name, m in cap.metrics.items():
         ref = reference.get(name, {})
         if m.value is None or "median" not in ref:
@@ -269,6 +285,7 @@ def live_speed(still: tuple[float, float], rounds: int) -> dict[str, Any]:
         rows.append(rates)
     ratio = statistics.median(r["with"] / r["without"] for r in rows)
     return {
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "rounds": [{k: round(v, 2) for k, v in r.items()} for r in rows],
         "fps_without_capture_median": round(statistics.median(r["without"] for r in rows), 1),
         "fps_during_capture_analysis_median": round(statistics.median(r["with"] for r in rows), 1),
