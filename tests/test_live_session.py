@@ -273,3 +273,26 @@ def test_drawn_landmarks_are_steadier_than_raw_at_rest() -> None:
     recs = records(lambda i: [person(0.0, dx=jitter[i])], 90, fps=30.0)
     xs = np.array([r.landmarks[L.LEFT_SHOULDER][0] for r in recs])
     assert np.std(xs[30:]) < 0.6 * np.std(jitter[30:])
+
+
+def test_finish_waits_for_the_analysis_and_says_how_far_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from posture.live import session as session_module
+
+    monkeypatch.setattr(session_module, "PROGRESS_EVERY_S", 0.01)
+    analyzer = FakeAnalyzer(lambda i: [person(1.5)])
+    slow = analyzer.analyze
+    analyzer.analyze = lambda rgb: (time.sleep(0.05), slow(rgb))[1]  # type: ignore[method-assign]
+    worker = CaptureWorker(lambda: analyzer)
+    s = LiveSession(FakeDetector(lambda i: [person(1.5)]), LiveConfig(capture_seconds=1.0, capture_frames=4), worker)
+    s.request_capture()
+    for _ in s.run(numbered_frames(12), fps=10.0):
+        pass
+    said: list[str] = []
+    (cap,) = s.finish(said.append)
+    worker.close()
+    assert said[0] == "Computing the capture at 0.0 s: 4 frames analysed as photos..."
+    progress = [line for line in said if line.endswith("frames analysed")]
+    assert progress and progress == sorted(progress) and all(line.strip().endswith("of 4 frames analysed") for line in progress)
+    assert said[len(progress) + 1 :] == cap.lines() and cap.metrics["shoulder_tilt_deg"].value == pytest.approx(1.5)

@@ -16,6 +16,7 @@ Importing this package loads neither OpenCV nor MediaPipe nor rich.
 """
 
 from posture.live.app import LiveOptions, LiveSummary, run_live
+from posture.live.capture import CaptureWorker
 from posture.live.session import (
     CSV_COLUMNS,
     DEFAULT_ALERTS,
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_ALERTS",
     "AlertRule",
     "CaptureResult",
+    "CaptureWorker",
     "FrameRecord",
     "LiveConfig",
     "LiveOptions",

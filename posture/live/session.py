@@ -34,6 +34,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -462,6 +463,10 @@ class SessionStats:
     duration_reached: bool = False
 
 
+PROGRESS_EVERY_S = 2.0
+"""While :meth:`LiveSession.finish` waits for a capture's analysis, progress is said at most this often."""
+
+
 class LiveSession:
     """The live loop's state: filters, the capture under way, alert clocks.
 
@@ -650,6 +655,12 @@ class LiveSession:
         for p in self._pending:
             if not p.job.finished:
                 message(f"Computing the capture at {p.cap.t_start:.1f} s: {p.job.total} frames analysed as photos...")
+            said = p.job.done
+            while not p.job.finished:
+                wait([p.job.future], timeout=PROGRESS_EVERY_S)
+                if p.job.done != said and not p.job.finished:
+                    said = p.job.done
+                    message(f"  {said} of {p.job.total} frames analysed")
             result = self._result(p)
             out.append(result)
             for line in result.lines():
