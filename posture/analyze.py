@@ -55,6 +55,7 @@ from posture.measure import (
     metric_unit,
     towards,
 )
+from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
 from posture.refine import RefinedPair, refine
@@ -70,7 +71,6 @@ MIN_VARIANTS = 4
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
-_REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
 
 
 @dataclass
@@ -356,7 +356,7 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
 def _landmarks_only(body: BodyMeasurement, reason: str) -> BodyMeasurement:
     """``body`` with the refinable tilts marked as landmark values, unchanged otherwise."""
     metrics = dict(body.metrics)
-    for name in _REFINED_PAIRS:
+    for name in REFINED:
         m = metrics[name]
         if m.value is not None:
             metrics[name] = replace(m, method="landmarks", landmark_value=m.value, method_reason=reason)
@@ -383,7 +383,7 @@ def _apply_refinement(
         lm = median_lm.swap_sides() if options.mirrored else median_lm
         xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
         cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
-    for name, key in _REFINED_PAIRS.items():
+    for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
         n = len(acc.left)

@@ -563,15 +563,14 @@ class Tally:
 def csv_header() -> list[str]:
     """The columns of :func:`csv_text`."""
     from posture.measure import METRIC_NAMES
+    from posture.result import metric_columns
 
-    cols = ["path", "status", "message", "exit_code", "view", "people_detected"]
-    for name in METRIC_NAMES:
-        cols += [name, f"{name}_uncertainty"]
-    return cols + ["warnings"]
+    return ["path", "status", "message", "exit_code", "view", "people_detected", *metric_columns(METRIC_NAMES), "warnings"]
 
 
 def csv_row(outcome: Outcome) -> dict[str, Any]:
-    """One row of :func:`csv_text`: values as in the JSON (rounded to 0.1), empty when unknown."""
+    """One row of :func:`csv_text`: values as in the JSON (rounded to 0.1) and how the tilts were
+    measured, empty when unknown."""
     row: dict[str, Any] = {"path": outcome.path, "status": outcome.status, "exit_code": outcome.exit_code}
     m = outcome.measurement
     if m is None:
@@ -584,17 +583,16 @@ def csv_row(outcome: Outcome) -> dict[str, Any]:
         row["people_detected"] = d["subject"]["people_detected"]
     else:
         row["people_detected"] = 0
-    for name, metric in d["metrics"].items():
-        row[name] = metric["value"]
-        row[f"{name}_uncertainty"] = metric["uncertainty"]
+    row.update(m.metric_cells(d["metrics"]))
     row["warnings"] = " | ".join(d["warnings"])
     return row
 
 
 def csv_text(outcomes: Iterable[Outcome]) -> str:
     """A CSV table, one row per photo: path, status, message (why not measured, or the
-    error), exit_code, view, people_detected, each metric and its uncertainty, warnings
-    (joined with `` | ``)."""
+    error), exit_code, view, people_detected, each metric and its uncertainty (and for the
+    shoulder and pelvic tilts, ``<metric>_method``: ``silhouette``, ``landmarks`` or ``mixed``,
+    see :meth:`~posture.result.PostureMeasurement.method_of`), warnings (joined with `` | ``)."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=csv_header(), extrasaction="ignore", lineterminator="\n")
     w.writeheader()

@@ -153,7 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
         help="worker processes for several photos (default: one per core)",
     )
-    _add_save_options(a)
+    _add_save_options(a).add_argument(
+        "--date",
+        metavar="YYYY-MM-DD[THH:MM]",
+        type=_taken_at,
+        help="when the photo was taken, stored instead of its EXIF date or the time of saving (photos sent "
+        "through messaging apps lose their date); with several photos, for all of them",
+    )
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
 
@@ -236,7 +242,7 @@ def _add_history_parser(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("show", parents=[common], help="one saved measurement in full")
     p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
     p.add_argument("--json", action="store_true", help="print it as JSON")
-    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail (JPEG) to FILE")
+    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail to FILE (.jpg)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(func=cmd_history_show)
 
@@ -353,8 +359,17 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
 
 
-def _add_save_options(p: argparse.ArgumentParser) -> None:
-    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+def _taken_at(text: str) -> str:
+    from posture.history import parse_taken_at
+
+    try:
+        return parse_taken_at(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
     h = p.add_argument_group("saving to the history")
     h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
     h.add_argument(
@@ -365,6 +380,7 @@ def _add_save_options(p: argparse.ArgumentParser) -> None:
     )
     h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    return h
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -413,18 +429,22 @@ def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
-    from posture.output import check_target, encode_image, write_atomic
+    from posture.output import IMAGE_FORMATS, check_target, encode_image, write_atomic
 
-    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
-        print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
+    if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
+        print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
         return _analyze_batch(args, _analyze_settings(args))
     args.image = args.inputs[0]
     if args.output:
-        check_target(args.output, force=args.force, inputs=[args.image])
+        check_target(args.output, force=args.force, inputs=[args.image], formats=IMAGE_FORMATS, kind="image")
     if args.csv:
         check_target(args.csv, force=args.force, inputs=[args.image])
+    if args.save:
+        from posture.history import History
+
+        History.open(args.db).close()  # a history that cannot be used is refused before measuring
     settings = _analyze_settings(args)
     from posture.analyze import Analyzer
 
@@ -478,7 +498,9 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
         print("Not saved to the history: nothing was measured.", file=out)
         return
     with History.open(args.db) as h:
-        new_id, created = h.save(result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb))
+        new_id, created = h.save(
+            result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb), taken_at=args.date
+        )
         if created:
             print(f"Saved to the history as #{new_id} ({h.path}).", file=out)
         else:
@@ -496,7 +518,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
 
     from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
     from posture.errors import HistoryError, InputError, OutputError
-    from posture.output import check_target, write_atomic
+    from posture.output import check_target, check_writable, write_atomic
 
     out = Path(args.output) if args.output else None
     if out is not None:
@@ -504,6 +526,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
         if not out.parent.is_dir():
             raise OutputError(f"{out}: folder {out.parent} does not exist")
+        check_writable(out if out.is_dir() else out.parent, out)
         if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
             raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
     found = find_images(args.inputs, exclude=[out] if out is not None else [])
@@ -634,7 +657,7 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
 
 def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
     assert o.measurement is not None
-    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date)
     if not args.json:
         if created:
             print(f"Saved to the history as #{new_id}.")
@@ -707,14 +730,14 @@ def cmd_history_show(args: argparse.Namespace) -> int:
     from posture.wording import summary
 
     if args.thumbnail:
-        check_target(args.thumbnail, force=args.force)
+        check_target(args.thumbnail, force=args.force, formats={".jpg": "JPEG", ".jpeg": "JPEG"}, kind="thumbnail")
     with _open_history(args) as h:
         e = h.get(args.id)
         thumb = h.thumbnail(args.id) if args.thumbnail else None
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:
-        when = "from the photo's EXIF" if e.taken_at_source == "exif" else "time of saving"
+        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(e.taken_at_source, "time of saving")
         print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
         if e.name:
             print(f"Name: {e.name}")
@@ -734,11 +757,11 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, plot_history
+    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
-    check_target(args.output, force=args.force)
+    check_target(args.output, force=args.force, formats=CHART_FORMATS, kind="chart")
     with _open_history(args) as h:
         entries = h.list(args.name)
         names = sorted({e.name or "(no name)" for e in entries})

@@ -38,23 +38,12 @@ import numpy as np
 
 from posture import geometry as g
 from posture.landmarks import Landmarks, PoseLandmark
+from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
 
 L = PoseLandmark
 
-METRIC_NAMES: tuple[str, ...] = (
-    "shoulder_tilt_deg",
-    "pelvic_tilt_deg",
-    "shoulder_pelvis_tilt_deg",
-    "head_tilt_deg",
-    "head_shift_pct",
-    "trunk_lean_deg",
-    "pelvis_shift_pct",
-    "knee_tilt_deg",
-)
-"""Every metric, in reporting order."""
-
-TILT_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "knee_tilt_deg")
+TILT_METRICS = tuple(n for n, m in METRICS.items() if m.kind == "tilt")
 
 LEVEL_DEG = 0.5
 """Tilts smaller than this (degrees) are reported as ``level``."""
@@ -218,8 +207,8 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
             f"side view: the body is turned about {turn:.0f} degrees from the camera; "
             "frontal metrics need the person to face the camera (or face away from it) squarely"
         )
-        metrics: dict[str, Metric] = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
-        return BodyMeasurement(view, turn, metrics, (), refusal, lm)
+        missing = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
+        return BodyMeasurement(view, turn, missing, (), refusal, lm)
     if turn is not None and turn > TURNED_WARN_DEG:
         excess = 100.0 * (1.0 / np.cos(np.radians(turn)) - 1.0)
         warnings.append(
@@ -241,54 +230,19 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     def need(*points: PoseLandmark) -> str | None:
         return _missing_reason(lm, points, options.min_score)
 
-    metrics = {}
-    pairs = {
-        "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-        "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
-        "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
-        "knee_tilt_deg": (L.LEFT_KNEE, L.RIGHT_KNEE),
-    }
-    for name, (left, right) in pairs.items():
-        reason = need(left, right)
-        metrics[name] = (
-            Metric.missing("deg", reason) if reason else _tilt_metric(xy, left, right, cm_per_px)
-        )
-
-    sh, hp = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
-    if sh.value is not None and hp.value is not None:
-        metrics["shoulder_pelvis_tilt_deg"] = Metric(value=sh.value - hp.value, unit="deg")
-    else:
-        metrics["shoulder_pelvis_tilt_deg"] = Metric.missing(
-            "deg", "; ".join(r for r in (sh.reason, hp.reason) if r)
-        )
-
-    shoulder_mid = g.midpoint(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
-    shoulder_w = float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]))
-    hip_mid = g.midpoint(xy[L.LEFT_HIP], xy[L.RIGHT_HIP])
-    direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
-
-    reason = need(L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    if reason:
-        metrics["head_shift_pct"] = Metric.missing("%", reason)
-    else:
-        ear_mid = g.midpoint(xy[L.LEFT_EAR], xy[L.RIGHT_EAR])
-        shift = float(g.lateral_offset(ear_mid, shoulder_mid, direction)) / shoulder_w * 100
-        metrics["head_shift_pct"] = _lateral_metric(shift, "%")
-
-    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-    if reason:
-        metrics["trunk_lean_deg"] = Metric.missing("deg", reason)
-    else:
-        lean = float(g.lean_deg(hip_mid, shoulder_mid, direction))
-        metrics["trunk_lean_deg"] = _lateral_metric(lean, "deg")
-
-    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    if reason:
-        metrics["pelvis_shift_pct"] = Metric.missing("%", reason)
-    else:
-        ankle_mid = g.midpoint(xy[L.LEFT_ANKLE], xy[L.RIGHT_ANKLE])
-        shift = float(g.lateral_offset(hip_mid, ankle_mid, direction)) / shoulder_w * 100
-        metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%")
+    metrics: dict[str, Metric] = {}
+    for spec in METRICS.values():
+        if spec.kind == "difference":
+            continue
+        reason = need(*_needed(spec))
+        metrics[spec.name] = Metric.missing(spec.unit, reason) if reason else _measure_one(spec, xy, cm_per_px)
+    for spec in METRICS.values():
+        if spec.kind == "difference":
+            a, b = (metrics[n] for n in spec.of)
+            if a.value is not None and b.value is not None:
+                metrics[spec.name] = Metric(value=a.value - b.value, unit=spec.unit)
+            else:
+                metrics[spec.name] = Metric.missing(spec.unit, "; ".join(r for r in (a.reason, b.reason) if r))
 
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None
@@ -297,5 +251,26 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm)
 
 
-def metric_unit(name: str) -> str:
-    return "%" if name.endswith("_pct") else "deg"
+_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def _needed(spec: MetricSpec) -> tuple[PoseLandmark, ...]:
+    """The landmarks a metric needs: its own points, and the shoulders that give a shift or a lean
+    its across-the-body direction and a shift its scale."""
+    if spec.kind == "tilt":
+        return spec.points
+    return tuple(dict.fromkeys((*spec.points, *_SHOULDERS)))
+
+
+def _measure_one(spec: MetricSpec, xy: np.ndarray, cm_per_px: float | None) -> Metric:
+    """One metric of the table on usable landmarks (pixels, roll already removed)."""
+    if spec.kind == "tilt":
+        left, right = spec.points
+        return _tilt_metric(xy, left, right, cm_per_px)
+    a = g.midpoint(xy[spec.points[0]], xy[spec.points[1]])
+    b = g.midpoint(xy[spec.points[2]], xy[spec.points[3]])
+    direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
+    if spec.kind == "lean":
+        return _lateral_metric(float(g.lean_deg(a, b, direction)), spec.unit)
+    shoulder_w = float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]))
+    return _lateral_metric(float(g.lateral_offset(a, b, direction)) / shoulder_w * 100, spec.unit)

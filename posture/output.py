@@ -7,7 +7,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,13 +15,50 @@ from numpy.typing import NDArray
 from posture.errors import OutputError
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+"""Annotated image suffixes and their Pillow formats."""
+
+F = TypeVar("F")
 
 
-def check_target(path: str | Path, *, force: bool = False, inputs: Iterable[str | Path] = ()) -> Path:
-    """Refuse an output path that is an input, a folder, an existing file
-    (unless ``force``), or in a missing folder. Returns the path.
+def output_format(path: str | Path, formats: Mapping[str, F], kind: str) -> F:
+    """The format that ``path``'s suffix (any case) names in ``formats`` (lower-case suffix -> format).
+
+    Raises :class:`~posture.errors.OutputError` for another suffix, naming those posture writes.
+    """
+    fmt = formats.get(Path(path).suffix.lower())
+    if fmt is None:
+        names = list(formats)
+        choices = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise OutputError(f"{path}: unsupported {kind} type; use {choices}")
+    return fmt
+
+
+def check_writable(folder: str | Path, target: str | Path | None = None) -> None:
+    """Refuse a folder in which a file cannot be created (permissions, a read-only disk), by
+    creating and removing an unnamed temporary file there; the message names ``target``, the
+    file or folder to be written, when given."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise OutputError(f"{target or folder}: cannot write in folder {folder} ({e.strerror or e})") from None
+
+
+def check_target(
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    formats: Mapping[str, object] | None = None,
+    kind: str = "output",
+) -> Path:
+    """Refuse an output path, before any work is done, that names a format posture cannot write
+    (when ``formats`` is given, see :func:`output_format`), is an input, a folder, an existing
+    file (unless ``force``), or is in a missing or unwritable folder. Returns the path.
     """
     p = Path(path)
+    if formats is not None:
+        output_format(p, formats, kind)
     for src in inputs:
         try:
             if p.exists() and Path(src).exists() and os.path.samefile(p, src):
@@ -34,6 +71,7 @@ def check_target(path: str | Path, *, force: bool = False, inputs: Iterable[str 
         raise OutputError(f"{p}: already exists; use --force to overwrite it")
     if not p.parent.is_dir():
         raise OutputError(f"{p}: folder {p.parent} does not exist")
+    check_writable(p.parent, p)
     return p
 
 
@@ -73,9 +111,7 @@ def encode_image(rgb: NDArray[np.uint8], path: str | Path) -> bytes:
     """Encode an RGB image in the format named by the file's suffix (.png, .jpg, .webp)."""
     from PIL import Image
 
-    fmt = IMAGE_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: unsupported image type; use .png, .jpg or .webp")
+    fmt = output_format(path, IMAGE_FORMATS, "image")
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
     return buf.getvalue()

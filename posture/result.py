@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 SCHEMA = "posture.measurement"
 SCHEMA_VERSION = 2
@@ -195,6 +195,38 @@ class PostureMeasurement:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]
 
+    def method_of(self, name: str) -> str | None:
+        """How metric ``name``'s value was measured: ``silhouette`` (the body's outline),
+        ``landmarks`` (the joint landmarks: every metric without
+        :func:`~posture.metrics.method_parts`, and tilts measured before the outline was read) or
+        ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two tilts were measured differently); None
+        when it has no value."""
+        from posture.metrics import method_parts
+
+        metric = self.metrics.get(name)
+        if metric is None or metric.value is None:
+            return None
+        parts = method_parts(name)
+        methods = {self.metrics[p].method or "landmarks" for p in parts if p in self.metrics}
+        if not methods:
+            return "landmarks"
+        return methods.pop() if len(methods) == 1 else "mixed"
+
+    def metric_cells(self, names: Iterable[str]) -> dict[str, Any]:
+        """The table cells of :func:`metric_columns`: each value and uncertainty as in the JSON
+        (rounded to 0.1) and the method, None when unknown."""
+        from posture.metrics import method_parts
+
+        out: dict[str, Any] = {}
+        for name in names:
+            metric = self.metrics.get(name)
+            d = None if metric is None else metric.to_dict()
+            out[name] = None if d is None else d["value"]
+            out[f"{name}_uncertainty"] = None if d is None else d["uncertainty"]
+            if method_parts(name):
+                out[f"{name}_method"] = self.method_of(name)
+        return out
+
     def with_warnings(self, *extra: str) -> PostureMeasurement:
         """A copy with more warnings appended."""
         return replace(self, warnings=self.warnings + tuple(extra))
@@ -241,3 +273,15 @@ class PostureMeasurement:
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
         )
+
+
+def metric_columns(names: Iterable[str]) -> list[str]:
+    """Table columns of these metrics: ``<name>``, ``<name>_uncertainty`` and, for the metrics
+    with :func:`~posture.metrics.method_parts`, ``<name>_method`` (see
+    :meth:`PostureMeasurement.method_of`)."""
+    from posture.metrics import method_parts
+
+    cols: list[str] = []
+    for name in names:
+        cols += [name, f"{name}_uncertainty"] + ([f"{name}_method"] if method_parts(name) else [])
+    return cols

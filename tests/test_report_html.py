@@ -12,6 +12,7 @@ from conftest import photo
 from report_checks import chromium_view, decode, embedded_images, needs_chromium
 
 from posture.compare import compare, landmarks_of
+from posture.geometry import apply_affine
 from posture.inputs import ComparedPhoto, photo_dates
 from posture.landmarks import PoseLandmark
 from posture.report import align, make_report
@@ -99,8 +100,8 @@ def test_blur_faces_blurs_only_the_head(real_photos):
     for k, p in enumerate(photos):
         lm = landmarks_of(p.measurement)
         m = align.place(lm, c.anchor, 0.0, 0.5, lm.width, lm.height).matrix
-        nose = align.apply(m, lm.xy[PoseLandmark.NOSE]).round().astype(int)
-        hip = align.apply(m, (lm.xy[PoseLandmark.LEFT_HIP] + lm.xy[PoseLandmark.RIGHT_HIP]) / 2).round().astype(int)
+        nose = apply_affine(m, lm.xy[PoseLandmark.NOSE]).round().astype(int)
+        hip = apply_affine(m, (lm.xy[PoseLandmark.LEFT_HIP] + lm.xy[PoseLandmark.RIGHT_HIP]) / 2).round().astype(int)
         a, b = plain.panels[k].image.astype(float), blurred.panels[k].image.astype(float)
         face = (slice(nose[1] - 8, nose[1] + 8), slice(nose[0] - 8, nose[0] + 8))
         # Detail around the nose is gone (the annotation lines drawn over the head stay sharp,

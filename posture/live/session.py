@@ -55,28 +55,14 @@ from posture.measure import (
     measure,
     metric_unit,
 )
+from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
 
 FloatArray = NDArray[np.float64]
 
 _INDEX = {name: i for i, name in enumerate(METRIC_NAMES)}
 
-SHORT_NAMES: dict[str, str] = {
-    "shoulder": "shoulder_tilt_deg",
-    "shoulders": "shoulder_tilt_deg",
-    "hip": "pelvic_tilt_deg",
-    "hips": "pelvic_tilt_deg",
-    "pelvis": "pelvic_tilt_deg",
-    "pelvic": "pelvic_tilt_deg",
-    "head": "head_tilt_deg",
-    "knee": "knee_tilt_deg",
-    "knees": "knee_tilt_deg",
-    "trunk": "trunk_lean_deg",
-    "lean": "trunk_lean_deg",
-    "head_shift": "head_shift_pct",
-    "pelvis_shift": "pelvis_shift_pct",
-    "shoulders_vs_hips": "shoulder_pelvis_tilt_deg",
-}
+SHORT_NAMES: dict[str, str] = {alias: name for name, spec in METRICS.items() for alias in spec.aliases}
 """Short metric names accepted by :meth:`AlertRule.parse`."""
 
 

@@ -138,13 +138,20 @@ def _results(p: _Pages, c: ReportContent, style: ReportStyle) -> None:
         for w in c.warnings:
             p.para("• " + w, 9, color="#7d4e00")
     p.heading("Results")
-    widths = (1.15, 1.4, 1.4, 1.05, 0.8, 1.47)
-    header = ("Measure", c.photos[0].role, c.photos[-1].role, "Change in size", "Noise threshold", "Verdict")
+    pairs = len(c.photos) > 2
+    if pairs:
+        widths: tuple[float, ...] = (0.95, 0.57, 1.3, 1.3, 0.98, 0.8, 1.37)
+        header: tuple[str, ...] = ("Measure", "Photos", "From", "To", "Change", "Noise threshold", "Verdict")
+    else:
+        widths = (1.15, 1.4, 1.4, 1.05, 0.8, 1.47)
+        header = ("Measure", c.photos[0].role, c.photos[-1].role, "Change", "Noise threshold", "Verdict")
     rows: list[list[Cell]] = []
-    for r in c.rows:
+    for k, r in enumerate(c.rows):
+        first = k == 0 or c.rows[k - 1].name != r.name  # the measure is named once for its rows
         rows.append(
             [
-                (r.label, {"fontweight": "bold"}, ""),
+                (r.label if first else "", {"fontweight": "bold"}, ""),
+                *([(r.pair, {}, "")] if pairs else []),
                 (r.before, {}, ""),
                 (r.after, {}, ""),
                 (r.change, {}, ""),
