@@ -171,9 +171,7 @@ def draw_live(
     if rec.capture is not None:
         lines.append((rec.capture.text(), style.capture_rgb))
     elif last_capture is not None:
-        cap_lines = last_capture.lines()
-        lines.append((cap_lines[0], style.capture_rgb))
-        lines += [(t, style.capture_rgb) for t in cap_lines[1:] if t.startswith(("Shoulders:", "Hip line", "nothing"))]
+        lines += [(t, style.capture_rgb) for t in [last_capture.headline()] + last_capture.metric_lines(_PANEL_METRICS)]
     # The panel goes on the side away from the person, so it covers as little of them as it can.
     body_x = np.nan if rec.landmarks is None else float(np.nanmean(rec.landmarks.xy[:, 0])) * f
     on_right = bool(np.isfinite(body_x) and body_x < W / 2)

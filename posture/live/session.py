@@ -239,18 +239,25 @@ class CaptureResult:
         """The combined metrics."""
         return self.measurement.metrics
 
-    def lines(self) -> list[str]:
-        """Plain-language lines, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3° (...)``."""
+    def headline(self) -> str:
+        """When and from how many frames, e.g. ``Capture at 1.0-4.0 s: 6 of 80 measurable frames ...``."""
         took = f", {self.compute_s:.1f} s to compute" if math.isfinite(self.compute_s) else ""
-        head = (
+        return (
             f"Capture at {self.t_start:.1f}-{self.t_end:.1f} s: {len(self.frame_times)} of {self.usable_frames} "
             f"measurable frames ({self.frames} seen) analysed as photos{took}" + ("" if self.complete else " (ended early)")
         )
+
+    def metric_lines(self, names: Iterable[str] = METRIC_NAMES) -> list[str]:
+        """One sentence per measured metric among ``names``; one line saying why when nothing was measured."""
         m = self.measurement
-        body = [wording.describe(n, x) for n, x in m.metrics.items() if x.measured]
-        if not body:
-            body = [f"nothing measured: {m.message}"]
-        return [head] + body + [f"Warning: {w}" for w in m.warnings]
+        if m.status != "measured":
+            return [f"nothing measured: {m.message}"]
+        return [wording.describe(n, m.metrics[n]) for n in names if m.metrics[n].measured]
+
+    def lines(self) -> list[str]:
+        """Plain-language lines: the headline, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3° (...)``
+        for each metric, and the warnings."""
+        return [self.headline()] + self.metric_lines() + [f"Warning: {w}" for w in self.measurement.warnings]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: the capture's times and counts, and its measurement."""
