@@ -204,11 +204,13 @@ def _session(worker: Any) -> tuple[Any, Any]:
 
 
 def _worker() -> Any:
-    from posture.analyze import Analyzer
-    from posture.live.capture import CaptureWorker
-    from posture.settings import Settings
+    """The capture worker ``posture live`` uses on a video file."""
+    import functools
 
-    return CaptureWorker(lambda: Analyzer(Settings()).__enter__())
+    from posture.live.app import LiveOptions, capture_analyzer
+    from posture.live.capture import CaptureWorker
+
+    return CaptureWorker(functools.partial(capture_analyzer, LiveOptions(), False), mode="process")
 
 
 def capture(still: tuple[float, float], reference: dict[str, Any]) -> dict[str, Any]:

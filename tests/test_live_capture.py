@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -138,15 +139,14 @@ def _video(path: Path, start: int = 0, stop: int | None = None) -> tuple[list[np
     return frames, fps
 
 
-def _session(config, analyzer_settings=None):
-    from posture.analyze import Analyzer
+def _session(config):
+    from posture.live.app import LiveOptions, capture_analyzer
     from posture.live.capture import CaptureWorker
     from posture.live.session import LiveSession
     from posture.pose import PoseDetector
-    from posture.settings import Settings
 
     detector = PoseDetector(num_poses=2, video=True).__enter__()
-    worker = CaptureWorker(lambda: Analyzer(analyzer_settings or Settings()).__enter__())
+    worker = CaptureWorker(functools.partial(capture_analyzer, LiveOptions(), False), mode="process")  # as posture live
     return LiveSession(detector, config, worker), detector, worker
 
 
@@ -212,7 +212,7 @@ def test_a_person_turning_away_is_asked_to_face_the_camera() -> None:
     from posture.pose import PoseDetector
 
     frames, fps = _video(PROTOCOL_VIDEOS / "turnaround_apose__animnerf_iper_023_1_1_input_transcoded.mp4")
-    never = CaptureWorker(lambda: pytest.fail("no capture should start"), background=False)  # type: ignore[arg-type,return-value]
+    never = CaptureWorker(lambda: pytest.fail("no capture should start"), mode="inline")  # type: ignore[arg-type,return-value]
     with PoseDetector(num_poses=2, video=True) as det:
         s = LiveSession(det, LiveConfig(auto_capture=True), never)
         recs = [r for _, r in s.run(frames, fps=fps)]

@@ -86,7 +86,7 @@ def capture_run(people: Callable[[int], list[Landmarks]], n: int, config: LiveCo
                 request_at: int | None = None, **fake: object) -> tuple[LiveSession, list, FakeAnalyzer]:
     """A session with a capture worker over :func:`numbered_frames`; finished (analyses awaited)."""
     analyzer = FakeAnalyzer(people, **fake)  # type: ignore[arg-type]
-    worker = CaptureWorker(lambda: analyzer, background=background)
+    worker = CaptureWorker(lambda: analyzer, mode="thread" if background else "inline")
     s = LiveSession(FakeDetector(people), config, worker)
     recs = []
     for i, (_, rec) in enumerate(s.run(numbered_frames(n), fps=10.0)):

@@ -202,7 +202,7 @@ def run_live(
         detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
         recorder = stack.enter_context(VideoRecorder(options.record, source.nominal_fps)) if options.record else None
         log = stack.enter_context(CsvLog(options.log)) if options.log else None
-        worker = CaptureWorker(functools.partial(_capture_analyzer, options, source.mirrored))
+        worker = CaptureWorker(functools.partial(capture_analyzer, options, source.mirrored), mode="process")
         stack.callback(worker.close)
         config = LiveConfig(
             mirrored=source.mirrored,
@@ -272,7 +272,7 @@ def run_live(
     )
 
 
-def _capture_analyzer(options: LiveOptions, mirrored: bool) -> Analyzer:
+def capture_analyzer(options: LiveOptions, mirrored: bool) -> Analyzer:
     """The analyser a capture's frames go through: ``posture analyze``'s defaults with the session's
     mirroring, camera roll, landmark threshold and model."""
     from posture.analyze import Analyzer

@@ -3,7 +3,7 @@
 During a capture :class:`FrameSelector` keeps the best measurable frames
 spread over its span (fewest stance problems, then sharpest: variance of the
 Laplacian over the person's box).
-:class:`CaptureWorker` analyses them in a background thread with its own
+:class:`CaptureWorker` analyses them in a background process with its own
 :class:`posture.analyze.Analyzer` (the settings of ``posture analyze``:
 augmentation, silhouette refinement, the same method and uncertainty rules)
 at a lower scheduling priority, so the preview keeps its frame rate.
@@ -33,7 +33,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -137,75 +137,140 @@ class FrameSelector:
 
 
 class AnalysisJob:
-    """Frames being analysed in the background; ``done`` counts the finished ones."""
+    """Frames being analysed in the background, one future each; ``done`` counts the finished ones."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.future: Future[list[PostureMeasurement]] = Future()
+    def __init__(self, futures: Sequence[Future[PostureMeasurement]]) -> None:
+        self.futures = list(futures)
+        self.total = len(self.futures)
         self.started = time.monotonic()
         self.seconds = math.nan
+        self.error: BaseException | None = None
+        for f in self.futures:
+            f.add_done_callback(self._one_done)
+
+    def _one_done(self, _: Future[PostureMeasurement]) -> None:
+        if self.finished:
+            self.seconds = time.monotonic() - self.started
+
+    @property
+    def done(self) -> int:
+        """Frames analysed so far."""
+        return sum(f.done() for f in self.futures)
 
     @property
     def finished(self) -> bool:
-        """Whether the result (or an error) is in."""
-        return self.future.done()
+        """Whether every frame's result (or error) is in."""
+        return self.error is not None or all(f.done() for f in self.futures)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until finished or ``timeout`` seconds have passed."""
+        wait(self.futures, timeout=timeout)
+
+    def result(self) -> list[PostureMeasurement]:
+        """The analyses in frame order (raises what the analysis raised)."""
+        if self.error is not None:
+            raise self.error
+        return [f.result() for f in self.futures]
+
+    @classmethod
+    def failed(cls, error: BaseException) -> AnalysisJob:
+        """A job that could not start."""
+        job = cls([])
+        job.error = error
+        return job
+
+
+_PROCESS_ANALYZER: FrameAnalyzer | None = None
+
+
+def _start_process(make_analyzer: Callable[[], FrameAnalyzer], nice: int) -> None:
+    """The worker process's start: lower its priority, load its analyser."""
+    global _PROCESS_ANALYZER
+    if nice and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    _PROCESS_ANALYZER = make_analyzer()
+
+
+def _analyze_in_process(rgb: RGB) -> PostureMeasurement:
+    assert _PROCESS_ANALYZER is not None
+    return _PROCESS_ANALYZER.analyze(rgb)
+
+
+def _ready_in_process() -> None:
+    """Nothing: submitted once so that the process starts and loads its model before the first capture."""
 
 
 class CaptureWorker:
-    """One worker thread with its own analyser, made in that thread at nice ``+nice``.
+    """Analyses a capture's frames away from the preview, with its own analyser.
 
-    With ``background=False`` a job is analysed at once in the caller's thread
-    (for tests and batch use). The analyser is made on first use (in the
-    background: at once, so the model is loaded before the first capture).
+    ``mode``:
+
+    * ``process`` (what ``posture live`` uses): a separate process started at once
+      (spawned, so that it shares no MediaPipe state), at nice ``+nice``, which loads its
+      analyser before the first capture; ``make_analyzer`` must then be picklable (a
+      module-level function or a :func:`functools.partial` of one). A process does not
+      compete for the preview's interpreter lock, only for the cores;
+    * ``thread``: a thread of this process at nice ``+nice`` (Linux), the analyser made
+      there on first use;
+    * ``inline``: each frame analysed at once in the caller's thread (tests, batch use).
     """
 
-    def __init__(self, make_analyzer: Callable[[], FrameAnalyzer], *, background: bool = True, nice: int = 10) -> None:
+    def __init__(self, make_analyzer: Callable[[], FrameAnalyzer], *, mode: str = "thread", nice: int = 10) -> None:
+        if mode not in ("process", "thread", "inline"):
+            raise ValueError(f"mode must be process, thread or inline, got {mode!r}")
         self._make = make_analyzer
         self._analyzer: FrameAnalyzer | None = None
         self._nice = nice
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-capture") if background else None
-        if self._pool is not None:
-            self._pool.submit(self._ready)
+        self.mode = mode
+        self._pool: Executor | None = None
+        if mode == "process":
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_process, initargs=(make_analyzer, nice)
+            )
+            self._pool.submit(_ready_in_process)
+        elif mode == "thread":
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-capture")
 
     def _ready(self) -> FrameAnalyzer:
         if self._analyzer is None:
-            if self._pool is not None and self._nice and hasattr(os, "setpriority"):
-                try:  # Linux: a thread's own priority; MediaPipe's threads made from here inherit it
+            if self.mode == "thread" and self._nice and hasattr(os, "setpriority"):
+                try:  # Linux: this thread's own priority; MediaPipe's threads made from here inherit it
                     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
                 except OSError:
                     pass
             self._analyzer = self._make()
         return self._analyzer
 
-    def _run(self, job: AnalysisJob, frames: Sequence[RGB]) -> None:
-        try:
-            analyzer = self._ready()
-            out = []
-            for rgb in frames:
-                out.append(analyzer.analyze(rgb))
-                job.done += 1
-            job.seconds = time.monotonic() - job.started
-            job.future.set_result(out)
-        except BaseException as exc:  # handed to the session, which reports it
-            job.future.set_exception(exc)
+    def _analyze_here(self, rgb: RGB) -> PostureMeasurement:
+        return self._ready().analyze(rgb)
 
     def submit(self, frames: Sequence[RGB]) -> AnalysisJob:
-        """Analyse ``frames`` (in the background unless ``background=False``)."""
-        job = AnalysisJob(len(frames))
+        """Analyse ``frames``; the job's futures complete in frame order."""
         if self._pool is None:
-            self._run(job, frames)
-        else:
-            self._pool.submit(self._run, job, frames)
-        return job
+            futures: list[Future[PostureMeasurement]] = []
+            for rgb in frames:
+                f: Future[PostureMeasurement] = Future()
+                try:
+                    f.set_result(self._analyze_here(rgb))
+                except Exception as exc:  # noqa: BLE001 - handed to the session, which reports it
+                    f.set_exception(exc)
+                futures.append(f)
+            return AnalysisJob(futures)
+        task = _analyze_in_process if self.mode == "process" else self._analyze_here
+        return AnalysisJob([self._pool.submit(task, rgb) for rgb in frames])
 
     def close(self) -> None:
-        """Wait for the jobs under way, then release the analyser."""
-        if self._pool is not None:
+        """Wait for the jobs under way, then release the analyser (and end the process)."""
+        if self.mode == "thread" and self._pool is not None:
             self._pool.submit(self._release).result()
+        if self._pool is not None:
             self._pool.shutdown(wait=True)
-        else:
-            self._release()
+        self._release()
 
     def _release(self) -> None:
         if self._analyzer is not None:

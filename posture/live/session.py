@@ -34,7 +34,6 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -468,7 +467,7 @@ class LiveSession:
     no capture is taken. Example::
 
         with PoseDetector(video=True, num_poses=2) as det:
-            worker = CaptureWorker(lambda: Analyzer(Settings(mirrored=True)))
+            worker = CaptureWorker(functools.partial(capture_analyzer, LiveOptions(), True), mode="process")
             session = LiveSession(det, LiveConfig(mirrored=True), worker)
             for rgb, rec in session.run(frames, fps=None):
                 ...
@@ -650,7 +649,7 @@ class LiveSession:
                 message(f"Computing the capture at {p.cap.t_start:.1f} s: {p.job.total} frames analysed as photos...")
             said = p.job.done
             while not p.job.finished:
-                wait([p.job.future], timeout=PROGRESS_EVERY_S)
+                p.job.wait(PROGRESS_EVERY_S)
                 if p.job.done != said and not p.job.finished:
                     said = p.job.done
                     message(f"  {said} of {p.job.total} frames analysed")
@@ -761,10 +760,10 @@ class LiveSession:
         """Hand the capture's best frames to the worker."""
         assert self.worker is not None
         chosen = cap.selector.frames()
-        job = self.worker.submit([rgb for _, rgb in chosen]) if len(chosen) >= self.config.min_capture_frames else None
-        if job is None:
-            job = AnalysisJob(0)
-            job.future.set_exception(
+        if len(chosen) >= self.config.min_capture_frames:
+            job = self.worker.submit([rgb for _, rgb in chosen])
+        else:
+            job = AnalysisJob.failed(
                 ValueError(f"only {len(chosen)} measurable frames in the capture, {self.config.min_capture_frames} needed")
             )
         self._pending.append(_Pending(cap, job, tuple(t for t, _ in chosen), complete))
@@ -775,7 +774,7 @@ class LiveSession:
         notes = () if p.complete else ("the capture ended early",)
         extra = {"span_s": cap.span_s, "frames_seen": cap.frames, "frames_measurable": cap.usable}
         try:
-            measurement = combine(p.job.future.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
+            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
         except Exception as exc:  # noqa: BLE001 - any failure of the analysis is the capture's result, not a crash
             measurement = unmeasured(str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"})
         result = CaptureResult(
