@@ -246,6 +246,7 @@ def run_live(
                 ended_by = "--duration" if session.stats.duration_reached else source.end_reason
         except KeyboardInterrupt:
             ended_by = "Ctrl-C"
+        wall_loop = time.monotonic() - wall0  # the frame rate leaves out waiting for a capture's analysis
         session.finish(message)
         outputs = []
         if log is not None:
@@ -261,7 +262,7 @@ def run_live(
         with_person=st.with_person,
         usable=st.usable,
         seconds=(st.last_t - st.first_t) if st.frames else 0.0,
-        wall_seconds=time.monotonic() - wall0,
+        wall_seconds=wall_loop,
         ended_by=ended_by,
         captures=tuple(session.captures),
         capture_failures=tuple(session.capture_failures),

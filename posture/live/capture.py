@@ -185,7 +185,10 @@ _PROCESS_ANALYZER: FrameAnalyzer | None = None
 
 def _start_process(make_analyzer: Callable[[], FrameAnalyzer], nice: int) -> None:
     """The worker process's start: lower its priority, load its analyser."""
+    import signal
+
     global _PROCESS_ANALYZER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches the whole group: the session ends, not the worker
     if nice and hasattr(os, "nice"):
         try:
             os.nice(nice)
