@@ -296,3 +296,21 @@ def test_finish_waits_for_the_analysis_and_says_how_far_it_is(monkeypatch: pytes
     progress = [line for line in said if line.endswith("frames analysed")]
     assert progress and progress == sorted(progress) and all(line.strip().endswith("of 4 frames analysed") for line in progress)
     assert said[len(progress) + 1 :] == cap.lines() and cap.metrics["shoulder_tilt_deg"].value == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("out", "start"), [
+    (range(3, 5), 10),  # feet out of view for 0.2 s: forgiven, the stance held from frame 0
+    (range(3, 9), 19),  # for 0.6 s: the clock restarts when they are back (frame 9)
+])
+def test_a_brief_glitch_does_not_restart_the_stance_clock_but_a_lasting_one_does(out: range, start: int) -> None:
+    def people(i: int) -> list[Landmarks]:
+        p = person(1.0)
+        if i in out:
+            xy = p.xy.copy()
+            xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] += [0.0, 100.0]
+            p = Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
+        return [p]
+
+    s, recs, _ = capture_run(people, 40, LiveConfig(auto_capture=True, capture_seconds=1.0, capture_frames=3))
+    assert next(r.index for r in recs if r.capture is not None and r.capture.phase == "collecting") == start
+    assert len(s.captures) == 1 and s.captures[0].measurement.status == "measured"

@@ -161,6 +161,9 @@ class LiveConfig:
     hold_seconds, stance_timeout_s : float
         How long a measurable stance must hold before an automatic capture,
         and how long to wait for it.
+    hold_grace_s : float
+        A problem shorter than this (a landmark flickering out of view for a
+        few frames) does not restart the stance's clock.
     capture_frames : int
         Frames a capture analyses: the best of each of this many equal parts
         of its span (:class:`posture.live.capture.FrameSelector`).
@@ -182,6 +185,7 @@ class LiveConfig:
     capture_seconds: float = 3.0
     auto_capture: bool = False
     hold_seconds: float = 1.0
+    hold_grace_s: float = 0.3
     stance_timeout_s: float = 30.0
     capture_frames: int = 6
     min_capture_frames: int = 3
@@ -432,6 +436,8 @@ class _Wait:
 
     t_start: float
     ready_since: float | None = None
+    problem_since: float | None = None
+    frames: int = 0
     said: Counter[str] = field(default_factory=Counter)
 
 
@@ -714,12 +720,16 @@ class LiveSession:
             self._wait = _Wait(t)
         wait = self._wait
         if wait is not None:
+            wait.frames += 1
             if problems:
-                wait.ready_since = None
                 wait.said[guide.instruction(problems) or ""] += 1
-            elif wait.ready_since is None:
-                wait.ready_since = t
-            if wait.ready_since is not None and t - wait.ready_since >= self.config.hold_seconds:
+                wait.problem_since = t if wait.problem_since is None else wait.problem_since
+                if t - wait.problem_since > self.config.hold_grace_s:
+                    wait.ready_since = None
+            else:
+                wait.problem_since = None
+                wait.ready_since = t if wait.ready_since is None else wait.ready_since
+            if not problems and wait.ready_since is not None and t - wait.ready_since >= self.config.hold_seconds - 1e-6:
                 self._wait, self._requested = None, self.config.capture_seconds
             elif t - wait.t_start >= self.config.stance_timeout_s:
                 self._give_up(wait, f"no steady, measurable stance within {self.config.stance_timeout_s:g} s", events.append)
@@ -750,8 +760,7 @@ class LiveSession:
         """An automatic capture that never started: say why, with the instruction given most often."""
         self._wait = None
         said = [(k, n) for k, n in wait.said.most_common() if k]
-        total = sum(wait.said.values())
-        most = f"; most often: {said[0][0]} ({100 * said[0][1] // max(1, total)}% of the frames)" if said else ""
+        most = f"; most often: {said[0][0]} ({100 * said[0][1] // max(1, wait.frames)}% of the frames)" if said else ""
         text = f"Capture not started: {why}{most}."
         self.capture_failures.append(text)
         message(text)
