@@ -209,6 +209,9 @@ def _ready_in_process() -> None:
 class CaptureWorker:
     """Analyses a capture's frames away from the preview, with its own analyser.
 
+    At nice 19 (the lowest priority) by default: the analysis takes only the CPU time the
+    preview leaves, which on an otherwise idle machine is a whole core.
+
     ``mode``:
 
     * ``process`` (what ``posture live`` uses): a separate process started at once
@@ -221,7 +224,7 @@ class CaptureWorker:
     * ``inline``: each frame analysed at once in the caller's thread (tests, batch use).
     """
 
-    def __init__(self, make_analyzer: Callable[[], FrameAnalyzer], *, mode: str = "thread", nice: int = 10) -> None:
+    def __init__(self, make_analyzer: Callable[[], FrameAnalyzer], *, mode: str = "thread", nice: int = 19) -> None:
         if mode not in ("process", "thread", "inline"):
             raise ValueError(f"mode must be process, thread or inline, got {mode!r}")
         self._make = make_analyzer
