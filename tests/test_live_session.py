@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from _live_fakes import FRAME, FakeAnalyzer, FakeDetector, as_seen_in_mirror, numbered_frames, person
 
+from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.live.capture import CaptureWorker
 from posture.live.session import (
@@ -314,3 +315,21 @@ def test_a_brief_glitch_does_not_restart_the_stance_clock_but_a_lasting_one_does
     s, recs, _ = capture_run(people, 40, LiveConfig(auto_capture=True, capture_seconds=1.0, capture_frames=3))
     assert next(r.index for r in recs if r.capture is not None and r.capture.phase == "collecting") == start
     assert len(s.captures) == 1 and s.captures[0].measurement.status == "measured"
+
+
+def test_capture_progress_says_each_phase() -> None:
+    from posture.live.session import CaptureProgress
+
+    assert CaptureProgress("waiting", 0.0, 1.0, 0.4).text() == "Capture: waiting for a steady stance (0.4 / 1 s held)"
+    assert CaptureProgress("collecting", 2.0, 3.0, 1.25, usable_frames=30).text() == "Capturing 1.2 / 3 s (30 measurable frames)"
+    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=2, total=6).text() == "Capture: analysing frame 3 of 6 as photos"
+    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=6, total=6).text() == "Capture: analysing frame 6 of 6 as photos"
+
+
+def test_capture_lines_are_its_headline_metrics_and_warnings() -> None:
+    s, _, _ = capture_run(lambda i: [person(2.0)], 30, LiveConfig(capture_seconds=2.0, capture_frames=4), request_at=0)
+    cap = s.captures[0]
+    m = cap.measurement
+    assert cap.metric_lines(["shoulder_tilt_deg"]) == [wording.describe("shoulder_tilt_deg", m.metrics["shoulder_tilt_deg"])]
+    assert cap.lines() == [cap.headline()] + cap.metric_lines() + [f"Warning: {w}" for w in m.warnings]
+    assert cap.headline().startswith("Capture at 0.1-2.0 s: 4 of 20 measurable frames (20 seen) analysed as photos")
