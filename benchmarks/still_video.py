@@ -81,13 +81,25 @@ def analyse_frames(frames: list[np.ndarray], fps: float, step: int) -> list[dict
                     "t_s": round(k * step / fps, 3),
                     "status": m.status,
                     "seconds": round(time.perf_counter() - t0, 3),
-                    "metrics": {n: m.metrics[n].to_dict() for n in METRIC_NAMES},
+                    "metrics": {n: _compact(m.metrics[n].to_dict()) for n in METRIC_NAMES},
                     "pelvis_reason": (m.refinement or {}).get("pelvis", {}).get("reason"),
                     "body": _body(m),
                 }
             )
             print(f"frame {k * step}: {m.metrics['pelvic_tilt_deg'].to_dict()}", flush=True)
     return out
+
+
+def _compact(metric: dict[str, Any]) -> dict[str, Any]:
+    """What the summary reads of a metric: value, uncertainty, method, landmark-only value."""
+    return {k: metric.get(k) for k in ("value", "uncertainty", "method", "landmark_value")}
+
+
+def _dump(result: dict[str, Any]) -> str:
+    """The results as indented JSON, one line per analysed frame."""
+    rest = json.dumps({k: v for k, v in result.items() if k != "frames"}, indent=1)
+    frames = ",\n".join("  " + json.dumps(f, separators=(",", ":")) for f in result["frames"])
+    return rest[:-2] + ',\n "frames": [\n' + frames + "\n ]\n}\n"
 
 
 def _body(m: Any) -> dict[str, float] | None:
@@ -326,7 +338,8 @@ def main() -> None:
     if not args.skip_live:
         result["capture"] = capture(span, result["metrics"])
         result["live_speed"] = live_speed(span, args.rounds)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    result["frames"] = [{**f, "metrics": {n: _compact(x) for n, x in f["metrics"].items()}} for f in result["frames"]]
+    args.out.write_text(_dump(result))
     print("still:", result["still"])
     for n, row in result["metrics"].items():
         print(n, {k: v for k, v in row.items() if k != "n"})
