@@ -11,6 +11,8 @@ from __future__ import annotations
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
+from posture.terminal import printable
+from posture.view import turn_assumption
 
 LABELS: dict[str, str] = {name: spec.label for name, spec in METRICS.items()}
 """Each metric's label for people, from :data:`posture.metrics.METRICS`."""
@@ -73,6 +75,8 @@ METHOD_TEXT = {
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+    ("shoulder_tilt_deg", "markers"): "stickers on the acromions",
+    ("pelvic_tilt_deg", "markers"): "stickers on the ASIS or PSIS",
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
@@ -130,10 +134,11 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
-    if m.subject is not None:
-        view = {"front": "facing the camera", "back": "facing away from the camera", "side": "side-on"}
-        lines.append(view.get(m.subject.view, "view unknown"))
+    if any(x.method == "markers" for x in m.metrics.values()):
+        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
     passes = m.method.get("passes", 1)
+    if m.subject is not None:
+        lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
     return lines
@@ -142,7 +147,7 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = m.source.get("path") or "image"
+    name = printable(m.source.get("path") or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":

@@ -11,10 +11,10 @@ Problems, in order:
 
 ``no_person``, ``multiple_people``
     Nobody, or more than one person, in view.
-``side_view``, ``turned``, ``facing_away``
-    The body is side-on, turned further than
-    :data:`posture.measure.TURNED_WARN_DEG`, or facing away (the person must
-    see the screen).
+``turned``, ``facing_away``
+    The body is turned further than :data:`posture.view.MAX_TURN_DEG` (the
+    rule by which ``analyze`` refuses), or faces away (the person must see
+    the screen).
 ``shoulders_not_visible``, ``hips_not_visible``, ``body_not_in_frame``
     The shoulders, the hips, or the rest of the body (head, knees, ankles)
     are out of the picture or not visible enough.
@@ -35,14 +35,14 @@ import math
 
 import numpy as np
 
+from posture import view as turn_rule
 from posture.landmarks import Landmarks, PoseLandmark
-from posture.measure import TURNED_WARN_DEG, BodyMeasurement
+from posture.measure import BodyMeasurement
 
 L = PoseLandmark
 
 NO_PERSON = "no_person"
 MULTIPLE_PEOPLE = "multiple_people"
-SIDE_VIEW = "side_view"
 TURNED = "turned"
 FACING_AWAY = "facing_away"
 NO_SHOULDERS = "shoulders_not_visible"
@@ -54,8 +54,7 @@ MOVING = "moving"
 INSTRUCTIONS: dict[str, str] = {
     NO_PERSON: "step into the camera's view",
     MULTIPLE_PEOPLE: "only one person, please",
-    SIDE_VIEW: "face the camera",
-    TURNED: "face the camera squarely",
+    TURNED: "face the camera",
     FACING_AWAY: "turn around to face the camera",
     NO_SHOULDERS: "move so your shoulders are in view",
     NO_HIPS: "step back so your hips are visible",
@@ -65,7 +64,7 @@ INSTRUCTIONS: dict[str, str] = {
 }
 """What to tell the person for each problem, in order of importance (the first present is said)."""
 
-UNUSABLE = frozenset({NO_PERSON, MULTIPLE_PEOPLE, SIDE_VIEW, TURNED, NO_SHOULDERS})
+UNUSABLE = frozenset({NO_PERSON, MULTIPLE_PEOPLE, TURNED, NO_SHOULDERS})
 """Problems that make a frame unmeasurable."""
 
 ESSENTIAL = UNUSABLE | {NO_HIPS}
@@ -99,10 +98,8 @@ def stance_problems(people: int, body: BodyMeasurement | None, speed: float, min
     if people == 0 or body is None:
         return (NO_PERSON,)
     out = [MULTIPLE_PEOPLE] if people > 1 else []
-    if body.view == "side":
-        return tuple(out + [SIDE_VIEW])
-    if body.turn_deg is not None and body.turn_deg > TURNED_WARN_DEG:
-        out.append(TURNED)
+    if body.view == "side" or turn_rule.turn_refusal(body.turn_deg) is not None:
+        return tuple(out + [TURNED])
     if body.view == "back":
         out.append(FACING_AWAY)
     if body.metrics["shoulder_tilt_deg"].value is None:

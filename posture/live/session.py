@@ -331,7 +331,8 @@ class FrameRecord:
         Metrics in :data:`posture.measure.METRIC_NAMES` order, NaN where not
         measured; ``smooth`` is One-Euro filtered.
     flags : tuple of str
-        Stance problems, most important first (see :mod:`posture.live.guide`).
+        Stance problems, most important first (see :mod:`posture.live.guide`;
+        ``turned``: beyond :data:`posture.view.MAX_TURN_DEG`, as ``analyze`` refuses).
     usable : bool
         Whether the frame can be measured (alerts and captures use only these).
     guidance : str or None
@@ -346,6 +347,8 @@ class FrameRecord:
         A capture waiting, collecting frames or being analysed.
     captured : CaptureResult or None
         A capture whose analysis finished at this frame.
+    refusal : str or None
+        Why nothing was measured on this person, as ``analyze`` says it.
     """
 
     index: int
@@ -363,6 +366,7 @@ class FrameRecord:
     events: tuple[str, ...] = ()
     capture: CaptureProgress | None = None
     captured: CaptureResult | None = None
+    refusal: str | None = None
 
     def metric(self, name: str, smoothed: bool = True) -> Metric:
         """One metric of this frame as a :class:`Metric` (no uncertainty)."""
@@ -589,6 +593,7 @@ class LiveSession:
         """Everything after detection for the frame ``rgb`` at ``t``."""
         raw = np.full(len(METRIC_NAMES), np.nan)
         view, turn = "unknown", math.nan
+        refusal = None
         smoothed_lm: Landmarks | None = None
         body = None
         speed = math.nan
@@ -598,6 +603,7 @@ class LiveSession:
         else:
             body = measure(people[0], self._options)
             view, turn = body.view, (math.nan if body.turn_deg is None else body.turn_deg)
+            refusal = body.refusal
             for i, name in enumerate(METRIC_NAMES):
                 v = body.metrics[name].value
                 if v is not None:
@@ -637,6 +643,7 @@ class LiveSession:
             events=tuple(events),
             capture=progress,
             captured=done,
+            refusal=refusal,
         )
 
     def finish(self, message: Callable[[str], None] = lambda text: None) -> list[CaptureResult]:
