@@ -7,7 +7,9 @@ person is found; its value is the median over the variants and its
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement).
+unknown; it is the fastest mode (no segmentation, no refinement, no second
+look for people the whole-photo pass missed, see
+:meth:`posture.pose.PoseDetector.others_in_strips`).
 ``Settings.markers`` then looks for stickers on the palpated points in the
 photo itself; where a pair is found its tilt is the headline
 (:mod:`posture.marker_metrics`).
@@ -56,12 +58,12 @@ from posture.measure import (
     METRIC_NAMES,
     BodyMeasurement,
     MeasureOptions,
-    _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
     retilt,
     towards,
+    with_height_diff,
 )
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
@@ -196,10 +198,9 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
+                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
                 warnings.append(
-                    "camera level not corrected: too few or disagreeing vertical lines in the scene "
-                    f"(estimate {'none' if not np.isfinite(est.roll_deg) else f'{est.roll_deg:+.1f}°'}"
-                    f" from {est.lines} lines); angles are relative to the photo's edges"
+                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
                 )
         return Assumptions(
             mirrored=s.mirrored,
@@ -247,6 +248,8 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in first[0]])
+        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
+        people += missed
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
@@ -282,7 +285,7 @@ class Analyzer:
         refine_notes: dict[str, str] = {}
         marker_notes: list[str] = []
         if pairs is not None and body.view != "side":
-            body, refinement, refine_notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
+            body, refinement, refine_notes = _apply_refinement(body, pairs, options, (w, h))
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
         markers = None
@@ -296,7 +299,7 @@ class Analyzer:
                 body, markers, marker_notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
         # An outline fallback's warning is moot where the stickers give the headline.
         warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
-        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
+        body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -307,7 +310,8 @@ class Analyzer:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{len(people)} people in the photo: measured {which}; choose another with --person N",
+                f"{'at least ' if missed else ''}{len(people)} people in the photo: measured {which}; "
+                "choose another with --person N",
             )
         subject = Subject(
             view=body.view,
@@ -362,18 +366,23 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric: dict[str, Any] = {}
-        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, attr) is not None:
-                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
             uncertainty=max(spread, UNCERTAINTY_FLOOR.get(m.unit, 0.0)),
             higher_side=None if m.higher_side is None else higher_side(value),
             towards=None if m.towards is None else towards(value, m.unit),
-            **numeric,
         )
+    return replace(body, metrics=metrics)
+
+
+def _with_height_diffs(body: BodyMeasurement) -> BodyMeasurement:
+    """``body`` with each tilt's height difference (% and cm, see :func:`posture.measure.with_height_diff`)
+    from its final value and uncertainty, over the distance between the points it was measured on."""
+    metrics = {
+        n: with_height_diff(m, body.widths_px[n], body.cm_per_px) if n in body.widths_px and m.value is not None else m
+        for n, m in body.metrics.items()
+    }
     return replace(body, metrics=metrics)
 
 
@@ -391,7 +400,6 @@ def _apply_refinement(
     body: BodyMeasurement,
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
-    median_lm: Landmarks,
     size: tuple[int, int],
 ) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
@@ -400,13 +408,9 @@ def _apply_refinement(
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
+    widths = dict(body.widths_px)
     notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
-    cm_per_px = None
-    if options.height_cm is not None:
-        lm = median_lm.swap_sides() if options.mirrored else median_lm
-        xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
-        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
     for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
@@ -447,7 +451,8 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            metrics[name] = retilt(m, value, unc, width, cm_per_px, "silhouette")
+            metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
+            widths[name] = width
             status.update(
                 refined=True,
                 method="silhouette",
@@ -474,4 +479,4 @@ def _apply_refinement(
         metrics["shoulder_pelvis_tilt_deg"] = replace(
             metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
-    return replace(body, metrics=metrics), out, notes
+    return replace(body, metrics=metrics, widths_px=widths), out, notes

@@ -374,7 +374,7 @@ def _add_photo_options(p: argparse.ArgumentParser) -> None:
 
 
 def _marker_color(text: str) -> str:
-    from posture.markers import parse_color
+    from posture.marker_colors import parse_color
 
     try:
         return parse_color(text).name
@@ -910,7 +910,8 @@ def _usage(message: str) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``posture compare``."""
-    from posture.compare import compare, summary
+    from posture.compare import compare
+    from posture.compare_text import summary
     from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
     from posture.output import check_target, write_atomic
     from posture.report import make_report, report_format

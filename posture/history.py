@@ -195,15 +195,14 @@ def parse_taken_at(text: str, now: datetime | None = None) -> str:
 
 def thumbnail_jpeg(rgb: "NDArray[np.uint8]", long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
     """A small JPEG of an ``(H, W, 3)`` uint8 RGB image, ``long_side`` pixels on its long side."""
-    import io
-
+    import numpy as np
     from PIL import Image
+
+    from posture.output import encode
 
     im = Image.fromarray(rgb)
     im.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=80)
-    return buf.getvalue()
+    return encode(np.asarray(im), "JPEG", quality=80)
 
 
 def _utc_now() -> str:
