@@ -257,7 +257,7 @@ def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
     :data:`GUIDE_OUTLINE_OVER_HIP` hip half-distances from the midline. Empty when the shoulders
     or hips are not visible enough to place the test.
     """
-    if not usable(lm, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
+    if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
         return ()
     f = body_frame(lm, min_score)
     hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
