@@ -26,7 +26,10 @@ refined, the tilt is the median refined tilt (``method`` ``silhouette``),
 its uncertainty the largest of the robust spread, the median per-variant
 ``uncertainty_deg`` and ``UNCERTAINTY_FLOOR``. Otherwise the landmark tilt
 stays (``method`` ``landmarks``), its uncertainty widened to at least
-``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
+``LANDMARK_ERROR_DEG`` and, when some variants did read the outline, to
+the distance between their median tilt and the landmark tilt (so that a
+photo whose method flips with a small change still covers the other
+method's reading); a warning gives the most common reason.
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
 
 Last, every uncertainty gains the body's turn in quadrature
@@ -438,11 +441,12 @@ def _apply_refinement(
             if ok:
                 status["reason"] = reason = f"landmarks not usable: {m.reason}"
             continue
-        if ok:
+        if n:
             left, right = np.array(acc.left), np.array(acc.right)
             if options.roll_deg:
                 left, right = g.level_points(left, options.roll_deg, center), g.level_points(right, options.roll_deg, center)
             tilts = g.tilt_deg(left, right)
+        if ok:
             value = float(np.median(tilts))
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
@@ -459,6 +463,8 @@ def _apply_refinement(
             )
         else:
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
+            if n and widened is not None:  # the variants that did read the outline: cover how far they differ
+                widened = max(widened, abs(float(np.median(tilts)) - m.value))
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes[name] = (
