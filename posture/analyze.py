@@ -44,7 +44,7 @@ from posture import __version__, augment
 from posture import geometry as g
 from posture import view as turn_rule
 from posture.errors import InputError
-from posture.images import LoadedImage, load_image
+from posture.images import LoadedImage, load_image, load_image_bytes
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
@@ -122,8 +122,14 @@ class Analyzer:
         self._detector.close()
 
     def load(self, path: str | Path) -> LoadedImage:
-        """Read an image with this analyser's size limits."""
-        return load_image(path, max_pixels=self.settings.max_pixels, min_side=self.settings.min_side)
+        """Read an image file, or a URI of object storage (:mod:`posture.sources`), with this
+        analyser's size limits."""
+        from posture.sources import is_uri, read_uri
+
+        limits = {"max_pixels": self.settings.max_pixels, "min_side": self.settings.min_side}
+        if is_uri(path):
+            return load_image_bytes(read_uri(str(path)), str(path), **limits)
+        return load_image(path, **limits)
 
     def analyze_file(self, path: str | Path) -> PostureMeasurement:
         """Load and analyse one image file (raises :class:`InputError` on bad files)."""

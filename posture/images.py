@@ -111,17 +111,14 @@ def load_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int = MIN_SIDE,
 ) -> LoadedImage:
-    """Read an image file as upright 8-bit RGB.
+    """Read an image file as upright 8-bit RGB (the bytes are decoded by :func:`load_image_bytes`).
 
     Raises
     ------
     InputError
-        The path is missing or a folder; the file is empty, not an image, in
-        an unsupported format, truncated or corrupt; it has more than
-        ``max_pixels`` pixels or a shorter side below ``min_side``.
+        The path is missing or a folder, or cannot be read; or
+        :func:`load_image_bytes` refuses its content.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     p = Path(path)
     name = str(p)
     if p.is_dir():
@@ -132,6 +129,30 @@ def load_image(
         raise InputError(f"{name}: no such file") from None
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    return load_image_bytes(data, name, max_pixels=max_pixels, min_side=min_side)
+
+
+def load_image_bytes(
+    data: bytes,
+    name: str,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_side: int = MIN_SIDE,
+) -> LoadedImage:
+    """Decode the bytes of an image file (read from disk or object storage) as upright 8-bit RGB.
+
+    ``name`` is the file's path or URI, used in messages and as ``LoadedImage.path``.
+    The same bytes give the same array whichever way they were read.
+
+    Raises
+    ------
+    InputError
+        The data is empty, not an image, in an unsupported format, truncated
+        or corrupt; it has more than ``max_pixels`` pixels or a shorter side
+        below ``min_side``.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):
