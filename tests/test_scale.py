@@ -197,8 +197,6 @@ def ray_session():
 
 @pytest.mark.slow
 def test_ray_gives_exactly_the_rows_of_the_local_engine(tmp_path, ray_session):
-    from ray._private.usage import usage_lib
-
     from posture.engines import local_records
     from posture.engines.ray import ray_records
 
@@ -207,8 +205,22 @@ def test_ray_gives_exactly_the_rows_of_the_local_engine(tmp_path, ray_session):
     by_ray = sorted(ray_records(sources, settings, workers=1), key=lambda r: r["path"])
     local = sorted(local_records(sources, settings, jobs=1), key=lambda r: r["path"])
     assert by_ray == local
-    assert [r["status"] for r in by_ray] == ["measured", "error", "measured", "error"]
+    status = {r["path"]: r["status"] for r in by_ray}
+    assert [status[p] for p in sources] == ["measured", "error", "measured", "error"]
+    _assert_usage_stats_off()
+
+
+def _assert_usage_stats_off() -> None:
+    """Off in this process and in the Ray processes it started (the GCS server reports them)."""
+    import psutil
+
+    try:
+        from ray._common.usage import usage_lib
+    except ImportError:  # Ray before 2.47
+        from ray._private.usage import usage_lib  # type: ignore[no-redef]
     assert os.environ["RAY_USAGE_STATS_ENABLED"] == "0" and not usage_lib.usage_stats_enabled()
+    gcs = [p for p in psutil.Process().children(recursive=True) if "gcs_server" in p.name()]
+    assert gcs and all(p.environ().get("RAY_USAGE_STATS_ENABLED") == "0" for p in gcs)
 
 
 @pytest.mark.slow

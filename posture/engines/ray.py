@@ -124,10 +124,14 @@ def ray_records(
     started = not ray.is_initialized()
     if started:
         local = {} if address else {"num_cpus": (workers or max(1, default_jobs() - 1)) + 1}
-        ray.init(
-            address=address or "local", include_dashboard=False, log_to_driver=False,
-            logging_level=logging.ERROR, **local,
-        )
+        try:
+            ray.init(
+                address=address or "local", include_dashboard=False, log_to_driver=False,
+                logging_level=logging.ERROR, **local,
+            )
+        except Exception as e:  # noqa: BLE001 - Ray raises several types (ConnectionError, RuntimeError, ValueError)
+            where = f"the Ray cluster at {address}" if address else "a local Ray"
+            raise PostureError(f"cannot start or reach {where}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
     for name in ("ray", "ray.data"):  # progress comes from posture; errors become rows
         logging.getLogger(name).setLevel(log_level if log_level <= logging.DEBUG else logging.ERROR)
     try:
