@@ -7,7 +7,12 @@ person is found; its value is the median over the variants and its
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement).
+unknown; it is the fastest mode (no segmentation, no refinement, no second
+look for people the whole-photo pass missed, see
+:meth:`posture.pose.PoseDetector.others_in_strips`).
+``Settings.markers`` then looks for stickers on the palpated points in the
+photo itself; where a pair is found its tilt is the headline
+(:mod:`posture.marker_metrics`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -44,18 +49,18 @@ from posture import __version__, augment
 from posture import geometry as g
 from posture import view as turn_rule
 from posture.errors import InputError
-from posture.images import LoadedImage, load_image, load_image_bytes
+from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
-    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
-    _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
+    retilt,
     towards,
+    with_height_diff,
 )
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
@@ -73,6 +78,8 @@ MIN_VARIANTS = 4
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
+LOSSLESS_FORMATS = ("PNG", "BMP")
+"""Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
 
 
 @dataclass
@@ -124,12 +131,7 @@ class Analyzer:
     def load(self, path: str | Path) -> LoadedImage:
         """Read an image file, or a URI of object storage (:mod:`posture.sources`), with this
         analyser's size limits."""
-        from posture.sources import is_uri, read_uri
-
-        limits = {"max_pixels": self.settings.max_pixels, "min_side": self.settings.min_side}
-        if is_uri(path):
-            return load_image_bytes(read_uri(str(path)), str(path), **limits)
-        return load_image(path, **limits)
+        return load_image(path, max_pixels=self.settings.max_pixels, min_side=self.settings.min_side)
 
     def analyze_file(self, path: str | Path) -> PostureMeasurement:
         """Load and analyse one image file (raises :class:`InputError` on bad files)."""
@@ -194,10 +196,9 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
+                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
                 warnings.append(
-                    "camera level not corrected: too few or disagreeing vertical lines in the scene "
-                    f"(estimate {'none' if not np.isfinite(est.roll_deg) else f'{est.roll_deg:+.1f}°'}"
-                    f" from {est.lines} lines); angles are relative to the photo's edges"
+                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
                 )
         return Assumptions(
             mirrored=s.mirrored,
@@ -245,7 +246,9 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in first[0]])
-        warnings: list[str] = []
+        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
+        people += missed
+        warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         base_fields = dict(
             source=source,
@@ -277,12 +280,24 @@ class Analyzer:
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement = None
+        refine_notes: dict[str, str] = {}
+        marker_notes: list[str] = []
         if pairs is not None and body.view != "side":
-            body, refinement, notes = _apply_refinement(body, pairs, options, median_lm, (w, h))
-            warnings += notes
+            body, refinement, refine_notes = _apply_refinement(body, pairs, options, (w, h))
         elif s.fast:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
-        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
+        markers = None
+        if s.markers:
+            from posture.marker_metrics import apply_markers, no_markers
+
+            if body.refusal:
+                markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
+            else:
+                lossless = source.get("format") in LOSSLESS_FORMATS
+                body, markers, marker_notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
+        # An outline fallback's warning is moot where the stickers give the headline.
+        warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
+        body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if not s.fast and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -293,7 +308,8 @@ class Analyzer:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{len(people)} people in the photo: measured {which}; choose another with --person N",
+                f"{'at least ' if missed else ''}{len(people)} people in the photo: measured {which}; "
+                "choose another with --person N",
             )
         subject = Subject(
             view=body.view,
@@ -316,6 +332,7 @@ class Analyzer:
             },
             landmarks=body.landmarks.to_dict(),
             refinement=refinement,
+            markers=markers,
             **base_fields,  # type: ignore[arg-type]
         )
 
@@ -347,18 +364,23 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric: dict[str, Any] = {}
-        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, attr) is not None:
-                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
             uncertainty=max(spread, UNCERTAINTY_FLOOR.get(m.unit, 0.0)),
             higher_side=None if m.higher_side is None else higher_side(value),
             towards=None if m.towards is None else towards(value, m.unit),
-            **numeric,
         )
+    return replace(body, metrics=metrics)
+
+
+def _with_height_diffs(body: BodyMeasurement) -> BodyMeasurement:
+    """``body`` with each tilt's height difference (% and cm, see :func:`posture.measure.with_height_diff`)
+    from its final value and uncertainty, over the distance between the points it was measured on."""
+    metrics = {
+        n: with_height_diff(m, body.widths_px[n], body.cm_per_px) if n in body.widths_px and m.value is not None else m
+        for n, m in body.metrics.items()
+    }
     return replace(body, metrics=metrics)
 
 
@@ -376,22 +398,17 @@ def _apply_refinement(
     body: BodyMeasurement,
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
-    median_lm: Landmarks,
     size: tuple[int, int],
-) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
+) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
     the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
-    ``refinement`` object; warnings for the pairs that fell back."""
+    ``refinement`` object; a warning per metric whose pair fell back."""
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
-    notes: list[str] = []
+    widths = dict(body.widths_px)
+    notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
-    cm_per_px = None
-    if options.height_cm is not None:
-        lm = median_lm.swap_sides() if options.mirrored else median_lm
-        xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
-        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
     for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
@@ -431,20 +448,8 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            pct = 100.0 * float(np.tan(np.radians(value)))
-            cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
-            metrics[name] = replace(
-                m,
-                value=value,
-                uncertainty=unc,
-                higher_side=higher_side(value),
-                height_diff_pct=pct,
-                height_diff_cm=cm,
-                height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-                method="silhouette",
-                landmark_value=m.value,
-                method_reason=None,
-            )
+            metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
+            widths[name] = width
             status.update(
                 refined=True,
                 method="silhouette",
@@ -457,7 +462,7 @@ def _apply_refinement(
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
-            notes.append(
+            notes[name] = (
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
                 f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
             )
@@ -469,4 +474,4 @@ def _apply_refinement(
         metrics["shoulder_pelvis_tilt_deg"] = replace(
             metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
-    return replace(body, metrics=metrics), out, notes
+    return replace(body, metrics=metrics, widths_px=widths), out, notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import datetime
 from typing import Sequence
@@ -10,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 METHOD_STYLE: dict[str, dict[str, object]] = {
+    "markers": {"marker": "^", "color": "tab:green", "label": "stickers on palpated points"},
     "silhouette": {"marker": "o", "color": "tab:blue", "label": "body outline (silhouette)"},
     "landmarks": {"marker": "s", "color": "tab:orange", "markerfacecolor": "white", "label": "joint landmarks"},
     "mixed": {"marker": "D", "color": "tab:purple", "label": "outline and landmarks mixed"},
@@ -68,6 +70,14 @@ def plot_trend(
     ax.grid(True, alpha=0.3)
     fig.autofmt_xdate()
     return fig
+
+
+def plain_text() -> contextlib.AbstractContextManager[None]:
+    """A context in which matplotlib draws text as written: a name or a file name with
+    ``$`` in it is not read as mathematics (``$\\sqrt{x$`` would fail to draw)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False})
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:

@@ -275,11 +275,20 @@ _COLUMNS = (
 )
 
 
+MAX_ID = 2**63 - 1
+"""The largest id SQLite can store; larger ones are simply not found."""
+
+
 def _row(r: Sequence[Any]) -> StoredMeasurement:
+    """A database row as a :class:`StoredMeasurement`; :class:`HistoryError` when it was
+    damaged (e.g. edited by hand): a malformed measurement, date or text column."""
     try:
+        if not all(isinstance(r[i], str) for i in (1, 2, 3)) or not all(r[i] is None or isinstance(r[i], str) for i in (4, 5, 6, 7)):
+            raise TypeError("a text column holds another type")
+        datetime.fromisoformat(r[2])
         m = PostureMeasurement.from_dict(json.loads(r[8]))
-    except (ValueError, KeyError, TypeError) as e:
-        raise HistoryError(f"stored measurement #{r[0]} cannot be read: {e}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise HistoryError(f"stored measurement #{r[0]} cannot be read ({' '.join(str(e).split())})") from None
     return StoredMeasurement(
         id=int(r[0]),
         saved_at=r[1],
@@ -312,6 +321,8 @@ class History:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self.damaged: dict[int, str] = {}
+        """Rows that :meth:`list` skipped because they cannot be read: id -> why."""
 
     # -- opening ------------------------------------------------------------
 
@@ -529,6 +540,7 @@ class History:
 
     def delete(self, id: int) -> None:
         """Delete one measurement in one transaction (:class:`MeasurementNotFound` if absent)."""
+        self._one("id", id)
         try:
             with self._write() as c:
                 if c.execute("DELETE FROM measurements WHERE id = ?", (id,)).rowcount != 1:
@@ -538,29 +550,42 @@ class History:
 
     # -- reading --------------------------------------------------------------
 
-    def get(self, id: int) -> StoredMeasurement:
-        """One stored measurement (:class:`MeasurementNotFound` if absent)."""
-        r = self._conn.execute(f"SELECT {_COLUMNS} FROM measurements WHERE id = ?", (id,)).fetchone()
+    def _one(self, columns: str, id: int) -> Sequence[Any]:
+        """The row with this id (:class:`MeasurementNotFound` if absent, ids beyond SQLite's range included)."""
+        r = None
+        if 0 <= id <= MAX_ID:
+            r = self._conn.execute(f"SELECT {columns} FROM measurements WHERE id = ?", (id,)).fetchone()
         if r is None:
             raise MeasurementNotFound(f"no stored measurement #{id}")
-        return _row(r)
+        return r
+
+    def get(self, id: int) -> StoredMeasurement:
+        """One stored measurement (:class:`MeasurementNotFound` if absent, :class:`HistoryError`
+        if its row is damaged)."""
+        return _row(self._one(_COLUMNS, id))
 
     def thumbnail(self, id: int) -> bytes | None:
         """The stored thumbnail's bytes, or None (:class:`MeasurementNotFound` if absent)."""
-        r = self._conn.execute("SELECT thumbnail FROM measurements WHERE id = ?", (id,)).fetchone()
-        if r is None:
-            raise MeasurementNotFound(f"no stored measurement #{id}")
-        return None if r[0] is None else bytes(r[0])
+        r = self._one("thumbnail", id)
+        return bytes(r[0]) if isinstance(r[0], (bytes, bytearray, memoryview)) else None
 
     def list(self, name: str | None = None) -> list[StoredMeasurement]:
-        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given."""
+        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given.
+
+        A damaged row (edited by hand) is skipped and recorded in :attr:`damaged`.
+        """
         sql = f"SELECT {_COLUMNS} FROM measurements"
         args: tuple[Any, ...] = ()
         if name is not None:
             sql += " WHERE name = ?"
             args = (name.strip(),)
-        rows = self._conn.execute(sql + " ORDER BY taken_at, id", args).fetchall()
-        return [_row(r) for r in rows]
+        out = []
+        for r in self._conn.execute(sql + " ORDER BY taken_at, id", args).fetchall():
+            try:
+                out.append(_row(r))
+            except HistoryError as e:
+                self.damaged[r[0]] = str(e)
+        return out
 
     def names(self) -> builtins.list[str | None]:
         """The distinct person names (None for entries without a name)."""
@@ -604,16 +629,17 @@ class History:
         return out
 
     def export_csv(self, name: str | None = None) -> str:
-        """:meth:`export_rows` as CSV text with a header line."""
-        import csv
+        """:meth:`export_rows` as CSV text with a header line; text cells that a
+        spreadsheet would run as a formula are neutralised (:mod:`posture.csvsafe`)."""
         import io
 
+        from posture.csvsafe import SafeDictWriter
         from posture.measure import METRIC_NAMES
         from posture.result import metric_columns
 
         header = [*_EXPORT_FIELDS, *metric_columns(METRIC_NAMES)]
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+        w = SafeDictWriter(buf, fieldnames=header, lineterminator="\n")
         w.writeheader()
         w.writerows(self.export_rows(name))
         return buf.getvalue()
@@ -704,15 +730,18 @@ def plot_history(
 TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
 """How ``history list`` names where a measurement's time taken came from."""
 
-METHOD_MARKS = {"silhouette": "S", "landmarks": "J"}
-"""``history list``'s mark after a tilt: measured on the body's outline (S) or the joint landmarks (J)."""
+METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
+"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
+landmarks (J)."""
 
 
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
     """The ``posture history list`` table: id, time taken and where it came from, name,
     shoulder and hip-line tilt (signed, + = the subject's left side higher, with the
     uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
-    then a legend."""
+    then a legend. Control characters in names and notes are shown escaped
+    (:func:`posture.terminal.printable`)."""
+    from posture.terminal import printable
     from posture.wording import decimals
 
     def tilt(e: StoredMeasurement, key: str) -> str:
@@ -733,10 +762,10 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         (
             f"#{e.id}",
             taken(e),
-            e.name or "",
+            printable(e.name or ""),
             tilt(e, "shoulder_tilt_deg"),
             tilt(e, "pelvic_tilt_deg"),
-            (e.note or "") if len(e.note or "") <= 40 else (e.note or "")[:39] + "…",
+            note if len(note := printable(e.note or "")) <= 40 else note[:39] + "…",
         )
         for e in entries
     ]
@@ -747,8 +776,8 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         for r in [header, *rows]
     ]
     lines.append(
-        "Tilts in degrees, + = the subject's left side higher; S = from the body's outline (silhouette), "
-        "J = from the joint landmarks (they under-read tilts)."
+        "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
+        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
     )
     lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
     return "\n".join(lines)

@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Literal, Mapping
 
 SCHEMA = "posture.measurement"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
-``refinement``. Version 1 objects are still read (those fields are then None)."""
+``refinement``. 3: ``method`` may be ``markers`` (stickers), with ``silhouette_value``;
+top-level ``markers``. Older objects are still read (the new fields are then None)."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -39,9 +40,11 @@ class Metric:
     ``centre``).
 
     The shoulder and pelvic tilts also say which ``method`` gave the value
-    (``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
-    the joint landmarks), the ``landmark_value`` (the landmark-only tilt) and,
-    when the method is not the silhouette, ``method_reason`` (why not).
+    (``markers``: stickers on palpated points, :mod:`posture.marker_metrics`;
+    ``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
+    the joint landmarks), the ``landmark_value`` (the landmark-only tilt),
+    with stickers the ``silhouette_value`` when the outline was measured, and,
+    when a preferred method was not used, ``method_reason`` (why not).
     """
 
     value: float | None
@@ -56,6 +59,7 @@ class Metric:
     method: str | None = None
     landmark_value: float | None = None
     method_reason: str | None = None
+    silhouette_value: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -190,14 +194,15 @@ class PostureMeasurement:
     method: Mapping[str, Any] = field(default_factory=dict)
     landmarks: Mapping[str, Any] | None = None
     refinement: Mapping[str, Any] | None = None
+    markers: Mapping[str, Any] | None = None
 
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]
 
     def method_of(self, name: str) -> str | None:
-        """How metric ``name``'s value was measured: ``silhouette`` (the body's outline),
-        ``landmarks`` (the joint landmarks: every metric without
+        """How metric ``name``'s value was measured: ``markers`` (stickers), ``silhouette`` (the
+        body's outline), ``landmarks`` (the joint landmarks: every metric without
         :func:`~posture.metrics.method_parts`, and tilts measured before the outline was read) or
         ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two tilts were measured differently); None
         when it has no value."""
@@ -247,6 +252,7 @@ class PostureMeasurement:
             "method": dict(self.method),
             "landmarks": None if self.landmarks is None else dict(self.landmarks),
             "refinement": None if self.refinement is None else dict(self.refinement),
+            "markers": None if self.markers is None else dict(self.markers),
         }
 
     @classmethod
@@ -272,6 +278,7 @@ class PostureMeasurement:
             method=dict(d.get("method", {})),
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
+            markers=d.get("markers"),
         )
 
 

@@ -63,13 +63,14 @@ def _first_line(e: BaseException) -> str:
     return lines[0] if lines else type(e).__name__
 
 
-def read_uri(uri: str) -> bytes:
-    """The bytes of the file at ``uri``, with the messages of :func:`posture.images.load_image`.
+def read_uri(uri: str, *, max_bytes: int | None = None, what: str = "file") -> bytes:
+    """The bytes of the file at ``uri``, with the messages of :func:`posture.files.read_regular`;
+    a file over ``max_bytes`` is refused before it is read.
 
     Raises
     ------
     InputError
-        No such file, a folder, or it cannot be read.
+        No such file, a folder, too large, or it cannot be read.
     """
     from pyarrow import fs as pafs
 
@@ -79,7 +80,11 @@ def read_uri(uri: str) -> bytes:
         if info.type == pafs.FileType.NotFound:
             raise InputError(f"{uri}: no such file")
         if info.type == pafs.FileType.Directory:
-            raise InputError(f"{uri}: is a folder; give an image file")
+            raise InputError(f"{uri}: is a folder; give a file")
+        if max_bytes is not None and info.size is not None and info.size > max_bytes:
+            raise InputError(
+                f"{uri}: the file is too large for a {what} ({info.size / 1e6:,.0f} MB; at most {max_bytes / 1e6:,.0f} MB)"
+            )
         with filesys.open_input_file(path) as f:
             return bytes(f.read())
     except FileNotFoundError:

@@ -62,7 +62,7 @@ def test_replaced_file_keeps_its_permissions(tmp_path) -> None:
     p = tmp_path / "report.pdf"
     p.write_bytes(b"old")
     os.chmod(p, 0o640)
-    write_atomic(p, b"new")
+    write_atomic(p, b"new", force=True)
     assert p.read_bytes() == b"new"
     assert stat.S_IMODE(p.stat().st_mode) == 0o640
 

@@ -50,7 +50,6 @@ from posture.refine.outline import (
     first_crossing,
     sample,
     snap_to_edge,
-    usable,
 )
 
 L = PoseLandmark
@@ -160,7 +159,7 @@ def refine_pelvis(
     ``image`` is the smoothed float RGB photo from :func:`posture.refine.prepare_image`, or None to use the mask alone.
     """
     need = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-    if not usable(lm, need, min_score):
+    if not lm.usable(need, min_score):
         return RefinedPair.failed("shoulder and hip landmarks not visible enough to place the search")
     f = body_frame(lm, min_score)
     hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])

@@ -8,12 +8,16 @@ every assumption, so the picture is self-explanatory when shared.
 A shoulder or pelvic tilt measured on the silhouette (``method``
 ``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
 outline points, with the outline points used, instead of the joint landmarks;
-the caption says which method each headline used.
+the caption says which method each headline used. With stickers
+(``--markers``) each sticker found is ringed and named, and a tilt measured
+on them (``method`` ``markers``) is drawn through the two sticker centres.
+With ``--level auto`` the scene's vertical lines the level estimate used are
+drawn in green: solid when the roll was applied, dashed when it was refused.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -24,6 +28,7 @@ from posture import wording
 from posture.geometry import apply_affine
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.metrics import METRICS, REFINED
+from posture.render.markers import draw_markers
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
@@ -33,6 +38,9 @@ from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
 
 L = PoseLandmark
+
+MAX_SCALE_RATIO = 2.0
+"""Drawing sizes scale with the longer side up to this many times the shorter side."""
 
 _CAPTION_METRICS = (
     "shoulder_tilt_deg",
@@ -55,10 +63,6 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: 
     if cur:
         lines.append(cur)
     return lines
-
-
-def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
 
 
 def draw_overlay(
@@ -85,7 +89,9 @@ def draw_overlay(
         return np.asarray(d / np.linalg.norm(d), dtype=np.float64)
 
     H, W = img.shape[:2]
-    k = max(H, W) / 1000.0
+    # Sizes follow the longer side, but at most twice the shorter: a long narrow photo
+    # does not get text (and a caption band) scaled to its length.
+    k = min(max(H, W), MAX_SCALE_RATIO * min(H, W)) / 1000.0
     lw = max(1, round(style.line_px * k))
     min_score = float(m.method.get("min_score", 0.5))
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []
@@ -94,11 +100,19 @@ def draw_overlay(
     if m.subject is not None and m.subject.people_detected > 1:
         labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
 
+    level = m.assumptions.roll_estimate or {}
+    for x0, y0, x1, y1 in level.get("segments_px") or ():
+        a, b = np.array([x0, y0]) * f, np.array([x1, y1]) * f
+        if m.assumptions.level_mode == "auto":
+            cv2.line(img, _pt(a), _pt(b), style.level_line_rgb, max(1, lw // 2), cv2.LINE_AA)
+        else:  # found but not applied
+            _dashed(img, a, b, style.level_line_rgb, max(1, lw // 2))
+
     lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
     if lm is not None:
         xy = apply_affine(to_img, lm.xy)
         for a, b in POSE_CONNECTIONS:
-            if _usable(lm, (a, b), min_score):
+            if lm.usable((a, b), min_score):
                 cv2.line(img, _pt(xy[a]), _pt(xy[b]), style.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
         x0, y0, x1, y1 = _box(to_img, m.subject.bbox_px) if m.subject and m.subject.bbox_px else (np.nan,) * 4
         if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
@@ -113,6 +127,10 @@ def draw_overlay(
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
             img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style)
+        if m.markers:
+            left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
+            img, sticker_labels = draw_markers(img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0)
+            labels += sticker_labels
         for name, spec in METRICS.items():
             metric = m.metrics.get(name)
             if spec.kind != "tilt":
@@ -124,6 +142,9 @@ def draw_overlay(
             key = REFINED.get(name)
             if key in refined:
                 pl, pr = apply_affine(to_img, refined[key]["left_px"]), apply_affine(to_img, refined[key]["right_px"])
+            if metric.method == "markers" and m.markers and key:
+                pair = m.markers[key]
+                pl, pr = apply_affine(to_img, pair["left"]["xy_px"]), apply_affine(to_img, pair["right"]["xy_px"])
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
@@ -133,7 +154,7 @@ def draw_overlay(
 
         for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
             for p, letter, color in ((left, "L", style.left_rgb), (right, "R", style.right_rgb)):
-                if not _usable(lm, (p,), min_score):
+                if not lm.usable((p,), min_score):
                     continue
                 r = round(style.label_px * k * 0.75)
                 c = xy[p]

@@ -12,7 +12,7 @@ class OverlayStyle:
     """Colours (RGB) and sizes of the annotated image.
 
     Sizes are for an image whose longer side is 1000 pixels and scale with
-    the image; smaller images are enlarged to ``min_long_side`` first so text
+    the image (with the longer side counted as at most twice the shorter); smaller images are enlarged to ``min_long_side`` first so text
     stays legible.
     """
 
@@ -21,6 +21,8 @@ class OverlayStyle:
     skeleton_rgb: RGB = (235, 235, 235)
     reference_rgb: RGB = (255, 255, 255)
     other_person_rgb: RGB = (160, 160, 160)
+    level_line_rgb: RGB = (120, 255, 120)
+    """The scene's vertical lines that the automatic level used (applied) or found (refused)."""
     panel_rgba: tuple[int, int, int, int] = (0, 0, 0, 170)
     text_rgb: RGB = (255, 255, 255)
     line_px: float = 3.0

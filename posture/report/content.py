@@ -18,15 +18,8 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import (
-    Comparison,
-    MetricComparison,
-    PairComparison,
-    change_text,
-    comparable_values,
-    landmarks_of,
-    photo_name,
-)
+from posture.compare import Comparison, MetricComparison, PairComparison, comparable_values, landmarks_of
+from posture.compare_text import change_text, photo_name
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
@@ -131,8 +124,9 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             method=None if metric.method is None else "landmarks",
         )
     text = wording.reading(mc.name, shown)
-    if shown is not metric and metric.method == "silhouette" and metric.value is not None:
-        text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
+    if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
+        source = "the outline" if metric.method == "silhouette" else "the stickers"
+        text += f"; from {source}: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
 
 
@@ -429,12 +423,14 @@ def build_content(
 
 
 def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
-    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes."""
-    from posture.charts import figure_png
+    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes
+    (text drawn as written, see :func:`posture.charts.plain_text`)."""
+    from posture.charts import figure_png, plain_text
 
-    fig = Figure(figsize=size, layout="constrained")
-    draw(fig)
-    return figure_png(fig, dpi=dpi)
+    with plain_text():
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig)
+        return figure_png(fig, dpi=dpi)
 
 
 def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:
