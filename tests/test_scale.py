@@ -252,3 +252,19 @@ def test_cli_ray_run_and_resume(tmp_path):
     assert proc.returncode == 3 and "2 photos already in" in proc.stderr and "2 photos: 1 measured" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
     assert sorted(r["path"] for r in _rows(out)) == sorted(sources)
+
+
+def test_progress_lines_are_few_and_the_last_says_everything_is_done():
+    import io
+
+    from posture.engines import ProgressLines
+
+    for total, lines in ((3, 3), (45, 23), (100_000, 100)):
+        out = io.StringIO()
+        progress = ProgressLines.for_total(total)
+        progress.stream = out
+        for _ in range(total):
+            progress({})
+        printed = out.getvalue().splitlines()
+        assert len(printed) == lines
+        assert printed[-1].startswith(f"posture: {total:,} of {total:,} photos done") and "left" not in printed[-1]

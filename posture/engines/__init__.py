@@ -69,7 +69,7 @@ class ProgressLines:
 
     @classmethod
     def for_total(cls, total: int) -> ProgressLines:
-        """About 20 lines for a run, at most one per 1,000 photos."""
+        """About 20 lines for a run, and one every 1,000 photos at least."""
         return cls(total, max(1, min(1000, total // 20)))
 
     def __call__(self, _record: Record) -> None:
