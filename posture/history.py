@@ -100,6 +100,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX measurements_name_taken ON measurements (name, taken_at)",
         "CREATE INDEX measurements_taken ON measurements (taken_at)",
     ),
+    # 2: a date given by the person saving (taken_at_source 'given'); SQLite changes a CHECK
+    # constraint only by rebuilding the table.
+    (
+        """CREATE TABLE measurements_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            saved_at TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            taken_at_source TEXT NOT NULL CHECK (taken_at_source IN ('exif', 'saved', 'given')),
+            name TEXT,
+            note TEXT,
+            photo_path TEXT,
+            photo_sha256 TEXT,
+            person_index INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            measurement_json TEXT NOT NULL CHECK (json_valid(measurement_json)),
+            thumbnail BLOB
+        )""",
+        "INSERT INTO measurements_new SELECT * FROM measurements",
+        "DROP TABLE measurements",
+        "ALTER TABLE measurements_new RENAME TO measurements",
+        "CREATE UNIQUE INDEX measurements_photo ON measurements (photo_sha256, person_index)",
+        "CREATE INDEX measurements_name_taken ON measurements (name, taken_at)",
+        "CREATE INDEX measurements_taken ON measurements (taken_at)",
+    ),
 )
 """SQL statements per schema version: ``MIGRATIONS[v - 1]`` upgrades version v-1 to v.
 Append, never edit: databases in use were built by the existing entries."""
@@ -154,8 +178,8 @@ class StoredMeasurement:
     """One saved measurement.
 
     ``taken_at`` is local time, ISO 8601 without zone; ``taken_at_source``
-    says whether it came from the photo's EXIF (``exif``) or is the time of
-    saving (``saved``). ``saved_at`` is UTC ISO 8601.
+    says whether it came from the photo's EXIF (``exif``), was given by the
+    person saving it (``given``) or is the time of saving (``saved``). ``saved_at`` is UTC ISO 8601.
     """
 
     id: int
@@ -389,6 +413,8 @@ class History:
         name: str | None = None,
         note: str | None = None,
         thumbnail: bytes | None = None,
+        taken_at: str | None = None,
+        photo_path: str | None = None,
     ) -> tuple[int, bool]:
         """Store a measurement in one transaction; returns ``(id, created)``.
 
@@ -397,7 +423,10 @@ class History:
         ``created=False`` and nothing is changed. Measurements without a
         sha256 (e.g. camera frames) are always stored. ``thumbnail`` is
         stored as given: a small image file's bytes, JPEG from
-        :func:`thumbnail_jpeg` in posture's own commands.
+        :func:`thumbnail_jpeg` in posture's own commands. ``taken_at`` (ISO 8601, local time)
+        is a date the person gives (``taken_at_source`` ``given``), instead of the photo's
+        EXIF date or the time of saving. ``photo_path`` is where the photo is kept when
+        that is not ``source['path']`` (a photo uploaded to ``posture app``).
 
         Raises
         ------
@@ -410,15 +439,17 @@ class History:
             raise ValueError(f"only measured results are stored, got status {measurement.status!r}")
         source = measurement.source
         sha = source.get("sha256") or None
-        path = source.get("path")
+        path = photo_path or source.get("path")
         path = os.path.abspath(path) if path else None
         index = measurement.subject.index if measurement.subject is not None else 0
-        taken = source.get("taken_at")
-        taken_source = "exif"
+        taken = taken_at or source.get("taken_at")
+        taken_source = "given" if taken_at else "exif"
         if taken:
             try:
                 taken = datetime.fromisoformat(str(taken)).replace(tzinfo=None).isoformat()
             except ValueError:
+                if taken_at:
+                    raise ValueError(f"not a date: {taken_at!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
                 taken = None
         if not taken:
             taken, taken_source = _local_now(), "saved"
@@ -639,7 +670,7 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     rows = [
         (
             f"#{e.id}",
-            e.taken_at[:16].replace("T", " ") + ("" if e.taken_at_source == "exif" else "*"),
+            e.taken_at[:16].replace("T", " ") + ("*" if e.taken_at_source == "saved" else ""),
             e.name or "",
             tilt(e, "shoulder_tilt_deg"),
             tilt(e, "pelvic_tilt_deg"),

@@ -120,8 +120,6 @@ def load_image(
         an unsupported format, truncated or corrupt; it has more than
         ``max_pixels`` pixels or a shorter side below ``min_side``.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     p = Path(path)
     name = str(p)
     if p.is_dir():
@@ -132,6 +130,26 @@ def load_image(
         raise InputError(f"{name}: no such file") from None
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    return decode_image(data, name, max_pixels=max_pixels, min_side=min_side)
+
+
+def decode_image(
+    data: bytes,
+    name: str,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_side: int = MIN_SIDE,
+) -> LoadedImage:
+    """Decode an image file's bytes as upright 8-bit RGB, with the checks of :func:`load_image`;
+    ``name`` names the image in messages and becomes its ``path``.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_image`, for everything after reading the file.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):

@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, Mapping
 
 SCHEMA = "posture.measurement"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
-``refinement``. Version 1 objects are still read (those fields are then None)."""
+``refinement``. 3: top-level ``correction`` (points moved by hand, :mod:`posture.correct`) and
+``method`` ``manual`` on the metrics it changed. Older objects are still read (the new fields
+are then None)."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -42,6 +44,8 @@ class Metric:
     (``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
     the joint landmarks), the ``landmark_value`` (the landmark-only tilt) and,
     when the method is not the silhouette, ``method_reason`` (why not).
+    ``method`` is ``manual`` for a metric measured again on points corrected by
+    hand (:mod:`posture.correct`), on any metric.
     """
 
     value: float | None
@@ -190,6 +194,9 @@ class PostureMeasurement:
     method: Mapping[str, Any] = field(default_factory=dict)
     landmarks: Mapping[str, Any] | None = None
     refinement: Mapping[str, Any] | None = None
+    correction: Mapping[str, Any] | None = None
+    """Points corrected by hand and the original of every metric they changed
+    (:func:`posture.correct.correct`); None when nothing was corrected."""
 
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
@@ -215,6 +222,7 @@ class PostureMeasurement:
             "method": dict(self.method),
             "landmarks": None if self.landmarks is None else dict(self.landmarks),
             "refinement": None if self.refinement is None else dict(self.refinement),
+            "correction": None if self.correction is None else dict(self.correction),
         }
 
     @classmethod
@@ -240,4 +248,5 @@ class PostureMeasurement:
             method=dict(d.get("method", {})),
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
+            correction=d.get("correction"),
         )

@@ -130,21 +130,39 @@ def test_opening_an_older_database_applies_the_missing_migrations(db: Path, monk
     with History.open(db) as h:
         assert h.get(kept).name == "Ana"
     c = sqlite3.connect(db)
-    assert c.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert c.execute("PRAGMA user_version").fetchone()[0] == len(v2)
     assert c.execute("SELECT extra FROM measurements").fetchone()[0] == "x"
     c.close()
+
+
+def test_a_version_1_database_gains_given_dates_and_keeps_its_entries(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as mp:
+        mp.setattr(hist, "MIGRATIONS", hist.MIGRATIONS[:1])
+        mp.setattr(hist, "DB_VERSION", 1)
+        with History.open(db) as h:
+            kept, _ = h.save(sample_measurement(1), name="Ana")
+            with pytest.raises(sqlite3.IntegrityError):
+                h._conn.execute("UPDATE measurements SET taken_at_source = 'given'")
+    with History.open(db) as h:
+        assert h.get(kept).name == "Ana" and h.get(kept).taken_at == "2024-03-01T09:30:00"
+        new, _ = h.save(sample_measurement(2), taken_at="2023-12-24")
+        assert (h.get(new).taken_at, h.get(new).taken_at_source) == ("2023-12-24T00:00:00", "given")
+        with pytest.raises(ValueError, match="not a date"):
+            h.save(sample_measurement(3), taken_at="yesterday")
+        assert h.integrity_check() == "ok"
 
 
 def test_a_failing_migration_leaves_the_database_at_its_old_version(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with History.open(db) as h:
         h.save(sample_measurement(1))
+    old = hist.DB_VERSION
     bad = hist.MIGRATIONS + (("ALTER TABLE measurements ADD COLUMN extra TEXT", "THIS IS NOT SQL"),)
     monkeypatch.setattr(hist, "MIGRATIONS", bad)
     monkeypatch.setattr(hist, "DB_VERSION", len(bad))
     with pytest.raises(HistoryError):
         History.open(db)
     c = sqlite3.connect(db)
-    assert c.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert c.execute("PRAGMA user_version").fetchone()[0] == old
     assert "extra" not in [r[1] for r in c.execute("PRAGMA table_info(measurements)")]
     c.close()
 
