@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,7 +62,10 @@ def test_openapi_describes_every_route_and_the_pages_load_only_posture_scripts(c
     assert page.status_code == 200 and page.headers["content-security-policy"] == PAGE_CSP
     assert "script-src 'self'" in PAGE_CSP and "unsafe-inline" not in PAGE_CSP.split("style-src")[0]
     html = page.text
-    assert "<script>" not in html and "onclick" not in html and "http" not in html.replace('http-equiv', '')
+    assert "<script>" not in html and not re.search(r"\son[a-z]+\s*=", html), "an inline script or event handler"
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "an external script, style or font"
+    for name in ("app.js", "analyse.js", "review.js", "api.js", "style.css"):
+        assert client.get(f"/static/{name}").status_code == 200
     assert client.get("/docs").status_code == 404  # the interactive docs would load a CDN
 
 
@@ -232,6 +236,8 @@ def test_compare_as_json_html_and_pdf(client: TestClient) -> None:
     a, b = save(client, 6, name="Ana", taken_at="2024-01-01"), save(client, 7, name="Ana", taken_at="2024-03-01")
     j = client.get("/api/compare", params={"ids": [a, b]})
     assert j.status_code == 200 and j.json()["schema"] == "posture.comparison"
+    t = client.get("/api/compare", params={"ids": [a, b], "format": "text"})
+    assert t.headers["content-type"].startswith("text/plain") and "Shoulders" in t.text
     h = client.get("/api/compare", params={"ids": [a, b], "format": "html", "name": "<b>Ana</b>"})
     assert h.status_code == 200 and h.headers["content-security-policy"] == REPORT_CSP
     assert "<b>Ana</b>" not in h.text and "&lt;b&gt;Ana&lt;/b&gt;" in h.text and "<script" not in h.text

@@ -474,13 +474,13 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
     @app.get("/api/compare", tags=["compare"], summary="Compare saved measurements", response_class=Response)
     def compare_route(
         ids: Annotated[list[int], Query(description="two or more saved measurements, before first")],
-        format: Literal["json", "html", "pdf"] = "json",
+        format: Literal["json", "text", "html", "pdf"] = "json",
         name: Annotated[str | None, Query(max_length=200)] = None,
         note: Annotated[str | None, Query(max_length=2000)] = None,
         download: Annotated[bool, Query(description="as a file to save (Content-Disposition: attachment)")] = False,
     ) -> Response:
-        """The comparison of ``posture compare '#1' '#2' ...``: JSON, or the report as a
-        self-contained HTML page or a PDF."""
+        """The comparison of ``posture compare '#1' '#2' ...``: JSON, its words as in the terminal
+        (``text``), or the report as a self-contained HTML page or a PDF."""
         from posture.compare import compare
         from posture.inputs import ComparedPhoto
         from posture.noise import MDC95
@@ -499,6 +499,10 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         c = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=MDC95)
         if format == "json":
             return JSONResponse(c.to_dict())
+        if format == "text":
+            from posture.compare import summary
+
+            return Response(summary(c), media_type="text/plain; charset=utf-8")
         data = make_report(photos, c, format, mdc=MDC95, name=name, note=note)
         disposition = "attachment" if download else "inline"
         stem = "posture-report-" + "-".join(str(i) for i in ids)

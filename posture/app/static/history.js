@@ -1,0 +1,3 @@
+// History and compare (filled in with the history stage).
+export function setUpHistory() {}
+export function refreshHistory() {}
