@@ -75,15 +75,17 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
 
 def correctable_points(m: PostureMeasurement) -> dict[str, tuple[float, float]]:
     """Every point a correction may move, by name, at its current position (pixels): the
-    landmarks any metric uses and the silhouette points of each pair whose tilt the outline gave."""
+    landmarks any metric uses that lie inside the photo, and the silhouette points of each pair
+    whose tilt the outline gave."""
     if m.landmarks is None:
         return {}
     xy = np.asarray(m.landmarks["xy_px"], dtype=object)
     names = dict.fromkeys(p for spec in METRICS.values() for p in needed_landmarks(spec))
     out: dict[str, tuple[float, float]] = {}
+    w, h = int(m.landmarks["width"]), int(m.landmarks["height"])
     for p in names:
         x, y = xy[int(p)]
-        if x is not None and y is not None:
+        if x is not None and y is not None and 0 <= x < w and 0 <= y < h:
             out[p.name.lower()] = (float(x), float(y))
     for key, pair in _refined_pairs(m).items():
         for side in _PAIR_SIDES:

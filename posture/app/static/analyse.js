@@ -91,7 +91,7 @@ class ResultCard {
     this.q(".warnings-box").hidden = d.warnings.length === 0;
     this.q(".save").hidden = !measured;
     this.q(".reset").hidden = Object.keys(this.moves).length === 0;
-    this.q(".stage").style.aspectRatio = `${d.size[0]} / ${d.size[1]}`;
+    this.q(".stage").style.aspectRatio = `${d.size[0]} / ${d.size[1]}`; // used when the photo cannot be shown
     this.review.show(d, measured);
     const link = this.q(".download-json");
     if (this.jsonUrl) URL.revokeObjectURL(this.jsonUrl);

@@ -40,6 +40,7 @@ export class Review {
     this.size = [w, h];
     this.editable = editable;
     this.svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+    this.svg.setAttribute("preserveAspectRatio", "none"); // the SVG box is the photo's box
     this.svg.replaceChildren();
     this.nodes = {};
     this.lines = [];

@@ -1,0 +1,154 @@
+"""posture app end to end in a real headless Chromium (Debian's /usr/bin/chromium through
+Playwright): the server runs as `posture app` on a free port; upload a photo and read the numbers,
+drag a shoulder point and see the tilt follow."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from conftest import ROOT, photo
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
+pytest.importorskip("fastapi", reason="the app extra is not installed")
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BIG = "front_full__pose2sim_static_cam04_f005.jpg"
+OTHER = "front_full__h36m_S7_Greeting_000396.jpg"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    db = tmp_path_factory.mktemp("app") / "history.sqlite3"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posture", "app", "--no-browser", "--port", str(port), "--db", str(db)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "api/metrics", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"posture app did not start: {proc.communicate()[1][-2000:]}")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: object, server: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1300, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.goto(server)
+    yield pg
+    context.close()
+    assert errors == []
+
+
+def _analyse(page: object, path: Path) -> dict:
+    with page.expect_response(lambda r: r.url.endswith("/api/analyze")) as resp:  # type: ignore[attr-defined]
+        page.set_input_files("#files", str(path))  # type: ignore[attr-defined]
+    m = resp.value.json()
+    card = page.locator(".result").last  # type: ignore[attr-defined]
+    sync_api.expect(card.locator(".status")).to_have_text("Measured.", timeout=60_000)
+    return m
+
+
+def _until(page: object, js: str, timeout: float = 30) -> None:
+    """Wait until ``js`` is true in the page (the page's CSP forbids the eval that wait_for_function uses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(js):  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, f"timed out waiting for {js}"
+        time.sleep(0.1)
+
+
+def _row(page: object, metric: str) -> str:
+    return page.locator(f".result tr[data-metric='{metric}'] td span").last.inner_text()  # type: ignore[attr-defined]
+
+
+def _point(page: object, name: str) -> tuple[float, float]:
+    node = page.locator(f".result [data-point='{name}'].point").last  # type: ignore[attr-defined]
+    if node.evaluate("n => n.tagName") == "rect":
+        r = float(node.get_attribute("width")) / 2
+        return float(node.get_attribute("x")) + r, float(node.get_attribute("y")) + r
+    return float(node.get_attribute("cx")), float(node.get_attribute("cy"))
+
+
+def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: object) -> None:
+    from posture import wording
+    from posture.result import PostureMeasurement
+
+    m = PostureMeasurement.from_dict(_analyse(page, photo(BIG)))
+    for name, metric in m.metrics.items():
+        assert _row(page, name) == wording.reading(name, metric)
+    for line in wording.assumption_lines(m):
+        sync_api.expect(page.locator(".result .assumptions")).to_contain_text(line)  # type: ignore[attr-defined]
+
+
+def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amount(page: object) -> None:
+    m = _analyse(page, photo(BIG))
+    outline = (m["refinement"] or {}).get("shoulders", {}).get("refined") and m["metrics"]["shoulder_tilt_deg"]["method"] == "silhouette"
+    left, right = ("shoulders.left", "shoulders.right") if outline else ("left_shoulder", "right_shoulder")
+    before_l, before_r = _point(page, left), _point(page, right)
+    node = page.locator(f".result [data-point='{right}'].point").last  # type: ignore[attr-defined]
+    box = node.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:  # type: ignore[attr-defined]
+        page.mouse.move(x, y)  # type: ignore[attr-defined]
+        page.mouse.down()  # type: ignore[attr-defined]
+        page.mouse.move(x, y - 15, steps=5)  # type: ignore[attr-defined]
+        page.mouse.move(x, y - 30, steps=5)  # type: ignore[attr-defined]
+        page.mouse.up()  # type: ignore[attr-defined]
+    corrected = resp.value.json()
+    sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
+    after_l, after_r = _point(page, left), _point(page, right)
+    assert after_l == before_l and after_r[1] < before_r[1] - 20  # only the dragged point moved, upwards
+    scale = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
+    assert before_r[1] - after_r[1] == pytest.approx(30 * scale, abs=2 * scale)
+    expected = math.degrees(math.atan2(after_r[1] - after_l[1], abs(after_l[0] - after_r[0])))
+    tilt = corrected["metrics"]["shoulder_tilt_deg"]
+    assert tilt["method"] == "manual" and tilt["value"] == pytest.approx(expected, abs=0.06)
+    assert tilt["value"] < m["metrics"]["shoulder_tilt_deg"]["value"] - 1  # the right side went up
+    assert "corrected by hand" in _row(page, "shoulder_tilt_deg")
+    original = page.locator(".result tr[data-metric='shoulder_tilt_deg'] .original").last.inner_text()  # type: ignore[attr-defined]
+    assert original.startswith("before correction: ")
+    assert _row(page, "knee_tilt_deg") == page.locator(".result tr[data-metric='knee_tilt_deg'] td span").last.inner_text()  # type: ignore[attr-defined]
+    page.click(".result .reset")  # type: ignore[attr-defined]
+    sync_api.expect(page.locator(".result .status").last).to_have_text("Measured.")  # type: ignore[attr-defined]
+    assert _point(page, right) == before_r
