@@ -1,9 +1,11 @@
 """posture app end to end in a real headless Chromium (Debian's /usr/bin/chromium through
 Playwright): the server runs as `posture app` on a free port; upload a photo and read the numbers,
-drag a shoulder point and see the tilt follow."""
+drag a shoulder point and see the tilt follow, save, find it in the history, compare two entries
+and open the report."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import socket
@@ -152,3 +154,43 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     page.click(".result .reset")  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured.")  # type: ignore[attr-defined]
     assert _point(page, right) == before_r
+
+
+def test_save_find_in_history_compare_two_and_open_the_report(page: object, server: str) -> None:
+    for path, note in ((photo(BIG), "before <b>physio</b>"), (photo(OTHER), "after")):
+        _analyse(page, path)
+        form = page.locator(".result form.save").last  # type: ignore[attr-defined]
+        form.locator("input[name=name]").fill("Ana")
+        form.locator("input[name=note]").fill(note)
+        if note == "after":
+            form.locator("input[name=date]").fill("2025-02-01")
+        form.locator("button[type=submit]").click()
+        sync_api.expect(form.locator(".saved")).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
+    page.click(".tab[data-tab=history]")  # type: ignore[attr-defined]
+    entries = page.locator("#entries .entry")  # type: ignore[attr-defined]
+    sync_api.expect(entries).to_have_count(2)
+    sync_api.expect(page.locator("#entries")).to_contain_text("Note: before <b>physio</b>")  # shown as text, not markup
+    sync_api.expect(page.locator("#entries")).to_contain_text("2025-02-01 00:00 (date given)")
+    _until(page, "[...document.querySelectorAll('#entries img')].every(i => i.complete && i.naturalWidth > 0)")
+    sync_api.expect(page.locator("#trend img")).to_be_visible()  # type: ignore[attr-defined]
+    _until(page, "document.querySelector('#trend img').naturalWidth > 100")
+    for box in entries.locator("input[type=checkbox]").all():
+        box.check()
+    page.click("#compare-selected")  # type: ignore[attr-defined]
+    sync_api.expect(page.locator(".comparison-text")).to_contain_text("Shoulders", timeout=60_000)  # type: ignore[attr-defined]
+    with page.context.expect_page() as new:  # type: ignore[attr-defined]
+        page.click("#comparison .open-report")  # type: ignore[attr-defined]
+    report = new.value
+    report.wait_for_load_state()
+    sync_api.expect(report.locator("body")).to_contain_text("Before")
+    sync_api.expect(report.locator("table")).to_contain_text("Shoulders")
+    with page.expect_download() as dl:  # type: ignore[attr-defined]
+        page.click("#comparison .download-pdf")  # type: ignore[attr-defined]
+    assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
+    page.locator("#entries .entry button", has_text="Show").first.click()  # type: ignore[attr-defined]
+    sync_api.expect(page.locator("#entry-detail .metrics")).to_contain_text("Shoulders")
+    page.once("dialog", lambda d: d.accept())  # type: ignore[attr-defined]
+    page.locator("#entries .entry button.delete").first.click()  # type: ignore[attr-defined]
+    sync_api.expect(entries).to_have_count(1)
+    listing = json.loads(urllib.request.urlopen(server + "api/history").read())
+    assert len(listing["entries"]) == 1
