@@ -194,3 +194,49 @@ def test_save_find_in_history_compare_two_and_open_the_report(page: object, serv
     sync_api.expect(entries).to_have_count(1)
     listing = json.loads(urllib.request.urlopen(server + "api/history").read())
     assert len(listing["entries"]) == 1
+
+
+def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
+    """The first frames of a video as a Y4M file, which Chromium plays as a fake camera."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    chunks = []
+    while len(chunks) < frames:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        h, w = (bgr.shape[0] // 2) * 2, (bgr.shape[1] // 2) * 2
+        chunks.append(b"FRAME\n" + cv2.cvtColor(bgr[:h, :w], cv2.COLOR_BGR2YUV_I420).tobytes())
+    cap.release()
+    assert chunks, f"no frames in {video}"
+    out.write_bytes(f"YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\n".encode() + b"".join(chunks))
+    return out
+
+
+def test_live_analyses_camera_frames_and_draws_the_lines(server: str, tmp_path: Path) -> None:
+    from conftest import VIDEOS
+
+    video = VIDEOS / "front_full_squats__tfjs_pose_squats.mp4"
+    if not video.is_file():
+        pytest.skip("real video not available (../shared/photos)")
+    camera = _y4m(video, tmp_path / "camera.y4m")
+    fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake)
+        page = b.new_page(viewport={"width": 1300, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server)
+        page.click(".tab[data-tab=live]")
+        with page.expect_response(lambda r: r.url.endswith("/api/analyze"), timeout=30_000) as first:
+            page.click("#live .start")
+        assert first.value.json()["model"]["name"]  # a frame went through the same analysis as a photo
+        sync_api.expect(page.locator("#live .live-status")).to_contain_text("Measuring", timeout=30_000)
+        sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text("Shoulders")
+        assert page.locator("#live .overlay line.tilt").count() >= 2
+        assert page.locator("#live .overlay .side-label").count() >= 2
+        page.click("#live .stop")
+        sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
+        b.close()
+    assert errors == []
