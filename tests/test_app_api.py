@@ -57,14 +57,14 @@ def test_openapi_describes_every_route_and_the_pages_load_only_posture_scripts(c
     doc = client.get("/openapi.json").json()
     assert {"/api/analyze", "/api/remeasure", "/api/describe", "/api/metrics", "/api/history", "/api/history/{entry_id}",
             "/api/history/{entry_id}/thumbnail", "/api/history/{entry_id}/photo", "/api/history/chart.png",
-            "/api/compare"} <= set(doc["paths"])
+            "/api/compare", "/api/annotated"} <= set(doc["paths"])
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-security-policy"] == PAGE_CSP
     assert "script-src 'self'" in PAGE_CSP and "unsafe-inline" not in PAGE_CSP.split("style-src")[0]
     html = page.text
     assert "<script>" not in html and not re.search(r"\son[a-z]+\s*=", html), "an inline script or event handler"
     assert not re.search(r"(src|href)=\"(https?:)?//", html), "an external script, style or font"
-    for name in ("app.js", "analyse.js", "review.js", "api.js", "style.css"):
+    for name in ("app.js", "analyse.js", "review.js", "api.js", "history.js", "live.js", "style.css"):
         assert client.get(f"/static/{name}").status_code == 200
     assert client.get("/docs").status_code == 404  # the interactive docs would load a CDN
 
@@ -370,3 +370,36 @@ def test_settings_reach_the_pool_unchanged_but_for_the_request(client: TestClien
     s = seen[0]
     assert (s.mirrored, s.auto_level, s.roll_deg, s.person, s.fast) == (True, True, None, 1, False)
     assert replace(s, mirrored=False, auto_level=False, person=0) == pool.base
+
+
+def test_uploads_leave_no_temporary_file_behind(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    big = b"\x00" * 3_000_000  # above the 1 MB that multipart keeps in memory: spooled to a file
+    r = client.post("/api/analyze", files={"file": ("big.jpg", big, "image/jpeg")})
+    assert r.status_code == 400
+    data, m = stored(12)
+    assert client.post("/api/history", files={"file": ("p.png", data + b"\x00" * 2_000_000, "image/png")},
+                       data={"measurement": json.dumps(m)}).status_code == 422
+    assert list(spool.iterdir()) == []
+    assert not (tmp_path / "photos").exists()  # nothing kept unless saved
+
+
+def test_the_annotated_image_draws_a_corrected_measurement_of_its_own_photo(client: TestClient) -> None:
+    data, m = stored(13)
+    x, y = client.post("/api/describe", json={"measurement": m}).json()["points"]["right_shoulder"]
+    c = client.post("/api/remeasure", json={"measurement": m, "points": {"right_shoulder": [x, y - 20]}}).json()
+    images = []
+    for measurement in (m, c):
+        r = client.post("/api/annotated", files={"file": ("p.png", data, "image/png")}, data={"measurement": json.dumps(measurement)})
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+        images.append(np.asarray(Image.open(io.BytesIO(r.content)).convert("L"), dtype=float))
+    assert images[0].shape[1] == images[1].shape[1] == 1000  # enlarged for legible text; a caption below the photo
+    assert images[1].shape[0] > images[0].shape[0]  # the caption says what was corrected by hand
+    photo_rows = 800  # the 200x160 photo, enlarged 5 times
+    assert np.abs(images[0][:photo_rows] - images[1][:photo_rows]).mean() > 0.2  # the moved point and its lines
+    other = client.post("/api/annotated", files={"file": ("p.png", png(14), "image/png")}, data={"measurement": json.dumps(m)})
+    assert other.status_code == 422 and "SHA-256" in other.json()["error"]

@@ -361,11 +361,41 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
         except ValueError as e:
             raise ApiError(422, str(e)) from None
 
+    @app.post("/api/annotated", tags=["analysis"], summary="The annotated image (JPEG)", response_class=Response)
+    async def annotated(
+        file: Annotated[UploadFile, File(description="the photo that was analysed")],
+        measurement: Annotated[str, Form(description="the measurement (JSON), corrected or not")],
+    ) -> Response:
+        """The photo annotated as by ``posture analyze -o``: the points and lines the measurement
+        used (corrected ones where they were moved) and a caption with every metric."""
+        from posture.output import encode_image
+        from posture.render import draw_overlay
+
+        m, image, _ = await _photo_of(file, measurement, pool.base)
+        jpeg = await anyio.to_thread.run_sync(lambda: encode_image(draw_overlay(image.rgb, m), "annotated.jpg"))
+        return Response(jpeg, media_type="image/jpeg")
+
     @app.post("/api/describe", tags=["analysis"], summary="A measurement in words, with the points to draw")
     def describe_route(body: MeasurementBody) -> dict[str, Any]:
         """Each metric as ``posture analyze`` words it, the assumptions and warnings; the points a
         correction may move (``points``) and, per metric, the points it uses (``uses``)."""
         return describe(_measurement(body.measurement))
+
+
+async def _photo_of(file: UploadFile, measurement: str, settings: Settings) -> tuple[PostureMeasurement, Any, bytes]:
+    """The measurement (JSON text), the uploaded photo decoded and its bytes; 422 unless the photo
+    is the one the measurement was made on (same SHA-256)."""
+    try:
+        m = _measurement(json.loads(measurement))
+    except json.JSONDecodeError:
+        raise ApiError(422, "measurement: not JSON") from None
+    data = await _read_upload(file)
+    image = await anyio.to_thread.run_sync(
+        lambda: decode_image(data, _clean_name(file.filename), max_pixels=settings.max_pixels, min_side=settings.min_side)
+    )
+    if image.sha256 != m.source.get("sha256"):
+        raise ApiError(422, "the photo is not the one this measurement was made on (SHA-256 differs)")
+    return m, image, data
 
 
 def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
@@ -391,18 +421,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         """Stores the measurement, a thumbnail and the photo (in ``photos/`` beside the history,
         readable only by you). The photo must be the one measured (same SHA-256). The same photo
         saved again is kept once: 200 with ``created: false``."""
-        try:
-            m = _measurement(json.loads(measurement))
-        except json.JSONDecodeError:
-            raise ApiError(422, "measurement: not JSON") from None
+        m, image, data = await _photo_of(file, measurement, pool.base)
         if m.status != "measured":
             raise ApiError(422, f"nothing was measured on this photo ({m.message}); not saved")
-        data = await _read_upload(file)
-        image = await anyio.to_thread.run_sync(
-            lambda: decode_image(data, _clean_name(file.filename), max_pixels=pool.base.max_pixels, min_side=pool.base.min_side)
-        )
-        if image.sha256 != m.source.get("sha256"):
-            raise ApiError(422, "the photo is not the one this measurement was made on (SHA-256 differs)")
         photo = _keep_photo(config.photos_dir, image.sha256, data, image.format)
         try:
             with history() as h:

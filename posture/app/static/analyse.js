@@ -48,6 +48,7 @@ class ResultCard {
     this.review = new Review(this.q(".overlay"), table, (name, xy) => this.moved(name, xy));
     this.q(".reset").addEventListener("click", () => { this.moves = {}; this.show(this.original); });
     this.q(".save").addEventListener("submit", (event) => { event.preventDefault(); this.save(); });
+    this.q(".download-annotated").addEventListener("click", () => this.downloadAnnotated());
     document.getElementById("results").append(node);
   }
 
@@ -110,6 +111,19 @@ class ResultCard {
       delete this.moves[name];
       this.status(e.message, "error");
       await this.show(this.measurement);
+    }
+  }
+
+  async downloadAnnotated() {
+    try {
+      const url = URL.createObjectURL(await api.annotated(this.file, this.measurement));
+      const a = el("a", { href: url, download: `${this.file.name.replace(/\.[^.]*$/, "")}_annotated.jpg` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      this.status(e.message, "error");
     }
   }
 

@@ -39,6 +39,12 @@ export const api = {
     for (const [k, v] of Object.entries(fields)) if (v) form.append(k, v);
     return json("/api/history", { method: "POST", body: form });
   },
+  annotated: async (file, measurement) => {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("measurement", JSON.stringify(measurement));
+    return (await check(await fetch("/api/annotated", { method: "POST", body: form }))).blob();
+  },
   remove: (id) => json(`/api/history/${Number(id)}`, { method: "DELETE" }),
   compareUrl: (ids, format, extra = {}) => {
     const q = new URLSearchParams();
