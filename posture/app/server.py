@@ -271,6 +271,22 @@ def create_app(config: AppConfig = AppConfig()) -> FastAPI:
     return app
 
 
+ERROR_STATUS: dict[type[Exception], int] = {
+    InputError: 400,  # an upload that is not a usable photo: the line posture prints
+    MeasurementNotFound: 404,
+    HistoryError: 409,  # a history from a newer posture, or not a posture history
+    PostureError: 400,
+}
+"""The status of each of posture's errors (an error takes its closest class's)."""
+
+
+def _status_handler(status: int) -> Any:
+    async def handle(request: Request, e: Exception) -> JSONResponse:
+        return _error(status, str(e))
+
+    return handle
+
+
 def _error_handlers(app: FastAPI) -> None:
     """Every error as ``{"error": one line}`` with its status."""
 
@@ -282,21 +298,8 @@ def _error_handlers(app: FastAPI) -> None:
     async def busy(request: Request, e: Busy) -> JSONResponse:
         return _error(503, str(e), {"Retry-After": "2"})
 
-    @app.exception_handler(InputError)
-    async def bad_input(request: Request, e: InputError) -> JSONResponse:
-        return _error(400, str(e))
-
-    @app.exception_handler(MeasurementNotFound)
-    async def not_found(request: Request, e: MeasurementNotFound) -> JSONResponse:
-        return _error(404, str(e))
-
-    @app.exception_handler(HistoryError)
-    async def history_error(request: Request, e: HistoryError) -> JSONResponse:
-        return _error(409, str(e))
-
-    @app.exception_handler(PostureError)
-    async def posture_error(request: Request, e: PostureError) -> JSONResponse:
-        return _error(400, str(e))
+    for kind, status in ERROR_STATUS.items():
+        app.add_exception_handler(kind, _status_handler(status))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, e: Exception) -> JSONResponse:
