@@ -36,12 +36,13 @@ Like with like
 --------------
 A shoulder or pelvic tilt read from the body's outline in one photo and from
 the joint landmarks in another (the silhouette refinement fell back in one of
-them, see :mod:`posture.analyze`) would mix two methods: the landmarks
+them, see :mod:`posture.analyze`), or from stickers in one and not the other
+(:mod:`posture.marker_metrics`), would mix two methods: the landmarks
 under-read tilts, so part of the change would be the method. Each pair is
-compared on the outline when both its photos have it, else on both photos'
-landmark-only values, with the uncertainty of a landmark-only tilt (at least
-:data:`posture.noise.LANDMARK_ERROR_DEG`), and its note says so; the
-shoulders-vs-hip-line difference is built on the same choice. A trend over
+compared on the headline when both its photos measured it the same way, else
+on both photos' landmark-only values, with the uncertainty of a landmark-only
+tilt (at least :data:`posture.noise.LANDMARK_ERROR_DEG`), and its note says so;
+the shoulders-vs-hip-line difference is built on the same choice. A trend over
 all the photos (:func:`comparable_values`) makes the same choice over the
 whole series.
 """
@@ -59,9 +60,10 @@ import numpy as np
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.measure import CENTRED_PCT, LEVEL_DEG
-from posture.metrics import METRIC_NAMES, METRICS, REFINED
+from posture.metrics import METRIC_NAMES, METRICS, method_parts
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
+from posture.terminal import printable
 
 L = PoseLandmark
 
@@ -71,7 +73,7 @@ SCHEMA_VERSION = 2
 
 Verdict = Literal["improved", "worse", "reversed", "within_noise", "uncertainty_unknown", "not_comparable"]
 Side = Literal["left", "right", "level"]
-Method = Literal["silhouette", "landmarks"]
+Method = Literal["markers", "silhouette", "landmarks"]
 
 Z95 = 1.96
 """Two-sided 95% factor applied to the combined uncertainty."""
@@ -465,17 +467,8 @@ def _pair_note(
     )
 
 
-def _tilt_parts(name: str) -> tuple[str, ...]:
-    """The tilts with more than one method that metric ``name`` is made of: itself, or a difference's parts."""
-    spec = METRICS[name]
-    return tuple(n for n in (spec.of or (name,)) if n in REFINED)
-
-
-def _method(m: PostureMeasurement, name: str) -> str | None:
-    mt = m.metrics.get(name)
-    if mt is None or mt.value is None:
-        return None
-    return mt.method or "landmarks"  # before the silhouette refinement every tilt was the landmarks'
+METHOD_WORDS: dict[str, str] = {"markers": "stickers", "silhouette": "the body's outline", "landmarks": "the joint landmarks"}
+"""Where a tilt came from, in words, for the notes (in this order of preference)."""
 
 
 def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float | None, float | None]:
@@ -484,7 +477,7 @@ def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float |
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
         return None, None
-    if method == "silhouette" or _method(m, name) != "silhouette":
+    if method != "landmarks" or m.method_of(name) == "landmarks":
         return mt.value, mt.uncertainty
     u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
     return mt.landmark_value, u
@@ -492,12 +485,13 @@ def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float |
 
 def compared_on(ms: Sequence[PostureMeasurement], name: str) -> tuple[tuple[str, Method], ...]:
     """For a shoulder or pelvic tilt, or the shoulders-vs-hip-line difference, the method each
-    tilt is compared on across ``ms``: ``silhouette`` when every photo that measured it has it
-    from the outline, else ``landmarks``. Empty for other metrics."""
+    tilt is compared on across ``ms``: ``markers`` or ``silhouette`` when every photo that measured
+    it has it from the stickers or from the outline, else ``landmarks``. Empty for other metrics."""
     out: list[tuple[str, Method]] = []
-    for part in _tilt_parts(name):
-        methods = {_method(m, part) for m in ms} - {None}
-        out.append((part, "silhouette" if methods == {"silhouette"} else "landmarks"))
+    for part in method_parts(name):
+        methods = {m.method_of(part) for m in ms} - {None}
+        one = methods.pop() if len(methods) == 1 else None
+        out.append((part, "markers" if one == "markers" else "silhouette" if one == "silhouette" else "landmarks"))
     return tuple(out)
 
 
@@ -512,7 +506,7 @@ def comparable_values(
     values = tuple(None if mt is None else mt.value for mt in metrics)
     uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
     on = compared_on(ms, name)
-    switched = [p for p, method in on if method == "landmarks" and any(_method(m, p) == "silhouette" for m in ms)]
+    switched = [p for p, method in on if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks") for m in ms)]
     if not switched:
         return values, uncs, None
     per_photo = [[_value_on(m, p, method) for p, method in on] for m in ms]  # (value, uncertainty) of each part
@@ -524,9 +518,10 @@ def comparable_values(
         uncs = tuple(None if a[1] is None or b[1] is None else math.hypot(a[1], b[1]) for a, b in per_photo)
     which = " and ".join(wording.LABELS.get(p, p).lower() for p in switched)
     where = ("both photos", "one", "the other") if len(ms) == 2 else ("every photo", "some photos", "others")
+    used = [w for k, w in METHOD_WORDS.items() if any(m.method_of(p) == k for m in ms for p in switched)]
     note = (
-        f"compared on the joint landmarks in {where[0]}: the {which} came from the body's outline in {where[1]} "
-        f"and from the joint landmarks in {where[2]}, and the landmarks under-read tilts"
+        f"compared on the joint landmarks in {where[0]}: the {which} came from {used[0]} in {where[1]} "
+        f"and from {' or '.join(used[1:])} in {where[2]}, and the landmarks under-read tilts"
     )
     return values, uncs, note
 
@@ -822,7 +817,7 @@ def summary(c: Comparison) -> str:
     """Plain-text summary for the terminal: per metric one line for two photos, else one line
     per visit and one for the first against the last; then the warnings."""
     n = len(c.photos)
-    out = [f"{photo_name(i, n).capitalize()}: {p.label}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
+    out = [f"{photo_name(i, n).capitalize()}: {printable(p.label)}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
     for mc in c.metrics:
         if n == 2:
             out.append(f"  {mc.label}: {_pair_line(mc, mc.overall)}")

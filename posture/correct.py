@@ -14,7 +14,8 @@ Rules
 -----
 * A metric is *corrected* when a point its headline value uses was moved:
   its landmarks (:func:`posture.measure.needed_landmarks`), or for a shoulder
-  or pelvic tilt read from the outline, the pair's silhouette points. Its
+  or pelvic tilt read from the outline, the pair's silhouette points (a tilt
+  read from stickers, :mod:`posture.markers`, uses none: stickers are not moved). Its
   ``method`` becomes ``manual`` ("corrected by hand"); the difference
   ``shoulder_pelvis_tilt_deg`` is corrected when either tilt is. Other metrics
   keep their values, uncertainties and methods.
@@ -150,13 +151,17 @@ def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[
     return out
 
 
-def _uses(name: str, silhouette: Mapping[str, Any]) -> list[str]:
-    """The point names a metric's headline value uses, without repeats."""
+def _uses(name: str, m: PostureMeasurement) -> list[str]:
+    """The point names a metric's headline value uses in ``m``, without repeats: none for a tilt
+    read from stickers (:mod:`posture.markers`, not moved by hand)."""
     spec = METRICS[name]
     key = REFINED.get(name)
+    metric = m.metrics.get(name)
     if spec.kind == "difference":
-        names = [p for n in spec.of for p in _uses(n, silhouette)]
-    elif key in silhouette:
+        names = [p for n in spec.of for p in _uses(n, m)]
+    elif metric is not None and metric.method == "markers":
+        names = []
+    elif key in _refined_pairs(m):
         names = [f"{key}.{s}" for s in _PAIR_SIDES]
     else:
         names = [p.name.lower() for p in needed_landmarks(spec)]
@@ -167,8 +172,7 @@ def point_uses(m: PostureMeasurement) -> dict[str, list[str]]:
     """For each metric, the names of the points its headline value uses (see the module's rules),
     among :func:`correctable_points`; a tilt's pair comes first, left then right."""
     known = correctable_points(m)
-    silhouette = _refined_pairs(m)
-    return {name: [p for p in _uses(name, silhouette) if p in known] for name in METRICS}
+    return {name: [p for p in _uses(name, m) if p in known] for name in METRICS}
 
 
 def _spread(f: Callable[[dict[str, NDArray[np.float64]]], float | None], points: dict[str, NDArray[np.float64]], names: set[str], sigma: float) -> float | None:
@@ -251,7 +255,7 @@ def correct(m: PostureMeasurement, moved: Mapping[str, Sequence[float]], *, plac
     metrics = dict(original.metrics)
     corrected: list[str] = []
     for name, spec in METRICS.items():
-        uses = _uses(name, silhouette)
+        uses = _uses(name, original)
         if spec.kind == "difference" or not moves.keys() & set(uses):
             continue
         pts = {n: current[n] for n in uses if n in current}

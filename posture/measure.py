@@ -31,12 +31,14 @@ quantities positive towards the subject's LEFT):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
 
 import numpy as np
 
 from posture import geometry as g
+from posture import view as turn_rule
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
@@ -50,12 +52,6 @@ LEVEL_DEG = 0.5
 
 CENTRED_PCT = 2.0
 """Lateral shifts smaller than this (percent of shoulder width) are ``centre``."""
-
-SIDE_VIEW_DEG = 45.0
-"""A body turned further than this from the image plane is a side view."""
-
-TURNED_WARN_DEG = 25.0
-"""Turned further than this, a warning says tilts are exaggerated."""
 
 EYE_HEIGHT_FRACTION = 0.936
 """Eye height as a fraction of stature (Drillis and Contini 1966), for ``--height-cm``."""
@@ -116,7 +112,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     The turn is the larger of the shoulder line's and the hip line's angle
     with the image plane (using the pairs that are visible); facing is the
     sign of the left-right axis along the image width, as the model labels
-    sides by anatomy.
+    sides by anatomy. Turned beyond :data:`posture.view.MAX_TURN_DEG` it is a side view.
     """
     turns, facing = [], []
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
@@ -134,7 +130,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
             return "unknown", None
         return ("front" if d > 0 else "back"), None
     turn = max(turns)
-    if turn > SIDE_VIEW_DEG:
+    if turn > turn_rule.MAX_TURN_DEG:
         return "side", turn
     return ("front" if facing[0] > 0 else "back"), turn
 
@@ -154,6 +150,30 @@ def _tilt_metric(
         height_diff_pct=100.0 * diff_px / width if width > 0 else None,
         height_diff_cm=cm,
         height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+    )
+
+
+def retilt(
+    m: Metric, tilt: float, uncertainty: float, width_px: float, cm_per_px: float | None, method: str, **extra: Any
+) -> Metric:
+    """Tilt metric ``m`` with its headline replaced by ``tilt`` (degrees, ± ``uncertainty``) measured
+    by ``method`` on a pair ``width_px`` apart horizontally: the higher side and the height
+    difference (percent of that width; centimetres with ``cm_per_px``) follow, ``landmark_value``
+    keeps the landmark tilt, ``method_reason`` is cleared; ``extra`` sets more fields."""
+    pct = 100.0 * math.tan(math.radians(tilt))
+    cm = None if cm_per_px is None else pct / 100.0 * width_px * cm_per_px
+    return replace(
+        m,
+        value=tilt,
+        uncertainty=uncertainty,
+        higher_side=higher_side(tilt),
+        height_diff_pct=pct,
+        height_diff_cm=cm,
+        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+        method=method,
+        landmark_value=m.value if m.landmark_value is None else m.landmark_value,
+        method_reason=None,
+        **extra,
     )
 
 
@@ -194,27 +214,19 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     """Measure every metric on one person's landmarks.
 
     A metric whose landmarks are missing, outside the photo or below
-    ``options.min_score`` is :meth:`Metric.missing` with the reason. A side
-    view refuses every frontal metric (``refusal`` says why).
+    ``options.min_score`` is :meth:`Metric.missing` with the reason. A body
+    turned too far (:func:`posture.view.turn_refusal`) has every frontal
+    metric refused (``refusal`` says why).
     """
     view, turn = _estimate_view(lm, options.min_score)
     if options.mirrored:
         lm = lm.swap_sides()
     warnings: list[str] = []
 
-    if view == "side":
-        refusal: str | None = (
-            f"side view: the body is turned about {turn:.0f} degrees from the camera; "
-            "frontal metrics need the person to face the camera (or face away from it) squarely"
-        )
-        missing = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
+    refusal: str | None = turn_rule.turn_refusal(turn)
+    if refusal is not None:
+        missing = {n: Metric.missing(metric_unit(n), "turned from the camera") for n in METRIC_NAMES}
         return BodyMeasurement(view, turn, missing, (), refusal, lm)
-    if turn is not None and turn > TURNED_WARN_DEG:
-        excess = 100.0 * (1.0 / np.cos(np.radians(turn)) - 1.0)
-        warnings.append(
-            f"the body is turned about {turn:.0f} degrees from the camera: "
-            f"tilts may read up to {excess:.0f}% too large; face the camera squarely"
-        )
 
     center = np.array([lm.width / 2.0, lm.height / 2.0])
     xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy

@@ -139,6 +139,16 @@ REFINED: dict[str, str] = {m.name: m.refined for m in METRICS.values() if m.refi
 """Metric name -> the silhouette refinement's pair that can measure it."""
 
 
+def method_parts(name: str) -> tuple[str, ...]:
+    """The tilts measured on the body's outline or on the joint landmarks (:data:`REFINED`) that
+    metric ``name`` is made of: itself, or a difference's parts; empty for every other metric,
+    which is always measured on the joint landmarks."""
+    spec = METRICS.get(name)
+    if spec is None:
+        return ()
+    return tuple(n for n in (spec.of or (name,)) if n in REFINED)
+
+
 def metric_unit(name: str) -> str:
     """``"%"`` or ``"deg"``; names outside the table by their suffix."""
     spec = METRICS.get(name)

@@ -13,11 +13,36 @@ from typing import Any, Mapping
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
+from posture.terminal import printable
+from posture.view import turn_assumption
 
 LABELS: dict[str, str] = {name: spec.label for name, spec in METRICS.items()}
 """Each metric's label for people, from :data:`posture.metrics.METRICS`."""
 
 _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
+
+UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
+"""A unit as a chart's axis names it."""
+
+def sign_text(name: str) -> tuple[str, str] | None:
+    """What a positive and a negative value of metric ``name`` mean, in a chart's few words
+    (the person's own sides), e.g. ``("+ left shoulder higher", "− right shoulder higher")``;
+    None outside :data:`posture.metrics.METRICS`."""
+    spec = METRICS.get(name)
+    if spec is None:
+        return None
+    if spec.kind == "tilt":
+        return f"+ left {spec.part} higher", f"− right {spec.part} higher"
+    if spec.kind == "difference":
+        return f"+ {LABELS[spec.of[0]].lower()} more left-high", "− more right-high"
+    if spec.kind == "lean":
+        return "+ leans left", "− leans right"
+    return "+ towards the left", "− towards the right"
+
+
+def axis_label(name: str, unit: str) -> str:
+    """A chart's value axis: the unit, then one line for what each sign means."""
+    return "\n".join((UNIT_AXIS.get(unit, unit), *(sign_text(name) or ())))
 
 
 def decimals(uncertainty: float | None) -> int:
@@ -52,6 +77,8 @@ METHOD_TEXT = {
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+    ("shoulder_tilt_deg", "markers"): "stickers on the acromions",
+    ("pelvic_tilt_deg", "markers"): "stickers on the ASIS or PSIS",
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
@@ -112,10 +139,11 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
-    if m.subject is not None:
-        view = {"front": "facing the camera", "back": "facing away from the camera", "side": "side-on"}
-        lines.append(view.get(m.subject.view, "view unknown"))
+    if any(x.method == "markers" for x in m.metrics.values()):
+        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
     passes = m.method.get("passes", 1)
+    if m.subject is not None:
+        lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
     if m.correction:
@@ -143,7 +171,7 @@ def correction_line(correction: Mapping[str, Any]) -> str:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = m.source.get("path") or "image"
+    name = printable(m.source.get("path") or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POSTURE_SHARED", ROOT.parent / "shared"))
 PHOTOS = SHARED / "photos" / "images"
 VIDEOS = SHARED / "photos" / "videos"
+PROTOCOL = SHARED / "photos" / "protocol"
 SYNTHETIC = SHARED / "synthetic"
 SAMPLES = ROOT / "sample_images"
 
@@ -45,6 +46,14 @@ def photo(name: str) -> Path:
     p = PHOTOS / name
     if not p.is_file():
         pytest.skip(f"real photo {name} not available (../shared/photos)")
+    return p
+
+
+def protocol(name: str) -> Path:
+    """Path of a file of the protocol set (``images/...`` or ``videos/...``); skips when absent."""
+    p = PROTOCOL / name
+    if not p.is_file():
+        pytest.skip(f"protocol file {name} not available (../shared/photos/protocol)")
     return p
 
 

@@ -182,7 +182,7 @@ def test_history_save_list_show_thumbnail_photo_chart_delete(client: TestClient,
     second = save(client, 2, name="Ana <script>")
     listing = client.get("/api/history").json()
     assert listing["names"] == ["Ana <script>"] and [e["id"] for e in listing["entries"]] == [first, second]
-    assert listing["entries"][0]["taken_at"] == "2024-01-05T00:00:00" and listing["entries"][0]["taken_at_source"] == "given"
+    assert listing["entries"][0]["taken_at"] == "2024-01-05" and listing["entries"][0]["taken_at_source"] == "given"
     shown = client.get(f"/api/history/{first}").json()
     assert shown["note"] == "after physio" and shown["measurement"]["schema"] == "posture.measurement"
     assert client.get(f"/api/history/{first}/thumbnail").headers["content-type"] == "image/jpeg"

@@ -170,7 +170,7 @@ def test_save_find_in_history_compare_two_and_open_the_report(page: object, serv
     entries = page.locator("#entries .entry")  # type: ignore[attr-defined]
     sync_api.expect(entries).to_have_count(2)
     sync_api.expect(page.locator("#entries")).to_contain_text("Note: before <b>physio</b>")  # shown as text, not markup
-    sync_api.expect(page.locator("#entries")).to_contain_text("2025-02-01 00:00 (date given)")
+    sync_api.expect(page.locator("#entries")).to_contain_text("2025-02-01 (date given)")
     _until(page, "[...document.querySelectorAll('#entries img')].every(i => i.complete && i.naturalWidth > 0)")
     sync_api.expect(page.locator("#trend img")).to_be_visible()  # type: ignore[attr-defined]
     _until(page, "document.querySelector('#trend img').naturalWidth > 100")

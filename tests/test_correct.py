@@ -145,3 +145,15 @@ def test_a_hand_corrected_tilt_compared_with_an_outline_tilt_still_says_correcte
     row = next(r for r in content.rows if r.name == "shoulder_tilt_deg")
     assert "corrected by hand" in row.after and "joint landmarks" not in row.after
     assert any("corrected by hand: right shoulder moved" in d for d in content.photos[1].details)
+
+
+def test_a_tilt_read_from_stickers_is_not_changed_by_moving_a_joint_landmark() -> None:
+    from dataclasses import replace
+
+    m = measured()
+    stickers = replace(m.metrics["shoulder_tilt_deg"], value=-1.5, uncertainty=0.2, method="markers")
+    m = replace(m, metrics={**m.metrics, "shoulder_tilt_deg": stickers})
+    assert point_uses(m)["shoulder_tilt_deg"] == []
+    c = correct(m, {"right_shoulder": [260.0, 120.0]})
+    assert c.metrics["shoulder_tilt_deg"] == stickers
+    assert c.metrics["head_shift_pct"].method == "manual"  # the joint landmarks' other metrics follow

@@ -19,7 +19,7 @@ from posture.report import align, make_report
 from posture.report.content import build_content
 from posture.report.html import CSP, render_html
 
-BEFORE = "front_full__tfex_businessman.jpeg"  # has an EXIF date
+BEFORE = "front_full__tfex_yoga_tree.jpeg"  # has an EXIF date
 AFTER = "front_full__h36m_S7_Greeting_000396.jpg"
 THIRD = "front_full__posenet_yoga.jpg"
 NOW = datetime(2025, 1, 1, 12, 0)
@@ -70,7 +70,7 @@ def test_every_image_decodes(two, three):
 
 def test_content(two):
     for text in ("Posture comparison", "Results", "Shoulders", "Hip line (pelvic tilt proxy)", "Before", "After",
-                 "Photos at the same body scale", "Skeletons overlaid", BEFORE, AFTER, "2014-04-05 16:13 (taken, from the photo&#x27;s EXIF)",
+                 "Photos at the same body scale", "Skeletons overlaid", BEFORE, AFTER, "2020-01-29 17:18 (taken, from the photo&#x27;s EXIF)",
                  "Check before comparing", "Camera distance or zoom differs", "not a diagnosis"):
         assert text in two, text
     # Shoulders have an MDC, so a verdict; the rest have neither MDC nor uncertainty.

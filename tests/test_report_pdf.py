@@ -16,7 +16,7 @@ from posture.compare import compare
 from posture.inputs import ComparedPhoto, photo_dates
 from posture.report import make_report
 
-NAMES = ("front_full__tfex_businessman.jpeg", "back_full__pose2sim_static_cam02_f005.jpg", "front_full__posenet_yoga.jpg")
+NAMES = ("front_full__tfex_yoga_tree.jpeg", "back_full__pose2sim_static_cam02_f005.jpg", "front_full__posenet_yoga.jpg")
 NOW = datetime(2025, 1, 1, 12, 0)
 
 

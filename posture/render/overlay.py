@@ -8,7 +8,9 @@ every assumption, so the picture is self-explanatory when shared.
 A shoulder or pelvic tilt measured on the silhouette (``method``
 ``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
 outline points, with the outline points used, instead of the joint landmarks;
-the caption says which method each headline used.
+the caption says which method each headline used. With stickers
+(``--markers``) each sticker found is ringed and named, and a tilt measured
+on them (``method`` ``markers``) is drawn through the two sticker centres.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from posture import wording
 from posture.geometry import apply_affine
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.metrics import METRICS, REFINED
+from posture.render.markers import draw_markers
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
@@ -33,6 +36,9 @@ from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
 
 L = PoseLandmark
+
+MAX_SCALE_RATIO = 2.0
+"""Drawing sizes scale with the longer side up to this many times the shorter side."""
 
 _CAPTION_METRICS = (
     "shoulder_tilt_deg",
@@ -85,7 +91,9 @@ def draw_overlay(
         return np.asarray(d / np.linalg.norm(d), dtype=np.float64)
 
     H, W = img.shape[:2]
-    k = max(H, W) / 1000.0
+    # Sizes follow the longer side, but at most twice the shorter: a long narrow photo
+    # does not get text (and a caption band) scaled to its length.
+    k = min(max(H, W), MAX_SCALE_RATIO * min(H, W)) / 1000.0
     lw = max(1, round(style.line_px * k))
     min_score = float(m.method.get("min_score", 0.5))
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []
@@ -113,6 +121,10 @@ def draw_overlay(
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
             img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style)
+        if m.markers:
+            left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
+            img, sticker_labels = draw_markers(img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0)
+            labels += sticker_labels
         for name, spec in METRICS.items():
             metric = m.metrics.get(name)
             if spec.kind != "tilt":
@@ -124,6 +136,9 @@ def draw_overlay(
             key = REFINED.get(name)
             if key in refined:
                 pl, pr = apply_affine(to_img, refined[key]["left_px"]), apply_affine(to_img, refined[key]["right_px"])
+            if metric.method == "markers" and m.markers and key:
+                pair = m.markers[key]
+                pl, pr = apply_affine(to_img, pair["left"]["xy_px"]), apply_affine(to_img, pair["right"]["xy_px"])
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")

@@ -12,7 +12,7 @@ class OverlayStyle:
     """Colours (RGB) and sizes of the annotated image.
 
     Sizes are for an image whose longer side is 1000 pixels and scale with
-    the image; smaller images are enlarged to ``min_long_side`` first so text
+    the image (with the longer side counted as at most twice the shorter); smaller images are enlarged to ``min_long_side`` first so text
     stays legible.
     """
 

@@ -34,17 +34,6 @@ from posture.report import align
 from posture.report.faces import blur_heads
 
 DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
-UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
-SIGN_TEXT = {
-    "shoulder_pelvis_tilt_deg": "+: shoulder line tilted more to the left",
-    "head_tilt_deg": "+: left ear higher",
-    "trunk_lean_deg": "+: leans to the left",
-    "head_shift_pct": "+: towards the left",
-    "pelvis_shift_pct": "+: towards the left",
-}
-"""What a positive value means on a trend chart (tilts: the left side higher)."""
-
-
 @dataclass(frozen=True)
 class PhotoRow:
     """One photo in the list of photos: role (Before/After/Photo N) and descriptions."""
@@ -142,8 +131,9 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             method=None if metric.method is None else "manual" if metric.method == "manual" else "landmarks",
         )
     text = wording.reading(mc.name, shown)
-    if shown is not metric and metric.method == "silhouette" and metric.value is not None:
-        text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
+    if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
+        source = "the outline" if metric.method == "silhouette" else "the stickers"
+        text += f"; from {source}: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
 
 
@@ -313,8 +303,7 @@ def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[s
             plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
             if mc.name not in (mdc or {}) and ax.get_legend() is not None:
                 ax.get_legend().remove()  # it would only repeat the title
-            sign = SIGN_TEXT.get(mc.name, "+: left side higher")
-            ax.set_ylabel(f"{UNIT_AXIS.get(mc.unit, mc.unit)}\n({sign})", fontsize=8)
+            ax.set_ylabel(wording.axis_label(mc.name, mc.unit), fontsize=8)
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             if not use_dates:
@@ -441,12 +430,14 @@ def build_content(
 
 
 def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
-    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes."""
-    from posture.charts import figure_png
+    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes
+    (text drawn as written, see :func:`posture.charts.plain_text`)."""
+    from posture.charts import figure_png, plain_text
 
-    fig = Figure(figsize=size, layout="constrained")
-    draw(fig)
-    return figure_png(fig, dpi=dpi)
+    with plain_text():
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig)
+        return figure_png(fig, dpi=dpi)
 
 
 def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:

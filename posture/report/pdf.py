@@ -221,8 +221,17 @@ def _about(p: _Pages, c: ReportContent) -> None:
 
 
 def render_pdf(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> bytes:
-    """The whole report as PDF bytes."""
+    """The whole report as PDF bytes; text is drawn as written (:func:`posture.charts.plain_text`)."""
     import matplotlib
+
+    from posture.charts import plain_text
+
+    # Type 3 fonts whatever the user's matplotlibrc says.
+    with plain_text(), matplotlib.rc_context({"pdf.fonttype": 3}):
+        return _render(c, style)
+
+
+def _render(c: ReportContent, style: ReportStyle) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     p = _Pages()
@@ -241,8 +250,7 @@ def render_pdf(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> b
         fig.text(0.5, 0.35 / PAGE[1], f"{c.title} — page {k} of {total}", ha="center", va="bottom", fontsize=7.5, color="#8c959f")
 
     buf = io.BytesIO()
-    # Type 3 whatever the user's matplotlibrc says.
-    with matplotlib.rc_context({"pdf.fonttype": 3}), PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
+    with PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
         for fig in p.figures:
             pdf.savefig(fig)
     return buf.getvalue()
