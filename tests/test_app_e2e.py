@@ -63,11 +63,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: object) -> Iterator[object]:
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)  # type: ignore[attr-defined]
+    yield b
+    b.close()
 
 
 @pytest.fixture()
@@ -214,7 +219,7 @@ def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
     return out
 
 
-def test_live_analyses_camera_frames_and_draws_the_lines(server: str, tmp_path: Path) -> None:
+def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, server: str, tmp_path: Path) -> None:
     from conftest import VIDEOS
 
     video = VIDEOS / "front_full_squats__tfjs_pose_squats.mp4"
@@ -222,8 +227,8 @@ def test_live_analyses_camera_frames_and_draws_the_lines(server: str, tmp_path: 
         pytest.skip("real video not available (../shared/photos)")
     camera = _y4m(video, tmp_path / "camera.y4m")
     fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake)
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake)  # type: ignore[attr-defined]
+    try:
         page = b.new_page(viewport={"width": 1300, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -238,5 +243,6 @@ def test_live_analyses_camera_frames_and_draws_the_lines(server: str, tmp_path: 
         assert page.locator("#live .overlay .side-label").count() >= 2
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
+    finally:
         b.close()
     assert errors == []
