@@ -343,6 +343,7 @@ def test_every_response_has_the_security_headers(client: TestClient) -> None:
     for r in (client.get("/"), client.get("/api/metrics"), client.get("/api/history/5"), client.get("/static/app.js")):
         assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
         assert r.headers["referrer-policy"] == "no-referrer" and "content-security-policy" in r.headers
+        assert r.headers["cross-origin-resource-policy"] == "same-origin"
 
 
 def test_a_full_queue_is_answered_503(client: TestClient) -> None:

@@ -14,6 +14,7 @@ Security (see :class:`AppConfig`):
   (its ``Origin`` or ``Sec-Fetch-Site``) is refused.
 * A Content-Security-Policy allows only posture's own scripts and styles
   (no inline script, nothing from elsewhere); reports get one with no script at all.
+  ``Cross-Origin-Resource-Policy: same-origin``: no other site may embed a photo.
 * No path from a request reaches the file system: history entries are
   addressed by integer id; static files by Starlette's checked lookup in
   ``static/`` (no directory listing).
@@ -255,6 +256,8 @@ def create_app(config: AppConfig = AppConfig()) -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
+        # Another site's page may not even embed a thumbnail or a photo of this app (<img src=...>).
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -48,9 +48,14 @@ export class Review {
     const s = Math.max(w, h) / 1000;
     this.unit = s;
     const labels = Object.fromEntries(description.metrics.map((m) => [m.name, m.label]));
+    const measured = new Set(description.metrics.filter((m) => m.value !== null).map((m) => m.name));
     const usedBy = {};
+    const seen = new Set(); // points used by a metric that was measured
     for (const [metric, points] of Object.entries(description.uses)) {
-      for (const p of points) (usedBy[p] ||= []).push(labels[metric] || metric);
+      for (const p of points) {
+        (usedBy[p] ||= []).push(labels[metric] || metric);
+        if (measured.has(metric)) seen.add(p);
+      }
     }
     const g = (cls) => { const node = svgEl("g", { class: cls }); this.svg.append(node); return node; };
     const contours = g("contour"), lines = g("lines"), points = g("points"), marks = g("marks");
@@ -62,7 +67,7 @@ export class Review {
     }
     for (const [metric, points] of Object.entries(description.uses)) {
       const spec = this.table[metric];
-      if (!spec || points.length < 2) continue;
+      if (!spec || points.length < 2 || !measured.has(metric)) continue; // no line for what was not measured
       if (spec.kind === "tilt") {
         const line = svgEl("line", { class: `tilt ${metric}`, "stroke-width": 3 * s });
         const level = svgEl("line", { class: "level", "stroke-width": 1.5 * s, "stroke-dasharray": `${8 * s} ${6 * s}` });
@@ -84,8 +89,11 @@ export class Review {
         : svgEl("circle", { r, class: `point ${side}`, "stroke-width": 2 * s });
       node.dataset.point = name;
       node.dataset.r = String(r);
+      if (!seen.has(name)) node.classList.add("unseen");
       const title = svgEl("title");
-      title.textContent = `${pointWords(name)}: used by ${(usedBy[name] || ["no metric"]).join(", ")}`;
+      title.textContent = seen.has(name)
+        ? `${pointWords(name)}: used by ${(usedBy[name] || ["no metric"]).join(", ")}`
+        : `${pointWords(name)}: not seen well enough to measure; drag it to where it is to measure by hand`;
       node.append(title);
       if (editable) {
         node.setAttribute("tabindex", "0");
@@ -95,7 +103,7 @@ export class Review {
       }
       points.append(node);
       this.nodes[name] = node;
-      if (sidesLabelled.has(name)) {
+      if (sidesLabelled.has(name) && seen.has(name)) {
         const label = svgEl("text", { class: `side-label ${side}`, "font-size": 30 * s, "stroke-width": 5 * s });
         label.textContent = side === "left" ? "L" : "R";
         label.dataset.point = name;
