@@ -418,7 +418,7 @@ def _add_photo_options(p: argparse.ArgumentParser) -> None:
 
 
 def _marker_color(text: str) -> str:
-    from posture.markers import parse_color
+    from posture.marker_colors import parse_color
 
     try:
         return parse_color(text).name

@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 
 from posture import geometry as g
 from posture.landmarks import PoseLandmark
-from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers, parse_color
+from posture.marker_colors import parse_color
+from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers
 from posture.measure import BodyMeasurement, MeasureOptions, _scale_cm_per_px, retilt
 
 L = PoseLandmark
