@@ -126,6 +126,14 @@ def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: obj
         assert _row(page, name) == wording.reading(name, metric)
     for line in wording.assumption_lines(m):
         sync_api.expect(page.locator(".result .assumptions")).to_contain_text(line)  # type: ignore[attr-defined]
+    # Forgot the mirror switch: the same photo again, measured as a mirror selfie (sides swapped).
+    page.check("#options input[name=mirrored]")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: r.url.endswith("/api/analyze")) as again:  # type: ignore[attr-defined]
+        page.click(".result .again")  # type: ignore[attr-defined]
+    mirrored = again.value.json()
+    assert mirrored["assumptions"]["mirrored"] and mirrored["source"]["sha256"] == m.source["sha256"]
+    sync_api.expect(page.locator(".result .assumptions")).to_contain_text("mirror image (mirror selfie)")  # type: ignore[attr-defined]
+    assert mirrored["metrics"]["shoulder_tilt_deg"]["value"] == pytest.approx(-m.metrics["shoulder_tilt_deg"].value, abs=0.3)
 
 
 def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amount(page: object) -> None:

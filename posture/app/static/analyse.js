@@ -47,6 +47,8 @@ class ResultCard {
     img.src = this.url;
     this.review = new Review(this.q(".overlay"), table, (name, xy) => this.moved(name, xy));
     this.q(".reset").addEventListener("click", () => { this.moves = {}; this.show(this.original); });
+    // Forgot "mirror selfie" or the camera level? Measure the same photo again (corrections start over).
+    this.q(".again").addEventListener("click", () => { this.moves = {}; this.analyse(readOptions()); });
     this.q(".save").addEventListener("submit", (event) => { event.preventDefault(); this.save(); });
     this.q(".download-annotated").addEventListener("click", () => this.downloadAnnotated());
     document.getElementById("results").append(node);
@@ -64,9 +66,11 @@ class ResultCard {
       this.original = await api.analyze(this.file, options);
     } catch (e) {
       this.status(e.message, "error");
-      this.q(".result-body").hidden = true;
+      this.q(".result-body").hidden = !this.measurement; // keep what an earlier analysis showed
       return;
     }
+    this.q(".result-body").hidden = false;
+    this.q(".saved").textContent = "";
     const taken = this.original.source.taken_at;
     this.exifDate = taken ? taken.slice(0, 10) : "";
     this.q(".save").elements.date.value = this.exifDate;
