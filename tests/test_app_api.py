@@ -108,6 +108,8 @@ def test_an_upload_above_the_limit_is_refused_before_decoding(client: TestClient
     "form, message",
     [
         ({"level": "sideways"}, "level must be a number"),
+        ({"level": "nan"}, "level must be a number"),
+        ({"level": "-inf"}, "level must be a number"),
         ({"level": "60"}, "roll_deg must be between"),
         ({"height_cm": "20"}, "height_cm must be between"),
         ({"person": "-1"}, "person"),

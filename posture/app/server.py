@@ -207,16 +207,22 @@ def _clean_name(filename: str | None) -> str:
 
 
 def _settings(base: Settings, mirrored: bool, level: str | None, height_cm: float | None, fast: bool, person: int) -> Settings:
+    """The analysis settings of one request; 422 with the reason for a bad option."""
     level = (level or "").strip().lower()
+    roll = None
+    if level not in ("", "auto", "none"):
+        try:
+            roll = float(level)
+        except ValueError:
+            roll = math.nan
+        if not math.isfinite(roll):
+            raise ApiError(422, f"level must be a number of degrees or 'auto', got {level!r}")
     try:
-        roll = None if level in ("", "auto", "none") else float(level)
-        if roll is not None and not math.isfinite(roll):
-            raise ValueError("level must be a number of degrees or 'auto'")
         return replace(
             base, mirrored=mirrored, roll_deg=roll, auto_level=level == "auto", height_cm=height_cm, fast=fast, person=person
         )
-    except ValueError as e:
-        raise ApiError(422, str(e) if "must" in str(e) else f"level must be a number of degrees or 'auto', got {level!r}") from None
+    except ValueError as e:  # Settings' own checks (ranges)
+        raise ApiError(422, str(e)) from None
 
 
 async def _read_upload(file: UploadFile) -> bytes:
