@@ -167,6 +167,19 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     page.click(".result .reset")  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured.")  # type: ignore[attr-defined]
     assert _point(page, right) == before_r
+    # Zoomed in on the person, a drag moves the point by the screen distance over the zoomed scale.
+    page.click(".result .zoom")  # type: ignore[attr-defined]
+    zoomed = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
+    assert zoomed < scale / 1.5
+    box = page.locator(f".result [data-point='{right}'].point").last.bounding_box()  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")):  # type: ignore[attr-defined]
+        page.mouse.move(x, y)  # type: ignore[attr-defined]
+        page.mouse.down()  # type: ignore[attr-defined]
+        page.mouse.move(x, y + 30, steps=5)  # type: ignore[attr-defined]
+        page.mouse.up()  # type: ignore[attr-defined]
+    sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
+    assert _point(page, right)[1] - before_r[1] == pytest.approx(30 * zoomed, abs=2 * zoomed)
 
 
 def test_save_find_in_history_compare_two_and_open_the_report(page: object, server: str) -> None:

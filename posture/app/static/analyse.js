@@ -47,6 +47,7 @@ class ResultCard {
     img.src = this.url;
     this.review = new Review(this.q(".overlay"), table, (name, xy) => this.moved(name, xy));
     this.q(".reset").addEventListener("click", () => { this.moves = {}; this.show(this.original); });
+    this.q(".zoom").addEventListener("click", () => this.toggleZoom());
     // Forgot "mirror selfie" or the camera level? Measure the same photo again (corrections start over).
     this.q(".again").addEventListener("click", () => { this.moves = {}; this.analyse(readOptions()); });
     this.q(".save").addEventListener("submit", (event) => { event.preventDefault(); this.save(); });
@@ -80,6 +81,7 @@ class ResultCard {
   async show(measurement) {
     this.measurement = measurement;
     const d = await api.describe(measurement);
+    this.description = d;
     const measured = d.status === "measured";
     if (d.status === "no_person") this.status("No person found in the photo.", "error");
     else if (!measured) this.status(`Not measured: ${d.message}`, "error");
@@ -103,6 +105,29 @@ class ResultCard {
     this.jsonUrl = URL.createObjectURL(new Blob([JSON.stringify(measurement, null, 2)], { type: "application/json" }));
     link.href = this.jsonUrl;
     link.download = `${this.file.name.replace(/\.[^.]*$/, "")}.posture.json`;
+  }
+
+  // Zoom in on the person (the photo and the points together), or back out.
+  toggleZoom() {
+    const stage = this.q(".stage");
+    const button = this.q(".zoom");
+    if (this.review.zoom > 1) {
+      this.review.zoom = 1;
+      stage.style.transform = "";
+      button.textContent = "Zoom in on the person";
+    } else {
+      const [w, h] = this.description.size;
+      const [x0, y0, x1, y1] = this.review.extent();
+      const k = Math.max(1, Math.min(4, 0.85 * w / Math.max(x1 - x0, 1), 0.85 * h / Math.max(y1 - y0, 1)));
+      const cw = stage.clientWidth, ch = stage.clientHeight;
+      const cx = ((x0 + x1) / 2) * cw / w, cy = ((y0 + y1) / 2) * ch / h;
+      const tx = Math.min(0, Math.max(cw - k * cw, cw / 2 - k * cx));
+      const ty = Math.min(0, Math.max(ch - k * ch, ch / 2 - k * cy));
+      this.review.zoom = k;
+      stage.style.transform = `translate(${tx}px, ${ty}px) scale(${k})`;
+      button.textContent = "Zoom out";
+    }
+    this.review.show(this.description, this.description.status === "measured");
   }
 
   async moved(name, xy) {

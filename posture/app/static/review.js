@@ -32,6 +32,14 @@ export class Review {
     this.nodes = {};
     this.lines = [];
     this.keyTimer = null;
+    this.zoom = 1;
+  }
+
+  // The box (x0, y0, x1, y1, image pixels) around every point, for zooming in on the person.
+  extent() {
+    const pts = Object.values(this.positions);
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
   }
 
   // Draw a description from /api/describe. `editable`: the points can be moved.
@@ -45,7 +53,7 @@ export class Review {
     this.nodes = {};
     this.lines = [];
     this.positions = Object.fromEntries(Object.entries(description.points).map(([k, v]) => [k, v.slice()]));
-    const s = Math.max(w, h) / 1000;
+    const s = Math.max(w, h) / 1000 / this.zoom; // marks keep their size on screen when zoomed in
     this.unit = s;
     const labels = Object.fromEntries(description.metrics.map((m) => [m.name, m.label]));
     const measured = new Set(description.metrics.filter((m) => m.value !== null).map((m) => m.name));
