@@ -260,8 +260,9 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
         assert first.value.json()["model"]["name"]  # a frame went through the same analysis as a photo
         sync_api.expect(page.locator("#live .live-status")).to_contain_text("Measuring", timeout=30_000)
         sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text("Shoulders")
-        assert page.locator("#live .overlay line.tilt").count() >= 2
-        assert page.locator("#live .overlay .side-label").count() >= 2
+        # Frames keep coming: wait for one whose shoulder and hip lines were both measured.
+        _until(page, "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
+                     " && document.querySelectorAll('#live .overlay .side-label').length >= 2")
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
     finally:
