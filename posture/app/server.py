@@ -43,7 +43,7 @@ from posture import __version__, wording
 from posture.app.pool import AnalysisPool, Busy
 from posture.correct import correct, correctable_points, point_uses
 from posture.errors import EXIT_USAGE, HistoryError, InputError, MeasurementNotFound, PostureError
-from posture.history import History, StoredMeasurement, default_path, plot_history, thumbnail_jpeg
+from posture.history import History, StoredMeasurement, default_path, thumbnail_jpeg
 from posture.images import decode_image
 from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
@@ -450,7 +450,7 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
     def chart(name: Annotated[str | None, Query(max_length=200)] = None, metric: Annotated[list[str] | None, Query()] = None) -> Response:
         """Every measured metric (or the ``metric``s given) over time with uncertainty bars and the
         minimal detectable change, as ``posture history plot``."""
-        from posture.charts import figure_png
+        from posture.charts import figure_png, plot_history
         from posture.noise import MDC95
 
         if not History.exists(config.db_path):
@@ -534,7 +534,7 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         if format == "json":
             return JSONResponse(c.to_dict())
         if format == "text":
-            from posture.compare import summary
+            from posture.compare_text import summary
 
             return Response(summary(c), media_type="text/plain; charset=utf-8")
         data = make_report(photos, c, format, mdc=MDC95, name=name, note=note)
