@@ -131,6 +131,24 @@ class Analyzer:
         """Release the pose model."""
         self._detector.close()
 
+    def with_settings(self, settings: Settings) -> Analyzer:
+        """An analyser with other settings sharing this one's open model, without loading it
+        again. Only the per-photo settings may differ (not ``model``, ``num_poses`` or
+        ``fast``); the model belongs to this analyser: close this one, not the copy.
+
+        Raises
+        ------
+        ValueError
+            ``settings`` need another model, number of people or mode.
+        """
+        s = self.settings
+        if (settings.model, settings.num_poses, settings.fast) != (s.model, s.num_poses, s.fast):
+            raise ValueError("with_settings: model, num_poses and fast must match the open analyser's")
+        other = object.__new__(Analyzer)
+        other.settings = settings
+        other._detector = self._detector
+        return other
+
     def load(self, path: str | Path) -> LoadedImage:
         """Read an image file, or a URI of object storage (:mod:`posture.sources`), with this
         analyser's size limits."""

@@ -460,6 +460,7 @@ class History:
         note: str | None = None,
         thumbnail: bytes | None = None,
         taken_at: str | None = None,
+        photo_path: str | None = None,
     ) -> tuple[int, bool]:
         """Store a measurement in one transaction; returns ``(id, created)``.
 
@@ -472,7 +473,8 @@ class History:
         ``created=False`` and nothing is changed. Measurements without a
         sha256 (e.g. camera frames) are always stored. ``thumbnail`` is
         stored as given: a small image file's bytes, JPEG from
-        :func:`thumbnail_jpeg` in posture's own commands.
+        :func:`thumbnail_jpeg` in posture's own commands. ``photo_path`` is where the photo
+        is kept when that is not ``source['path']`` (a photo uploaded to ``posture app``).
 
         Raises
         ------
@@ -485,7 +487,7 @@ class History:
             raise ValueError(f"only measured results are stored, got status {measurement.status!r}")
         source = measurement.source
         sha = source.get("sha256") or None
-        path = source.get("path")
+        path = photo_path or source.get("path")
         path = os.path.abspath(path) if path else None
         index = measurement.subject.index if measurement.subject is not None else 0
         taken = source.get("taken_at")

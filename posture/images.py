@@ -183,13 +183,16 @@ def load_image_bytes(
     Raises
     ------
     InputError
-        The data is empty, not an image, in an unsupported format, truncated
+        The data is larger than an image of ``max_pixels`` can be, empty, not an image, in an unsupported format, truncated
         or corrupt; it has more than ``max_pixels`` pixels, a shorter side
         below ``min_side``, or is more than :data:`MAX_ASPECT` times longer
         than wide.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    limit = max_file_bytes(max_pixels)
+    if len(data) > limit:
+        raise InputError(f"{name}: the file is too large for a photo of at most {max_pixels:,} pixels (over {limit / 1e6:,.0f} MB)")
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):

@@ -257,7 +257,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     for spec in METRICS.values():
         if spec.kind == "difference":
             continue
-        reason = need(*_needed(spec))
+        reason = need(*needed_landmarks(spec))
         metrics[spec.name] = Metric.missing(spec.unit, reason) if reason else _measure_one(spec, xy, cm_per_px)
     for spec in METRICS.values():
         if spec.kind == "difference":
@@ -286,7 +286,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
 _SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
 
 
-def _needed(spec: MetricSpec) -> tuple[PoseLandmark, ...]:
+def needed_landmarks(spec: MetricSpec) -> tuple[PoseLandmark, ...]:
     """The landmarks a metric needs: its own points, and the shoulders that give a shift or a lean
     its across-the-body direction and a shift its scale."""
     if spec.kind == "tilt":

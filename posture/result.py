@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Literal, Mapping
 
 SCHEMA = "posture.measurement"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
 ``refinement``. 3: ``method`` may be ``markers`` (stickers), with ``silhouette_value``;
-top-level ``markers``. Older objects are still read (the new fields are then None)."""
+top-level ``markers``. 4: top-level ``correction`` (points moved by hand, :mod:`posture.correct`)
+and ``method`` ``manual`` on the metrics it changed. Older objects are still read (the new fields
+are then None)."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -45,6 +47,8 @@ class Metric:
     the joint landmarks), the ``landmark_value`` (the landmark-only tilt),
     with stickers the ``silhouette_value`` when the outline was measured, and,
     when a preferred method was not used, ``method_reason`` (why not).
+    ``method`` is ``manual`` for a metric measured again on points corrected by
+    hand (:mod:`posture.correct`), on any metric.
     """
 
     value: float | None
@@ -195,6 +199,9 @@ class PostureMeasurement:
     landmarks: Mapping[str, Any] | None = None
     refinement: Mapping[str, Any] | None = None
     markers: Mapping[str, Any] | None = None
+    correction: Mapping[str, Any] | None = None
+    """Points corrected by hand and the original of every metric they changed
+    (:func:`posture.correct.correct`); None when nothing was corrected."""
 
     @property
     def min_score(self) -> float:
@@ -260,6 +267,7 @@ class PostureMeasurement:
             "landmarks": None if self.landmarks is None else dict(self.landmarks),
             "refinement": None if self.refinement is None else dict(self.refinement),
             "markers": None if self.markers is None else dict(self.markers),
+            "correction": None if self.correction is None else dict(self.correction),
         }
 
     @classmethod
@@ -286,6 +294,7 @@ class PostureMeasurement:
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
             markers=d.get("markers"),
+            correction=d.get("correction"),
         )
 
 

@@ -11,6 +11,7 @@ shown, so the words never contradict the figures beside them.
 from __future__ import annotations
 
 import math
+from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS
@@ -93,6 +94,9 @@ METHOD_TEXT = {
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
+MANUAL_TEXT = "corrected by hand"
+"""How a metric measured again on points moved by hand reads (``method`` ``manual``, any metric)."""
+
 
 def describe(name: str, m: Metric) -> str:
     """One sentence for one metric, e.g. ``Shoulders: Right shoulder higher by 2.3° ± 0.4°
@@ -103,7 +107,7 @@ def describe(name: str, m: Metric) -> str:
 def reading(name: str, m: Metric) -> str:
     """:func:`describe` without the metric's label: ``Right shoulder higher by 2.3° ± 0.4° (...)``."""
     text = _reading(name, m)
-    how = METHOD_TEXT.get((name, m.method or ""))
+    how = MANUAL_TEXT if m.method == "manual" else METHOD_TEXT.get((name, m.method or ""))
     if not how or m.value is None:
         return text
     return f"{text[:-1]}; {how})" if text.endswith(")") else f"{text} ({how})"
@@ -157,7 +161,26 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
+    if m.correction:
+        lines.append(correction_line(m.correction))
     return lines
+
+
+def point_words(name: str) -> str:
+    """A correctable point's name in words: ``right shoulder``, ``left shoulder outline point``."""
+    pair, dot, side = name.partition(".")
+    if dot:
+        return f"{side} {'shoulder' if pair == 'shoulders' else 'pelvic'} outline point"
+    return name.replace("_", " ")
+
+
+def correction_line(correction: Mapping[str, Any]) -> str:
+    """``corrected by hand: right shoulder moved (...)`` for a measurement's ``correction``."""
+    moved = ", ".join(point_words(n) for n in correction.get("points", {}))
+    return (
+        f"{MANUAL_TEXT}: {moved} moved; metrics using them measured again, each point taken as placed "
+        f"within {correction.get('placement_px', 0):g} px (the original values are kept)"
+    )
 
 
 def summary(m: PostureMeasurement) -> str:

@@ -86,7 +86,7 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
 def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):
     m, _ = rendered_result
     d = json.loads(json.dumps(m.to_dict()))
-    assert d["schema_version"] == SCHEMA_VERSION == 3
+    assert d["schema_version"] == SCHEMA_VERSION == 4
     assert d["metrics"][PE]["method"] == "silhouette" and "landmark_value" in d["metrics"][PE]
     back = PostureMeasurement.from_dict(d)
     assert back.to_dict() == d

@@ -16,12 +16,13 @@ import pytest
 from conftest import ROOT, SAMPLES, photo
 from test_cli import NATIVE_LOG_MARKERS, run
 
-HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich", "pyarrow", "ray")
+HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich", "pyarrow", "ray", "fastapi", "starlette", "uvicorn", "pydantic")
 
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["analyze", "--help"], ["analyze"], ["analyze", "x.jpg", "--jobs", "0"], ["history", "--help"]],
+    [["--help"], ["--version"], ["analyze", "--help"], ["analyze"], ["analyze", "x.jpg", "--jobs", "0"], ["history", "--help"], ["app", "--help"],
+     ["app", "--port", "0"]],
     ids=" ".join,
 )
 def test_help_version_and_usage_errors_import_nothing_heavy(args):

@@ -121,7 +121,7 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             uncertainty=p.uncertainties[k],
             higher_side=None if metric.higher_side is None else higher_side(value),
             height_diff_cm=None,
-            method=None if metric.method is None else "landmarks",
+            method=None if metric.method is None else "manual" if metric.method == "manual" else "landmarks",
         )
     text = wording.reading(mc.name, shown)
     if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:

@@ -1,0 +1,159 @@
+"""Re-measuring from points corrected by hand (posture.correct), on landmarks placed without the model."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from correct_support import FRONT, landmarks, measured, silhouette
+
+from posture.correct import PLACEMENT_PX, correct, correctable_points, point_uses
+from posture.landmarks import PoseLandmark
+from posture.result import PostureMeasurement
+from posture.wording import summary
+
+L = PoseLandmark
+RNG = np.random.default_rng(7)
+CASES = [(float(RNG.integers(60, 400)), float(RNG.uniform(0.5, 40))) for _ in range(25)]  # widths: whole pixels (the JSON keeps 0.1 px)
+
+
+def _level_shoulders(width: float, mirror: bool = False) -> PostureMeasurement:
+    pts = dict(FRONT)
+    pts[L.LEFT_SHOULDER], pts[L.RIGHT_SHOULDER] = (320 + width / 2, 130.0), (320 - width / 2, 130.0)
+    if mirror:  # the photo mirrored, the landmarks keeping the person's own sides
+        pts = {p: (640 - x, y) for p, (x, y) in pts.items()}
+    return measured(landmarks(pts))
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("width, d", CASES)
+def test_raising_one_shoulder_by_d_tilts_the_shoulders_by_atan_d_over_width(width: float, d: float, mirror: bool) -> None:
+    m = _level_shoulders(width, mirror)
+    assert m.metrics["shoulder_tilt_deg"].value == 0.0
+    for side, sign in (("right_shoulder", -1), ("left_shoulder", 1)):
+        x, y = correctable_points(m)[side]
+        c = correct(m, {side: [x, y - d]})
+        tilt = c.metrics["shoulder_tilt_deg"]
+        assert tilt.value == pytest.approx(sign * math.degrees(math.atan(d / width)), abs=1e-9)
+        assert tilt.method == "manual" and tilt.higher_side == ("left" if sign > 0 and abs(tilt.value) >= 0.5 else "right" if abs(tilt.value) >= 0.5 else "level")
+        # Two points each placed within PLACEMENT_PX: sqrt(2) * PLACEMENT_PX over their distance, in radians.
+        expected = math.degrees(math.sqrt(2) * PLACEMENT_PX / math.hypot(width, d))
+        assert tilt.uncertainty == pytest.approx(max(expected, 0.2), rel=0.05)
+
+
+def test_only_the_metrics_using_a_moved_point_change_and_the_originals_are_kept() -> None:
+    m = measured()
+    x, y = correctable_points(m)["right_shoulder"]
+    c = correct(m, {"right_shoulder": [x, y - 12]})
+    changed = {"shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct", "trunk_lean_deg", "pelvis_shift_pct"}
+    assert set(c.correction["corrected_metrics"]) == changed
+    for name, metric in c.metrics.items():
+        if name in changed:
+            assert metric.method == "manual" and c.correction["original_metrics"][name] == m.metrics[name].to_dict()
+        else:
+            assert metric == m.metrics[name]
+    assert c.correction["points"] == {"right_shoulder": {"from": [x, y], "to": [x, y - 12]}}
+    assert c.landmarks["xy_px"][int(L.RIGHT_SHOULDER)] == [x, y - 12]
+    sh, pv = c.metrics["shoulder_tilt_deg"], c.metrics["pelvic_tilt_deg"]
+    assert c.metrics["shoulder_pelvis_tilt_deg"].value == pytest.approx(sh.value - pv.value)
+
+
+def test_correcting_again_starts_from_the_original_and_keeps_earlier_moves() -> None:
+    m = measured()
+    pts = correctable_points(m)
+    once = correct(m, {"right_shoulder": [pts["right_shoulder"][0], 120.0]})
+    twice = correct(once, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]})
+    assert set(twice.correction["points"]) == {"right_shoulder", "left_hip"}
+    assert twice.correction["points"]["right_shoulder"]["from"] == list(pts["right_shoulder"])
+    assert twice.correction["original_metrics"]["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"].to_dict()
+    direct = correct(m, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]})
+    assert twice.to_dict() == direct.to_dict()
+
+
+def test_an_outline_tilt_follows_its_silhouette_points_and_not_the_joint_landmarks() -> None:
+    m = measured(refinement=silhouette(((385.0, 120.0), (255.0, 120.0))))
+    assert m.metrics["shoulder_tilt_deg"].method == "silhouette"
+    assert point_uses(m)["shoulder_tilt_deg"] == ["shoulders.left", "shoulders.right"]
+    c = correct(m, {"shoulders.right": [255.0, 110.0]})
+    assert c.metrics["shoulder_tilt_deg"].value == pytest.approx(-math.degrees(math.atan(10 / 130)), abs=1e-9)
+    assert c.metrics["shoulder_tilt_deg"].method == "manual"
+    assert c.refinement["shoulders"]["right_px"] == [255.0, 110.0]
+    assert c.metrics["head_shift_pct"] == m.metrics["head_shift_pct"]  # uses the joint landmarks only
+    j = correct(m, {"right_shoulder": [260.0, 120.0]})
+    assert j.metrics["shoulder_tilt_deg"].value == m.metrics["shoulder_tilt_deg"].value
+    assert j.metrics["shoulder_tilt_deg"].landmark_value == pytest.approx(-math.degrees(math.atan(10 / 120)), abs=1e-9)
+    assert j.metrics["head_shift_pct"].method == "manual"
+
+
+def test_a_point_the_model_could_not_see_can_be_placed_by_hand() -> None:
+    lm = landmarks()
+    vis = lm.visibility.copy()
+    vis[int(L.LEFT_KNEE)] = 0.1
+    m = measured(type(lm)(xy=lm.xy, visibility=vis, presence=lm.presence, width=640, height=480))
+    assert m.metrics["knee_tilt_deg"].value is None
+    c = correct(m, {"left_knee": [352.0, 356.0]})
+    assert c.metrics["knee_tilt_deg"].value == pytest.approx(math.degrees(math.atan(4 / 64)), abs=1e-9)
+    assert c.correction["original_scores"]["left_knee"] == [0.1, 0.99]
+
+
+def test_a_corrected_measurement_round_trips_and_says_corrected_by_hand() -> None:
+    m = measured(height_cm=170.0)
+    c = correct(m, {"right_hip": [285.0, 262.0]})
+    back = PostureMeasurement.from_dict(c.to_dict())
+    assert back.to_dict() == c.to_dict()
+    text = summary(back)
+    assert "Hip line (pelvic tilt proxy): Right hip higher by" in text and "corrected by hand" in text
+    assert "corrected by hand: right hip moved" in text
+    assert back.metrics["pelvic_tilt_deg"].height_diff_cm is not None
+
+
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        ({"left_elbow": [1, 1]}, "no point 'left_elbow'"),
+        ({"nose": [1, 1]}, "no point 'nose'"),
+        ({"shoulders.left": [1, 1]}, "no point 'shoulders.left'"),  # no outline in this measurement
+        ({"right_shoulder": [700, 10]}, "outside the photo"),
+        ({"right_shoulder": [-1, 10]}, "outside the photo"),
+        ({"right_shoulder": [float("nan"), 10]}, "outside the photo"),
+        ({"right_shoulder": [10]}, r"\[x, y\]"),
+    ],
+)
+def test_bad_corrections_are_refused_with_the_reason(points: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        correct(measured(), points)
+
+
+def test_only_a_measured_photo_can_be_corrected() -> None:
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="only a measured photo"):
+        correct(replace(measured(), status="not_measurable"), {"right_shoulder": [1, 1]})
+
+
+def test_a_hand_corrected_tilt_compared_with_an_outline_tilt_still_says_corrected_by_hand() -> None:
+    from posture.compare import compare
+    from posture.inputs import ComparedPhoto
+    from posture.noise import MDC95
+    from posture.report.content import build_content
+
+    outline = measured(refinement=silhouette(((385.0, 120.0), (255.0, 124.0))))
+    hand = correct(measured(), {"right_shoulder": [260.0, 120.0]})
+    photos = [ComparedPhoto("before.jpg", outline), ComparedPhoto("after.jpg", hand)]
+    content = build_content(photos, compare([p.measurement for p in photos], mdc=MDC95), mdc=MDC95)
+    row = next(r for r in content.rows if r.name == "shoulder_tilt_deg")
+    assert "corrected by hand" in row.after and "joint landmarks" not in row.after
+    assert any("corrected by hand: right shoulder moved" in d for d in content.photos[1].details)
+
+
+def test_a_tilt_read_from_stickers_is_not_changed_by_moving_a_joint_landmark() -> None:
+    from dataclasses import replace
+
+    m = measured()
+    stickers = replace(m.metrics["shoulder_tilt_deg"], value=-1.5, uncertainty=0.2, method="markers")
+    m = replace(m, metrics={**m.metrics, "shoulder_tilt_deg": stickers})
+    assert point_uses(m)["shoulder_tilt_deg"] == []
+    c = correct(m, {"right_shoulder": [260.0, 120.0]})
+    assert c.metrics["shoulder_tilt_deg"] == stickers
+    assert c.metrics["head_shift_pct"].method == "manual"  # the joint landmarks' other metrics follow
