@@ -79,6 +79,14 @@ uncropped and cropped, each with and without the flip (12 of the 20). Like
 flipped twin, rotations in +- pairs), so the refined tilts keep the result's
 mirror symmetry; it bounds the refinement's cost."""
 
+VARIANT_SETS: dict[str, tuple[tuple[Variant, ...], tuple[Variant, ...]]] = {
+    "fast": ((Variant(),), ()),
+    "default": (VARIANTS, REFINE_VARIANTS),
+    "thorough": (VARIANTS, VARIANTS),
+}
+"""Per mode of :class:`posture.analyze.Analyzer`: the variants measured (the photo itself
+first) and those refined."""
+
 CROP_MARGIN = 0.35
 """A crop variant keeps the person's box enlarged by this fraction on every side."""
 

@@ -37,6 +37,8 @@ class Settings:
         One landmark pass instead of test-time augmentation, and no silhouette
         refinement: the fastest mode (no uncertainty; tilts from the joint
         landmarks only).
+    thorough : bool
+        More augmentation variants than the default: see ``posture.augment.VARIANT_SETS``.
     auto_level : bool
         Estimate the camera roll from vertical lines in the scene and correct
         it when the estimate is confident (``roll_deg`` must then be None).
@@ -52,6 +54,7 @@ class Settings:
     min_side: int = MIN_SIDE
     num_poses: int = 4
     fast: bool = False
+    thorough: bool = False
     auto_level: bool = False
 
     def __post_init__(self) -> None:
@@ -65,5 +68,7 @@ class Settings:
             raise ValueError(f"roll_deg must be between -45 and 45, got {self.roll_deg}")
         if self.auto_level and self.roll_deg is not None:
             raise ValueError("give either roll_deg or auto_level, not both")
+        if self.fast and self.thorough:
+            raise ValueError("give either fast or thorough, not both")
         if self.num_poses < 1:
             raise ValueError(f"num_poses must be at least 1, got {self.num_poses}")

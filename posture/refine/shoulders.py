@@ -193,6 +193,14 @@ def _curve_normals(c: FloatArray) -> FloatArray:
     return np.stack([t[:, 1], -t[:, 0]], axis=1)
 
 
+def _solve2(a: FloatArray, b: FloatArray) -> FloatArray:
+    """The least-squares solution of the 2 x 2 system ``a x = b`` (Cramer's rule unless ``a`` is nearly singular)."""
+    det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+    if abs(det) <= 1e-12 * max(float(np.abs(a).max()) ** 2, 1e-300):
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+    return np.array([a[1, 1] * b[0] - a[0, 1] * b[1], a[0, 0] * b[1] - a[1, 0] * b[0]]) / det
+
+
 def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[FloatArray, float, float]:
     """Shift ``d`` (pixels, in the curves' (outwards, up) frame) carrying curve ``b`` onto curve ``a``,
     its RMS residual and the standard error of its upward component.
@@ -217,7 +225,7 @@ def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[Fl
         n = nb[k[inner]]
         r = np.sum((a[inner] - (b[k[inner]] + d)) * n, axis=1)
         prior = np.diag([var / lateral_sd**2, 0.0])
-        step, *_ = np.linalg.lstsq(n.T @ n + prior, n.T @ r - prior @ d, rcond=None)
+        step = _solve2(n.T @ n + prior, n.T @ r - prior @ d)
         d = d + step
         res = r - n @ step
         m = len(res)
