@@ -128,7 +128,7 @@ def timing(rounds: int) -> dict[str, Any]:
         times: dict[str, dict[str, list[float]]] = {k: {f.name: [] for f in files} for k in modes}
         order = list(modes)
         for r in range(rounds):
-            for i, (f, img) in enumerate(zip(files, images)):
+            for i, (f, img) in enumerate(zip(files, images, strict=True)):
                 k = (r + i) % len(order)
                 for mode in order[k:] + order[:k]:
                     t0 = time.perf_counter()

@@ -346,7 +346,7 @@ def workers(rounds: int, n_photos: int, quiet_wait: float) -> dict[str, Any]:
         "seconds": {k: round(v, 2) for k, v in total.items()},
         "photos_per_s": {k: round(v, 3) for k, v in thr.items()},
         "ratio_2_over_1": round(thr[two] / thr[one], 3),
-        "per_round_ratio_2_over_1": [round(a[0] / b[0], 3) for a, b in zip(times[one], times[two])],
+        "per_round_ratio_2_over_1": [round(a[0] / b[0], 3) for a, b in zip(times[one], times[two], strict=True)],
         "steady_photos_per_s": {k: round(v, 3) for k, v in steady.items()},
         "steady_ratio_2_over_1": round(steady[two] / steady[one], 3),
         "worker_cpu_s_per_photo": {k: round(v, 3) for k, v in cpu.items()},
@@ -375,7 +375,7 @@ def default_mode(limit: int | None) -> dict[str, Any]:
             m = a.analyze(im)
             per.append(time.perf_counter() - t)
             passes.append(int(m.method.get("passes", 1)))
-    with_person = [t for t, n in zip(per, passes) if n > 1]
+    with_person = [t for t, n in zip(per, passes, strict=True) if n > 1]
     return {
         "photos": len(images),
         "median_s": round(med(per), 3),

@@ -195,7 +195,7 @@ def _annotated() -> list[tuple[str, dict[str, np.ndarray]]]:
     f = ANNOTATIONS / "tfex_pose_landmark_truth.csv"
     if f.is_file():
         rows = list(csv.DictReader(f.open()))
-        for row, photo in zip(rows, ("cgi_front_full__tfex_image1.png", "front_full__tfex_businessman.jpeg")):
+        for row, photo in zip(rows, ("cgi_front_full__tfex_image1.png", "front_full__tfex_businessman.jpeg"), strict=True):
             out.append((photo, {k: np.array([float(row[f"{k}_x"]), float(row[f"{k}_y"])]) for k in coco}))
     return out
 

@@ -8,6 +8,9 @@ below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement).
+``Settings.markers`` then looks for stickers on the palpated points in the
+photo itself; where a pair is found its tilt is the headline
+(:mod:`posture.marker_metrics`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -23,6 +26,10 @@ its uncertainty the largest of the robust spread, the median per-variant
 stays (``method`` ``landmarks``), its uncertainty widened to at least
 ``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
+
+Last, every uncertainty gains the body's turn in quadrature
+(:func:`posture.view.widen`); a body turned beyond
+:data:`posture.view.MAX_TURN_DEG` is not measured at all.
 """
 
 from __future__ import annotations
@@ -38,20 +45,22 @@ from numpy.typing import NDArray
 
 from posture import __version__, augment
 from posture import geometry as g
+from posture import view as turn_rule
 from posture.errors import InputError
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
-    SCALE_REL_ERROR,
     BodyMeasurement,
     MeasureOptions,
     _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
+    retilt,
     towards,
 )
+from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
 from posture.refine import RefinedPair, refine
@@ -67,7 +76,8 @@ MIN_VARIANTS = 4
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
-_REFINED_PAIRS = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
+LOSSLESS_FORMATS = ("PNG", "BMP")
+"""Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
 
 
 @dataclass
@@ -215,9 +225,9 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h))
         people = rank_people([p for p, _, _ in found])
-        warnings: list[str] = []
+        warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
-        readings = Readings(source, (w, h), len(people), assumptions, tuple(warnings), variants, refine_set)
+        readings = Readings(rgb, source, (w, h), len(people), assumptions, tuple(warnings), variants, refine_set)
         if not people:
             return readings
         if s.person >= len(people):
@@ -286,11 +296,24 @@ class Analyzer:
         refinement = None
         refined_set = readings.refine_variants if refine_variants is None else refine_variants
         tried = [r for r in person if r.refined is not None and r.variant in refined_set]
+        refine_notes: dict[str, str] = {}
+        marker_notes: list[str] = []
         if tried and body.view != "side":
-            body, refinement, notes = _apply_refinement(body, _pairs(tried), options, median_lm, (w, h))
-            warnings += notes
+            body, refinement, refine_notes = _apply_refinement(body, _pairs(tried), options, median_lm, (w, h))
         elif not tried:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
+        markers = None
+        if s.markers:
+            from posture.marker_metrics import apply_markers, no_markers
+
+            if body.refusal:
+                markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
+            else:
+                lossless = readings.source.get("format") in LOSSLESS_FORMATS
+                body, markers, marker_notes = apply_markers(readings.rgb, body, options, s.marker_color, compressed=not lossless)
+        # An outline fallback's warning is moot where the stickers give the headline.
+        warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
+        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
         warnings += body.warnings
         if len(used) > 1 and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -324,6 +347,7 @@ class Analyzer:
             },
             landmarks=body.landmarks.to_dict(),
             refinement=refinement,
+            markers=markers,
             **base_fields,  # type: ignore[arg-type]
         )
 
@@ -340,9 +364,10 @@ class VariantReading:
 
 @dataclass(frozen=True)
 class Readings:
-    """What :meth:`Analyzer.read` found in a photo: the people, the assumptions and the chosen
-    person in each variant where they were found (the photo itself first)."""
+    """What :meth:`Analyzer.read` found in a photo (``rgb``): the people, the assumptions and the
+    chosen person in each variant where they were found (the photo itself first)."""
 
+    rgb: NDArray[np.uint8]
     source: dict[str, Any]
     size: tuple[int, int]
     people: int
@@ -419,7 +444,7 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
 def _landmarks_only(body: BodyMeasurement, reason: str) -> BodyMeasurement:
     """``body`` with the refinable tilts marked as landmark values, unchanged otherwise."""
     metrics = dict(body.metrics)
-    for name in _REFINED_PAIRS:
+    for name in REFINED:
         m = metrics[name]
         if m.value is not None:
             metrics[name] = replace(m, method="landmarks", landmark_value=m.value, method_reason=reason)
@@ -432,21 +457,21 @@ def _apply_refinement(
     options: MeasureOptions,
     median_lm: Landmarks,
     size: tuple[int, int],
-) -> tuple[BodyMeasurement, dict[str, object], list[str]]:
+) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
     the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
-    ``refinement`` object; warnings for the pairs that fell back."""
+    ``refinement`` object; a warning per metric whose pair fell back."""
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
     cm_per_px = None
     if options.height_cm is not None:
         lm = median_lm.swap_sides() if options.mirrored else median_lm
         xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
         cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
-    for name, key in _REFINED_PAIRS.items():
+    for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
         n = len(acc.left)
@@ -485,20 +510,7 @@ def _apply_refinement(
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            pct = 100.0 * float(np.tan(np.radians(value)))
-            cm = None if cm_per_px is None else pct / 100.0 * width * cm_per_px
-            metrics[name] = replace(
-                m,
-                value=value,
-                uncertainty=unc,
-                higher_side=higher_side(value),
-                height_diff_pct=pct,
-                height_diff_cm=cm,
-                height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-                method="silhouette",
-                landmark_value=m.value,
-                method_reason=None,
-            )
+            metrics[name] = retilt(m, value, unc, width, cm_per_px, "silhouette")
             status.update(
                 refined=True,
                 method="silhouette",
@@ -511,7 +523,7 @@ def _apply_refinement(
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
-            notes.append(
+            notes[name] = (
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
                 f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
             )

@@ -188,7 +188,8 @@ def same_person(
 
 
 def median_landmarks(samples: list[Landmarks]) -> Landmarks:
-    """Per-coordinate median of several estimates of one person's landmarks."""
+    """Per-coordinate median of several estimates of one person's landmarks, 3-D ones included
+    (so the turn estimated from them is as mirror-symmetric as the variants)."""
     first = samples[0]
     with np.errstate(all="ignore"):
         import warnings
@@ -198,7 +199,8 @@ def median_landmarks(samples: list[Landmarks]) -> Landmarks:
             xy = np.nanmedian(np.stack([s.xy for s in samples]), axis=0)
             vis = np.nanmedian(np.stack([s.visibility for s in samples]), axis=0)
             pres = np.nanmedian(np.stack([s.presence for s in samples]), axis=0)
-    return Landmarks(xy=xy, visibility=vis, presence=pres, width=first.width, height=first.height, world=first.world)
+            world = np.nanmedian(np.stack([s.world for s in samples]), axis=0)
+    return Landmarks(xy=xy, visibility=vis, presence=pres, width=first.width, height=first.height, world=world)
 
 
 def robust_spread(values: NDArray[np.float64]) -> float:

@@ -25,7 +25,6 @@ Nothing heavy is imported here: the workers import the analysis.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import multiprocessing
@@ -248,10 +247,8 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
             from posture.render import draw_overlay
 
             target = Path(task.annotated)
-            if target.exists() and not task.force:
-                raise _output_error(f"{target}: already exists; use --force to overwrite it")
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, encode_image(draw_overlay(image.rgb, result), target))
+            write_atomic(target, encode_image(draw_overlay(image.rgb, result), target), force=task.force)
             annotated = str(target)
         thumb = None
         if task.thumbnail and result.status == "measured":
@@ -274,26 +271,59 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
         )
 
 
-def _output_error(message: str) -> PostureError:
-    from posture.errors import OutputError
-
-    return OutputError(message)
-
-
 # --------------------------------------------------------------------------- the worker process
 
 _worker_analyzer: Analyzer | None = None
 _worker_error: tuple[str, int] | None = None
 
 
-def _init_worker(settings: Settings, log_level: int, cv2_threads: int | None) -> None:
-    """Runs once in each worker process: open the model."""
+_PR_SET_PDEATHSIG = 1
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker checks that the process that started it is still there."""
+
+
+def end_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` (the pid that started it) is gone.
+
+    On Linux the kernel kills it when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere, a daemon thread checks the parent every :data:`PARENT_CHECK_SECONDS`
+    (a process whose parent died is adopted by another one).
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(EXIT_INTERNAL)
+
+    if os.getppid() != parent:  # it died before the kernel was asked to tell
+        os._exit(EXIT_INTERNAL)
+    threading.Thread(target=watch, name="posture-parent-watch", daemon=True).start()
+
+
+def _init_worker(settings: Settings, log_level: int, cv2_threads: int | None, parent: int) -> None:
+    """Runs once in each worker process: tie it to its parent, open the model."""
     global _worker_analyzer, _worker_error
     import signal
 
+    from posture.terminal import library_warnings_to_log, log_to_stderr
+
+    end_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent alone decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=log_level, format="posture: %(levelname)s: %(name)s: %(message)s")
+    log_to_stderr(log_level)
+    library_warnings_to_log(log_level <= logging.DEBUG)
     if cv2_threads is not None:
         import cv2
 
@@ -486,7 +516,7 @@ def analyze_many(
     if cv2_threads == "auto":
         cv2_threads = max(1, default_jobs() // jobs)
     results = run_pool(
-        _run_task, tasks, jobs=jobs, initializer=_init_worker, initargs=(settings, log_level, cv2_threads),
+        _run_task, tasks, jobs=jobs, initializer=_init_worker, initargs=(settings, log_level, cv2_threads, os.getpid()),
         on_crash=_crashed, on_error=_not_returned,
     )
     try:
@@ -563,15 +593,14 @@ class Tally:
 def csv_header() -> list[str]:
     """The columns of :func:`csv_text`."""
     from posture.measure import METRIC_NAMES
+    from posture.result import metric_columns
 
-    cols = ["path", "status", "message", "exit_code", "view", "people_detected"]
-    for name in METRIC_NAMES:
-        cols += [name, f"{name}_uncertainty"]
-    return cols + ["warnings"]
+    return ["path", "status", "message", "exit_code", "view", "people_detected", *metric_columns(METRIC_NAMES), "warnings"]
 
 
 def csv_row(outcome: Outcome) -> dict[str, Any]:
-    """One row of :func:`csv_text`: values as in the JSON (rounded to 0.1), empty when unknown."""
+    """One row of :func:`csv_text`: values as in the JSON (rounded to 0.1) and how the tilts were
+    measured, empty when unknown."""
     row: dict[str, Any] = {"path": outcome.path, "status": outcome.status, "exit_code": outcome.exit_code}
     m = outcome.measurement
     if m is None:
@@ -584,22 +613,23 @@ def csv_row(outcome: Outcome) -> dict[str, Any]:
         row["people_detected"] = d["subject"]["people_detected"]
     else:
         row["people_detected"] = 0
-    for name, metric in d["metrics"].items():
-        row[name] = metric["value"]
-        row[f"{name}_uncertainty"] = metric["uncertainty"]
+    row.update(m.metric_cells(d["metrics"]))
     row["warnings"] = " | ".join(d["warnings"])
     return row
 
 
 def csv_text(outcomes: Iterable[Outcome]) -> str:
     """A CSV table, one row per photo: path, status, message (why not measured, or the
-    error), exit_code, view, people_detected, each metric and its uncertainty, warnings
-    (joined with `` | ``)."""
+    error), exit_code, view, people_detected, each metric and its uncertainty (and for the
+    shoulder and pelvic tilts, ``<metric>_method``: ``markers``, ``silhouette``, ``landmarks`` or
+    ``mixed``, see :meth:`~posture.result.PostureMeasurement.method_of`), warnings (joined with `` | ``).
+    Text cells that a spreadsheet would run as a formula are neutralised (:mod:`posture.csvsafe`)."""
+    from posture.csvsafe import SafeDictWriter
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=csv_header(), extrasaction="ignore", lineterminator="\n")
+    w = SafeDictWriter(buf, fieldnames=csv_header(), extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    for o in outcomes:
-        w.writerow({k: ("" if v is None else v) for k, v in csv_row(o).items()})
+    w.writerows(csv_row(o) for o in outcomes)
     return buf.getvalue()
 
 

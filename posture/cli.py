@@ -12,7 +12,9 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
@@ -24,14 +26,17 @@ from posture.errors import (
     EXIT_NOT_MEASURABLE,
     EXIT_OK,
     EXIT_USAGE,
+    STOP_SIGNALS,
     PostureError,
+    Terminated,
 )
+from posture.terminal import log_to_stderr, printable, route_library_warnings
 
 if TYPE_CHECKING:
     from posture.batch import Outcome
     from posture.history import History
-    from posture.live.app import LiveSummary
     from posture.images import LoadedImage
+    from posture.live.app import LiveSummary
     from posture.result import PostureMeasurement
     from posture.settings import Settings
 
@@ -81,7 +86,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def _number(kind: type, lo: float | None = None, hi: float | None = None) -> Callable[[str], float]:
@@ -90,6 +95,8 @@ def _number(kind: type, lo: float | None = None, hi: float | None = None) -> Cal
             v = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             raise argparse.ArgumentTypeError(f"{text} is outside {lo}..{hi}")
         return v
@@ -153,7 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
         help="worker processes for several photos (default: one per core)",
     )
-    _add_save_options(a)
+    _add_save_options(a).add_argument(
+        "--date",
+        metavar="YYYY-MM-DD[THH:MM]",
+        type=_taken_at,
+        help="when the photo was taken, stored instead of its EXIF date or the time of saving (photos sent "
+        "through messaging apps lose their date); with several photos, for all of them",
+    )
     a.set_defaults(func=cmd_analyze)
     _add_history_parser(sub)
 
@@ -214,7 +227,7 @@ def _measurement_id(text: str) -> int:
     return ref
 
 
-def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_history_parser(sub: argparse._SubParsersAction) -> None:
     h = sub.add_parser(
         "history",
         help="list, show, plot, export or delete saved measurements",
@@ -236,7 +249,7 @@ def _add_history_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p = hs.add_parser("show", parents=[common], help="one saved measurement in full")
     p.add_argument("id", type=_measurement_id, metavar="ID", help="its ID (12 or #12)")
     p.add_argument("--json", action="store_true", help="print it as JSON")
-    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail (JPEG) to FILE")
+    p.add_argument("--thumbnail", metavar="FILE", help="write its stored thumbnail to FILE (.jpg)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(func=cmd_history_show)
 
@@ -292,7 +305,7 @@ def _alert_rule(text: str) -> object:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_live(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser(
         "live",
         help="live check with the camera (or a video)",
@@ -334,7 +347,7 @@ def _add_live(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
 
 
 def _add_photo_options(p: argparse.ArgumentParser) -> None:
-    """``--height-cm``, ``--person``, ``--max-pixels`` (analyze and compare)."""
+    """``--height-cm``, ``--person``, ``--max-pixels``, ``--markers``, ``--marker-color`` (analyze and compare)."""
     p.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
     p.add_argument(
         "--person",
@@ -345,6 +358,28 @@ def _add_photo_options(p: argparse.ArgumentParser) -> None:
         "to name whose measurement it is in the history, use --name",
     )
     p.add_argument("--max-pixels", metavar="N", type=_number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    p.add_argument(
+        "--markers",
+        action="store_true",
+        help="find round coloured stickers on the acromions and the ASIS (or PSIS from behind) and take "
+        "the shoulder and pelvic tilts from them (see docs/markers.md)",
+    )
+    p.add_argument(
+        "--marker-color",
+        metavar="COLOR",
+        type=_marker_color,
+        default="green",
+        help="the stickers' colour: green (default, fluorescent), yellow, pink, blue or #RRGGBB",
+    )
+
+
+def _marker_color(text: str) -> str:
+    from posture.markers import parse_color
+
+    try:
+        return parse_color(text).name
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -353,8 +388,17 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-visibility", metavar="X", type=_number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
 
 
-def _add_save_options(p: argparse.ArgumentParser) -> None:
-    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live)."""
+def _taken_at(text: str) -> str:
+    from posture.history import parse_taken_at
+
+    try:
+        return parse_taken_at(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
     h = p.add_argument_group("saving to the history")
     h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
     h.add_argument(
@@ -365,6 +409,7 @@ def _add_save_options(p: argparse.ArgumentParser) -> None:
     )
     h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    return h
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -390,9 +435,10 @@ def cmd_live(args: argparse.Namespace) -> int:
         model=args.model,
         min_score=args.min_visibility,
         roll_deg=args.level or 0.0,
+        history=_db_path(args),
     )
     summary = run_live(options)
-    print("\n".join(summary.lines()))
+    print(printable("\n".join(summary.lines()), keep_newlines=True))
     if args.save:
         _save_captures(args, summary)
     return EXIT_OK if summary.with_person else EXIT_NO_PERSON
@@ -408,48 +454,90 @@ def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
         return
     with History.open(args.db) as h:
         ids = [h.save(m, name=args.name, note=args.note)[0] for m in found]
-        print(f"Saved {len(ids)} capture(s) to the history as " + ", ".join(f"#{i}" for i in ids) + f" ({h.path}).")
+        print(f"Saved {len(ids)} capture(s) to the history as " + ", ".join(f"#{i}" for i in ids) + f" ({printable(h.path)}).")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
-    from posture.output import check_target, encode_image, write_atomic
+    from posture.output import STDOUT
 
-    if (args.name is not None or args.note is not None or args.db is not None) and not args.save:
-        print("posture analyze: error: --name, --note and --db need --save", file=sys.stderr)
+    if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
+        print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
+    if args.csv == STDOUT and args.json:
+        print("posture analyze: error: --csv - and --json both write to standard output; choose one", file=sys.stderr)
+        return EXIT_USAGE
+    args.stdout = sys.stdout
+    if args.csv == STDOUT:  # the table alone goes to standard output, the rest to stderr
+        with contextlib.redirect_stdout(sys.stderr):
+            return _analyze(args)
+    return _analyze(args)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from posture.output import IMAGE_FORMATS, STDOUT, check_distinct, check_target, encode_image, write_atomic
+
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
         return _analyze_batch(args, _analyze_settings(args))
     args.image = args.inputs[0]
+    db = _db_path(args)
     if args.output:
-        check_target(args.output, force=args.force, inputs=[args.image])
-    if args.csv:
-        check_target(args.csv, force=args.force, inputs=[args.image])
+        check_target(args.output, force=args.force, inputs=[args.image], history=db, formats=IMAGE_FORMATS, kind="image")
+    if args.csv and args.csv != STDOUT:
+        check_target(args.csv, force=args.force, inputs=[args.image], history=db)
+    check_distinct([args.output, args.csv])
+    if args.save:
+        from posture.history import History
+
+        History.open(args.db).close()  # a history that cannot be used is refused before measuring
     settings = _analyze_settings(args)
     from posture.analyze import Analyzer
 
-    with Analyzer(settings) as analyzer:
-        image = analyzer.load(args.image)
+    analyzer = Analyzer(settings)
+    image = analyzer.load(args.image)  # a file that is no photo is refused before the model loads
+    with analyzer:
         result = analyzer.analyze(image)
     if args.output:
         from posture.render import draw_overlay
 
-        write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output))
+        write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output), force=args.force)
     if args.csv:
         from posture.batch import csv_text, outcome_of
 
-        write_atomic(args.csv, csv_text([outcome_of(result, args.image)]).encode("utf-8"))
+        _write_table(args, csv_text([outcome_of(result, args.image)]))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         from posture.wording import summary
 
-        print(summary(result))
+        print(printable(summary(result), keep_newlines=True))
         if args.output:
-            print(f"Annotated image: {args.output}")
+            print(f"Annotated image: {printable(args.output)}")
     if args.save:
         _save(args, image, result)
     return {"measured": EXIT_OK, "no_person": EXIT_NO_PERSON}.get(result.status, EXIT_NOT_MEASURABLE)
+
+
+def _db_path(args: argparse.Namespace) -> str | None:
+    """The history database the command reads or writes (None when it uses none)."""
+    if not getattr(args, "save", True):
+        return None
+    if args.db:
+        return str(args.db)
+    from posture.history import default_path
+
+    return str(default_path())
+
+
+def _write_table(args: argparse.Namespace, text: str) -> None:
+    """The CSV table to ``--csv`` (``-``: standard output, which the other messages have left)."""
+    from posture.output import STDOUT, write_atomic
+
+    if args.csv == STDOUT:
+        args.stdout.write(text)
+        args.stdout.flush()
+    else:
+        write_atomic(args.csv, text.encode("utf-8"), force=args.force)
 
 
 def _analyze_settings(args: argparse.Namespace) -> "Settings":
@@ -465,6 +553,8 @@ def _analyze_settings(args: argparse.Namespace) -> "Settings":
         min_score=args.min_visibility,
         person=args.person,
         model=args.model,
+        markers=args.markers,
+        marker_color=args.marker_color,
         **kwargs,
     )
 
@@ -478,9 +568,11 @@ def _save(args: argparse.Namespace, image: "LoadedImage", result: "PostureMeasur
         print("Not saved to the history: nothing was measured.", file=out)
         return
     with History.open(args.db) as h:
-        new_id, created = h.save(result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb))
+        new_id, created = h.save(
+            result, name=args.name, note=args.note, thumbnail=thumbnail_jpeg(image.rgb), taken_at=args.date
+        )
         if created:
-            print(f"Saved to the history as #{new_id} ({h.path}).", file=out)
+            print(f"Saved to the history as #{new_id} ({printable(h.path)}).", file=out)
         else:
             e = h.get(new_id)
             print(
@@ -496,7 +588,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
 
     from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
     from posture.errors import HistoryError, InputError, OutputError
-    from posture.output import check_target, write_atomic
+    from posture.output import STDOUT, check_target, check_writable
 
     out = Path(args.output) if args.output else None
     if out is not None:
@@ -504,6 +596,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
             raise OutputError(f"{out}: is a file; with several photos, -o takes a folder")
         if not out.parent.is_dir():
             raise OutputError(f"{out}: folder {out.parent} does not exist")
+        check_writable(out if out.is_dir() else out.parent, out)
         if out.is_dir() and any(os.path.isdir(i) and os.path.samefile(i, out) for i in args.inputs):
             raise OutputError(f"{out}: is a folder of photos to analyse; give -o another folder")
     found = find_images(args.inputs, exclude=[out] if out is not None else [])
@@ -512,11 +605,12 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
     if not paths:
         raise InputError(f"no photos found in {', '.join(args.inputs)}")
     annotated = None
+    db = _db_path(args)
     if out is not None:
         annotated = plan_annotated(found, out)
-        _check_annotated(annotated, paths, force=args.force)
-    if args.csv:
-        check_target(args.csv, force=args.force, inputs=paths)
+        _check_annotated(annotated, paths, history=db, force=args.force, csv=args.csv)
+    if args.csv and args.csv != STDOUT:
+        check_target(args.csv, force=args.force, inputs=paths, history=db)
     if out is not None:
         try:
             out.mkdir(exist_ok=True)
@@ -550,9 +644,9 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
         try:
             printed = False
             for o in outcomes:
+                done.append(o)  # first: a photo reported is in the table, however the batch ends
                 tally.add(o)
                 printed = _print_outcome(o, args, printed) or printed
-                done.append(o)
                 if history is not None and o.measurement is not None and o.status == "measured":
                     try:
                         created = _save_one(history, args, o)
@@ -565,14 +659,14 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
         finally:
             if args.csv and done:
                 done.sort(key=lambda o: o.index)
-                write_atomic(args.csv, csv_text(done).encode("utf-8"))
+                _write_table(args, csv_text(done))
                 if len(done) < len(paths):
-                    print(f"posture: wrote the {len(done)} photos done of {len(paths)} to {args.csv}", file=sys.stderr)
+                    print(f"posture: wrote the {len(done)} photos done of {len(paths)} to {printable(args.csv)}", file=sys.stderr)
     print(tally.summary(), file=sys.stderr)
     if args.save:
         print(f"History: {saved['new']} saved, {saved['again']} already there.", file=sys.stderr)
     if args.csv:
-        print(f"Table: {args.csv}", file=sys.stderr)
+        print(f"Table: {printable(args.csv)}", file=sys.stderr)
     return tally.exit_code
 
 
@@ -582,31 +676,37 @@ MAX_SKIP_NOTES = 20
 
 def _note_skipped(skipped: Sequence[tuple[str, str]]) -> None:
     for path, reason in skipped[:MAX_SKIP_NOTES]:
-        print(f"posture: skipped {path}: {reason}", file=sys.stderr)
+        print(f"posture: skipped {printable(path)}: {reason}", file=sys.stderr)
     if len(skipped) > MAX_SKIP_NOTES:
         print(f"posture: skipped {len(skipped) - MAX_SKIP_NOTES} more files", file=sys.stderr)
 
 
-def _check_annotated(planned: Sequence[str], inputs: Sequence[str], *, force: bool) -> None:
+def _check_annotated(
+    planned: Sequence[str], inputs: Sequence[str], *, history: str | None, force: bool, csv: str | None
+) -> None:
+    """Refuse annotated images that would replace an input (a photo, the history), the
+    table, something that is not a regular file, or (without ``force``) existing files."""
     from pathlib import Path
 
     from posture.errors import OutputError
+    from posture.output import identity
 
-    def key(path: str) -> tuple[int, int] | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return st.st_dev, st.st_ino
-
-    existing = [t for t in planned if Path(t).exists()]
-    if not existing:
-        return
-    sources = {key(p) for p in inputs} - {None}
-    for target in existing:
-        if key(target) in sources:
+    sources = {identity(p) for p in inputs} - {None}
+    table = identity(csv) if csv else None
+    base = identity(history) if history else None
+    for target in planned:
+        ident = identity(target)
+        if ident is not None and ident == base:
+            raise OutputError(f"{target}: is the history database; refusing to overwrite it")
+        if ident is not None and ident in sources:
             raise OutputError(f"{target}: refusing to overwrite an input file")
-    if not force:
+        if ident is not None and ident == table:
+            raise OutputError(f"{csv}: the same file as an annotated image; give --csv another name")
+    existing = [t for t in planned if Path(t).exists()]
+    for target in existing:
+        if not os.path.isfile(target):
+            raise OutputError(f"{target}: is not a regular file; give -o another folder")
+    if existing and not force:
         more = f" and {len(existing) - 1} more annotated images" if len(existing) > 1 else ""
         verb = "exist" if len(existing) > 1 else "exists"
         raise OutputError(f"{existing[0]}{more} already {verb}; use --force to overwrite, or another folder")
@@ -615,7 +715,7 @@ def _check_annotated(planned: Sequence[str], inputs: Sequence[str], *, force: bo
 def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) -> bool:
     """Print one photo's outcome; returns whether something went to stdout."""
     if o.measurement is None:
-        print(f"posture: error: {o.error}", file=sys.stderr)
+        print(f"posture: error: {printable(o.error)}", file=sys.stderr)
     if args.json:
         print(json.dumps(o.to_dict(), ensure_ascii=False), flush=True)
         return True
@@ -625,16 +725,16 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
 
     if after_another:
         print()
-    print(summary(o.measurement))
+    print(printable(summary(o.measurement), keep_newlines=True))
     if o.annotated:
-        print(f"Annotated image: {o.annotated}")
+        print(f"Annotated image: {printable(o.annotated)}")
     sys.stdout.flush()
     return True
 
 
 def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
     assert o.measurement is not None
-    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail)
+    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date)
     if not args.json:
         if created:
             print(f"Saved to the history as #{new_id}.")
@@ -682,6 +782,12 @@ def _open_history(args: argparse.Namespace) -> "History":
     return History.open(args.db, create=False)
 
 
+def _report_damaged(h: "History") -> None:
+    """One line on stderr for each stored measurement that was skipped because it cannot be read."""
+    for reason in h.damaged.values():
+        print(f"posture: warning: {printable(reason)}; skipped", file=sys.stderr)
+
+
 def cmd_history_list(args: argparse.Namespace) -> int:
     """``posture history list``."""
     from posture.history import History, default_path, format_table
@@ -692,10 +798,11 @@ def cmd_history_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     with History.open(path, create=False) as h:
         entries = h.list(args.name)
+        _report_damaged(h)
     if args.json:
         print(json.dumps([e.summary_dict() for e in entries], indent=2, ensure_ascii=False))
     elif not entries:
-        print("No saved measurements" + (f" for {args.name}." if args.name else "."))
+        print("No saved measurements" + (f" for {printable(args.name)}." if args.name else "."))
     else:
         print(format_table(entries))
     return EXIT_OK
@@ -703,44 +810,47 @@ def cmd_history_list(args: argparse.Namespace) -> int:
 
 def cmd_history_show(args: argparse.Namespace) -> int:
     """``posture history show ID``."""
-    from posture.output import check_target, write_atomic
+    from posture.output import STDOUT, check_target, write_atomic
     from posture.wording import summary
 
-    if args.thumbnail:
-        check_target(args.thumbnail, force=args.force)
+    if args.thumbnail and args.thumbnail != STDOUT:
+        check_target(
+            args.thumbnail, force=args.force, history=_db_path(args), formats={".jpg": "JPEG", ".jpeg": "JPEG"}, kind="thumbnail"
+        )
     with _open_history(args) as h:
         e = h.get(args.id)
         thumb = h.thumbnail(args.id) if args.thumbnail else None
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:
-        when = "from the photo's EXIF" if e.taken_at_source == "exif" else "time of saving"
+        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(e.taken_at_source, "time of saving")
         print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
         if e.name:
-            print(f"Name: {e.name}")
+            print(f"Name: {printable(e.name)}")
         if e.note:
-            print(f"Note: {e.note}")
+            print(f"Note: {printable(e.note)}")
         if e.photo_sha256:
-            print(f"Photo sha256: {e.photo_sha256}")
-        print(summary(e.measurement))
+            print(f"Photo sha256: {printable(e.photo_sha256)}")
+        print(printable(summary(e.measurement), keep_newlines=True))
     if args.thumbnail:
         if thumb is None:
-            print(f"posture: #{e.id} has no thumbnail; {args.thumbnail} not written", file=sys.stderr)
+            print(f"posture: #{e.id} has no thumbnail; {printable(args.thumbnail)} not written", file=sys.stderr)
         else:
-            write_atomic(args.thumbnail, thumb)
+            write_atomic(args.thumbnail, thumb, force=args.force)
     return EXIT_OK
 
 
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.errors import HistoryError
-    from posture.history import chart_bytes, plot_history
+    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
-    check_target(args.output, force=args.force)
+    check_target(args.output, force=args.force, history=_db_path(args), formats=CHART_FORMATS, kind="chart")
     with _open_history(args) as h:
         entries = h.list(args.name)
+        _report_damaged(h)
         names = sorted({e.name or "(no name)" for e in entries})
     if len(names) > 1:
         raise HistoryError(
@@ -752,26 +862,27 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
         fig = plot_history(entries, args.metric, mdc=MDC95)
     except ValueError as e:
         raise HistoryError(str(e)) from None
-    write_atomic(args.output, chart_bytes(fig, args.output))
-    print(f"Trend of {len(entries)} measurements: {args.output}")
+    write_atomic(args.output, chart_bytes(fig, args.output), force=args.force)
+    print(f"Trend of {len(entries)} measurements: {printable(args.output)}")
     return EXIT_OK
 
 
 def cmd_history_export(args: argparse.Namespace) -> int:
     """``posture history export``."""
-    from posture.output import check_target, write_atomic
+    from posture.output import STDOUT, check_target, write_atomic
 
     target = args.csv or args.json
-    if target != "-":
-        check_target(target, force=args.force)
+    if target != STDOUT:
+        check_target(target, force=args.force, history=_db_path(args))
     with _open_history(args) as h:
         text = h.export_csv(args.name) if args.csv else h.export_json(args.name)
         n = len(h.list(args.name))
-    if target == "-":
+        _report_damaged(h)
+    if target == STDOUT:
         sys.stdout.write(text)
     else:
-        write_atomic(target, text.encode("utf-8"))
-        print(f"Exported {n} measurements to {target}")
+        write_atomic(target, text.encode("utf-8"), force=args.force)
+        print(f"Exported {n} measurements to {printable(target)}")
     return EXIT_OK
 
 
@@ -783,7 +894,7 @@ def cmd_history_delete(args: argparse.Namespace) -> int:
             if not sys.stdin.isatty():
                 print("posture: error: deleting needs --yes (no terminal to ask)", file=sys.stderr)
                 return EXIT_USAGE
-            who = f" of {e.name}" if e.name else ""
+            who = f" of {printable(e.name)}" if e.name else ""
             answer = input(f"Delete #{e.id}{who} taken {e.taken_at.replace('T', ' ')}? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 print("Nothing deleted.")
@@ -820,7 +931,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     fmt = None
     if args.output:
         fmt = report_format(args.output)
-        check_target(args.output, force=args.force, inputs=args.photos)
+        check_target(args.output, force=args.force, inputs=args.photos, history=_db_path(args))
 
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
     settings = Settings(
@@ -828,6 +939,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         min_score=args.min_visibility,
         person=args.person,
         model=args.model,
+        markers=args.markers,
+        marker_color=args.marker_color,
         **kwargs,
     )
     mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())
@@ -838,35 +951,58 @@ def cmd_compare(args: argparse.Namespace) -> int:
     comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
     if args.output and fmt is not None:
         data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)
-        write_atomic(args.output, data)
+        write_atomic(args.output, data, force=args.force)
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(summary(comparison))
+        print(printable(summary(comparison), keep_newlines=True))
         if args.output:
-            print(f"Report: {args.output}")
+            print(f"Report: {printable(args.output)}")
     if comparison.comparable:
         return EXIT_OK
     no_person = any(p.measurement.status == "no_person" for p in photos)
     return EXIT_NO_PERSON if no_person else EXIT_NOT_MEASURABLE
 
 
+def _stop_signal(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP: stop as Ctrl-C does (what was done is kept); a second one ends at once."""
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_DFL)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    """Treat SIGTERM and SIGHUP like Ctrl-C while the command runs (main thread only)."""
+    try:
+        old = {s: signal.signal(s, _stop_signal) for s in STOP_SIGNALS}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``posture`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="posture: %(levelname)s: %(name)s: %(message)s",
-    )
+    log_to_stderr(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        with _stopping_on_signals(), route_library_warnings(args.verbose):
+            return int(args.func(args))
     except PostureError as e:
-        print(f"posture: error: {e}", file=sys.stderr)
+        print(f"posture: error: {printable(e)}", file=sys.stderr)
         return e.exit_code
+    except Terminated as e:
+        print(f"posture: stopped by {e}", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("posture: interrupted", file=sys.stderr)
         return 130
@@ -876,7 +1012,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - last resort: one line, never a traceback
         if args.verbose:
             logging.getLogger("posture").exception("unexpected error")
-        print(f"posture: unexpected error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        print(f"posture: unexpected error: {type(e).__name__}: {printable(e)} (run with -v for details)", file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -2,34 +2,49 @@
 
 :func:`compare` takes measurements in the order the user gave them (the
 first is "before", the last "after") and returns a :class:`Comparison`:
-per metric the values, the changes from the first photo, the combined
-uncertainty and a verdict, plus warnings about capture conditions that
-differ between the photos.
+per metric each photo's value and, for every visit (each photo against the
+one before it) and, with three or more photos, for the first against the
+last, a :class:`PairComparison` with its change, noise threshold and
+verdict; plus warnings about capture conditions that differ between the
+photos. A pair's verdict depends on its two photos only.
 
-Verdict rule (first photo against the last)
--------------------------------------------
-A change is *significant* only if its size exceeds both
+Verdict rule (one pair of photos)
+---------------------------------
+Values are signed (tilts: + = the person's left side higher; lateral shifts
+and leans: + = towards the person's left, see :mod:`posture.geometry`). The
+*change* is the second value minus the first; it is *significant* only if
+its size exceeds the noise threshold, the larger of
 
 * the minimal detectable change (MDC95) of the metric, when known, and
-* ``1.96 * sqrt(u_before**2 + u_after**2)``, when both uncertainties are known.
+* ``1.96 * sqrt(u_first**2 + u_second**2)``, when both uncertainties are known.
 
 When neither is known the verdict is ``uncertainty_unknown``: nothing is
-called better or worse. A significant change is ``improved`` when the
-asymmetry's size (the absolute value; 0 is level or centred) became smaller,
-``worse`` when it became larger; anything else is ``within_noise``. When the
-sign flipped (the other side is now higher) the sizes are compared and the
-flip is mentioned. A metric missing in the first or last photo is
-``not_comparable`` with the reason.
+called better or worse. A change within the threshold is ``within_noise``,
+whatever the sizes. A significant change is ``reversed`` when each photo
+shows a side and the sides differ (the asymmetry crossed to the other side;
+over-correction); else ``improved`` when the asymmetry's size (the absolute
+value; 0 is level or centred) became smaller, ``worse`` otherwise. A photo
+shows a side when its value is further from 0 than its own noise: the
+larger of the wording's level band (:data:`posture.measure.LEVEL_DEG`,
+:data:`posture.measure.CENTRED_PCT`), ``MDC95 / sqrt(2)`` (1.96 times the
+standard error of one measurement) and ``1.96 * u``; a value within it is
+``level``, so a large asymmetry that became level within noise is improved,
+not reversed. A metric missing in either photo is ``not_comparable`` with
+the reason.
 
 Like with like
 --------------
 A shoulder or pelvic tilt read from the body's outline in one photo and from
 the joint landmarks in another (the silhouette refinement fell back in one of
-them, see :mod:`posture.analyze`) would mix two methods: the landmarks
-under-read tilts, so part of the change would be the method. Such a tilt,
-and the shoulders-vs-hip-line difference built on it, is then compared on
-every photo's landmark-only value, with the uncertainty of a landmark-only
-tilt (at least :data:`posture.noise.LANDMARK_ERROR_DEG`), and the note says so.
+them, see :mod:`posture.analyze`), or from stickers in one and not the other
+(:mod:`posture.marker_metrics`), would mix two methods: the landmarks
+under-read tilts, so part of the change would be the method. Each pair is
+compared on the headline when both its photos measured it the same way, else
+on both photos' landmark-only values, with the uncertainty of a landmark-only
+tilt (at least :data:`posture.noise.LANDMARK_ERROR_DEG`), and its note says so;
+the shoulders-vs-hip-line difference is built on the same choice. A trend over
+all the photos (:func:`comparable_values`) makes the same choice over the
+whole series.
 """
 
 from __future__ import annotations
@@ -44,16 +59,21 @@ import numpy as np
 
 from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
-from posture.measure import METRIC_NAMES
+from posture.measure import CENTRED_PCT, LEVEL_DEG
+from posture.metrics import METRIC_NAMES, METRICS, method_parts
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
+from posture.terminal import printable
 
 L = PoseLandmark
 
 SCHEMA = "posture.comparison"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: a verdict per pair of photos (``pairs``), ``reversed``; 1 had one verdict per metric."""
 
-Verdict = Literal["improved", "worse", "within_noise", "uncertainty_unknown", "not_comparable"]
+Verdict = Literal["improved", "worse", "reversed", "within_noise", "uncertainty_unknown", "not_comparable"]
+Side = Literal["left", "right", "level"]
+Method = Literal["markers", "silhouette", "landmarks"]
 
 Z95 = 1.96
 """Two-sided 95% factor applied to the combined uncertainty."""
@@ -73,6 +93,7 @@ COMMON_ROTATION_DEG = 2.0
 VERDICT_TEXT: Mapping[str, str] = {
     "improved": "Improved",
     "worse": "Worse",
+    "reversed": "Reversed",
     "within_noise": "Within measurement noise",
     "uncertainty_unknown": "Uncertainty unknown",
     "not_comparable": "Not comparable",
@@ -180,18 +201,79 @@ class PhotoInfo:
 
 
 @dataclass(frozen=True)
+class PairComparison:
+    """One metric between two of the photos: a visit (a photo against the one before it) or
+    the first photo against the last.
+
+    ``first``/``second`` are 0-based photo indices. ``values``/``uncertainties`` are the two
+    values compared (None when not measured or not estimated): each photo's own value, or its
+    landmark-only value when ``on_landmarks`` (module docstring, "Like with like").
+    ``compared_on`` gives, for a shoulder or pelvic tilt and the shoulders-vs-hip-line
+    difference, the method of each tilt the values rest on (empty for other metrics).
+    ``change`` is the second value minus the first (signed); ``size_change`` the change of the
+    absolute value (negative: more level or centred); ``combined_uncertainty`` is
+    ``sqrt(u_first**2 + u_second**2)``; ``threshold`` the size a change must exceed to count.
+    ``sides`` says which side each value shows beyond its own noise (``level`` within it).
+    ``note`` explains the verdict in words, starting with ``method_note`` (why the values are
+    the landmark-only ones) when there is one.
+    """
+
+    name: str
+    first: int
+    second: int
+    values: tuple[float | None, float | None]
+    uncertainties: tuple[float | None, float | None]
+    change: float | None
+    size_change: float | None
+    combined_uncertainty: float | None
+    threshold: float | None
+    verdict: Verdict
+    sides: tuple[Side, Side] | None
+    note: str
+    compared_on: tuple[tuple[str, Method], ...] = ()
+    method_note: str | None = None
+
+    @property
+    def on_landmarks(self) -> bool:
+        """Whether a photo's tilt from the outline was replaced by its landmark-only value."""
+        return self.method_note is not None
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict in plain words; a reversal names the side now: ``Reversed: left higher now``."""
+        if self.verdict == "reversed" and self.sides is not None:
+            return f"{VERDICT_TEXT['reversed']}: {side_words(self.name, self.sides[1])} now"
+        return VERDICT_TEXT[self.verdict]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (numbers rounded to 0.01; ``photos`` indexes the comparison's photos)."""
+        return {
+            "photos": [self.first, self.second],
+            "values": [_r(v) for v in self.values],
+            "uncertainties": [_r(v) for v in self.uncertainties],
+            "change": _r(self.change),
+            "size_change": _r(self.size_change),
+            "combined_uncertainty": _r(self.combined_uncertainty),
+            "threshold": _r(self.threshold),
+            "verdict": self.verdict,
+            "sides": None if self.sides is None else list(self.sides),
+            "compared_on": dict(self.compared_on),
+            "note": self.note,
+        }
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(v, 2)
+
+
+@dataclass(frozen=True)
 class MetricComparison:
     """One metric across the photos.
 
-    ``values``/``uncertainties`` have one entry per photo (None when not
-    measured or not estimated). ``changes`` has one entry per photo after
-    the first: its value minus the first one. ``change`` is the last minus
-    the first; ``size_change`` the change of the absolute value (negative:
-    more level or centred); ``on_landmarks`` says the values are the landmark-only ones (the
-    photos' tilts were measured by different methods). ``combined_uncertainty`` is
-    ``sqrt(u_first**2 + u_last**2)``; ``threshold`` the size a change must
-    exceed to count (the larger of ``mdc`` and 1.96 x the combined
-    uncertainty, of those known). ``note`` explains the verdict in words.
+    ``values``/``uncertainties`` are each photo's own (None when not measured or
+    not estimated). ``pairs`` holds one :class:`PairComparison` per visit (photo
+    1 against 2, 2 against 3, ...) and, with three or more photos, the first
+    against the last at the end.
     """
 
     name: str
@@ -199,45 +281,29 @@ class MetricComparison:
     unit: str
     values: tuple[float | None, ...]
     uncertainties: tuple[float | None, ...]
-    changes: tuple[float | None, ...]
-    change: float | None
-    size_change: float | None
-    combined_uncertainty: float | None
     mdc: float | None
-    threshold: float | None
-    verdict: Verdict
-    sign_flipped: bool
-    note: str
-    flip_note: str | None = None
-    on_landmarks: bool = False
+    pairs: tuple[PairComparison, ...]
 
     @property
-    def verdict_text(self) -> str:
-        """The verdict in plain words."""
-        return VERDICT_TEXT[self.verdict]
+    def overall(self) -> PairComparison:
+        """The first photo against the last."""
+        return self.pairs[-1]
+
+    @property
+    def visits(self) -> tuple[PairComparison, ...]:
+        """Each photo against the one before it."""
+        return self.pairs[:-1] if len(self.pairs) > 1 else self.pairs
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (numbers rounded to 0.01)."""
-
-        def r(v: float | None) -> float | None:
-            return None if v is None or not math.isfinite(v) else round(v, 2)
-
         return {
             "name": self.name,
             "label": self.label,
             "unit": self.unit,
-            "values": [r(v) for v in self.values],
-            "uncertainties": [r(v) for v in self.uncertainties],
-            "changes": [r(v) for v in self.changes],
-            "change": r(self.change),
-            "size_change": r(self.size_change),
-            "combined_uncertainty": r(self.combined_uncertainty),
-            "mdc": r(self.mdc),
-            "threshold": r(self.threshold),
-            "verdict": self.verdict,
-            "sign_flipped": self.sign_flipped,
-            "compared_on": "landmarks" if self.on_landmarks else "headline",
-            "note": self.note,
+            "values": [_r(v) for v in self.values],
+            "uncertainties": [_r(v) for v in self.uncertainties],
+            "mdc": _r(self.mdc),
+            "pairs": [p.to_dict() for p in self.pairs],
         }
 
 
@@ -259,8 +325,8 @@ class Comparison:
 
     @property
     def comparable(self) -> bool:
-        """Whether at least one metric could be compared."""
-        return any(mc.verdict != "not_comparable" for mc in self.metrics)
+        """Whether at least one metric could be compared between at least one pair of photos."""
+        return any(p.verdict != "not_comparable" for mc in self.metrics for p in mc.pairs)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``posture compare --json``."""
@@ -298,159 +364,222 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+def noise_threshold(
+    u_first: float | None, u_second: float | None, mdc: float | None
+) -> tuple[float | None, float | None]:
+    """``(combined uncertainty, threshold)`` of a pair (module docstring); None where unknown."""
+    combined = None if u_first is None or u_second is None else math.hypot(u_first, u_second)
+    limits = [t for t in (mdc, None if combined is None else Z95 * combined) if t is not None]
+    return combined, (max(limits) if limits else None)
+
+
+def side_of(value: float, u: float | None, mdc: float | None, band: float = 0.0) -> Side:
+    """The side one photo's ``value`` shows, or ``level`` when it is within its own noise: the
+    larger of ``band``, ``mdc / sqrt(2)`` and ``1.96 * u``, of those known."""
+    noise = max([band] + [t for t in (None if mdc is None else mdc / math.sqrt(2), None if u is None else Z95 * u) if t is not None])
+    if abs(value) <= noise:
+        return "level"
+    return "left" if value > 0 else "right"
+
+
 def verdict(
     before: float,
     after: float,
     u_before: float | None,
     u_after: float | None,
     mdc: float | None,
+    band: float = 0.0,
 ) -> tuple[Verdict, float | None, float | None]:
-    """Apply the module's verdict rule to one pair of values.
+    """Apply the module's verdict rule to one pair of signed values.
 
-    Returns ``(verdict, combined_uncertainty, threshold)``; the last two are
-    None when unknown.
+    ``band`` is the metric's level (or centred) band, below which a value is never said to
+    show a side. Returns ``(verdict, combined_uncertainty, threshold)``; the last two are None
+    when unknown.
     """
-    combined = None
-    if u_before is not None and u_after is not None:
-        combined = math.hypot(u_before, u_after)
-    limits = [t for t in (mdc, None if combined is None else Z95 * combined) if t is not None]
-    if not limits:
+    combined, threshold = noise_threshold(u_before, u_after, mdc)
+    if threshold is None:
         return "uncertainty_unknown", combined, None
-    threshold = max(limits)
-    size_change = abs(after) - abs(before)
-    if abs(size_change) <= threshold:
+    if abs(after - before) <= threshold:
         return "within_noise", combined, threshold
-    return ("improved" if size_change < 0 else "worse"), combined, threshold
+    sides = {side_of(before, u_before, mdc, band), side_of(after, u_after, mdc, band)}
+    if sides == {"left", "right"}:
+        return "reversed", combined, threshold
+    return ("improved" if abs(after) < abs(before) else "worse"), combined, threshold
 
 
-def magnitude(value: float, noise: float | None, unit: str) -> str:
-    """``2.3°``: the size of ``value`` with the decimals the precision rule of
-    :mod:`posture.wording` gives for an uncertainty of ``noise``, no ``±``."""
-    return wording.number(value, noise, unit).split(" ± ")[0]
+_SIDE_WORDS: Mapping[str, tuple[str, str]] = {
+    "shoulder_tilt_deg": ("{} higher", "{} side up"),
+    "pelvic_tilt_deg": ("{} higher", "{} side up"),
+    "knee_tilt_deg": ("{} higher", "{} side up"),
+    "head_tilt_deg": ("{} ear higher", "{} ear up"),
+    "shoulder_pelvis_tilt_deg": ("{} higher relative to the hip line", "{} side up relative to the hip line"),
+    "trunk_lean_deg": ("leaning {}", "towards the {}"),
+}
+"""Per metric, how a value on a side reads and which way a change towards that side went (``{}``:
+``left`` or ``right``); lateral shifts read ``towards the left`` for both."""
+
+def side_words(name: str, side: Side) -> str:
+    """How a value on ``side`` reads for metric ``name``: ``left higher``, ``left ear higher``,
+    ``leaning left``, ``towards the left``; the metric's neutral word (``level``, ``upright``...)."""
+    if side == "level":
+        return METRICS[name].neutral
+    return _SIDE_WORDS.get(name, ("towards the {}", ""))[0].format(side)
 
 
-def _flip_text(name: str, before: float, after: float) -> str:
-    b, a = ("left" if before > 0 else "right"), ("left" if after > 0 else "right")
-    if name == "shoulder_pelvis_tilt_deg":
-        return "the difference between the two lines reversed its direction"
-    if name == "head_tilt_deg":
-        return f"the head tilted towards the {'right' if before > 0 else 'left'} shoulder before, the {'right' if after > 0 else 'left'} one after"
-    if name.endswith("tilt_deg"):
-        return f"the {b} side was higher before, the {a} side after"
-    return f"towards the {b} before, towards the {a} after"
+def change_words(name: str, change: float) -> str:
+    """Which way a signed ``change`` of metric ``name`` went: ``left side up``, ``towards the right``."""
+    return _SIDE_WORDS.get(name, ("", "towards the {}"))[1].format("left" if change > 0 else "right")
 
 
-def _note(name: str, unit: str, v: Verdict, before: float, after: float, threshold: float | None, flipped: bool) -> str:
-    parts: list[str] = []
-    if v == "uncertainty_unknown":
-        parts.append(
+def level_band(unit: str) -> float:
+    """The level (or centred) band of a metric in ``unit`` (see :mod:`posture.measure`)."""
+    return CENTRED_PCT if unit == "%" else LEVEL_DEG
+
+
+def _flip_text(name: str, before: float, after: float, when: tuple[str, str]) -> str:
+    """Which side each value shows, ``when`` naming the two photos: ``right higher in the before
+    photo, left higher in the after photo``."""
+    b, a = (side_words(name, "left" if v > 0 else "right") for v in (before, after))
+    return f"{b} {when[0]}, {a} {when[1]}"
+
+
+def _pair_note(
+    name: str, unit: str, v: Verdict, values: tuple[float, float], combined: float | None,
+    threshold: float | None, when: tuple[str, str],
+) -> str:
+    before, after = values
+    if v == "uncertainty_unknown" or threshold is None:
+        text = (
             "no uncertainty estimate and no known minimal detectable change, "
             "so the change cannot be told apart from measurement noise"
         )
-    elif threshold is not None:
-        t = magnitude(threshold, threshold / 2, unit)
-        if v == "within_noise":
-            parts.append(f"the change in size is not larger than the noise threshold of {t}")
-        else:
-            parts.append(f"the change in size exceeds the noise threshold of {t}")
-    if flipped:
-        parts.append(f"sides switched ({_flip_text(name, before, after)}), so the sizes were compared")
-    return "; ".join(parts)
+        return text + (f"; {_flip_text(name, before, after, when)}" if before * after < 0 else "")
+    change = f"the change of {wording.number(after - before, combined, unit)}"
+    t = wording.magnitude(threshold, threshold / 2, unit)
+    if v == "within_noise":
+        return f"{change} is not larger than the noise threshold of {t}"
+    if v == "reversed":
+        return f"{change} is larger than the noise threshold of {t} and crossed level: {_flip_text(name, before, after, when)}"
+    size = abs(after) - abs(before)
+    return (
+        f"{change} is larger than the noise threshold of {t}: the asymmetry is "
+        f"{wording.number(size, combined, unit)} {'smaller' if size < 0 else 'larger'}"
+    )
 
 
-_TILT_PARTS = {
-    "shoulder_tilt_deg": ("shoulder_tilt_deg",),
-    "pelvic_tilt_deg": ("pelvic_tilt_deg",),
-    "shoulder_pelvis_tilt_deg": ("shoulder_tilt_deg", "pelvic_tilt_deg"),
-}
+METHOD_WORDS: dict[str, str] = {"markers": "stickers", "silhouette": "the body's outline", "landmarks": "the joint landmarks"}
+"""Where a tilt came from, in words, for the notes (in this order of preference)."""
 
 
-def _method(m: PostureMeasurement, name: str) -> str | None:
-    mt = m.metrics.get(name)
-    if mt is None or mt.value is None:
-        return None
-    return mt.method or "landmarks"  # before the silhouette refinement every tilt was the landmarks'
-
-
-def _landmark_only(m: PostureMeasurement, name: str) -> tuple[float | None, float | None]:
-    """A refinable tilt's landmark-only value and its uncertainty (see "Like with like")."""
+def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float | None, float | None]:
+    """A refinable tilt's value and uncertainty on ``method``: the headline, or the landmark-only
+    value with at least a landmark-only tilt's uncertainty (see "Like with like")."""
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
         return None, None
-    if _method(m, name) != "silhouette":
+    if method != "landmarks" or m.method_of(name) == "landmarks":
         return mt.value, mt.uncertainty
     u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
     return mt.landmark_value, u
 
 
+def compared_on(ms: Sequence[PostureMeasurement], name: str) -> tuple[tuple[str, Method], ...]:
+    """For a shoulder or pelvic tilt, or the shoulders-vs-hip-line difference, the method each
+    tilt is compared on across ``ms``: ``markers`` or ``silhouette`` when every photo that measured
+    it has it from the stickers or from the outline, else ``landmarks``. Empty for other metrics."""
+    out: list[tuple[str, Method]] = []
+    for part in method_parts(name):
+        methods = {m.method_of(part) for m in ms} - {None}
+        one = methods.pop() if len(methods) == 1 else None
+        out.append((part, "markers" if one == "markers" else "silhouette" if one == "silhouette" else "landmarks"))
+    return tuple(out)
+
+
 def comparable_values(
     ms: Sequence[PostureMeasurement], name: str
 ) -> tuple[tuple[float | None, ...], tuple[float | None, ...], str | None]:
-    """Each photo's value and uncertainty of ``name`` to compare, and a note when they are not the
-    headlines: the landmark-only values when the photos' shoulder or pelvic tilts were measured by
-    different methods (module docstring, "Like with like")."""
+    """Each photo's value and uncertainty of ``name`` to compare over ``ms`` (a pair, or a whole
+    series for a trend), and a note when they are not the headlines: a tilt from the outline in
+    some photos and from the landmarks in others is taken from the landmarks in all of them
+    (module docstring, "Like with like")."""
     metrics = [m.metrics.get(name) for m in ms]
     values = tuple(None if mt is None else mt.value for mt in metrics)
     uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
-    parts = _TILT_PARTS.get(name)
-    if parts is None:
+    on = compared_on(ms, name)
+    switched = [p for p, method in on if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks") for m in ms)]
+    if not switched:
         return values, uncs, None
-    mixed = [p for p in parts if len({_method(m, p) for m in ms} - {None}) > 1]
-    if not mixed:
-        return values, uncs, None
-    per_photo = [[_landmark_only(m, p) for p in parts] for m in ms]  # (value, uncertainty) of each part
-    if len(parts) == 1:
+    per_photo = [[_value_on(m, p, method) for p, method in on] for m in ms]  # (value, uncertainty) of each part
+    if len(on) == 1:
         values = tuple(x[0][0] for x in per_photo)
         uncs = tuple(x[0][1] for x in per_photo)
     else:
         values = tuple(None if a[0] is None or b[0] is None else a[0] - b[0] for a, b in per_photo)
         uncs = tuple(None if a[1] is None or b[1] is None else math.hypot(a[1], b[1]) for a, b in per_photo)
-    which = " and ".join(wording.LABELS.get(p, p).lower() for p in mixed)
+    which = " and ".join(wording.LABELS.get(p, p).lower() for p in switched)
+    where = ("both photos", "one", "the other") if len(ms) == 2 else ("every photo", "some photos", "others")
+    used = [w for k, w in METHOD_WORDS.items() if any(m.method_of(p) == k for m in ms for p in switched)]
     note = (
-        f"compared on the joint landmarks in every photo: the {which} came from the body's outline in some "
-        "photos and from the joint landmarks in others, and the landmarks under-read tilts"
+        f"compared on the joint landmarks in {where[0]}: the {which} came from {used[0]} in {where[1]} "
+        f"and from {' or '.join(used[1:])} in {where[2]}, and the landmarks under-read tilts"
     )
     return values, uncs, note
+
+
+def pair_indices(n: int) -> list[tuple[int, int]]:
+    """The pairs of photos compared: each visit (0, 1), (1, 2), ..., then (0, n - 1) when n > 2."""
+    return [(i, i + 1) for i in range(n - 1)] + ([(0, n - 1)] if n > 2 else [])
+
+
+def _compare_pair(name: str, unit: str, ms: Sequence[PostureMeasurement], i: int, j: int, mdc: float | None) -> PairComparison:
+    """Metric ``name`` between photos ``i`` and ``j`` of ``ms``, from those two photos alone."""
+    n = len(ms)
+    pair = (ms[i], ms[j])
+    (before, after), (ub, ua), method_note = comparable_values(pair, name)
+    on = compared_on(pair, name)
+    if before is None or after is None:
+        reasons = []
+        for k, value in ((i, before), (j, after)):
+            if value is None:
+                mt = ms[k].metrics.get(name)
+                reasons.append(f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})")
+        return PairComparison(
+            name, i, j, (before, after), (ub, ua), None, None, None, None, "not_comparable", None,
+            "; ".join(reasons), on, method_note,
+        )
+    lvl = level_band(unit)
+    v, combined, threshold = verdict(before, after, ub, ua, mdc, lvl)
+    when = (f"in {the_photo(i, n)}", f"in {the_photo(j, n)}")
+    note = _pair_note(name, unit, v, (before, after), combined, threshold, when)
+    return PairComparison(
+        name=name,
+        first=i,
+        second=j,
+        values=(before, after),
+        uncertainties=(ub, ua),
+        change=after - before,
+        size_change=abs(after) - abs(before),
+        combined_uncertainty=combined,
+        threshold=threshold,
+        verdict=v,
+        sides=(side_of(before, ub, mdc, lvl), side_of(after, ua, mdc, lvl)),
+        note="; ".join(x for x in (method_note, note) if x),
+        compared_on=on,
+        method_note=method_note,
+    )
 
 
 def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | None) -> MetricComparison:
     metrics = [m.metrics.get(name) for m in ms]
     unit = next((mt.unit for mt in metrics if mt is not None), "%" if name.endswith("_pct") else "deg")
-    values, uncs, method_note = comparable_values(ms, name)
-    first, last = values[0], values[-1]
-    changes = tuple(None if v is None or first is None else v - first for v in values[1:])
-    label = wording.LABELS.get(name, name)
-    n = len(ms)
-    if first is None or last is None:
-        reasons = []
-        for i in (0, n - 1):
-            if values[i] is None:
-                mt = metrics[i]
-                why = (mt.reason if mt is not None else None) or "not measured"
-                reasons.append(f"not measured in {the_photo(i, n)} ({why})")
-        return MetricComparison(
-            name, label, unit, values, uncs, changes, None, None, None, mdc, None,
-            "not_comparable", False, "; ".join(reasons),
-        )
-    v, combined, threshold = verdict(first, last, uncs[0], uncs[-1], mdc)
-    flipped = first * last < 0
     return MetricComparison(
         name=name,
-        label=label,
+        label=wording.LABELS.get(name, name),
         unit=unit,
-        values=values,
-        uncertainties=uncs,
-        changes=changes,
-        change=last - first,
-        size_change=abs(last) - abs(first),
-        combined_uncertainty=combined,
+        values=tuple(None if mt is None else mt.value for mt in metrics),
+        uncertainties=tuple(None if mt is None else mt.uncertainty for mt in metrics),
         mdc=mdc,
-        threshold=threshold,
-        verdict=v,
-        sign_flipped=flipped,
-        note="; ".join(x for x in (method_note, _note(name, unit, v, first, last, threshold, flipped)) if x),
-        flip_note=f"sides switched: {_flip_text(name, first, last)}" if flipped else None,
-        on_landmarks=method_note is not None,
+        pairs=tuple(_compare_pair(name, unit, ms, i, j, mdc) for i, j in pair_indices(len(ms))),
     )
 
 
@@ -481,8 +610,8 @@ def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
     (same direction, each at least :data:`COMMON_ROTATION_DEG`, spread at most half the mean),
     else None. Needs at least two of the three."""
     changes = [
-        mc.change for mc in metrics
-        if mc.name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg") and mc.change is not None
+        mc.overall.change for mc in metrics
+        if mc.name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg") and mc.overall.change is not None
     ]
     if len(changes) < 2:
         return None
@@ -643,35 +772,59 @@ def compare(
         raise ValueError(f"expected {n} dates and date sources, got {len(dates)} and {len(sources)}")
     mdc = mdc or {}
     anchor = common_anchor_kind(ms)
-    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources))
+    photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources, strict=True))
     names = [k for k in METRIC_NAMES if any(k in m.metrics for m in ms)]
     names += sorted({k for m in ms for k in m.metrics} - set(names))
     metrics = tuple(_compare_metric(k, ms, mdc.get(k)) for k in names)
     return Comparison(photos, metrics, tuple(_warnings(ms, photos, metrics)), anchor)
 
 
+def value_text(name: str, value: float, uncertainty: float | None, unit: str, side: Side | None = None) -> str:
+    """One photo's value with its side, briefly: ``right higher by 3.3°``, ``level (0.2°)``, or
+    ``left higher by 3°, within noise of level`` when ``side`` (from :func:`side_of`) is level."""
+    shown = side_of(value, None, None, level_band(unit))
+    size = wording.magnitude(value, uncertainty, unit)
+    if shown == "level":
+        return f"{side_words(name, shown)} ({size})"
+    return f"{side_words(name, shown)} by {size}" + (f", within noise of {side_words(name, 'level')}" if side == "level" else "")
+
+
+def change_text(p: PairComparison, unit: str) -> str:
+    """A pair's signed change in words: ``22° ± 1°, left side up``, or ``none``."""
+    if p.change is None:
+        return "—"
+    u = p.combined_uncertainty
+    if round(abs(p.change), wording.decimals(u)) == 0:
+        return "none"
+    return f"{wording.number(p.change, u, unit)}, {change_words(p.name, p.change)}"
+
+
+def _pair_line(mc: MetricComparison, p: PairComparison) -> str:
+    if p.verdict == "not_comparable":
+        return f"not comparable: {p.note}"
+    (before, after), (ub, ua) = p.values, p.uncertainties
+    assert before is not None and after is not None and p.sides is not None
+    text = (
+        f"{value_text(mc.name, before, ub, mc.unit, p.sides[0])} -> {value_text(mc.name, after, ua, mc.unit, p.sides[1])}"
+        f" (change: {change_text(p, mc.unit)}). {p.verdict_text}."
+    )
+    if p.on_landmarks:
+        text += " Compared on the joint landmarks in both photos: the methods differ."
+    return text
+
+
 def summary(c: Comparison) -> str:
-    """Plain-text summary for the terminal: one line per metric, then the warnings."""
+    """Plain-text summary for the terminal: per metric one line for two photos, else one line
+    per visit and one for the first against the last; then the warnings."""
     n = len(c.photos)
-    out = [f"{photo_name(i, n).capitalize()}: {p.label}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
+    out = [f"{photo_name(i, n).capitalize()}: {printable(p.label)}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
     for mc in c.metrics:
-        if mc.verdict == "not_comparable":
-            out.append(f"  {mc.label}: not comparable: {mc.note}")
+        if n == 2:
+            out.append(f"  {mc.label}: {_pair_line(mc, mc.overall)}")
             continue
-        u = mc.combined_uncertainty
-        first, last = mc.values[0], mc.values[-1]
-        assert first is not None and last is not None and mc.size_change is not None
-        text = (
-            f"  {mc.label}: {magnitude(first, mc.uncertainties[0], mc.unit)} -> "
-            f"{magnitude(last, mc.uncertainties[-1], mc.unit)}"
-        )
-        if round(abs(mc.size_change), wording.decimals(u)) > 0:
-            text += f" ({wording.number(mc.size_change, u, mc.unit)} {'smaller' if mc.size_change < 0 else 'larger'})"
-        text += f": {mc.verdict_text.lower()}"
-        if mc.on_landmarks:
-            text += " (joint landmarks in every photo: the methods differ)"
-        if mc.sign_flipped:
-            text += " (sides switched)"
-        out.append(text)
+        out.append(f"  {mc.label}:")
+        for p in mc.pairs:
+            which = f"photo {p.first + 1} -> {p.second + 1}" + (" (first to last)" if p is mc.overall else "")
+            out.append(f"    {which}: {_pair_line(mc, p)}")
     out += ["Warning: " + w for w in c.warnings]
     return "\n".join(out)

@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Arc, Circle, FancyArrowPatch, Polygon, Wedge
 
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
-from posture.measure import METRIC_NAMES, BodyMeasurement, measure
+from posture.measure import BodyMeasurement, measure
+from posture.metrics import METRIC_NAMES, METRICS
 from posture.render.styles import DEFAULT_STYLE
 
 L = PoseLandmark
@@ -158,18 +159,12 @@ def draw_metrics_diagram() -> Figure:
         _angle(ax, anchor, radius, 0.0, a)
         arc_mid = anchor + radius * np.array([np.cos(np.radians(a / 2)), np.sin(np.radians(a / 2))])
         m = values[name]
-        what = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "hip", "knee_tilt_deg": "knee", "head_tilt_deg": "ear"}[name]
-        higher = f"{m.higher_side} {what} higher" if m.higher_side != "level" else "level"
+        spec = METRICS[name]
+        higher = f"{m.higher_side} {spec.part} higher" if m.higher_side != "level" else "level"
         if name == "head_tilt_deg" and m.higher_side != "level":
             towards = "left" if m.higher_side == "right" else "right"
             higher += f"\n(head tilted towards the {towards} shoulder)"
-        extra = {
-            "shoulder_tilt_deg": "shoulder line vs horizontal",
-            "pelvic_tilt_deg": "hip line vs horizontal (pelvic tilt proxy)",
-            "head_tilt_deg": "ear line vs horizontal",
-            "knee_tilt_deg": "knee line vs horizontal",
-        }[name]
-        label(name, f"{extra}: {higher}", xy_text, arc_mid, "left")
+        label(name, f"{spec.definition}: {higher}", xy_text, arc_mid, "left")
 
     tilt("head_tilt_deg", L.LEFT_EAR, L.RIGHT_EAR, 78, (560, HEIGHT - 80))
     tilt("shoulder_tilt_deg", L.LEFT_SHOULDER, L.RIGHT_SHOULDER, 150, (560, HEIGHT - 215))

@@ -9,6 +9,8 @@ is not a posture history, is corrupt, or has no measurement with that ID).
 
 from __future__ import annotations
 
+import signal
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -62,3 +64,19 @@ class DisplayError(PostureError):
     """No screen to open a window on (use ``--headless``)."""
 
     exit_code = EXIT_USAGE
+
+
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""Signals that stop posture as Ctrl-C does, keeping what was done (a service stopping,
+the terminal closing)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """A stop signal (:data:`STOP_SIGNALS`) received: handled wherever Ctrl-C is, so
+    that everything Ctrl-C keeps is kept. ``str()`` is the signal's name."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = int(signum)
+        super().__init__(signal.Signals(signum).name)

@@ -124,6 +124,16 @@ def level_points(points: ArrayLike, roll_deg: float, center: ArrayLike) -> Float
     return rotate_points(points, -roll_deg, center)
 
 
+def apply_affine(matrix: ArrayLike, points: ArrayLike) -> FloatArray:
+    """Map ``(..., 2)`` pixel points through a ``(2, 3)`` affine ``matrix`` (``(x, y, 1)`` in,
+    ``(x', y')`` out). NaN stays NaN."""
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.shape != (2, 3):
+        raise ValueError(f"an affine matrix must have shape (2, 3), got {m.shape}")
+    p = _pts(points)
+    return np.asarray(p @ m[:, :2].T + m[:, 2], dtype=np.float64)
+
+
 def frontal_deviation_deg(left_3d: ArrayLike, right_3d: ArrayLike) -> FloatArray:
     """Angle in [0, 90] between a bilateral segment and the image plane.
 

@@ -25,10 +25,11 @@ Storage
 
 Times
 -----
-``taken_at`` is the photo's EXIF DateTimeOriginal when present, else the
-local time of saving; both are local wall-clock time, ISO 8601 without a
-time zone (EXIF has none), so they sort together. ``saved_at`` is UTC with a
-``Z``.
+``taken_at`` is a date given when saving (``analyze --date``; ``YYYY-MM-DD``
+when given without a time), else the photo's EXIF DateTimeOriginal, else the
+local time of saving; ``taken_at_source`` says which (``given``, ``exif``,
+``saved``). All are local wall-clock time, ISO 8601 without a time zone
+(EXIF has none), so they sort together. ``saved_at`` is UTC with a ``Z``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APPLICATION_ID",
+    "CHART_FORMATS",
     "DB_VERSION",
     "History",
     "MIGRATIONS",
@@ -65,6 +67,7 @@ __all__ = [
     "chart_bytes",
     "default_path",
     "format_table",
+    "parse_taken_at",
     "plot_history",
     "resolve_measurement_ref",
     "thumbnail_jpeg",
@@ -100,6 +103,38 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX measurements_name_taken ON measurements (name, taken_at)",
         "CREATE INDEX measurements_taken ON measurements (taken_at)",
     ),
+    # 2: taken_at_source may be 'given' (a date given when saving). SQLite cannot change a
+    # CHECK constraint in place: the table is rebuilt, keeping ids and the AUTOINCREMENT counter.
+    (
+        """CREATE TABLE measurements_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            saved_at TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            taken_at_source TEXT NOT NULL CHECK (taken_at_source IN ('exif', 'saved', 'given')),
+            name TEXT,
+            note TEXT,
+            photo_path TEXT,
+            photo_sha256 TEXT,
+            person_index INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            measurement_json TEXT NOT NULL CHECK (json_valid(measurement_json)),
+            thumbnail BLOB
+        )""",
+        (
+            "INSERT INTO measurements_v2 SELECT id, saved_at, taken_at, taken_at_source, name, note, photo_path,"
+            " photo_sha256, person_index, status, measurement_json, thumbnail FROM measurements"
+        ),
+        "DELETE FROM sqlite_sequence WHERE name = 'measurements_v2'",
+        (
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'measurements_v2', seq FROM sqlite_sequence"
+            " WHERE name = 'measurements'"
+        ),
+        "DROP TABLE measurements",
+        "ALTER TABLE measurements_v2 RENAME TO measurements",
+        "CREATE UNIQUE INDEX measurements_photo ON measurements (photo_sha256, person_index)",
+        "CREATE INDEX measurements_name_taken ON measurements (name, taken_at)",
+        "CREATE INDEX measurements_taken ON measurements (taken_at)",
+    ),
 )
 """SQL statements per schema version: ``MIGRATIONS[v - 1]`` upgrades version v-1 to v.
 Append, never edit: databases in use were built by the existing entries."""
@@ -128,6 +163,36 @@ def resolve_measurement_ref(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$")
+
+EARLIEST_TAKEN = datetime(1900, 1, 1)
+"""Dates before this are refused as typing mistakes."""
+
+
+def parse_taken_at(text: str, now: datetime | None = None) -> str:
+    """A date a photo was taken, ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` (a space for the ``T``
+    and seconds are accepted), as ISO 8601 local time: the date alone when no time is given.
+
+    Raises
+    ------
+    ValueError
+        Another form, a day that does not exist, a date before 1900 or after today (``now``,
+        default: the local time now); the message names the text.
+    """
+    m = _DATE.match(text.strip())
+    if m is None:
+        raise ValueError(f"{text!r} is not a date like 2024-01-05 or 2024-01-05T14:30")
+    year, month, day, hour, minute, second = (int(g or 0) for g in m.groups())
+    try:
+        when = datetime(year, month, day, hour, minute, second)
+    except ValueError as e:
+        raise ValueError(f"{text!r} is not a real date ({e})") from None
+    today = (now or datetime.now()).date()
+    if when < EARLIEST_TAKEN or when.date() > today:
+        raise ValueError(f"{text!r} is not a date between {EARLIEST_TAKEN.date()} and today ({today})")
+    return when.date().isoformat() if m.group(4) is None else when.isoformat(timespec="minutes" if m.group(6) is None else "seconds")
+
+
 def thumbnail_jpeg(rgb: "NDArray[np.uint8]", long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
     """A small JPEG of an ``(H, W, 3)`` uint8 RGB image, ``long_side`` pixels on its long side."""
     import io
@@ -154,8 +219,9 @@ class StoredMeasurement:
     """One saved measurement.
 
     ``taken_at`` is local time, ISO 8601 without zone; ``taken_at_source``
-    says whether it came from the photo's EXIF (``exif``) or is the time of
-    saving (``saved``). ``saved_at`` is UTC ISO 8601.
+    says whether it was given when saving (``given``), came from the photo's
+    EXIF (``exif``) or is the time of saving (``saved``). ``saved_at`` is UTC
+    ISO 8601.
     """
 
     id: int
@@ -209,11 +275,20 @@ _COLUMNS = (
 )
 
 
+MAX_ID = 2**63 - 1
+"""The largest id SQLite can store; larger ones are simply not found."""
+
+
 def _row(r: Sequence[Any]) -> StoredMeasurement:
+    """A database row as a :class:`StoredMeasurement`; :class:`HistoryError` when it was
+    damaged (e.g. edited by hand): a malformed measurement, date or text column."""
     try:
+        if not all(isinstance(r[i], str) for i in (1, 2, 3)) or not all(r[i] is None or isinstance(r[i], str) for i in (4, 5, 6, 7)):
+            raise TypeError("a text column holds another type")
+        datetime.fromisoformat(r[2])
         m = PostureMeasurement.from_dict(json.loads(r[8]))
-    except (ValueError, KeyError, TypeError) as e:
-        raise HistoryError(f"stored measurement #{r[0]} cannot be read: {e}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise HistoryError(f"stored measurement #{r[0]} cannot be read ({' '.join(str(e).split())})") from None
     return StoredMeasurement(
         id=int(r[0]),
         saved_at=r[1],
@@ -246,6 +321,8 @@ class History:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self.damaged: dict[int, str] = {}
+        """Rows that :meth:`list` skipped because they cannot be read: id -> why."""
 
     # -- opening ------------------------------------------------------------
 
@@ -389,8 +466,13 @@ class History:
         name: str | None = None,
         note: str | None = None,
         thumbnail: bytes | None = None,
+        taken_at: str | None = None,
     ) -> tuple[int, bool]:
         """Store a measurement in one transaction; returns ``(id, created)``.
+
+        ``taken_at`` is when the photo was taken, as given by the user
+        (:func:`parse_taken_at`'s form); without it, the photo's EXIF date,
+        else the time of saving.
 
         A photo already stored (same ``source['sha256']`` and same person
         index) is not stored again: the existing id is returned with
@@ -415,7 +497,9 @@ class History:
         index = measurement.subject.index if measurement.subject is not None else 0
         taken = source.get("taken_at")
         taken_source = "exif"
-        if taken:
+        if taken_at is not None:
+            taken, taken_source = parse_taken_at(taken_at), "given"
+        elif taken:
             try:
                 taken = datetime.fromisoformat(str(taken)).replace(tzinfo=None).isoformat()
             except ValueError:
@@ -456,6 +540,7 @@ class History:
 
     def delete(self, id: int) -> None:
         """Delete one measurement in one transaction (:class:`MeasurementNotFound` if absent)."""
+        self._one("id", id)
         try:
             with self._write() as c:
                 if c.execute("DELETE FROM measurements WHERE id = ?", (id,)).rowcount != 1:
@@ -465,29 +550,42 @@ class History:
 
     # -- reading --------------------------------------------------------------
 
-    def get(self, id: int) -> StoredMeasurement:
-        """One stored measurement (:class:`MeasurementNotFound` if absent)."""
-        r = self._conn.execute(f"SELECT {_COLUMNS} FROM measurements WHERE id = ?", (id,)).fetchone()
+    def _one(self, columns: str, id: int) -> Sequence[Any]:
+        """The row with this id (:class:`MeasurementNotFound` if absent, ids beyond SQLite's range included)."""
+        r = None
+        if 0 <= id <= MAX_ID:
+            r = self._conn.execute(f"SELECT {columns} FROM measurements WHERE id = ?", (id,)).fetchone()
         if r is None:
             raise MeasurementNotFound(f"no stored measurement #{id}")
-        return _row(r)
+        return r
+
+    def get(self, id: int) -> StoredMeasurement:
+        """One stored measurement (:class:`MeasurementNotFound` if absent, :class:`HistoryError`
+        if its row is damaged)."""
+        return _row(self._one(_COLUMNS, id))
 
     def thumbnail(self, id: int) -> bytes | None:
         """The stored thumbnail's bytes, or None (:class:`MeasurementNotFound` if absent)."""
-        r = self._conn.execute("SELECT thumbnail FROM measurements WHERE id = ?", (id,)).fetchone()
-        if r is None:
-            raise MeasurementNotFound(f"no stored measurement #{id}")
-        return None if r[0] is None else bytes(r[0])
+        r = self._one("thumbnail", id)
+        return bytes(r[0]) if isinstance(r[0], (bytes, bytearray, memoryview)) else None
 
     def list(self, name: str | None = None) -> list[StoredMeasurement]:
-        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given."""
+        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given.
+
+        A damaged row (edited by hand) is skipped and recorded in :attr:`damaged`.
+        """
         sql = f"SELECT {_COLUMNS} FROM measurements"
         args: tuple[Any, ...] = ()
         if name is not None:
             sql += " WHERE name = ?"
             args = (name.strip(),)
-        rows = self._conn.execute(sql + " ORDER BY taken_at, id", args).fetchall()
-        return [_row(r) for r in rows]
+        out = []
+        for r in self._conn.execute(sql + " ORDER BY taken_at, id", args).fetchall():
+            try:
+                out.append(_row(r))
+            except HistoryError as e:
+                self.damaged[r[0]] = str(e)
+        return out
 
     def names(self) -> builtins.list[str | None]:
         """The distinct person names (None for entries without a name)."""
@@ -501,7 +599,8 @@ class History:
         """One flat dict per measurement (for CSV): the stored fields, the
         assumptions, the model, and ``<metric>`` / ``<metric>_uncertainty``
         for every metric of :data:`posture.measure.METRIC_NAMES` (None when
-        not measured)."""
+        not measured), with ``<metric>_method`` for the tilts measured on the
+        body's outline or the joint landmarks (:func:`posture.result.metric_columns`)."""
         from posture.measure import METRIC_NAMES
 
         out = []
@@ -525,23 +624,22 @@ class History:
                 "model": m.model.get("name"),
                 "posture_version": m.model.get("posture_version"),
             }
-            for n in METRIC_NAMES:
-                metric = m.metrics.get(n)
-                row[n] = None if metric is None else metric.value
-                row[f"{n}_uncertainty"] = None if metric is None else metric.uncertainty
+            row.update(m.metric_cells(METRIC_NAMES))
             out.append(row)
         return out
 
     def export_csv(self, name: str | None = None) -> str:
-        """:meth:`export_rows` as CSV text with a header line."""
-        import csv
+        """:meth:`export_rows` as CSV text with a header line; text cells that a
+        spreadsheet would run as a formula are neutralised (:mod:`posture.csvsafe`)."""
         import io
 
+        from posture.csvsafe import SafeDictWriter
         from posture.measure import METRIC_NAMES
+        from posture.result import metric_columns
 
-        header = [*_EXPORT_FIELDS, *(c for n in METRIC_NAMES for c in (n, f"{n}_uncertainty"))]
+        header = [*_EXPORT_FIELDS, *metric_columns(METRIC_NAMES)]
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+        w = SafeDictWriter(buf, fieldnames=header, lineterminator="\n")
         w.writeheader()
         w.writerows(self.export_rows(name))
         return buf.getvalue()
@@ -574,9 +672,11 @@ def plot_history(
     where ``mdc`` gives the metric's minimal detectable change, a band of
     +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`).
 
-    ``metrics`` defaults to every metric with at least one value. A shoulder or pelvic tilt
-    measured by different methods over the series is plotted on its landmark-only values
-    (:func:`posture.compare.comparable_values`), and its title says so.
+    ``metrics`` defaults to every metric with at least one value. Each point's marker says
+    how it was measured (:data:`posture.charts.METHOD_STYLE`, in the legend). A shoulder or
+    pelvic tilt measured by different methods over the series is plotted on its landmark-only
+    values (:func:`posture.compare.comparable_values`), every point marked as landmarks, and
+    its title says so. The value axis says what each sign means.
 
     Raises
     ------
@@ -588,7 +688,7 @@ def plot_history(
     from posture.charts import plot_trend
     from posture.compare import comparable_values
     from posture.measure import METRIC_NAMES, metric_unit
-    from posture.wording import LABELS
+    from posture.wording import LABELS, axis_label
 
     if metrics is None:
         metrics = [
@@ -601,28 +701,47 @@ def plot_history(
         raise ValueError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRIC_NAMES)}")
     if not metrics:
         raise ValueError("no measured values to plot")
-    fig = Figure(figsize=(7.0, 2.6 * len(metrics) + 0.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 2.4 * len(metrics) + 0.8), layout="constrained")
     axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     dates = [e.taken_datetime for e in entries]
-    for ax, n in zip(axes, metrics):
-        raw, uncs, method_note = comparable_values([e.measurement for e in entries], n)
+    for ax, n in zip(axes, metrics, strict=True):
+        ms = [e.measurement for e in entries]
+        raw, uncs, method_note = comparable_values(ms, n)
         values = [None if v is None or not math.isfinite(v) else v for v in raw]
+        label = LABELS.get(n, n)
         plot_trend(
             dates,
             values,
             list(uncs),
-            label=LABELS.get(n, n) + (" (joint landmarks: methods differ)" if method_note else ""),
+            label=label,
             unit=metric_unit(n),
             mdc=None if mdc is None else mdc.get(n),
+            methods=["landmarks" if method_note else m.method_of(n) for m in ms],
             ax=ax,
         )
+        note = "\ncompared on the joint landmarks: measured by different methods over time" if method_note else ""
+        ax.set_title(label + note, fontsize="medium")
+        ax.set_ylabel(axis_label(n, metric_unit(n)), fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
+    fig.supxlabel("date taken; left and right are the person's own sides", fontsize="small")
     return fig
 
 
+TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
+"""How ``history list`` names where a measurement's time taken came from."""
+
+METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
+"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
+landmarks (J)."""
+
+
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
-    """The ``posture history list`` table: id, time taken, name, shoulder and
-    hip-line tilt (signed, + = the subject's left side higher, with the
-    uncertainty when estimated), note."""
+    """The ``posture history list`` table: id, time taken and where it came from, name,
+    shoulder and hip-line tilt (signed, + = the subject's left side higher, with the
+    uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
+    then a legend. Control characters in names and notes are shown escaped
+    (:func:`posture.terminal.printable`)."""
+    from posture.terminal import printable
     from posture.wording import decimals
 
     def tilt(e: StoredMeasurement, key: str) -> str:
@@ -630,34 +749,42 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         if m is None or m.value is None:
             return "-"
         d = decimals(m.uncertainty)
-        text = f"{m.value:+.{d}f}"
+        text = f"{round(m.value, d) + 0.0:+.{d}f}"  # + 0.0: no "-0.0"
         if m.uncertainty is not None:
             text += f" ±{max(m.uncertainty, 10.0**-d):.{d}f}"
-        return text
+        return f"{text} {METHOD_MARKS.get(e.measurement.method_of(key) or '', '')}"
+
+    def taken(e: StoredMeasurement) -> str:
+        return f"{e.taken_at[:16].replace('T', ' ')} ({TAKEN_AT_SOURCES.get(e.taken_at_source, e.taken_at_source)})"
 
     header = ("ID", "Taken", "Name", "Shoulders°", "Hip line°", "Note")
     rows = [
         (
             f"#{e.id}",
-            e.taken_at[:16].replace("T", " ") + ("" if e.taken_at_source == "exif" else "*"),
-            e.name or "",
+            taken(e),
+            printable(e.name or ""),
             tilt(e, "shoulder_tilt_deg"),
             tilt(e, "pelvic_tilt_deg"),
-            (e.note or "") if len(e.note or "") <= 40 else (e.note or "")[:39] + "…",
+            note if len(note := printable(e.note or "")) <= 40 else note[:39] + "…",
         )
         for e in entries
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
     lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
         for r in [header, *rows]
     ]
-    lines.append("Tilts in degrees, + = the subject's left side higher. * time of saving (no EXIF date).")
+    lines.append(
+        "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
+        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
+    )
+    lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
     return "\n".join(lines)
 
 
-_CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+"""Chart suffixes and their matplotlib formats."""
 
 
 def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
@@ -667,11 +794,9 @@ def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
     """
     import io
 
-    from posture.errors import OutputError
+    from posture.output import output_format
 
-    fmt = _CHART_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: unsupported chart type; use .png, .svg or .pdf")
+    fmt = output_format(path, CHART_FORMATS, "chart")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()

@@ -19,12 +19,29 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import InputError
+from posture.files import read_regular
 
 DEFAULT_MAX_PIXELS = 60_000_000
 """Larger images are refused (decompression bombs); about 60 megapixels."""
 
 MIN_SIDE = 128
 """Images whose shorter side is below this many pixels are refused."""
+
+MAX_ASPECT = 10.0
+"""Images more than this many times wider than tall (or taller than wide) are refused:
+no photo of a standing person has that shape, and the annotated image would not fit it."""
+
+MAX_BYTES_PER_PIXEL = 8
+"""The most an image file can need per pixel (uncompressed 16-bit RGBA)."""
+
+MAX_METADATA_BYTES = 64 * 2**20
+"""Room for what an image file holds besides its pixels (EXIF, ICC profile, previews)."""
+
+
+def max_file_bytes(max_pixels: int) -> int:
+    """The largest file an image of at most ``max_pixels`` pixels can be; larger files are
+    refused before they are read."""
+    return max_pixels * MAX_BYTES_PER_PIXEL + MAX_METADATA_BYTES
 
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 _EXIF_DATETIME_ORIGINAL = 0x9003
@@ -37,7 +54,9 @@ class LoadedImage:
     """An upright 8-bit RGB image and facts about its file.
 
     ``rgb`` is ``(H, W, 3)`` uint8. ``taken_at`` is the EXIF
-    DateTimeOriginal as ISO 8601 (no time zone), or None.
+    DateTimeOriginal as ISO 8601 (no time zone), or None. ``notes`` are
+    warnings about the file for the measurement (e.g. only the first frame
+    of an animation was read).
     """
 
     rgb: NDArray[np.uint8]
@@ -46,6 +65,7 @@ class LoadedImage:
     format: str
     taken_at: str | None = None
     exif_rotated: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def width(self) -> int:
@@ -56,6 +76,22 @@ class LoadedImage:
     def height(self) -> int:
         """Height in pixels."""
         return int(self.rgb.shape[0])
+
+
+def check_dimensions(
+    name: str, width: int, height: int, *, max_pixels: int = DEFAULT_MAX_PIXELS, error: type[InputError] = InputError
+) -> None:
+    """Refuse (``error``) an image or frame of more than ``max_pixels`` pixels, or more than
+    :data:`MAX_ASPECT` times longer than wide: the pose model fails on such shapes (a frame
+    40000 pixels wide aborts it), and the work and the drawing grow with the pixels."""
+    w, h = int(width), int(height)
+    if w * h > max_pixels:
+        raise error(f"{name}: the image is too large ({w}x{h} = {w * h:,} pixels; the limit is {max_pixels:,})")
+    if max(w, h) > MAX_ASPECT * max(1, min(w, h)):
+        raise error(
+            f"{name}: the image is {w}x{h}, {max(w, h) / max(1, min(w, h)):.0f} times longer than wide; "
+            f"posture measures images up to {MAX_ASPECT:g}:1"
+        )
 
 
 def _is_heif(head: bytes) -> bool:
@@ -116,22 +152,18 @@ def load_image(
     Raises
     ------
     InputError
-        The path is missing or a folder; the file is empty, not an image, in
-        an unsupported format, truncated or corrupt; it has more than
-        ``max_pixels`` pixels or a shorter side below ``min_side``.
+        The path is missing, a folder or not a regular file (a device, a
+        FIFO); the file is larger than an image of ``max_pixels`` can be
+        (:func:`max_file_bytes`, checked before reading), empty, not an
+        image, in an unsupported format, truncated or corrupt; it has more
+        than ``max_pixels`` pixels, a shorter side below ``min_side``, or is
+        more than :data:`MAX_ASPECT` times longer than wide.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     p = Path(path)
     name = str(p)
-    if p.is_dir():
-        raise InputError(f"{name}: is a folder; give an image file")
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except OSError as e:
-        raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    data = read_regular(p, max_bytes=max_file_bytes(max_pixels), what=f"photo of at most {max_pixels:,} pixels")
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):
@@ -147,14 +179,11 @@ def load_image(
             limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))
             raise InputError(f"{name}: the image is too large (over {limit:,} pixels)") from None
         except (OSError, ValueError, SyntaxError) as e:
-            raise InputError(f"{name}: corrupt image ({e})") from None
-        w, h = im.size
-        if w * h > max_pixels:
-            raise InputError(
-                f"{name}: the image is too large ({w}x{h} = {w * h:,} pixels; the limit is "
-                f"{max_pixels:,}, see --max-pixels)"
-            )
+            raise InputError(f"{name}: corrupt image ({_one_line(e)})") from None
+        check_dimensions(name, *im.size, max_pixels=max_pixels)
         fmt = im.format or "unknown"
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        notes = (f"the file holds {frames} images ({fmt}); only the first was measured",) if frames > 1 else ()
         try:
             im.load()
             taken = _taken_at(im)
@@ -164,7 +193,7 @@ def load_image(
         except Image.DecompressionBombError:
             raise InputError(f"{name}: the image is too large (over {max_pixels:,} pixels)") from None
         except (OSError, ValueError, SyntaxError, EOFError) as e:
-            raise InputError(f"{name}: the image is truncated or corrupt ({e})") from None
+            raise InputError(f"{name}: the image is truncated or corrupt ({_one_line(e)})") from None
     if min(rgb.shape[:2]) < min_side:
         raise InputError(
             f"{name}: the image is too small to measure reliably ({rgb.shape[1]}x{rgb.shape[0]}; "
@@ -177,4 +206,10 @@ def load_image(
         format=fmt,
         taken_at=taken,
         exif_rotated=rotated,
+        notes=notes,
     )
+
+
+def _one_line(e: BaseException) -> str:
+    """A decoder's message on one line (some span several)."""
+    return " ".join(str(e).split())

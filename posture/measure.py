@@ -31,42 +31,27 @@ quantities positive towards the subject's LEFT):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
 
 import numpy as np
 
 from posture import geometry as g
+from posture import view as turn_rule
 from posture.landmarks import Landmarks, PoseLandmark
+from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
 
 L = PoseLandmark
 
-METRIC_NAMES: tuple[str, ...] = (
-    "shoulder_tilt_deg",
-    "pelvic_tilt_deg",
-    "shoulder_pelvis_tilt_deg",
-    "head_tilt_deg",
-    "head_shift_pct",
-    "trunk_lean_deg",
-    "pelvis_shift_pct",
-    "knee_tilt_deg",
-)
-"""Every metric, in reporting order."""
-
-TILT_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "knee_tilt_deg")
+TILT_METRICS = tuple(n for n, m in METRICS.items() if m.kind == "tilt")
 
 LEVEL_DEG = 0.5
 """Tilts smaller than this (degrees) are reported as ``level``."""
 
 CENTRED_PCT = 2.0
 """Lateral shifts smaller than this (percent of shoulder width) are ``centre``."""
-
-SIDE_VIEW_DEG = 45.0
-"""A body turned further than this from the image plane is a side view."""
-
-TURNED_WARN_DEG = 25.0
-"""Turned further than this, a warning says tilts are exaggerated."""
 
 EYE_HEIGHT_FRACTION = 0.936
 """Eye height as a fraction of stature (Drillis and Contini 1966), for ``--height-cm``."""
@@ -127,7 +112,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     The turn is the larger of the shoulder line's and the hip line's angle
     with the image plane (using the pairs that are visible); facing is the
     sign of the left-right axis along the image width, as the model labels
-    sides by anatomy.
+    sides by anatomy. Turned beyond :data:`posture.view.MAX_TURN_DEG` it is a side view.
     """
     turns, facing = [], []
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
@@ -145,7 +130,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
             return "unknown", None
         return ("front" if d > 0 else "back"), None
     turn = max(turns)
-    if turn > SIDE_VIEW_DEG:
+    if turn > turn_rule.MAX_TURN_DEG:
         return "side", turn
     return ("front" if facing[0] > 0 else "back"), turn
 
@@ -165,6 +150,30 @@ def _tilt_metric(
         height_diff_pct=100.0 * diff_px / width if width > 0 else None,
         height_diff_cm=cm,
         height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+    )
+
+
+def retilt(
+    m: Metric, tilt: float, uncertainty: float, width_px: float, cm_per_px: float | None, method: str, **extra: Any
+) -> Metric:
+    """Tilt metric ``m`` with its headline replaced by ``tilt`` (degrees, ± ``uncertainty``) measured
+    by ``method`` on a pair ``width_px`` apart horizontally: the higher side and the height
+    difference (percent of that width; centimetres with ``cm_per_px``) follow, ``landmark_value``
+    keeps the landmark tilt, ``method_reason`` is cleared; ``extra`` sets more fields."""
+    pct = 100.0 * math.tan(math.radians(tilt))
+    cm = None if cm_per_px is None else pct / 100.0 * width_px * cm_per_px
+    return replace(
+        m,
+        value=tilt,
+        uncertainty=uncertainty,
+        higher_side=higher_side(tilt),
+        height_diff_pct=pct,
+        height_diff_cm=cm,
+        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+        method=method,
+        landmark_value=m.value if m.landmark_value is None else m.landmark_value,
+        method_reason=None,
+        **extra,
     )
 
 
@@ -205,27 +214,19 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     """Measure every metric on one person's landmarks.
 
     A metric whose landmarks are missing, outside the photo or below
-    ``options.min_score`` is :meth:`Metric.missing` with the reason. A side
-    view refuses every frontal metric (``refusal`` says why).
+    ``options.min_score`` is :meth:`Metric.missing` with the reason. A body
+    turned too far (:func:`posture.view.turn_refusal`) has every frontal
+    metric refused (``refusal`` says why).
     """
     view, turn = _estimate_view(lm, options.min_score)
     if options.mirrored:
         lm = lm.swap_sides()
     warnings: list[str] = []
 
-    if view == "side":
-        refusal = (
-            f"side view: the body is turned about {turn:.0f} degrees from the camera; "
-            "frontal metrics need the person to face the camera (or face away from it) squarely"
-        )
-        metrics = {n: Metric.missing(metric_unit(n), "side view") for n in METRIC_NAMES}
-        return BodyMeasurement(view, turn, metrics, (), refusal, lm)
-    if turn is not None and turn > TURNED_WARN_DEG:
-        excess = 100.0 * (1.0 / np.cos(np.radians(turn)) - 1.0)
-        warnings.append(
-            f"the body is turned about {turn:.0f} degrees from the camera: "
-            f"tilts may read up to {excess:.0f}% too large; face the camera squarely"
-        )
+    refusal: str | None = turn_rule.turn_refusal(turn)
+    if refusal is not None:
+        missing = {n: Metric.missing(metric_unit(n), "turned from the camera") for n in METRIC_NAMES}
+        return BodyMeasurement(view, turn, missing, (), refusal, lm)
 
     center = np.array([lm.width / 2.0, lm.height / 2.0])
     xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
@@ -242,53 +243,18 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
         return _missing_reason(lm, points, options.min_score)
 
     metrics: dict[str, Metric] = {}
-    pairs = {
-        "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-        "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
-        "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
-        "knee_tilt_deg": (L.LEFT_KNEE, L.RIGHT_KNEE),
-    }
-    for name, (left, right) in pairs.items():
-        reason = need(left, right)
-        metrics[name] = (
-            Metric.missing("deg", reason) if reason else _tilt_metric(xy, left, right, cm_per_px)
-        )
-
-    sh, hp = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
-    if sh.value is not None and hp.value is not None:
-        metrics["shoulder_pelvis_tilt_deg"] = Metric(value=sh.value - hp.value, unit="deg")
-    else:
-        metrics["shoulder_pelvis_tilt_deg"] = Metric.missing(
-            "deg", "; ".join(r for r in (sh.reason, hp.reason) if r)
-        )
-
-    shoulder_mid = g.midpoint(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
-    shoulder_w = float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]))
-    hip_mid = g.midpoint(xy[L.LEFT_HIP], xy[L.RIGHT_HIP])
-    direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
-
-    reason = need(L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    if reason:
-        metrics["head_shift_pct"] = Metric.missing("%", reason)
-    else:
-        ear_mid = g.midpoint(xy[L.LEFT_EAR], xy[L.RIGHT_EAR])
-        shift = float(g.lateral_offset(ear_mid, shoulder_mid, direction)) / shoulder_w * 100
-        metrics["head_shift_pct"] = _lateral_metric(shift, "%")
-
-    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-    if reason:
-        metrics["trunk_lean_deg"] = Metric.missing("deg", reason)
-    else:
-        lean = float(g.lean_deg(hip_mid, shoulder_mid, direction))
-        metrics["trunk_lean_deg"] = _lateral_metric(lean, "deg")
-
-    reason = need(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    if reason:
-        metrics["pelvis_shift_pct"] = Metric.missing("%", reason)
-    else:
-        ankle_mid = g.midpoint(xy[L.LEFT_ANKLE], xy[L.RIGHT_ANKLE])
-        shift = float(g.lateral_offset(hip_mid, ankle_mid, direction)) / shoulder_w * 100
-        metrics["pelvis_shift_pct"] = _lateral_metric(shift, "%")
+    for spec in METRICS.values():
+        if spec.kind == "difference":
+            continue
+        reason = need(*_needed(spec))
+        metrics[spec.name] = Metric.missing(spec.unit, reason) if reason else _measure_one(spec, xy, cm_per_px)
+    for spec in METRICS.values():
+        if spec.kind == "difference":
+            a, b = (metrics[n] for n in spec.of)
+            if a.value is not None and b.value is not None:
+                metrics[spec.name] = Metric(value=a.value - b.value, unit=spec.unit)
+            else:
+                metrics[spec.name] = Metric.missing(spec.unit, "; ".join(r for r in (a.reason, b.reason) if r))
 
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None
@@ -297,5 +263,26 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm)
 
 
-def metric_unit(name: str) -> str:
-    return "%" if name.endswith("_pct") else "deg"
+_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def _needed(spec: MetricSpec) -> tuple[PoseLandmark, ...]:
+    """The landmarks a metric needs: its own points, and the shoulders that give a shift or a lean
+    its across-the-body direction and a shift its scale."""
+    if spec.kind == "tilt":
+        return spec.points
+    return tuple(dict.fromkeys((*spec.points, *_SHOULDERS)))
+
+
+def _measure_one(spec: MetricSpec, xy: np.ndarray, cm_per_px: float | None) -> Metric:
+    """One metric of the table on usable landmarks (pixels, roll already removed)."""
+    if spec.kind == "tilt":
+        left, right = spec.points
+        return _tilt_metric(xy, left, right, cm_per_px)
+    a = g.midpoint(xy[spec.points[0]], xy[spec.points[1]])
+    b = g.midpoint(xy[spec.points[2]], xy[spec.points[3]])
+    direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
+    if spec.kind == "lean":
+        return _lateral_metric(float(g.lean_deg(a, b, direction)), spec.unit)
+    shoulder_w = float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]))
+    return _lateral_metric(float(g.lateral_offset(a, b, direction)) / shoulder_w * 100, spec.unit)

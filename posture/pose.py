@@ -268,7 +268,7 @@ class PoseDetector:
             raise ValueError("VIDEO mode needs a timestamp_ms for every frame")
         with native_logs_to_debug():
             try:
-                if self.video:
+                if timestamp_ms is not None and self.video:
                     result = self._landmarker.detect_for_video(image, int(timestamp_ms))
                 else:
                     result = self._landmarker.detect(image)
@@ -282,7 +282,7 @@ class PoseDetector:
                     "is it a MediaPipe pose landmarker bundle?"
                 ) from None
         people = []
-        for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks):
+        for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True):
             lm = Landmarks.from_normalized(pts, padded_w, h, world)
             if padded_w != w:
                 lm = Landmarks(xy=lm.xy, visibility=lm.visibility, presence=lm.presence, width=w, height=h, world=lm.world)

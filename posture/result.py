@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 SCHEMA = "posture.measurement"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
-``refinement``. Version 1 objects are still read (those fields are then None)."""
+``refinement``. 3: ``method`` may be ``markers`` (stickers), with ``silhouette_value``;
+top-level ``markers``. Older objects are still read (the new fields are then None)."""
 
 Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
@@ -39,9 +40,11 @@ class Metric:
     ``centre``).
 
     The shoulder and pelvic tilts also say which ``method`` gave the value
-    (``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
-    the joint landmarks), the ``landmark_value`` (the landmark-only tilt) and,
-    when the method is not the silhouette, ``method_reason`` (why not).
+    (``markers``: stickers on palpated points, :mod:`posture.marker_metrics`;
+    ``silhouette``: the body's outline, :mod:`posture.refine`; ``landmarks``:
+    the joint landmarks), the ``landmark_value`` (the landmark-only tilt),
+    with stickers the ``silhouette_value`` when the outline was measured, and,
+    when a preferred method was not used, ``method_reason`` (why not).
     """
 
     value: float | None
@@ -56,6 +59,7 @@ class Metric:
     method: str | None = None
     landmark_value: float | None = None
     method_reason: str | None = None
+    silhouette_value: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -190,10 +194,43 @@ class PostureMeasurement:
     method: Mapping[str, Any] = field(default_factory=dict)
     landmarks: Mapping[str, Any] | None = None
     refinement: Mapping[str, Any] | None = None
+    markers: Mapping[str, Any] | None = None
 
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]
+
+    def method_of(self, name: str) -> str | None:
+        """How metric ``name``'s value was measured: ``markers`` (stickers), ``silhouette`` (the
+        body's outline), ``landmarks`` (the joint landmarks: every metric without
+        :func:`~posture.metrics.method_parts`, and tilts measured before the outline was read) or
+        ``mixed`` (``shoulder_pelvis_tilt_deg`` whose two tilts were measured differently); None
+        when it has no value."""
+        from posture.metrics import method_parts
+
+        metric = self.metrics.get(name)
+        if metric is None or metric.value is None:
+            return None
+        parts = method_parts(name)
+        methods = {self.metrics[p].method or "landmarks" for p in parts if p in self.metrics}
+        if not methods:
+            return "landmarks"
+        return methods.pop() if len(methods) == 1 else "mixed"
+
+    def metric_cells(self, names: Iterable[str]) -> dict[str, Any]:
+        """The table cells of :func:`metric_columns`: each value and uncertainty as in the JSON
+        (rounded to 0.1) and the method, None when unknown."""
+        from posture.metrics import method_parts
+
+        out: dict[str, Any] = {}
+        for name in names:
+            metric = self.metrics.get(name)
+            d = None if metric is None else metric.to_dict()
+            out[name] = None if d is None else d["value"]
+            out[f"{name}_uncertainty"] = None if d is None else d["uncertainty"]
+            if method_parts(name):
+                out[f"{name}_method"] = self.method_of(name)
+        return out
 
     def with_warnings(self, *extra: str) -> PostureMeasurement:
         """A copy with more warnings appended."""
@@ -215,6 +252,7 @@ class PostureMeasurement:
             "method": dict(self.method),
             "landmarks": None if self.landmarks is None else dict(self.landmarks),
             "refinement": None if self.refinement is None else dict(self.refinement),
+            "markers": None if self.markers is None else dict(self.markers),
         }
 
     @classmethod
@@ -240,4 +278,17 @@ class PostureMeasurement:
             method=dict(d.get("method", {})),
             landmarks=d.get("landmarks"),
             refinement=d.get("refinement"),
+            markers=d.get("markers"),
         )
+
+
+def metric_columns(names: Iterable[str]) -> list[str]:
+    """Table columns of these metrics: ``<name>``, ``<name>_uncertainty`` and, for the metrics
+    with :func:`~posture.metrics.method_parts`, ``<name>_method`` (see
+    :meth:`PostureMeasurement.method_of`)."""
+    from posture.metrics import method_parts
+
+    cols: list[str] = []
+    for name in names:
+        cols += [name, f"{name}_uncertainty"] + ([f"{name}_method"] if method_parts(name) else [])
+    return cols

@@ -42,6 +42,11 @@ class Settings:
     auto_level : bool
         Estimate the camera roll from vertical lines in the scene and correct
         it when the estimate is confident (``roll_deg`` must then be None).
+    markers : bool
+        Find round coloured stickers on the acromions and the ASIS (or PSIS)
+        and make their tilts the headlines (:mod:`posture.marker_metrics`).
+    marker_color : str
+        The stickers' colour: a name from :data:`posture.markers.COLORS` or ``#RRGGBB``.
     """
 
     mirrored: bool = False
@@ -56,6 +61,8 @@ class Settings:
     fast: bool = False
     thorough: bool = False
     auto_level: bool = False
+    markers: bool = False
+    marker_color: str = "green"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_score <= 1.0:
@@ -70,5 +77,8 @@ class Settings:
             raise ValueError("give either roll_deg or auto_level, not both")
         if self.fast and self.thorough:
             raise ValueError("give either fast or thorough, not both")
+        from posture.markers import parse_color
+
+        parse_color(self.marker_color)  # raises ValueError with the accepted colours
         if self.num_poses < 1:
             raise ValueError(f"num_poses must be at least 1, got {self.num_poses}")

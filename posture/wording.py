@@ -9,20 +9,38 @@ uncertainty of zero is said to be indistinguishable from level.
 from __future__ import annotations
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
+from posture.metrics import METRICS
 from posture.result import Metric, PostureMeasurement
+from posture.terminal import printable
+from posture.view import turn_assumption
 
-LABELS: dict[str, str] = {
-    "shoulder_tilt_deg": "Shoulders",
-    "pelvic_tilt_deg": "Hip line (pelvic tilt proxy)",
-    "shoulder_pelvis_tilt_deg": "Shoulders vs hip line",
-    "head_tilt_deg": "Head tilt",
-    "head_shift_pct": "Head over shoulders",
-    "trunk_lean_deg": "Trunk lean",
-    "pelvis_shift_pct": "Pelvis over feet",
-    "knee_tilt_deg": "Knees",
-}
+LABELS: dict[str, str] = {name: spec.label for name, spec in METRICS.items()}
+"""Each metric's label for people, from :data:`posture.metrics.METRICS`."""
 
 _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
+
+UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
+"""A unit as a chart's axis names it."""
+
+def sign_text(name: str) -> tuple[str, str] | None:
+    """What a positive and a negative value of metric ``name`` mean, in a chart's few words
+    (the person's own sides), e.g. ``("+ left shoulder higher", "− right shoulder higher")``;
+    None outside :data:`posture.metrics.METRICS`."""
+    spec = METRICS.get(name)
+    if spec is None:
+        return None
+    if spec.kind == "tilt":
+        return f"+ left {spec.part} higher", f"− right {spec.part} higher"
+    if spec.kind == "difference":
+        return f"+ {LABELS[spec.of[0]].lower()} more left-high", "− more right-high"
+    if spec.kind == "lean":
+        return "+ leans left", "− leans right"
+    return "+ towards the left", "− towards the right"
+
+
+def axis_label(name: str, unit: str) -> str:
+    """A chart's value axis: the unit, then one line for what each sign means."""
+    return "\n".join((UNIT_AXIS.get(unit, unit), *(sign_text(name) or ())))
 
 
 def decimals(uncertainty: float | None) -> int:
@@ -30,11 +48,16 @@ def decimals(uncertainty: float | None) -> int:
     return 1 if uncertainty is not None and uncertainty < 1.0 else 0
 
 
+def magnitude(value: float, uncertainty: float | None, unit: str) -> str:
+    """``2.3°``: the size of ``value`` with the decimals the precision rule gives, unit attached."""
+    return f"{abs(value):.{decimals(uncertainty)}f}{_UNIT_TEXT.get(unit, unit)}"
+
+
 def number(value: float, uncertainty: float | None, unit: str) -> str:
-    """``2.3° ± 0.4°`` or ``2°``: magnitude with the precision rule, unit attached."""
+    """``2.3° ± 0.4°`` or ``2°``: :func:`magnitude` with the uncertainty when there is one."""
     d = decimals(uncertainty)
     u = _UNIT_TEXT.get(unit, unit)
-    text = f"{abs(value):.{d}f}{u}"
+    text = magnitude(value, uncertainty, unit)
     if uncertainty is not None:
         shown = max(uncertainty, 10.0**-d)
         text += f" ± {shown:.{d}f}{u}"
@@ -52,14 +75,21 @@ METHOD_TEXT = {
     ("shoulder_tilt_deg", "landmarks"): "shoulder joint landmarks",
     ("pelvic_tilt_deg", "silhouette"): "pelvic outline from the silhouette",
     ("pelvic_tilt_deg", "landmarks"): "hip joint landmarks",
+    ("shoulder_tilt_deg", "markers"): "stickers on the acromions",
+    ("pelvic_tilt_deg", "markers"): "stickers on the ASIS or PSIS",
 }
 """How a tilt's headline value was measured, in words (see :mod:`posture.analyze`)."""
 
 
 def describe(name: str, m: Metric) -> str:
-    """One sentence for one metric, e.g. ``Right shoulder higher by 2.3° ± 0.4° (shoulder
-    tops from the silhouette)``."""
-    text = _describe(name, m)
+    """One sentence for one metric, e.g. ``Shoulders: Right shoulder higher by 2.3° ± 0.4°
+    (shoulder outlines from the silhouette)``."""
+    return f"{METRICS[name].label}: {reading(name, m)}"
+
+
+def reading(name: str, m: Metric) -> str:
+    """:func:`describe` without the metric's label: ``Right shoulder higher by 2.3° ± 0.4° (...)``."""
+    text = _reading(name, m)
     how = METHOD_TEXT.get((name, m.method or ""))
     if not how or m.value is None:
         return text
@@ -75,37 +105,21 @@ def _within(word: str, m: Metric) -> str:
     return f"{word} within measurement noise ({number(m.value, m.uncertainty, m.unit)})"
 
 
-def _describe(name: str, m: Metric) -> str:
-    label = LABELS.get(name, name)
+def _reading(name: str, m: Metric) -> str:
+    spec = METRICS[name]
     if m.value is None:
-        return f"{label}: not measured: {m.reason}"
+        return f"not measured: {m.reason}"
     n = number(m.value, m.uncertainty, m.unit)
-    side = "left" if m.value > 0 else "right"
     note = _noise_note(m)
-    if name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg"):
-        part = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "hip", "knee_tilt_deg": "knee"}[name]
-        if m.higher_side == "level":
-            return f"{label}: {_within('level', m)}"
-        cm = ""
-        if m.height_diff_cm is not None:
-            cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
-        return f"{label}: {side.capitalize()} {part} higher by {n}{cm}{note}"
-    if name == "head_tilt_deg":
-        if m.higher_side == "level":
-            return f"{label}: {_within('level', m)}"
-        towards = "right" if m.value > 0 else "left"
-        return f"{label}: head tilted towards the {towards} shoulder by {n}{note}"
-    if name == "shoulder_pelvis_tilt_deg":
+    if spec.kind == "difference":
         why = "within measurement noise; " if note else ""
-        return f"{label}: the two lines differ by {n} ({why}independent of camera tilt)"
-    if name == "trunk_lean_deg":
-        if m.towards == "centre":
-            return f"{label}: {_within('upright', m)}"
-        return f"{label}: upper body leans towards the {side} by {n}{note}"
-    what = {"head_shift_pct": "head", "pelvis_shift_pct": "pelvis"}.get(name, name)
-    if m.towards == "centre":
-        return f"{label}: {_within('centred', m)}"
-    return f"{label}: {what} shifted towards the {side} by {n}{note}"
+        return f"the two lines differ by {n} ({why}independent of camera tilt)"
+    if m.higher_side == "level" or m.towards == "centre":
+        return _within(spec.neutral, m)
+    cm = ""
+    if spec.cm and m.height_diff_cm is not None:
+        cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
+    return f"{spec.reads(m.value)} by {n}{cm}{note}"
 
 
 def assumption_lines(m: PostureMeasurement) -> list[str]:
@@ -120,10 +134,11 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
         lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
-    if m.subject is not None:
-        view = {"front": "facing the camera", "back": "facing away from the camera", "side": "side-on"}
-        lines.append(view.get(m.subject.view, "view unknown"))
+    if any(x.method == "markers" for x in m.metrics.values()):
+        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
     passes = m.method.get("passes", 1)
+    if m.subject is not None:
+        lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
     return lines
@@ -132,7 +147,7 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = m.source.get("path") or "image"
+    name = printable(m.source.get("path") or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":

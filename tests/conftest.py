@@ -3,6 +3,10 @@
 Real photographs live in ``../shared/photos`` beside the checkout (or where
 ``POSTURE_SHARED`` points); they are not part of the project. Tests that
 need them are skipped when they are absent.
+
+A test is marked ``slow`` when it runs the pose model (it uses one of
+``MODEL_FIXTURES``, or is marked by hand) or starts posture processes (its
+module is in ``PROCESS_MODULES``): ``pytest -m "not slow"`` is the quick run.
 """
 
 from __future__ import annotations
@@ -17,8 +21,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POSTURE_SHARED", ROOT.parent / "shared"))
 PHOTOS = SHARED / "photos" / "images"
 VIDEOS = SHARED / "photos" / "videos"
+PROTOCOL = SHARED / "photos" / "protocol"
 SYNTHETIC = SHARED / "synthetic"
 SAMPLES = ROOT / "sample_images"
+
+
+MODEL_FIXTURES = frozenset({"analyzer", "augmented_analyzer", "detector", "analyzers", "segmenter", "measured"})
+PROCESS_MODULES = frozenset({
+    "test_cli", "test_batch_cli", "test_compare_cli", "test_history_cli", "test_live_cli",
+    "test_live_window", "test_notebook", "test_history_reliability", "test_privacy", "test_batch",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that run the model or posture processes as ``slow``."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & MODEL_FIXTURES or item.module is not None and item.module.__name__.rpartition(".")[2] in PROCESS_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 def photo(name: str) -> Path:
@@ -26,6 +46,14 @@ def photo(name: str) -> Path:
     p = PHOTOS / name
     if not p.is_file():
         pytest.skip(f"real photo {name} not available (../shared/photos)")
+    return p
+
+
+def protocol(name: str) -> Path:
+    """Path of a file of the protocol set (``images/...`` or ``videos/...``); skips when absent."""
+    p = PROTOCOL / name
+    if not p.is_file():
+        pytest.skip(f"protocol file {name} not available (../shared/photos/protocol)")
     return p
 
 

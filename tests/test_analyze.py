@@ -24,6 +24,7 @@ from posture.images import load_image
 from posture.landmarks import PoseLandmark
 from posture.measure import METRIC_NAMES
 from posture.settings import Settings
+from posture.view import MAX_TURN_DEG, turn_refusal
 
 L = PoseLandmark
 SH, PE, SP = "shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"
@@ -126,11 +127,12 @@ def test_level_setting_corrects_a_known_camera_roll(analyzer, analyzers, name, v
 #   posenet_looking_at_computer 0.07 (-26.9)  h36m_S7 0.16 (2.0)
 #   posenet_yoga 2.70 (-1.1)  posenet_backpackman 2.37 (-3.0)  pose2sim_cam02 1.97 (-1.9)
 # Tolerance 3.5 degrees; the sign itself is checked where the tilt is larger
-# than that.
+# than that. The businessman is turned about 40 degrees from the camera and no
+# longer measured (posture.view.MAX_TURN_DEG); tests/test_view.py checks that
+# refusal in both orientations.
 MIRROR_TOL = 3.5
 MIRROR_PHOTOS = [
     "front_full__pose2sim_static_cam04_f005.jpg",
-    "front_full__tfex_businessman.jpeg",
     "seated_desk__posenet_looking_at_computer.jpg",
     "front_full__h36m_S7_Greeting_000396.jpg",
     "front_full__posenet_yoga.jpg",
@@ -177,13 +179,13 @@ def test_mirror_image_flips_the_shoulder_tilt(analyzer, analyzers, name):
 # Not included: back_full__pose2sim_static_cam02 (a small T-posed figure in a
 # tall frame) is lost or mislabelled by the detector once padded (no person,
 # a side view, or a 40-degree shoulder tilt): a model limitation. The h36m
-# photo (person 40% of the frame) is not padded for the same reason.
+# photo (person 40% of the frame) is not padded for the same reason. The
+# businessman (turned about 40 degrees: not measured) is no longer in the list.
 SHIFT_TOL_SH, SHIFT_TOL_PE, POSITION_TOL = 2.5, 4.0, 0.15
 STABLE_PHOTOS = [
     "front_full__posenet_yoga.jpg",
     "back_full__posenet_backpackman.jpg",
     "front_full__pose2sim_static_cam04_f005.jpg",
-    "front_full__tfex_businessman.jpeg",
 ]
 TORSO = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 
@@ -238,8 +240,8 @@ def test_side_views_are_not_measured(analyzer, path):
     m = analyzer.analyze_file(path)
     assert m.status == "not_measurable"
     assert m.subject.view == "side"
-    assert m.subject.turn_deg > 45
-    assert "side" in m.message
+    assert m.subject.turn_deg > MAX_TURN_DEG
+    assert m.message == turn_refusal(m.subject.turn_deg)
     assert all(v.value is None for v in m.metrics.values())
 
 

@@ -15,8 +15,8 @@ from conftest import SYNTHETIC, photo
 from posture import augment
 from posture import geometry as g
 from posture.analyze import MIN_REFINED_VARIANTS, Analyzer
-from posture.noise import LANDMARK_ERROR_DEG
 from posture.images import load_image
+from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
 
@@ -83,7 +83,9 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     assert np.sign(pe.height_diff_pct) == np.sign(pe.value)
     assert sh.method in ("silhouette", "landmarks") and sh.landmark_value is not None
     assert sp.value == pytest.approx(sh.value - pe.value)
-    assert sp.uncertainty == pytest.approx(np.hypot(sh.uncertainty, pe.uncertainty))
+    # Each of the three is then widened for the body's turn by its own coupling (posture.view), the
+    # difference's being close to the two others' in quadrature.
+    assert sp.uncertainty == pytest.approx(np.hypot(sh.uncertainty, pe.uncertainty), rel=0.05)
     # The refinement object: the points used, in the photo's pixels, and each pair's status.
     pelvis = m.refinement["pelvis"]
     assert pelvis["refined"] and pelvis["method"] == "silhouette"
@@ -101,7 +103,7 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
 def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):
     m, _ = rendered_result
     d = json.loads(json.dumps(m.to_dict()))
-    assert d["schema_version"] == SCHEMA_VERSION == 2
+    assert d["schema_version"] == SCHEMA_VERSION == 3
     assert d["metrics"][PE]["method"] == "silhouette" and "landmark_value" in d["metrics"][PE]
     back = PostureMeasurement.from_dict(d)
     assert back.to_dict() == d

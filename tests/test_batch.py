@@ -148,6 +148,24 @@ def test_csv_has_one_row_per_photo_with_values_and_uncertainties(analyzer, augme
     assert rows[2]["path"] == "bad, \"quoted\".jpg" and rows[2]["message"] == "bad: not an image"
 
 
+@pytest.mark.slow
+def test_csv_says_how_each_tilt_was_measured(analyzer, augmented_analyzer):
+    outline = augmented_analyzer.analyze_file(SAMPLES / "standing.png")  # refined on the outline
+    joints = analyzer.analyze_file(SAMPLES / "astronaut.png")  # --fast: the joint landmarks; hips out of frame
+    header = csv_header()
+    for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"):
+        assert header[header.index(n) + 1 : header.index(n) + 3] == [f"{n}_uncertainty", f"{n}_method"]
+    assert [c for c in header if c.endswith("_method")] == [
+        "shoulder_tilt_deg_method", "pelvic_tilt_deg_method", "shoulder_pelvis_tilt_deg_method"
+    ]
+    rows = list(csv.DictReader(io.StringIO(csv_text([outcome_of(outline, "standing.png"), outcome_of(joints, "astronaut.png", 1)]))))
+    methods = [
+        (r["shoulder_tilt_deg_method"], r["pelvic_tilt_deg_method"], r["shoulder_pelvis_tilt_deg_method"]) for r in rows
+    ]
+    assert methods == [("silhouette", "silhouette", "silhouette"), ("landmarks", "", "")]
+    assert rows[1]["pelvic_tilt_deg"] == "" and rows[1]["shoulder_tilt_deg"] != ""
+
+
 # ------------------------------------------------------------ the pool
 
 

@@ -76,27 +76,43 @@ def meas(
 # --- the verdict rule -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    "before, after, ub, ua, mdc, expected",
+    "before, after, ub, ua, mdc, band, expected",
     [
-        (2.0, 0.5, 0.3, 0.3, None, "improved"),  # 1.5 > 1.96 * 0.42
-        (2.0, 1.5, 0.3, 0.3, None, "within_noise"),
-        (1.0, 3.0, 0.2, 0.2, None, "worse"),
-        (-4.0, -1.0, 0.2, 0.2, None, "improved"),  # towards 0 from the negative side
-        (-1.0, -4.0, 0.2, 0.2, None, "worse"),
-        (2.0, 0.5, None, None, None, "uncertainty_unknown"),
-        (2.0, 0.5, 0.3, None, None, "uncertainty_unknown"),  # one uncertainty is not enough
-        (2.0, 0.5, None, None, 2.0, "within_noise"),  # MDC alone decides
-        (3.0, 0.5, None, None, 2.0, "improved"),
-        (3.0, 0.5, 0.1, 0.1, 3.0, "within_noise"),  # MDC larger than the uncertainty limit
-        (3.0, 0.5, 1.0, 1.0, 0.5, "within_noise"),  # uncertainty limit 2.77 larger than the MDC
-        (3.0, -3.0, 0.2, 0.2, None, "within_noise"),  # sign flip, same size
-        (3.0, -1.0, 0.2, 0.2, None, "improved"),  # sign flip, smaller
-        (-1.0, 3.0, 0.2, 0.2, None, "worse"),
-        (2.0, 0.0, None, None, 2.0, "within_noise"),  # exactly at the threshold: not beyond it
+        # Within the threshold: within noise, whatever the sizes or sides.
+        (2.0, 1.5, 0.3, 0.3, None, 0.0, "within_noise"),
+        (-2.0, -1.5, 0.3, 0.3, None, 0.0, "within_noise"),
+        (0.3, -0.3, 0.3, 0.3, None, 0.0, "within_noise"),  # sides switched, change 0.6 <= 0.83
+        (2.0, 0.0, None, None, 2.0, 0.0, "within_noise"),  # exactly at the threshold: not beyond it
+        (2.0, 0.5, None, None, 2.0, 0.0, "within_noise"),  # MDC alone decides
+        (3.0, 0.5, 0.1, 0.1, 3.0, 0.0, "within_noise"),  # MDC larger than the uncertainty limit
+        (3.0, 0.5, 1.0, 1.0, 0.5, 0.0, "within_noise"),  # uncertainty limit 2.77 larger than the MDC
+        # Beyond it, the same side: smaller is improved, larger worse; both signs.
+        (2.0, 0.5, 0.3, 0.3, None, 0.0, "improved"),  # 1.5 > 1.96 * 0.42
+        (-4.0, -1.0, 0.2, 0.2, None, 0.0, "improved"),
+        (3.0, 0.5, None, None, 2.0, 0.0, "improved"),
+        (1.0, 3.0, 0.2, 0.2, None, 0.0, "worse"),
+        (-1.0, -4.0, 0.2, 0.2, None, 0.0, "worse"),
+        # Beyond it and across level, each photo showing a side: reversed, whatever the sizes.
+        (-13.1, 9.0, 0.5, 0.5, 1.2, 0.5, "reversed"),  # right higher by 13.1 -> left higher by 9
+        (13.1, -9.0, 0.5, 0.5, 1.2, 0.5, "reversed"),
+        (-3.3, 3.9, 0.5, 0.7, 1.2, 0.5, "reversed"),
+        (3.0, -3.0, 0.2, 0.2, None, 0.0, "reversed"),  # same size
+        (3.0, -1.0, 0.2, 0.2, None, 0.0, "reversed"),  # smaller, but on the other side
+        (-1.0, 3.0, 0.2, 0.2, None, 0.0, "reversed"),
+        (2.0, -2.0, None, None, 1.2, 0.0, "reversed"),  # MDC alone: one photo's noise 1.2 / sqrt 2
+        # Across zero but one photo within its own noise of level: by size.
+        (13.1, -0.5, 1.0, 1.0, None, 0.0, "improved"),  # -0.5 within 1.96
+        (3.0, -0.3, 0.1, 0.1, None, 0.5, "improved"),  # -0.3 inside the level band
+        (-0.3, 3.0, 0.1, 0.1, None, 0.5, "worse"),  # was level, now the left side higher
+        (-1.0, 1.2, None, None, 2.0, 0.0, "worse"),  # both within their own noise (1.41) of level: by size
+        # Nothing known: no verdict.
+        (2.0, 0.5, None, None, None, 0.0, "uncertainty_unknown"),
+        (2.0, 0.5, 0.3, None, None, 0.0, "uncertainty_unknown"),  # one uncertainty is not enough
+        (5.0, -5.0, None, None, None, 0.0, "uncertainty_unknown"),
     ],
 )
-def test_verdict_table(before, after, ub, ua, mdc, expected):
-    assert verdict(before, after, ub, ua, mdc)[0] == expected
+def test_verdict_table(before, after, ub, ua, mdc, band, expected):
+    assert verdict(before, after, ub, ua, mdc, band)[0] == expected
 
 
 def test_verdict_returns_combined_uncertainty_and_threshold():
@@ -106,24 +122,89 @@ def test_verdict_returns_combined_uncertainty_and_threshold():
     assert verdict(1.0, 2.0, None, None, None)[1:] == (None, None)
 
 
-def test_a_change_within_noise_is_never_called_improved_or_worse():
+def _random_pair(rng):
+    b, a = (float(x) for x in rng.normal(0, 4, 2))
+    ub, ua = (None if rng.random() < 0.3 else float(abs(rng.normal(0, 1))) for _ in range(2))
+    mdc = None if rng.random() < 0.3 else float(abs(rng.normal(0, 2)))
+    return b, a, ub, ua, mdc, float(rng.choice([0.0, 0.5, 2.0]))
+
+
+def test_verdict_follows_the_signed_change():
+    """An independent statement of the rule, over random pairs."""
     rng = np.random.default_rng(7)
     for _ in range(3000):
-        b, a = rng.normal(0, 4, 2)
-        ub, ua = (None if rng.random() < 0.3 else abs(rng.normal(0, 1)) for _ in range(2))
-        mdc = None if rng.random() < 0.3 else abs(rng.normal(0, 2))
-        v, combined, threshold = verdict(float(b), float(a), ub, ua, mdc)
-        assert v in ("improved", "worse", "within_noise", "uncertainty_unknown")
+        b, a, ub, ua, mdc, band = _random_pair(rng)
+        v, combined, threshold = verdict(b, a, ub, ua, mdc, band)
         limits = [x for x in (mdc, None if combined is None else Z95 * combined) if x is not None]
         if not limits:
             assert v == "uncertainty_unknown"
             continue
-        size = abs(a) - abs(b)
         assert threshold == pytest.approx(max(limits))
-        if abs(size) <= max(limits):
+        if abs(a - b) <= max(limits):
             assert v == "within_noise"
+            continue
+        own_noise = [band] + ([mdc / math.sqrt(2)] if mdc is not None else [])
+        shows_side = [abs(x) > max([*own_noise, *([Z95 * u] if u is not None else [])]) for x, u in ((b, ub), (a, ua))]
+        if b * a < 0 and all(shows_side):
+            assert v == "reversed"
         else:
-            assert v == ("improved" if size < 0 else "worse")
+            assert v == ("improved" if abs(a) < abs(b) else "worse")
+
+
+def test_verdict_is_symmetric():
+    """Mirroring both photos (every sign flipped) changes nothing; swapping them turns improved into
+    worse and back, and keeps a reversal or noise as it is."""
+    rng = np.random.default_rng(11)
+    swapped = {"improved": "worse", "worse": "improved"}
+    for _ in range(2000):
+        b, a, ub, ua, mdc, band = _random_pair(rng)
+        v = verdict(b, a, ub, ua, mdc, band)
+        assert verdict(-b, -a, ub, ua, mdc, band) == v
+        back = verdict(a, b, ua, ub, mdc, band)[0]
+        if abs(abs(a) - abs(b)) > 1e-9:
+            assert back == swapped.get(v[0], v[0])
+
+
+REVERSED_TEXT = {
+    "shoulder_tilt_deg": "left higher",
+    "pelvic_tilt_deg": "left higher",
+    "knee_tilt_deg": "left higher",
+    "head_tilt_deg": "left ear higher",
+    "shoulder_pelvis_tilt_deg": "left higher relative to the hip line",
+    "trunk_lean_deg": "leaning left",
+    "head_shift_pct": "towards the left",
+    "pelvis_shift_pct": "towards the left",
+}
+
+
+@pytest.mark.parametrize("name", METRIC_NAMES)
+@pytest.mark.parametrize(
+    "before, after, expected",
+    [
+        (-6.0, 5.0, "reversed"),
+        (6.0, -5.0, "reversed"),
+        (-6.0, -3.0, "improved"),
+        (6.0, 3.0, "improved"),
+        (3.0, 6.0, "worse"),
+        (-3.0, -6.0, "worse"),
+        (6.0, 5.5, "within_noise"),
+        (-6.0, -5.5, "within_noise"),
+        (-0.2, 0.2, "within_noise"),
+    ],
+)
+def test_every_signed_metric_reads_the_signed_change(name, before, after, expected):
+    # u 0.3 in both photos: threshold 1.96 * 0.42 = 0.83; a photo shows a side beyond 0.59 (2 for %).
+    c = compare([meas({name: before}, u=0.3), meas({name: after}, u=0.3)])
+    p = c.metric(name).overall
+    assert p.verdict == expected
+    assert p.change == pytest.approx(after - before)
+    if expected == "reversed":
+        side = "left" if after > 0 else "right"
+        assert p.verdict_text == "Reversed: " + REVERSED_TEXT[name].replace("left", side) + " now"
+        assert p.sides == (("right", "left") if after > 0 else ("left", "right"))
+        assert "crossed level" in p.note
+    else:
+        assert p.verdict_text == {"improved": "Improved", "worse": "Worse", "within_noise": "Within measurement noise"}[expected]
 
 
 # --- compare() --------------------------------------------------------------------------------
@@ -134,40 +215,50 @@ def test_compare_two_measurements():
         mdc={"shoulder_tilt_deg": 1.0},
     )
     mc = c.metric("shoulder_tilt_deg")
-    assert mc.values == (3.0, -0.8)
-    assert mc.change == pytest.approx(-3.8)
-    assert mc.size_change == pytest.approx(-2.2)
-    assert mc.combined_uncertainty == pytest.approx(math.hypot(0.3, 0.3))
-    assert mc.threshold == pytest.approx(1.0)
-    assert mc.verdict == "improved"
-    assert mc.sign_flipped and "sides switched" in mc.note and mc.flip_note
-    assert c.metric("pelvic_tilt_deg").verdict == "within_noise"  # 1.0 -> 1.0
+    assert mc.values == (3.0, -0.8) and len(mc.pairs) == 1 and mc.visits == mc.pairs
+    p = mc.overall
+    assert (p.first, p.second, p.values) == (0, 1, (3.0, -0.8))
+    assert p.change == pytest.approx(-3.8)
+    assert p.size_change == pytest.approx(-2.2)
+    assert p.combined_uncertainty == pytest.approx(math.hypot(0.3, 0.3))
+    assert p.threshold == pytest.approx(1.0)
+    # -0.8 is beyond the after photo's own noise (max(0.5, 1.0 / sqrt 2, 1.96 * 0.3) = 0.71).
+    assert p.verdict == "reversed" and p.sides == ("left", "right")
+    assert p.verdict_text == "Reversed: right higher now"
+    assert "left higher in the before photo, right higher in the after photo" in p.note
+    assert c.metric("pelvic_tilt_deg").overall.verdict == "within_noise"  # 1.0 -> 1.0
     assert [m.name for m in c.metrics] == list(METRIC_NAMES)
     assert c.comparable
 
 
 def test_without_any_noise_estimate_nothing_is_improved():
     c = compare([meas({"shoulder_tilt_deg": 8.0}), meas({"shoulder_tilt_deg": 0.0})])
-    assert {mc.verdict for mc in c.metrics} == {"uncertainty_unknown"}
-    assert "cannot be told apart" in c.metric("shoulder_tilt_deg").note
+    assert {mc.overall.verdict for mc in c.metrics} == {"uncertainty_unknown"}
+    assert "cannot be told apart" in c.metric("shoulder_tilt_deg").overall.note
 
 
 def test_missing_metric_is_not_comparable_with_the_reason():
     c = compare([meas(), meas({"pelvic_tilt_deg": None})])
-    mc = c.metric("pelvic_tilt_deg")
-    assert mc.verdict == "not_comparable"
-    assert "after photo" in mc.note and "left hip not visible enough" in mc.note
-    assert mc.change is None and mc.threshold is None
+    p = c.metric("pelvic_tilt_deg").overall
+    assert p.verdict == "not_comparable"
+    assert "after photo" in p.note and "left hip not visible enough" in p.note
+    assert p.change is None and p.threshold is None and p.sides is None
     assert any("Landmarks missing in the after photo" in w for w in c.warnings)
 
 
-def test_three_photos_compare_first_with_last_and_keep_every_change():
-    ms = [meas({"shoulder_tilt_deg": v}, u=0.2) for v in (4.0, None, 1.0)]
-    c = compare(ms, dates=[datetime(2024, 1, 1), datetime(2024, 2, 1), datetime(2024, 3, 1)])
+def test_three_photos_have_a_pair_for_every_visit_and_first_to_last():
+    ms = [meas({"shoulder_tilt_deg": v}, u=0.2) for v in (4.0, None, 1.0, -3.0)]
+    c = compare(ms, dates=[datetime(2024, m, 1) for m in (1, 2, 3, 4)])
     mc = c.metric("shoulder_tilt_deg")
-    assert mc.changes == (None, pytest.approx(-3.0))
-    assert mc.verdict == "improved"
+    assert [(p.first, p.second) for p in mc.pairs] == [(0, 1), (1, 2), (2, 3), (0, 3)]
+    assert mc.visits == mc.pairs[:3] and mc.overall is mc.pairs[3]
+    assert [p.verdict for p in mc.pairs] == ["not_comparable", "not_comparable", "reversed", "reversed"]
+    assert "not measured in photo 2" in mc.pairs[0].note and "not measured in photo 2" in mc.pairs[1].note
+    assert mc.pairs[2].verdict_text == "Reversed: right higher now"
     assert any("photo 2" in w for w in c.warnings)
+    text = summary(c)
+    assert "photo 3 -> 4: left higher by 1.0° -> right higher by 3.0°" in text
+    assert "photo 1 -> 4 (first to last): left higher by 4.0° -> right higher by 3.0°" in text
 
 
 def test_needs_two_measurements_and_matching_dates():
@@ -185,18 +276,38 @@ def test_json_form():
         mdc={"shoulder_tilt_deg": 1.5},
     )
     d = json.loads(json.dumps(c.to_dict()))
-    assert d["schema"] == "posture.comparison" and d["schema_version"] == 1
+    assert d["schema"] == "posture.comparison" and d["schema_version"] == 2
     assert d["photos"][0]["date"] == "2024-01-05T00:00:00" and d["photos"][0]["date_source"] == "exif"
     assert d["photos"][1]["date"] is None
     assert d["anchor"] == "hips"
     s = d["metrics"]["shoulder_tilt_deg"]
-    assert s["mdc"] == 1.5 and s["verdict"] == "within_noise" and s["uncertainties"] == [0.25, 0.25]
+    assert s["mdc"] == 1.5 and s["uncertainties"] == [0.25, 0.25]
+    (pair,) = s["pairs"]
+    # 1.0 in both: within one photo's noise of level (MDC 1.5 / sqrt 2 = 1.06).
+    assert pair["photos"] == [0, 1] and pair["verdict"] == "within_noise" and pair["sides"] == ["level", "level"]
+    assert pair["compared_on"] == {"shoulder_tilt_deg": "landmarks"}
     assert set(d["metrics"]) == set(METRIC_NAMES)
+
+
+def test_json_carries_every_pair_verdict_as_typed_fields():
+    ms = [meas({"trunk_lean_deg": v}, u=0.3) for v in (-4.0, 3.0, 1.0)]
+    c = compare(ms)
+    d = json.loads(json.dumps(c.to_dict()))["metrics"]["trunk_lean_deg"]
+    typed = c.metric("trunk_lean_deg").pairs
+    assert [p["photos"] for p in d["pairs"]] == [[0, 1], [1, 2], [0, 2]]
+    assert [p["verdict"] for p in d["pairs"]] == [p.verdict for p in typed] == ["reversed", "improved", "reversed"]
+    assert [p["sides"] for p in d["pairs"]] == [["right", "left"], ["left", "left"], ["right", "left"]]
+    assert [p["change"] for p in d["pairs"]] == [7.0, -2.0, 5.0]
 
 
 def test_summary_is_plain_text():
     text = summary(compare([meas({"shoulder_tilt_deg": 3.0}), meas({"shoulder_tilt_deg": 1.0})]))
-    assert "Shoulders: 3° -> 1° (2° smaller): uncertainty unknown" in text
+    assert "Shoulders: left higher by 3° -> left higher by 1° (change: 2°, right side up). Uncertainty unknown." in text
+    text = summary(compare([meas({"shoulder_tilt_deg": -13.1}, u=0.4), meas({"shoulder_tilt_deg": 9.0}, u=0.5)], mdc={"shoulder_tilt_deg": 1.2}))
+    assert (
+        "Shoulders: right higher by 13.1° -> left higher by 9.0° (change: 22.1° ± 0.6°, left side up). "
+        "Reversed: left higher now." in text
+    )
 
 
 # --- capture-condition warnings ---------------------------------------------------------------
@@ -272,21 +383,75 @@ def test_tilts_by_different_methods_are_compared_on_the_landmarks() -> None:
     after = with_methods(meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
     c = compare([before, after], mdc={"shoulder_tilt_deg": 1.2})
     sh = c.metric("shoulder_tilt_deg")
-    assert sh.values == (2.5, 2.6) and sh.on_landmarks
-    assert sh.uncertainties == (0.7, 0.7)  # the silhouette photo's landmark value: landmark-only uncertainty
-    assert sh.verdict == "within_noise"
-    assert "joint landmarks in every photo" in sh.note
-    both = c.metric("shoulder_pelvis_tilt_deg")
+    assert sh.values == (4.0, 2.6)  # each photo's own headline
+    p = sh.overall
+    assert p.values == (2.5, 2.6) and p.on_landmarks and p.compared_on == (("shoulder_tilt_deg", "landmarks"),)
+    assert p.uncertainties == (0.7, 0.7)  # the silhouette photo's landmark value: landmark-only uncertainty
+    assert p.verdict == "within_noise"
+    assert "joint landmarks in both photos" in p.note
+    both = c.metric("shoulder_pelvis_tilt_deg").overall
     assert both.values == pytest.approx((1.5, 1.6)) and both.on_landmarks
-    assert not c.metric("pelvic_tilt_deg").on_landmarks  # same method in both photos: headlines
+    assert not c.metric("pelvic_tilt_deg").overall.on_landmarks  # same method in both photos: headlines
     assert "methods differ" in summary(c)
-    assert json.loads(json.dumps(c.to_dict()))["metrics"]["shoulder_tilt_deg"]["compared_on"] == "landmarks"
+    d = json.loads(json.dumps(c.to_dict()))["metrics"]
+    assert d["shoulder_tilt_deg"]["pairs"][0]["compared_on"] == {"shoulder_tilt_deg": "landmarks"}
+    assert d["shoulder_pelvis_tilt_deg"]["pairs"][0]["compared_on"] == {"shoulder_tilt_deg": "landmarks", "pelvic_tilt_deg": "landmarks"}
 
 
 def test_tilts_by_the_same_method_are_compared_on_the_headlines() -> None:
     before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
     after = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 1.5, 1.0), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    sh = compare([before, after], mdc={"shoulder_tilt_deg": 1.2}).metric("shoulder_tilt_deg")
-    assert sh.values == (4.0, 1.5) and not sh.on_landmarks
-    assert sh.verdict == "improved"
+    p = compare([before, after], mdc={"shoulder_tilt_deg": 1.2}).metric("shoulder_tilt_deg").overall
+    assert p.values == (4.0, 1.5) and not p.on_landmarks and p.compared_on == (("shoulder_tilt_deg", "silhouette"),)
+    assert p.verdict == "improved"
 
+
+def test_a_photo_in_between_does_not_change_the_first_to_last_verdict() -> None:
+    # Photos 1 and 3 have the shoulders from the outline, photo 2 from the landmarks (the
+    # refinement fell back): 1 -> 3 is compared on the outline whether or not 2 is in the report.
+    one = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", -3.3, -4.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    two = with_methods(meas(u=1.7), shoulder_tilt_deg=("landmarks", -6.8, -6.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    three = with_methods(meas(u=0.7), shoulder_tilt_deg=("silhouette", -2.7, -3.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    mdc = {"shoulder_tilt_deg": 1.2}
+    alone = compare([one, three], mdc=mdc).metric("shoulder_tilt_deg").overall
+    with_two = compare([one, two, three], mdc=mdc).metric("shoulder_tilt_deg")
+    assert alone.values == with_two.overall.values == (-3.3, -2.7)
+    assert alone.verdict == with_two.overall.verdict == "within_noise"
+    assert [p.on_landmarks for p in with_two.pairs] == [True, True, False]
+    assert with_two.pairs[0].values == (-4.8, -6.8)
+
+
+def _random_photo(rng) -> PostureMeasurement:
+    """A measurement with random signed values, uncertainties (sometimes none), and shoulder and
+    pelvic tilts from the outline or the landmarks (sometimes not measured)."""
+    u = None if rng.random() < 0.2 else float(rng.uniform(0.1, 1.5))
+    values = {n: (None if rng.random() < 0.1 else float(rng.normal(0, 5))) for n in METRIC_NAMES}
+    m = meas(values, u=u)
+    tilts = {}
+    for name in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
+        v = m.metrics[name].value
+        if v is not None:
+            method = "silhouette" if rng.random() < 0.5 else "landmarks"
+            tilts[name] = (method, v * 0.7 + float(rng.normal(0, 0.5)) if method == "silhouette" else v)
+    metrics = dict(m.metrics)
+    for name, (method, landmark) in tilts.items():
+        metrics[name] = replace(metrics[name], method=method, landmark_value=landmark)
+    return replace(m, metrics=metrics)
+
+
+def _pair_facts(p):
+    """Everything a pair says that depends on its two photos (not their numbers in the report)."""
+    return (p.verdict, p.values, p.uncertainties, p.change, p.threshold, p.sides, p.compared_on, p.on_landmarks)
+
+
+def test_a_pair_verdict_does_not_depend_on_the_other_photos() -> None:
+    rng = np.random.default_rng(5)
+    mdc = {"shoulder_tilt_deg": 1.2, "pelvic_tilt_deg": 2.0, "shoulder_pelvis_tilt_deg": 3.3}
+    for _ in range(60):
+        a, b, c = (_random_photo(rng) for _ in range(3))
+        three = compare([a, b, c], mdc=mdc)
+        for name in METRIC_NAMES:
+            first, second, overall = three.metric(name).pairs
+            assert _pair_facts(first) == _pair_facts(compare([a, b], mdc=mdc).metric(name).overall)
+            assert _pair_facts(second) == _pair_facts(compare([b, c], mdc=mdc).metric(name).overall)
+            assert _pair_facts(overall) == _pair_facts(compare([a, c], mdc=mdc).metric(name).overall)

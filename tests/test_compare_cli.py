@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, photo
 from report_checks import POPPLER, chromium_view, embedded_images, needs_chromium, pdf_pages, pdf_text
 
-A = "front_full__tfex_businessman.jpeg"
+A = "front_full__tfex_yoga_tree.jpeg"  # the businessman is turned about 40 degrees: not measured
 B = "front_full__h36m_S7_Greeting_000396.jpg"
 
 EVIL_DIR = "<script>alert(1)<"  # with the file below: ".../<script>alert(1)</script>.jpg"
@@ -54,7 +53,9 @@ def test_html_report_and_json(hostile):
     assert [p["label"] for p in d["photos"]] == labels
     assert [p["date"][:10] for p in d["photos"]] == ["2024-01-10", "2024-03-01"]
     assert [p["date_source"] for p in d["photos"]] == ["given", "given"]
-    assert d["metrics"]["shoulder_tilt_deg"]["verdict"] in ("uncertainty_unknown", "improved", "worse", "within_noise")
+    (pair,) = d["metrics"]["shoulder_tilt_deg"]["pairs"]
+    assert pair["photos"] == [0, 1]
+    assert pair["verdict"] in ("uncertainty_unknown", "improved", "worse", "reversed", "within_noise")
     doc = out.read_text(encoding="utf-8")
     assert len(embedded_images(doc)) == 3
 
@@ -110,7 +111,7 @@ def test_refuses_to_overwrite_without_force(tmp_path):
         (["ONE", "TWO", "--dates", "2024-01-01"], 2, "--dates needs 2"),
         (["ONE", "TWO", "--dates", "2024-01-01,soon"], 2, "'soon' is not a date"),
         (["ONE", "TWO", "--mirror-photo", "3"], 2, "only 2 photos"),
-        (["ONE", "TWO", "-o", "report.txt"], 6, "use .html or .pdf"),
+        (["ONE", "TWO", "-o", "report.txt"], 6, "use .html, .htm or .pdf"),
         (["ONE", "/nonexistent/x.jpg"], 3, "no such file"),
     ],
 )
@@ -138,3 +139,21 @@ def test_compares_measurements_saved_in_the_history(tmp_path, analyzer):
     assert len(embedded_images(out.read_text(encoding="utf-8"))) == 3
     missing = run("#999", f"#{first}", "--db", str(db))
     assert missing.returncode == 7 and "999" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_saved_measurements_compare_every_visit_and_a_pair_alone_the_same(tmp_path, analyzer):
+    from posture.history import History
+
+    db = tmp_path / "h.sqlite3"
+    with History.open(db) as h:
+        ids = [h.save(analyzer.analyze_file(photo(name)))[0] for name in (A, B, "front_full__posenet_yoga.jpg")]
+    three = run(*(f"#{i}" for i in ids), "--db", str(db), "--json")
+    two = run(f"#{ids[0]}", f"#{ids[2]}", "--db", str(db), "--json")
+    assert three.returncode == 0 and two.returncode == 0, three.stderr + two.stderr
+    for name, m in json.loads(three.stdout)["metrics"].items():
+        assert [p["photos"] for p in m["pairs"]] == [[0, 1], [1, 2], [0, 2]]
+        alone = json.loads(two.stdout)["metrics"][name]["pairs"][0]
+        first_last = m["pairs"][2]
+        assert {k: v for k, v in first_last.items() if k not in ("photos", "note")} == {
+            k: v for k, v in alone.items() if k not in ("photos", "note")
+        }, name

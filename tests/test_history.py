@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import sqlite3
 from datetime import datetime
@@ -130,7 +131,7 @@ def test_opening_an_older_database_applies_the_missing_migrations(db: Path, monk
     with History.open(db) as h:
         assert h.get(kept).name == "Ana"
     c = sqlite3.connect(db)
-    assert c.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert c.execute("PRAGMA user_version").fetchone()[0] == len(v2)
     assert c.execute("SELECT extra FROM measurements").fetchone()[0] == "x"
     c.close()
 
@@ -144,7 +145,7 @@ def test_a_failing_migration_leaves_the_database_at_its_old_version(db: Path, mo
     with pytest.raises(HistoryError):
         History.open(db)
     c = sqlite3.connect(db)
-    assert c.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert c.execute("PRAGMA user_version").fetchone()[0] == len(bad) - 1
     assert "extra" not in [r[1] for r in c.execute("PRAGMA table_info(measurements)")]
     c.close()
 
@@ -263,8 +264,156 @@ def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
         h.save(shoulder(2, "landmarks", 2.6, 2.6, "2024-02-01T08:00:00"))
         entries = h.list()
     (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
-    assert "methods differ" in ax.get_title()
+    assert "compared on the joint landmarks" in ax.get_title()
     assert list(ax.lines[0].get_ydata()) == [2.5, 2.6]  # the landmark-only values, not 4.0 -> 2.6
+    assert _marked(ax) == {"joint landmarks": ("s", 2)}  # every point drawn as what it is
+
+
+def _with_methods(seed: int, shoulder: str | None, pelvic: str | None, taken_at: str):
+    """A sample measurement whose shoulder and pelvic tilts were measured by these methods."""
+    from dataclasses import replace
+
+    m = sample_measurement(seed, taken_at=taken_at)
+    metrics = dict(m.metrics)
+    metrics["shoulder_tilt_deg"] = replace(metrics["shoulder_tilt_deg"], method=shoulder, landmark_value=1.0)
+    metrics["pelvic_tilt_deg"] = replace(metrics["pelvic_tilt_deg"], method=pelvic, landmark_value=-0.3)
+    metrics["shoulder_pelvis_tilt_deg"] = replace(metrics["shoulder_tilt_deg"], value=2.3, method=None, landmark_value=None)
+    return replace(m, metrics=metrics)
+
+
+def _marked(ax) -> dict[str, tuple[str, int]]:
+    """Legend label -> (marker, number of points) of the marker-only lines of a chart panel."""
+    return {
+        line.get_label(): (line.get_marker(), len(line.get_xdata()))
+        for line in ax.lines
+        if line.get_linestyle() == "None" and not line.get_label().startswith("_")
+    }
+
+
+def test_plot_history_marks_each_point_by_method_with_a_legend_and_signed_axes(db: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with History.open(db) as h:
+        h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
+        h.save(_with_methods(2, "silhouette", "landmarks", "2024-02-01T08:00:00"))
+        entries = h.list()
+    names = ["shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"]
+    fig = plot_history(entries, names, mdc={"shoulder_tilt_deg": 1.2})
+    shoulder, pelvic, both, head = fig.axes
+    assert _marked(shoulder) == {"body outline (silhouette)": ("o", 2)}
+    assert _marked(pelvic) == {"joint landmarks": ("s", 2)}
+    assert _marked(both) == {"outline and landmarks mixed": ("D", 2)}
+    assert _marked(head) == {"joint landmarks": ("s", 2)}
+    for ax in (shoulder, pelvic, both, head):
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert set(_marked(ax)) <= set(legend)
+        assert "compared on" not in ax.get_title()  # one method per tilt over the series
+    assert shoulder.get_ylabel().splitlines() == ["degrees", "+ left shoulder higher", "− right shoulder higher"]
+    assert head.get_ylabel().splitlines()[0] == "% of shoulder width"
+    # The axis labels of neighbouring panels do not overlap once drawn.
+    FigureCanvasAgg(fig).draw()
+    boxes = [ax.yaxis.label.get_window_extent() for ax in fig.axes]
+    assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
+    assert all(box.height <= ax.get_window_extent().height for box, ax in zip(boxes, fig.axes, strict=True))
+
+
+def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_origin(db: Path) -> None:
+    with History.open(db) as h:
+        h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
+        h.save(_with_methods(2, None, "silhouette", None), taken_at="2024-02-03")
+        h.save(_with_methods(3, "landmarks", "silhouette", None))
+        table = hist.format_table(h.list()).splitlines()
+    first, given, saved = table[1:4]
+    assert "2024-01-01 08:00 (EXIF)" in first and "+1.5 ±0.4 S" in first and "-0.8 ±0.4 J" in first
+    assert "2024-02-03 (given)" in given and "+1.5 ±0.4 J" in given and "-0.8 ±0.4 S" in given  # no method: landmarks
+    assert "(saved)" in saved
+    assert "S = from the body's outline" in table[-2] and "J = from the joint landmarks" in table[-2]
+    assert "given = analyze --date" in table[-1]
+
+
+def test_export_csv_has_a_method_column_next_to_each_tilt_with_a_method(db: Path) -> None:
+    with History.open(db) as h:
+        h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
+        h.save(_with_methods(2, "landmarks", "landmarks", "2024-02-01T08:00:00"))
+        h.save(sample_measurement(3, pelvic=None, taken_at="2024-03-01T08:00:00"))
+        text = h.export_csv()
+    header = text.splitlines()[0].split(",")
+    for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"):
+        i = header.index(n)
+        assert header[i + 1 : i + 3] == [f"{n}_uncertainty", f"{n}_method"]
+    assert not any(c.endswith("_method") and c.startswith(("head", "trunk", "knee", "pelvis_shift")) for c in header)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["shoulder_tilt_deg_method"] for r in rows] == ["silhouette", "landmarks", "landmarks"]
+    assert [r["pelvic_tilt_deg_method"] for r in rows] == ["landmarks", "landmarks", ""]
+    assert [r["shoulder_pelvis_tilt_deg_method"] for r in rows] == ["mixed", "landmarks", ""]
+
+
+@pytest.mark.parametrize(
+    "text, stored",
+    [
+        ("2024-01-05", "2024-01-05"),
+        (" 2024-01-05T14:30 ", "2024-01-05T14:30"),
+        ("2024-01-05 14:30", "2024-01-05T14:30"),
+        ("2024-01-05T14:30:15", "2024-01-05T14:30:15"),
+        ("2024-02-29", "2024-02-29"),
+    ],
+)
+def test_parse_taken_at_keeps_what_was_given(text: str, stored: str) -> None:
+    assert hist.parse_taken_at(text, now=datetime(2025, 1, 1)) == stored
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("2023-02-29", "not a real date"),
+        ("2024-13-01", "not a real date"),
+        ("2024-01-05T24:00", "not a real date"),
+        ("2024-1-5", "not a date like"),
+        ("05/01/2024", "not a date like"),
+        ("2024-01-05T14", "not a date like"),
+        ("2024-01-05T14:30+02:00", "not a date like"),
+        ("yesterday", "not a date like"),
+        ("", "not a date like"),
+        ("2025-01-02", "between 1900-01-01 and today"),
+        ("1899-12-31", "between 1900-01-01 and today"),
+    ],
+)
+def test_parse_taken_at_refuses_bad_dates(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why) as e:
+        hist.parse_taken_at(text, now=datetime(2025, 1, 1, 12, 0))
+    assert "\n" not in str(e.value)
+
+
+def test_a_given_date_wins_over_the_exif_date_and_is_marked_given(db: Path) -> None:
+    with History.open(db) as h:
+        given = h.get(h.save(sample_measurement(1), taken_at="2023-06-01T10:15")[0])
+        exif = h.get(h.save(sample_measurement(2))[0])
+        with pytest.raises(ValueError):
+            h.save(sample_measurement(3), taken_at="2023-06-31")
+        assert len(h) == 2
+    assert (given.taken_at, given.taken_at_source) == ("2023-06-01T10:15", "given")
+    assert given.taken_datetime == datetime(2023, 6, 1, 10, 15)
+    assert (exif.taken_at, exif.taken_at_source) == ("2024-03-01T09:30:00", "exif")
+
+
+def test_a_version_1_history_is_upgraded_keeping_ids_and_the_id_counter(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as m:
+        m.setattr(hist, "MIGRATIONS", hist.MIGRATIONS[:1])
+        m.setattr(hist, "DB_VERSION", 1)
+        with History.open(db) as h:
+            ids = [h.save(sample_measurement(i), name="Ana")[0] for i in range(3)]
+            h.delete(ids[-1])
+            with pytest.raises(HistoryError):
+                h.save(sample_measurement(9), taken_at="2024-01-01")  # version 1 knows no 'given'
+    with History.open(db) as h:
+        assert [e.id for e in h.list()] == ids[:2] and h.get(ids[0]).name == "Ana"
+        new_id, _ = h.save(sample_measurement(9), taken_at="2024-01-01")
+        assert new_id == ids[-1] + 1  # a deleted id is never used again
+        assert h.get(new_id).taken_at_source == "given"
+    c = sqlite3.connect(db)
+    assert c.execute("PRAGMA user_version").fetchone()[0] == hist.DB_VERSION == 2
+    assert {r[1] for r in c.execute("PRAGMA index_list(measurements)")} >= {"measurements_photo", "measurements_taken"}
+    c.close()
 
 
 def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: Path) -> None:

@@ -42,7 +42,7 @@ def test_list_prints_a_table_oldest_first(db: Path, capsys: pytest.CaptureFixtur
     assert lines[0].split()[:3] == ["ID", "Taken", "Name"]
     assert [line.split()[0] for line in lines[1:4]] == ["#1", "#3", "#2"]
     assert "+2.3 ±0.4" in lines[1] and "morning" in lines[1]
-    assert "*" in lines[3]  # no EXIF date: time of saving, marked
+    assert "(EXIF)" in lines[1] and "(saved)" in lines[3]  # no EXIF date: the time of saving, marked
 
 
 def test_list_json_and_name_filter(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,9 +144,49 @@ def test_a_newer_database_is_refused_by_every_command(db: Path, capsys: pytest.C
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
-def test_analyze_save_options_need_save(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "analyze", "any.jpg", "--name", "Ana")
+@pytest.mark.parametrize("option", [["--name", "Ana"], ["--date", "2024-01-05"]])
+def test_analyze_save_options_need_save(capsys: pytest.CaptureFixture[str], option: list[str]) -> None:
+    code, _, err = run(capsys, "analyze", "any.jpg", *option)
     assert code == EXIT_USAGE and "need --save" in err
+
+
+@pytest.mark.parametrize(
+    "date", ["2024-02-30", "2024-13-01", "05/01/2024", "2024-01-05T14", "2024-01-05T14:30Z", "tomorrow", "", "3024-01-01"]
+)
+def test_analyze_refuses_a_bad_date_in_one_line_before_analysing(
+    date: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import posture.analyze
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(posture.analyze, "Analyzer", no_model)
+    db = tmp_path / "h.sqlite3"
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", str(ROOT / "sample_images" / "standing.png"), "--save", "--db", str(db), "--date", date])
+    err = capsys.readouterr().err
+    assert e.value.code == EXIT_USAGE
+    assert len(err.strip().splitlines()) == 1 and "--date" in err and repr(date) in err
+    assert not db.exists()
+
+
+@pytest.mark.slow
+def test_analyze_date_is_stored_as_given_for_every_photo_of_a_batch(tmp_path: Path) -> None:
+    exif = photo("front_full__tfex_yoga_tree.jpeg")  # its EXIF date is 2020-01-29T17:18:31
+    db = tmp_path / "h.sqlite3"
+    proc = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(exif), str(ROOT / "sample_images" / "standing.png"),
+         "--save", "--db", str(db), "--date", "2024-01-05", "--jobs", "1", "--fast"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with History.open(db) as h:
+        assert [(e.taken_at, e.taken_at_source) for e in h.list()] == [("2024-01-05", "given")] * 2
+    listed = subprocess.run(
+        [sys.executable, "-m", "posture", "history", "list", "--db", str(db)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert listed.stdout.count("2024-01-05 (given)") == 2
 
 
 def test_analyze_save_end_to_end_with_a_real_photo(tmp_path: Path) -> None:

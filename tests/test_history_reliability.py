@@ -73,7 +73,7 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path: Path) -> None:
     for w in workers:  # release both at once
         _go(w)
     outs = [w.communicate(timeout=90) for w in workers]
-    for w, (_, err) in zip(workers, outs):
+    for w, (_, err) in zip(workers, outs, strict=True):
         assert w.returncode == 0, err
     ids = [_ids(out) for out, _ in outs]
     assert [len(i) for i in ids] == [n, n]

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _live_media import read_log, rotation_frames
 from conftest import photo
 
 cv2 = pytest.importorskip("cv2")
 
-from posture.live import LiveOptions, run_live  # noqa: E402
-from posture.live import sources  # noqa: E402
+from posture.live import (  # noqa: E402
+    LiveOptions,
+    run_live,
+    sources,  # noqa: E402
+)
 from posture.live.display import NoDisplay  # noqa: E402
 
 

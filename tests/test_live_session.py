@@ -29,13 +29,13 @@ def records(people: Callable[[int], list[Landmarks]], n: int, fps: float = 10.0,
     return [rec for _, rec in s.run([FRAME] * n, fps=fps)]
 
 
-I = {n: i for i, n in enumerate(METRIC_NAMES)}
+IDX = {n: i for i, n in enumerate(METRIC_NAMES)}
 
 
 def test_raw_metrics_match_the_geometry() -> None:
     rec = records(lambda i: [person(2.0)], 1)[0]
-    assert rec.raw[I["shoulder_tilt_deg"]] == pytest.approx(2.0, abs=1e-6)
-    assert rec.raw[I["pelvic_tilt_deg"]] == pytest.approx(2.0, abs=1e-6)
+    assert rec.raw[IDX["shoulder_tilt_deg"]] == pytest.approx(2.0, abs=1e-6)
+    assert rec.raw[IDX["pelvic_tilt_deg"]] == pytest.approx(2.0, abs=1e-6)
     assert rec.metric("shoulder_tilt_deg").higher_side == "left"
     assert rec.usable and rec.guidance is None and rec.flags == ()
 
@@ -43,7 +43,7 @@ def test_raw_metrics_match_the_geometry() -> None:
 def test_mirrored_frames_keep_the_subjects_sides() -> None:
     plain = records(lambda i: [person(2.0)], 1)[0]
     mirrored = records(lambda i: [as_seen_in_mirror(person(2.0))], 1, config=LiveConfig(mirrored=True))[0]
-    assert mirrored.raw[I["shoulder_tilt_deg"]] == pytest.approx(plain.raw[I["shoulder_tilt_deg"]], abs=1e-6)
+    assert mirrored.raw[IDX["shoulder_tilt_deg"]] == pytest.approx(plain.raw[IDX["shoulder_tilt_deg"]], abs=1e-6)
     # The drawn landmarks carry anatomical labels: the left shoulder is on the screen's left in a mirror view.
     lm = mirrored.landmarks
     assert lm is not None and lm[L.LEFT_SHOULDER][0] < lm[L.RIGHT_SHOULDER][0]
@@ -69,8 +69,8 @@ def test_smoothed_values_jitter_less_than_raw() -> None:
     rng = np.random.default_rng(1)
     tilts = 2.0 + rng.normal(0, 0.6, 100)
     recs = records(lambda i: [person(tilts[i])], 100, fps=30.0)
-    raw = np.array([r.raw[I["shoulder_tilt_deg"]] for r in recs])
-    smooth = np.array([r.smooth[I["shoulder_tilt_deg"]] for r in recs])
+    raw = np.array([r.raw[IDX["shoulder_tilt_deg"]] for r in recs])
+    smooth = np.array([r.smooth[IDX["shoulder_tilt_deg"]] for r in recs])
     assert np.std(smooth[15:]) < 0.5 * np.std(raw[15:])
     assert np.mean(smooth[15:]) == pytest.approx(2.0, abs=0.2)
 
@@ -78,7 +78,7 @@ def test_smoothed_values_jitter_less_than_raw() -> None:
 def test_smoothed_values_follow_a_lean_without_trailing_far() -> None:
     # Leaning at 5 degrees per second for 2 s; the smoothed value may trail only a little.
     recs = records(lambda i: [person(i * 5.0 / 30)], 60, fps=30.0)
-    lag = recs[-1].raw[I["shoulder_tilt_deg"]] - recs[-1].smooth[I["shoulder_tilt_deg"]]
+    lag = recs[-1].raw[IDX["shoulder_tilt_deg"]] - recs[-1].smooth[IDX["shoulder_tilt_deg"]]
     assert 0 <= lag < 1.5
 
 

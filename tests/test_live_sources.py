@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-cv2 = pytest.importorskip("cv2")
-
 from posture.errors import SourceError
 from posture.live import sources
 from posture.live.sources import open_source
+
+cv2 = pytest.importorskip("cv2")
 
 
 def _bgr_frame(i: int) -> np.ndarray:

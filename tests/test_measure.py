@@ -22,6 +22,7 @@ from posture.measure import (
     MeasureOptions,
     measure,
 )
+from posture.view import MAX_TURN_DEG, turn_refusal
 
 L = PoseLandmark
 W, H = 1000, 1200
@@ -216,10 +217,10 @@ def test_side_view_is_refused_with_every_metric_missing():
     b = measure(lm)
     assert b.view == "side"
     assert b.turn_deg > 45
-    assert b.refusal and "side" in b.refusal
+    assert b.refusal and "turned about 87°" in b.refusal
     for name in METRIC_NAMES:
         assert b.metrics[name].value is None, name
-        assert "side" in b.metrics[name].reason
+        assert "turned" in b.metrics[name].reason
 
 
 def test_large_world_z_difference_alone_makes_a_side_view():
@@ -231,14 +232,18 @@ def test_large_world_z_difference_alone_makes_a_side_view():
     assert b.turn_deg == pytest.approx(math.degrees(math.atan2(1.0, 0.4)))
 
 
-def test_turned_body_warns_but_measures():
-    # world shoulders 0.4 m apart in x; a 30 degree turn needs dz = 0.4 tan 30.
-    dz = 0.4 * math.tan(math.radians(30))
+@pytest.mark.parametrize("turn", [MAX_TURN_DEG - 1, MAX_TURN_DEG + 1])
+def test_a_turn_is_measured_up_to_the_limit_and_refused_beyond(turn):
+    # world shoulders 0.4 m apart in x; a turn t needs dz = 0.4 tan t.
+    dz = 0.4 * math.tan(math.radians(turn))
     b = measure(person(world_z={L.LEFT_SHOULDER: dz / 2, L.RIGHT_SHOULDER: -dz / 2}))
-    assert b.view == "front"
-    assert b.turn_deg == pytest.approx(30.0)
-    assert any("turned" in w for w in b.warnings)
-    assert b.metrics["shoulder_tilt_deg"].value is not None
+    assert b.turn_deg == pytest.approx(turn)
+    if turn < MAX_TURN_DEG:
+        assert b.view == "front" and b.refusal is None
+        assert b.metrics["shoulder_tilt_deg"].value is not None
+    else:
+        assert b.view == "side" and b.refusal == turn_refusal(turn)
+        assert all(m.value is None for m in b.metrics.values())
 
 
 # ---------------------------------------------------------------- mirror

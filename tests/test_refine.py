@@ -24,12 +24,11 @@ import textwrap
 import cv2
 import numpy as np
 import pytest
+from conftest import ROOT, SYNTHETIC
 
 from posture import geometry as g
 from posture.landmarks import SWAP_SIDES, Landmarks, PoseLandmark
-from posture.refine import Refinement, RefinedPair, refine
-
-from conftest import ROOT, SYNTHETIC
+from posture.refine import RefinedPair, Refinement, refine
 
 L = PoseLandmark
 W, H = 600, 900

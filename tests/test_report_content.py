@@ -1,20 +1,43 @@
-"""posture.report.content: what the comparison table says for each photo."""
+"""posture.report.content: what the comparison table says for each pair of photos."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from test_compare import meas, with_methods
 
 from posture.compare import compare
 from posture.inputs import ComparedPhoto
-from posture.report.content import _cell
+from posture.measure import METRIC_NAMES
+from posture.report.content import build_content
+
+NOW = datetime(2025, 1, 1, 12, 0)
 
 
 def test_report_cells_show_the_values_compared_and_the_outline_beside_them() -> None:
     before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
     after = with_methods(meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    c = compare([before, after])
     photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
-    cell = _cell(c.metric("shoulder_tilt_deg"), 0, photos)
-    assert cell.startswith("Left shoulder higher by 2.5° ± 0.7°")
-    assert "shoulder joint landmarks" in cell and cell.endswith("from the outline: 4.0° ± 0.3°")
-    assert _cell(c.metric("shoulder_tilt_deg"), 1, photos).startswith("Left shoulder higher by 2.6° ± 0.7°")
+    rows = build_content(photos, compare([before, after]), now=NOW).rows
+    (row,) = [r for r in rows if r.name == "shoulder_tilt_deg"]
+    assert row.pair == ""  # two photos: one row, no pair column
+    assert row.before.startswith("Left shoulder higher by 2.5° ± 0.7°")
+    assert "shoulder joint landmarks" in row.before and row.before.endswith("from the outline: 4.0° ± 0.3°")
+    assert row.after.startswith("Left shoulder higher by 2.6° ± 0.7°")
+
+
+def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:
+    # Shoulders: right higher by 6, then left higher by 5 (over-corrected), then left higher by 1.
+    ms = [meas({"shoulder_tilt_deg": v}, u=0.3) for v in (-6.0, 5.0, 1.0)]
+    photos = [ComparedPhoto(f"{k}.jpg", m) for k, m in enumerate(ms)]
+    c = compare(ms, mdc={"shoulder_tilt_deg": 1.2})
+    rows = build_content(photos, c, mdc={"shoulder_tilt_deg": 1.2}, now=NOW).rows
+    assert [r.name for r in rows] == [n for n in METRIC_NAMES for _ in range(3)]
+    shoulders = [r for r in rows if r.name == "shoulder_tilt_deg"]
+    assert [r.pair for r in shoulders] == ["1 → 2", "2 → 3", "1 → 3 (first to last)"]
+    assert [r.verdict_text for r in shoulders] == ["Reversed: left higher now", "Improved", "Reversed: left higher now"]
+    assert [r.verdict for r in shoulders] == [p.verdict for p in c.metric("shoulder_tilt_deg").pairs]
+    assert shoulders[0].before.startswith("Right shoulder higher by 6.0°") and shoulders[0].after.startswith("Left shoulder higher by 5.0°")
+    assert shoulders[1].before.startswith("Left shoulder higher by 5.0°") and shoulders[1].after.startswith("Left shoulder higher by 1.0°")
+    assert shoulders[0].change == "11.0° ± 0.4°, left side up" and shoulders[1].change == "4.0° ± 0.4°, right side up"
+    assert "crossed level" in shoulders[0].note and "right higher in photo 1, left higher in photo 2" in shoulders[0].note

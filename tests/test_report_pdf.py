@@ -8,15 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import photo
+from PIL import Image
+from report_checks import needs_poppler, pdf_image_count, pdf_pages, pdf_text
+
 from posture.compare import compare
 from posture.inputs import ComparedPhoto, photo_dates
 from posture.report import make_report
-from report_checks import needs_poppler, pdf_image_count, pdf_pages, pdf_text
 
-NAMES = ("front_full__tfex_businessman.jpeg", "back_full__pose2sim_static_cam02_f005.jpg", "front_full__posenet_yoga.jpg")
+NAMES = ("front_full__tfex_yoga_tree.jpeg", "back_full__pose2sim_static_cam02_f005.jpg", "front_full__posenet_yoga.jpg")
 NOW = datetime(2025, 1, 1, 12, 0)
 
 

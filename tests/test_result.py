@@ -14,6 +14,7 @@ from posture.result import (
     Metric,
     PostureMeasurement,
     Subject,
+    metric_columns,
 )
 
 
@@ -121,3 +122,32 @@ def test_metric_helpers():
         m.metric("nope")
     w = m.with_warnings("extra")
     assert w.warnings == ("2 people in the photo", "extra") and m.warnings == ("2 people in the photo",)
+
+
+@pytest.mark.parametrize(
+    "shoulder, pelvis, expected",
+    [
+        # (shoulder method, pelvic method) -> (shoulder, pelvic, shoulder_pelvis) as reported
+        ("silhouette", "silhouette", ("silhouette", "silhouette", "silhouette")),
+        ("landmarks", "landmarks", ("landmarks", "landmarks", "landmarks")),
+        ("silhouette", "landmarks", ("silhouette", "landmarks", "mixed")),
+        (None, None, ("landmarks", "landmarks", "landmarks")),  # saved before the outline was read
+        ("silhouette", "missing", ("silhouette", None, None)),  # no value: no method
+    ],
+)
+def test_method_of_each_tilt_and_of_their_difference(shoulder, pelvis, expected):
+    def tilt(method):
+        return Metric.missing("deg", "hip out of frame") if method == "missing" else Metric(value=1.0, unit="deg", method=method)
+
+    metrics = {
+        "shoulder_tilt_deg": tilt(shoulder),
+        "pelvic_tilt_deg": tilt(pelvis),
+        "shoulder_pelvis_tilt_deg": Metric.missing("deg", "x") if pelvis == "missing" else Metric(value=0.0, unit="deg"),
+        "head_shift_pct": Metric(value=4.5, unit="%"),
+    }
+    m = sample(metrics=metrics)
+    assert tuple(m.method_of(n) for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg")) == expected
+    assert m.method_of("head_shift_pct") == "landmarks"  # never measured on the outline
+    cells = m.metric_cells(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])
+    assert list(cells) == metric_columns(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])
+    assert "head_shift_pct_method" not in cells and cells["shoulder_tilt_deg_method"] == expected[0]

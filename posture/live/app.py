@@ -2,7 +2,8 @@
 
 Everything that is opened is closed however the session ends: the stream
 ending, the camera disconnecting, the user quitting (q, Esc, closing the
-window), ``--duration`` running out or Ctrl-C. In every case the log and the
+window), ``--duration`` running out, Ctrl-C, or SIGTERM / SIGHUP (raised as
+:class:`~posture.errors.Terminated` by the command line). In every case the log and the
 recording keep what was processed, a capture under way is reported with the
 frames it has, and a :class:`LiveSummary` is returned.
 """
@@ -20,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.result import Assumptions, PostureMeasurement
 from posture.live.session import (
     DEFAULT_ALERTS,
     AlertRule,
@@ -29,6 +29,7 @@ from posture.live.session import (
     LiveConfig,
     LiveSession,
 )
+from posture.result import Assumptions, PostureMeasurement
 
 LIVE_NUM_POSES = 2
 """People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""
@@ -66,6 +67,8 @@ class LiveOptions:
         Another pose landmarker ``.task`` file.
     min_score, roll_deg : float
         As for ``posture analyze`` (``--min-visibility``, ``--level``).
+    history : str or None
+        The history database the session saves to: ``record`` and ``log`` must not be it.
     """
 
     source: str | None = None
@@ -82,6 +85,7 @@ class LiveOptions:
     model: str | None = None
     min_score: float = 0.5
     roll_deg: float = 0.0
+    history: str | None = None
 
     def __post_init__(self) -> None:
         if self.duration is not None and not self.duration > 0:
@@ -133,17 +137,15 @@ class LiveSummary:
 def _check_outputs(options: LiveOptions) -> None:
     """Refuse bad outputs before a camera, window or model is opened."""
     from posture.live.outputs import VIDEO_CODECS
-    from posture.output import check_target
+    from posture.output import check_distinct, check_target
 
     if options.record and Path(options.record).suffix.lower() not in VIDEO_CODECS:
         raise OutputError(f"{options.record}: unsupported video type; use {', '.join(VIDEO_CODECS)}")
 
-    inputs = [options.source] if options.source else []
-    targets = [p for p in (options.record, options.log) if p]
-    if len(targets) == 2 and Path(targets[0]).resolve() == Path(targets[1]).resolve():
-        raise OutputError(f"{targets[0]}: --record and --log must be different files")
-    for p in targets:
-        check_target(p, force=options.force, inputs=inputs)
+    for p in (options.record, options.log):
+        if p:
+            check_target(p, force=options.force, inputs=[options.source], history=options.history)
+    check_distinct([options.record, options.log])
 
 
 def run_live(
@@ -193,8 +195,11 @@ def run_live(
                 TerminalDisplay(source.description) if options.headless else WindowDisplay(f"posture live: {source.description}")
             )
         detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
-        recorder = stack.enter_context(VideoRecorder(options.record, source.nominal_fps)) if options.record else None
-        log = stack.enter_context(CsvLog(options.log)) if options.log else None
+        recorder = (
+            stack.enter_context(VideoRecorder(options.record, source.nominal_fps, force=options.force))
+            if options.record else None
+        )
+        log = stack.enter_context(CsvLog(options.log, force=options.force)) if options.log else None
         config = LiveConfig(
             mirrored=source.mirrored,
             roll_deg=options.roll_deg,
@@ -235,8 +240,8 @@ def run_live(
                     message(f"capture started: {config.capture_seconds:g} s")
             else:
                 ended_by = "--duration" if session.stats.duration_reached else source.end_reason
-        except KeyboardInterrupt:
-            ended_by = "Ctrl-C"
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (posture.errors.Terminated, named)
+            ended_by = str(e) or "Ctrl-C"
         leftover = session.finish()
         if leftover is not None:
             for line in leftover.lines():

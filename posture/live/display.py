@@ -123,8 +123,7 @@ def _value_text(name: str, metric: Any) -> str:
     """``Right shoulder higher by 2°`` without the metric's label; ``-`` when not measured."""
     if metric.value is None:
         return "-"
-    text = wording.describe(name, metric)
-    return text.split(": ", 1)[1] if ": " in text else text
+    return wording.reading(name, metric)
 
 
 class TerminalDisplay:

@@ -1,14 +1,16 @@
 """What a live session writes: the per-frame CSV log and the annotated video.
 
 Both are context managers that keep what was written when the session ends
-in any way (stream end, Ctrl-C, an error): the log is flushed row by row,
-and the video is written to a temporary file beside the target and moved
-into place when closed, so the target never holds a half-written file.
+in any way (stream end, Ctrl-C, SIGTERM, SIGHUP, an error): the log is flushed
+row by row, and the video is written to a temporary file beside the target
+and moved into place when closed, so the target never holds a half-written
+file. Neither replaces an existing file unless ``force`` (the log is created
+exclusively, the video linked into place, see :func:`posture.output.place`),
+and the log's text cells can't be spreadsheet formulas (:mod:`posture.csvsafe`).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from numpy.typing import NDArray
 
 from posture.errors import OutputError
 from posture.live.session import CSV_COLUMNS, FrameRecord
+from posture.output import place
 
 VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 """FourCC per file type of ``--record``."""
@@ -28,18 +31,23 @@ VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", 
 class CsvLog:
     """One row per processed frame (columns :data:`~posture.live.session.CSV_COLUMNS`)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, force: bool = False) -> None:
         self.path = Path(path)
+        self.force = force
         self.rows = 0
         self._file: Any = None
         self._writer: Any = None
 
     def __enter__(self) -> CsvLog:
+        from posture.csvsafe import SafeDictWriter
+
         try:
-            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._file = self.path.open("w" if self.force else "x", newline="", encoding="utf-8")
+        except FileExistsError:
+            raise OutputError(f"{self.path}: already exists; use --force to overwrite it") from None
         except OSError as e:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
-        self._writer = csv.DictWriter(self._file, fieldnames=CSV_COLUMNS)
+        self._writer = SafeDictWriter(self._file, fieldnames=CSV_COLUMNS)
         self._writer.writeheader()
         return self
 
@@ -64,9 +72,10 @@ class VideoRecorder:
     are converted to OpenCV's BGR here.
     """
 
-    def __init__(self, path: str | Path, fps: float) -> None:
+    def __init__(self, path: str | Path, fps: float, *, force: bool = False) -> None:
         self.path = Path(path)
         self.fps = float(fps)
+        self.force = force
         self.frames = 0
         codec = VIDEO_CODECS.get(self.path.suffix.lower())
         if codec is None:
@@ -121,11 +130,8 @@ class VideoRecorder:
         self._writer.release()
         self._writer = None
         if self._tmp is not None:
-            try:
-                os.replace(self._tmp, self.path)
-            except OSError as e:
-                raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
-            self._tmp = None
+            tmp, self._tmp = self._tmp, None
+            place(tmp, self.path, force=self.force)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -27,16 +27,14 @@ from PIL import Image, ImageDraw
 from posture import wording
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.live.session import CaptureResult, FrameRecord
+from posture.metrics import METRICS
 from posture.render.primitives import bilateral_line, font, label_centre, pt
 from posture.render.styles import DEFAULT_LIVE_STYLE, RGB, LiveStyle
 
 L = PoseLandmark
 
-_LINES = {
-    "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-    "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
-}
 _PANEL_METRICS = ("shoulder_tilt_deg", "pelvic_tilt_deg")
+_LINES = {name: METRICS[name].points for name in _PANEL_METRICS}
 
 
 @functools.lru_cache(maxsize=512)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from posture import view as turn_rule
 from posture import wording
 from posture.landmarks import Landmarks
 from posture.live.smoothing import OneEuroFilter, OneEuroParams
@@ -35,33 +36,18 @@ from posture.measure import (
     CENTRED_PCT,
     LEVEL_DEG,
     METRIC_NAMES,
-    TURNED_WARN_DEG,
     MeasureOptions,
     measure,
     metric_unit,
 )
+from posture.metrics import METRICS
 from posture.result import Metric
 
 FloatArray = NDArray[np.float64]
 
 _INDEX = {name: i for i, name in enumerate(METRIC_NAMES)}
 
-SHORT_NAMES: dict[str, str] = {
-    "shoulder": "shoulder_tilt_deg",
-    "shoulders": "shoulder_tilt_deg",
-    "hip": "pelvic_tilt_deg",
-    "hips": "pelvic_tilt_deg",
-    "pelvis": "pelvic_tilt_deg",
-    "pelvic": "pelvic_tilt_deg",
-    "head": "head_tilt_deg",
-    "knee": "knee_tilt_deg",
-    "knees": "knee_tilt_deg",
-    "trunk": "trunk_lean_deg",
-    "lean": "trunk_lean_deg",
-    "head_shift": "head_shift_pct",
-    "pelvis_shift": "pelvis_shift_pct",
-    "shoulders_vs_hips": "shoulder_pelvis_tilt_deg",
-}
+SHORT_NAMES: dict[str, str] = {alias: name for name, spec in METRICS.items() for alias in spec.aliases}
 """Short metric names accepted by :meth:`AlertRule.parse`."""
 
 
@@ -138,7 +124,6 @@ LANDMARK_SMOOTHING = OneEuroParams(min_cutoff=1.5, beta=0.03, d_cutoff=1.0)
 # Quality flags, in the order their guidance is shown (the first one present wins).
 NO_PERSON = "no_person"
 MULTIPLE_PEOPLE = "multiple_people"
-SIDE_VIEW = "side_view"
 TURNED = "turned"
 NO_SHOULDERS = "shoulders_not_visible"
 NO_HIPS = "hips_not_visible"
@@ -147,14 +132,13 @@ FACING_AWAY = "facing_away"
 GUIDANCE: dict[str, str] = {
     NO_PERSON: "step into the camera's view",
     MULTIPLE_PEOPLE: "only one person, please",
-    SIDE_VIEW: "face the camera",
     TURNED: "face the camera",
     NO_SHOULDERS: "move so your shoulders are in view",
     NO_HIPS: "step back so your hips are visible",
 }
 """What to tell the user for each flag that makes a frame (partly) unusable."""
 
-UNUSABLE_FLAGS = frozenset({NO_PERSON, MULTIPLE_PEOPLE, SIDE_VIEW, TURNED, NO_SHOULDERS})
+UNUSABLE_FLAGS = frozenset({NO_PERSON, MULTIPLE_PEOPLE, TURNED, NO_SHOULDERS})
 """A frame with any of these flags is not counted in a capture."""
 
 
@@ -223,7 +207,8 @@ class CaptureResult:
 
     ``metrics`` hold the median as ``value`` and the spread of the frames
     (1.4826 times the median absolute deviation, which equals the standard
-    deviation for normally distributed values) as ``uncertainty``.
+    deviation for normally distributed values), with the body's median turn
+    added in quadrature (:func:`posture.view.with_turn`), as ``uncertainty``.
     ``complete`` is False when the session ended before the span was over.
     """
 
@@ -296,9 +281,9 @@ class FrameRecord:
         Metrics in :data:`posture.measure.METRIC_NAMES` order, NaN where not
         measured; ``smooth`` is One-Euro filtered.
     flags : tuple of str
-        Quality flags (``no_person``, ``multiple_people``, ``side_view``,
-        ``turned``, ``shoulders_not_visible``, ``hips_not_visible``,
-        ``facing_away``).
+        Quality flags (``no_person``, ``multiple_people``, ``turned``
+        (beyond :data:`posture.view.MAX_TURN_DEG`, as ``analyze`` refuses),
+        ``shoulders_not_visible``, ``hips_not_visible``, ``facing_away``).
     usable : bool
         Whether a capture counts this frame.
     guidance : str or None
@@ -313,6 +298,8 @@ class FrameRecord:
         A capture under way (including this frame).
     captured : CaptureResult or None
         A capture that ended at this frame.
+    refusal : str or None
+        Why nothing was measured on this person, as ``analyze`` says it.
     """
 
     index: int
@@ -330,6 +317,7 @@ class FrameRecord:
     events: tuple[str, ...] = ()
     capture: CaptureProgress | None = None
     captured: CaptureResult | None = None
+    refusal: str | None = None
 
     def metric(self, name: str, smoothed: bool = True) -> Metric:
         """One metric of this frame as a :class:`Metric` (no uncertainty)."""
@@ -382,6 +370,7 @@ class _Capture:
     t_last: float
     frames: int = 0
     rows: list[FloatArray] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -519,6 +508,7 @@ class LiveSession:
         raw = np.full(len(METRIC_NAMES), np.nan)
         flags: list[str] = []
         view, turn = "unknown", math.nan
+        refusal = None
         smoothed_lm: Landmarks | None = None
         if not people:
             flags.append(NO_PERSON)
@@ -529,15 +519,14 @@ class LiveSession:
             view, turn = body.view, (math.nan if body.turn_deg is None else body.turn_deg)
             if len(people) > 1:
                 flags.append(MULTIPLE_PEOPLE)
-            if view == "side":
-                flags.append(SIDE_VIEW)
-            elif turn > TURNED_WARN_DEG:
+            refusal = body.refusal
+            if turn_rule.turn_refusal(body.turn_deg) is not None:
                 flags.append(TURNED)
             for i, name in enumerate(METRIC_NAMES):
                 v = body.metrics[name].value
                 if v is not None:
                     raw[i] = v
-            if view != "side":
+            if TURNED not in flags:
                 if not np.isfinite(raw[_INDEX["shoulder_tilt_deg"]]):
                     flags.append(NO_SHOULDERS)
                 if not np.isfinite(raw[_INDEX["pelvic_tilt_deg"]]):
@@ -551,7 +540,7 @@ class LiveSession:
         guidance = next((GUIDANCE[f] for f in GUIDANCE if f in flags), None)
         events: list[str] = []
         alerts = self._update_alerts(t, smooth, events)
-        progress, done = self._update_capture(t, raw if usable else None, usable, events)
+        progress, done = self._update_capture(t, raw if usable else None, usable, events, turn)
 
         st = self.stats
         st.frames += 1
@@ -575,6 +564,7 @@ class LiveSession:
             events=tuple(events),
             capture=progress,
             captured=done,
+            refusal=refusal,
         )
 
     def finish(self) -> CaptureResult | None:
@@ -607,7 +597,7 @@ class LiveSession:
     def _update_alerts(self, t: float, smooth: FloatArray, events: list[str]) -> tuple[AlertState, ...]:
         grace = self.config.alert_grace_s
         states = []
-        for rule, a in zip(self.config.alerts, self._alerts):
+        for rule, a in zip(self.config.alerts, self._alerts, strict=True):
             v = float(smooth[_INDEX[rule.metric]])
             if math.isfinite(v) and abs(v) > rule.limit:
                 if a.since is None or t - a.last_above > grace:
@@ -626,7 +616,7 @@ class LiveSession:
         return tuple(states)
 
     def _update_capture(
-        self, t: float, raw: FloatArray | None, usable: bool, events: list[str]
+        self, t: float, raw: FloatArray | None, usable: bool, events: list[str], turn: float
     ) -> tuple[CaptureProgress | None, CaptureResult | None]:
         done = None
         cap = self._capture
@@ -645,11 +635,14 @@ class LiveSession:
         cap.t_last = t
         if raw is not None:
             cap.rows.append(raw)
+            cap.turns.append(turn)
         return CaptureProgress(cap.t_start, cap.span_s, t - cap.t_start, len(cap.rows)), done
 
     def _close_capture(self, cap: _Capture, complete: bool) -> CaptureResult:
         n_min = self.config.min_capture_frames
         values = np.array(cap.rows, dtype=np.float64).reshape(len(cap.rows), len(METRIC_NAMES))
+        turns = [x for x in cap.turns if math.isfinite(x)]
+        turn = float(np.median(turns)) if turns else None
         metrics: dict[str, Metric] = {}
         for i, name in enumerate(METRIC_NAMES):
             col = values[:, i][np.isfinite(values[:, i])]
@@ -658,7 +651,7 @@ class LiveSession:
                 continue
             med = float(np.median(col))
             spread = 1.4826 * float(np.median(np.abs(col - med)))
-            metrics[name] = metric_from_value(name, med, spread)
+            metrics[name] = metric_from_value(name, med, turn_rule.with_turn(spread, name, med, turn))
         result = CaptureResult(cap.t_start, cap.t_last, cap.span_s, cap.frames, len(cap.rows), metrics, complete)
         self.captures.append(result)
         return result

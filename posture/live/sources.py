@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.errors import SourceError
+from posture.errors import InputError, SourceError
+from posture.files import check_regular
+from posture.images import check_dimensions
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class _CaptureReader:
         self.end_reason = "end of video"
 
     def read(self) -> Frame | None:
-        for attempt in range(CAMERA_RETRIES if self.camera else 1):
+        for _ in range(CAMERA_RETRIES if self.camera else 1):
             ok, frame = self.cap.read()
             if ok and frame is not None:
                 return frame
@@ -110,6 +112,11 @@ class _SequenceReader:
         while self.i < len(self.paths):
             p = self.paths[self.i]
             self.i += 1
+            try:
+                check_regular(p)  # a FIFO would block the read forever
+            except InputError as e:
+                log.warning("%s; skipped", e)
+                continue
             frame = cv2.imread(str(p), cv2.IMREAD_COLOR)
             if frame is not None:
                 return frame
@@ -159,6 +166,7 @@ class FrameSource:
         self.nominal_fps = nominal_fps
         self.mirrored = mirrored
         self.size = (int(first.shape[1]), int(first.shape[0]))
+        check_dimensions(description, *self.size, error=SourceError)
         self._latest_only = latest_only
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=1 if latest_only else max(1, prefetch))
         self._stop = threading.Event()
@@ -173,6 +181,7 @@ class FrameSource:
     def _convert(self, bgr: Frame) -> Frame:
         import cv2
 
+        check_dimensions(self.description, bgr.shape[1], bgr.shape[0], error=SourceError)
         if bgr.ndim == 2:
             return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB))
         if bgr.shape[2] == 4:
@@ -312,19 +321,15 @@ def open_source(
     paths = _sequence_paths(spec)
     if paths is not None:
         seq = _SequenceReader(paths)
-        first = seq.read()
-        if first is None:
+        head = seq.read()
+        if head is None:
             raise SourceError(f"{spec}: none of the {len(paths)} images can be read")
         rate = fps or DEFAULT_SEQUENCE_FPS
         return FrameSource(
-            seq, first, description=spec, fps=rate, nominal_fps=rate,
+            seq, head, description=spec, fps=rate, nominal_fps=rate,
             mirrored=bool(mirror), latest_only=False, prefetch=prefetch,
         )
-    p = Path(spec)
-    if not p.exists():
-        raise SourceError(f"{spec}: no such file")
-    if not p.is_file():
-        raise SourceError(f"{spec}: not a regular file")
+    check_regular(spec, error=SourceError)
     cap, first = _open_capture(
         lambda: factory(spec), f"{spec}: not a video or image that can be read (or it has no frames)"
     )

@@ -135,7 +135,7 @@ def _arm_near_flank(lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, f
     side = "LEFT_" if sign > 0 else "RIGHT_"
     chain = [lm[PoseLandmark[side + "SHOULDER"]]] + [lm[PoseLandmark[side + n]] for n in names]
     pts = []
-    for a, b in zip(chain[:-1], chain[1:]):
+    for a, b in zip(chain[:-1], chain[1:], strict=True):
         if np.isfinite(a).all() and np.isfinite(b).all():
             pts.append(a + np.linspace(0, 1, 12)[:, None] * (b - a))
     if not pts:

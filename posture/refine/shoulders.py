@@ -197,7 +197,7 @@ def _solve2(a: FloatArray, b: FloatArray) -> FloatArray:
     """The least-squares solution of the 2 x 2 system ``a x = b`` (Cramer's rule unless ``a`` is nearly singular)."""
     det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
     if abs(det) <= 1e-12 * max(float(np.abs(a).max()) ** 2, 1e-300):
-        return np.linalg.lstsq(a, b, rcond=None)[0]
+        return np.asarray(np.linalg.lstsq(a, b, rcond=None)[0], dtype=np.float64)
     return np.array([a[1, 1] * b[0] - a[0, 1] * b[1], a[0, 0] * b[1] - a[1, 0] * b[0]]) / det
 
 

@@ -8,7 +8,9 @@ every assumption, so the picture is self-explanatory when shared.
 A shoulder or pelvic tilt measured on the silhouette (``method``
 ``silhouette``, see :mod:`posture.analyze`) is drawn through the refined
 outline points, with the outline points used, instead of the joint landmarks;
-the caption says which method each headline used.
+the caption says which method each headline used. With stickers
+(``--markers``) each sticker found is ringed and named, and a tilt measured
+on them (``method`` ``markers``) is drawn through the two sticker centres.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Sequence
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from posture import wording
+from posture.geometry import apply_affine
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
+from posture.metrics import METRICS, REFINED
+from posture.render.markers import draw_markers
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
 from posture.render.primitives import font as _font
@@ -31,6 +36,9 @@ from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 from posture.result import PostureMeasurement
 
 L = PoseLandmark
+
+MAX_SCALE_RATIO = 2.0
+"""Drawing sizes scale with the longer side up to this many times the shorter side."""
 
 _CAPTION_METRICS = (
     "shoulder_tilt_deg",
@@ -60,18 +68,32 @@ def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> 
 
 
 def draw_overlay(
-    rgb: NDArray[np.uint8], m: PostureMeasurement, style: OverlayStyle = DEFAULT_STYLE
+    rgb: NDArray[np.uint8],
+    m: PostureMeasurement,
+    style: OverlayStyle = DEFAULT_STYLE,
+    transform: ArrayLike | None = None,
 ) -> NDArray[np.uint8]:
     """Return a new RGB image: the photo annotated with ``m``, plus a caption band.
 
-    ``rgb`` is the ``(H, W, 3)`` uint8 image that was measured; it is not
-    modified.
+    ``rgb`` is the ``(H, W, 3)`` uint8 image that was measured, or that image
+    mapped by ``transform``: a ``(2, 3)`` affine matrix from the measured photo's
+    pixels to ``rgb``'s (e.g. a report panel's alignment; default: the identity).
+    Every point drawn (landmarks, person box, refined outline points) and every
+    reference direction goes through that one transform. ``rgb`` is not modified.
     """
     h, w = rgb.shape[:2]
     f = max(1.0, style.min_long_side / max(h, w))
     img = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_CUBIC) if f > 1 else rgb.copy()
+    to_img = f * (np.eye(2, 3) if transform is None else np.asarray(transform, dtype=np.float64))
+
+    def direction(v: NDArray[np.float64]) -> NDArray[np.float64]:
+        d = to_img[:, :2] @ v
+        return np.asarray(d / np.linalg.norm(d), dtype=np.float64)
+
     H, W = img.shape[:2]
-    k = max(H, W) / 1000.0
+    # Sizes follow the longer side, but at most twice the shorter: a long narrow photo
+    # does not get text (and a caption band) scaled to its length.
+    k = min(max(H, W), MAX_SCALE_RATIO * min(H, W)) / 1000.0
     lw = max(1, round(style.line_px * k))
     min_score = float(m.method.get("min_score", 0.5))
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []
@@ -82,35 +104,41 @@ def draw_overlay(
 
     lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
     if lm is not None:
-        xy = lm.xy * f
+        xy = apply_affine(to_img, lm.xy)
         for a, b in POSE_CONNECTIONS:
             if _usable(lm, (a, b), min_score):
                 cv2.line(img, _pt(xy[a]), _pt(xy[b]), style.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
-        x0, y0, x1, y1 = (np.array(m.subject.bbox_px) * f) if m.subject and m.subject.bbox_px else (np.nan,) * 4
+        x0, y0, x1, y1 = _box(to_img, m.subject.bbox_px) if m.subject and m.subject.bbox_px else (np.nan,) * 4
         if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
             pad = 20 * k
             cv2.rectangle(img, (int(x0 - pad), int(y0 - pad)), (int(x1 + pad), int(y1 + pad)), style.reference_rgb, lw, cv2.LINE_AA)
 
         roll = np.radians(m.assumptions.roll_deg)
-        horizontal = np.array([np.cos(roll), -np.sin(roll)])  # true horizontal in the image
-        pairs = {
-            "shoulder_tilt_deg": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-            "pelvic_tilt_deg": (L.LEFT_HIP, L.RIGHT_HIP),
-            "head_tilt_deg": (L.LEFT_EAR, L.RIGHT_EAR),
-        }
+        horizontal = direction(np.array([np.cos(roll), -np.sin(roll)]))  # true horizontal in the image,
+        horizontal *= np.sign(horizontal[0]) or 1.0  # pointing right even when ``transform`` flips
         font_px = round(style.font_px * k)
         refined = _silhouette_pairs(m)
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
-            img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, f, style)
-        for name, (left, right) in pairs.items():
+            img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style)
+        if m.markers:
+            left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
+            img, sticker_labels = draw_markers(img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0)
+            labels += sticker_labels
+        for name, spec in METRICS.items():
             metric = m.metrics.get(name)
+            if spec.kind != "tilt":
+                continue
+            left, right = spec.points
             if metric is None or metric.value is None:
                 continue
             pl, pr = xy[left], xy[right]
-            key = _REFINED_KEY.get(name)
+            key = REFINED.get(name)
             if key in refined:
-                pl, pr = np.array(refined[key]["left_px"]) * f, np.array(refined[key]["right_px"]) * f
+                pl, pr = apply_affine(to_img, refined[key]["left_px"]), apply_affine(to_img, refined[key]["right_px"])
+            if metric.method == "markers" and m.markers and key:
+                pair = m.markers[key]
+                pl, pr = apply_affine(to_img, pair["left"]["xy_px"]), apply_affine(to_img, pair["right"]["xy_px"])
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
@@ -133,7 +161,7 @@ def draw_overlay(
         if m.metrics.get("trunk_lean_deg") and m.metrics["trunk_lean_deg"].value is not None:
             hip_mid = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
             sh_mid = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
-            up = np.array([-np.sin(roll), -np.cos(roll)])  # true vertical, upwards
+            up = direction(np.array([-np.sin(roll), -np.cos(roll)]))  # true vertical, upwards
             length = float(np.linalg.norm(sh_mid - hip_mid))
             _dashed(img, hip_mid, hip_mid + up * length, style.reference_rgb, max(1, lw // 2))
             cv2.line(img, _pt(hip_mid), _pt(sh_mid), (40, 40, 40), max(1, lw // 2) + 3, cv2.LINE_AA)
@@ -158,14 +186,20 @@ def draw_overlay(
     return _with_caption(np.asarray(photo), m, style, k)
 
 
-_REFINED_KEY = {"shoulder_tilt_deg": "shoulders", "pelvic_tilt_deg": "pelvis"}
+def _box(to_img: NDArray[np.float64], box: Sequence[float]) -> tuple[float, float, float, float]:
+    """The axis-aligned box around the image of the ``(x0, y0, x1, y1)`` box ``box``."""
+    x0, y0, x1, y1 = box
+    corners = apply_affine(to_img, [[x0, y0], [x1, y0], [x0, y1], [x1, y1]])
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
 
 def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
     """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
     if not m.refinement:
         return {}
     out = {}
-    for name, key in _REFINED_KEY.items():
+    for name, key in REFINED.items():
         metric = m.metrics.get(name)
         pair = m.refinement.get(key) or {}
         if metric is not None and metric.method == "silhouette" and pair.get("left_px") and pair.get("right_px"):

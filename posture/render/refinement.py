@@ -10,26 +10,33 @@ from typing import Any, Mapping
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
+from posture.geometry import apply_affine
+from posture.render.primitives import pt
 from posture.render.styles import DEFAULT_STYLE, OverlayStyle
 
 
-def _pt(p: Any, scale: float) -> tuple[int, int] | None:
-    if p is None or any(c is None for c in p):
-        return None
-    return int(round(p[0] * scale)), int(round(p[1] * scale))
-
-
 def draw_refinement(
-    rgb: NDArray[np.uint8], refinement: Mapping[str, Any], scale: float = 1.0, style: OverlayStyle = DEFAULT_STYLE
+    rgb: NDArray[np.uint8],
+    refinement: Mapping[str, Any],
+    transform: ArrayLike | None = None,
+    style: OverlayStyle = DEFAULT_STYLE,
 ) -> NDArray[np.uint8]:
     """Return a new RGB image with the outline points (small dots, the person's left/right colour)
     and, where refined, the line through the two refined points (thin, dark-outlined).
 
-    ``refinement`` is ``Refinement.to_dict()``; ``scale`` maps its pixel coordinates onto ``rgb``
-    (e.g. the overlay's enlargement factor). ``rgb`` is not modified.
+    ``refinement`` is ``Refinement.to_dict()``; ``transform``, a ``(2, 3)`` affine matrix, maps its
+    pixel coordinates onto ``rgb`` (the overlay's enlargement, a report panel's alignment; default:
+    the identity). ``rgb`` is not modified.
     """
+    to_img = np.eye(2, 3) if transform is None else np.asarray(transform, dtype=np.float64)
+
+    def _pt(p: Any) -> tuple[int, int] | None:
+        if p is None or any(c is None for c in p):
+            return None
+        return pt(apply_affine(to_img, p))
+
     img = rgb.copy()
     k = max(img.shape[:2]) / 1000.0
     dot = max(1, round(style.point_px * k * 0.35))
@@ -38,11 +45,11 @@ def draw_refinement(
         pair = refinement.get(part) or {}
         for key, color in (("contour_left_px", style.left_rgb), ("contour_right_px", style.right_rgb)):
             for p in pair.get(key, []):
-                q = _pt(p, scale)
+                q = _pt(p)
                 if q is not None:
                     cv2.circle(img, q, dot + 1, (40, 40, 40), -1, cv2.LINE_AA)
                     cv2.circle(img, q, dot, color, -1, cv2.LINE_AA)
-        a, b = _pt(pair.get("left_px"), scale), _pt(pair.get("right_px"), scale)
+        a, b = _pt(pair.get("left_px")), _pt(pair.get("right_px"))
         if pair.get("refined") and a is not None and b is not None:
             cv2.line(img, a, b, (40, 40, 40), lw + 2, cv2.LINE_AA)
             cv2.line(img, a, b, style.reference_rgb, lw, cv2.LINE_AA)

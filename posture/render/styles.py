@@ -12,7 +12,7 @@ class OverlayStyle:
     """Colours (RGB) and sizes of the annotated image.
 
     Sizes are for an image whose longer side is 1000 pixels and scale with
-    the image; smaller images are enlarged to ``min_long_side`` first so text
+    the image (with the longer side counted as at most twice the shorter); smaller images are enlarged to ``min_long_side`` first so text
     stays legible.
     """
 
@@ -57,6 +57,7 @@ class ReportStyle:
     after_color: str = "#D55E00"
     improved_color: str = "#1a7f37"
     worse_color: str = "#b42318"
+    reversed_color: str = "#8250df"
     neutral_color: str = "#57606a"
     not_comparable_color: str = "#9a6700"
     chart_dpi: int = 110
@@ -66,6 +67,7 @@ class ReportStyle:
         return {
             "improved": self.improved_color,
             "worse": self.worse_color,
+            "reversed": self.reversed_color,
             "not_comparable": self.not_comparable_color,
         }.get(verdict, self.neutral_color)
 

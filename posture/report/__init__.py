@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Literal, Mapping, Sequence
 
 from posture.compare import Comparison
-from posture.errors import OutputError
 from posture.inputs import ComparedPhoto
+from posture.output import output_format
 
 Format = Literal["html", "pdf"]
 
@@ -31,10 +31,7 @@ def report_format(path: str | Path) -> Format:
     OutputError
         Any other suffix.
     """
-    fmt = FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{path}: unsupported report type; use .html or .pdf")
-    return fmt
+    return output_format(path, FORMATS, "report")
 
 
 def make_report(

@@ -11,7 +11,7 @@ every photo, the shoulders' midpoint and shoulder width are used instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import cv2
@@ -20,9 +20,9 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 
 from posture.compare import Anchor, body_anchor
+from posture.geometry import apply_affine
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.render.styles import DEFAULT_REPORT_STYLE, ReportStyle
-from posture.result import PostureMeasurement
 
 L = PoseLandmark
 
@@ -64,15 +64,9 @@ def flip_x(m: Affine, style: ReportStyle = DEFAULT_REPORT_STYLE) -> Affine:
 
 def left_on_right(lm: Landmarks, m: Affine) -> bool | None:
     """Whether the person's left shoulder lies right of the right one after ``m`` (None: unknown)."""
-    xy = apply(m, lm.xy)
+    xy = apply_affine(m, lm.xy)
     dx = xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0]
     return None if not np.isfinite(dx) or dx == 0 else bool(dx > 0)
-
-
-def apply(m: Affine, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Map ``(..., 2)`` pixel points through ``m`` (NaN stays NaN)."""
-    xy = np.asarray(xy, dtype=np.float64)
-    return np.asarray(xy @ m[:, :2].T + m[:, 2], dtype=np.float64)
 
 
 def warp(img: NDArray[np.uint8], m: Affine, style: ReportStyle = DEFAULT_REPORT_STYLE) -> NDArray[np.uint8]:
@@ -99,32 +93,6 @@ def warp(img: NDArray[np.uint8], m: Affine, style: ReportStyle = DEFAULT_REPORT_
         borderValue=style.background_rgb,
     )
     return np.asarray(out, dtype=np.uint8)
-
-
-def moved(m: PostureMeasurement, matrix: Affine, levelled: bool, style: ReportStyle = DEFAULT_REPORT_STYLE) -> PostureMeasurement:
-    """The measurement with its landmarks (and person box) moved into the panel, for drawing.
-
-    Values are untouched. ``levelled`` says that ``matrix`` undid the
-    corrected camera roll, so the panel's horizontal is the true horizontal.
-    """
-    lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
-    changes: dict[str, object] = {}
-    if lm is not None:
-        changes["landmarks"] = Landmarks(
-            xy=apply(matrix, lm.xy),
-            visibility=lm.visibility,
-            presence=lm.presence,
-            width=style.panel_width,
-            height=style.panel_height,
-        ).to_dict()
-    if m.subject is not None and m.subject.bbox_px is not None:
-        x0, y0, x1, y1 = m.subject.bbox_px
-        corners = apply(matrix, np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float64))
-        lo, hi = corners.min(axis=0), corners.max(axis=0)
-        changes["subject"] = replace(m.subject, bbox_px=(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
-    if levelled:
-        changes["assumptions"] = replace(m.assumptions, roll_deg=0.0)
-    return replace(m, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -187,8 +155,8 @@ def draw_skeletons(
     hip_y = style.hip_y * H
     ax.axhline(hip_y, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
     ax.axvline(W / 2, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
-    for k, ((lm, m, min_score), label, color) in enumerate(zip(skeletons, labels, colors)):
-        xy = apply(m, lm.xy)
+    for k, ((lm, m, min_score), label, color) in enumerate(zip(skeletons, labels, colors, strict=True)):
+        xy = apply_affine(m, lm.xy)
         dash = (0, (4, 2)) if k == 0 and len(skeletons) > 1 else "solid"
         first = True
         for a, b in (*POSE_CONNECTIONS, _FACE_LINE):
@@ -206,7 +174,7 @@ def draw_skeletons(
             ax.plot([xy[p][0] for p in pts], [xy[p][1] for p in pts], "o", color=color, markersize=5, zorder=4 + k)
     if skeletons:
         lm, m, min_score = skeletons[-1]
-        xy = apply(m, lm.xy)
+        xy = apply_affine(m, lm.xy)
         for p, text in ((L.LEFT_SHOULDER, "L"), (L.RIGHT_SHOULDER, "R")):
             other = L.RIGHT_SHOULDER if p == L.LEFT_SHOULDER else L.LEFT_SHOULDER
             if _usable(lm, p, min_score) and _usable(lm, other, min_score):

@@ -18,7 +18,15 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import Comparison, MetricComparison, landmarks_of, magnitude, photo_name
+from posture.compare import (
+    Comparison,
+    MetricComparison,
+    PairComparison,
+    change_text,
+    comparable_values,
+    landmarks_of,
+    photo_name,
+)
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
@@ -26,17 +34,6 @@ from posture.report import align
 from posture.report.faces import blur_heads
 
 DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
-UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
-SIGN_TEXT = {
-    "shoulder_pelvis_tilt_deg": "+: shoulder line tilted more to the left",
-    "head_tilt_deg": "+: left ear higher",
-    "trunk_lean_deg": "+: leans to the left",
-    "head_shift_pct": "+: towards the left",
-    "pelvis_shift_pct": "+: towards the left",
-}
-"""What a positive value means on a trend chart (tilts: the left side higher)."""
-
-
 @dataclass(frozen=True)
 class PhotoRow:
     """One photo in the list of photos: role (Before/After/Photo N) and descriptions."""
@@ -50,10 +47,12 @@ class PhotoRow:
 
 @dataclass(frozen=True)
 class Row:
-    """One metric in the results table."""
+    """One pair of photos of one metric in the results table: ``pair`` names the photos
+    (``1 → 2``; empty for two photos), ``before``/``after`` are their values in words."""
 
     name: str
     label: str
+    pair: str
     before: str
     after: str
     change: str
@@ -113,81 +112,78 @@ def _date_text(d: datetime | None, source: str | None) -> str:
     return f"{shown} ({DATE_SOURCE_TEXT.get(source or '', 'date')})"
 
 
-def _cell(mc: MetricComparison, i: int, photos: Sequence[ComparedPhoto]) -> str:
-    """The photo's value in words: the value compared, and the photo's own headline beside it when
-    the comparison is on the landmarks (:func:`posture.compare.comparable_values`)."""
-    metric = photos[i].measurement.metrics.get(mc.name)
+def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[ComparedPhoto]) -> str:
+    """Photo ``k`` (0: the pair's first, 1: its second) in words: the value compared, and the
+    photo's own headline beside it when the pair is compared on the landmarks
+    (:func:`posture.compare.comparable_values`)."""
+    metric = photos[(p.first, p.second)[k]].measurement.metrics.get(mc.name)
     if metric is None:
         return "not measured"
     shown = metric
-    value = mc.values[i]
-    if mc.on_landmarks and value is not None:
+    value = p.values[k]
+    if p.on_landmarks and value is not None:
         shown = replace(
             metric,
             value=value,
-            uncertainty=mc.uncertainties[i],
+            uncertainty=p.uncertainties[k],
             higher_side=None if metric.higher_side is None else higher_side(value),
             height_diff_cm=None,
             method=None if metric.method is None else "landmarks",
         )
-    text = wording.describe(mc.name, shown).removeprefix(f"{wording.LABELS.get(mc.name, mc.name)}: ")
-    if shown is not metric and metric.method == "silhouette" and metric.value is not None:
-        text += f"; from the outline: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
+    text = wording.reading(mc.name, shown)
+    if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
+        source = "the outline" if metric.method == "silhouette" else "the stickers"
+        text += f"; from {source}: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
     return text[:1].upper() + text[1:]
 
 
-def _change_text(mc: MetricComparison) -> str:
-    if mc.size_change is None:
+def _threshold_text(p: PairComparison, unit: str) -> str:
+    if p.verdict == "not_comparable":
         return "—"
-    u = mc.combined_uncertainty
-    if round(abs(mc.size_change), wording.decimals(u)) == 0:
-        text = "no change in size"
-    else:
-        text = wording.number(mc.size_change, u, mc.unit) + (" smaller" if mc.size_change < 0 else " larger")
-    if mc.sign_flipped:
-        text += "; sides switched"
-    return text
-
-
-def _threshold_text(mc: MetricComparison) -> str:
-    if mc.verdict == "not_comparable":
-        return "—"
-    if mc.threshold is None:
+    if p.threshold is None:
         return "unknown"
-    return magnitude(mc.threshold, mc.threshold / 2, mc.unit)
+    return wording.magnitude(p.threshold, p.threshold / 2, unit)
 
 
-def _row_note(mc: MetricComparison) -> str:
+def _row_note(p: PairComparison) -> str:
     """The verdict's explanation, without what the table already says elsewhere."""
-    if mc.verdict == "not_comparable":
+    if p.verdict == "not_comparable":
         return ""  # the value cells say why
-    if mc.verdict == "uncertainty_unknown":
-        return mc.flip_note or ""  # explained once below the table
-    return mc.note
+    if p.verdict == "uncertainty_unknown":
+        return p.method_note or ""  # the rest is explained below the table
+    return p.note
+
+
+def _pair_label(mc: MetricComparison, p: PairComparison, n: int) -> str:
+    if n == 2:
+        return ""
+    return f"{p.first + 1} → {p.second + 1}" + (" (first to last)" if p is mc.overall else "")
 
 
 def _rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[Row, ...]:
-    last = len(photos) - 1
+    n = len(photos)
     return tuple(
         Row(
             name=mc.name,
             label=mc.label,
-            before=_cell(mc, 0, photos),
-            after=_cell(mc, last, photos),
-            change=_change_text(mc),
-            threshold=_threshold_text(mc),
-            verdict=mc.verdict,
-            verdict_text=mc.verdict_text,
-            note=_row_note(mc),
+            pair=_pair_label(mc, p, n),
+            before=_cell(mc, p, 0, photos),
+            after=_cell(mc, p, 1, photos),
+            change=change_text(p, mc.unit),
+            threshold=_threshold_text(p, mc.unit),
+            verdict=p.verdict,
+            verdict_text=p.verdict_text,
+            note=_row_note(p),
         )
         for mc in c.metrics
+        for p in mc.pairs
     )
 
 
 def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRow, ...]:
     n = len(photos)
     out = []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         details = []
         if m.status != "measured":
@@ -219,15 +215,14 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
             people.append(lm)
         rgb = blur_heads(rgb, people)
     panel = align.warp(rgb, pl.matrix, style)
-    m = align.moved(p.measurement, pl.matrix, pl.aligned, style)
     overlay_style = replace(DEFAULT_STYLE, min_long_side=max(style.panel_width, style.panel_height))
-    return draw_overlay(panel, m, overlay_style)[: style.panel_height]
+    return draw_overlay(panel, p.measurement, overlay_style, transform=pl.matrix)[: style.panel_height]
 
 
 def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
     n = len(photos)
     panels, placements = [], []
-    for i, (info, p) in enumerate(zip(c.photos, photos)):
+    for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
         m = p.measurement
         lm = landmarks_of(m)
         if p.rgb is not None:
@@ -253,7 +248,7 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     n = len(photos)
     chosen = [i for i in (0, n - 1) if placements[i] is not None and placements[i].aligned]  # type: ignore[union-attr]
     skeletons, labels, colors = [], [], []
-    for i, color in zip((0, n - 1), (style.before_color, style.after_color)):
+    for i, color in zip((0, n - 1), (style.before_color, style.after_color), strict=True):
         if i not in chosen:
             continue
         lm = landmarks_of(photos[i].measurement)
@@ -283,12 +278,15 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     return draw, caption
 
 
-def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[ChartDrawer | None, int]:
+def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[str, float] | None) -> tuple[ChartDrawer | None, int]:
+    """Each measure over the photos; a tilt measured by different methods over the series is drawn on
+    its landmark-only values, as ``posture history plot`` does, and its title says so."""
     from posture.charts import plot_trend
 
     if len(c.photos) <= 2:
         return None, 0
-    shown = [mc for mc in c.metrics if any(v is not None for v in mc.values)]
+    ms = [p.measurement for p in photos]
+    shown = [(mc, comparable_values(ms, mc.name)) for mc in c.metrics if any(v is not None for v in mc.values)]
     if not shown:
         return None, 0
     dates = [p.date for p in c.photos]
@@ -299,14 +297,14 @@ def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[Chart
 
     def draw(fig: FigureBase) -> None:
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax, mc in zip(axes.flat, shown):
+        for ax, (mc, (values, uncs, method_note)) in zip(axes.flat, shown, strict=False):
             unit = {"deg": "°"}.get(mc.unit, mc.unit)
-            plot_trend(xs, list(mc.values), list(mc.uncertainties), label=mc.label, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
+            title = mc.label + (" (joint landmarks: methods differ)" if method_note else "")
+            plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
             if mc.name not in (mdc or {}) and ax.get_legend() is not None:
                 ax.get_legend().remove()  # it would only repeat the title
-            sign = SIGN_TEXT.get(mc.name, "+: left side higher")
-            ax.set_ylabel(f"{UNIT_AXIS.get(mc.unit, mc.unit)}\n({sign})", fontsize=8)
-            ax.set_title(mc.label, fontsize=10)
+            ax.set_ylabel(wording.axis_label(mc.name, mc.unit), fontsize=8)
+            ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
             if not use_dates:
                 ax.set_xlabel("photo number", fontsize=8)
@@ -323,7 +321,7 @@ def _trend_drawer(c: Comparison, mdc: Mapping[str, float] | None) -> tuple[Chart
 
 
 def _table_note(c: Comparison) -> str | None:
-    if any(mc.verdict == "uncertainty_unknown" for mc in c.metrics):
+    if any(p.verdict == "uncertainty_unknown" for mc in c.metrics for p in mc.pairs):
         return (
             "Uncertainty unknown: no uncertainty was estimated for these measurements (single-pass analysis) "
             "and no minimal detectable change is known, so a change cannot be told apart from measurement "
@@ -344,14 +342,23 @@ def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[
     notes = [
         (
             "How to read: values are measured on each photo; angles in degrees, shifts in percent of shoulder "
-            "width; left and right are the person's own sides. The change column says how much the size of "
-            "the asymmetry (its distance from level or centred) changed."
+            "width; left and right are the person's own sides. The change column gives how far the value moved "
+            "between the two photos and which way (which side went up, or towards which side)."
+            + (
+                " With more than two photos, every visit (each photo against the one before it) and the first "
+                "against the last have a row of their own; each row's verdict depends on its two photos only."
+                if len(photos) > 2
+                else ""
+            )
         ),
         (
             "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
             "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
-            "that are known. Anything smaller is within measurement noise and is never called an improvement. "
-            "With neither known, the verdict is 'uncertainty unknown'."
+            "that are known. Anything smaller is within measurement noise, whatever the sizes, and is never called "
+            "an improvement. A larger change is 'improved' when the asymmetry became smaller on the same side (or "
+            "level), 'worse' when it became larger, and 'reversed' when it crossed to the other side (the verdict "
+            "names the side that is higher now): a photo shows a side when its value is further from level than "
+            "its own noise. With neither the MDC nor the uncertainties known, the verdict is 'uncertainty unknown'."
         ),
         aligned,
         (
@@ -393,7 +400,7 @@ def build_content(
     n = len(photos)
     panels, placements = _panels(comparison, photos, blur_faces, style)
     overlay, overlay_caption = _overlay_drawer(comparison, photos, placements, style)
-    trend, trend_rows = _trend_drawer(comparison, mdc)
+    trend, trend_rows = _trend_drawer(comparison, photos, mdc)
     d0, d1 = comparison.photos[0].date, comparison.photos[-1].date
     subtitle = f"{n} photos" if n > 2 else "Before and after"
     if d0 is not None and d1 is not None:
@@ -423,12 +430,14 @@ def build_content(
 
 
 def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
-    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes."""
-    from posture.charts import figure_png
+    """Draw a chart on a new :class:`Figure` of ``size`` inches and return PNG bytes
+    (text drawn as written, see :func:`posture.charts.plain_text`)."""
+    from posture.charts import figure_png, plain_text
 
-    fig = Figure(figsize=size, layout="constrained")
-    draw(fig)
-    return figure_png(fig, dpi=dpi)
+    with plain_text():
+        fig = Figure(figsize=size, layout="constrained")
+        draw(fig)
+        return figure_png(fig, dpi=dpi)
 
 
 def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:

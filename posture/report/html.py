@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 from typing import Iterable
 
 from posture.render.styles import DEFAULT_REPORT_STYLE, ReportStyle
@@ -109,19 +110,26 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
         add("</section>")
 
     add('<section id="results"><h2>Results</h2><div class="table-wrap"><table>')
-    before, after = (c.photos[0].role, c.photos[-1].role)
+    pairs = len(c.photos) > 2
+    before, after = ("From", "To") if pairs else (c.photos[0].role, c.photos[-1].role)
     add(
-        f"<thead><tr><th>Measure</th><th>{esc(before)}</th><th>{esc(after)}</th>"
-        "<th>Change in size</th><th>Noise threshold</th><th>Verdict</th></tr></thead><tbody>"
+        "<thead><tr><th>Measure</th>" + ("<th>Photos</th>" if pairs else "")
+        + f"<th>{esc(before)}</th><th>{esc(after)}</th>"
+        "<th>Change</th><th>Noise threshold</th><th>Verdict</th></tr></thead><tbody>"
     )
-    for r in c.rows:
-        color = style.verdict_color(r.verdict)
-        why = f'<span class="why">{esc(r.note)}</span>' if r.note else ""
-        add(
-            f'<tr><td class="metric">{esc(r.label)}</td><td>{esc(r.before)}</td><td>{esc(r.after)}</td>'
-            f"<td>{esc(r.change)}</td><td>{esc(r.threshold)}</td>"
-            f'<td class="verdict" style="color:{esc(color)}">{esc(r.verdict_text)}{why}</td></tr>'
-        )
+    for _, group in itertools.groupby(c.rows, key=lambda r: r.name):
+        rows = list(group)
+        for k, r in enumerate(rows):
+            color = style.verdict_color(r.verdict)
+            why = f'<span class="why">{esc(r.note)}</span>' if r.note else ""
+            span = f' rowspan="{len(rows)}"' if len(rows) > 1 else ""
+            label = f'<td class="metric"{span}>{esc(r.label)}</td>' if k == 0 else ""
+            add(
+                f"<tr>{label}" + (f"<td>{esc(r.pair)}</td>" if pairs else "")
+                + f"<td>{esc(r.before)}</td><td>{esc(r.after)}</td>"
+                f"<td>{esc(r.change)}</td><td>{esc(r.threshold)}</td>"
+                f'<td class="verdict" style="color:{esc(color)}">{esc(r.verdict_text)}{why}</td></tr>'
+            )
     add("</tbody></table></div>")
     if c.table_note:
         add(f'<p class="table-note">{esc(c.table_note)}</p>')

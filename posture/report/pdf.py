@@ -80,7 +80,7 @@ class _Pages:
 
         def layout(cells: Sequence[Cell]) -> tuple[list[tuple[list[str], list[str]]], float]:
             out, h = [], 0.0
-            for (text, kw, note), w in zip(cells, widths):
+            for (text, kw, note), w in zip(cells, widths, strict=True):
                 main = _wrap(text, w - 0.1, size, kw.get("fontweight") == "bold")
                 sub = _wrap(note, w - 0.1, small) if note else []
                 out.append((main, sub))
@@ -94,7 +94,7 @@ class _Pages:
             total = sum(widths)
             if bg:
                 self.fig.patches.append(_rect(x, self.y, total, h, bg, self.fig))
-            for (text, kw, note), w, (main, sub) in zip(cells, widths, wrapped):
+            for (_text, kw, _note), w, (main, sub) in zip(cells, widths, wrapped, strict=True):
                 self.text(x + 0.05, self.y + 0.05, "\n".join(main), size, linespacing=1.3, **kw)
                 if sub:
                     y = self.y + 0.05 + len(main) * size * line + 0.03
@@ -112,13 +112,13 @@ class _Pages:
 Cell = tuple[str, dict[str, Any], str]
 
 
-def _rect(x: float, y: float, w: float, h: float, color: str, fig: Figure):  # type: ignore[no-untyped-def]
+def _rect(x: float, y: float, w: float, h: float, color: str, fig: Figure):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x / PAGE[0], 1 - (y + h) / PAGE[1]), w / PAGE[0], h / PAGE[1], transform=fig.transFigure, facecolor=color, edgecolor="none", zorder=-1)
 
 
-def _hline(x: float, y: float, w: float, fig: Figure):  # type: ignore[no-untyped-def]
+def _hline(x: float, y: float, w: float, fig: Figure):
     from matplotlib.lines import Line2D
 
     yy = 1 - y / PAGE[1]
@@ -138,13 +138,20 @@ def _results(p: _Pages, c: ReportContent, style: ReportStyle) -> None:
         for w in c.warnings:
             p.para("• " + w, 9, color="#7d4e00")
     p.heading("Results")
-    widths = (1.15, 1.4, 1.4, 1.05, 0.8, 1.47)
-    header = ("Measure", c.photos[0].role, c.photos[-1].role, "Change in size", "Noise threshold", "Verdict")
+    pairs = len(c.photos) > 2
+    if pairs:
+        widths: tuple[float, ...] = (0.95, 0.57, 1.3, 1.3, 0.98, 0.8, 1.37)
+        header: tuple[str, ...] = ("Measure", "Photos", "From", "To", "Change", "Noise threshold", "Verdict")
+    else:
+        widths = (1.15, 1.4, 1.4, 1.05, 0.8, 1.47)
+        header = ("Measure", c.photos[0].role, c.photos[-1].role, "Change", "Noise threshold", "Verdict")
     rows: list[list[Cell]] = []
-    for r in c.rows:
+    for k, r in enumerate(c.rows):
+        first = k == 0 or c.rows[k - 1].name != r.name  # the measure is named once for its rows
         rows.append(
             [
-                (r.label, {"fontweight": "bold"}, ""),
+                (r.label if first else "", {"fontweight": "bold"}, ""),
+                *([(r.pair, {}, "")] if pairs else []),
                 (r.before, {}, ""),
                 (r.after, {}, ""),
                 (r.change, {}, ""),
@@ -214,8 +221,17 @@ def _about(p: _Pages, c: ReportContent) -> None:
 
 
 def render_pdf(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> bytes:
-    """The whole report as PDF bytes."""
+    """The whole report as PDF bytes; text is drawn as written (:func:`posture.charts.plain_text`)."""
     import matplotlib
+
+    from posture.charts import plain_text
+
+    # Type 3 fonts whatever the user's matplotlibrc says.
+    with plain_text(), matplotlib.rc_context({"pdf.fonttype": 3}):
+        return _render(c, style)
+
+
+def _render(c: ReportContent, style: ReportStyle) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     p = _Pages()
@@ -234,8 +250,7 @@ def render_pdf(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> b
         fig.text(0.5, 0.35 / PAGE[1], f"{c.title} — page {k} of {total}", ha="center", va="bottom", fontsize=7.5, color="#8c959f")
 
     buf = io.BytesIO()
-    # Type 3 whatever the user's matplotlibrc says.
-    with matplotlib.rc_context({"pdf.fonttype": 3}), PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
+    with PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
         for fig in p.figures:
             pdf.savefig(fig)
     return buf.getvalue()

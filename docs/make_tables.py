@@ -1,0 +1,199 @@
+"""Write the tables of measured results into the docs from ``benchmarks/results/*.json``.
+
+Each table stands in a Markdown file between ``<!-- table: NAME -->`` and
+``<!-- /table -->``; this script replaces what is between them, so the docs
+cannot drift from the measurements. ``--check`` changes nothing and exits 1
+when a table differs from what the results give (the test suite runs it).
+
+    python docs/make_tables.py            # rewrite the tables
+    python docs/make_tables.py --check    # are they up to date?
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md"]
+
+sys.path.insert(0, str(ROOT))
+
+from posture.metrics import METRICS  # noqa: E402
+from posture.noise import MDC95, SEM_WINDOWS  # noqa: E402
+
+SETS = {"base": "base", "frontlight": "frontlight", "small_480x640": "small 480×640", "sport_g0": "sport (clothed)"}
+TILTS = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "pelvis"}
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((RESULTS / name).read_text())
+
+
+def _num(x: float | None, signed: bool = False, digits: int = 2) -> str:
+    """A number as the tables print it: fixed digits, a true minus sign for negatives."""
+    if x is None:
+        return "–"
+    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    if signed and float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", "−")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def rotation_mirror() -> str:
+    """Rotation recovery and mirror symmetry on real photos (validate.json)."""
+    d = _load("validate.json")["rotation_mirror"]
+    rows = []
+    for mode, label in (("augmented", "default"), ("single", "single")):
+        for name, what in (("shoulder_tilt_deg", "shoulder tilt"), ("pelvic_tilt_deg", "pelvic tilt")):
+            r, m = d[mode]["rotation"][name], d[mode]["mirror"][name]
+            rows.append([label, what, _num(r["median"]), _num(r["p95"]), _num(r["max"]), _num(m["median"]), _num(m["max"])])
+    return _table(["mode", "metric", "rotation median", "p95", "max", "mirror median", "max"], rows)
+
+
+def synthetic() -> str:
+    """Error against the true tilt on the rendered people (validate.json)."""
+    d = _load("validate.json")["synthetic"]
+    rows = []
+    for key, label in SETS.items():
+        for name, what in TILTS.items():
+            cells = [label, what]
+            for mode in ("augmented", "single"):
+                s = d[f"{key}:{mode}"][name]
+                cells += [_num(s["mae"]), _num(s["bias"], True), _num(s["slope"]), _num(s["symmetric_pose_reads"], True)]
+            rows.append(cells)
+    header = ["set", "metric", "default MAE", "bias", "slope", "level reads", "single MAE", "bias", "slope", "level reads"]
+    return _table(header, rows)
+
+
+def refine_synthetic() -> str:
+    """Landmark-only against refined tilts on the renders, per mode (refine_validate.json)."""
+    d = _load("refine_validate.json")["synthetic"]
+    rows = []
+    for key, label in SETS.items():
+        for mode in ("single", "augmented"):
+            s = d[f"{key}:{mode}"]
+            cells = [label, mode]
+            for pair in ("shoulder", "pelvis"):
+                for which in ("landmark", "refined"):
+                    x = s[pair][which]
+                    cells.append(" / ".join((_num(x["mae"]), _num(x["bias"], True), _num(x["slope"]),
+                                             _num(x["symmetric_pose_reads"], True))))
+            rows.append(cells)
+    header = ["set", "mode", "shoulder: landmark MAE / bias / slope / level", "shoulder: refined",
+              "pelvis: landmark", "pelvis: refined"]
+    return _table(header, rows)
+
+
+def refine_rotation_mirror() -> str:
+    """Landmark-only against refined tilts on rotated and mirrored real photos (refine_validate.json)."""
+    d = _load("refine_validate.json")["rotation_mirror"]
+    rows = []
+    for mode in ("single", "augmented"):
+        r = d[mode]
+        for pair in ("shoulder", "pelvis"):
+            refined = r["refined_at_0_deg"][pair]
+            n = refined if isinstance(refined, int) else len(refined)
+            cells = [mode, pair, f"{n} of {r['photos']}"]
+            for kind in ("rotation", "mirror"):
+                for which in ("landmark", "refined"):
+                    x = r[kind][f"{pair}:{which}"]
+                    keys = ("median", "p95", "max") if kind == "rotation" else ("median", "max")
+                    cells.append(" / ".join(_num(x[k]) for k in keys))
+            rows.append(cells)
+    header = ["mode", "pair", "refined at 0°", "rotation: landmark", "rotation: refined", "mirror: landmark",
+              "mirror: refined"]
+    return _table(header, rows)
+
+
+def mdc() -> str:
+    """The minimal detectable change of each metric (posture.noise)."""
+    rows = []
+    for name, spec in METRICS.items():
+        unit = "°" if spec.unit == "deg" else "% of shoulder width"
+        rows.append([spec.label, f"{MDC95[name]:.1f}{unit}", str(SEM_WINDOWS.get(name, "–"))])
+    return _table(["metric", "MDC95", "still windows"], rows)
+
+
+def timing() -> str:
+    """Seconds a photo, default against single pass, from the same run (validate.json)."""
+    t = _load("validate.json")["timing"]
+    s = t["seconds_per_photo"]
+    return (f"Default analysis {s['augmented']:.2f} s a photo, `--fast` {s['single']:.3f} s "
+            f"({t['augmented_over_single']:.0f}× less), measured in the same run of `benchmarks/validate.py`.")
+
+
+def speed() -> str:
+    """Start-up, overhead against a bare model call, workers, default mode (speed.json)."""
+    d = _load("speed.json")
+    st, a, b, c, dm = d["startup_s"], d["a_in_process"], d["b_cold_process"], d["c_workers"], d["d_default_mode"]
+    one, two = c["seconds"]["1 worker"], c["seconds"]["2 workers"]
+    rows = [
+        ["start-up: cold `posture --help`, `--version`, a usage error (median of 7)",
+         f"{st['posture --help']:.3f} s (`python -c pass`: {st['python -c pass']:.3f} s)", "≤ 0.3 s"],
+        [f"(a) `--fast` analysis in process against a bare `PoseLandmarker.detect` ({a['photos']} photos × {a['rounds']})",
+         f"{a['posture_fast_s'] * 1000:.1f} against {a['bare_detect_s'] * 1000:.1f} ms a photo: **{a['ratio']:.2f}×**", "≤ 1.10×"],
+        ["(b) a cold `posture analyze PHOTO --json --fast` process against `benchmarks/minimal_tilts.py` (median of 7)",
+         f"{b['posture_analyze_json_fast_s']:.2f} against {b['minimal_script_s']:.2f} s: **{b['ratio']:.2f}×**", "≤ 1.2×"],
+        [f"(c) {c['photos']} photos, default mode, 2 workers against 1, end to end",
+         f"{two:.1f} against {one:.1f} s: **{c['ratio_2_over_1']:.2f}×**", "≥ 1.7×"],
+        [f"(d) default mode, in process, {dm['photos']} photos", f"{dm['median_s']:.2f} s a photo (median)", ""],
+    ]
+    return _table(["", "measured", "target"], rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "speed": speed,
+    "rotation-mirror": rotation_mirror,
+    "synthetic": synthetic,
+    "refine-synthetic": refine_synthetic,
+    "refine-rotation-mirror": refine_rotation_mirror,
+    "mdc": mdc,
+    "timing": timing,
+}
+
+_BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)
+
+
+def render(text: str) -> str:
+    """``text`` with every table block filled from the results."""
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(2)
+        if name not in TABLES:
+            raise SystemExit(f"make_tables: unknown table {name!r}")
+        return f"{m.group(1)}{TABLES[name]()}\n{m.group(4)}"
+
+    return _BLOCK.sub(fill, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is out of date")
+    args = ap.parse_args(argv)
+    stale = []
+    for path in DOCS:
+        old = path.read_text(encoding="utf-8")
+        new = render(old)
+        if new != old:
+            stale.append(path.relative_to(ROOT))
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    if args.check and stale:
+        print(f"tables out of date in {', '.join(map(str, stale))}: run python docs/make_tables.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,523 @@
+r"""Coloured stickers on palpated landmarks: find them in a photo, name them, level them.
+
+A practitioner palpates the acromions (shoulders) and the ASIS (pelvis, seen
+from the front) or the PSIS (the dimples above the buttocks, seen from
+behind) and puts a round coloured sticker on each; the tilt of the line
+through two stickers is the clinical shoulder or pelvic tilt, which no pose
+model sees. Conventions are :mod:`posture.geometry`'s (pixels, y down; tilt
+positive when the subject's left point is higher).
+
+Finding (:func:`find_stickers`)
+    Each pixel gets a soft colour membership in [0, 1] (:func:`membership`):
+    a Gaussian in hue around the sticker colour's hue (sigma ``HUE_SIGMA_DEG``)
+    times smooth ramps in HSV saturation and value, so shading across a
+    sticker on a curved body changes it little. Pixels with membership >= 0.5
+    form connected blobs; a blob is a sticker when its equivalent diameter
+    (from the area of its coverage matte, below, which blur does not shrink) is
+    ``MIN_DIAMETER_REL``-``MAX_DIAMETER_REL`` of the body scale (the shoulder
+    landmarks' distance, about 36 cm; so 0.6-5 cm), at least
+    ``MIN_DIAMETER_PX``, and it is round: the overlap (IoU) of its shape
+    (the membership upsampled 4x, >= 0.5) with the ellipse of the same
+    second moments is at least ``MIN_ELLIPSE_IOU`` and the ellipse's
+    axis ratio at least ``MIN_AXIS_RATIO`` (a round sticker on a curved body
+    images as an ellipse), and it stands alone: the mean membership in each
+    eighth of a ring around it is at most ``MAX_SURROUND`` (a fragment of a green background
+    or garment has its colour around it), and its centre is uncertain by at
+    most ``MAX_CENTRE_REL`` of its diameter (below). Larger, smaller, ragged
+    or edgeless blobs of the colour (clothing, a background) are rejected
+    and listed with the reason.
+
+Centre
+    Around each blob (dilated by 0.4 diameters, other blobs excluded) a
+    coverage matte: 1 inside, 0 outside, and across the edge each pixel
+    unmixed linearly between the sticker's colour (a plane fitted to the
+    interior, so shading is extrapolated to the edge) and the nearest
+    background colour (projected on their RGB difference). A colour threshold alone pulls the centre towards the
+    lit side of a shaded sticker; unmixing is linear, so blur and shading
+    move the matte symmetrically. Two sub-pixel estimates on the matte: its
+    centroid (each pixel weighted by its soft coverage), and the centre of an
+    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling. The
+    centroid is the one reported (``benchmarks/markers.py``: on drawn
+    stickers, blurred and JPEG-compressed, it is the steadier; see
+    ``docs/markers.md``). Its uncertainty (one sigma per axis, pixels) is
+    the root sum of squares of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)``
+    (a blurred edge on a small sticker), for a compressed photo
+    ``COMPRESSION_NOISE / contrast / sqrt(perimeter_px)`` (JPEG's coarse colour
+    moves the edge, more so where the sticker differs from its background in
+    colour only) and ``|centroid - ellipse| / 2`` (disagreement shows an
+    asymmetric edge), at least ``MIN_CENTRE_PX``.
+
+Naming (:func:`pair_stickers`)
+    The landmarks say which sticker is which: for each side the candidates
+    lie within ``radius`` (a fraction of the body scale) of that side's
+    landmark and on that side of the pair's midpoint. Exactly one each: a
+    pair. None or several on a side: no pair, and the reason says which
+    ("no sticker found near the right shoulder", "two stickers near the left
+    hip"), never a guess.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from posture import geometry as g
+
+FloatArray = NDArray[np.float64]
+
+COLORS: dict[str, str] = {
+    "green": "#39FF14",
+    "yellow": "#FFF200",
+    "pink": "#FF1493",
+    "blue": "#0090FF",
+}
+"""Named sticker colours (fluorescent, as sold for clinical photo assessment)."""
+
+DEFAULT_COLOR = "green"
+
+HUE_SIGMA_DEG = 16.0
+"""Spread of the hue membership, degrees of hue: white balance and JPEG shift a sticker's hue."""
+
+SATURATION_RAMP = (0.28, 0.45)
+"""HSV saturation below the first value scores 0, above the second 1 (skin is 0.2-0.5 in hue far from green)."""
+
+VALUE_RAMP = (0.12, 0.25)
+"""HSV value below the first value scores 0 (hue is noise in the dark), above the second 1."""
+
+MIN_SATURATION = 0.5
+"""A sticker colour must be at least this saturated to be told from skin, grey and white."""
+
+SHOULDER_CM = 36.0
+"""Assumed distance of the shoulder landmarks, centimetres: converts sticker sizes to the body scale."""
+
+MIN_DIAMETER_REL = 0.6 / SHOULDER_CM
+MAX_DIAMETER_REL = 5.0 / SHOULDER_CM
+"""A sticker's diameter as a fraction of the body scale (0.6-5 cm; stickers are 1.5-3 cm)."""
+
+MIN_DIAMETER_PX = 4.0
+"""Smaller blobs have too few pixels for a sub-pixel centre."""
+
+MIN_ELLIPSE_IOU = 0.7
+MIN_AXIS_RATIO = 0.5
+"""Roundness gate: overlap with the blob's moment ellipse, and its minor/major axis ratio."""
+
+MAX_SURROUND = 0.25
+"""A sticker stands alone: in each eighth of a ring around it (0.4-0.8 diameters out) the mean
+membership is at most this (a sticker touching a background of its colour is refused too)."""
+
+EDGE_NOISE = 0.25
+MIN_CENTRE_PX = 0.02
+"""Centre uncertainty model (module docstring), pixels."""
+
+MAX_CENTRE_REL = 0.15
+"""A blob whose centre is uncertain by more than this fraction of its diameter has no clear edge: not a sticker."""
+
+COMPRESSION_NOISE = 140.0
+"""JPEG term of the centre uncertainty: this over the sticker's contrast with its background
+(RGB distance, 0-255 scale) and the square root of its perimeter (pixels). Calibrated on drawn
+stickers at JPEG quality 85 (blurred 1 pixel), where a sticker 10 px across is off by about
+0.2 px rms on light skin (low contrast) and 0.1 px on dark skin, dark cloth or white."""
+
+UPSAMPLE = 4
+"""Upsampling of the membership for the ellipse fit's contour."""
+
+
+@dataclass(frozen=True)
+class MarkerColor:
+    """A sticker colour: its name or ``#RRGGBB`` as given, and its hue in degrees [0, 360)."""
+
+    name: str
+    hex: str
+    hue_deg: float
+
+
+def parse_color(text: str) -> MarkerColor:
+    """A colour from :data:`COLORS` by name, or ``#RRGGBB``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, malformed hex, or a colour too pale or dark to tell from skin and clothing.
+    """
+    key = text.strip().lower()
+    hexcode = COLORS.get(key, key).lower()
+    if not re.fullmatch(r"#[0-9a-f]{6}", hexcode):
+        raise ValueError(
+            f"unknown sticker colour {text!r}: give one of {', '.join(COLORS)} or #RRGGBB"
+        )
+    r, g_, b = (int(hexcode[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
+    h, s, v = colorsys.rgb_to_hsv(r, g_, b)
+    if s < MIN_SATURATION or v < 0.4:
+        raise ValueError(
+            f"sticker colour {text} is too pale or dark (HSV saturation {s:.2f}, value {v:.2f}): "
+            f"stickers must be a saturated colour, saturation at least {MIN_SATURATION}"
+        )
+    return MarkerColor(name=key, hex=hexcode.upper(), hue_deg=360.0 * h)
+
+
+def _ramp(x: NDArray[np.float32], lo: float, hi: float) -> NDArray[np.float32]:
+    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def membership(rgb: NDArray[np.uint8], color: MarkerColor) -> NDArray[np.float32]:
+    """Soft membership ``(H, W)`` float32 in [0, 1] of each pixel in the sticker colour (module docstring)."""
+    hsv = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2HSV)
+    dh = np.abs(hsv[..., 0] - np.float32(color.hue_deg))
+    dh = np.minimum(dh, 360.0 - dh)
+    hue = np.exp(-0.5 * (dh / np.float32(HUE_SIGMA_DEG)) ** 2)
+    return (hue * _ramp(hsv[..., 1], *SATURATION_RAMP) * _ramp(hsv[..., 2], *VALUE_RAMP)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Sticker:
+    """One sticker found: centre and shape in the photo's pixels.
+
+    ``xy`` is the reported centre (the membership-weighted centroid) with
+    ``uncertainty_px`` (one sigma per axis); ``ellipse_xy`` the fitted
+    ellipse's centre; ``diameter_px`` the equivalent diameter,
+    ``axis_ratio`` minor/major of the fitted ellipse (1 = round),
+    ``edge_px`` the width of the colour's edge ramp (blur).
+    """
+
+    xy: tuple[float, float]
+    uncertainty_px: float
+    ellipse_xy: tuple[float, float]
+    diameter_px: float
+    axis_ratio: float
+    edge_px: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, pixels rounded to 0.01."""
+        return {
+            "xy_px": [round(self.xy[0], 2), round(self.xy[1], 2)],
+            "uncertainty_px": round(self.uncertainty_px, 3),
+            "ellipse_xy_px": [round(self.ellipse_xy[0], 2), round(self.ellipse_xy[1], 2)],
+            "diameter_px": round(self.diameter_px, 1),
+            "axis_ratio": round(self.axis_ratio, 2),
+            "edge_px": round(self.edge_px, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A blob of the sticker colour that is not a sticker, and why."""
+
+    xy: tuple[float, float]
+    diameter_px: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"xy_px": [round(self.xy[0], 1), round(self.xy[1], 1)], "diameter_px": round(self.diameter_px, 1), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class StickerSearch:
+    """Everything :func:`find_stickers` saw: the stickers and the rejected blobs (sticker-sized or larger)."""
+
+    color: MarkerColor
+    stickers: tuple[Sticker, ...]
+    rejected: tuple[Rejected, ...]
+
+
+def _moment_ellipse(mask: NDArray[np.uint8]) -> tuple[float, float, NDArray[np.uint8]]:
+    """Axis ratio and IoU of a blob with the ellipse of its second moments, and that ellipse's mask."""
+    ys, xs = np.nonzero(mask)
+    cx, cy = xs.mean(), ys.mean()
+    cov = np.cov(np.stack([xs - cx, ys - cy]), bias=True) + np.eye(2) / 12.0  # pixels are squares
+    evals, evecs = np.linalg.eigh(cov)
+    a, b = 2.0 * np.sqrt(evals[1]), 2.0 * np.sqrt(evals[0])
+    angle = math.degrees(math.atan2(evecs[1, 1], evecs[0, 1]))
+    ell = np.zeros_like(mask)
+    # cv2.ellipse takes integer geometry: draw at 16x with shift=4 for sub-pixel placement.
+    cv2.ellipse(ell, (round(cx * 16), round(cy * 16)), (round(a * 16), round(b * 16)), angle, 0, 360, 1, -1, cv2.LINE_8, 4)
+    inter = np.count_nonzero(ell & mask)
+    union = np.count_nonzero(ell | mask)
+    return float(b / a) if a > 0 else 0.0, inter / union if union else 0.0, ell
+
+
+def _ellipse_centre(m: NDArray[np.float32], x0: int, y0: int) -> tuple[float, float] | None:
+    """Centre of the ellipse fitted to the 0.5 contour of ``m`` (a crop at ``x0, y0``), photo pixels."""
+    up = cv2.resize(m, (m.shape[1] * UPSAMPLE, m.shape[0] * UPSAMPLE), interpolation=cv2.INTER_LINEAR)
+    contours, _ = cv2.findContours((up >= 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    c = max(contours, key=len)
+    if len(c) < 5:
+        return None
+    (ux, uy), _, _ = cv2.fitEllipse(c.astype(np.float32))
+    # Upsampled pixel u covers source coordinate (u + 0.5) / UPSAMPLE - 0.5.
+    return x0 + (ux + 0.5) / UPSAMPLE - 0.5, y0 + (uy + 0.5) / UPSAMPLE - 0.5
+
+
+def _nearest_colour(rgb: NDArray[np.float32], where: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Each pixel's colour of the nearest pixel of ``where`` (averaged over 3x3 of ``where``), ``(h, w, 3)``."""
+    w = where.astype(np.float32)
+    num = cv2.blur(rgb * w[..., None], (3, 3))
+    den = cv2.blur(w, (3, 3))
+    local = num / np.maximum(den, 1e-6)[..., None]
+    _, lab = cv2.distanceTransformWithLabels(1 - where, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(where)
+    table = np.zeros((len(ys) + 1, 3), np.float32)
+    table[1:] = local[ys, xs]
+    return table[lab]
+
+
+def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """The sticker's colour at every pixel, ``(h, w, 3)``: a plane per channel fitted to the
+    interior, so shading across the sticker is extrapolated to its edge."""
+    ys, xs = np.nonzero(inner)
+    if len(ys) < 6:
+        return np.broadcast_to(rgb[ys, xs].mean(axis=0), rgb.shape).astype(np.float32)
+    design = np.stack([np.ones(len(ys)), xs, ys], axis=1).astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, rgb[ys, xs].astype(np.float64), rcond=None)
+    gy, gx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
+    return (coef[0] + gx[..., None] * coef[1] + gy[..., None] * coef[2]).astype(np.float32)
+
+
+def _matte(
+    rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], grow: int
+) -> tuple[NDArray[np.float32], float]:
+    """Sticker coverage in [0, 1] around one blob: 1 inside, 0 outside, and across the edge the
+    linear unmixing of each pixel between the nearest sticker and nearest background colour
+    (module docstring, "Centre"); background starts ``grow`` pixels outside the blob. Linear, so
+    blur and shading move it symmetrically. Also the median contrast of sticker and background
+    across the edge (RGB distance, 0-255 scale)."""
+    kernel = _disc(grow)
+    inner = (cv2.erode(blob, np.ones((3, 3), np.uint8)) & (m >= 0.9)).astype(np.uint8)
+    if not inner.any():
+        inner = blob & (m >= np.float32(m[blob > 0].max() * 0.95))
+    outer = ((cv2.dilate(blob, kernel) == 0) & allowed).astype(np.uint8)
+    alpha = np.zeros(m.shape, np.float32)
+    ring = allowed & (inner == 0) & (outer == 0)
+    if not outer.any():
+        return np.where(allowed, m, 0.0).astype(np.float32), 0.0
+    c_in, c_out = _interior_colour(rgb, inner), _nearest_colour(rgb, outer)
+    d = c_in - c_out
+    a = ((rgb - c_out) * d).sum(axis=2) / np.maximum((d * d).sum(axis=2), 1.0)
+    alpha[ring] = np.clip(a[ring], 0.0, 1.0)
+    alpha[inner > 0] = 1.0
+    contrast = float(np.sqrt(np.median((d * d).sum(axis=2)[ring]))) if ring.any() else 0.0
+    return alpha, contrast
+
+
+def _sector_means(m: NDArray[np.float32], ring: NDArray[np.bool_], blob: NDArray[np.uint8], sectors: int = 8) -> FloatArray:
+    """Mean of ``m`` over the ring in each of ``sectors`` equal angles around the blob's centre
+    (sectors without ring pixels left out)."""
+    ys, xs = np.nonzero(blob)
+    ry, rx = np.nonzero(ring)
+    which = ((np.arctan2(ry - ys.mean(), rx - xs.mean()) + np.pi) / (2 * np.pi) * sectors).astype(int) % sectors
+    sums = np.bincount(which, weights=m[ry, rx], minlength=sectors)
+    counts = np.bincount(which, minlength=sectors)
+    return np.asarray(sums[counts > 0] / counts[counts > 0], dtype=np.float64)
+
+
+def _disc(radius: int) -> NDArray[np.uint8]:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _measure_blob(
+    rgb: NDArray[np.uint8],
+    m: NDArray[np.float32],
+    labels: NDArray[np.int32],
+    k: int,
+    box: tuple[int, int, int, int],
+    diameter: float,
+    compressed: bool,
+) -> Sticker | str:
+    """The sub-pixel sticker of blob ``k`` (module docstring, "Centre"), or why it is not one."""
+    x, y, w, h = box
+    pad, crop = max(4, math.ceil(0.4 * diameter)), max(12, math.ceil(0.9 * diameter))
+    H, W = m.shape
+    x0, y0, x1, y1 = max(0, x - crop), max(0, y - crop), min(W, x + w + crop), min(H, y + h + crop)
+    lab = labels[y0:y1, x0:x1]
+    blob = (lab == k).astype(np.uint8)
+    mm = m[y0:y1, x0:x1]
+    near = cv2.dilate(blob, _disc(pad)) > 0
+    # Roundness on the membership upsampled 4x: a small blob's pixel outline is too coarse to judge.
+    own = np.where(near & ((lab == 0) | (lab == k)), mm, 0.0).astype(np.float32)
+    fine = (cv2.resize(own, (own.shape[1] * UPSAMPLE, own.shape[0] * UPSAMPLE), interpolation=cv2.INTER_LINEAR) >= 0.5)
+    if np.count_nonzero(fine) < 5 * UPSAMPLE * UPSAMPLE:
+        return "too faint (little of it is clearly the colour)"
+    ratio, iou, _ = _moment_ellipse(fine.astype(np.uint8))
+    if ratio < MIN_AXIS_RATIO:
+        return f"elongated (axis ratio {ratio:.2f})"
+    if iou < MIN_ELLIPSE_IOU:
+        return f"not round (overlap with an ellipse {iou:.2f})"
+    surround = (cv2.dilate(blob, _disc(2 * pad)) > 0) & ~(cv2.dilate(blob, _disc(pad + 1)) > 0)
+    around = _sector_means(mm, surround, blob)
+    if around.size and float(around.max()) > MAX_SURROUND:
+        return f"part of a larger area of that colour (membership around it up to {float(around.max()):.2f})"
+    perimeter = math.pi * diameter
+    allowed = near & ((lab == 0) | (lab == k))
+    edge = float(np.count_nonzero((mm > 0.1) & allowed) - np.count_nonzero((mm > 0.9) & allowed)) / perimeter
+    grow = max(2, math.ceil(edge / 2.0) + 1)  # half the edge ramp, and a pixel: beyond it is background
+    if grow + 3 > pad:  # a blurred edge needs background beyond it
+        allowed = (cv2.dilate(blob, _disc(min(grow + 3, crop))) > 0) & ((lab == 0) | (lab == k))
+    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, grow)
+    total = float(weights.sum())
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    cx, cy = float((weights * xs).sum() / total), float((weights * ys).sum() / total)
+    ell = _ellipse_centre(weights, x0, y0)
+    if ell is None:
+        return "no contour"
+    diameter = 2.0 * math.sqrt(total / math.pi)  # the matte's area: the sticker's own size
+    perimeter = math.pi * diameter
+    sigma = math.hypot(
+        EDGE_NOISE * max(edge, 1.0) / math.sqrt(perimeter),
+        (COMPRESSION_NOISE / max(contrast, 1.0) / math.sqrt(perimeter)) if compressed else 0.0,
+        0.5 * math.hypot(cx - ell[0], cy - ell[1]),
+    )
+    return Sticker(
+        xy=(cx, cy),
+        uncertainty_px=max(sigma, MIN_CENTRE_PX),
+        ellipse_xy=(float(ell[0]), float(ell[1])),
+        diameter_px=diameter,
+        axis_ratio=ratio,
+        edge_px=edge,
+    )
+
+
+def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, compressed: bool = True) -> StickerSearch:
+    """Round blobs of ``color`` of a sticker's size in an ``(H, W, 3)`` uint8 RGB photo.
+
+    ``compressed``: the photo went through lossy compression (JPEG; assume so when unknown), which
+    widens each centre's uncertainty (``COMPRESSION_NOISE``).
+
+    ``scale_px`` is the body scale (the shoulder landmarks' distance, pixels)
+    that sets the size gate. Blobs at least half the smallest sticker size
+    that fail a gate are returned as :class:`Rejected`.
+    """
+    m = membership(rgb, color)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((m >= 0.5).astype(np.uint8), connectivity=8)
+    lo = max(MIN_DIAMETER_PX, MIN_DIAMETER_REL * scale_px)
+    hi = MAX_DIAMETER_REL * scale_px
+    stickers: list[Sticker] = []
+    rejected: list[Rejected] = []
+    for k in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        rough = 2.0 * math.sqrt(area / math.pi)  # blur shrinks the part above 0.5: the size is measured below
+        if rough < lo / 3:
+            continue
+        centre = (x + w / 2.0 - 0.5, y + h / 2.0 - 0.5)
+        if rough > hi:
+            rejected.append(Rejected(centre, rough, f"too large ({rough:.0f} px across, stickers here are at most {hi:.0f} px)"))
+            continue
+        found = _measure_blob(rgb, m, labels, k, (x, y, w, h), max(rough, lo), compressed)
+        if isinstance(found, str):
+            rejected.append(Rejected(centre, rough, found))
+        elif found.uncertainty_px > MAX_CENTRE_REL * found.diameter_px:
+            rejected.append(Rejected(found.xy, found.diameter_px, f"too blurred to locate (centre uncertain by {found.uncertainty_px:.1f} px)"))
+        elif found.diameter_px < lo:
+            if found.diameter_px >= lo / 2:
+                rejected.append(Rejected(found.xy, found.diameter_px, f"too small ({found.diameter_px:.1f} px across, stickers here are at least {lo:.1f} px)"))
+        elif found.diameter_px > hi:
+            rejected.append(Rejected(found.xy, found.diameter_px, f"too large ({found.diameter_px:.0f} px across, stickers here are at most {hi:.0f} px)"))
+        else:
+            stickers.append(found)
+    return StickerSearch(color, tuple(stickers), tuple(rejected))
+
+
+_COUNT_WORDS = {2: "two", 3: "three"}
+
+
+@dataclass(frozen=True)
+class MarkerPair:
+    """A left and right sticker, named after the landmark they mark, or why there is no pair.
+
+    ``part`` is the body part in words (``shoulder``, ``hip``), ``landmark``
+    the palpated point (``acromion``, ``ASIS``, ``PSIS``); the subject's sides.
+    A side with one sticker names it even when the other side fails;
+    ``ambiguous`` holds the stickers of a side with several.
+    """
+
+    part: str
+    landmark: str
+    left: Sticker | None
+    right: Sticker | None
+    reason: str | None
+    ambiguous: tuple[Sticker, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        """Both stickers found, unambiguously."""
+        return self.left is not None and self.right is not None
+
+    def tilt(self, roll_deg: float = 0.0, center: Sequence[float] = (0.0, 0.0)) -> tuple[float, float, float]:
+        """Tilt of the line through the two stickers, its one-sigma uncertainty (degrees)
+        and the pair's horizontal separation (pixels), after undoing ``roll_deg`` about ``center``."""
+        if self.left is None or self.right is None:
+            raise ValueError(f"no {self.landmark} pair: {self.reason}")
+        pts = np.array([self.left.xy, self.right.xy])
+        if roll_deg:
+            pts = g.level_points(pts, roll_deg, np.asarray(center, dtype=np.float64))
+        sep = float(g.distance(pts[0], pts[1]))
+        sigma = math.degrees(math.hypot(self.left.uncertainty_px, self.right.uncertainty_px) / sep)
+        return float(g.tilt_deg(pts[0], pts[1])), sigma, abs(float(pts[0, 0] - pts[1, 0]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "landmark": self.landmark,
+            "found": self.found,
+            "reason": self.reason,
+            "left": None if self.left is None else self.left.to_dict(),
+            "right": None if self.right is None else self.right.to_dict(),
+            "ambiguous": [s.to_dict() for s in self.ambiguous],
+        }
+
+
+def pair_stickers(
+    search: StickerSearch,
+    left_lm: ArrayLike,
+    right_lm: ArrayLike,
+    radius_px: float,
+    part: str,
+    landmark: str,
+) -> MarkerPair:
+    """Name the stickers of one bilateral pair from its two landmarks (module docstring, "Naming").
+
+    ``left_lm``, ``right_lm`` are the subject's left and right landmark
+    (pixels); ``part`` names them in reasons ("no sticker found near the right
+    shoulder").
+    """
+    lp, rp = np.asarray(left_lm, dtype=np.float64), np.asarray(right_lm, dtype=np.float64)
+    mid, axis = (lp + rp) / 2.0, lp - rp
+    pts = np.array([s.xy for s in search.stickers]).reshape(-1, 2)
+    side = (pts - mid) @ axis  # > 0 on the subject's left of the midpoint
+    found: dict[str, Sticker | None] = {}
+    problems = []
+    ambiguous: list[Sticker] = []
+    for name, lm, sign in (("right", rp, -1.0), ("left", lp, 1.0)):
+        near = (np.linalg.norm(pts - lm, axis=1) <= radius_px) & (side * sign > 0)
+        hits = [s for s, ok in zip(search.stickers, near, strict=True) if ok]
+        found[name] = hits[0] if len(hits) == 1 else None
+        if not hits:
+            problems.append(f"no sticker found near the {name} {part}" + _rejected_note(search, lm, radius_px))
+        elif len(hits) > 1:
+            ambiguous += hits
+            problems.append(f"{_COUNT_WORDS.get(len(hits), str(len(hits)))} stickers near the {name} {part}")
+    return MarkerPair(part, landmark, found["left"], found["right"], "; ".join(problems) or None, tuple(ambiguous))
+
+
+def _rejected_note(search: StickerSearch, point: FloatArray, radius_px: float) -> str:
+    """`` (a green patch there is too large ...)`` when a rejected blob lies within the radius."""
+    near = [r for r in search.rejected if float(g.distance(r.xy, point)) <= radius_px]
+    if not near:
+        return ""
+    closest = min(near, key=lambda r: float(g.distance(r.xy, point)))
+    return f" (a {search.color.name} patch there is {closest.reason})"
+
+
+def extra_stickers(search: StickerSearch, pairs: Sequence[MarkerPair]) -> tuple[Sticker, ...]:
+    """The stickers near none of the pairs' landmarks (neither named nor ambiguous)."""
+    used = {id(s) for p in pairs for s in (p.left, p.right, *p.ambiguous) if s is not None}
+    return tuple(s for s in search.stickers if id(s) not in used)

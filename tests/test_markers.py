@@ -1,0 +1,315 @@
+"""Marker mode: stickers drawn onto real photos, found, named and levelled (posture.markers,
+posture.marker_metrics, analyze --markers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ROOT, photo
+from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpated_points, sticker_px
+from PIL import Image
+
+from posture import geometry as g
+from posture.analyze import Analyzer
+from posture.images import load_image
+from posture.markers import Rejected, Sticker, StickerSearch, extra_stickers, find_stickers, pair_stickers, parse_color
+from posture.pose import rank_people
+from posture.result import PostureMeasurement
+from posture.settings import Settings
+
+# Different people, skin tones, clothing and views; 1000 px high after framing.
+PHOTOS = {
+    "front_arms_down__icon_seg_003883.jpg": "front",  # T-shirt, pyjama trousers, door
+    "front_apose__impersonator_iper_019_2_1_000.jpg": "front",  # T-shirt and jeans
+    "front_arms_down__infonioknight_g-m1-front_t04s.jpg": "front",  # bare legs, cluttered room
+    "back_arms_down__pixie_IMG_1331_frame18120.jpg": "back",  # denim jacket
+}
+
+
+def protocol(name: str) -> Path:
+    return photo(f"../protocol/images/{name}")
+
+
+@pytest.fixture(scope="module")
+def marker_analyzer():
+    with Analyzer(Settings(fast=True, markers=True)) as a:
+        yield a
+
+
+def _scene(analyzer, name, cm=2.0, rise=(0.03, -0.02), blur=0.8, quality=90, drop=(), extra=()):
+    """A framed 1000 px photo with stickers drawn at the palpated points; the drawn centres."""
+    im = load_image(protocol(name))
+    lm = rank_people(analyzer._detector.detect(im.rgb))[0]
+    img, _, _ = framed(im.rgb, lm, 1000)
+    lm = rank_people(analyzer._detector.detect(img))[0]
+    pts = {k: v for k, v in palpated_points(lm, PHOTOS.get(name, "front"), rise).items() if k not in drop}
+    d = sticker_px(cm, lm)
+    rng = np.random.default_rng(len(name))
+    stickers = [
+        DrawnSticker(p[0], p[1], d, rng.uniform(0.8, 1.0), rng.uniform(0, 180), shade=rng.uniform(0.1, 0.35), shade_angle=rng.uniform(0, 360))
+        for p in list(pts.values()) + [pts_extra for pts_extra in extra]
+    ]
+    return degrade(draw_stickers(img, stickers), blur, quality), pts
+
+
+def _true_tilts(pts):
+    return float(g.tilt_deg(pts["left_shoulder"], pts["right_shoulder"])), float(g.tilt_deg(pts["left_pelvis"], pts["right_pelvis"]))
+
+
+@pytest.mark.parametrize(
+    "text, hue",
+    [("green", 110.6), ("GREEN", 110.6), ("pink", 327.6), ("#00ff00", 120.0), (" #FF0000 ", 0.0)],
+)
+def test_parse_color_accepts_names_and_hex(text, hue):
+    assert parse_color(text).hue_deg == pytest.approx(hue, abs=0.1)
+
+
+@pytest.mark.parametrize("text", ["mauve", "#12345", "00ff00", "#gg0000", "#808080", "#ffffff", "#202020", "#e0c0b0"])
+def test_parse_color_refuses_unknown_or_unsaturated(text):
+    with pytest.raises(ValueError, match="colour"):
+        parse_color(text)
+
+
+def test_settings_refuse_a_bad_colour():
+    with pytest.raises(ValueError, match="unknown sticker colour"):
+        Settings(markers=True, marker_color="mauve")
+
+
+def _sticker(x, y):
+    return Sticker((x, y), 0.05, (x, y), 10.0, 1.0, 1.0)
+
+
+GREEN = parse_color("green")
+LEFT, RIGHT = (300.0, 200.0), (100.0, 200.0)  # a subject facing the camera: their left on the image right
+
+
+@pytest.mark.parametrize(
+    "points, rejected, reason",
+    [
+        ([(302, 190), (98, 195)], [], None),
+        ([(302, 190)], [], "no sticker found near the right shoulder"),
+        ([], [], "no sticker found near the right shoulder; no sticker found near the left shoulder"),
+        ([(302, 190), (290, 215), (98, 195)], [], "two stickers near the left shoulder"),
+        ([(302, 190), (310, 180), (290, 215), (98, 195)], [], "three stickers near the left shoulder"),
+        ([(302, 190), (180, 200)], [], "no sticker found near the right shoulder"),  # too far from the landmark
+        ([(302, 190), (205, 200)], [], "no sticker found near the right shoulder"),  # on the left of the midline
+        ([(302, 190)], [Rejected((100.0, 205.0), 40.0, "too large (40 px across)")],
+         "no sticker found near the right shoulder (a green patch there is too large (40 px across))"),
+    ],
+)
+def test_pair_stickers_names_or_says_why(points, rejected, reason):
+    search = StickerSearch(GREEN, tuple(_sticker(*p) for p in points), tuple(rejected))
+    pair = pair_stickers(search, LEFT, RIGHT, 60.0, "shoulder", "acromion")
+    assert pair.reason == reason
+    assert pair.found == (reason is None)
+    several = "stickers near" in (reason or "")
+    assert len(pair.ambiguous) == (len(points) - 1 if several else 0)
+    named = {id(s) for s in (pair.left, pair.right, *pair.ambiguous) if s is not None}
+    assert {id(s) for s in extra_stickers(search, [pair])} == {id(s) for s in search.stickers} - named
+    if pair.found:
+        assert pair.left.xy == (302, 190) and pair.right.xy == (98, 195)
+        with pytest.raises(ValueError):
+            pair_stickers(StickerSearch(GREEN, (), ()), LEFT, RIGHT, 60.0, "shoulder", "acromion").tilt()
+
+
+@pytest.mark.parametrize("angle", [-20.0, -3.0, 0.0, 7.5, 30.0])
+def test_pair_tilt_follows_rotation_and_mirror(angle):
+    pts = g.rotate_points(np.array([[302.0, 190.0], [98.0, 195.0]]), angle, np.array([200.0, 200.0]))
+    lm = g.rotate_points(np.array([LEFT, RIGHT]), angle, np.array([200.0, 200.0]))
+    search = StickerSearch(GREEN, tuple(_sticker(*p) for p in pts), ())
+    base = float(g.tilt_deg([302.0, 190.0], [98.0, 195.0]))
+    tilt, sigma, _ = pair_stickers(search, lm[0], lm[1], 60.0, "shoulder", "acromion").tilt()
+    assert tilt == pytest.approx(base + angle, abs=1e-9)
+    assert sigma == pytest.approx(np.degrees(np.hypot(0.05, 0.05) / np.linalg.norm(pts[0] - pts[1])))
+    mirrored = StickerSearch(GREEN, tuple(_sticker(400.0 - x, y) for x, y in pts), ())
+    flip = pair_stickers(mirrored, (400.0 - lm[0][0], lm[0][1]), (400.0 - lm[1][0], lm[1][1]), 60.0, "shoulder", "acromion")
+    assert flip.tilt()[0] == pytest.approx(tilt, abs=1e-9)  # the same person mirrored: same anatomy, same tilt
+    # and a levelled camera roll of `angle` gives back the unrotated tilt
+    assert pair_stickers(search, lm[0], lm[1], 60.0, "shoulder", "acromion").tilt(angle, (200.0, 200.0))[0] == pytest.approx(base, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "cm, blur, quality, tol_px",
+    [(1.5, 0.0, None, 0.06), (2.0, 0.0, None, 0.06), (2.0, 0.7, 92, 0.3), (3.0, 1.0, 85, 0.4)],
+)
+def test_find_stickers_centres_on_a_plain_background(cm, blur, quality, tol_px):
+    """Stickers on skin- and cloth-coloured flat backgrounds: every one found, centre within tol."""
+    rng = np.random.default_rng(int(cm * 10))
+    img = np.zeros((300, 600, 3), np.uint8)
+    img[:, :300] = (200, 150, 120)  # skin
+    img[:, 300:] = (40, 45, 70)  # dark cloth
+    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    scale = 180.0
+    truth = [(rng.uniform(40, 260) + 300 * (i % 2), rng.uniform(40, 260)) for i in range(6)]
+    drawn = [DrawnSticker(x, y, cm * scale / 36.0, rng.uniform(0.75, 1.0), rng.uniform(0, 180), shade=0.3, shade_angle=rng.uniform(0, 360)) for x, y in truth]
+    found = find_stickers(degrade(draw_stickers(img, drawn), blur, quality), GREEN, scale).stickers
+    assert len(found) == len(truth)
+    for x, y in truth:
+        best = min(found, key=lambda s: np.hypot(s.xy[0] - x, s.xy[1] - y))
+        err = np.hypot(best.xy[0] - x, best.xy[1] - y)
+        assert err < tol_px
+        assert err < 4.0 * np.hypot(best.uncertainty_px, best.uncertainty_px)  # the stated uncertainty is not overconfident
+
+
+def test_find_stickers_ignores_other_colours_and_shapes():
+    img = np.full((300, 300, 3), (200, 150, 120), np.uint8)
+    blue = parse_color("blue")
+    cv2.circle(img, (80, 80), 6, (70, 235, 60), -1, cv2.LINE_AA)  # green: not the blue asked for
+    cv2.rectangle(img, (150, 40), (190, 45), (20, 140, 255), -1)  # a blue bar: elongated
+    cv2.circle(img, (220, 220), 60, (20, 140, 255), -1)  # a blue disc far too large
+    search = find_stickers(img, blue, 180.0)
+    assert search.stickers == ()
+    assert sorted(r.reason.split(" ")[0] for r in search.rejected) == ["elongated", "too"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PHOTOS))
+@pytest.mark.parametrize("blur, quality, tol", [(0.0, None, 0.1), (0.8, 90, 0.3)])
+def test_analyze_markers_tilt_is_the_drawn_line(marker_analyzer, name, blur, quality, tol):
+    """1000 px high, 2 cm stickers: the headline tilts equal the tilts of the lines through the drawn
+    centres within 0.1 degrees on a sharp photo, 0.3 slightly blurred and JPEG-compressed (the
+    figures by size are in docs/markers.md), with the landmarks' tilt beside them."""
+    img, pts = _scene(marker_analyzer, name, blur=blur, quality=quality)
+    m = marker_analyzer.analyze(img)
+    sh, pv = _true_tilts(pts)
+    for metric, truth in (("shoulder_tilt_deg", sh), ("pelvic_tilt_deg", pv)):
+        got = m.metrics[metric]
+        assert got.method == "markers", got.method_reason
+        assert got.value == pytest.approx(truth, abs=tol)
+        assert got.landmark_value is not None and got.uncertainty >= 0.2
+    assert m.markers["pelvis"]["landmark"] == ("PSIS" if PHOTOS[name] == "back" else "ASIS")
+    assert m.markers["extra"] == [] and m.markers["stickers_found"] == 4
+
+
+@pytest.mark.slow
+def test_rotating_the_photo_moves_the_tilts_by_the_rotation(marker_analyzer):
+    name = "front_arms_down__icon_seg_003883.jpg"
+    img, pts = _scene(marker_analyzer, name, blur=0.0, quality=95)
+    h, w = img.shape[:2]
+    rot = cv2.warpAffine(img, cv2.getRotationMatrix2D((w / 2, h / 2), 5.0, 1.0), (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    a, b = marker_analyzer.analyze(img), marker_analyzer.analyze(rot)
+    for metric in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
+        assert b.metrics[metric].method == "markers"
+        # Counter-clockwise on screen lifts the image right: the left side of a person facing the camera.
+        assert b.metrics[metric].value - a.metrics[metric].value == pytest.approx(5.0, abs=0.1)
+    flipped = marker_analyzer.analyze(np.ascontiguousarray(img[:, ::-1]))
+    for metric in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
+        assert flipped.metrics[metric].value == pytest.approx(-a.metrics[metric].value, abs=0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["front_apose__ankesh007_Krunal_2.JPG", "front_apose__ankesh007_final2.jpg"])
+def test_a_green_background_invents_no_stickers(marker_analyzer, name):
+    img = degrade(np.asarray(load_image(protocol(name)).rgb), 1.0, 85)
+    m = marker_analyzer.analyze(img)
+    assert m.markers["stickers_found"] == 0
+    assert all(m.metrics[k].method != "markers" for k in ("shoulder_tilt_deg", "pelvic_tilt_deg"))
+
+
+@pytest.mark.slow
+def test_green_clothing_invents_no_stickers(marker_analyzer):
+    """The T-shirt and trousers recoloured fluorescent green, their shading kept."""
+    im = load_image(protocol("front_arms_down__icon_seg_003883.jpg"))
+    x0, y0, x1, y1 = (int(v) for v in marker_analyzer.analyze(im).subject.bbox_px)
+    hsv = cv2.cvtColor(im.rgb, cv2.COLOR_RGB2HSV)
+    body = np.zeros(hsv.shape[:2], bool)
+    body[y0:y1, x0:x1] = True
+    light = body & (hsv[..., 2] > 120) & (hsv[..., 1] < 60)  # the white shirt and light trousers
+    hsv[..., 0] = np.where(light, 56, hsv[..., 0])
+    hsv[..., 1] = np.where(light, 200, hsv[..., 1])
+    m = marker_analyzer.analyze(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB))
+    assert m.markers["stickers_found"] == 0, m.markers
+    assert m.metrics["shoulder_tilt_deg"].method == "landmarks"
+
+
+@pytest.mark.slow
+def test_a_photo_without_stickers_says_so(marker_analyzer):
+    m = marker_analyzer.analyze(load_image(protocol("front_arms_down__icon_seg_003883.jpg")))
+    assert m.markers["stickers_found"] == 0
+    assert any("no green stickers found in the photo" in w for w in m.warnings)
+    reason = m.metrics["shoulder_tilt_deg"].method_reason
+    assert "no sticker found near the right shoulder" in reason and "no sticker found near the left shoulder" in reason
+
+
+@pytest.mark.slow
+def test_missing_and_doubled_stickers_give_reasons_not_guesses(marker_analyzer):
+    name = "front_arms_down__icon_seg_003883.jpg"
+    img, pts = _scene(marker_analyzer, name, drop=("right_shoulder",))
+    _, full = _scene(marker_analyzer, name)
+    doubled = full["left_pelvis"] + np.array([0.0, 25.0])
+    img2, _ = _scene(marker_analyzer, name, extra=(doubled,))
+    m = marker_analyzer.analyze(img)
+    assert m.metrics["shoulder_tilt_deg"].method != "markers"
+    assert m.markers["shoulders"]["reason"] == "no sticker found near the right shoulder"
+    assert m.markers["shoulders"]["left"] is not None and m.markers["extra"] == []  # the other one is still named
+    assert m.metrics["pelvic_tilt_deg"].method == "markers"
+    assert any("acromion stickers not used: no sticker found near the right shoulder" in w for w in m.warnings)
+    m2 = marker_analyzer.analyze(img2)
+    assert m2.markers["pelvis"]["reason"] == "two stickers near the left hip"
+    assert len(m2.markers["pelvis"]["ambiguous"]) == 2 and m2.markers["pelvis"]["left"] is None
+    assert m2.metrics["pelvic_tilt_deg"].method != "markers"
+    assert m2.metrics["shoulder_tilt_deg"].method == "markers"
+
+
+@pytest.mark.slow
+def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_path):
+    img, pts = _scene(marker_analyzer, "front_arms_down__icon_seg_003883.jpg")
+    m = marker_analyzer.analyze(img)
+    back = PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict())))
+    assert back.markers == m.to_dict()["markers"] and back.metrics == {k: type(v).from_dict(v.to_dict()) for k, v in m.metrics.items()}
+    src = tmp_path / "stickers.png"
+    Image.fromarray(img).save(src)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(src), "--fast", "--markers", "--json", "-o", str(tmp_path / "a.png")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    d = json.loads(run.stdout)
+    assert d["metrics"]["shoulder_tilt_deg"]["method"] == "markers"
+    assert d["markers"]["shoulders"]["left"]["xy_px"] is not None
+    assert (tmp_path / "a.png").stat().st_size > 0
+    Image.fromarray(img).save(tmp_path / "again.png")  # a batch goes through the same path
+    batch = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(src), str(tmp_path / "again.png"), "--fast", "--markers", "--json", "-j", "1"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert batch.returncode == 0, batch.stderr
+    rows = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [r["metrics"]["pelvic_tilt_deg"]["method"] for r in rows] == ["markers", "markers"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(src), "--markers", "--marker-color", "beige"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert bad.returncode == 2 and "unknown sticker colour 'beige'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_compare_treats_stickers_as_one_more_method(marker_analyzer):
+    """Stickers in both photos: compared on the stickers; stickers in one only: on the landmarks
+    in both, and the note says where each came from."""
+    from dataclasses import replace
+
+    from posture.compare import compare
+
+    name = "front_arms_down__icon_seg_003883.jpg"
+    with_stickers = marker_analyzer.analyze(_scene(marker_analyzer, name)[0])
+    tilted = marker_analyzer.analyze(_scene(marker_analyzer, name, rise=(0.08, 0.04))[0])
+    plain = marker_analyzer.analyze(_scene(marker_analyzer, name, drop=("left_shoulder", "right_shoulder", "left_pelvis", "right_pelvis"))[0])
+    outline = replace(plain, metrics={k: replace(v, method="silhouette") if k in ("shoulder_tilt_deg", "pelvic_tilt_deg") else v
+                                      for k, v in plain.metrics.items()})
+    same = compare([with_stickers, tilted]).metric("shoulder_tilt_deg").overall
+    assert same.compared_on == (("shoulder_tilt_deg", "markers"),) and not same.on_landmarks
+    assert same.values == (with_stickers.metrics["shoulder_tilt_deg"].value, tilted.metrics["shoulder_tilt_deg"].value)
+    for other, words in ((plain, "the joint landmarks"), (outline, "the body's outline")):
+        p = compare([with_stickers, other]).metric("shoulder_tilt_deg").overall
+        assert p.compared_on == (("shoulder_tilt_deg", "landmarks"),) and p.on_landmarks
+        assert p.values[0] == with_stickers.metrics["shoulder_tilt_deg"].landmark_value
+        assert f"came from stickers in one and from {words} in the other" in p.note
