@@ -4,13 +4,14 @@ Needs ../shared (rendered people, real photos; not part of the project). Writes
 benchmarks/results/cost.json and prints the tables.
 
 1. Time, in process, on the A-pose photos of ../shared/photos/protocol/images: the
-   ``--fast``, default and ``thorough`` analyses of the same decoded photo, one after the
-   other, the order rotating from photo to photo, for --rounds rounds; per mode the median
-   time a photo, and per photo the ratio to ``--fast`` (median over photos). The machine
-   may be shared: the load average is printed before and after.
-2. Accuracy per candidate variant set. Each photo is read once with every variant of the
-   ``thorough`` set measured and refined (:meth:`posture.analyze.Analyzer.read`); each
-   candidate set is then the analysis of those of its variants
+   ``--fast`` and default analyses and an analysis with each candidate set below of the
+   same decoded photo, one after the other, the order rotating from photo to photo, for
+   --rounds rounds; per mode the median time a photo, and per photo the ratio to
+   ``--fast`` (median over photos). The machine may be shared: the load average is
+   printed before and after.
+2. Accuracy per candidate variant set. Each photo is read once with all 20 variants of
+   ``posture.augment.VARIANTS`` measured and refined (:meth:`posture.analyze.Analyzer.read`);
+   each candidate set is then the analysis of those of its variants
    (:meth:`~posture.analyze.Analyzer.combine`), exactly what an analyser using that set
    computes. Figures, for the headline shoulder and pelvic tilts (refined, or the landmark
    value where the refinement fell back):
@@ -22,8 +23,7 @@ benchmarks/results/cost.json and prints the tables.
      recovery |change - rotation| over rotations of +-2, +-5 and +-10 degrees (median,
      p95, max) and mirror symmetry |tilt + tilt(mirrored)| (median, max).
 
-   The cost of a set is its landmark passes and refinements; its time is measured in (1)
-   for the sets that are modes. A set "keeps" today's accuracy when every figure is within
+   The cost of a set is its landmark passes and refinements, and its time in (1). A set "keeps" today's accuracy when every figure is within
    10% of the ``today`` set's (or better), with 0.02 (degrees, or slope) allowed for the
    figures' rounding: MAE, rotation and mirror at most 1.1 x today's + 0.02; |slope - 1|
    at most 1.1 x today's + 0.02.
@@ -102,7 +102,7 @@ CANDIDATES: dict[str, tuple[tuple[Variant, ...], tuple[Variant, ...]]] = {
     "20, refined rot 5": (augment.VARIANTS, _mirrored(_rot(0.0, -5.0, 5.0))),
     "20, refined rot 5 crop": (augment.VARIANTS, _mirrored(_rot(0.0, -5.0, 5.0) + _rot(0.0, crop=True))),
     "today": (augment.VARIANTS, tuple(v for v in augment.VARIANTS if v.rotate_deg in (0.0, -5.0, 5.0))),
-    "all 20 refined": augment.VARIANT_SETS["thorough"],
+    "all 20 refined": (augment.VARIANTS, augment.VARIANTS),
 }
 """Candidate sets: (variants measured, variants refined); each closed under mirroring."""
 
@@ -119,32 +119,36 @@ def load_avg() -> str:
 
 def timing(rounds: int) -> dict[str, Any]:
     files = sorted(PROTOCOL.glob("*apose*"))
-    modes = {"fast": Settings(fast=True), "default": Settings(), "thorough": Settings(thorough=True)}
-    analyzers = {k: Analyzer(s).__enter__() for k, s in modes.items()}
+    fast, default, seg = Analyzer(Settings(fast=True)), Analyzer(Settings()), Analyzer(Settings())
+    for a in (fast, default, seg):
+        a.__enter__()
+    runs = {"fast": fast.analyze, "default": default.analyze}
+    for name, (vs, rs) in CANDIDATES.items():
+        runs[name] = lambda img, vs=vs, rs=rs: seg.combine(seg.read(img, vs, rs))
     try:
-        images = [analyzers["fast"].load(f) for f in files]
-        for a in analyzers.values():  # warm-up
-            a.analyze(images[0])
-        times: dict[str, dict[str, list[float]]] = {k: {f.name: [] for f in files} for k in modes}
-        order = list(modes)
+        images = [fast.load(f) for f in files]
+        for run in runs.values():  # warm-up
+            run(images[0])
+        times: dict[str, dict[str, list[float]]] = {k: {f.name: [] for f in files} for k in runs}
+        order = list(runs)
         for r in range(rounds):
             for i, (f, img) in enumerate(zip(files, images, strict=True)):
-                k = (r + i) % len(order)
-                for mode in order[k:] + order[:k]:
+                k = (r * len(files) + i) % len(order)
+                for name in order[k:] + order[:k]:
                     t0 = time.perf_counter()
-                    analyzers[mode].analyze(img)
-                    times[mode][f.name].append(time.perf_counter() - t0)
+                    runs[name](img)
+                    times[name][f.name].append(time.perf_counter() - t0)
     finally:
-        for a in analyzers.values():
+        for a in (fast, default, seg):
             a.close()
     per_photo = {m: {n: statistics.median(v) for n, v in t.items()} for m, t in times.items()}
     out: dict[str, Any] = {"photos": len(files), "rounds": rounds, "seconds_a_photo": {}, "ratio_to_fast": {}}
-    for mode in modes:
-        out["seconds_a_photo"][mode] = round(statistics.median(per_photo[mode].values()), 4)
-        if mode != "fast":
-            ratios = [per_photo[mode][n] / per_photo["fast"][n] for n in per_photo[mode]]
-            out["ratio_to_fast"][mode] = round(statistics.median(ratios), 1)
-    out["per_photo_s"] = {n: {m: round(per_photo[m][n], 4) for m in modes} for n in per_photo["fast"]}
+    for name in runs:
+        out["seconds_a_photo"][name] = round(statistics.median(per_photo[name].values()), 4)
+        if name != "fast":
+            ratios = [per_photo[name][n] / per_photo["fast"][n] for n in per_photo[name]]
+            out["ratio_to_fast"][name] = round(statistics.median(ratios), 1)
+    out["per_photo_s"] = {n: {m: round(per_photo[m][n], 4) for m in runs} for n in per_photo["fast"]}
     return out
 
 
@@ -264,7 +268,8 @@ def print_tables(res: dict[str, Any]) -> None:
     if "candidates" in res:
         acc = res
         print("\nAccuracy against cost (headline tilts; deg):")
-        head = f"{'set':26} {'passes':>6} {'refined':>7} | {'rendered MAE sh/pe (max over sets)':>34} | {'rot median sh/pe':>16} {'rot p95':>11} {'rot max':>11} | {'mirror med':>10} {'mirror max':>11}"
+        ratio = res.get("time", {}).get("ratio_to_fast", {})
+        head = f"{'set':40} {'passes':>6} {'refined':>7} {'x fast':>6} | {'rendered MAE sh/pe (max over sets)':>34} | {'rot median sh/pe':>16} {'rot p95':>11} {'rot max':>11} | {'mirror med':>10} {'mirror max':>11}"
         print(head)
         for name, c in acc["candidates"].items():
             r = acc["rendered"][name]
@@ -277,7 +282,7 @@ def print_tables(res: dict[str, Any]) -> None:
 
             sl = " ".join(f"{min(s):.2f}-{max(s):.2f}" for s in slope)
             print(
-                f"{name:26} {c['passes']:>6} {c['refinements']:>7} | {mae[0]:.2f}/{mae[1]:.2f} slope {sl:>17} | "
+                f"{name:40} {c['passes']:>6} {c['refinements']:>7} {ratio.get(name, float('nan')):>6.1f} | {mae[0]:.2f}/{mae[1]:.2f} slope {sl:>17} | "
                 f"{two('rotation', 'median'):>16} {two('rotation', 'p95'):>11} {two('rotation', 'max'):>11} | "
                 f"{two('mirror', 'median'):>10} {two('mirror', 'max'):>11}  {'keeps' if not c['worse_than_today'] else 'worse: ' + '; '.join(c['worse_than_today'])}"
             )
@@ -295,11 +300,11 @@ def main() -> None:
     out = Path(args.out)
     res: dict[str, Any] = {"load_before": load_avg()}
     t0 = time.perf_counter()
-    full = augment.VARIANT_SETS["thorough"]
+    full = (augment.VARIANTS, augment.VARIANTS)
     if "time" in sections:
         res["time"] = timing(args.rounds)
     if sections & {"rendered", "real"}:
-        with Analyzer(Settings(thorough=True)) as a:
+        with Analyzer(Settings()) as a:
             if "rendered" in sections:
                 res["rendered"] = rendered(a, full, 6 if args.quick else args.renders)
             if "real" in sections:

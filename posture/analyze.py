@@ -129,7 +129,7 @@ class Analyzer:
     @property
     def mode(self) -> str:
         """The variant set the settings ask for (a key of :data:`posture.augment.VARIANT_SETS`)."""
-        return "fast" if self.settings.fast else "thorough" if self.settings.thorough else "default"
+        return "fast" if self.settings.fast else "default"
 
     def load(self, path: str | Path) -> LoadedImage:
         """Read an image with this analyser's size limits."""

@@ -82,7 +82,6 @@ mirror symmetry; it bounds the refinement's cost."""
 VARIANT_SETS: dict[str, tuple[tuple[Variant, ...], tuple[Variant, ...]]] = {
     "fast": ((Variant(),), ()),
     "default": (VARIANTS, REFINE_VARIANTS),
-    "thorough": (VARIANTS, VARIANTS),
 }
 """Per mode of :class:`posture.analyze.Analyzer`: the variants measured (the photo itself
 first) and those refined."""

@@ -37,8 +37,6 @@ class Settings:
         One landmark pass instead of test-time augmentation, and no silhouette
         refinement: the fastest mode (no uncertainty; tilts from the joint
         landmarks only).
-    thorough : bool
-        More augmentation variants than the default: see ``posture.augment.VARIANT_SETS``.
     auto_level : bool
         Estimate the camera roll from vertical lines in the scene and correct
         it when the estimate is confident (``roll_deg`` must then be None).
@@ -59,7 +57,6 @@ class Settings:
     min_side: int = MIN_SIDE
     num_poses: int = 4
     fast: bool = False
-    thorough: bool = False
     auto_level: bool = False
     markers: bool = False
     marker_color: str = "green"
@@ -75,8 +72,6 @@ class Settings:
             raise ValueError(f"roll_deg must be between -45 and 45, got {self.roll_deg}")
         if self.auto_level and self.roll_deg is not None:
             raise ValueError("give either roll_deg or auto_level, not both")
-        if self.fast and self.thorough:
-            raise ValueError("give either fast or thorough, not both")
         from posture.markers import parse_color
 
         parse_color(self.marker_color)  # raises ValueError with the accepted colours

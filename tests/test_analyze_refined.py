@@ -45,28 +45,21 @@ def rendered_result(augmented_analyzer):
     return augmented_analyzer.analyze(rgb), truth
 
 
-@pytest.mark.parametrize("mode", ["default", "thorough"])
-def test_refine_variants_are_a_mirror_closed_subset(mode: str):
-    variants, refined = augment.VARIANT_SETS[mode]
+def test_refine_variants_are_a_mirror_closed_subset():
+    variants, refined = augment.VARIANT_SETS["default"]
     assert set(refined) <= set(variants) and variants[0] == augment.Variant() and variants[0] in refined
     assert len(refined) >= MIN_REFINED_VARIANTS
     for v in refined:
         assert augment.Variant(not v.flip, -v.rotate_deg, v.crop) in refined
 
 
-def test_fast_and_thorough_exclude_each_other():
-    with pytest.raises(ValueError, match="fast or thorough"):
-        Settings(fast=True, thorough=True)
-
-
 @pytest.mark.slow
-def test_a_subset_of_a_thorough_reading_is_that_mode_s_analysis(augmented_analyzer):
-    # benchmarks/cost.py measures every candidate set this way: one reading, many subsets.
+def test_a_subset_of_a_larger_reading_is_that_set_s_analysis(augmented_analyzer):
+    # benchmarks/cost.py measures every candidate set this way: one reading of all variants, many subsets.
     rgb, _ = rendered()
-    with Analyzer(Settings(thorough=True)) as thorough:
-        readings = thorough.read(rgb)
-        assert [r.variant for r in readings.person] == list(augment.VARIANT_SETS["thorough"][0])
-        subset = thorough.combine(readings, *augment.VARIANT_SETS["default"])
+    readings = augmented_analyzer.read(rgb, augment.VARIANTS, augment.VARIANTS)
+    assert [r.variant for r in readings.person] == list(augment.VARIANTS)
+    subset = augmented_analyzer.combine(readings, *augment.VARIANT_SETS["default"])
     assert subset.to_dict() == augmented_analyzer.analyze(rgb).to_dict()
 
 
