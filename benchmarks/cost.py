@@ -320,6 +320,9 @@ def main() -> None:
     merged.update(res)
     if "rendered" in merged and "real" in merged:
         merged["candidates"] = summary(merged)
+        merged["chosen"] = next(
+            (n for n, (vs, rs) in CANDIDATES.items() if (set(vs), set(rs)) == tuple(map(set, augment.VARIANT_SETS["default"]))), None
+        )
     res = merged
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))

@@ -140,13 +140,19 @@ class Analyzer:
         return self.analyze(self.load(path))
 
     def _detect_mapped(
-        self, work: NDArray[np.uint8], variant: augment.Variant, base: augment.Affine, box: tuple[float, float, float, float] | None, size: tuple[int, int]
+        self,
+        work: NDArray[np.uint8],
+        variant: augment.Variant,
+        base: augment.Affine,
+        box: tuple[float, float, float, float] | None,
+        size: tuple[int, int],
+        masks: bool,
     ) -> tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]:
         """Each person found in the variant as (landmarks in the photo, landmarks in the variant,
-        mask in the variant or None), the variant image and the affine photo -> variant."""
+        mask in the variant or None: read only with ``masks``), the variant image and the affine photo -> variant."""
         img, m = augment.make_variant(work, variant, box)
         total = augment.compose(m, base)
-        if self._detector.segmentation:
+        if masks and self._detector.segmentation:
             found = self._detector.detect_segmented(img)
         else:
             found = [(p, None) for p in self._detector.detect(img)]
@@ -223,7 +229,7 @@ class Analyzer:
             raise ValueError("the first variant must be the photo itself")
         h, w = rgb.shape[:2]
         work, base = augment.working_copy(rgb)
-        found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h))
+        found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), variants[0] in refine_set)
         people = rank_people([p for p, _, _ in found])
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
@@ -242,7 +248,7 @@ class Analyzer:
         read: list[VariantReading] = []
         for variant in variants:
             if variant != variants[0]:
-                found, img, total = self._detect_mapped(work, variant, base, work_box, (w, h))
+                found, img, total = self._detect_mapped(work, variant, base, work_box, (w, h), variant in refine_set)
             one = chosen if variant == variants[0] else augment.same_person([p for p, _, _ in found], box)
             if one is None:
                 continue
