@@ -7,7 +7,9 @@ person is found; its value is the median over the variants and its
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement).
+unknown; it is the fastest mode (no segmentation, no refinement, no second
+look for people the whole-photo pass missed, see
+:meth:`posture.pose.PoseDetector.others_in_strips`).
 ``Settings.markers`` then looks for stickers on the palpated points in the
 photo itself; where a pair is found its tilt is the headline
 (:mod:`posture.marker_metrics`).
@@ -24,7 +26,10 @@ refined, the tilt is the median refined tilt (``method`` ``silhouette``),
 its uncertainty the largest of the robust spread, the median per-variant
 ``uncertainty_deg`` and ``UNCERTAINTY_FLOOR``. Otherwise the landmark tilt
 stays (``method`` ``landmarks``), its uncertainty widened to at least
-``LANDMARK_ERROR_DEG`` and a warning gives the most common reason.
+``LANDMARK_ERROR_DEG`` and, when some variants did read the outline, to
+the distance between their median tilt and the landmark tilt (so that a
+photo whose method flips with a small change still covers the other
+method's reading); a warning gives the most common reason.
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
 
 Last, every uncertainty gains the body's turn in quadrature
@@ -53,12 +58,12 @@ from posture.measure import (
     METRIC_NAMES,
     BodyMeasurement,
     MeasureOptions,
-    _scale_cm_per_px,
     higher_side,
     measure,
     metric_unit,
     retilt,
     towards,
+    with_height_diff,
 )
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
@@ -198,10 +203,9 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
+                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
                 warnings.append(
-                    "camera level not corrected: too few or disagreeing vertical lines in the scene "
-                    f"(estimate {'none' if not np.isfinite(est.roll_deg) else f'{est.roll_deg:+.1f}°'}"
-                    f" from {est.lines} lines); angles are relative to the photo's edges"
+                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
                 )
         return Assumptions(
             mirrored=s.mirrored,
@@ -231,9 +235,11 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), variants[0] in refine_set)
         people = rank_people([p for p, _, _ in found])
+        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
+        people += missed
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
-        readings = Readings(rgb, source, (w, h), len(people), assumptions, tuple(warnings), variants, refine_set)
+        readings = Readings(rgb, source, (w, h), len(people), bool(missed), assumptions, tuple(warnings), variants, refine_set)
         if not people:
             return readings
         if s.person >= len(people):
@@ -254,7 +260,8 @@ class Analyzer:
                 continue
             refined = None
             if variant in refine_set:
-                _, lm_v, mask_v = next(x for x in found if x[0] is one)
+                # A person found only by the second look has no pass (and no mask) of its own here.
+                _, lm_v, mask_v = next((x for x in found if x[0] is one), (None, one, None))
                 refined = self._refine_variant(variant, lm_v, mask_v, img, total)
             read.append(VariantReading(variant, one, refined))
         return replace(readings, person=read)
@@ -305,7 +312,7 @@ class Analyzer:
         refine_notes: dict[str, str] = {}
         marker_notes: list[str] = []
         if tried and body.view != "side":
-            body, refinement, refine_notes = _apply_refinement(body, _pairs(tried), options, median_lm, (w, h))
+            body, refinement, refine_notes = _apply_refinement(body, _pairs(tried), options, (w, h))
         elif not tried:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
         markers = None
@@ -319,7 +326,7 @@ class Analyzer:
                 body, markers, marker_notes = apply_markers(readings.rgb, body, options, s.marker_color, compressed=not lossless)
         # An outline fallback's warning is moot where the stickers give the headline.
         warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
-        body = replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg))
+        body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if len(used) > 1 and len(samples) < MIN_VARIANTS:
             warnings.append(
@@ -330,7 +337,8 @@ class Analyzer:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{readings.people} people in the photo: measured {which}; choose another with --person N",
+                f"{'at least ' if readings.missed else ''}{readings.people} people in the photo: measured {which}; "
+                "choose another with --person N",
             )
         subject = Subject(
             view=body.view,
@@ -377,6 +385,7 @@ class Readings:
     source: dict[str, Any]
     size: tuple[int, int]
     people: int
+    missed: bool  # some people were found only by a second look (the count is a lower bound)
     assumptions: Assumptions
     warnings: tuple[str, ...]
     variants: tuple[augment.Variant, ...]
@@ -432,18 +441,23 @@ def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> Bod
         values = np.array([f.value for f in found], dtype=np.float64)
         value = float(np.median(values))
         spread = augment.robust_spread(values)
-        numeric: dict[str, Any] = {}
-        for attr in ("height_diff_pct", "height_diff_cm", "height_diff_cm_uncertainty"):
-            if getattr(m, attr) is not None:
-                numeric[attr] = float(np.median([getattr(f, attr) for f in found]))
         metrics[name] = replace(
             m,
             value=value,
             uncertainty=max(spread, UNCERTAINTY_FLOOR.get(m.unit, 0.0)),
             higher_side=None if m.higher_side is None else higher_side(value),
             towards=None if m.towards is None else towards(value, m.unit),
-            **numeric,
         )
+    return replace(body, metrics=metrics)
+
+
+def _with_height_diffs(body: BodyMeasurement) -> BodyMeasurement:
+    """``body`` with each tilt's height difference (% and cm, see :func:`posture.measure.with_height_diff`)
+    from its final value and uncertainty, over the distance between the points it was measured on."""
+    metrics = {
+        n: with_height_diff(m, body.widths_px[n], body.cm_per_px) if n in body.widths_px and m.value is not None else m
+        for n, m in body.metrics.items()
+    }
     return replace(body, metrics=metrics)
 
 
@@ -461,7 +475,6 @@ def _apply_refinement(
     body: BodyMeasurement,
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
-    median_lm: Landmarks,
     size: tuple[int, int],
 ) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
@@ -470,13 +483,9 @@ def _apply_refinement(
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
+    widths = dict(body.widths_px)
     notes: dict[str, str] = {}
     out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
-    cm_per_px = None
-    if options.height_cm is not None:
-        lm = median_lm.swap_sides() if options.mirrored else median_lm
-        xy = g.level_points(lm.xy, options.roll_deg, center) if options.roll_deg else lm.xy
-        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
     for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
@@ -507,16 +516,18 @@ def _apply_refinement(
             if ok:
                 status["reason"] = reason = f"landmarks not usable: {m.reason}"
             continue
-        if ok:
+        if n:
             left, right = np.array(acc.left), np.array(acc.right)
             if options.roll_deg:
                 left, right = g.level_points(left, options.roll_deg, center), g.level_points(right, options.roll_deg, center)
             tilts = g.tilt_deg(left, right)
+        if ok:
             value = float(np.median(tilts))
             unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
-            metrics[name] = retilt(m, value, unc, width, cm_per_px, "silhouette")
+            metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
+            widths[name] = width
             status.update(
                 refined=True,
                 method="silhouette",
@@ -527,6 +538,8 @@ def _apply_refinement(
             )
         else:
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
+            if n and widened is not None:  # the variants that did read the outline: cover how far they differ
+                widened = max(widened, abs(float(np.median(tilts)) - m.value))
             metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes[name] = (
@@ -541,4 +554,4 @@ def _apply_refinement(
         metrics["shoulder_pelvis_tilt_deg"] = replace(
             metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
-    return replace(body, metrics=metrics), out, notes
+    return replace(body, metrics=metrics, widths_px=widths), out, notes

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from datetime import datetime
-from typing import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from posture.history import StoredMeasurement
 
 METHOD_STYLE: dict[str, dict[str, object]] = {
     "markers": {"marker": "^", "color": "tab:green", "label": "stickers on palpated points"},
@@ -84,4 +89,83 @@ def figure_png(fig: Figure, dpi: int = 110) -> bytes:
     """Encode a figure as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def plot_history(
+    entries: Sequence[StoredMeasurement],
+    metrics: Sequence[str] | None = None,
+    *,
+    mdc: Mapping[str, float] | None = None,
+) -> Figure:
+    """Each metric over time, one panel per metric, with uncertainty bars and,
+    where ``mdc`` gives the metric's minimal detectable change, a band of
+    +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`).
+
+    ``metrics`` defaults to every metric with at least one value. Each point's marker says
+    how it was measured (:data:`posture.charts.METHOD_STYLE`, in the legend). A shoulder or
+    pelvic tilt measured by different methods over the series is plotted on its landmark-only
+    values (:func:`posture.compare.comparable_values`), every point marked as landmarks, and
+    its title says so. The value axis says what each sign means.
+
+    Raises
+    ------
+    ValueError
+        An unknown metric name, or no metric to plot.
+    """
+    from posture.compare import comparable_values
+    from posture.measure import METRIC_NAMES, metric_unit
+    from posture.wording import LABELS, axis_label
+
+    if metrics is None:
+        metrics = [
+            n
+            for n in METRIC_NAMES
+            if any(n in e.measurement.metrics and e.measurement.metrics[n].measured for e in entries)
+        ]
+    unknown = [n for n in metrics if n not in METRIC_NAMES]
+    if unknown:
+        raise ValueError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRIC_NAMES)}")
+    if not metrics:
+        raise ValueError("no measured values to plot")
+    fig = Figure(figsize=(9.0, 2.4 * len(metrics) + 0.8), layout="constrained")
+    axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
+    dates = [e.taken_datetime for e in entries]
+    for ax, n in zip(axes, metrics, strict=True):
+        ms = [e.measurement for e in entries]
+        raw, uncs, method_note = comparable_values(ms, n)
+        values = [None if v is None or not math.isfinite(v) else v for v in raw]
+        label = LABELS.get(n, n)
+        plot_trend(
+            dates,
+            values,
+            list(uncs),
+            label=label,
+            unit=metric_unit(n),
+            mdc=None if mdc is None else mdc.get(n),
+            methods=["landmarks" if method_note else m.method_of(n) for m in ms],
+            ax=ax,
+        )
+        note = "\ncompared on the joint landmarks: measured by different methods over time" if method_note else ""
+        ax.set_title(label + note, fontsize="medium")
+        ax.set_ylabel(axis_label(n, metric_unit(n)), fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
+    fig.supxlabel("date taken; left and right are the person's own sides", fontsize="small")
+    return fig
+
+
+CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+"""Chart suffixes and their matplotlib formats."""
+
+
+def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
+    """Encode a chart in the format named by ``path``'s suffix (.png, .svg, .pdf).
+
+    Raises :class:`~posture.errors.OutputError` for another suffix.
+    """
+    from posture.output import output_format
+
+    fmt = output_format(path, CHART_FORMATS, "chart")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
     return buf.getvalue()

@@ -138,15 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "folders analyse them all (see below)",
     )
     a.add_argument("--mirror", action="store_true", help="the photo is a mirror image (mirror selfie): swap sides")
-    a.add_argument(
-        "--level",
-        metavar="DEG|auto",
-        type=_level,
-        help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
-        "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
-    )
-    a.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
-        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
+    _add_mode_options(a)
     _add_photo_options(a)
     _add_model_options(a)
     a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")
@@ -209,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="photo N (1 = the first) is a mirror image; repeat for more",
     )
+    _add_mode_options(c)
     _add_photo_options(c)
     _add_model_options(c)
     c.set_defaults(func=cmd_compare)
@@ -346,6 +339,19 @@ def _add_live(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=cmd_live)
 
 
+def _add_mode_options(p: argparse.ArgumentParser) -> None:
+    """``--level``, ``--fast`` (analyze and compare)."""
+    p.add_argument(
+        "--level",
+        metavar="DEG|auto",
+        type=_level,
+        help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
+        "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
+    )
+    p.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
+        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
+
+
 def _add_photo_options(p: argparse.ArgumentParser) -> None:
     """``--height-cm``, ``--person``, ``--max-pixels``, ``--markers``, ``--marker-color`` (analyze and compare)."""
     p.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
@@ -374,7 +380,7 @@ def _add_photo_options(p: argparse.ArgumentParser) -> None:
 
 
 def _marker_color(text: str) -> str:
-    from posture.markers import parse_color
+    from posture.marker_colors import parse_color
 
     try:
         return parse_color(text).name
@@ -478,7 +484,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from posture.output import IMAGE_FORMATS, STDOUT, check_distinct, check_target, encode_image, write_atomic
 
     if len(args.inputs) > 1 or os.path.isdir(args.inputs[0]):
-        return _analyze_batch(args, _analyze_settings(args))
+        return _analyze_batch(args, _settings(args, mirrored=args.mirror))
     args.image = args.inputs[0]
     db = _db_path(args)
     if args.output:
@@ -490,7 +496,7 @@ def _analyze(args: argparse.Namespace) -> int:
         from posture.history import History
 
         History.open(args.db).close()  # a history that cannot be used is refused before measuring
-    settings = _analyze_settings(args)
+    settings = _settings(args, mirrored=args.mirror)
     from posture.analyze import Analyzer
 
     analyzer = Analyzer(settings)
@@ -540,12 +546,13 @@ def _write_table(args: argparse.Namespace, text: str) -> None:
         write_atomic(args.csv, text.encode("utf-8"), force=args.force)
 
 
-def _analyze_settings(args: argparse.Namespace) -> "Settings":
+def _settings(args: argparse.Namespace, mirrored: bool) -> "Settings":
+    """The analysis settings of ``analyze`` and ``compare`` from their shared options."""
     from posture.settings import Settings
 
     kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
     return Settings(
-        mirrored=args.mirror,
+        mirrored=mirrored,
         roll_deg=None if args.level in (None, "auto") else args.level,
         auto_level=args.level == "auto",
         fast=args.fast,
@@ -790,7 +797,8 @@ def _report_damaged(h: "History") -> None:
 
 def cmd_history_list(args: argparse.Namespace) -> int:
     """``posture history list``."""
-    from posture.history import History, default_path, format_table
+    from posture.history import History, default_path
+    from posture.history_table import format_table
 
     path = args.db or default_path()
     if not History.exists(path):
@@ -842,8 +850,8 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 
 def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
+    from posture.charts import CHART_FORMATS, chart_bytes, plot_history
     from posture.errors import HistoryError
-    from posture.history import CHART_FORMATS, chart_bytes, plot_history
     from posture.noise import MDC95
     from posture.output import check_target, write_atomic
 
@@ -910,11 +918,11 @@ def _usage(message: str) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``posture compare``."""
-    from posture.compare import compare, summary
+    from posture.compare import compare
+    from posture.compare_text import summary
     from posture.inputs import Analyzers, parse_dates, photo_dates, resolve_input
     from posture.output import check_target, write_atomic
     from posture.report import make_report, report_format
-    from posture.settings import Settings
 
     n = len(args.photos)
     if n < 2:
@@ -933,16 +941,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         fmt = report_format(args.output)
         check_target(args.output, force=args.force, inputs=args.photos, history=_db_path(args))
 
-    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
-    settings = Settings(
-        height_cm=args.height_cm,
-        min_score=args.min_visibility,
-        person=args.person,
-        model=args.model,
-        markers=args.markers,
-        marker_color=args.marker_color,
-        **kwargs,
-    )
+    settings = _settings(args, mirrored=False)  # mirror images are set per photo below
     mirrored = {k - 1 for k in args.mirror_photo} | (set(range(n)) if args.mirror else set())
     with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
         photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]

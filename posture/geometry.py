@@ -156,3 +156,16 @@ def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, 
     inter = iw * ih
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return float(inter / union) if union > 0 else 0.0
+
+
+def common_tilt(tilts: list[float], min_deg: float, max_spread: float = 0.5) -> float | None:
+    """The mean of ``tilts`` (degrees) when at least two are given and they all turn the same way,
+    each by at least ``min_deg``, spread by at most ``max_spread`` times their mean: what a camera
+    roll (or a change of it) does to every bilateral line alike. None otherwise."""
+    if len(tilts) < 2:
+        return None
+    mean = sum(tilts) / len(tilts)
+    same_way = all(t * mean > 0 and abs(t) >= min_deg for t in tilts)
+    if same_way and max(tilts) - min(tilts) <= max_spread * abs(mean):
+        return mean
+    return None

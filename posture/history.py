@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import math
 import os
 import random
 import re
@@ -47,28 +46,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from posture.errors import HistoryError, MeasurementNotFound
 from posture.result import PostureMeasurement
 
 if TYPE_CHECKING:
     import numpy as np
-    from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
 __all__ = [
     "APPLICATION_ID",
-    "CHART_FORMATS",
     "DB_VERSION",
     "History",
     "MIGRATIONS",
     "StoredMeasurement",
-    "chart_bytes",
     "default_path",
-    "format_table",
     "parse_taken_at",
-    "plot_history",
     "resolve_measurement_ref",
     "thumbnail_jpeg",
 ]
@@ -195,15 +189,14 @@ def parse_taken_at(text: str, now: datetime | None = None) -> str:
 
 def thumbnail_jpeg(rgb: "NDArray[np.uint8]", long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
     """A small JPEG of an ``(H, W, 3)`` uint8 RGB image, ``long_side`` pixels on its long side."""
-    import io
-
+    import numpy as np
     from PIL import Image
+
+    from posture.output import encode
 
     im = Image.fromarray(rgb)
     im.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=80)
-    return buf.getvalue()
+    return encode(np.asarray(im), "JPEG", quality=80)
 
 
 def _utc_now() -> str:
@@ -660,143 +653,3 @@ class History:
         """``ok`` or SQLite's description of what is wrong."""
         rows = self._conn.execute("PRAGMA integrity_check").fetchall()
         return "\n".join(str(r[0]) for r in rows)
-
-
-def plot_history(
-    entries: Sequence[StoredMeasurement],
-    metrics: Sequence[str] | None = None,
-    *,
-    mdc: Mapping[str, float] | None = None,
-) -> Figure:
-    """Each metric over time, one panel per metric, with uncertainty bars and,
-    where ``mdc`` gives the metric's minimal detectable change, a band of
-    +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`).
-
-    ``metrics`` defaults to every metric with at least one value. Each point's marker says
-    how it was measured (:data:`posture.charts.METHOD_STYLE`, in the legend). A shoulder or
-    pelvic tilt measured by different methods over the series is plotted on its landmark-only
-    values (:func:`posture.compare.comparable_values`), every point marked as landmarks, and
-    its title says so. The value axis says what each sign means.
-
-    Raises
-    ------
-    ValueError
-        An unknown metric name, or no metric to plot.
-    """
-    from matplotlib.figure import Figure
-
-    from posture.charts import plot_trend
-    from posture.compare import comparable_values
-    from posture.measure import METRIC_NAMES, metric_unit
-    from posture.wording import LABELS, axis_label
-
-    if metrics is None:
-        metrics = [
-            n
-            for n in METRIC_NAMES
-            if any(n in e.measurement.metrics and e.measurement.metrics[n].measured for e in entries)
-        ]
-    unknown = [n for n in metrics if n not in METRIC_NAMES]
-    if unknown:
-        raise ValueError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRIC_NAMES)}")
-    if not metrics:
-        raise ValueError("no measured values to plot")
-    fig = Figure(figsize=(9.0, 2.4 * len(metrics) + 0.8), layout="constrained")
-    axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
-    dates = [e.taken_datetime for e in entries]
-    for ax, n in zip(axes, metrics, strict=True):
-        ms = [e.measurement for e in entries]
-        raw, uncs, method_note = comparable_values(ms, n)
-        values = [None if v is None or not math.isfinite(v) else v for v in raw]
-        label = LABELS.get(n, n)
-        plot_trend(
-            dates,
-            values,
-            list(uncs),
-            label=label,
-            unit=metric_unit(n),
-            mdc=None if mdc is None else mdc.get(n),
-            methods=["landmarks" if method_note else m.method_of(n) for m in ms],
-            ax=ax,
-        )
-        note = "\ncompared on the joint landmarks: measured by different methods over time" if method_note else ""
-        ax.set_title(label + note, fontsize="medium")
-        ax.set_ylabel(axis_label(n, metric_unit(n)), fontsize="small")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
-    fig.supxlabel("date taken; left and right are the person's own sides", fontsize="small")
-    return fig
-
-
-TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
-"""How ``history list`` names where a measurement's time taken came from."""
-
-METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
-"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
-landmarks (J)."""
-
-
-def format_table(entries: Sequence[StoredMeasurement]) -> str:
-    """The ``posture history list`` table: id, time taken and where it came from, name,
-    shoulder and hip-line tilt (signed, + = the subject's left side higher, with the
-    uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
-    then a legend. Control characters in names and notes are shown escaped
-    (:func:`posture.terminal.printable`)."""
-    from posture.terminal import printable
-    from posture.wording import decimals
-
-    def tilt(e: StoredMeasurement, key: str) -> str:
-        m = e.measurement.metrics.get(key)
-        if m is None or m.value is None:
-            return "-"
-        d = decimals(m.uncertainty)
-        text = f"{round(m.value, d) + 0.0:+.{d}f}"  # + 0.0: no "-0.0"
-        if m.uncertainty is not None:
-            text += f" ±{max(m.uncertainty, 10.0**-d):.{d}f}"
-        return f"{text} {METHOD_MARKS.get(e.measurement.method_of(key) or '', '')}"
-
-    def taken(e: StoredMeasurement) -> str:
-        return f"{e.taken_at[:16].replace('T', ' ')} ({TAKEN_AT_SOURCES.get(e.taken_at_source, e.taken_at_source)})"
-
-    header = ("ID", "Taken", "Name", "Shoulders°", "Hip line°", "Note")
-    rows = [
-        (
-            f"#{e.id}",
-            taken(e),
-            printable(e.name or ""),
-            tilt(e, "shoulder_tilt_deg"),
-            tilt(e, "pelvic_tilt_deg"),
-            note if len(note := printable(e.note or "")) <= 40 else note[:39] + "…",
-        )
-        for e in entries
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    right = {3, 4}
-    lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-        for r in [header, *rows]
-    ]
-    lines.append(
-        "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
-        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
-    )
-    lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
-    return "\n".join(lines)
-
-
-CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-"""Chart suffixes and their matplotlib formats."""
-
-
-def chart_bytes(fig: Figure, path: str | Path, dpi: int = 110) -> bytes:
-    """Encode a chart in the format named by ``path``'s suffix (.png, .svg, .pdf).
-
-    Raises :class:`~posture.errors.OutputError` for another suffix.
-    """
-    import io
-
-    from posture.output import output_format
-
-    fmt = output_format(path, CHART_FORMATS, "chart")
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi)
-    return buf.getvalue()

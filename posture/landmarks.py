@@ -27,6 +27,12 @@ FloatArray = NDArray[np.float64]
 
 N_LANDMARKS = 33
 
+EDGE_MARGIN = 0.15
+"""A landmark closer to the photo's edge than this many body scales (see
+:meth:`Landmarks.body_scale`) is not usable: the flesh around a joint centre
+extends about that far (some 6 cm of a 40 cm shoulder width), so part of the
+joint is cut off and the model guesses where its centre is."""
+
 
 class PoseLandmark(enum.IntEnum):
     """Indices of the 33 BlazePose landmarks."""
@@ -159,6 +165,38 @@ class Landmarks:
         """Whether the landmark lies inside the image."""
         x, y = self.xy[int(landmark)]
         return bool(0 <= x < self.width and 0 <= y < self.height)
+
+    def body_scale(self) -> float:
+        """Pixels: the larger of the shoulder width and half the distance between the shoulders'
+        and the hips' midpoints (the missing ones ignored; 0 when neither is known)."""
+        ls, rs, lh, rh = (self.xy[int(p)] for p in (PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER, PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP))
+        sizes = [float(np.hypot(*(ls - rs))), 0.5 * float(np.hypot(*((ls + rs) / 2 - (lh + rh) / 2)))]
+        finite = [v for v in sizes if v == v]  # v == v only when not NaN
+        return max(finite) if finite else 0.0
+
+    def unusable(self, landmark: PoseLandmark, min_score: float) -> str | None:
+        """Why one landmark cannot be measured, or None when it can: not found, outside the
+        photo, at its edge (within ``EDGE_MARGIN`` body scales) or scoring below ``min_score``.
+
+        This is the one test of a landmark's use, for every metric and drawing.
+        """
+        name = landmark.name.lower().replace("_", " ")
+        x, y = self.xy[int(landmark)]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return f"{name} not found"
+        if not self.in_frame(landmark):
+            return f"{name} outside the photo"
+        margin = EDGE_MARGIN * self.body_scale()
+        if min(x, y, self.width - x, self.height - y) < margin:
+            return f"{name} at the photo's edge"
+        score = self.score(landmark)
+        if score < min_score:
+            return f"{name} not visible enough (score {np.floor(score * 100) / 100:.2f}, needs {min_score:.2f})"
+        return None
+
+    def usable(self, points: Sequence[PoseLandmark], min_score: float) -> bool:
+        """Whether every one of ``points`` can be measured (see :meth:`unusable`)."""
+        return all(self.unusable(p, min_score) is None for p in points)
 
     def swap_sides(self) -> Landmarks:
         """The same points with every left/right label exchanged.

@@ -16,6 +16,17 @@ points at ``v`` within ``INLIER_DEG``; ``v`` at least ``MIN_VP_DISTANCE``
 image sizes from the centre, i.e. a camera pitched by less than about 35
 degrees), then refined by weighted least squares on the inliers.
 
+The estimate fails safe: a wrong roll applied with confidence reverses which
+side reads higher, so it is confident only when the lines it used are spread
+across the photo (at least ``MIN_SPAN`` of its width, and on both sides of
+the person), one of them is long (``MIN_LONGEST`` of the height), no other
+set of lines agrees on a different roll nearly as well (``COMPETING``), and
+no long line that is vertical in the photo within ``PLUMB_DEG`` contradicts
+it, and leaving any one segment out moves the estimate by at most
+``MAX_LEAVE_ONE_OUT_DEG``. A cluster of parallel edges on one side (a radiator's slats, floor
+boards receding in depth) looks like a roll but is often the convergence of
+a pitched camera or lens distortion.
+
 Roll sign (as everywhere in posture): positive when a truly horizontal line
 appears with its right end higher, i.e. the photo's content is rotated
 counter-clockwise; a vertical line's top then leans to the left.
@@ -37,16 +48,25 @@ MAX_SPREAD_DEG = 0.5
 INLIER_DEG = 1.0
 MIN_VP_DISTANCE = 1.5
 MAX_ROLL_DEG = 10.0
+MIN_SPAN = 0.3
+MIN_LONGEST = 0.15
+COMPETING = 0.5
+PLUMB_DEG = 0.5
+PLUMB_LENGTH = 0.1
+MAX_LEAVE_ONE_OUT_DEG = 0.25
 
 
 @dataclass(frozen=True)
 class RollEstimate:
-    """``roll_deg`` (NaN when no lines), the lines used, their spread and whether to trust it."""
+    """``roll_deg`` (NaN when no lines), the distinct lines used, their spread, whether to trust
+    it and, when not, why; ``segments`` are the segments used, ``(x0, y0, x1, y1)`` in pixels."""
 
     roll_deg: float
     lines: int
     spread_deg: float
     confident: bool
+    reason: str | None = None
+    segments: tuple[tuple[float, float, float, float], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
@@ -56,6 +76,8 @@ class RollEstimate:
             "lines": self.lines,
             "spread_deg": round(self.spread_deg, 2) if np.isfinite(self.spread_deg) else None,
             "confident": self.confident,
+            "reason": self.reason,
+            "segments_px": [[round(float(c), 1) for c in seg] for seg in self.segments],
         }
 
 
@@ -114,7 +136,7 @@ def estimate_roll(
     gh = gray.shape[0]
     edges = cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 50, 150)
     segs = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=60, minLineLength=MIN_LENGTH * gh, maxLineGap=max(4, gh // 150))
-    none = RollEstimate(float("nan"), 0, float("nan"), False)
+    none = RollEstimate(float("nan"), 0, float("nan"), False, "no vertical lines")
     if segs is None:
         return none
     s = segs.reshape(-1, 4).astype(np.float64) / f
@@ -140,7 +162,7 @@ def estimate_roll(
     pt, pb = (top - c) / scale, (bottom - c) / scale
     lines = np.cross(np.c_[pt, np.ones(len(pt))], np.c_[pb, np.ones(len(pb))])
     lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
-    best = np.zeros(len(lines), bool)
+    candidates: list[tuple[float, NDArray[np.bool_], NDArray[np.float64]]] = []
     rng = np.random.default_rng(0)
     for _ in range(min(200, len(lines) * (len(lines) - 1) // 2)):
         i, j = rng.choice(len(lines), 2, replace=False)
@@ -151,24 +173,57 @@ def estimate_roll(
         if abs(vp[2]) * MIN_VP_DISTANCE > np.linalg.norm(vp[:2]):
             continue  # too close: verticals cannot converge that fast for a plausible camera pitch
         inliers = _residual_deg(pt, pb, vp) <= INLIER_DEG
-        if length[inliers].sum() > length[best].sum():
-            best = inliers
-    if best.sum() < 2:
+        candidates.append((float(length[inliers].sum()), inliers, vp))
+    if not candidates or max(c[0] for c in candidates) == 0 or candidates[int(np.argmax([c[0] for c in candidates]))][1].sum() < 2:
         # No two segments agree on a plausible vanishing point: report their median lean.
-        return RollEstimate(_weighted_median(lean[keep], length), int(best.sum()), float("nan"), False)
+        return RollEstimate(_weighted_median(lean[keep], length), 0, float("nan"), False, "no two lines agree")
+    best = max(candidates, key=lambda c: c[0])[1]
     vp = _vanishing_point(lines[best], length[best])
-    # Direction from the image centre (the origin here) to the vanishing point.
-    down = vp[:2] / vp[2] if abs(vp[2]) > 1e-12 else vp[:2]
-    if down[1] < 0:
-        down = -down
-    roll = float(np.degrees(np.arctan2(down[0], down[1])))
+    roll = _roll_of(vp)
+    # Leave-one-out: how far the roll moves when any one segment is left out.
+    idx = np.flatnonzero(best)
+    loo = [
+        abs(_roll_of(_vanishing_point(lines[idx[idx != k]], length[idx[idx != k]])) - roll) for k in idx
+    ]
+    stability = max(loo)
     resid = _residual_deg(pt[best], pb[best], vp)
     spread = _weighted_median(resid, length[best])
     n = _distinct_lines(top[best], bottom[best], h / 2.0, 0.01 * w)
-    confident = (
-        n >= MIN_LINES
-        and length[best].sum() >= MIN_TOTAL_LENGTH * h
-        and spread <= MAX_SPREAD_DEG
-        and abs(roll) <= MAX_ROLL_DEG
+    segments = tuple((float(t[0]), float(t[1]), float(b[0]), float(b[1])) for t, b in zip(top[best], bottom[best], strict=True))
+    # The strongest other consensus, on segments the chosen one does not use.
+    rival = max(
+        (c for c in candidates if not (c[1] & best).any() and abs(_roll_of(c[2]) - roll) > 2 * INLIER_DEG),
+        key=lambda c: c[0],
+        default=None,
     )
-    return RollEstimate(roll, n, spread, bool(confident))
+    mx = (top[best, 0] + bottom[best, 0]) / 2
+    plumb = (np.abs(lean[keep]) <= PLUMB_DEG) & (length >= PLUMB_LENGTH * h) & (_residual_deg(pt, pb, vp) > 2 * INLIER_DEG)
+    reason = None
+    if n < MIN_LINES or length[best].sum() < MIN_TOTAL_LENGTH * h:
+        reason = f"too few vertical lines ({n})"
+    elif spread > MAX_SPREAD_DEG:
+        reason = f"the lines disagree by {spread:.1f}°"
+    elif abs(roll) > MAX_ROLL_DEG:
+        reason = f"a roll of {roll:+.1f}° is beyond {MAX_ROLL_DEG:.0f}°"
+    elif mx.max() - mx.min() < MIN_SPAN * w or (
+        exclude is not None and np.isfinite(exclude).all() and not ((mx < exclude[0]).any() and (mx > exclude[2]).any())
+    ):
+        reason = "the lines are bunched on one side of the photo"
+    elif length[best].max() < MIN_LONGEST * h:
+        reason = "no long line"
+    elif stability > MAX_LEAVE_ONE_OUT_DEG:
+        reason = f"leaving out one line moves the estimate by {stability:.1f}°"
+    elif rival is not None and rival[0] >= COMPETING * length[best].sum():
+        reason = f"another set of lines gives {_roll_of(rival[2]):+.1f}°"
+    elif plumb.any():
+        reason = "a long line that is vertical in the photo contradicts it"
+    return RollEstimate(roll, n, spread, reason is None, reason, segments)
+
+
+def _roll_of(vp: NDArray[np.float64]) -> float:
+    """Degrees: the angle between the image's vertical and the direction from the image centre
+    (the origin of the normalised coordinates) to the vanishing point ``vp`` (homogeneous)."""
+    down = vp[:2] / vp[2] if abs(vp[2]) > 1e-12 else vp[:2]
+    if down[1] < 0:
+        down = -down
+    return float(np.degrees(np.arctan2(down[0], down[1])))

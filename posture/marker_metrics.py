@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from posture import geometry as g
 from posture.landmarks import PoseLandmark
-from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers, parse_color
-from posture.measure import BodyMeasurement, MeasureOptions, _scale_cm_per_px, retilt
+from posture.marker_colors import parse_color
+from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers
+from posture.measure import BodyMeasurement, MeasureOptions, retilt
 
 L = PoseLandmark
 
@@ -64,11 +64,8 @@ def apply_markers(
     search = find_stickers(rgb, c, scale, compressed)
     out.update(stickers_found=len(search.stickers), rejected=[r.to_dict() for r in search.rejected])
     center = (lm.width / 2.0, lm.height / 2.0)  # as measure() levels the landmarks
-    cm_per_px = None
-    if options.height_cm is not None:
-        xy = g.level_points(lm.xy, options.roll_deg, np.array(center)) if options.roll_deg else lm.xy
-        cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
     metrics = dict(body.metrics)
+    widths = dict(body.widths_px)
     notes: list[str] = []
     pairs: list[MarkerPair] = []
     for name, (key, left, right, radius, part) in _PAIRS.items():
@@ -88,7 +85,8 @@ def apply_markers(
         tilt, sigma, width = pair.tilt(options.roll_deg, center)
         unc = max(sigma, MARKER_UNCERTAINTY_FLOOR)
         out[key].update(tilt_deg=round(tilt, 2), uncertainty_deg=round(unc, 3))
-        metrics[name] = retilt(m, tilt, unc, width, cm_per_px, "markers", silhouette_value=m.value if m.method == "silhouette" else None)
+        metrics[name] = retilt(m, tilt, unc, width, body.cm_per_px, "markers", silhouette_value=m.value if m.method == "silhouette" else None)
+        widths[name] = width
     out["extra"] = [s.to_dict() for s in extra_stickers(search, pairs)]
     if not search.stickers:
         notes = [f"no {c.name} stickers found in the photo: tilts from the silhouette or the joint landmarks"]
@@ -96,7 +94,7 @@ def apply_markers(
     if "markers" in (sh.method, pv.method) and sh.value is not None and pv.value is not None:
         both = None if sh.uncertainty is None or pv.uncertainty is None else math.hypot(sh.uncertainty, pv.uncertainty)
         metrics["shoulder_pelvis_tilt_deg"] = replace(metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both)
-    return replace(body, metrics=metrics), out, notes
+    return replace(body, metrics=metrics, widths_px=widths), out, notes
 
 
 def no_markers(reason: str, color: str) -> dict[str, Any]:

@@ -58,9 +58,7 @@ Naming (:func:`pair_stickers`)
 
 from __future__ import annotations
 
-import colorsys
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -69,18 +67,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from posture import geometry as g
+from posture.marker_colors import MarkerColor
 
 FloatArray = NDArray[np.float64]
 
-COLORS: dict[str, str] = {
-    "green": "#39FF14",
-    "yellow": "#FFF200",
-    "pink": "#FF1493",
-    "blue": "#0090FF",
-}
-"""Named sticker colours (fluorescent, as sold for clinical photo assessment)."""
-
-DEFAULT_COLOR = "green"
 
 HUE_SIGMA_DEG = 16.0
 """Spread of the hue membership, degrees of hue: white balance and JPEG shift a sticker's hue."""
@@ -90,9 +80,6 @@ SATURATION_RAMP = (0.28, 0.45)
 
 VALUE_RAMP = (0.12, 0.25)
 """HSV value below the first value scores 0 (hue is noise in the dark), above the second 1."""
-
-MIN_SATURATION = 0.5
-"""A sticker colour must be at least this saturated to be told from skin, grey and white."""
 
 SHOULDER_CM = 36.0
 """Assumed distance of the shoulder landmarks, centimetres: converts sticker sizes to the body scale."""
@@ -127,39 +114,6 @@ stickers at JPEG quality 85 (blurred 1 pixel), where a sticker 10 px across is o
 
 UPSAMPLE = 4
 """Upsampling of the membership for the ellipse fit's contour."""
-
-
-@dataclass(frozen=True)
-class MarkerColor:
-    """A sticker colour: its name or ``#RRGGBB`` as given, and its hue in degrees [0, 360)."""
-
-    name: str
-    hex: str
-    hue_deg: float
-
-
-def parse_color(text: str) -> MarkerColor:
-    """A colour from :data:`COLORS` by name, or ``#RRGGBB``.
-
-    Raises
-    ------
-    ValueError
-        Unknown name, malformed hex, or a colour too pale or dark to tell from skin and clothing.
-    """
-    key = text.strip().lower()
-    hexcode = COLORS.get(key, key).lower()
-    if not re.fullmatch(r"#[0-9a-f]{6}", hexcode):
-        raise ValueError(
-            f"unknown sticker colour {text!r}: give one of {', '.join(COLORS)} or #RRGGBB"
-        )
-    r, g_, b = (int(hexcode[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
-    h, s, v = colorsys.rgb_to_hsv(r, g_, b)
-    if s < MIN_SATURATION or v < 0.4:
-        raise ValueError(
-            f"sticker colour {text} is too pale or dark (HSV saturation {s:.2f}, value {v:.2f}): "
-            f"stickers must be a saturated colour, saturation at least {MIN_SATURATION}"
-        )
-    return MarkerColor(name=key, hex=hexcode.upper(), hue_deg=360.0 * h)
 
 
 def _ramp(x: NDArray[np.float32], lo: float, hi: float) -> NDArray[np.float32]:

@@ -31,8 +31,7 @@ quantities positive towards the subject's LEFT):
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import numpy as np
@@ -58,6 +57,23 @@ EYE_HEIGHT_FRACTION = 0.936
 
 SCALE_REL_ERROR = 0.05
 """Relative error assumed for the centimetre scale (body proportions, pose, lens)."""
+
+BODY_LINES_TILT_DEG = 5.0
+"""The eye, shoulder, hip, knee and ankle lines all tilting the same way by at least this much
+(three or more of them; see :func:`posture.geometry.common_tilt`) suggest a camera roll."""
+
+BODY_LINES = {
+    "eye": (L.LEFT_EYE, L.RIGHT_EYE),
+    "shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    "hip": (L.LEFT_HIP, L.RIGHT_HIP),
+    "knee": (L.LEFT_KNEE, L.RIGHT_KNEE),
+    "ankle": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+}
+"""The bilateral lines whose common tilt :data:`BODY_LINES_TILT_DEG` is about."""
+
+BODY_LINES_SPREAD = 1.0
+"""Their tilts may spread by up to this times their mean: in one photo each line keeps the body's own
+asymmetry and the stance (feet apart unevenly), which a change between two photos cancels."""
 
 
 @dataclass(frozen=True)
@@ -85,24 +101,15 @@ class BodyMeasurement:
     refusal: str | None
     landmarks: Landmarks
     """The landmarks with anatomical sides (swapped when mirrored), unlevelled."""
-
-
-def _side_word(landmark: PoseLandmark) -> str:
-    return landmark.name.lower().replace("_", " ")
+    widths_px: dict[str, float] = field(default_factory=dict)
+    """Per tilt metric, the horizontal distance (levelled pixels) between its two points."""
+    cm_per_px: float | None = None
+    """The centimetre scale from ``height_cm``, when it could be set."""
 
 
 def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: float) -> str | None:
     """Why the landmarks can't be used, or None when all are usable."""
-    problems = []
-    for p in needed:
-        if not np.isfinite(lm.xy[p]).all():
-            problems.append(f"{_side_word(p)} not found")
-        elif not lm.in_frame(p):
-            problems.append(f"{_side_word(p)} outside the photo")
-        elif lm.score(p) < min_score:
-            problems.append(
-                f"{_side_word(p)} not visible enough (score {np.floor(lm.score(p) * 100) / 100:.2f}, needs {min_score:.2f})"
-            )
+    problems = [r for r in (lm.unusable(p, min_score) for p in needed) if r is not None]
     return "; ".join(problems) if problems else None
 
 
@@ -116,7 +123,7 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     """
     turns, facing = [], []
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
-        if min(lm.score(left), lm.score(right)) < min_score:
+        if not lm.usable((left, right), min_score):
             continue
         wl, wr = lm.world[left], lm.world[right]
         if not (np.isfinite(wl).all() and np.isfinite(wr).all()):
@@ -135,22 +142,29 @@ def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]
     return ("front" if facing[0] > 0 else "back"), turn
 
 
-def _tilt_metric(
-    xy: np.ndarray, left: PoseLandmark, right: PoseLandmark, cm_per_px: float | None
-) -> Metric:
-    tilt = float(g.tilt_deg(xy[left], xy[right]))
-    width = abs(xy[left][0] - xy[right][0])
-    diff_px = float(g.height_difference(xy[left], xy[right]))
-    side = higher_side(tilt)
-    cm = None if cm_per_px is None else diff_px * cm_per_px
-    return Metric(
-        value=tilt,
-        unit="deg",
-        higher_side=side,
-        height_diff_pct=100.0 * diff_px / width if width > 0 else None,
-        height_diff_cm=cm,
-        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
-    )
+def with_height_diff(m: Metric, width_px: float, cm_per_px: float | None) -> Metric:
+    """A tilt ``m`` with the height difference its value and uncertainty imply over a
+    horizontal distance of ``width_px``: ``height_diff_pct`` = 100 tan(tilt) and, with a
+    scale, ``height_diff_cm`` = width x tan(tilt) x ``cm_per_px``.
+
+    The centimetre uncertainty combines in quadrature the tilt's uncertainty
+    (d cm / d tilt = width x ``cm_per_px`` / cos^2(tilt), per radian) and the
+    scale's (``SCALE_REL_ERROR`` of the value); None when the tilt's
+    uncertainty is not estimated (a single pass), as the tilt then has none.
+    """
+    if m.value is None or width_px <= 0:
+        return replace(m, height_diff_pct=None, height_diff_cm=None, height_diff_cm_uncertainty=None)
+    t = np.radians(m.value)
+    pct = 100.0 * float(np.tan(t))
+    if cm_per_px is None:
+        return replace(m, height_diff_pct=pct, height_diff_cm=None, height_diff_cm_uncertainty=None)
+    width_cm = width_px * cm_per_px
+    cm = width_cm * float(np.tan(t))
+    unc = None
+    if m.uncertainty is not None:
+        from_tilt = width_cm / float(np.cos(t)) ** 2 * float(np.radians(m.uncertainty))
+        unc = float(np.hypot(from_tilt, cm * SCALE_REL_ERROR))
+    return replace(m, height_diff_pct=pct, height_diff_cm=cm, height_diff_cm_uncertainty=unc)
 
 
 def retilt(
@@ -158,23 +172,19 @@ def retilt(
 ) -> Metric:
     """Tilt metric ``m`` with its headline replaced by ``tilt`` (degrees, ± ``uncertainty``) measured
     by ``method`` on a pair ``width_px`` apart horizontally: the higher side and the height
-    difference (percent of that width; centimetres with ``cm_per_px``) follow, ``landmark_value``
-    keeps the landmark tilt, ``method_reason`` is cleared; ``extra`` sets more fields."""
-    pct = 100.0 * math.tan(math.radians(tilt))
-    cm = None if cm_per_px is None else pct / 100.0 * width_px * cm_per_px
-    return replace(
+    difference (:func:`with_height_diff`) follow, ``landmark_value`` keeps the landmark tilt,
+    ``method_reason`` is cleared; ``extra`` sets more fields."""
+    headline = replace(
         m,
         value=tilt,
         uncertainty=uncertainty,
         higher_side=higher_side(tilt),
-        height_diff_pct=pct,
-        height_diff_cm=cm,
-        height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
         method=method,
         landmark_value=m.value if m.landmark_value is None else m.landmark_value,
         method_reason=None,
         **extra,
     )
+    return with_height_diff(headline, width_px, cm_per_px)
 
 
 def higher_side(tilt: float) -> str:
@@ -243,6 +253,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
         return _missing_reason(lm, points, options.min_score)
 
     metrics: dict[str, Metric] = {}
+    widths = {spec.name: _width(spec, xy) for spec in METRICS.values() if spec.kind == "tilt"}
     for spec in METRICS.values():
         if spec.kind == "difference":
             continue
@@ -256,11 +267,20 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
             else:
                 metrics[spec.name] = Metric.missing(spec.unit, "; ".join(r for r in (a.reason, b.reason) if r))
 
+    lines = {k: float(g.tilt_deg(xy[a], xy[b])) for k, (a, b) in BODY_LINES.items() if lm.usable((a, b), options.min_score)}
+    common = g.common_tilt(list(lines.values()), BODY_LINES_TILT_DEG, BODY_LINES_SPREAD) if len(lines) >= 3 else None
+    if common is not None:
+        warnings.append(
+            f"the {' and '.join([', '.join(list(lines)[:-1]), list(lines)[-1]])} lines all tilt the same way, by about {abs(common):.0f}°: "
+            "this is what a camera held at a tilt does (or the whole body leaning); level the camera "
+            "or use --level; 'Shoulders vs hip line' is not affected by camera tilt"
+        )
+
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None
     if not any(m.measured for m in metrics.values()):
         refusal = "nothing measurable: the shoulders, hips and ears are not visible enough"
-    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm)
+    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm, widths, cm_per_px)
 
 
 _SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
@@ -274,11 +294,16 @@ def _needed(spec: MetricSpec) -> tuple[PoseLandmark, ...]:
     return tuple(dict.fromkeys((*spec.points, *_SHOULDERS)))
 
 
+def _width(spec: MetricSpec, xy: np.ndarray) -> float:
+    """Pixels: the horizontal distance between a tilt's two points."""
+    return abs(float(xy[spec.points[0]][0] - xy[spec.points[1]][0]))
+
+
 def _measure_one(spec: MetricSpec, xy: np.ndarray, cm_per_px: float | None) -> Metric:
     """One metric of the table on usable landmarks (pixels, roll already removed)."""
     if spec.kind == "tilt":
-        left, right = spec.points
-        return _tilt_metric(xy, left, right, cm_per_px)
+        tilt = float(g.tilt_deg(xy[spec.points[0]], xy[spec.points[1]]))
+        return with_height_diff(Metric(value=tilt, unit="deg", higher_side=higher_side(tilt)), _width(spec, xy), cm_per_px)
     a = g.midpoint(xy[spec.points[0]], xy[spec.points[1]])
     b = g.midpoint(xy[spec.points[2]], xy[spec.points[3]])
     direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])

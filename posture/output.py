@@ -210,11 +210,17 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
     place(tmp, p, force=force)
 
 
-def encode_image(rgb: NDArray[np.uint8], path: str | Path) -> bytes:
-    """Encode an RGB image in the format named by the file's suffix (.png, .jpg, .webp)."""
+def encode(rgb: NDArray[np.uint8], fmt: str, quality: int = 92) -> bytes:
+    """An ``(H, W, 3)`` uint8 RGB image encoded as ``fmt`` (Pillow's name: ``PNG``, ``JPEG``,
+    ``WEBP``), no metadata; ``quality`` for the lossy formats. The one image encoder of posture."""
     from PIL import Image
 
-    fmt = output_format(path, IMAGE_FORMATS, "image")
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    options = {"quality": quality, "optimize": True} if fmt == "JPEG" else {"quality": quality} if fmt == "WEBP" else {}
+    Image.fromarray(rgb).save(buf, format=fmt, **options)
     return buf.getvalue()
+
+
+def encode_image(rgb: NDArray[np.uint8], path: str | Path) -> bytes:
+    """Encode an RGB image in the format named by the file's suffix (.png, .jpg, .webp)."""
+    return encode(rgb, output_format(path, IMAGE_FORMATS, "image"))

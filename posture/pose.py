@@ -33,12 +33,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Iterator
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import ModelError
 from posture.geometry import box_iou
-from posture.landmarks import Landmarks
+from posture.landmarks import Landmarks, PoseLandmark
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,23 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
+STRIP_DUPLICATE_IOU = 0.3
+"""A person found on a strip overlapping an already found one by more than this is the same person."""
+
+STRIP_MAX_SIDE = 640
+"""Strips are shrunk to at most this many pixels on their long side before the second look."""
+
+STRIP_MIN_SCALE = 0.5
+"""A person found on a strip whose body scale is less than this fraction of the largest found is not counted."""
+
+
+def _same_shoulders(a: Landmarks, b: Landmarks) -> bool:
+    """Whether the shoulders' midpoints of two detections lie within half a body scale of each other."""
+    mid_a = (a[PoseLandmark.LEFT_SHOULDER] + a[PoseLandmark.RIGHT_SHOULDER]) / 2
+    mid_b = (b[PoseLandmark.LEFT_SHOULDER] + b[PoseLandmark.RIGHT_SHOULDER]) / 2
+    return bool(np.hypot(*(mid_a - mid_b)) < 0.5 * max(a.body_scale(), b.body_scale()))
+
+
 def rank_people(people: list[Landmarks], duplicate_iou: float = 0.7) -> list[Landmarks]:
     """Most prominent person first; near-duplicate detections of one person dropped."""
     ranked = sorted(people, key=_prominence, reverse=True)
@@ -235,6 +253,38 @@ class PoseDetector:
     def detect(self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None) -> list[Landmarks]:
         """Every person found in an ``(H, W, 3)`` uint8 RGB image, most prominent first."""
         return [p for p, _ in self._run(rgb, timestamp_ms, masks=False)]
+
+    def others_in_strips(self, rgb: NDArray[np.uint8], found: list[Landmarks]) -> list[Landmarks]:
+        """People the whole-image pass missed, most prominent first, in the image's pixels.
+
+        MediaPipe's person detector finds few of several small people side by side
+        (one of the four in front of a bus). A second look on three overlapping
+        vertical strips, each half the image wide and padded with grey on both sides
+        by half its width (a person cut by the photo's edge is then found), finds more; a person counts as
+        new when their shoulders are not another's (:func:`_same_shoulders`) and their box
+        overlaps none by more than ``STRIP_DUPLICATE_IOU``, and when their body scale is at least
+        ``STRIP_MIN_SCALE`` of the largest found (a tripod is not a small person). IMAGE mode only.
+        """
+        h, w = rgb.shape[:2]
+        half = w // 2
+        scale = max((p.body_scale() for p in found), default=0.0)
+        new: list[Landmarks] = []
+        pad = half // 2
+        f = min(1.0, STRIP_MAX_SIDE / max(h, half + 2 * pad))  # the model sees 256 px anyway
+        for x0 in (0, w // 4, w - half):
+            strip = np.full((h, half + 2 * pad, 3), 128, np.uint8)
+            strip[:, pad : pad + half] = rgb[:, x0 : x0 + half]
+            if f < 1.0:
+                strip = cv2.resize(strip, (round(strip.shape[1] * f), round(h * f)), interpolation=cv2.INTER_AREA)
+            for p in self.detect(strip):
+                xy = p.xy * np.array([(half + 2 * pad) / strip.shape[1], h / strip.shape[0]])
+                moved = Landmarks(xy + np.array([x0 - pad, 0.0]), p.visibility, p.presence, w, h, p.world)
+                box = moved.bbox()
+                if moved.body_scale() >= STRIP_MIN_SCALE * scale and all(
+                    box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU and not _same_shoulders(moved, k) for k in (*found, *new)
+                ):
+                    new.append(moved)
+        return rank_people(new)
 
     def detect_segmented(
         self, rgb: NDArray[np.uint8], timestamp_ms: int | None = None

@@ -44,7 +44,7 @@ class Settings:
         Find round coloured stickers on the acromions and the ASIS (or PSIS)
         and make their tilts the headlines (:mod:`posture.marker_metrics`).
     marker_color : str
-        The stickers' colour: a name from :data:`posture.markers.COLORS` or ``#RRGGBB``.
+        The stickers' colour: a name from :data:`posture.marker_colors.COLORS` or ``#RRGGBB``.
     """
 
     mirrored: bool = False
@@ -72,7 +72,7 @@ class Settings:
             raise ValueError(f"roll_deg must be between -45 and 45, got {self.roll_deg}")
         if self.auto_level and self.roll_deg is not None:
             raise ValueError("give either roll_deg or auto_level, not both")
-        from posture.markers import parse_color
+        from posture.marker_colors import parse_color
 
         parse_color(self.marker_color)  # raises ValueError with the accepted colours
         if self.num_poses < 1:

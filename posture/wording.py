@@ -1,12 +1,16 @@
 """Plain-language wording of a measurement, with no more precision than measured.
 
-Precision rule: a value with an uncertainty below 1 is shown to 0.1, one
-with an uncertainty of 1 or more to whole units; a value without an
-uncertainty estimate (a single pass) to whole units. A tilt within twice its
-uncertainty of zero is said to be indistinguishable from level.
+Precision rule: a value with an uncertainty below 2 is shown to 0.1 (so
+that 1.4 is not shown as 1), one with an uncertainty of 2 or more to whole
+units; a value without an uncertainty estimate (a single pass) to whole
+units. Halves round away from zero. A value within twice its uncertainty of
+zero is said to be within measurement noise, decided on the numbers as
+shown, so the words never contradict the figures beside them.
 """
 
 from __future__ import annotations
+
+import math
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS
@@ -45,29 +49,38 @@ def axis_label(name: str, unit: str) -> str:
 
 def decimals(uncertainty: float | None) -> int:
     """Decimal places that a value with this uncertainty deserves."""
-    return 1 if uncertainty is not None and uncertainty < 1.0 else 0
+    return 1 if uncertainty is not None and uncertainty < 2.0 else 0
+
+
+def shown(value: float, uncertainty: float | None) -> tuple[float, float | None, int]:
+    """The magnitude and uncertainty as printed (rounded half away from zero; the uncertainty
+    never below one unit of the last digit), and the decimal places."""
+    d = decimals(uncertainty)
+    q = 10.0**d
+    v = math.floor(abs(value) * q + 0.5) / q
+    u = None if uncertainty is None else max(math.floor(uncertainty * q + 0.5), 1) / q
+    return v, u, d
 
 
 def magnitude(value: float, uncertainty: float | None, unit: str) -> str:
-    """``2.3°``: the size of ``value`` with the decimals the precision rule gives, unit attached."""
-    return f"{abs(value):.{decimals(uncertainty)}f}{_UNIT_TEXT.get(unit, unit)}"
+    """``2.3°``: the size of ``value`` as :func:`shown`, unit attached."""
+    v, _, d = shown(value, uncertainty)
+    return f"{v:.{d}f}{_UNIT_TEXT.get(unit, unit)}"
 
 
 def number(value: float, uncertainty: float | None, unit: str) -> str:
     """``2.3° ± 0.4°`` or ``2°``: :func:`magnitude` with the uncertainty when there is one."""
-    d = decimals(uncertainty)
-    u = _UNIT_TEXT.get(unit, unit)
+    _, u, d = shown(value, uncertainty)
     text = magnitude(value, uncertainty, unit)
-    if uncertainty is not None:
-        shown = max(uncertainty, 10.0**-d)
-        text += f" ± {shown:.{d}f}{u}"
+    if u is not None:
+        text += f" ± {u:.{d}f}{_UNIT_TEXT.get(unit, unit)}"
     return text
 
 
-def _noise_note(m: Metric) -> str:
-    if m.value is not None and m.uncertainty is not None and abs(m.value) < 2 * m.uncertainty:
-        return " (within measurement noise)"
-    return ""
+def within_noise(value: float, uncertainty: float | None) -> bool:
+    """Whether the value, as shown, is within twice its uncertainty, as shown, of zero."""
+    v, u, _ = shown(value, uncertainty)
+    return u is not None and v < 2 * u
 
 
 METHOD_TEXT = {
@@ -110,16 +123,19 @@ def _reading(name: str, m: Metric) -> str:
     if m.value is None:
         return f"not measured: {m.reason}"
     n = number(m.value, m.uncertainty, m.unit)
-    note = _noise_note(m)
+    noisy = within_noise(m.value, m.uncertainty)
     if spec.kind == "difference":
-        why = "within measurement noise; " if note else ""
+        why = "within measurement noise; " if noisy else ""
         return f"the two lines differ by {n} ({why}independent of camera tilt)"
     if m.higher_side == "level" or m.towards == "centre":
         return _within(spec.neutral, m)
-    cm = ""
+    notes = []
     if spec.cm and m.height_diff_cm is not None:
-        cm = f" ({number(m.height_diff_cm, m.height_diff_cm_uncertainty, 'cm').replace('cm', ' cm')})"
-    return f"{spec.reads(m.value)} by {n}{cm}{note}"
+        notes.append(number(m.height_diff_cm, m.height_diff_cm_uncertainty, "cm").replace("cm", " cm"))
+    if noisy:
+        notes.append("within measurement noise")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return f"{spec.reads(m.value)} by {n}{extra}"
 
 
 def assumption_lines(m: PostureMeasurement) -> list[str]:

@@ -8,6 +8,8 @@ import numpy as np
 
 from posture.geometry import rotate_points
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
+from posture.measure import measure
+from posture.result import Assumptions, PostureMeasurement
 
 L = PoseLandmark
 W, H = 640, 480
@@ -16,10 +18,12 @@ FRAME = np.zeros((H, W, 3), np.uint8)
 # A person facing the camera, unmirrored: their left is on the image's right.
 _POSE = {
     L.NOSE: (320, 90), L.LEFT_EYE: (330, 80), L.RIGHT_EYE: (310, 80), L.LEFT_EAR: (345, 88), L.RIGHT_EAR: (295, 88),
-    L.LEFT_SHOULDER: (380, 150), L.RIGHT_SHOULDER: (260, 150), L.LEFT_ELBOW: (395, 220), L.RIGHT_ELBOW: (245, 220),
-    L.LEFT_WRIST: (400, 280), L.RIGHT_WRIST: (240, 280), L.LEFT_HIP: (355, 290), L.RIGHT_HIP: (285, 290),
+    L.LEFT_SHOULDER: (380, 150), L.RIGHT_SHOULDER: (260, 150), L.LEFT_ELBOW: (405, 215), L.RIGHT_ELBOW: (235, 215),
+    L.LEFT_WRIST: (425, 275), L.RIGHT_WRIST: (215, 275), L.LEFT_HIP: (355, 290), L.RIGHT_HIP: (285, 290),
     L.LEFT_KNEE: (355, 370), L.RIGHT_KNEE: (285, 370), L.LEFT_ANKLE: (355, 440), L.RIGHT_ANKLE: (285, 440),
     L.LEFT_HEEL: (355, 450), L.RIGHT_HEEL: (285, 450),
+    L.LEFT_PINKY: (432, 290), L.RIGHT_PINKY: (208, 290), L.LEFT_INDEX: (430, 292), L.RIGHT_INDEX: (210, 292),
+    L.LEFT_THUMB: (426, 288), L.RIGHT_THUMB: (214, 288),
 }
 
 
@@ -56,3 +60,47 @@ class FakeDetector:
         assert timestamp_ms is not None
         self.timestamps.append(timestamp_ms)
         return self.people(len(self.timestamps) - 1)
+
+
+def numbered_frames(n: int) -> list[np.ndarray]:
+    """``n`` blank frames, frame i carrying i in its first pixel (for :class:`FakeAnalyzer`)."""
+    frames = []
+    for i in range(n):
+        f = FRAME.copy()
+        f[0, 0, :2] = (i % 256, i // 256)
+        frames.append(f)
+    return frames
+
+
+class FakeAnalyzer:
+    """Stands in for :class:`posture.analyze.Analyzer` on :func:`numbered_frames`: measures the
+    landmarks of frame i (``people(i)[0]``), each metric with ``uncertainty`` and the tilts
+    with method ``method(i)``; records the frames it saw."""
+
+    def __init__(self, people: Callable[[int], list[Landmarks]], uncertainty: float = 0.3,
+                 method: Callable[[int], str] = lambda i: "silhouette") -> None:
+        self.people, self.uncertainty, self.method = people, uncertainty, method
+        self.seen: list[int] = []
+        self.closed = False
+
+    def analyze(self, rgb: np.ndarray) -> PostureMeasurement:
+        from dataclasses import replace
+
+        i = int(rgb[0, 0, 0]) + 256 * int(rgb[0, 0, 1])
+        self.seen.append(i)
+        body = measure(self.people(i)[0])
+        metrics = {}
+        for name, m in body.metrics.items():
+            if m.value is not None:
+                m = replace(m, uncertainty=self.uncertainty)
+                if name in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
+                    m = replace(m, method=self.method(i), landmark_value=m.value)
+            metrics[name] = m
+        return PostureMeasurement(
+            status="measured", message="measured", source={"path": None, "width": W, "height": H},
+            model={"name": "fake"}, assumptions=Assumptions(), subject=None, metrics=metrics,
+            method={"passes": 12}, landmarks=body.landmarks.to_dict(),
+        )
+
+    def close(self) -> None:
+        self.closed = True

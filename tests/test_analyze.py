@@ -16,7 +16,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from conftest import photo, photos
+from conftest import PHOTOS, photo, photos
 
 from posture.analyze import Analyzer
 from posture.errors import InputError
@@ -283,9 +283,9 @@ def test_source_describes_the_file(analyzer):
 
 # -------------------------------------------------------------- several people
 
-# Only photos in which the detector finds two or more people. In
-# multi_front_full__yolov5_bus.jpg MediaPipe finds one of the four people (its
-# raw output has a single pose): a model limitation, not checked here.
+# Only photos in which the detector finds two or more people on the whole photo.
+# In multi_front_full__yolov5_bus.jpg it finds one of the four people (its raw
+# output has a single pose); the second look on strips is checked below.
 
 
 def _multi_photos():
@@ -297,9 +297,9 @@ def test_several_people_warns_and_measures_one_whole_person(analyzer, detector, 
     m = analyzer.analyze_file(path)
     people = detector.detect(load_image(path).rgb)
     assert len(people) >= 2
-    assert m.subject.people_detected == len(people)
+    assert m.subject.people_detected >= len(people)  # the strips' second look may find more
     assert m.subject.index == 0
-    assert m.warnings and f"{len(people)} people" in m.warnings[0] and "--person" in m.warnings[0]
+    assert m.warnings and f"{m.subject.people_detected} people" in m.warnings[0] and "--person" in m.warnings[0]
 
     # The measured landmarks are one detected person's, the most prominent.
     xy = xy_of(m)
@@ -359,19 +359,140 @@ def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
     assert replace(from_array, source=from_image.source) == from_image
 
 
-def test_auto_level_measures_and_removes_a_camera_roll(analyzers):
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["front_full__coco2014_000000000241.jpg", "seated_table_multi__aic_fa436c91.jpg"])
+def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name):
+    # When the estimate is confident on the photo and on a rotated copy, the rolls differ by the
+    # rotation and the tilts relative to true horizontal do not move; when either refuses,
+    # nothing was applied to it.
     a = analyzers(auto_level=True)
-    rgb = load_image(photo("back_full__pose2sim_static_cam02_f005.jpg")).rgb
-    base, rolled = a.analyze(rgb), a.analyze(rotate(rgb, 3.0))
-    assert base.assumptions.level_mode == rolled.assumptions.level_mode == "auto"
-    assert base.assumptions.angles_relative_to == "true horizontal"
-    assert rolled.assumptions.roll_deg - base.assumptions.roll_deg == pytest.approx(3.0, abs=0.5)
-    # Relative to true horizontal, the roll no longer shows in the tilts (single-pass tolerance).
-    for name in (SH, PE):
-        assert rolled.metrics[name].value == pytest.approx(base.metrics[name].value, abs=2.5)
+    rgb = rgb_of(name)
+    base = a.analyze(rgb)
+    for angle in (-3.0, 3.0):
+        rolled = a.analyze(rotate(rgb, angle))
+        for m in (base, rolled):
+            assert m.assumptions.level_mode in ("auto", "none")
+            if m.assumptions.level_mode == "none":
+                assert m.assumptions.roll_deg == 0.0
+                assert any("camera level not corrected" in w for w in m.warnings)
+        if base.assumptions.level_mode == rolled.assumptions.level_mode == "auto":
+            assert rolled.assumptions.roll_deg - base.assumptions.roll_deg == pytest.approx(angle, abs=1.2)
+            for n in (SH, PE):
+                if base.metrics[n].value is not None and rolled.metrics[n].value is not None:
+                    assert rolled.metrics[n].value == pytest.approx(base.metrics[n].value, abs=2.5)
+
+
+@pytest.mark.parametrize(
+    "name", ["front_full__h36m_S7_Greeting_000396.jpg", "hard_lying__h36m_S5_SittingDown_002061.jpg"]
+)
+def test_auto_level_refuses_lines_bunched_on_one_side(analyzers, name):
+    # Radiator slats and a receding carpet edge on one side lean about 7° from the convergence of a
+    # pitched camera; a cable hanging in the S7 scene shows the roll is about 0-1°. Applying 7.5°
+    # reversed which shoulder reads higher.
+    m = analyzers(auto_level=True).analyze_file(photo(name))
+    assert m.assumptions.level_mode == "none" and m.assumptions.roll_deg == 0.0
+    est = m.assumptions.roll_estimate
+    assert est is not None and not est["confident"] and est["reason"]
+    assert any(est["reason"] in w for w in m.warnings)
 
 
 def test_auto_level_without_vertical_lines_says_so(analyzers):
     m = analyzers(auto_level=True).analyze_file(photo("front_full__posenet_yoga.jpg"))
     assert m.assumptions.level_mode == "none" and m.assumptions.roll_estimate is not None
     assert any("camera level not corrected" in w for w in m.warnings)
+
+
+# ------------------------------------------------------------------ faults seen on real photos
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    ["front_full__posenet_yoga.jpg", "front_full__h36m_S7_Greeting_000396.jpg", "front_full__tfex_businessman.jpeg"],
+)
+def test_height_cm_carries_the_tilt_uncertainty(name):
+    # Some variants lose the heels (no scale) while the median landmarks keep them: the centimetres
+    # come from the final tilt, and their uncertainty is at least the tilt's share of it.
+    import math
+
+    from posture.measure import SCALE_REL_ERROR
+
+    with Analyzer(Settings(height_cm=170.0)) as a:
+        m = a.analyze_file(photo(name))  # this crashed
+    if m.status != "measured":
+        assert "turned" in m.message  # the businessman stands turned 40° from the camera
+        return
+    with_cm = [t for t in m.metrics.values() if t.height_diff_cm is not None]
+    assert with_cm
+    for t in with_cm:
+        assert t.uncertainty is not None and t.height_diff_cm_uncertainty is not None
+        width_cm = t.height_diff_cm / math.tan(math.radians(t.value)) if t.value else None
+        if width_cm:
+            from_tilt = abs(width_cm) * math.radians(t.uncertainty)
+            assert t.height_diff_cm_uncertainty >= 0.99 * max(from_tilt, abs(t.height_diff_cm) * SCALE_REL_ERROR)
+
+
+@pytest.mark.slow
+def test_hips_on_the_bottom_edge_are_not_measured(augmented_analyzer):
+    m = augmented_analyzer.analyze_file(photo("front_upper__mediapipe_business_person.png"))
+    assert m.metrics[SH].value is not None
+    for name in (PE, "trunk_lean_deg", SP):
+        assert m.metrics[name].value is None, name
+    assert "left hip at the photo's edge" in m.metrics[PE].reason
+    assert "right hip at the photo's edge" in m.metrics[PE].reason
+
+
+@pytest.mark.slow
+def test_people_the_whole_photo_pass_misses_are_counted(augmented_analyzer):
+    # MediaPipe finds one of the four people in front of the bus on the whole photo.
+    m = augmented_analyzer.analyze_file(photo("multi_front_full__yolov5_bus.jpg"))
+    assert m.subject.people_detected >= 2
+    assert m.warnings[0].startswith(f"at least {m.subject.people_detected} people in the photo")
+
+
+def _manifest_persons() -> dict[str, int]:
+    """Photo name -> number of people in it, from the photo set's MANIFEST.tsv."""
+    import csv
+
+    from conftest import SHARED
+
+    path = SHARED / "photos" / "MANIFEST.tsv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return {
+        r["local_file"].removeprefix("images/"): int(r["persons"])
+        for r in rows
+        if r["local_file"].startswith("images/") and r["persons"].isdigit()
+    }
+
+
+@pytest.mark.slow
+def test_people_are_never_over_counted(detector):
+    # The second look on strips finds people the whole-photo pass missed; never one who is not there
+    # (a tripod, or one person counted twice). Measured: 6 of the 10 photos with several people gain
+    # one or two (bus 1 -> 2 of 4), none exceeds its count.
+    from posture.pose import rank_people
+
+    persons = _manifest_persons()
+    if not persons:
+        pytest.skip("photo MANIFEST.tsv not available")
+    gained = 0
+    for name, n in sorted(persons.items()):
+        if n == 0 or not (PHOTOS / name).is_file():
+            continue
+        rgb = load_image(PHOTOS / name).rgb
+        found = rank_people(detector.detect(rgb))
+        more = detector.others_in_strips(rgb, found)
+        assert len(found) + len(more) <= n, name
+        gained += bool(more)
+    assert gained >= 3
+
+
+def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):
+    # Every body line in this photo tilts about 20° the same way; mirrored, they tilt the other way.
+    m = analyzer.analyze_file(photo("front_full__pose2sim_static_cam04_f005.jpg"))
+    assert any("all tilt the same way" in w for w in m.warnings), m.warnings
+    level = analyzer.analyze_file(photo("front_full__posenet_yoga.jpg"))
+    assert not any("same way" in w for w in level.warnings)

@@ -121,6 +121,17 @@ def wide_frame(d: Path) -> None:
     Image.fromarray(np.full((200, 40000, 3), 120, np.uint8)).save(d / "wide_frame.png")
 
 
+def heic_huge_header(d: Path) -> None:
+    """A small HEIC whose header (``ispe``) claims 60000 x 60000 pixels."""
+    heif = pytest.importorskip("pillow_heif")
+    heif.register_heif_opener()
+    Image.fromarray(np.full((256, 256, 3), 120, np.uint8)).save(d / "small.heic")
+    data = bytearray((d / "small.heic").read_bytes())
+    at = data.find(b"ispe")
+    data[at + 8 : at + 16] = (60000).to_bytes(4, "big") * 2
+    (d / "huge.heic").write_bytes(bytes(data))
+
+
 def animation(d: Path) -> None:
     frames = [Image.fromarray(np.full((256, 256, 3), v, np.uint8)) for v in (60, 200)]
     frames[0].save(d / "anim.gif", save_all=True, append_images=frames[1:])
@@ -247,6 +258,7 @@ ATTACKS = [
     Attack("live-fifo", ("live", "--source", "pipe.csv", "--headless"), EXIT_BAD_INPUT, "is a pipe (FIFO)"),
     # 3. absurd shapes
     Attack("wide-photo", ("analyze", "wide.png", "-o", "w.png"), EXIT_BAD_INPUT, "469 times longer than wide; posture measures images up to 10:1", absent=("w.png",), setup=wide_photo),
+    Attack("heic-header-60000-square", ("analyze", "huge.heic"), EXIT_BAD_INPUT, "the image is too large", unchanged=("huge.heic",), setup=heic_huge_header),
     Attack("live-wide-frame", ("live", "--source", "wide_frame.png", "--headless"), EXIT_BAD_INPUT, "200 times longer than wide", setup=wide_frame),
     # 5. CSV injection
     Attack("export-formula-name-note", ("history", "export", "--db", "inj.db", "--csv", "e.csv"), EXIT_OK, unchanged=("inj.db",), setup=injected_history, check=export_quoted, check_file="e.csv"),

@@ -10,10 +10,12 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from posture.compare import Z95, compare, summary, verdict
+from posture.compare import compare
+from posture.compare_text import summary
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
+from posture.verdict import Z95, verdict
 
 L = PoseLandmark
 

@@ -157,3 +157,13 @@ def test_saved_measurements_compare_every_visit_and_a_pair_alone_the_same(tmp_pa
         assert {k: v for k, v in first_last.items() if k not in ("photos", "note")} == {
             k: v for k, v in alone.items() if k not in ("photos", "note")
         }, name
+
+
+def test_compare_takes_the_analysis_options_of_analyze() -> None:
+    """``--fast`` and ``--level`` reach every photo's analysis, and a single pass is said."""
+    photo = ROOT / "sample_images" / "standing.png"
+    proc = run(str(photo), str(photo), "--fast", "--level", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert all(p["level_mode"] == "manual" and p["roll_deg"] == 2.0 for p in data["photos"])
+    assert any("single pass" in w for w in data["warnings"])

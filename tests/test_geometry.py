@@ -227,3 +227,22 @@ def test_apply_affine_matches_opencv_and_keeps_nan():
     assert np.isnan(g.apply_affine(m, [np.nan, 1.0])).all()
     with pytest.raises(ValueError, match=r"\(2, 3\)"):
         g.apply_affine(np.eye(3), pts)
+
+
+@pytest.mark.parametrize(
+    "tilts, min_deg, spread, expected",
+    [
+        ([22.4, 24.5, 22.0], 5.0, 0.5, 22.97),  # every line rolled alike
+        ([-22.4, -24.5, -22.0], 5.0, 0.5, -22.97),  # mirrored: the sign flips
+        ([27.4, 22.4, 24.5, 22.0, 12.8], 5.0, 0.5, None),  # spread 14.6 > half the mean
+        ([27.4, 22.4, 24.5, 22.0, 12.8], 5.0, 1.0, 21.82),  # ... within the mean
+        ([6.0, -6.0, 6.0], 5.0, 1.0, None),  # not the same way
+        ([6.0, 4.0, 6.0], 5.0, 1.0, None),  # one below the threshold
+        ([6.0], 5.0, 1.0, None),  # one line says nothing
+    ],
+)
+def test_common_tilt(tilts, min_deg, spread, expected):
+    got = g.common_tilt(tilts, min_deg, spread)
+    assert (got is None) == (expected is None)
+    if expected is not None:
+        assert got == pytest.approx(expected, abs=0.01)

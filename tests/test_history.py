@@ -16,8 +16,10 @@ import pytest
 from history_support import sample_measurement
 
 from posture import history as hist
+from posture.charts import plot_history
 from posture.errors import EXIT_HISTORY, HistoryError, MeasurementNotFound
-from posture.history import History, StoredMeasurement, plot_history, resolve_measurement_ref, thumbnail_jpeg
+from posture.history import History, StoredMeasurement, resolve_measurement_ref, thumbnail_jpeg
+from posture.history_table import format_table
 
 
 @pytest.fixture
@@ -322,7 +324,7 @@ def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_ori
         h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
         h.save(_with_methods(2, None, "silhouette", None), taken_at="2024-02-03")
         h.save(_with_methods(3, "landmarks", "silhouette", None))
-        table = hist.format_table(h.list()).splitlines()
+        table = format_table(h.list()).splitlines()
     first, given, saved = table[1:4]
     assert "2024-01-01 08:00 (EXIF)" in first and "+1.5 ±0.4 S" in first and "-0.8 ±0.4 J" in first
     assert "2024-02-03 (given)" in given and "+1.5 ±0.4 J" in given and "-0.8 ±0.4 S" in given  # no method: landmarks

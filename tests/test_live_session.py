@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 
 import numpy as np
 import pytest
-from _live_fakes import FRAME, FakeDetector, as_seen_in_mirror, person
+from _live_fakes import FRAME, FakeAnalyzer, FakeDetector, as_seen_in_mirror, numbered_frames, person
 
+from posture import wording
 from posture.landmarks import Landmarks, PoseLandmark
+from posture.live.capture import CaptureWorker
 from posture.live.session import (
     CSV_COLUMNS,
     AlertRule,
@@ -82,50 +83,107 @@ def test_smoothed_values_follow_a_lean_without_trailing_far() -> None:
     assert 0 <= lag < 1.5
 
 
-def test_capture_reports_median_and_spread_in_plain_words() -> None:
-    # 30 frames whose tilts are normal quantiles around -2.1 with SD 0.3 (median -2.1, robust spread 0.3).
-    n = 30
-    z = [statistics.NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)]
-    tilts = [-2.1 + 0.3 * v for v in np.random.default_rng(2).permutation(z)]
-    sessions: list = []
-    s_recs = records(lambda i: [person(tilts[i % n])], n + 1, fps=10.0,
-                     config=LiveConfig(capture_seconds=3.0, auto_capture=True), session=sessions)
-    done = [r.captured for r in s_recs if r.captured is not None]
-    assert len(done) == 1
-    cap = done[0]
+def capture_run(people: Callable[[int], list[Landmarks]], n: int, config: LiveConfig, *, background: bool = False,
+                request_at: int | None = None, **fake: object) -> tuple[LiveSession, list, FakeAnalyzer]:
+    """A session with a capture worker over :func:`numbered_frames`; finished (analyses awaited)."""
+    analyzer = FakeAnalyzer(people, **fake)  # type: ignore[arg-type]
+    worker = CaptureWorker(lambda: analyzer, mode="thread" if background else "inline")
+    s = LiveSession(FakeDetector(people), config, worker)
+    recs = []
+    for i, (_, rec) in enumerate(s.run(numbered_frames(n), fps=10.0)):
+        recs.append(rec)
+        if i == request_at:
+            assert s.request_capture() and not s.request_capture()  # one at a time
+    s.finish()
+    worker.close()
+    assert analyzer.closed or not analyzer.seen
+    return s, recs, analyzer
+
+
+def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames() -> None:
+    # Frames 0-9 the arms hang against the hips; from frame 10 the stance is measurable.
+    tilts = np.random.default_rng(2).normal(-2.1, 0.3, 80)
+
+    def people(i: int) -> list[Landmarks]:
+        p = person(float(tilts[i]))
+        if i < 10:
+            xy = p.xy.copy()
+            for side in ("LEFT", "RIGHT"):
+                for part in ("WRIST", "PINKY", "INDEX", "THUMB"):
+                    xy[L[f"{side}_{part}"]] = p.xy[L[f"{side}_HIP"]]
+            p = Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
+        return [p]
+
+    config = LiveConfig(capture_seconds=3.0, auto_capture=True, capture_frames=6)
+    s, recs, analyzer = capture_run(people, 80, config, background=True)
+    assert recs[0].guidance == "hold your arms slightly away from your hips" and recs[0].capture.phase == "waiting"
+    starts = [r.index for r in recs if r.capture is not None and r.capture.phase == "collecting"]
+    assert starts[0] == 20  # the stance held from frame 10 (t = 1.0 s) for 1 s
+    assert len(s.captures) == 1
+    cap = s.captures[0]
+    assert len(analyzer.seen) == 6 and all(20 <= i < 50 for i in analyzer.seen)
     m = cap.metrics["shoulder_tilt_deg"]
-    assert m.value == pytest.approx(-2.1, abs=0.02)
-    assert m.uncertainty == pytest.approx(0.3, abs=0.03)
-    assert "Shoulders: Right shoulder higher by 2.1° ± 0.3°" in cap.lines()
-    assert cap.usable_frames == 30 and cap.complete
-    assert any("Right shoulder higher by 2.1° ± 0.3°" in e for r in s_recs for e in r.events)
-    assert sessions[0].captures == [cap]
+    chosen = tilts[analyzer.seen]
+    assert m.value == pytest.approx(float(np.median(chosen)), abs=1e-6)
+    assert m.uncertainty >= max(0.3, 1.4826 * float(np.median(np.abs(chosen - np.median(chosen))))) - 1e-9
+    assert m.method == "silhouette" and cap.complete and cap.measurement.status == "measured"
+    assert cap.measurement.method["kind"] == "live capture" and cap.measurement.method["frames_analysed"] == 6
+    assert any(line.startswith("Shoulders: Right shoulder higher by") and "shoulder outlines" in line for line in cap.lines())
 
 
-def test_capture_counts_only_usable_frames_and_requires_enough() -> None:
+def test_capture_keeps_only_measurable_frames() -> None:
     def people(i: int) -> list[Landmarks]:
         return [person(1.0)] if i % 3 == 0 else [person(9.0), person(0.0, dx=3)]  # 2 of 3 frames: two people
 
-    recs = records(people, 12, fps=10.0, config=LiveConfig(capture_seconds=1.0, auto_capture=True, min_capture_frames=3))
-    cap = next(r.captured for r in recs if r.captured is not None)
-    assert cap.frames == 10 and cap.usable_frames == 4  # t = 0.0 .. 0.9 has usable frames at 0, 3, 6, 9
+    s, recs, analyzer = capture_run(people, 30, LiveConfig(capture_seconds=2.0, capture_frames=4), request_at=0)
+    cap = s.captures[0]
+    assert cap.frames == 20 and cap.usable_frames == 6  # t = 0.1 .. 2.0: usable at frames 3, 6, ..., 18
+    assert all(i % 3 == 0 for i in analyzer.seen) and len(analyzer.seen) == 4
     assert cap.metrics["shoulder_tilt_deg"].value == pytest.approx(1.0, abs=1e-6)
+    assert not any(r.alerts[0].active for r in recs)
 
-    recs = records(people, 12, fps=10.0, config=LiveConfig(capture_seconds=1.0, auto_capture=True, min_capture_frames=5))
-    cap = next(r.captured for r in recs if r.captured is not None)
-    assert not cap.metrics["shoulder_tilt_deg"].measured
-    assert "fewer than the needed usable frames" in cap.lines()[-1]
+
+def test_capture_with_too_few_measurable_frames_says_so() -> None:
+    def people(i: int) -> list[Landmarks]:
+        return [person(1.0)] if i == 3 else [person(9.0), person(0.0, dx=3)]
+
+    s, _, analyzer = capture_run(people, 30, LiveConfig(capture_seconds=2.0), request_at=0)
+    cap = s.captures[0]
+    assert not analyzer.seen and cap.measurement.status == "not_measurable"
+    assert "only 1 measurable frames in the capture, 3 needed" in cap.lines()[1]
+
+
+def test_capture_compares_methods_like_with_like() -> None:
+    tilts = [2.0 + 0.1 * (i % 3) for i in range(40)]
+    s, _, analyzer = capture_run(lambda i: [person(tilts[i])], 40, LiveConfig(capture_seconds=3.0, capture_frames=6),
+                                 request_at=0, method=lambda i: "landmarks" if i < 12 else "silhouette")
+    m = s.captures[0].metrics["pelvic_tilt_deg"]
+    used = [i for i in analyzer.seen if i >= 12]
+    assert m.method == "silhouette" and m.value == pytest.approx(float(np.median([tilts[i] for i in used])))
+    assert any("from the joint landmarks" in w and "like with like" in w for w in s.captures[0].measurement.warnings)
+
+
+def test_auto_capture_gives_up_and_says_why() -> None:
+    two = [person(1.0), person(0.0, dx=3)]
+    s, recs, analyzer = capture_run(lambda i: two, 60, LiveConfig(auto_capture=True, stance_timeout_s=4.0))
+    assert not s.captures and not analyzer.seen
+    assert s.capture_failures == ["Capture not started: no steady, measurable stance within 4 s; most often: only one person, please (100% of the frames)."]
+    assert any(s.capture_failures[0] in r.events for r in recs)
 
 
 def test_space_key_capture_and_partial_capture_at_stream_end() -> None:
-    s = LiveSession(FakeDetector(lambda i: [person(1.5)]), LiveConfig(capture_seconds=10.0))
-    assert s.request_capture() and not s.request_capture()  # one at a time
-    recs = [rec for _, rec in s.run([FRAME] * 20, fps=10.0)]
-    assert recs[0].capture is not None and recs[-1].capture is not None
-    left = s.finish()
-    assert left is not None and not left.complete and left.frames == 20
-    assert "(ended early)" in left.lines()[0]
-    assert s.finish() is None
+    s, recs, analyzer = capture_run(lambda i: [person(1.5)], 20, LiveConfig(capture_seconds=10.0), request_at=0)
+    assert recs[1].capture is not None and recs[-1].capture is not None
+    cap = s.captures[0]
+    assert not cap.complete and cap.frames == 19
+    assert "(ended early)" in cap.lines()[0] and "Warning: the capture ended early" in cap.lines()
+    assert s.finish() == []
+
+
+def test_no_capture_without_a_worker() -> None:
+    s = LiveSession(FakeDetector(lambda i: [person(1.5)]), LiveConfig(auto_capture=True))
+    assert not s.request_capture()
+    assert all(r.capture is None for _, r in s.run([FRAME] * 5, fps=10.0))
 
 
 def test_alert_raises_after_its_duration_and_clears() -> None:
@@ -216,3 +274,62 @@ def test_drawn_landmarks_are_steadier_than_raw_at_rest() -> None:
     recs = records(lambda i: [person(0.0, dx=jitter[i])], 90, fps=30.0)
     xs = np.array([r.landmarks[L.LEFT_SHOULDER][0] for r in recs])
     assert np.std(xs[30:]) < 0.6 * np.std(jitter[30:])
+
+
+def test_finish_waits_for_the_analysis_and_says_how_far_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from posture.live import session as session_module
+
+    monkeypatch.setattr(session_module, "PROGRESS_EVERY_S", 0.01)
+    analyzer = FakeAnalyzer(lambda i: [person(1.5)])
+    slow = analyzer.analyze
+    analyzer.analyze = lambda rgb: (time.sleep(0.05), slow(rgb))[1]  # type: ignore[method-assign]
+    worker = CaptureWorker(lambda: analyzer)
+    s = LiveSession(FakeDetector(lambda i: [person(1.5)]), LiveConfig(capture_seconds=1.0, capture_frames=4), worker)
+    s.request_capture()
+    for _ in s.run(numbered_frames(12), fps=10.0):
+        pass
+    said: list[str] = []
+    (cap,) = s.finish(said.append)
+    worker.close()
+    assert said[0] == "Computing the capture at 0.0 s: 4 frames analysed as photos..."
+    progress = [line for line in said if line.endswith("frames analysed")]
+    assert progress and progress == sorted(progress) and all(line.strip().endswith("of 4 frames analysed") for line in progress)
+    assert said[len(progress) + 1 :] == cap.lines() and cap.metrics["shoulder_tilt_deg"].value == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("out", "start"), [
+    (range(3, 5), 10),  # feet out of view for 0.2 s: forgiven, the stance held from frame 0
+    (range(3, 9), 19),  # for 0.6 s: the clock restarts when they are back (frame 9)
+])
+def test_a_brief_glitch_does_not_restart_the_stance_clock_but_a_lasting_one_does(out: range, start: int) -> None:
+    def people(i: int) -> list[Landmarks]:
+        p = person(1.0)
+        if i in out:
+            xy = p.xy.copy()
+            xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] += [0.0, 100.0]
+            p = Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
+        return [p]
+
+    s, recs, _ = capture_run(people, 40, LiveConfig(auto_capture=True, capture_seconds=1.0, capture_frames=3))
+    assert next(r.index for r in recs if r.capture is not None and r.capture.phase == "collecting") == start
+    assert len(s.captures) == 1 and s.captures[0].measurement.status == "measured"
+
+
+def test_capture_progress_says_each_phase() -> None:
+    from posture.live.session import CaptureProgress
+
+    assert CaptureProgress("waiting", 0.0, 1.0, 0.4).text() == "Capture: waiting for a steady stance (0.4 / 1 s held)"
+    assert CaptureProgress("collecting", 2.0, 3.0, 1.25, usable_frames=30).text() == "Capturing 1.2 / 3 s (30 measurable frames)"
+    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=2, total=6).text() == "Capture: analysing frame 3 of 6 as photos"
+    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=6, total=6).text() == "Capture: analysing frame 6 of 6 as photos"
+
+
+def test_capture_lines_are_its_headline_metrics_and_warnings() -> None:
+    s, _, _ = capture_run(lambda i: [person(2.0)], 30, LiveConfig(capture_seconds=2.0, capture_frames=4), request_at=0)
+    cap = s.captures[0]
+    m = cap.measurement
+    assert cap.metric_lines(["shoulder_tilt_deg"]) == [wording.describe("shoulder_tilt_deg", m.metrics["shoulder_tilt_deg"])]
+    assert cap.lines() == [cap.headline()] + cap.metric_lines() + [f"Warning: {w}" for w in m.warnings]
+    assert cap.headline().startswith("Capture at 0.1-2.0 s: 4 of 20 measurable frames (20 seen) analysed as photos")

@@ -19,7 +19,8 @@ from PIL import Image
 from posture import geometry as g
 from posture.analyze import Analyzer
 from posture.images import load_image
-from posture.markers import Rejected, Sticker, StickerSearch, extra_stickers, find_stickers, pair_stickers, parse_color
+from posture.marker_colors import parse_color
+from posture.markers import Rejected, Sticker, StickerSearch, extra_stickers, find_stickers, pair_stickers
 from posture.pose import rank_people
 from posture.result import PostureMeasurement
 from posture.settings import Settings

@@ -14,14 +14,16 @@ import numpy as np
 import pytest
 
 from posture import geometry as g
-from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
+from posture.landmarks import EDGE_MARGIN, N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import (
     EYE_HEIGHT_FRACTION,
     METRIC_NAMES,
     SCALE_REL_ERROR,
     MeasureOptions,
     measure,
+    with_height_diff,
 )
+from posture.result import Metric
 from posture.view import MAX_TURN_DEG, turn_refusal
 
 L = PoseLandmark
@@ -350,10 +352,27 @@ def test_height_cm_gives_centimetres_when_eyes_and_heels_visible():
     cm = 20 * 180.0 / stature_px
     m = b.metrics["shoulder_tilt_deg"]
     assert m.height_diff_cm == pytest.approx(cm)
-    assert m.height_diff_cm_uncertainty == pytest.approx(cm * SCALE_REL_ERROR)
+    assert m.height_diff_cm_uncertainty is None  # a single measurement: the tilt's uncertainty is unknown
     assert 3.4 < m.height_diff_cm < 3.6  # 20 px of a ~1026 px tall 180 cm person
     assert b.metrics["pelvic_tilt_deg"].height_diff_cm == pytest.approx(0.0)
     assert b.warnings == ()
+
+
+@pytest.mark.parametrize("tilt, tilt_unc", [(3.0, 2.0), (-3.0, 2.0), (0.0, 1.0), (10.0, 0.2), (25.0, 3.0)])
+def test_centimetres_carry_the_tilt_and_the_scale_uncertainty(tilt, tilt_unc):
+    width_px, cm_per_px = 200.0, 0.2  # 40 cm between the points
+    m = with_height_diff(Metric(value=tilt, unit="deg", uncertainty=tilt_unc), width_px, cm_per_px)
+    cm = 40.0 * np.tan(np.radians(tilt))
+    assert m.height_diff_cm == pytest.approx(cm)
+    assert m.height_diff_pct == pytest.approx(100 * np.tan(np.radians(tilt)))
+    # numerically: the spread of cm over the tilt's and the scale's one-sigma moves, in quadrature
+    from_tilt = (40.0 * np.tan(np.radians(tilt + tilt_unc)) - 40.0 * np.tan(np.radians(tilt - tilt_unc))) / 2
+    expected = np.hypot(from_tilt, cm * SCALE_REL_ERROR)
+    assert m.height_diff_cm_uncertainty == pytest.approx(expected, rel=0.02)
+    # never smaller than either part: 3 deg +- 2 deg over 40 cm is not 2.1 cm +- 0.1 cm
+    assert m.height_diff_cm_uncertainty >= max(abs(from_tilt) * 0.98, abs(cm) * SCALE_REL_ERROR)
+    mirrored = with_height_diff(Metric(value=-tilt, unit="deg", uncertainty=tilt_unc), width_px, cm_per_px)
+    assert mirrored.height_diff_cm == pytest.approx(-cm) and mirrored.height_diff_cm_uncertainty == pytest.approx(m.height_diff_cm_uncertainty)
 
 
 @pytest.mark.parametrize("hidden", [L.LEFT_HEEL, L.RIGHT_EYE])
@@ -368,3 +387,53 @@ def test_height_cm_needs_eyes_and_heels(hidden):
 def test_height_cm_with_heels_out_of_frame():
     b = measure(person(move={L.LEFT_HEEL: (0, 150), L.RIGHT_HEEL: (0, 150)}), MeasureOptions(height_cm=170.0))
     assert b.metrics["shoulder_tilt_deg"].height_diff_cm is None
+
+
+# ------------------------------------------------------------- photo's edge
+# Body scale here: the shoulder width, 200 px, so the edge margin is EDGE_MARGIN x 200 = 30 px.
+
+
+@pytest.mark.parametrize(
+    "point, move, usable",
+    [
+        (L.LEFT_KNEE, (0, H - 850 - 10), False),  # 10 px above the bottom edge
+        (L.LEFT_KNEE, (0, H - 850 - 29), False),
+        (L.LEFT_KNEE, (0, H - 850 - 31), True),
+        (L.RIGHT_KNEE, (-(W / 2 - 60) + 5, 0), False),  # 5 px from the left edge (front view: right side on the image left)
+        (L.LEFT_KNEE, ((W / 2 - 60) - 20, 0), False),  # 20 px from the right edge
+        (L.LEFT_EAR, (0, -150 + 12), False),  # 12 px below the top edge
+        (L.LEFT_EAR, (0, -150 + 40), True),
+    ],
+)
+def test_a_landmark_near_the_photos_edge_is_not_measured(point, move, usable):
+    lm = person(move={point: move})
+    assert EDGE_MARGIN * lm.body_scale() == pytest.approx(30.0)
+    reason = lm.unusable(point, 0.5)
+    assert (reason is None) == usable, reason
+    b = measure(lm)
+    metric = "head_tilt_deg" if point == L.LEFT_EAR else "knee_tilt_deg"
+    if usable:
+        assert b.metrics[metric].measured
+    else:
+        name = point.name.lower().replace("_", " ")
+        assert reason == f"{name} at the photo's edge"
+        assert b.metrics[metric].value is None and f"{name} at the photo's edge" in b.metrics[metric].reason
+
+
+def test_the_edge_margin_scales_with_the_body():
+    small = person()
+    half = Landmarks(
+        xy=(small.xy - CENTER) * 0.5 + CENTER, visibility=small.visibility, presence=small.presence, width=W, height=H
+    )
+    assert half.body_scale() == pytest.approx(small.body_scale() / 2)
+
+
+def test_body_lines_all_tilting_alike_warn_of_a_camera_tilt():
+    rolled = person()
+    rolled_xy = g.rotate_points(rolled.xy, 12.0, CENTER)
+    lm = Landmarks(xy=rolled_xy, visibility=rolled.visibility, presence=rolled.presence, width=W, height=H)
+    b = measure(lm)
+    assert any("all tilt the same way, by about 12°" in w for w in b.warnings), b.warnings
+    # ... and not once the roll is corrected, nor for one tilted line
+    assert not any("same way" in w for w in measure(lm, MeasureOptions(roll_deg=12.0)).warnings)
+    assert not any("same way" in w for w in measure(person(move={L.LEFT_SHOULDER: (0, -40)})).warnings)

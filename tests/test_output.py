@@ -138,7 +138,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured
 ) -> None:
     import posture.analyze
     import posture.batch
-    import posture.history
+    import posture.charts
     import posture.inputs
     from posture.cli import main
     from posture.history import History
@@ -151,7 +151,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured
         h.save(sample_measurement(1), thumbnail=b"jpeg")
     (tmp_path / "not-a-history.sqlite3").write_bytes(b"this is not a database" * 10)
     for module, name in [(posture.analyze, "Analyzer"), (posture.batch, "analyze_many"), (posture.inputs, "Analyzers"),
-                         (posture.history, "plot_history")]:
+                         (posture.charts, "plot_history")]:
         monkeypatch.setattr(module, name, never)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     t0 = time.perf_counter()

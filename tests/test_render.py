@@ -57,3 +57,25 @@ def test_overlay_is_a_new_image_with_a_caption_band(measured) -> None:
     assert np.array_equal(rgb, before)  # the photo is not drawn on
     assert out.shape[1] >= rgb.shape[1] and out.shape[0] > out.shape[1] * rgb.shape[0] / rgb.shape[1]
     assert out.dtype == np.uint8
+
+
+@pytest.mark.parametrize("mode", ["auto", "none"])
+def test_the_level_lines_used_are_drawn(measured, mode) -> None:
+    # A vertical segment in the empty top-left corner: drawn in the level colour, solid when the
+    # roll was applied, dashed (some of its pixels untouched) when it was refused.
+    from dataclasses import replace
+
+    from posture.render.styles import DEFAULT_STYLE
+
+    rgb, m = measured
+    seg = [20.0, 10.0, 20.0, 110.0]
+    estimate = {"roll_deg": 0.5, "lines": 3, "spread_deg": 0.1, "confident": mode == "auto", "reason": None, "segments_px": [seg]}
+    with_lines = replace(m, assumptions=replace(m.assumptions, level_mode=mode, roll_estimate=estimate))
+    plain, drawn = draw_overlay(rgb, replace(m, assumptions=replace(m.assumptions, roll_estimate=None))), draw_overlay(rgb, with_lines)
+    f = drawn.shape[1] / rgb.shape[1]
+    column = drawn[round(15 * f) : round(105 * f), round(20 * f)]
+    green = np.all(np.abs(column.astype(int) - DEFAULT_STYLE.level_line_rgb) < 60, axis=1)
+    assert green.mean() > (0.9 if mode == "auto" else 0.3)
+    if mode == "none":
+        assert green.mean() < 0.9
+    assert not np.array_equal(plain, drawn)

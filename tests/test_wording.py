@@ -10,7 +10,7 @@ from posture.wording import describe, number
 
 @pytest.mark.parametrize(
     "value, uncertainty, text",
-    [(2.345, 0.4, "2.3° ± 0.4°"), (-2.345, 1.2, "2° ± 1°"), (2.345, None, "2°"), (0.31, 0.04, "0.3° ± 0.1°")],
+    [(2.345, 0.4, "2.3° ± 0.4°"), (-2.345, 1.2, "2.3° ± 1.2°"), (-2.345, 2.4, "2° ± 2°"), (2.345, None, "2°"), (0.31, 0.04, "0.3° ± 0.1°"), (0.5, None, "1°")],
 )
 def test_precision_follows_the_uncertainty(value: float, uncertainty: float | None, text: str) -> None:
     assert number(value, uncertainty, "deg") == text
@@ -44,3 +44,47 @@ def test_level_never_claims_more_precision_than_the_uncertainty() -> None:
 )
 def test_upright_and_centred_follow_the_same_rule(name: str, m: Metric, text: str) -> None:
     assert text in describe(name, m)
+
+
+def test_the_words_never_contradict_the_numbers_shown() -> None:
+    # "higher by 3° ± 1° (within measurement noise)" for 2.8 ± 1.4 said 3 < 2 x 1.
+    import re
+
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    names = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "trunk_lean_deg", "head_shift_pct", "shoulder_pelvis_tilt_deg")
+    checked = 0
+    for _ in range(4000):
+        value = float(rng.choice([-1, 1]) * rng.uniform(0.5, 12.0))
+        unc = float(rng.uniform(0.05, 6.0)) if rng.random() < 0.9 else None
+        for name in names:
+            unit = "%" if name.endswith("_pct") else "deg"
+            side = "left" if value > 0 else "right"
+            m = Metric(value=value, unit=unit, uncertainty=unc, higher_side=side, towards=side)
+            text = describe(name, m)
+            nums = re.findall(r"(\d+(?:\.\d+)?)(?:°|%)", text)
+            if "within" in text and "within measurement noise" not in text:
+                continue  # "level (within 0.5°)" states a band, not a measurement
+            shown_v = float(nums[0])
+            assert shown_v > 0, text  # a side is named: the magnitude shown is not zero
+            if unc is None:
+                assert "±" not in text and "noise" not in text, text
+                continue
+            shown_u = float(nums[1])
+            assert shown_u > 0, text
+            decimals = [len(n.split(".")[1]) if "." in n else 0 for n in nums[:2]]
+            assert decimals[0] == decimals[1], text
+            assert ("within measurement noise" in text) == (shown_v < 2 * shown_u), text
+            checked += 1
+    assert checked > 10000
+
+
+def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
+    m = Metric(value=2.8, unit="deg", uncertainty=1.4, higher_side="left")
+    assert describe("shoulder_tilt_deg", m) == "Shoulders: Left shoulder higher by 2.8° ± 1.4°"
+    # decided on the shown 2.8 and 1.4, not on the raw 2.77 < 2 x 1.41
+    m = Metric(value=2.77, unit="deg", uncertainty=1.41, higher_side="left")
+    assert describe("shoulder_tilt_deg", m) == "Shoulders: Left shoulder higher by 2.8° ± 1.4°"
+    m = Metric(value=2.7, unit="deg", uncertainty=1.4, higher_side="left", height_diff_cm=1.1, height_diff_cm_uncertainty=0.6)
+    assert describe("shoulder_tilt_deg", m) == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"

@@ -2,6 +2,9 @@
 
 * :mod:`posture.live.session`: the loop over any iterable of RGB frames
   (records, One-Euro smoothing, captures, alerts; no I/O);
+* :mod:`posture.live.guide`: the stance's problems and the one instruction to give;
+* :mod:`posture.live.capture`: a capture's frames chosen, analysed as photos in
+  the background and combined into one measurement;
 * :mod:`posture.live.smoothing`: the One Euro filter;
 * :mod:`posture.live.sources`: camera, video file and image-sequence frames;
 * :mod:`posture.live.overlay`: drawing a record on its frame;
@@ -13,6 +16,7 @@ Importing this package loads neither OpenCV nor MediaPipe nor rich.
 """
 
 from posture.live.app import LiveOptions, LiveSummary, run_live
+from posture.live.capture import CaptureWorker
 from posture.live.session import (
     CSV_COLUMNS,
     DEFAULT_ALERTS,
@@ -29,6 +33,7 @@ __all__ = [
     "DEFAULT_ALERTS",
     "AlertRule",
     "CaptureResult",
+    "CaptureWorker",
     "FrameRecord",
     "LiveConfig",
     "LiveOptions",

@@ -11,16 +11,18 @@ frames it has, and a :class:`LiveSummary` is returned.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
+from posture.live.capture import CaptureWorker
 from posture.live.session import (
     DEFAULT_ALERTS,
     AlertRule,
@@ -29,7 +31,10 @@ from posture.live.session import (
     LiveConfig,
     LiveSession,
 )
-from posture.result import Assumptions, PostureMeasurement
+from posture.result import PostureMeasurement
+
+if TYPE_CHECKING:
+    from posture.analyze import Analyzer
 
 LIVE_NUM_POSES = 2
 """People the detector looks for: two, so that a second person can be noticed ("only one person, please")."""
@@ -59,8 +64,8 @@ class LiveOptions:
     duration : float or None
         Stop after this many seconds.
     capture : float or None
-        Take a capture of this many seconds as soon as the person is usable
-        (and use this length for the space key).
+        Take a capture of this many seconds once the person has held a
+        measurable stance for a second (and use this length for the space key).
     alerts : tuple of AlertRule
         Alert rules (``()``: none).
     model : str or None
@@ -107,6 +112,7 @@ class LiveSummary:
     wall_seconds: float
     ended_by: str
     captures: tuple[CaptureResult, ...] = ()
+    capture_failures: tuple[str, ...] = ()
     alerts_raised: int = 0
     outputs: tuple[str, ...] = field(default_factory=tuple)
     model: Mapping[str, Any] = field(default_factory=dict)
@@ -125,7 +131,8 @@ class LiveSummary:
         ]
         for c in self.captures:
             out += c.lines()
-        if not self.captures:
+        out += self.capture_failures
+        if not self.captures and not self.capture_failures:
             out.append("No capture taken (space in the window, or --capture SECONDS).")
         out.append(f"Alerts raised: {self.alerts_raised}.")
         view = "mirror view (sides swapped back: left/right are yours)" if self.mirrored else "not mirrored"
@@ -200,6 +207,8 @@ def run_live(
             if options.record else None
         )
         log = stack.enter_context(CsvLog(options.log, force=options.force)) if options.log else None
+        worker = CaptureWorker(functools.partial(capture_analyzer, options, source.mirrored), mode="process")
+        stack.callback(worker.close)
         config = LiveConfig(
             mirrored=source.mirrored,
             roll_deg=options.roll_deg,
@@ -208,7 +217,7 @@ def run_live(
             auto_capture=options.capture is not None,
             alerts=options.alerts,
         )
-        session = LiveSession(detector, config)
+        session = LiveSession(detector, config, worker)
         windowed = isinstance(display, WindowDisplay)
         must_draw = draw if draw is not None else (windowed or recorder is not None)
         hint = WINDOW_HINT if windowed else None
@@ -242,10 +251,8 @@ def run_live(
                 ended_by = "--duration" if session.stats.duration_reached else source.end_reason
         except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (posture.errors.Terminated, named)
             ended_by = str(e) or "Ctrl-C"
-        leftover = session.finish()
-        if leftover is not None:
-            for line in leftover.lines():
-                message(line)
+        wall_loop = time.monotonic() - wall0  # the frame rate leaves out waiting for a capture's analysis
+        session.finish(message)
         outputs = []
         if log is not None:
             outputs.append(f"Log: {options.log} ({log.rows} rows)")
@@ -260,9 +267,10 @@ def run_live(
         with_person=st.with_person,
         usable=st.usable,
         seconds=(st.last_t - st.first_t) if st.frames else 0.0,
-        wall_seconds=time.monotonic() - wall0,
+        wall_seconds=wall_loop,
         ended_by=ended_by,
         captures=tuple(session.captures),
+        capture_failures=tuple(session.capture_failures),
         alerts_raised=st.alerts_raised,
         outputs=tuple(outputs),
         model=detector.info.to_dict(),
@@ -270,32 +278,23 @@ def run_live(
     )
 
 
-def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> PostureMeasurement | None:
-    """A capture as a :class:`PostureMeasurement` (for the history), or None when
-    it measured nothing. Values are the capture's medians, uncertainties their
-    spread over the frames; there is no photo, so no path, hash or landmarks."""
-    from posture import __version__
+def capture_analyzer(options: LiveOptions, mirrored: bool) -> Analyzer:
+    """The analyser a capture's frames go through: ``posture analyze``'s defaults with the session's
+    mirroring, camera roll, landmark threshold and model."""
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
 
-    if not any(m.measured for m in capture.metrics.values()):
+    settings = Settings(mirrored=mirrored, roll_deg=options.roll_deg or None, min_score=options.min_score, model=options.model)
+    return Analyzer(settings).__enter__()
+
+
+def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> PostureMeasurement | None:
+    """A capture's measurement for the history, its source named, or None when it measured nothing.
+
+    It was measured as ``posture analyze`` measures a photo (see :mod:`posture.live.capture`), so
+    it compares with a photo's entry; there is no photo file, so no path or hash.
+    """
+    m = capture.measurement
+    if m.status != "measured":
         return None
-    return PostureMeasurement(
-        status="measured",
-        message="measured",
-        source={"path": None, "live_source": summary.source, "width": None, "height": None},
-        model={**summary.model, "posture_version": __version__},
-        assumptions=Assumptions(
-            mirrored=summary.mirrored,
-            level_mode="manual" if summary.roll_deg else "none",
-            roll_deg=summary.roll_deg,
-        ),
-        subject=None,
-        metrics=dict(capture.metrics),
-        warnings=() if capture.complete else ("the capture ended early",),
-        method={
-            "kind": "live capture",
-            "frames": capture.frames,
-            "usable_frames": capture.usable_frames,
-            "span_s": capture.span_s,
-            "passes": capture.usable_frames,
-        },
-    )
+    return replace(m, source={**m.source, "path": None, "live_source": summary.source})

@@ -129,8 +129,9 @@ def _value_text(name: str, metric: Any) -> str:
 class TerminalDisplay:
     """A live table in the terminal (rich), redrawn a few times a second.
 
-    Rows are the metrics: the smoothed live value, the last capture's median
-    and spread, and whether an alert is on. Above the table: the source,
+    Rows are the metrics: the smoothed preview value (one landmark pass a
+    frame), the last capture's measurement (value ± uncertainty, method) and
+    whether an alert is on. Above the table: the source,
     time, frame rate and the guidance of the moment.
     """
 
@@ -168,8 +169,8 @@ class TerminalDisplay:
             head.append(f"   t {rec.t:6.1f} s   frame {rec.index}   {rate:4.1f} frames/s   people {rec.people}")
         table = Table(show_edge=True, header_style="bold")
         table.add_column("Metric")
-        table.add_column("Live (smoothed)")
-        table.add_column("Last capture (median ± spread)")
+        table.add_column("Preview (smoothed)")
+        table.add_column("Last capture (measured)")
         table.add_column("Alert")
         alerting = {a.rule.metric: a for a in rec.alerts} if rec is not None else {}
         for name in METRIC_NAMES:
@@ -183,8 +184,7 @@ class TerminalDisplay:
         if rec is not None and rec.guidance:
             lines.append(Text(rec.guidance[0].upper() + rec.guidance[1:], style="bold yellow"))
         if rec is not None and rec.capture is not None:
-            c = rec.capture
-            lines.append(Text(f"Capturing {c.elapsed_s:.1f} / {c.span_s:g} s", style="green"))
+            lines.append(Text(rec.capture.text(), style="green"))
         lines.append(Text("Ctrl-C to stop", style="dim"))
         return Group(*lines)
 

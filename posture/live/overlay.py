@@ -6,10 +6,10 @@ small frames are enlarged (to ``LiveStyle.min_long_side``). It reads the record 
 measures. Lines, L/R discs and angles come from the record's smoothed
 landmarks and metrics, whose sides are the subject's own (a mirror view was
 measured as one), so "L" is drawn at the person's left shoulder wherever it
-appears on screen. Live numbers are single readings without an uncertainty
-and are shown to whole units (:mod:`posture.wording`'s precision rule); a
-capture's median carries its spread and is shown to 0.1 when the spread is
-below 1.
+appears on screen. The per-frame numbers are a preview (one landmark pass,
+no uncertainty) shown to whole units (:mod:`posture.wording`'s precision
+rule) under a "Preview" heading; a capture is a measurement (its frames
+analysed as photos) and carries its uncertainty and method.
 
 Text is rendered with Pillow once per distinct string and size and cached
 as an alpha mask, so drawing a frame costs a few blits.
@@ -165,17 +165,13 @@ def draw_live(
     # A top corner: the live readings, then capture progress or the last capture.
     lines: list[tuple[str, RGB]] = []
     if rec.people:
-        for name in _PANEL_METRICS:
-            m = rec.metric(name)
-            if m.value is not None:
-                lines.append((wording.describe(name, m), b.text_rgb))
+        preview = [(wording.describe(name, m), b.text_rgb) for name in _PANEL_METRICS if (m := rec.metric(name)).value is not None]
+        if preview:
+            lines += [("Preview (single frames, not a measurement):", b.text_rgb)] + preview
     if rec.capture is not None:
-        c = rec.capture
-        lines.append((f"Capturing {c.elapsed_s:.1f} / {c.span_s:g} s ({c.usable_frames} usable frames)", style.capture_rgb))
+        lines.append((rec.capture.text(), style.capture_rgb))
     elif last_capture is not None:
-        cap_lines = last_capture.lines()
-        lines.append((cap_lines[0], style.capture_rgb))
-        lines += [(t, style.capture_rgb) for t in cap_lines[1:] if t.startswith(("Shoulders:", "Hip line", "nothing"))]
+        lines += [(t, style.capture_rgb) for t in [last_capture.headline()] + last_capture.metric_lines(_PANEL_METRICS)]
     # The panel goes on the side away from the person, so it covers as little of them as it can.
     body_x = np.nan if rec.landmarks is None else float(np.nanmean(rec.landmarks.xy[:, 0])) * f
     on_right = bool(np.isfinite(body_x) and body_x < W / 2)

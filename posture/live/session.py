@@ -3,14 +3,25 @@
 A :class:`LiveSession` holds a detector (anything with
 ``detect(rgb, timestamp_ms) -> list[Landmarks]``, such as
 :class:`posture.pose.PoseDetector` in VIDEO mode) and turns each frame into a
-:class:`FrameRecord`: the raw metrics of the most prominent person, the same
-metrics smoothed with a One Euro filter, smoothed landmarks for drawing,
-quality flags with one line of guidance, alert states and capture progress.
-It does no I/O: frames come from any iterable of ``(H, W, 3)`` uint8 RGB
-arrays (a camera, a video file, a list in a test), and the caller decides
+:class:`FrameRecord`: a preview of the metrics of the most prominent person
+(one landmark pass), the same smoothed with a One Euro filter, smoothed
+landmarks for drawing, the stance's problems with one instruction
+(:mod:`posture.live.guide`), alert states and capture progress. Alerts count
+only frames that can be measured.
+
+A capture is a measurement: its best frames are analysed as
+``posture analyze`` analyses a photo, in the background, by a
+:class:`~posture.live.capture.CaptureWorker`, and combined into one
+:class:`~posture.result.PostureMeasurement` (:mod:`posture.live.capture`).
+An automatic capture (``auto_capture``) waits until a measurable stance has
+held for ``hold_seconds``, or says after ``stance_timeout_s`` why it could not
+start.
+
+The session does no I/O: frames come from any iterable of ``(H, W, 3)`` uint8
+RGB arrays (a camera, a video file, a list in a test), and the caller decides
 what to draw, print or write. Memory does not grow with the session's
-length: a record is handed on, not kept; only a capture in progress keeps
-the raw metrics of its own frames.
+length: a record is handed on, not kept; a capture keeps at most
+``capture_frames`` frames.
 
 Mirrored frames (a camera shown as a mirror) are measured with
 ``MeasureOptions(mirrored=True)``, so every left/right here is the
@@ -21,6 +32,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,20 +40,22 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from posture import view as turn_rule
 from posture import wording
 from posture.landmarks import Landmarks
+from posture.live import guide
+from posture.live.capture import AnalysisJob, CaptureWorker, FrameSelector, combine, sharpness, unmeasured
 from posture.live.smoothing import OneEuroFilter, OneEuroParams
 from posture.measure import (
     CENTRED_PCT,
     LEVEL_DEG,
     METRIC_NAMES,
+    BodyMeasurement,
     MeasureOptions,
     measure,
     metric_unit,
 )
 from posture.metrics import METRICS
-from posture.result import Metric
+from posture.result import Metric, PostureMeasurement
 
 FloatArray = NDArray[np.float64]
 
@@ -121,25 +135,11 @@ METRIC_SMOOTHING = OneEuroParams(min_cutoff=0.5, beta=0.3, d_cutoff=1.0)
 LANDMARK_SMOOTHING = OneEuroParams(min_cutoff=1.5, beta=0.03, d_cutoff=1.0)
 """Landmark pixels: the overlay follows a body moving at a few hundred pixels per second."""
 
-# Quality flags, in the order their guidance is shown (the first one present wins).
-NO_PERSON = "no_person"
-MULTIPLE_PEOPLE = "multiple_people"
-TURNED = "turned"
-NO_SHOULDERS = "shoulders_not_visible"
-NO_HIPS = "hips_not_visible"
-FACING_AWAY = "facing_away"
+GUIDANCE = guide.INSTRUCTIONS
+"""What to tell the user for each stance problem (see :mod:`posture.live.guide`)."""
 
-GUIDANCE: dict[str, str] = {
-    NO_PERSON: "step into the camera's view",
-    MULTIPLE_PEOPLE: "only one person, please",
-    TURNED: "face the camera",
-    NO_SHOULDERS: "move so your shoulders are in view",
-    NO_HIPS: "step back so your hips are visible",
-}
-"""What to tell the user for each flag that makes a frame (partly) unusable."""
-
-UNUSABLE_FLAGS = frozenset({NO_PERSON, MULTIPLE_PEOPLE, TURNED, NO_SHOULDERS})
-"""A frame with any of these flags is not counted in a capture."""
+UNUSABLE_FLAGS = guide.UNUSABLE
+"""A frame with any of these flags is not measured: alerts skip it, a capture does not keep it."""
 
 
 @dataclass(frozen=True)
@@ -156,10 +156,20 @@ class LiveConfig:
     capture_seconds : float
         Length of a capture, seconds.
     auto_capture : bool
-        Start one capture at the first usable frame (``--capture``).
+        Start one capture once the stance has held for ``hold_seconds``
+        (``--capture``), or give up after ``stance_timeout_s``.
+    hold_seconds, stance_timeout_s : float
+        How long a measurable stance must hold before an automatic capture,
+        and how long to wait for it.
+    hold_grace_s : float
+        A problem shorter than this (a landmark flickering out of view for a
+        few frames) does not restart the stance's clock.
+    capture_frames : int
+        Frames a capture analyses: the best of each of this many equal parts
+        of its span (:class:`posture.live.capture.FrameSelector`).
     min_capture_frames : int
-        A capture reports a metric only if it was measured in at least this
-        many frames.
+        A capture reports a metric only if at least this many analysed frames
+        measured it.
     alerts : tuple of AlertRule
         Checked on the smoothed metrics.
     alert_grace_s : float
@@ -174,7 +184,11 @@ class LiveConfig:
     min_score: float = 0.5
     capture_seconds: float = 3.0
     auto_capture: bool = False
-    min_capture_frames: int = 5
+    hold_seconds: float = 1.0
+    hold_grace_s: float = 0.3
+    stance_timeout_s: float = 30.0
+    capture_frames: int = 6
+    min_capture_frames: int = 3
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
     alert_grace_s: float = 0.5
     metric_smoothing: OneEuroParams = METRIC_SMOOTHING
@@ -183,8 +197,8 @@ class LiveConfig:
     def __post_init__(self) -> None:
         if not self.capture_seconds > 0:
             raise ValueError(f"capture_seconds must be positive, got {self.capture_seconds}")
-        if self.min_capture_frames < 1:
-            raise ValueError(f"min_capture_frames must be at least 1, got {self.min_capture_frames}")
+        if not 1 <= self.min_capture_frames <= self.capture_frames:
+            raise ValueError(f"min_capture_frames must be between 1 and capture_frames, got {self.min_capture_frames}")
 
 
 def metric_from_value(name: str, value: float, uncertainty: float | None = None) -> Metric:
@@ -203,12 +217,13 @@ def metric_from_value(name: str, value: float, uncertainty: float | None = None)
 
 @dataclass(frozen=True)
 class CaptureResult:
-    """The steady reading of one capture: per metric the median over its usable frames.
+    """One capture: its best frames analysed like photos and combined into one measurement.
 
-    ``metrics`` hold the median as ``value`` and the spread of the frames
-    (1.4826 times the median absolute deviation, which equals the standard
-    deviation for normally distributed values), with the body's median turn
-    added in quadrature (:func:`posture.view.with_turn`), as ``uncertainty``.
+    ``measurement`` is what ``posture analyze`` would report, per metric a
+    value, uncertainty, method and warnings (rules in
+    :mod:`posture.live.capture`); ``frames`` counts the frames seen during
+    the capture, ``usable_frames`` the measurable ones, ``frame_times`` the
+    times of those analysed, ``compute_s`` the seconds their analysis took.
     ``complete`` is False when the session ended before the span was over.
     """
 
@@ -217,41 +232,76 @@ class CaptureResult:
     span_s: float
     frames: int
     usable_frames: int
-    metrics: Mapping[str, Metric]
+    measurement: PostureMeasurement
+    frame_times: tuple[float, ...] = ()
+    compute_s: float = math.nan
     complete: bool = True
 
-    def lines(self) -> list[str]:
-        """Plain-language lines, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3°``."""
-        head = (
-            f"Capture at {self.t_start:.1f}-{self.t_end:.1f} s: median of {self.usable_frames} usable "
-            f"of {self.frames} frames" + ("" if self.complete else " (ended early)")
+    @property
+    def metrics(self) -> Mapping[str, Metric]:
+        """The combined metrics."""
+        return self.measurement.metrics
+
+    def headline(self) -> str:
+        """When and from how many frames, e.g. ``Capture at 1.0-4.0 s: 6 of 80 measurable frames ...``."""
+        took = f", {self.compute_s:.1f} s to compute" if math.isfinite(self.compute_s) else ""
+        return (
+            f"Capture at {self.t_start:.1f}-{self.t_end:.1f} s: {len(self.frame_times)} of {self.usable_frames} "
+            f"measurable frames ({self.frames} seen) analysed as photos{took}" + ("" if self.complete else " (ended early)")
         )
-        body = [wording.describe(n, m) for n, m in self.metrics.items() if m.measured]
-        if not body:
-            body = [f"nothing measured: fewer than the needed usable frames ({self.usable_frames})"]
-        return [head] + body
+
+    def metric_lines(self, names: Iterable[str] = METRIC_NAMES) -> list[str]:
+        """One sentence per measured metric among ``names``; one line saying why when nothing was measured."""
+        m = self.measurement
+        if m.status != "measured":
+            return [f"nothing measured: {m.message}"]
+        return [wording.describe(n, m.metrics[n]) for n in names if m.metrics[n].measured]
+
+    def lines(self) -> list[str]:
+        """Plain-language lines: the headline, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3° (...)``
+        for each metric, and the warnings."""
+        return [self.headline()] + self.metric_lines() + [f"Warning: {w}" for w in self.measurement.warnings]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
+        """JSON form: the capture's times and counts, and its measurement."""
         return {
             "t_start_s": round(self.t_start, 3),
             "t_end_s": round(self.t_end, 3),
             "span_s": self.span_s,
             "frames": self.frames,
             "usable_frames": self.usable_frames,
+            "frame_times_s": [round(t, 3) for t in self.frame_times],
+            "compute_s": None if not math.isfinite(self.compute_s) else round(self.compute_s, 2),
             "complete": self.complete,
-            "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
+            "measurement": self.measurement.to_dict(),
         }
 
 
 @dataclass(frozen=True)
 class CaptureProgress:
-    """A capture under way."""
+    """A capture under way.
 
+    ``phase`` is ``waiting`` (for a measurable stance to hold: ``elapsed_s``
+    of ``span_s`` held), ``collecting`` (frames: ``elapsed_s`` of ``span_s``,
+    ``usable_frames`` measurable so far) or ``analysing`` (``done`` of
+    ``total`` frames analysed).
+    """
+
+    phase: str
     t_start: float
     span_s: float
     elapsed_s: float
-    usable_frames: int
+    usable_frames: int = 0
+    done: int = 0
+    total: int = 0
+
+    def text(self) -> str:
+        """One line for the screen."""
+        if self.phase == "waiting":
+            return f"Capture: waiting for a steady stance ({self.elapsed_s:.1f} / {self.span_s:g} s held)"
+        if self.phase == "analysing":
+            return f"Capture: analysing frame {min(self.done + 1, self.total)} of {self.total} as photos"
+        return f"Capturing {self.elapsed_s:.1f} / {self.span_s:g} s ({self.usable_frames} measurable frames)"
 
 
 @dataclass(frozen=True)
@@ -281,13 +331,12 @@ class FrameRecord:
         Metrics in :data:`posture.measure.METRIC_NAMES` order, NaN where not
         measured; ``smooth`` is One-Euro filtered.
     flags : tuple of str
-        Quality flags (``no_person``, ``multiple_people``, ``turned``
-        (beyond :data:`posture.view.MAX_TURN_DEG`, as ``analyze`` refuses),
-        ``shoulders_not_visible``, ``hips_not_visible``, ``facing_away``).
+        Stance problems, most important first (see :mod:`posture.live.guide`;
+        ``turned``: beyond :data:`posture.view.MAX_TURN_DEG`, as ``analyze`` refuses).
     usable : bool
-        Whether a capture counts this frame.
+        Whether the frame can be measured (alerts and captures use only these).
     guidance : str or None
-        One line telling the user how to make the frame usable.
+        One instruction towards a measurable stance (:mod:`posture.live.guide`).
     landmarks : Landmarks or None
         Smoothed landmarks with anatomical sides, in this frame's pixels.
     alerts : tuple of AlertState
@@ -295,9 +344,9 @@ class FrameRecord:
     events : tuple of str
         Messages that arose at this frame (alert raised or cleared, capture done).
     capture : CaptureProgress or None
-        A capture under way (including this frame).
+        A capture waiting, collecting frames or being analysed.
     captured : CaptureResult or None
-        A capture that ended at this frame.
+        A capture whose analysis finished at this frame.
     refusal : str or None
         Why nothing was measured on this person, as ``analyze`` says it.
     """
@@ -365,12 +414,35 @@ class Detector(Protocol):
 
 @dataclass
 class _Capture:
+    """A capture collecting frames."""
+
     t_start: float
     span_s: float
     t_last: float
+    selector: FrameSelector
     frames: int = 0
-    rows: list[FloatArray] = field(default_factory=list)
-    turns: list[float] = field(default_factory=list)
+    usable: int = 0
+
+
+@dataclass
+class _Pending:
+    """A capture whose frames are being analysed."""
+
+    cap: _Capture
+    job: AnalysisJob
+    frame_times: tuple[float, ...]
+    complete: bool
+
+
+@dataclass
+class _Wait:
+    """An automatic capture waiting for a measurable stance to hold."""
+
+    t_start: float
+    ready_since: float | None = None
+    problem_since: float | None = None
+    frames: int = 0
+    said: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -393,47 +465,61 @@ class SessionStats:
     duration_reached: bool = False
 
 
+PROGRESS_EVERY_S = 2.0
+"""While :meth:`LiveSession.finish` waits for a capture's analysis, progress is said at most this often."""
+
+
 class LiveSession:
     """The live loop's state: filters, the capture under way, alert clocks.
 
-    Example::
+    Captures need a ``worker`` (:class:`posture.live.capture.CaptureWorker`)
+    that analyses their frames as ``posture analyze`` does; without one,
+    no capture is taken. Example::
 
         with PoseDetector(video=True, num_poses=2) as det:
-            session = LiveSession(det, LiveConfig(mirrored=True))
+            worker = CaptureWorker(functools.partial(capture_analyzer, LiveOptions(), True), mode="process")
+            session = LiveSession(det, LiveConfig(mirrored=True), worker)
             for rgb, rec in session.run(frames, fps=None):
                 ...
-            leftover = session.finish()
+            leftover = session.finish(print)
+            worker.close()
     """
 
-    def __init__(self, detector: Detector, config: LiveConfig = LiveConfig()) -> None:
+    def __init__(self, detector: Detector, config: LiveConfig = LiveConfig(), worker: CaptureWorker | None = None) -> None:
         self.detector = detector
         self.config = config
+        self.worker = worker
         self._options = MeasureOptions(mirrored=config.mirrored, roll_deg=config.roll_deg, min_score=config.min_score)
         self._metric_filter = OneEuroFilter(config.metric_smoothing)
         self._landmark_filter = OneEuroFilter(config.landmark_smoothing)
         self._alerts = [_Alert() for _ in config.alerts]
         self._capture: _Capture | None = None
+        self._pending: list[_Pending] = []
         self._requested: float | None = None
-        self._auto_pending = config.auto_capture
+        self._wait: _Wait | None = None
+        self._auto_pending = config.auto_capture and worker is not None
         self._last_ms = -1
         self._last_t = -math.inf
         self._prev_xy: FloatArray | None = None
+        self._prev_smooth: tuple[float, Landmarks] | None = None
         self.captures: list[CaptureResult] = []
+        self.capture_failures: list[str] = []
         self.stats = SessionStats()
 
     # -- control -------------------------------------------------------------
 
     def request_capture(self, seconds: float | None = None) -> bool:
-        """Start a capture at the next frame; False if one is already under way."""
-        if self._capture is not None or self._requested is not None:
+        """Start a capture at the next frame; False if one is already collecting or there is no worker."""
+        if self.worker is None or self._capture is not None or self._requested is not None:
             return False
+        self._wait = None
         self._requested = float(seconds or self.config.capture_seconds)
         return True
 
     @property
     def capturing(self) -> bool:
-        """Whether a capture is under way or requested."""
-        return self._capture is not None or self._requested is not None
+        """Whether a capture is waiting, collecting or being analysed."""
+        return bool(self._capture is not None or self._requested is not None or self._wait is not None or self._pending)
 
     # -- the loop ------------------------------------------------------------
 
@@ -470,10 +556,10 @@ class LiveSession:
             for rgb, t in timed:
                 ahead = (rgb, t, pool.submit(self.detector.detect, rgb, self._stamp(t)))
                 if pending is not None:
-                    yield pending[0], self._record(pending[1], pending[2].result())
+                    yield pending[0], self._record(pending[0], pending[1], pending[2].result())
                 pending = ahead
             if pending is not None:
-                yield pending[0], self._record(pending[1], pending[2].result())
+                yield pending[0], self._record(pending[0], pending[1], pending[2].result())
 
     def _timed(
         self, frames: Iterable[NDArray[np.uint8]], fps: float | None, duration: float | None, clock: Callable[[], float]
@@ -501,46 +587,39 @@ class LiveSession:
 
     def process(self, rgb: NDArray[np.uint8], t: float) -> FrameRecord:
         """Detect, measure, smooth, capture and alert on one ``(H, W, 3)`` uint8 RGB frame at ``t`` seconds."""
-        return self._record(t, self.detector.detect(rgb, self._stamp(t)))
+        return self._record(rgb, t, self.detector.detect(rgb, self._stamp(t)))
 
-    def _record(self, t: float, people: list[Landmarks]) -> FrameRecord:
-        """Everything after detection for the frame at ``t``."""
+    def _record(self, rgb: NDArray[np.uint8], t: float, people: list[Landmarks]) -> FrameRecord:
+        """Everything after detection for the frame ``rgb`` at ``t``."""
         raw = np.full(len(METRIC_NAMES), np.nan)
-        flags: list[str] = []
         view, turn = "unknown", math.nan
         refusal = None
         smoothed_lm: Landmarks | None = None
+        body = None
+        speed = math.nan
         if not people:
-            flags.append(NO_PERSON)
             self._landmark_filter.reset()
-            self._prev_xy = None
+            self._prev_xy = self._prev_smooth = None
         else:
             body = measure(people[0], self._options)
             view, turn = body.view, (math.nan if body.turn_deg is None else body.turn_deg)
-            if len(people) > 1:
-                flags.append(MULTIPLE_PEOPLE)
             refusal = body.refusal
-            if turn_rule.turn_refusal(body.turn_deg) is not None:
-                flags.append(TURNED)
             for i, name in enumerate(METRIC_NAMES):
                 v = body.metrics[name].value
                 if v is not None:
                     raw[i] = v
-            if TURNED not in flags:
-                if not np.isfinite(raw[_INDEX["shoulder_tilt_deg"]]):
-                    flags.append(NO_SHOULDERS)
-                if not np.isfinite(raw[_INDEX["pelvic_tilt_deg"]]):
-                    flags.append(NO_HIPS)
-            if view == "back":
-                flags.append(FACING_AWAY)
             smoothed_lm = self._smooth_landmarks(t, body.landmarks)
+            if self._prev_smooth is not None:
+                speed = guide.body_speed(self._prev_smooth[1], smoothed_lm, t - self._prev_smooth[0], self.config.min_score)
+            self._prev_smooth = (t, smoothed_lm)
 
+        problems = guide.stance_problems(len(people), body, speed, self.config.min_score)
         smooth = self._metric_filter(t, raw)
-        usable = not UNUSABLE_FLAGS.intersection(flags)
-        guidance = next((GUIDANCE[f] for f in GUIDANCE if f in flags), None)
+        usable = guide.usable(problems)
         events: list[str] = []
-        alerts = self._update_alerts(t, smooth, events)
-        progress, done = self._update_capture(t, raw if usable else None, usable, events, turn)
+        alerts = self._update_alerts(t, smooth, usable, events)
+        progress, done = self._update_capture(rgb, t, body, problems, events)
+        guidance = guide.instruction(problems if self._capture is not None or self._wait is not None else tuple(p for p in problems if p in guide.ESSENTIAL))
 
         st = self.stats
         st.frames += 1
@@ -556,7 +635,7 @@ class LiveSession:
             turn_deg=turn,
             raw=raw,
             smooth=smooth,
-            flags=tuple(flags),
+            flags=problems,
             usable=usable,
             guidance=guidance,
             landmarks=smoothed_lm,
@@ -567,14 +646,32 @@ class LiveSession:
             refusal=refusal,
         )
 
-    def finish(self) -> CaptureResult | None:
-        """End the session: a capture under way is closed with the frames it has (``complete=False``)."""
+    def finish(self, message: Callable[[str], None] = lambda text: None) -> list[CaptureResult]:
+        """End the session: a capture collecting frames is closed with those it has
+        (``complete=False``) and every analysis under way is awaited. ``message`` gets the
+        progress and each result's lines; returns the captures finished here."""
         self._requested = None
-        if self._capture is None:
-            return None
-        result = self._close_capture(self._capture, complete=False)
-        self._capture = None
-        return result
+        if self._wait is not None:
+            self._give_up(self._wait, "the session ended", message)
+        if self._capture is not None:
+            self._close_capture(self._capture, complete=False)
+            self._capture = None
+        out = []
+        for p in self._pending:
+            if not p.job.finished:
+                message(f"Computing the capture at {p.cap.t_start:.1f} s: {p.job.total} frames analysed as photos...")
+            said = p.job.done
+            while not p.job.finished:
+                p.job.wait(PROGRESS_EVERY_S)
+                if p.job.done != said and not p.job.finished:
+                    said = p.job.done
+                    message(f"  {said} of {p.job.total} frames analysed")
+            result = self._result(p)
+            out.append(result)
+            for line in result.lines():
+                message(line)
+        self._pending = []
+        return out
 
     # -- internals -----------------------------------------------------------
 
@@ -594,11 +691,12 @@ class LiveSession:
             world=lm.world,
         )
 
-    def _update_alerts(self, t: float, smooth: FloatArray, events: list[str]) -> tuple[AlertState, ...]:
+    def _update_alerts(self, t: float, smooth: FloatArray, usable: bool, events: list[str]) -> tuple[AlertState, ...]:
+        """Advance each rule's clock; a frame that can't be measured counts as a lost frame."""
         grace = self.config.alert_grace_s
         states = []
         for rule, a in zip(self.config.alerts, self._alerts, strict=True):
-            v = float(smooth[_INDEX[rule.metric]])
+            v = float(smooth[_INDEX[rule.metric]]) if usable else math.nan
             if math.isfinite(v) and abs(v) > rule.limit:
                 if a.since is None or t - a.last_above > grace:
                     a.since = t
@@ -616,42 +714,87 @@ class LiveSession:
         return tuple(states)
 
     def _update_capture(
-        self, t: float, raw: FloatArray | None, usable: bool, events: list[str], turn: float
+        self, rgb: NDArray[np.uint8], t: float, body: BodyMeasurement | None, problems: tuple[str, ...], events: list[str]
     ) -> tuple[CaptureProgress | None, CaptureResult | None]:
+        """Advance the capture: finished analyses, the stance wait, collecting frames."""
         done = None
+        for p in [p for p in self._pending if p.job.finished]:
+            self._pending.remove(p)
+            done = self._result(p)
+            events.extend(done.lines())
+        if self._auto_pending and self._wait is None and self._capture is None and self._requested is None:
+            self._auto_pending = False
+            self._wait = _Wait(t)
+        wait = self._wait
+        if wait is not None:
+            wait.frames += 1
+            if problems:
+                wait.said[guide.instruction(problems) or ""] += 1
+                wait.problem_since = t if wait.problem_since is None else wait.problem_since
+                if t - wait.problem_since > self.config.hold_grace_s:
+                    wait.ready_since = None
+            else:
+                wait.problem_since = None
+                wait.ready_since = t if wait.ready_since is None else wait.ready_since
+            if not problems and wait.ready_since is not None and t - wait.ready_since >= self.config.hold_seconds - 1e-6:
+                self._wait, self._requested = None, self.config.capture_seconds
+            elif t - wait.t_start >= self.config.stance_timeout_s:
+                self._give_up(wait, f"no steady, measurable stance within {self.config.stance_timeout_s:g} s", events.append)
         cap = self._capture
         if cap is not None and t - cap.t_start >= cap.span_s:
-            done = self._close_capture(cap, complete=True)
-            events.extend(done.lines())
+            self._close_capture(cap, complete=True)
             cap = self._capture = None
-        if cap is None and self._requested is None and self._auto_pending and usable:
-            self._requested, self._auto_pending = self.config.capture_seconds, False
         if cap is None and self._requested is not None:
-            cap = self._capture = _Capture(t_start=t, span_s=self._requested, t_last=t)
+            selector = FrameSelector(t, self.config.capture_frames)
+            cap = self._capture = _Capture(t_start=t, span_s=self._requested, t_last=t, selector=selector)
             self._requested = None
-        if cap is None:
-            return None, done
-        cap.frames += 1
-        cap.t_last = t
-        if raw is not None:
-            cap.rows.append(raw)
-            cap.turns.append(turn)
-        return CaptureProgress(cap.t_start, cap.span_s, t - cap.t_start, len(cap.rows)), done
+        if cap is not None:
+            cap.frames += 1
+            cap.t_last = t
+            if body is not None and guide.usable(problems):
+                cap.usable += 1
+                cap.selector.offer(rgb, t, len(problems), sharpness(rgb, body.landmarks.bbox(self.config.min_score)))
+            return CaptureProgress("collecting", cap.t_start, cap.span_s, t - cap.t_start, cap.usable), done
+        if wait is not None and self._wait is not None:
+            held = 0.0 if wait.ready_since is None else t - wait.ready_since
+            return CaptureProgress("waiting", wait.t_start, self.config.hold_seconds, held), done
+        if self._pending:
+            p = self._pending[0]
+            return CaptureProgress("analysing", p.cap.t_start, p.cap.span_s, t - p.cap.t_start, p.cap.usable, p.job.done, p.job.total), done
+        return None, done
 
-    def _close_capture(self, cap: _Capture, complete: bool) -> CaptureResult:
-        n_min = self.config.min_capture_frames
-        values = np.array(cap.rows, dtype=np.float64).reshape(len(cap.rows), len(METRIC_NAMES))
-        turns = [x for x in cap.turns if math.isfinite(x)]
-        turn = float(np.median(turns)) if turns else None
-        metrics: dict[str, Metric] = {}
-        for i, name in enumerate(METRIC_NAMES):
-            col = values[:, i][np.isfinite(values[:, i])]
-            if len(col) < n_min:
-                metrics[name] = Metric.missing(metric_unit(name), f"measured in {len(col)} frames, fewer than {n_min}")
-                continue
-            med = float(np.median(col))
-            spread = 1.4826 * float(np.median(np.abs(col - med)))
-            metrics[name] = metric_from_value(name, med, turn_rule.with_turn(spread, name, med, turn))
-        result = CaptureResult(cap.t_start, cap.t_last, cap.span_s, cap.frames, len(cap.rows), metrics, complete)
+    def _give_up(self, wait: _Wait, why: str, message: Callable[[str], None]) -> None:
+        """An automatic capture that never started: say why, with the instruction given most often."""
+        self._wait = None
+        said = [(k, n) for k, n in wait.said.most_common() if k]
+        most = f"; most often: {said[0][0]} ({100 * said[0][1] // max(1, wait.frames)}% of the frames)" if said else ""
+        text = f"Capture not started: {why}{most}."
+        self.capture_failures.append(text)
+        message(text)
+
+    def _close_capture(self, cap: _Capture, complete: bool) -> None:
+        """Hand the capture's best frames to the worker."""
+        assert self.worker is not None
+        chosen = cap.selector.frames()
+        if len(chosen) >= self.config.min_capture_frames:
+            job = self.worker.submit([rgb for _, rgb in chosen])
+        else:
+            job = AnalysisJob.failed(
+                ValueError(f"only {len(chosen)} measurable frames in the capture, {self.config.min_capture_frames} needed")
+            )
+        self._pending.append(_Pending(cap, job, tuple(t for t, _ in chosen), complete))
+
+    def _result(self, p: _Pending) -> CaptureResult:
+        """The finished (or awaited) analysis of a capture, combined."""
+        cap = p.cap
+        notes = () if p.complete else ("the capture ended early",)
+        extra = {"span_s": cap.span_s, "frames_seen": cap.frames, "frames_measurable": cap.usable}
+        try:
+            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
+        except Exception as exc:  # noqa: BLE001 - any failure of the analysis is the capture's result, not a crash
+            measurement = unmeasured(str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"})
+        result = CaptureResult(
+            cap.t_start, cap.t_last, cap.span_s, cap.frames, cap.usable, measurement, p.frame_times, p.job.seconds, p.complete
+        )
         self.captures.append(result)
         return result

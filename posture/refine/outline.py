@@ -254,13 +254,9 @@ def along(q: FloatArray, axis: FloatArray) -> FloatArray:
     return q[:, 0] * axis[0] + q[:, 1] * axis[1]
 
 
-def usable(lm: Landmarks, points: tuple[PoseLandmark, ...], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
-
-
 def body_frame(lm: Landmarks, min_score: float) -> Frame:
     shoulder_mid = g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER])
-    if usable(lm, (L.LEFT_HIP, L.RIGHT_HIP), min_score):
+    if lm.usable((L.LEFT_HIP, L.RIGHT_HIP), min_score):
         axis = shoulder_mid - g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
         v = axis / np.linalg.norm(axis)
         trunk = True

@@ -51,7 +51,6 @@ from posture.refine.outline import (
     first_crossing,
     sample,
     snap_to_edge,
-    usable,
 )
 
 L = PoseLandmark
@@ -161,7 +160,7 @@ def refine_pelvis(
     ``image`` is the smoothed float RGB photo from :func:`posture.refine.prepare_image`, or None to use the mask alone.
     """
     need = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-    if not usable(lm, need, min_score):
+    if not lm.usable(need, min_score):
         return RefinedPair.failed("shoulder and hip landmarks not visible enough to place the search")
     f = body_frame(lm, min_score)
     hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
@@ -235,3 +234,28 @@ def refine_pelvis(
     p_left = hip_mid + t_mid * f.v + x_left * f.u
     p_right = hip_mid + t * f.v - x_right * f.u
     return RefinedPair(p_left, p_right, True, True, None, contour[1.0], contour[-1.0], rms, theta_se)
+
+
+GUIDE_OUTLINE_OVER_HIP = 2.2
+"""Hip outline's distance from the midline, in hip landmarks' half-distances, assumed when no
+silhouette is at hand (:func:`arms_against_hips`). Chosen on the 17 measurable front photos of
+../shared/photos/protocol: at 2.2 every photo whose refinement blamed an arm (7) is flagged, and 8
+of 9 photos with the arms hanging; none of the 8 A-poses is (the first is flagged from 2.45)."""
+
+
+def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
+    """The sides (``left``, ``right``) whose arm would hide the hip outline, from the landmarks alone.
+
+    The same test as the refinement's (:data:`ARM_CLEARANCE_T`), against an outline assumed at
+    :data:`GUIDE_OUTLINE_OVER_HIP` hip half-distances from the midline. Empty when the shoulders
+    or hips are not visible enough to place the test.
+    """
+    if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
+        return ()
+    f = body_frame(lm, min_score)
+    hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
+    trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
+    hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
+    ts = np.array([PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk])
+    flank = np.full(2, GUIDE_OUTLINE_OVER_HIP * hip_half)
+    return tuple(side for side, sign in (("left", 1.0), ("right", -1.0)) if _arm_near_flank(lm, hip_mid, f, trunk, flank, ts, sign))

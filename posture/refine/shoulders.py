@@ -71,7 +71,6 @@ from posture.refine.outline import (
     first_crossing,
     sample,
     snap_to_edge,
-    usable,
 )
 
 L = PoseLandmark
@@ -253,7 +252,7 @@ def refine_shoulders(
 
     ``image`` is the smoothed float RGB photo from :func:`posture.refine.prepare_image`, or None to use the mask alone.
     """
-    if not usable(lm, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
+    if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
         return RefinedPair.failed("shoulder landmarks not visible enough to place the search")
     f = body_frame(lm, min_score)
     left, right = lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]
@@ -265,7 +264,7 @@ def refine_shoulders(
     if why:
         return RefinedPair.failed(why)
     centre = mid + offset * f.u
-    if usable(lm, (L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
+    if lm.usable((L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
         arms = (_arm_abduction_deg(lm, f, 1.0), _arm_abduction_deg(lm, f, -1.0))
         if max(arms) > MAX_ARM_RAISE_DEG:
             return RefinedPair.failed(

@@ -11,11 +11,13 @@ outline points, with the outline points used, instead of the joint landmarks;
 the caption says which method each headline used. With stickers
 (``--markers``) each sticker found is ringed and named, and a tilt measured
 on them (``method`` ``markers``) is drawn through the two sticker centres.
+With ``--level auto`` the scene's vertical lines the level estimate used are
+drawn in green: solid when the roll was applied, dashed when it was refused.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -63,10 +65,6 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: 
     return lines
 
 
-def _usable(lm: Landmarks, points: Sequence[PoseLandmark], min_score: float) -> bool:
-    return all(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score for p in points)
-
-
 def draw_overlay(
     rgb: NDArray[np.uint8],
     m: PostureMeasurement,
@@ -102,11 +100,19 @@ def draw_overlay(
     if m.subject is not None and m.subject.people_detected > 1:
         labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
 
+    level = m.assumptions.roll_estimate or {}
+    for x0, y0, x1, y1 in level.get("segments_px") or ():
+        a, b = np.array([x0, y0]) * f, np.array([x1, y1]) * f
+        if m.assumptions.level_mode == "auto":
+            cv2.line(img, _pt(a), _pt(b), style.level_line_rgb, max(1, lw // 2), cv2.LINE_AA)
+        else:  # found but not applied
+            _dashed(img, a, b, style.level_line_rgb, max(1, lw // 2))
+
     lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
     if lm is not None:
         xy = apply_affine(to_img, lm.xy)
         for a, b in POSE_CONNECTIONS:
-            if _usable(lm, (a, b), min_score):
+            if lm.usable((a, b), min_score):
                 cv2.line(img, _pt(xy[a]), _pt(xy[b]), style.skeleton_rgb, max(1, lw // 2), cv2.LINE_AA)
         x0, y0, x1, y1 = _box(to_img, m.subject.bbox_px) if m.subject and m.subject.bbox_px else (np.nan,) * 4
         if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
@@ -148,7 +154,7 @@ def draw_overlay(
 
         for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
             for p, letter, color in ((left, "L", style.left_rgb), (right, "R", style.right_rgb)):
-                if not _usable(lm, (p,), min_score):
+                if not lm.usable((p,), min_score):
                     continue
                 r = round(style.label_px * k * 0.75)
                 c = xy[p]

@@ -21,6 +21,8 @@ class OverlayStyle:
     skeleton_rgb: RGB = (235, 235, 235)
     reference_rgb: RGB = (255, 255, 255)
     other_person_rgb: RGB = (160, 160, 160)
+    level_line_rgb: RGB = (120, 255, 120)
+    """The scene's vertical lines that the automatic level used (applied) or found (refused)."""
     panel_rgba: tuple[int, int, int, int] = (0, 0, 0, 170)
     text_rgb: RGB = (255, 255, 255)
     line_px: float = 3.0

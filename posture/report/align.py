@@ -127,10 +127,6 @@ _THICK = {
 }
 
 
-def _usable(lm: Landmarks, p: PoseLandmark, min_score: float) -> bool:
-    return bool(np.isfinite(lm.xy[p]).all() and lm.score(p) >= min_score)
-
-
 def draw_skeletons(
     ax: Axes,
     skeletons: Sequence[tuple[Landmarks, Affine, float]],
@@ -160,7 +156,7 @@ def draw_skeletons(
         dash = (0, (4, 2)) if k == 0 and len(skeletons) > 1 else "solid"
         first = True
         for a, b in (*POSE_CONNECTIONS, _FACE_LINE):
-            if not (_usable(lm, a, min_score) and _usable(lm, b, min_score)):
+            if not (lm.usable((a,), min_score) and lm.usable((b,), min_score)):
                 continue
             thick = frozenset((a, b)) in _THICK
             ax.plot(
@@ -169,7 +165,7 @@ def draw_skeletons(
                 solid_capstyle="round", label=label if first else None, zorder=3 + k,
             )
             first = False
-        pts = [p for p in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP) if _usable(lm, p, min_score)]
+        pts = [p for p in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP) if lm.usable((p,), min_score)]
         if pts:
             ax.plot([xy[p][0] for p in pts], [xy[p][1] for p in pts], "o", color=color, markersize=5, zorder=4 + k)
     if skeletons:
@@ -177,7 +173,7 @@ def draw_skeletons(
         xy = apply_affine(m, lm.xy)
         for p, text in ((L.LEFT_SHOULDER, "L"), (L.RIGHT_SHOULDER, "R")):
             other = L.RIGHT_SHOULDER if p == L.LEFT_SHOULDER else L.LEFT_SHOULDER
-            if _usable(lm, p, min_score) and _usable(lm, other, min_score):
+            if lm.usable((p,), min_score) and lm.usable((other,), min_score):
                 away = np.sign(xy[p][0] - xy[other][0]) or 1.0
                 ax.text(xy[p][0] + away * 22, xy[p][1] - 22, text, ha="center", va="center",
                         fontsize=11, fontweight="bold", color="0.2")

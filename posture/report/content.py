@@ -18,15 +18,8 @@ from matplotlib.figure import Figure, FigureBase
 from numpy.typing import NDArray
 
 from posture import __version__, wording
-from posture.compare import (
-    Comparison,
-    MetricComparison,
-    PairComparison,
-    change_text,
-    comparable_values,
-    landmarks_of,
-    photo_name,
-)
+from posture.compare import Comparison, MetricComparison, PairComparison, comparable_values, landmarks_of
+from posture.compare_text import change_text, photo_name
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
@@ -440,15 +433,4 @@ def render_png(draw: ChartDrawer, size: tuple[float, float], dpi: int) -> bytes:
         return figure_png(fig, dpi=dpi)
 
 
-def encode_jpeg(rgb: NDArray[np.uint8], quality: int) -> bytes:
-    """JPEG bytes of an RGB image (no metadata)."""
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality, optimize=True)
-    return buf.getvalue()
-
-
-__all__ = ["Panel", "PhotoRow", "ReportContent", "Row", "build_content", "encode_jpeg", "render_png"]
+__all__ = ["Panel", "PhotoRow", "ReportContent", "Row", "build_content", "render_png"]

@@ -13,8 +13,9 @@ import html
 import itertools
 from typing import Iterable
 
+from posture.output import encode
 from posture.render.styles import DEFAULT_REPORT_STYLE, ReportStyle
-from posture.report.content import ReportContent, encode_jpeg, render_png
+from posture.report.content import ReportContent, render_png
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -137,7 +138,7 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
 
     add('<section id="photos"><h2>Photos at the same body scale</h2><div class="panels">')
     for p in c.panels:
-        jpeg = encode_jpeg(p.image, style.jpeg_quality)
+        jpeg = encode(p.image, "JPEG", style.jpeg_quality)
         h, w = p.image.shape[:2]
         add(
             f"<figure>{_img('image/jpeg', jpeg, p.title, w, h)}"
