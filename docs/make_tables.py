@@ -182,7 +182,7 @@ def cost() -> str:
             return " · ".join("/".join(_num(real[f"{key}:{p}"].get(st)) for p in ("shoulder", "pelvis")) for st in stats)
 
         rows.append([
-            f"**{name}**" if name == d.get("chosen") else name,
+            "**default** (today's set)" if name == d.get("chosen") else name,
             f"{c['passes']} / {c['refinements']}",
             f"{ratio[name]:.0f}×" if name in ratio else "–",
             mae,
