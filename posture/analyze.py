@@ -137,7 +137,8 @@ class Analyzer:
         return "fast" if self.settings.fast else "default"
 
     def load(self, path: str | Path) -> LoadedImage:
-        """Read an image with this analyser's size limits."""
+        """Read an image file, or a URI of object storage (:mod:`posture.sources`), with this
+        analyser's size limits."""
         return load_image(path, max_pixels=self.settings.max_pixels, min_side=self.settings.min_side)
 
     def analyze_file(self, path: str | Path) -> PostureMeasurement:

@@ -558,8 +558,12 @@ class Tally:
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome."""
-        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
-        self.codes.add(outcome.exit_code)
+        self.count(outcome.status, outcome.exit_code)
+
+    def count(self, status: str, exit_code: int) -> None:
+        """Count one photo by its status and exit code (e.g. a row of :mod:`posture.records`)."""
+        self.counts[status] = self.counts.get(status, 0) + 1
+        self.codes.add(exit_code)
 
     def add_code(self, code: int) -> None:
         """Record a failure found after the analysis (e.g. saving to the history)."""
@@ -599,22 +603,14 @@ def csv_header() -> list[str]:
 
 
 def csv_row(outcome: Outcome) -> dict[str, Any]:
-    """One row of :func:`csv_text`: values as in the JSON (rounded to 0.1) and how the tilts were
-    measured, empty when unknown."""
-    row: dict[str, Any] = {"path": outcome.path, "status": outcome.status, "exit_code": outcome.exit_code}
-    m = outcome.measurement
-    if m is None:
-        row["message"] = outcome.error
-        return row
-    d = m.to_dict()
-    row["message"] = d["message"]
-    if d["subject"] is not None:
-        row["view"] = d["subject"]["view"]
-        row["people_detected"] = d["subject"]["people_detected"]
-    else:
-        row["people_detected"] = 0
-    row.update(m.metric_cells(d["metrics"]))
-    row["warnings"] = " | ".join(d["warnings"])
+    """One row of :func:`csv_text`: the columns of :func:`csv_header` from the photo's
+    :func:`~posture.records.flat_record` (values as in the JSON, rounded to 0.1, and how the
+    tilts were measured; None when unknown), warnings joined with `` | ``."""
+    from posture.records import flat_record
+
+    record = flat_record(outcome)
+    row = {k: record[k] for k in csv_header()}
+    row["warnings"] = None if record["warnings"] is None else " | ".join(record["warnings"])
     return row
 
 

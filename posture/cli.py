@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", metavar="N", type=_number(int, 1), default=None,
         help="worker processes for several photos (default: one per core)",
     )
+    _add_parquet_options(a)
     _add_save_options(a).add_argument(
         "--date",
         metavar="YYYY-MM-DD[THH:MM]",
@@ -352,6 +353,16 @@ def _add_mode_options(p: argparse.ArgumentParser) -> None:
         "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
 
 
+def _add_parquet_options(p: argparse.ArgumentParser) -> None:
+    """``analyze --parquet``: a large run into a Parquet dataset (posture.engines, docs/scale.md)."""
+    g = p.add_argument_group("large runs (docs/scale.md)")
+    g.add_argument("--parquet", metavar="OUT", help="write one row per photo, failures included, to the Parquet dataset OUT (a folder or URI); "
+        "PHOTO may also be @LIST (a text file of sources, one a line) or a URI (s3://, gs://, file://)")
+    g.add_argument("--engine", choices=("local", "ray"), default=None, help="with --parquet: worker processes on this machine (local, the default) or Ray (posture[ray])")
+    g.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: a running Ray cluster (auto, HOST:6379 or ray://HOST:10001); default: a local Ray for the run")
+    g.add_argument("--resume", action="store_true", help="with --parquet: add to OUT only the photos not already in it")
+
+
 def _add_photo_options(p: argparse.ArgumentParser) -> None:
     """``--height-cm``, ``--person``, ``--max-pixels``, ``--markers``, ``--marker-color`` (analyze and compare)."""
     p.add_argument("--height-cm", metavar="H", type=_number(float, 50, 260), help="your height, to give height differences in cm")
@@ -470,6 +481,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
         print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
+    if args.parquet or args.engine or args.ray_address or args.resume:
+        return _analyze_parquet(args)
     if args.csv == STDOUT and args.json:
         print("posture analyze: error: --csv - and --json both write to standard output; choose one", file=sys.stderr)
         return EXIT_USAGE
@@ -674,6 +687,38 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
         print(f"History: {saved['new']} saved, {saved['again']} already there.", file=sys.stderr)
     if args.csv:
         print(f"Table: {printable(args.csv)}", file=sys.stderr)
+    return tally.exit_code
+
+
+def _analyze_parquet(args: argparse.Namespace) -> int:
+    """``posture analyze SOURCES --parquet OUT [--engine ray]`` (see docs/scale.md)."""
+    if not args.parquet:
+        print("posture analyze: error: --engine, --ray-address and --resume need --parquet", file=sys.stderr)
+        return EXIT_USAGE
+    others = [flag for flag, used in (("--json", args.json), ("--csv", args.csv), ("-o", args.output), ("--save", args.save)) if used]
+    if others or (args.ray_address and args.engine != "ray"):
+        print(f"posture analyze: error: --parquet writes only the dataset: drop {', '.join(others) or '--ray-address (it needs --engine ray)'}", file=sys.stderr)
+        return EXIT_USAGE
+    from posture.engines import ProgressLines, analyze_to_parquet
+    from posture.errors import InputError
+    from posture.parquet import ParquetDataset
+    from posture.sources import expand_sources
+
+    settings = _settings(args, mirrored=args.mirror)
+    dataset = ParquetDataset.open(args.parquet, resume=args.resume)
+    found = expand_sources(args.inputs, exclude=[args.parquet])
+    _note_skipped(found.skipped)
+    if not found.paths:
+        raise InputError(f"no photos found in {', '.join(args.inputs)}")
+    todo = sum(p not in dataset.done for p in found.paths)
+    if len(found.paths) > todo:
+        print(f"posture: {len(found.paths) - todo:,} photos already in {args.parquet}: skipped", file=sys.stderr)
+    tally = analyze_to_parquet(
+        found.paths, dataset, settings, engine=args.engine or "local", jobs=args.jobs, ray_address=args.ray_address,
+        on_record=ProgressLines.for_total(todo), log_level=logging.getLogger().getEffectiveLevel(),
+    )
+    print(tally.summary(), file=sys.stderr)
+    print(f"Parquet: {args.parquet}", file=sys.stderr)
     return tally.exit_code
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from posture import compare_text, wording
 from posture.compare_text import METHOD_WORDS, VERDICT_TEXT, pair_note, side_words, the_photo
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, method_parts
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
@@ -66,7 +66,7 @@ class Anchor:
     length: float
 
 
-def body_anchor(lm: Landmarks, kind: str, min_score: float = 0.5) -> Anchor | None:
+def body_anchor(lm: Landmarks, kind: str, min_score: float = MIN_SCORE) -> Anchor | None:
     """The ``hips`` or ``shoulders`` anchor of one body, or None when its landmarks are not usable."""
     sh_l, sh_r = lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]
     if kind == "hips":
@@ -93,7 +93,7 @@ def landmarks_of(m: PostureMeasurement) -> Landmarks | None:
 
 
 def _min_score(m: PostureMeasurement) -> float:
-    return float(m.method.get("min_score", 0.5))
+    return m.min_score
 
 
 def common_anchor_kind(measurements: Sequence[PostureMeasurement]) -> str | None:

@@ -147,23 +147,49 @@ def load_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int = MIN_SIDE,
 ) -> LoadedImage:
-    """Read an image file as upright 8-bit RGB.
+    """Read an image file, or a URI of object storage (``s3://...``, see :mod:`posture.sources`),
+    as upright 8-bit RGB (the bytes are decoded by :func:`load_image_bytes`).
 
     Raises
     ------
     InputError
         The path is missing, a folder or not a regular file (a device, a
         FIFO); the file is larger than an image of ``max_pixels`` can be
-        (:func:`max_file_bytes`, checked before reading), empty, not an
-        image, in an unsupported format, truncated or corrupt; it has more
-        than ``max_pixels`` pixels, a shorter side below ``min_side``, or is
-        more than :data:`MAX_ASPECT` times longer than wide.
+        (:func:`max_file_bytes`, checked before reading); or
+        :func:`load_image_bytes` refuses its content.
+    """
+    from posture.sources import is_uri, read_uri
+
+    max_bytes, what = max_file_bytes(max_pixels), f"photo of at most {max_pixels:,} pixels"
+    if is_uri(path):
+        name, data = str(path), read_uri(str(path), max_bytes=max_bytes, what=what)
+    else:
+        name, data = str(Path(path)), read_regular(Path(path), max_bytes=max_bytes, what=what)
+    return load_image_bytes(data, name, max_pixels=max_pixels, min_side=min_side)
+
+
+def load_image_bytes(
+    data: bytes,
+    name: str,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_side: int = MIN_SIDE,
+) -> LoadedImage:
+    """Decode the bytes of an image file (read from disk or object storage) as upright 8-bit RGB.
+
+    ``name`` is the file's path or URI, used in messages and as ``LoadedImage.path``.
+    The same bytes give the same array whichever way they were read.
+
+    Raises
+    ------
+    InputError
+        The data is empty, not an image, in an unsupported format, truncated
+        or corrupt; it has more than ``max_pixels`` pixels, a shorter side
+        below ``min_side``, or is more than :data:`MAX_ASPECT` times longer
+        than wide.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    p = Path(path)
-    name = str(p)
-    data = read_regular(p, max_bytes=max_file_bytes(max_pixels), what=f"photo of at most {max_pixels:,} pixels")
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):

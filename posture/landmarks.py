@@ -27,6 +27,9 @@ FloatArray = NDArray[np.float64]
 
 N_LANDMARKS = 33
 
+MIN_SCORE = 0.5
+"""The lowest visibility and presence of a landmark that posture relies on (``--min-visibility``)."""
+
 EDGE_MARGIN = 0.15
 """A landmark closer to the photo's edge than this many body scales (see
 :meth:`Landmarks.body_scale`) is not usable: the flesh around a joint centre
@@ -214,7 +217,7 @@ class Landmarks:
             world=self.world[SWAP_SIDES],
         )
 
-    def bbox(self, min_score: float = 0.5) -> tuple[float, float, float, float]:
+    def bbox(self, min_score: float = MIN_SCORE) -> tuple[float, float, float, float]:
         """``(x0, y0, x1, y1)`` in pixels of the in-frame landmarks scoring at least ``min_score``."""
         scores = np.minimum(np.nan_to_num(self.visibility), np.nan_to_num(self.presence))
         inside = (self.xy[:, 0] >= 0) & (self.xy[:, 0] < self.width) & (self.xy[:, 1] >= 0) & (self.xy[:, 1] < self.height)

@@ -38,7 +38,7 @@ import numpy as np
 
 from posture import geometry as g
 from posture import view as turn_rule
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
 
@@ -87,7 +87,7 @@ class MeasureOptions:
     mirrored: bool = False
     roll_deg: float = 0.0
     height_cm: float | None = None
-    min_score: float = 0.5
+    min_score: float = MIN_SCORE
 
 
 @dataclass(frozen=True)

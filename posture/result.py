@@ -196,6 +196,13 @@ class PostureMeasurement:
     refinement: Mapping[str, Any] | None = None
     markers: Mapping[str, Any] | None = None
 
+    @property
+    def min_score(self) -> float:
+        """The landmark score the analysis relied on (:data:`posture.landmarks.MIN_SCORE` when not recorded)."""
+        from posture.landmarks import MIN_SCORE
+
+        return float(self.method.get("min_score", MIN_SCORE))
+
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posture.images import DEFAULT_MAX_PIXELS, MIN_SIDE
+from posture.landmarks import MIN_SCORE
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Settings:
     mirrored: bool = False
     roll_deg: float | None = None
     height_cm: float | None = None
-    min_score: float = 0.5
+    min_score: float = MIN_SCORE
     person: int = 0
     model: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS

@@ -19,3 +19,16 @@ def double_or_crash(task: int) -> tuple[int, str, int]:
     if task < 0:
         os._exit(70)
     return task * 2, _marker, os.getpid()
+
+
+def crashing_actor() -> type:
+    """A Ray photo actor whose process dies on any photo named ``crash*``, as a fault in native code would."""
+    from posture.engines.ray import PhotoActor
+
+    class CrashingActor(PhotoActor):
+        def __call__(self, batch):  # type: ignore[no-untyped-def]
+            if any(os.path.basename(p).startswith("crash") for p in batch.column("path").to_pylist()):
+                os._exit(70)
+            return super().__call__(batch)
+
+    return CrashingActor

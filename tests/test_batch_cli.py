@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, SAMPLES, photo
 from test_cli import NATIVE_LOG_MARKERS, run
 
-HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich")
+HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich", "pyarrow", "ray")
 
 
 @pytest.mark.parametrize(

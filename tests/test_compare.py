@@ -55,6 +55,7 @@ def meas(
     hips: bool = True,
     path: str = "p.jpg",
     turn: float | None = 5.0,
+    passes: int = 20,
 ) -> PostureMeasurement:
     values = values or {}
     metrics = {}
@@ -70,7 +71,7 @@ def meas(
         assumptions=Assumptions(mirrored=mirrored, level_mode=level_mode, roll_deg=roll),
         subject=Subject(view=view, people_detected=1, turn_deg=turn),  # type: ignore[arg-type]
         metrics=metrics,
-        method={"passes": 1, "min_score": 0.5},
+        method={"passes": passes, "min_score": 0.5},
         landmarks=body(scale, hips=hips),
     )
 
@@ -457,3 +458,11 @@ def test_a_pair_verdict_does_not_depend_on_the_other_photos() -> None:
             assert _pair_facts(first) == _pair_facts(compare([a, b], mdc=mdc).metric(name).overall)
             assert _pair_facts(second) == _pair_facts(compare([b, c], mdc=mdc).metric(name).overall)
             assert _pair_facts(overall) == _pair_facts(compare([a, c], mdc=mdc).metric(name).overall)
+
+
+def test_a_single_pass_photo_is_named_in_the_warnings() -> None:
+    w = compare([meas(), meas(passes=1)]).warnings
+    assert [x for x in w if "single pass" in x] == [
+        next(x for x in w if x.startswith("The after photo was measured in a single pass"))
+    ]
+    assert not any("single pass" in x for x in compare([meas(), meas()]).warnings)

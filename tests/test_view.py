@@ -10,7 +10,8 @@ import pytest
 from conftest import protocol
 
 from posture import geometry as g
-from posture.live.session import TURNED, LiveSession
+from posture.live.guide import TURNED
+from posture.live.session import LiveSession
 from posture.measure import METRIC_NAMES
 from posture.result import Metric
 from posture.view import (

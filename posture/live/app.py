@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
+from posture.landmarks import MIN_SCORE
 from posture.live.capture import CaptureWorker
 from posture.live.session import (
     DEFAULT_ALERTS,
@@ -88,7 +89,7 @@ class LiveOptions:
     capture: float | None = None
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
     model: str | None = None
-    min_score: float = 0.5
+    min_score: float = MIN_SCORE
     roll_deg: float = 0.0
     history: str | None = None
 

@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from posture import view as turn_rule
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.measure import BodyMeasurement
 
 L = PoseLandmark
@@ -79,7 +79,7 @@ WHOLE_BODY = (L.NOSE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 _CORE = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 
 
-def stance_problems(people: int, body: BodyMeasurement | None, speed: float, min_score: float = 0.5) -> tuple[str, ...]:
+def stance_problems(people: int, body: BodyMeasurement | None, speed: float, min_score: float = MIN_SCORE) -> tuple[str, ...]:
     """Every problem of one frame, most important first (empty: a measurable stance).
 
     Parameters
@@ -126,7 +126,7 @@ def usable(problems: tuple[str, ...]) -> bool:
     return not UNUSABLE.intersection(problems)
 
 
-def body_speed(previous: Landmarks | None, current: Landmarks, dt: float, min_score: float = 0.5) -> float:
+def body_speed(previous: Landmarks | None, current: Landmarks, dt: float, min_score: float = MIN_SCORE) -> float:
     """Median speed of the shoulders and hips between two frames, in shoulder widths per second.
 
     NaN when there is no previous frame, ``dt`` is not positive or a point is not visible.

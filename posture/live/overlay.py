@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from posture import wording
-from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.live.session import CaptureResult, FrameRecord
 from posture.metrics import METRICS
 from posture.render.primitives import bilateral_line, font, label_centre, pt
@@ -132,7 +132,7 @@ def draw_live(
     *,
     mirrored: bool,
     roll_deg: float = 0.0,
-    min_score: float = 0.5,
+    min_score: float = MIN_SCORE,
     last_capture: CaptureResult | None = None,
     hint: str | None = None,
     style: LiveStyle = DEFAULT_LIVE_STYLE,

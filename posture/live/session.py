@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import wording
-from posture.landmarks import Landmarks
+from posture.landmarks import MIN_SCORE, Landmarks
 from posture.live import guide
 from posture.live.capture import AnalysisJob, CaptureWorker, FrameSelector, combine, sharpness, unmeasured
 from posture.live.smoothing import OneEuroFilter, OneEuroParams
@@ -181,7 +181,7 @@ class LiveConfig:
 
     mirrored: bool = False
     roll_deg: float = 0.0
-    min_score: float = 0.5
+    min_score: float = MIN_SCORE
     capture_seconds: float = 3.0
     auto_capture: bool = False
     hold_seconds: float = 1.0

@@ -93,7 +93,7 @@ def draw_overlay(
     # does not get text (and a caption band) scaled to its length.
     k = min(max(H, W), MAX_SCALE_RATIO * min(H, W)) / 1000.0
     lw = max(1, round(style.line_px * k))
-    min_score = float(m.method.get("min_score", 0.5))
+    min_score = m.min_score
     labels: list[tuple[tuple[int, int], str, RGB, int]] = []
     occupied: list[Box] = []  # the L/R discs, then each number's panel: numbers are moved off them
 

@@ -224,7 +224,7 @@ def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: R
             w, h = lm.width, lm.height
         else:
             w, h = int(m.source.get("width") or 1), int(m.source.get("height") or 1)
-        pl = align.place(lm, c.anchor, m.assumptions.roll_deg, float(m.method.get("min_score", 0.5)), w, h,
+        pl = align.place(lm, c.anchor, m.assumptions.roll_deg, m.min_score, w, h,
                          mirrored=m.assumptions.mirrored, style=style)
         placements.append(pl if lm is not None else None)
         image = _panel_image(p, pl, blur, style)
@@ -246,7 +246,7 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
             continue
         lm = landmarks_of(photos[i].measurement)
         assert lm is not None
-        skeletons.append((lm, placements[i].matrix, float(photos[i].measurement.method.get("min_score", 0.5))))  # type: ignore[union-attr]
+        skeletons.append((lm, placements[i].matrix, photos[i].measurement.min_score))  # type: ignore[union-attr]
         date = c.photos[i].date
         labels.append(_role(i, n) + ("" if date is None else f" ({date:%Y-%m-%d})"))
         colors.append(color)
