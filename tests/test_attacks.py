@@ -449,10 +449,11 @@ def test_stop_signal_keeps_the_live_recording_log_and_capture(tmp_path: Path) ->
                  "--log", "l.csv", "--save", "--db", "h.db", cwd=tmp_path)
     log = tmp_path / "l.csv"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 11):
+    # The capture starts once the stance has held 1 s (25 frames): stop it under way.
+    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 45):
         time.sleep(0.1)
     p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=60)
+    out, err = p.communicate(timeout=300)  # the capture's frames are analysed as photos before it ends
     assert p.returncode == 0, err
     assert "ended by SIGTERM" in out and "Saved 1 capture(s)" in out
     rows = read_log(log)
