@@ -91,9 +91,10 @@ def stats(errors: list[float]) -> dict[str, Any]:
     }
 
 
-def usable_photos(a: Analyzer, limit: int | None) -> list[tuple[str, np.ndarray, PostureMeasurement]]:
+def usable_photos(a: Analyzer, limit: int | None, folder: Path = PHOTOS) -> list[tuple[str, np.ndarray, PostureMeasurement]]:
+    """The photos in ``folder`` where ``a`` measures one person facing the camera or away, with both tilts."""
     out = []
-    for p in sorted(PHOTOS.glob("*")):
+    for p in sorted(folder.glob("*")):
         if p.name.startswith(("none_", "side_", "multi_", "seated_", "hard_lying")):
             continue
         img = load_image(p).rgb

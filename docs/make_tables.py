@@ -161,11 +161,37 @@ def live_capture() -> str:
 
 
 def timing() -> str:
-    """Seconds a photo, default against single pass, from the same run (validate.json)."""
-    t = _load("validate.json")["timing"]
-    s = t["seconds_per_photo"]
-    return (f"Default analysis {s['augmented']:.2f} s a photo, `--fast` {s['single']:.3f} s "
-            f"({t['augmented_over_single']:.0f}× less), measured in the same run of `benchmarks/validate.py`.")
+    """Seconds a photo, default against ``--fast``, side by side in one run (cost.json)."""
+    t = _load("cost.json")["time"]
+    s = t["seconds_a_photo"]
+    return (f"Default analysis {s['default']:.2f} s a photo, `--fast` {s['fast']:.3f} s "
+            f"({t['ratio_to_fast']['default']:.0f}× less; median over the {t['photos']} A-pose protocol photos of "
+            "each photo's ratio), measured side by side in one run of `benchmarks/cost.py`.")
+
+
+def cost() -> str:
+    """Accuracy against cost of candidate variant sets (cost.json)."""
+    d = _load("cost.json")
+    ratio = d["time"]["ratio_to_fast"]
+    rows = []
+    for name, c in d["candidates"].items():
+        rend, real = d["rendered"][name], d["real"][name]
+        mae = "/".join(_num(max(v["mae"] for k, v in rend.items() if k.endswith(p))) for p in ("shoulder", "pelvis"))
+
+        def three(key: str, stats: tuple[str, ...], real: dict[str, Any] = real) -> str:
+            return " · ".join("/".join(_num(real[f"{key}:{p}"].get(st)) for p in ("shoulder", "pelvis")) for st in stats)
+
+        rows.append([
+            "**default** (today's set)" if name == d.get("chosen") else name,
+            f"{c['passes']} / {c['refinements']}",
+            f"{ratio[name]:.0f}×" if name in ratio else "–",
+            mae,
+            three("rotation", ("median", "p95", "max")),
+            three("mirror", ("median", "max")),
+            "yes" if not c["worse_than_today"] else f"no ({len(c['worse_than_today'])})",
+        ])
+    return _table(["variant set", "passes / refined", "time (× `--fast`)", "rendered MAE sh/pe (worst set)",
+                   "rotation sh/pe: median · p95 · max", "mirror sh/pe: median · max", "keeps today's"], rows)
 
 
 def speed() -> str:
@@ -197,6 +223,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "still-video": still_video,
     "live-capture": live_capture,
     "timing": timing,
+    "cost": cost,
 }
 
 _BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)

@@ -149,6 +149,11 @@ class Analyzer:
         other._detector = self._detector
         return other
 
+    @property
+    def mode(self) -> str:
+        """The variant set the settings ask for (a key of :data:`posture.augment.VARIANT_SETS`)."""
+        return "fast" if self.settings.fast else "default"
+
     def load(self, path: str | Path) -> LoadedImage:
         """Read an image file, or a URI of object storage (:mod:`posture.sources`), with this
         analyser's size limits."""
@@ -159,13 +164,19 @@ class Analyzer:
         return self.analyze(self.load(path))
 
     def _detect_mapped(
-        self, work: NDArray[np.uint8], variant: augment.Variant, base: augment.Affine, box: tuple[float, float, float, float] | None, size: tuple[int, int]
+        self,
+        work: NDArray[np.uint8],
+        variant: augment.Variant,
+        base: augment.Affine,
+        box: tuple[float, float, float, float] | None,
+        size: tuple[int, int],
+        masks: bool,
     ) -> tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]:
         """Each person found in the variant as (landmarks in the photo, landmarks in the variant,
-        mask in the variant or None), the variant image and the affine photo -> variant."""
+        mask in the variant or None: read only with ``masks``), the variant image and the affine photo -> variant."""
         img, m = augment.make_variant(work, variant, box)
         total = augment.compose(m, base)
-        if self._detector.segmentation:
+        if masks and self._detector.segmentation:
             found = self._detector.detect_segmented(img)
         else:
             found = [(p, None) for p in self._detector.detect(img)]
@@ -173,36 +184,30 @@ class Analyzer:
 
     def _refine_variant(
         self,
-        pairs: dict[str, _PairRefinements],
         variant: augment.Variant,
         lm_v: Landmarks,
         mask_v: NDArray[np.float32] | None,
         img_v: NDArray[np.uint8],
         total: augment.Affine,
-    ) -> None:
-        """Refine one variant in its own pixels and add its points, mapped back, to ``pairs``."""
-        results: dict[str, RefinedPair | None] = {"shoulders": None, "pelvis": None}
-        if mask_v is not None:
-            r = refine(mask_v, lm_v, img_v, self.settings.min_score)
-            results = {"shoulders": r.shoulders, "pelvis": r.pelvis}
+    ) -> dict[str, RefinedPair]:
+        """Each pair refined in the variant's own pixels, mapped back into the photo's pixels with
+        the subject's own sides (left/right swapped back for a flipped variant, then for a mirrored photo)."""
+        if mask_v is None:
+            failed = RefinedPair.failed("no segmentation mask")
+            return {"shoulders": failed, "pelvis": failed}
+        r = refine(mask_v, lm_v, img_v, self.settings.min_score)
         swap = variant.flip != self.settings.mirrored
-        for key, res in results.items():
-            acc = pairs[key]
-            acc.tried += 1
-            if res is None or not res.refined:
-                acc.reasons[(res.reason if res is not None else None) or "no segmentation mask"] += 1
+        out = {}
+        for key, res in (("shoulders", r.shoulders), ("pelvis", r.pelvis)):
+            if not res.refined:
+                out[key] = res
                 continue
             pl, pr = augment.map_points_back(res.left, total)[0], augment.map_points_back(res.right, total)[0]
-            cl, cr = res.contour_left, res.contour_right
+            cl, cr = augment.map_points_back(res.contour_left, total), augment.map_points_back(res.contour_right, total)
             if swap:
                 pl, pr, cl, cr = pr, pl, cr, cl
-            acc.left.append(pl)
-            acc.right.append(pr)
-            acc.uncertainty.append(float(res.uncertainty_deg))
-            acc.variants.append(variant.label)
-            if not acc.contour_left or variant == augment.VARIANTS[0]:
-                d = RefinedPair(pl, pr, True, True, None, augment.map_points_back(cl, total), augment.map_points_back(cr, total)).to_dict()
-                acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
+            out[key] = replace(res, left=pl, right=pr, contour_left=cl, contour_right=cr)
+        return out
 
     def _level(self, rgb: NDArray[np.uint8], people: list[Landmarks], warnings: list[str]) -> Assumptions:
         """The analysis's assumptions, with the camera roll given, estimated (``auto_level``;
@@ -229,54 +234,78 @@ class Analyzer:
             roll_estimate=roll_estimate,
         )
 
-    def _variants(
+    def read(
         self,
-        work: NDArray[np.uint8],
-        base: augment.Affine,
-        chosen: Landmarks,
-        first: tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine],
-        size: tuple[int, int],
-    ) -> tuple[list[Landmarks], dict[str, _PairRefinements]]:
-        """The chosen person's landmarks in every augmentation variant where they were found (in the
-        photo's pixels, the first pass first) and the refinements of the refinement variants."""
-        pairs = {"shoulders": _PairRefinements(), "pelvis": _PairRefinements()}
-        found, first_img, first_total = first
-        if augment.VARIANTS[0] in augment.REFINE_VARIANTS:
-            _, lm_v, mask_v = next(x for x in found if x[0] is chosen)
-            self._refine_variant(pairs, augment.VARIANTS[0], lm_v, mask_v, first_img, first_total)
-        samples = [chosen]
-        box = chosen.bbox()
-        sx, sy = base[0, 0], base[1, 1]
-        work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-        for variant in augment.VARIANTS[1:]:
-            found, img_v, total = self._detect_mapped(work, variant, base, work_box, size)
-            one = augment.same_person([p for p, _, _ in found], box)
-            if one is None:
-                continue
-            samples.append(one)
-            if variant in augment.REFINE_VARIANTS:
-                _, lm_v, mask_v = next(x for x in found if x[0] is one)
-                self._refine_variant(pairs, variant, lm_v, mask_v, img_v, total)
-        return samples, pairs
-
-    def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:
-        """Analyse a loaded image or an ``(H, W, 3)`` uint8 RGB array."""
+        image: LoadedImage | NDArray[np.uint8],
+        variants: tuple[augment.Variant, ...] | None = None,
+        refine_variants: tuple[augment.Variant, ...] | None = None,
+    ) -> Readings:
+        """Detect the people in a photo and read the chosen person in every variant: the costly half
+        of :meth:`analyze` (:meth:`combine` is the other). ``variants`` and ``refine_variants``
+        default to the settings' set (:data:`posture.augment.VARIANT_SETS`); the first must be the photo itself."""
         rgb, source = _source(image)
         s = self.settings
+        default, default_refine = augment.VARIANT_SETS[self.mode]
+        variants = default if variants is None else variants
+        refine_set = default_refine if refine_variants is None else refine_variants
+        if variants[0] != augment.Variant():
+            raise ValueError("the first variant must be the photo itself")
         h, w = rgb.shape[:2]
         work, base = augment.working_copy(rgb)
-        first = self._detect_mapped(work, augment.VARIANTS[0], base, None, (w, h))
-        people = rank_people([p for p, _, _ in first[0]])
+        found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), variants[0] in refine_set)
+        people = rank_people([p for p, _, _ in found])
         missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
         people += missed
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
-        base_fields = dict(
-            source=source,
-            model={**self._detector.info.to_dict(), "posture_version": __version__},
-            assumptions=assumptions,
-        )
+        readings = Readings(rgb, source, (w, h), len(people), bool(missed), assumptions, tuple(warnings), variants, refine_set)
         if not people:
+            return readings
+        if s.person >= len(people):
+            raise InputError(
+                f"{source['path'] or 'image'}: person {s.person} requested but only "
+                f"{len(people)} found (0 is the most prominent)"
+            )
+        chosen = people[s.person]
+        box = chosen.bbox()
+        sx, sy = base[0, 0], base[1, 1]
+        work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+        read: list[VariantReading] = []
+        for variant in variants:
+            if variant != variants[0]:
+                found, img, total = self._detect_mapped(work, variant, base, work_box, (w, h), variant in refine_set)
+            one = chosen if variant == variants[0] else augment.same_person([p for p, _, _ in found], box)
+            if one is None:
+                continue
+            refined = None
+            if variant in refine_set:
+                # A person found only by the second look has no pass (and no mask) of its own here.
+                _, lm_v, mask_v = next((x for x in found if x[0] is one), (None, one, None))
+                refined = self._refine_variant(variant, lm_v, mask_v, img, total)
+            read.append(VariantReading(variant, one, refined))
+        return replace(readings, person=read)
+
+    def analyze(self, image: LoadedImage | NDArray[np.uint8]) -> PostureMeasurement:
+        """Analyse a loaded image or an ``(H, W, 3)`` uint8 RGB array."""
+        return self.combine(self.read(image))
+
+    def combine(
+        self,
+        readings: Readings,
+        variants: tuple[augment.Variant, ...] | None = None,
+        refine_variants: tuple[augment.Variant, ...] | None = None,
+    ) -> PostureMeasurement:
+        """The result from a photo's :meth:`read`, on all its variants and refinements or on the
+        subsets ``variants`` (which must hold the photo itself) and ``refine_variants``."""
+        s = self.settings
+        w, h = readings.size
+        base_fields = dict(
+            source=readings.source,
+            model={**self._detector.info.to_dict(), "posture_version": __version__},
+            assumptions=readings.assumptions,
+        )
+        warnings = list(readings.warnings)
+        if not readings.people:
             return PostureMeasurement(
                 status="no_person",
                 message="no person found in the photo",
@@ -286,26 +315,24 @@ class Analyzer:
                 method={"passes": 1, "min_score": s.min_score},
                 **base_fields,  # type: ignore[arg-type]
             )
-        if s.person >= len(people):
-            raise InputError(
-                f"{source['path'] or 'image'}: person {s.person} requested but only "
-                f"{len(people)} found (0 is the most prominent)"
-            )
+        used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
+        person = [r for r in readings.person if r.variant in used]
         options = MeasureOptions(
-            mirrored=s.mirrored, roll_deg=assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
+            mirrored=s.mirrored, roll_deg=readings.assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
         )
-        chosen = people[s.person]
-        samples, pairs = ([chosen], None) if s.fast else self._variants(work, base, chosen, first, (w, h))
-        median_lm = augment.median_landmarks(samples) if len(samples) > 1 else chosen
+        samples = [r.landmarks for r in person]
+        median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement = None
+        refined_set = readings.refine_variants if refine_variants is None else refine_variants
+        tried = [r for r in person if r.refined is not None and r.variant in refined_set]
         refine_notes: dict[str, str] = {}
         marker_notes: list[str] = []
-        if pairs is not None and body.view != "side":
-            body, refinement, refine_notes = _apply_refinement(body, pairs, options, (w, h))
-        elif s.fast:
+        if tried and body.view != "side":
+            body, refinement, refine_notes = _apply_refinement(body, _pairs(tried), options, (w, h))
+        elif not tried:
             body = _landmarks_only(body, "not tried: single pass (fast mode)")
         markers = None
         if s.markers:
@@ -314,27 +341,27 @@ class Analyzer:
             if body.refusal:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
-                lossless = source.get("format") in LOSSLESS_FORMATS
-                body, markers, marker_notes = apply_markers(rgb, body, options, s.marker_color, compressed=not lossless)
+                lossless = readings.source.get("format") in LOSSLESS_FORMATS
+                body, markers, marker_notes = apply_markers(readings.rgb, body, options, s.marker_color, compressed=not lossless)
         # An outline fallback's warning is moot where the stickers give the headline.
         warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
         body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
-        if not s.fast and len(samples) < MIN_VARIANTS:
+        if len(used) > 1 and len(samples) < MIN_VARIANTS:
             warnings.append(
-                f"the person was found in only {len(samples)} of {len(augment.VARIANTS)} variants: "
+                f"the person was found in only {len(samples)} of {len(used)} variants: "
                 "uncertainty not estimated"
             )
-        if len(people) > 1:
+        if readings.people > 1:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
             warnings.insert(
                 0,
-                f"{'at least ' if missed else ''}{len(people)} people in the photo: measured {which}; "
+                f"{'at least ' if readings.missed else ''}{readings.people} people in the photo: measured {which}; "
                 "choose another with --person N",
             )
         subject = Subject(
             view=body.view,
-            people_detected=len(people),
+            people_detected=readings.people,
             index=s.person,
             turn_deg=body.turn_deg,
             bbox_px=body.landmarks.bbox(),
@@ -347,8 +374,8 @@ class Analyzer:
             warnings=tuple(warnings),
             method={
                 "passes": len(samples),
-                "variants": [] if s.fast else [v.label for v in augment.VARIANTS],
-                "refine_variants": [] if s.fast else [v.label for v in augment.REFINE_VARIANTS],
+                "variants": [v.label for v in used] if len(used) > 1 else [],
+                "refine_variants": [v.label for v in used if v in readings.refine_variants and v in refined_set] if len(used) > 1 else [],
                 "min_score": s.min_score,
             },
             landmarks=body.landmarks.to_dict(),
@@ -356,6 +383,54 @@ class Analyzer:
             markers=markers,
             **base_fields,  # type: ignore[arg-type]
         )
+
+
+@dataclass(frozen=True)
+class VariantReading:
+    """The chosen person in one variant: landmarks in the photo's pixels and, on a refinement
+    variant, each pair's refinement (points in the photo's pixels, the subject's own sides)."""
+
+    variant: augment.Variant
+    landmarks: Landmarks
+    refined: dict[str, RefinedPair] | None = None
+
+
+@dataclass(frozen=True)
+class Readings:
+    """What :meth:`Analyzer.read` found in a photo (``rgb``): the people, the assumptions and the
+    chosen person in each variant where they were found (the photo itself first)."""
+
+    rgb: NDArray[np.uint8]
+    source: dict[str, Any]
+    size: tuple[int, int]
+    people: int
+    missed: bool  # some people were found only by a second look (the count is a lower bound)
+    assumptions: Assumptions
+    warnings: tuple[str, ...]
+    variants: tuple[augment.Variant, ...]
+    refine_variants: tuple[augment.Variant, ...]
+    person: list[VariantReading] = field(default_factory=list)
+
+
+def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
+    """Each pair's refinements over the refined variants, in the photo's pixels."""
+    pairs = {"shoulders": _PairRefinements(), "pelvis": _PairRefinements()}
+    for r in readings:
+        assert r.refined is not None
+        for key, res in r.refined.items():
+            acc = pairs[key]
+            acc.tried += 1
+            if not res.refined:
+                acc.reasons[res.reason or "no segmentation mask"] += 1
+                continue
+            acc.left.append(res.left)
+            acc.right.append(res.right)
+            acc.uncertainty.append(float(res.uncertainty_deg))
+            acc.variants.append(r.variant.label)
+            if not acc.contour_left:
+                d = res.to_dict()
+                acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
+    return pairs
 
 
 def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], dict[str, Any]]:

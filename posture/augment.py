@@ -14,10 +14,12 @@ mirrored set of estimates: the result is symmetric by construction.
 
 Default set (``VARIANTS``): {no flip, flip} x {rotations of 0, +-2, +-5
 and +-8 degrees; a crop around the person, unrotated and rotated +-5
-degrees}: 20 landmark passes, about 0.5 s a photo on a 2-core machine. The
-set was chosen on the rotation-recovery benchmark (benchmarks/validate.py)
-among sets of 8 to 20 variants: fewer or smaller rotations left more
-pelvic-tilt outliers.
+degrees}: 20 landmark passes, 12 of them also refined (``REFINE_VARIANTS``).
+On benchmarks/cost.py (rotation recovery and mirror symmetry on 29 real
+photos, rendered people with known tilts), every smaller set of those tried
+(4 to 16 passes, 4 to 12 refined) reads at least one figure more than 10%
+worse: with fewer or smaller rotations the tilts follow a camera roll less
+closely (shoulder p95 0.64-1.39 degrees against 0.57).
 """
 
 from __future__ import annotations
@@ -73,11 +75,19 @@ VARIANTS: tuple[Variant, ...] = tuple(
 
 REFINE_VARIANTS: tuple[Variant, ...] = tuple(v for v in VARIANTS if v.rotate_deg in (0.0, -5.0, 5.0))
 """The variants on which :mod:`posture.analyze` runs the silhouette refinement
-(:mod:`posture.refine`, about 40 ms a variant): rotations of 0 and +-5 degrees,
-uncropped and cropped, each with and without the flip (12 of the 20). Like
-``VARIANTS`` the subset is closed under mirroring (every variant with its
-flipped twin, rotations in +- pairs), so the refined tilts keep the result's
-mirror symmetry; it bounds the refinement's cost."""
+(:mod:`posture.refine`): rotations of 0 and +-5 degrees, uncropped and cropped,
+each with and without the flip (12 of the 20). Like ``VARIANTS`` the subset is
+closed under mirroring (every variant with its flipped twin, rotations in +-
+pairs), so the refined tilts keep the result's mirror symmetry. Refining all 20
+reads no better, refining 6 or 8 of them follows a camera roll less closely
+(benchmarks/cost.py)."""
+
+VARIANT_SETS: dict[str, tuple[tuple[Variant, ...], tuple[Variant, ...]]] = {
+    "fast": ((Variant(),), ()),
+    "default": (VARIANTS, REFINE_VARIANTS),
+}
+"""Per mode of :class:`posture.analyze.Analyzer`: the variants measured (the photo itself
+first) and those refined."""
 
 CROP_MARGIN = 0.35
 """A crop variant keeps the person's box enlarged by this fraction on every side."""

@@ -14,7 +14,7 @@ from conftest import SYNTHETIC, photo
 
 from posture import augment
 from posture import geometry as g
-from posture.analyze import Analyzer
+from posture.analyze import MIN_REFINED_VARIANTS, Analyzer
 from posture.images import load_image
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import SCHEMA_VERSION, PostureMeasurement
@@ -46,11 +46,21 @@ def rendered_result(augmented_analyzer):
 
 
 def test_refine_variants_are_a_mirror_closed_subset():
-    sub = augment.REFINE_VARIANTS
-    assert set(sub) <= set(augment.VARIANTS) and augment.VARIANTS[0] in sub
-    assert {v.rotate_deg for v in sub} == {0.0, -5.0, 5.0} and any(v.crop for v in sub)
-    for v in sub:
-        assert augment.Variant(not v.flip, -v.rotate_deg, v.crop) in sub
+    variants, refined = augment.VARIANT_SETS["default"]
+    assert set(refined) <= set(variants) and variants[0] == augment.Variant() and variants[0] in refined
+    assert len(refined) >= MIN_REFINED_VARIANTS
+    for v in refined:
+        assert augment.Variant(not v.flip, -v.rotate_deg, v.crop) in refined
+
+
+@pytest.mark.slow
+def test_a_subset_of_a_larger_reading_is_that_set_s_analysis(augmented_analyzer):
+    # benchmarks/cost.py measures every candidate set this way: one reading of all variants, many subsets.
+    rgb, _ = rendered()
+    readings = augmented_analyzer.read(rgb, augment.VARIANTS, augment.VARIANTS)
+    assert [r.variant for r in readings.person] == list(augment.VARIANTS)
+    subset = augmented_analyzer.combine(readings, *augment.VARIANT_SETS["default"])
+    assert subset.to_dict() == augmented_analyzer.analyze(rgb).to_dict()
 
 
 def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_result):
@@ -73,14 +83,14 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     pelvis = m.refinement["pelvis"]
     assert pelvis["refined"] and pelvis["method"] == "silhouette"
     assert pelvis["variants_refined"] >= 4 and pelvis["variants_refined"] >= pelvis["variants_tried"] / 2
-    assert pelvis["variants_tried"] <= len(augment.REFINE_VARIANTS)
+    assert pelvis["variants_tried"] <= len(augment.VARIANT_SETS["default"][1])
     (lx, ly), (rx, ry) = pelvis["left_px"], pelvis["right_px"]
     hips = truth["joints_2d_px"]
     assert lx > hips["left_hip"][0] > hips["right_hip"][0] > rx  # outline outside the joints
     assert abs(ly - hips["left_hip"][1]) < 100 and abs(ry - hips["right_hip"][1]) < 100
     assert len(pelvis["variant_left_px"]) == pelvis["variants_refined"]
     assert pelvis["contour_left_px"] and pelvis["contour_right_px"]
-    assert m.method["refine_variants"] == [v.label for v in augment.REFINE_VARIANTS]
+    assert m.method["refine_variants"] == [v.label for v in augment.VARIANT_SETS["default"][1]]
 
 
 def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):

@@ -384,3 +384,40 @@ def test_drawing_uses_the_json_and_leaves_the_input_alone() -> None:
     assert np.array_equal(rgb, before)
     assert out.shape == rgb.shape and not np.array_equal(out, rgb)
     assert "contour_left_px" not in refine(mask, lm, rgb).to_dict(contour_points=0)["pelvis"]
+
+
+# --- edge sampling: reads of the lazily smoothed photo ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("centre", "spread"),
+    [((80.0, 60.0), 70.0), ((80.0, 60.0), 3.0), ((12.0, 8.0), 4.0), ((158.0, 118.0), 6.0), ((-3.0, 60.0), 2.0)],
+    ids=["everywhere", "middle", "box corner", "photo corner", "beyond the photo"],
+)
+def test_edge_image_reads_as_the_whole_box_smoothed(centre: tuple[float, float], spread: float) -> None:
+    from posture.refine import EdgeImage
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    whole = np.zeros(rgb.shape, np.float32)
+    whole[5:110, 10:150] = cv2.GaussianBlur(rgb[5:110, 10:150].astype(np.float32), (0, 0), 1.0)
+    pts = np.array(centre) + rng.uniform(-spread, spread, size=(9, 7, 2))
+    p = pts.astype(np.float32) - 0.5
+    expected = cv2.remap(whole, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    np.testing.assert_array_equal(EdgeImage(rgb, (10.2, 5.7, 149.5, 109.1)).sample(pts), expected)
+
+
+def test_snapping_points_together_or_one_by_one_gives_the_same() -> None:
+    from posture.refine import prepare_image
+    from posture.refine.outline import snap_to_edge
+
+    rgb, _, lm = draw_body(raise_left=5.0)
+    image = prepare_image(rgb)
+    rng = np.random.default_rng(2)
+    pts = np.array([[164.0, 280.0], [436.0, 275.0], [203.0, 360.0], [300.0, 400.0], [np.nan, 1.0]]) + rng.normal(0, 0.7, (5, 2))
+    d = np.array([[-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    together = snap_to_edge(image, pts, d, 4.0)
+    alone = np.concatenate([snap_to_edge(image, pts[i : i + 1], d[i], 4.0) for i in range(len(pts))])
+    np.testing.assert_array_equal(together, alone)
+    assert np.isnan(together[4, 0])
+    assert not np.array_equal(together[:2], pts[:2])  # the body's outline is there: the points moved

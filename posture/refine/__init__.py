@@ -36,16 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.landmarks import Landmarks
-from posture.refine.outline import ImageArray, RefinedPair, body_frame
+from posture.refine.outline import EdgeImage, RefinedPair, body_frame
 from posture.refine.pelvis import refine_pelvis
 from posture.refine.shoulders import refine_shoulders
 
-__all__ = ["RefinedPair", "Refinement", "prepare_image", "refine", "refine_pelvis", "refine_shoulders"]
+__all__ = ["EdgeImage", "RefinedPair", "Refinement", "prepare_image", "refine", "refine_pelvis", "refine_shoulders"]
 
 
 @dataclass(frozen=True)
@@ -69,22 +68,13 @@ class Refinement:
         }
 
 
-def prepare_image(rgb: NDArray[np.uint8], box: tuple[float, float, float, float] | None = None) -> ImageArray:
-    """The photo as smoothed float32 RGB (sigma 1 pixel), for snapping outlines to its edges.
+def prepare_image(rgb: NDArray[np.uint8], box: tuple[float, float, float, float] | None = None) -> EdgeImage:
+    """The photo for snapping outlines to its edges: smoothed (sigma 1 pixel) where it is read.
 
-    With ``box`` (x0, y0, x1, y1), only that region is smoothed (the rest is zero), which is all
-    the snapping reads when the box holds the person with a margin.
+    With ``box`` (x0, y0, x1, y1), only that region counts (the rest reads 0), which is all
+    the snapping needs when the box holds the person with a margin.
     """
-    img = np.asarray(rgb)
-    if box is None or not np.isfinite(box).all():
-        return np.asarray(cv2.GaussianBlur(img.astype(np.float32), (0, 0), 1.0), dtype=np.float32)
-    h, w = img.shape[:2]
-    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
-    x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
-    out = np.zeros(img.shape, np.float32)
-    if x1 > x0 and y1 > y0:
-        out[y0:y1, x0:x1] = cv2.GaussianBlur(img[y0:y1, x0:x1].astype(np.float32), (0, 0), 1.0)
-    return out
+    return EdgeImage(rgb, box)
 
 
 def refine(
@@ -125,7 +115,9 @@ def refine(
         x0, y0, x1, y1 = lm.bbox(min_score=0.0)
         pad = 0.3 * max(x1 - x0, y1 - y0)  # the outline lies within this of the landmarks' box
         image = prepare_image(rgb, (x0 - pad, y0 - pad, x1 + pad, y1 + pad))
-    m = np.ascontiguousarray(np.clip(np.nan_to_num(m), 0.0, 1.0))
+    if not (np.isfinite(m).all() and m.min() >= 0.0 and m.max() <= 1.0):  # a detector's mask already is
+        m = np.clip(np.nan_to_num(m), 0.0, 1.0)
+    m = np.ascontiguousarray(m)
     f = body_frame(lm, min_score)
     return Refinement(
         shoulders=refine_shoulders(m, lm, image, min_score),

@@ -31,8 +31,6 @@ from posture.landmarks import Landmarks, PoseLandmark
 
 L = PoseLandmark
 FloatArray = NDArray[np.float64]
-ImageArray = NDArray[np.float32]
-"""The photo smoothed for edge snapping, ``(H, W, 3)`` float32 (:func:`posture.refine.prepare_image`)."""
 
 EDGE_MAX_WIDTH = 0.12
 """The mask may take at most this fraction of ``H`` (or of ``T`` at the hips) to rise from 0.2 to 0.8."""
@@ -129,61 +127,116 @@ class RefinedPair:
 
 
 def sample(mask: NDArray[np.float32], pts: FloatArray) -> FloatArray:
-    """Bilinear mask values at continuous pixel points ``(..., 2)`` (pixel i spans [i, i+1)); 0 outside."""
-    p = np.asarray(pts, dtype=np.float32).reshape(-1, 1, 2) - 0.5
+    """Bilinear mask values at continuous pixel points ``(..., m, 2)`` (pixel i spans [i, i+1)); 0 outside.
+
+    One call reads any number of scan lines of ``m`` points each (``m`` below 32767).
+    """
+    shape = np.shape(pts)[:-1]
+    p = np.asarray(pts, dtype=np.float32).reshape(-1, shape[-1] if shape else 1, 2) - 0.5
     out = cv2.remap(mask, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    return out.reshape(np.shape(pts)[:-1]).astype(np.float64)
+    return out.reshape(shape).astype(np.float64)
 
 
-def first_crossing(values: FloatArray, positions: FloatArray, level: float = 0.5) -> float:
-    """Position where ``values`` first reaches ``level``, linearly interpolated; NaN if never or at once."""
-    hit = np.nonzero(values >= level)[0]
-    if len(hit) == 0 or hit[0] == 0:
-        return float("nan")
-    i = hit[0]
-    a, b = values[i - 1], values[i]
-    return float(positions[i - 1] + (level - a) / (b - a) * (positions[i] - positions[i - 1]))
+def first_crossing(values: FloatArray, positions: FloatArray, level: float = 0.5) -> FloatArray:
+    """Position where each scan ``values (..., m)`` first reaches ``level``, linearly interpolated
+    between the ``positions (m,)``; NaN where it never does or does at once."""
+    hit = values >= level
+    i = np.argmax(hit, axis=-1)
+    found = np.take_along_axis(hit, i[..., None], axis=-1)[..., 0] & (i > 0)
+    i = np.maximum(i, 1)
+    a = np.take_along_axis(values, (i - 1)[..., None], axis=-1)[..., 0]
+    b = np.take_along_axis(values, i[..., None], axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = positions[i - 1] + (level - a) / (b - a) * (positions[i] - positions[i - 1])
+    return np.where(found, x, np.nan)
 
 
-def edge_width(values: FloatArray, positions: FloatArray) -> float:
-    """Distance over which the scan rises from 0.2 to 0.8 at its first edge (infinite if it never
-    gets from below 0.2 to 0.8: a mask that does not separate the person from the background)."""
-    lo = first_crossing(values, positions, 0.2)
-    hi = first_crossing(values, positions, 0.8)
-    return abs(hi - lo) if np.isfinite(lo) and np.isfinite(hi) else float("inf")
+def edge_width(values: FloatArray, positions: FloatArray) -> FloatArray:
+    """Distance over which each scan ``(..., m)`` rises from 0.2 to 0.8 at its first edge (infinite
+    if it never gets from below 0.2 to 0.8: a mask that does not separate the person from the background)."""
+    width = np.abs(first_crossing(values, positions, 0.8) - first_crossing(values, positions, 0.2))
+    return np.where(np.isfinite(width), width, np.inf)
 
 
 EDGE_SNAP_H = 0.03
 """The image's own edge is searched this far (fraction of ``H``; at least 2 pixels) either side of the mask's."""
 EDGE_SNAP_MIN_CONTRAST = 4.0
 """Smallest colour step (0-255 levels per pixel, after smoothing) that counts as the body's edge."""
+EDGE_SMOOTHING = np.array([1, 2, 3, 4, 3, 2, 1], float) / 16.0
+"""Bilinear sampling makes a profile's gradient piecewise constant between pixel centres; this
+one-pixel triangular smoothing (at 0.25-pixel steps) gives it a single, sub-pixel peak."""
 
 
-def snap_to_edge(image: ImageArray | None, point: FloatArray, direction: FloatArray, reach: float) -> tuple[FloatArray, bool]:
-    """Move ``point`` along ``direction`` to the strongest colour edge within ``reach`` pixels.
+class EdgeImage:
+    """The photo as float32 RGB smoothed with a Gaussian of sigma 1 pixel, for snapping outlines to its edges.
+
+    Only the part of ``box`` (x0, y0, x1, y1; the whole photo if None) that a read needs is
+    smoothed, at each read; outside the box the image reads 0. A read gives the same values as
+    smoothing the whole box once (the smoothed part is taken with the blur's reach inside the box).
+    """
+
+    BLUR_REACH = 4
+    """Pixels the Gaussian (sigma 1, OpenCV's 9-tap kernel) reaches either side."""
+
+    def __init__(self, rgb: NDArray[np.uint8], box: tuple[float, float, float, float] | None = None) -> None:
+        self.rgb = np.asarray(rgb)
+        h, w = self.rgb.shape[:2]
+        if box is None or not np.isfinite(box).all():
+            box = (0.0, 0.0, float(w), float(h))
+        self.box = (max(0, int(box[0])), max(0, int(box[1])), min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3]))))
+
+    def sample(self, pts: FloatArray) -> NDArray[np.float32]:
+        """Bilinear smoothed colour ``(..., m, 3)`` at finite pixel points ``(..., m, 2)``; the edge pixel beyond the photo."""
+        shape = np.shape(pts)[:-1]
+        p = np.asarray(pts, dtype=np.float32).reshape(-1, shape[-1], 2) - 0.5
+        h, w = self.rgb.shape[:2]
+        # The pixels the bilinear reads touch (a pixel more each way: OpenCV rounds coordinates to
+        # 1/32 pixel first), clipped to the photo: a read beyond it repeats its edge.
+        rx0, ry0 = (int(min(max(np.floor(p[..., k].min()) - 1, 0), n - 1)) for k, n in ((0, w), (1, h)))
+        rx1, ry1 = (int(min(max(np.floor(p[..., k].max()) + 3, 1), n)) for k, n in ((0, w), (1, h)))
+        region = np.zeros((ry1 - ry0, rx1 - rx0, 3), np.float32)
+        bx0, by0, bx1, by1 = self.box
+        x0, y0, x1, y1 = max(bx0, rx0), max(by0, ry0), min(bx1, rx1), min(by1, ry1)
+        if x1 > x0 and y1 > y0:
+            r = self.BLUR_REACH
+            mx0, my0, mx1, my1 = max(bx0, x0 - r), max(by0, y0 - r), min(bx1, x1 + r), min(by1, y1 + r)
+            blurred = cv2.GaussianBlur(self.rgb[my0:my1, mx0:mx1].astype(np.float32), (0, 0), 1.0)
+            region[y0 - ry0 : y1 - ry0, x0 - rx0 : x1 - rx0] = blurred[y0 - my0 : y1 - my0, x0 - mx0 : x1 - mx0]
+        out = cv2.remap(region, p[..., 0] - rx0, p[..., 1] - ry0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return np.asarray(out, dtype=np.float32).reshape(*shape, 3)
+
+
+def snap_to_edge(image: EdgeImage | None, points: FloatArray, direction: FloatArray, reach: float) -> FloatArray:
+    """Move each of ``points (n, 2)`` along its ``direction`` (``(n, 2)`` or one ``(2,)``) to the photo's
+    strongest colour edge within ``reach`` pixels.
 
     The mask is computed at a lower resolution than the photo and is smooth;
-    the photo's own edge is sharper. Returns the point unchanged (and False)
-    when there is no image or no clear edge nearby.
+    the photo's own edge is sharper. A point stays where it is when there is
+    no image, no clear edge nearby, or it is not finite.
     """
-    if image is None:
-        return point, False
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    ok = np.isfinite(points).all(axis=1)
+    if image is None or not ok.any():
+        return points
+    d = np.broadcast_to(np.asarray(direction, dtype=np.float64), points.shape)[ok]
     ts = np.arange(-reach, reach + 1e-9, 0.25)
-    pts = point + ts[:, None] * direction
-    p = pts.astype(np.float32).reshape(-1, 1, 2) - 0.5
-    prof = cv2.remap(image, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(len(ts), -1)
-    grad = np.linalg.norm(np.gradient(prof.astype(np.float64), 0.25, axis=0), axis=1)
-    # Bilinear sampling makes the gradient piecewise constant between pixel centres; a
-    # one-pixel triangular smoothing gives it a single, sub-pixel peak.
-    grad = np.convolve(grad, np.array([1, 2, 3, 4, 3, 2, 1], float) / 16.0, mode="same")
-    i = int(np.argmax(grad))
-    if grad[i] < EDGE_SNAP_MIN_CONTRAST or i < 4 or i > len(ts) - 5:
-        return point, False
-    a, b, c = grad[i - 1], grad[i], grad[i + 1]
+    prof = image.sample(points[ok][:, None, :] + ts[None, :, None] * d[:, None, :])
+    grad = np.linalg.norm(np.gradient(prof.astype(np.float64), 0.25, axis=1), axis=2)
+    k = len(EDGE_SMOOTHING) // 2
+    padded = np.pad(grad, ((0, 0), (k, k)))
+    grad = sum(w * padded[:, j : j + len(ts)] for j, w in enumerate(EDGE_SMOOTHING))
+    i = np.argmax(grad, axis=1)
+    rows = np.arange(len(i))
+    snapped = (grad[rows, i] >= EDGE_SNAP_MIN_CONTRAST) & (i >= k + 1) & (i <= len(ts) - k - 2)
+    i = np.clip(i, 1, len(ts) - 2)
+    a, b, c = grad[rows, i - 1], grad[rows, i], grad[rows, i + 1]
     den = a - 2 * b + c
-    t = ts[i] + (0.25 * 0.5 * (a - c) / den if den < 0 else 0.0)
-    return point + t * direction, True
-
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = ts[i] + np.where(den < 0, 0.25 * 0.5 * (a - c) / den, 0.0)
+    out = points.copy()
+    moved = np.flatnonzero(ok)[snapped]
+    out[moved] = points[moved] + t[snapped, None] * d[snapped]
+    return out
 
 
 # --- body frame -----------------------------------------------------------------------------
@@ -194,6 +247,11 @@ class Frame:
     u: FloatArray  # unit, towards the subject's left
     v: FloatArray  # unit, up the trunk
     trunk: bool  # oriented by the trunk axis (else the image vertical)
+
+
+def along(q: FloatArray, axis: FloatArray) -> FloatArray:
+    """Components of the vectors ``q (n, 2)`` along the unit vector ``axis`` (pixels)."""
+    return q[:, 0] * axis[0] + q[:, 1] * axis[1]
 
 
 def body_frame(lm: Landmarks, min_score: float) -> Frame:

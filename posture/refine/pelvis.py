@@ -40,10 +40,11 @@ from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
+    EdgeImage,
     FloatArray,
     Frame,
-    ImageArray,
     RefinedPair,
+    along,
     body_frame,
     edge_width,
     effective_count,
@@ -92,25 +93,26 @@ def _register(
     cb, sb = c_b[keep], s_b[keep]
     c0, s0 = float(np.mean(cb)), float(np.mean(sb))
     fine_shifts = np.arange(-0.12 * span, 0.12 * span + 1e-9, 0.25)
-    shifts = fine_shifts[::4]  # the coarse search first
 
-    def residuals(phi_deg: float) -> FloatArray:
-        p = np.radians(phi_deg)
+    def fit(phis_deg: FloatArray, shifts: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """For each rotation, the mean squared residual at the best of ``shifts`` and the residuals
+        there ``(P, n)``: curve b turned by every rotation and moved by every shift in one array
+        ``(P, S, n)``, each row's mean removed (the free lateral offset)."""
+        p = np.radians(phis_deg)[:, None]
         cos, sin = np.cos(p), np.sin(p)
         c = c0 + cos * (cb - c0) - sin * (sb - s0)
         s = s0 + sin * (cb - c0) + cos * (sb - s0)
-        res = np.interp(s[None, :] + shifts[:, None], s_a, c_a) - c[None, :]
-        res -= res.mean(axis=1, keepdims=True)
-        return res[int(np.argmin(np.mean(res**2, axis=1)))]
-
-    def cost(phi_deg: float) -> float:
-        return float(np.mean(residuals(phi_deg) ** 2))
+        res = np.interp(s[:, None, :] + shifts[None, :, None], s_a, c_a) - c[:, None, :]
+        res -= res.mean(axis=2, keepdims=True)
+        j = np.argmin(np.mean(res**2, axis=2), axis=1)
+        best = res[np.arange(len(j)), j]
+        return np.mean(best**2, axis=1), best
 
     coarse = np.arange(-MAX_ROTATION_DEG, MAX_ROTATION_DEG + 0.5, 1.0)
-    best = float(coarse[int(np.argmin([cost(p) for p in coarse]))])
-    shifts = fine_shifts
+    coarse_cost, _ = fit(coarse, fine_shifts[::4])  # the coarse search first
+    best = float(coarse[int(np.argmin(coarse_cost))])
     fine = np.arange(best - 1.0, best + 1.0 + 1e-9, 0.05)
-    fcost = [cost(p) for p in fine]
+    fcost, _ = fit(fine, fine_shifts)
     i = int(np.argmin(fcost))
     phi = float(fine[i])
     if 0 < i < len(fine) - 1:  # parabolic refinement between grid points
@@ -118,11 +120,10 @@ def _register(
         den = a - 2 * b + c
         if den > 0:
             phi += 0.05 * 0.5 * (a - c) / den
-    res = residuals(phi)
-    c_min = cost(phi)
     step = 0.5
-    curvature = (cost(phi + step) + cost(phi - step) - 2 * c_min) / step**2  # per degree squared
-    n_eff = effective_count(res)
+    (c_min, c_up, c_down), res = fit(np.array([phi, phi + step, phi - step]), fine_shifts)
+    curvature = (c_up + c_down - 2 * c_min) / step**2  # per degree squared
+    n_eff = effective_count(res[0])
     se = float(np.sqrt(2 * c_min / (n_eff * curvature))) if curvature > 0 else float("inf")
     return phi, float(np.sqrt(c_min)), se
 
@@ -152,7 +153,7 @@ def _arm_near_flank(lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, f
 
 
 def refine_pelvis(
-    mask: NDArray[np.float32], lm: Landmarks, image: ImageArray | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
 ) -> RefinedPair:
     """Refined pelvis points from the hip outline's mirror registration (see the module docstring).
 
@@ -172,23 +173,18 @@ def refine_pelvis(
     snap = max(2.0, EDGE_SNAP_H * trunk / 2.5)  # H is about 0.4 T
     reach_max = MAX_OUTLINE_OVER_HIP * hip_half * 1.25
     reach = np.linspace(0.0, reach_max, int(reach_max * 2) + 2)
-    flanks = {1.0: np.full(len(ts), np.nan), -1.0: np.full(len(ts), np.nan)}
-    wide = {1.0: 0, -1.0: 0}
+    centres = hip_mid + ts[:, None] * f.v
+    flanks: dict[float, FloatArray] = {}
+    wide: dict[float, int] = {}
     centre_outside = 0
-    for i, t in enumerate(ts):
-        c = hip_mid + t * f.v
-        for sign, arr in flanks.items():
-            values = sample(mask, c + sign * reach[:, None] * f.u)
-            if values[0] < 0.5:
-                centre_outside += 1
-                continue
-            x = first_crossing(1.0 - values, reach)
-            if np.isfinite(x):
-                snapped, _ = snap_to_edge(image, c + sign * x * f.u, f.u, snap)
-                x = float(sign * ((snapped - c) @ f.u))
-            arr[i] = x
-            if np.isfinite(x) and edge_width(1.0 - values, reach) > EDGE_MAX_WIDTH * trunk:
-                wide[sign] += 1
+    for sign in (1.0, -1.0):
+        values = sample(mask, centres[:, None, :] + sign * reach[None, :, None] * f.u)
+        inside = values[:, 0] >= 0.5
+        centre_outside += int((~inside).sum())
+        x = np.where(inside, first_crossing(1.0 - values, reach), np.nan)
+        snapped = snap_to_edge(image, centres + sign * x[:, None] * f.u, f.u, snap) - centres
+        flanks[sign] = x = sign * along(snapped, f.u)
+        wide[sign] = int((np.isfinite(x) & (edge_width(1.0 - values, reach) > EDGE_MAX_WIDTH * trunk)).sum())
     reasons: dict[float, str | None] = {}
     for sign, arr in flanks.items():
         side = "left" if sign > 0 else "right"
@@ -205,10 +201,7 @@ def refine_pelvis(
             reasons[sign] = f"the {side} hip outline is far outside the hip (loose clothing or something beside the body)"
         else:
             reasons[sign] = None
-    contour = {
-        sign: np.array([hip_mid + t * f.v + sign * x * f.u for t, x in zip(ts, arr, strict=True) if np.isfinite(x)]).reshape(-1, 2)
-        for sign, arr in flanks.items()
-    }
+    contour = {sign: (centres + sign * arr[:, None] * f.u)[np.isfinite(arr)] for sign, arr in flanks.items()}
     reason = "; ".join(r for r in reasons.values() if r) or None
     nan = np.full(2, np.nan)
     if reason:

@@ -60,10 +60,11 @@ from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
+    EdgeImage,
     FloatArray,
     Frame,
-    ImageArray,
     RefinedPair,
+    along,
     body_frame,
     edge_width,
     effective_count,
@@ -110,7 +111,7 @@ that its stated uncertainty does not show, while the refined tilt's error is its
 
 
 def _neck_midline(
-    mask: NDArray[np.float32], image: ImageArray | None, mid: FloatArray, half: float, f: Frame
+    mask: NDArray[np.float32], image: EdgeImage | None, mid: FloatArray, half: float, f: Frame
 ) -> tuple[float, str | None]:
     """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, or NaN and why.
 
@@ -120,19 +121,15 @@ def _neck_midline(
     """
     reach = np.linspace(0.0, NECK_MAX_HALF_WIDTH_H * half, int(NECK_MAX_HALF_WIDTH_H * half * 4) + 2)
     heights = np.arange(NECK_SEARCH_H[0], NECK_SEARCH_H[1] + 1e-9, 0.05) * half
-    rows = []
-    for h in heights:
-        c = mid + h * f.v
-        ends = []
-        for sign in (1.0, -1.0):
-            outside = 1.0 - sample(mask, c + sign * reach[:, None] * f.u)
-            x = first_crossing(outside, reach)
-            if np.isfinite(x):
-                snapped, _ = snap_to_edge(image, c + sign * x * f.u, f.u, max(2.0, EDGE_SNAP_H * half))
-                x = float(sign * ((snapped - c) @ f.u))
-            ends.append(sign * x)
-        if np.isfinite(ends).all():
-            rows.append((ends[0] - ends[1], (ends[0] + ends[1]) / 2.0))
+    c = mid + heights[:, None] * f.v
+    ends = []
+    for sign in (1.0, -1.0):
+        outside = 1.0 - sample(mask, c[:, None, :] + sign * reach[None, :, None] * f.u)
+        x = first_crossing(outside, reach)
+        snapped = snap_to_edge(image, c + sign * x[:, None] * f.u, f.u, max(2.0, EDGE_SNAP_H * half))
+        ends.append(along(snapped - c, f.u))  # signed: positive towards the subject's left
+    found = np.isfinite(ends[0]) & np.isfinite(ends[1])
+    rows = np.stack([ends[0] - ends[1], (ends[0] + ends[1]) / 2.0], axis=1)[found]
     nan = float("nan")
     if len(rows) < 3:
         return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
@@ -147,7 +144,7 @@ def _neck_midline(
 
 
 def _cap_outline(
-    mask: NDArray[np.float32], image: ImageArray | None, centre: FloatArray, level: float, half: float, f: Frame, sign: float
+    mask: NDArray[np.float32], image: EdgeImage | None, centre: FloatArray, level: float, half: float, f: Frame, sign: float
 ) -> tuple[FloatArray, int, int]:
     """One side's shoulder-cap outline in the body frame, ``(n, 2)`` as (outwards, up) pixels from
     ``centre``, with the number of rays that found no way out of the silhouette and of weak edges.
@@ -162,22 +159,16 @@ def _cap_outline(
     out_h, up_h = SHOULDER_RAY_ORIGIN_H
     origin = centre + sign * out_h * half * f.u + (level + up_h * half) * f.v
     reach = np.linspace(0.0, SHOULDER_RAY_REACH_H * half, int(SHOULDER_RAY_REACH_H * half * 4) + 2)
-    snap = max(2.0, EDGE_SNAP_H * half)
-    pts, trapped, wide = [], 0, 0
-    for a in np.radians(np.arange(SHOULDER_RAY_DEG[0], SHOULDER_RAY_DEG[1] + 1e-9, SHOULDER_RAY_DEG[2])):
-        d = np.cos(a) * f.v + np.sin(a) * sign * f.u
-        outside = 1.0 - sample(mask, origin + reach[:, None] * d)
-        x = first_crossing(outside, reach)
-        if not np.isfinite(x):
-            trapped += 1
-            continue
-        if edge_width(outside, reach) > EDGE_MAX_WIDTH * half:
-            wide += 1
-            continue
-        p, _ = snap_to_edge(image, origin + x * d, d, snap)
-        q = p - centre
-        pts.append((sign * float(q @ f.u), float(q @ f.v)))
-    c = np.array(pts).reshape(-1, 2)
+    a = np.radians(np.arange(SHOULDER_RAY_DEG[0], SHOULDER_RAY_DEG[1] + 1e-9, SHOULDER_RAY_DEG[2]))
+    d = np.cos(a)[:, None] * f.v + (np.sin(a) * sign)[:, None] * f.u
+    outside = 1.0 - sample(mask, origin + reach[None, :, None] * d[:, None, :])
+    x = first_crossing(outside, reach)
+    found = np.isfinite(x)
+    sharp = edge_width(outside, reach) <= EDGE_MAX_WIDTH * half
+    trapped, wide = int((~found).sum()), int((found & ~sharp).sum())
+    keep = found & sharp
+    q = snap_to_edge(image, origin + x[keep, None] * d[keep], d[keep], max(2.0, EDGE_SNAP_H * half)) - centre
+    c = np.stack([sign * along(q, f.u), along(q, f.v)], axis=1)
     if len(c) < 2:
         return c, trapped, wide
     # The cap is chosen from the outline's own extremes, so that a shifted cap selects the same part.
@@ -201,6 +192,14 @@ def _curve_normals(c: FloatArray) -> FloatArray:
     return np.stack([t[:, 1], -t[:, 0]], axis=1)
 
 
+def _solve2(a: FloatArray, b: FloatArray) -> FloatArray:
+    """The least-squares solution of the 2 x 2 system ``a x = b`` (Cramer's rule unless ``a`` is nearly singular)."""
+    det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+    if abs(det) <= 1e-12 * max(float(np.abs(a).max()) ** 2, 1e-300):
+        return np.asarray(np.linalg.lstsq(a, b, rcond=None)[0], dtype=np.float64)
+    return np.array([a[1, 1] * b[0] - a[0, 1] * b[1], a[0, 0] * b[1] - a[1, 0] * b[0]]) / det
+
+
 def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[FloatArray, float, float]:
     """Shift ``d`` (pixels, in the curves' (outwards, up) frame) carrying curve ``b`` onto curve ``a``,
     its RMS residual and the standard error of its upward component.
@@ -218,14 +217,14 @@ def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[Fl
     nan = float("nan")
     var = 0.25  # per-point residual variance (px^2), until the residuals give it
     for _ in range(30):
-        k = np.argmin(np.linalg.norm(a[:, None, :] - (b + d)[None, :, :], axis=2), axis=1)
+        k = np.argmin(np.sum((a[:, None, :] - (b + d)[None, :, :]) ** 2, axis=2), axis=1)
         inner = (k > 0) & (k < len(b) - 1)
         if inner.sum() < 6:
             return np.full(2, np.nan), nan, nan
         n = nb[k[inner]]
         r = np.sum((a[inner] - (b[k[inner]] + d)) * n, axis=1)
         prior = np.diag([var / lateral_sd**2, 0.0])
-        step, *_ = np.linalg.lstsq(n.T @ n + prior, n.T @ r - prior @ d, rcond=None)
+        step = _solve2(n.T @ n + prior, n.T @ r - prior @ d)
         d = d + step
         res = r - n @ step
         m = len(res)
@@ -247,7 +246,7 @@ def _arm_abduction_deg(lm: Landmarks, f: Frame, sign: float) -> float:
 
 
 def refine_shoulders(
-    mask: NDArray[np.float32], lm: Landmarks, image: ImageArray | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
 ) -> RefinedPair:
     """Refined shoulder points from the mirror registration of the shoulder caps (see the module docstring).
 
