@@ -241,11 +241,12 @@ def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
 
 
 def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, server: str, tmp_path: Path) -> None:
-    from conftest import VIDEOS
+    from conftest import PROTOCOL
 
-    video = VIDEOS / "front_full_squats__tfjs_pose_squats.mp4"
+    # A person standing still facing the camera: every frame can be measured.
+    video = PROTOCOL / "videos" / "front_arms_down__infonioknight_g-m1-front.mp4"
     if not video.is_file():
-        pytest.skip("real video not available (../shared/photos)")
+        pytest.skip("real video not available (../shared/photos/protocol)")
     camera = _y4m(video, tmp_path / "camera.y4m")
     fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
     b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake)  # type: ignore[attr-defined]
@@ -262,7 +263,7 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
         sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text("Shoulders")
         # Frames keep coming: wait for one whose shoulder and hip lines were both measured.
         _until(page, "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
-                     " && document.querySelectorAll('#live .overlay .side-label').length >= 2")
+                     " && document.querySelectorAll('#live .overlay .side-label').length >= 2", timeout=90)
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
     finally:
