@@ -40,8 +40,12 @@ def _free_port() -> int:
 
 
 def _post(client: httpx.Client, url: str, photo: Path, fast: bool) -> httpx.Response:
-    return client.post(url + "api/analyze", files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
-                       data={"fast": str(fast).lower()}, timeout=300)
+    return client.post(
+        url + "api/analyze",
+        files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
+        data={"fast": str(fast).lower()},
+        timeout=300,
+    )
 
 
 def main() -> int:
@@ -61,9 +65,24 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
-            [sys.executable, "-m", "posture", "app", "--no-browser", "--port", str(port), "--db", f"{tmp}/h.sqlite3",
-             "--workers", "2", "--queue", str(max(0, args.concurrent - 2))],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "posture",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--db",
+                f"{tmp}/h.sqlite3",
+                "--workers",
+                "2",
+                "--queue",
+                str(max(0, args.concurrent - 2)),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
         )
         try:
             with httpx.Client() as client:
@@ -119,8 +138,10 @@ def main() -> int:
     print(f"photo: {args.photo.name} ({'fast' if args.fast else 'default, 20 passes'}), median of {args.runs}")
     print(f"  in process:  {local_s:.3f} s")
     print(f"  through API: {api_s:.3f} s  (x{ratio:.3f}; target at most x{TARGET:.2f})  same result: {same}")
-    print(f"  {args.concurrent} concurrent uploads: {len(ok)} answered 200 with the same result in {burst_s:.2f} s"
-          f" (2 workers, {max(0, args.concurrent - 2)} waiting)")
+    print(
+        f"  {args.concurrent} concurrent uploads: {len(ok)} answered 200 with the same result in {burst_s:.2f} s"
+        f" (2 workers, {max(0, args.concurrent - 2)} waiting)"
+    )
     return 0 if ratio <= TARGET and same and len(ok) == args.concurrent else 1
 
 

@@ -90,7 +90,10 @@ CANDIDATES: dict[str, tuple[tuple[Variant, ...], tuple[Variant, ...]]] = {
     "flip, rot 2 5": (_mirrored(_rot(0.0, -2.0, 2.0, -5.0, 5.0)),) * 2,
     "flip, rot 5 8, crop": (_mirrored(_rot(0.0, -5.0, 5.0, -8.0, 8.0) + _rot(0.0, crop=True)),) * 2,
     "flip, rot 5, crop rot 5": (_mirrored(_rot(0.0, -5.0, 5.0) + _rot(0.0, -5.0, 5.0, crop=True)),) * 2,
-    "rot 2 5 8, refined rot 5": (_mirrored(_rot(0.0, -2.0, 2.0, -5.0, 5.0, -8.0, 8.0)), _mirrored(_rot(0.0, -5.0, 5.0))),
+    "rot 2 5 8, refined rot 5": (
+        _mirrored(_rot(0.0, -2.0, 2.0, -5.0, 5.0, -8.0, 8.0)),
+        _mirrored(_rot(0.0, -5.0, 5.0)),
+    ),
     "rot 5 8, crop rot 5, refined rot 5 crop": (
         _mirrored(_rot(0.0, -5.0, 5.0, -8.0, 8.0) + _rot(0.0, -5.0, 5.0, crop=True)),
         _mirrored(_rot(0.0, -5.0, 5.0) + _rot(0.0, crop=True)),
@@ -193,7 +196,9 @@ def rendered(a: Analyzer, full: tuple[tuple[Variant, ...], tuple[Variant, ...]],
     return out
 
 
-def real_photos(a: Analyzer, full: tuple[tuple[Variant, ...], tuple[Variant, ...]], limit: int | None) -> dict[str, Any]:
+def real_photos(
+    a: Analyzer, full: tuple[tuple[Variant, ...], tuple[Variant, ...]], limit: int | None
+) -> dict[str, Any]:
     rot: dict[str, dict[str, list[float]]] = {name: {k: [] for k in TILTS} for name in CANDIDATES}
     mir: dict[str, dict[str, list[float]]] = {name: {k: [] for k in TILTS} for name in CANDIDATES}
     with Analyzer(Settings(fast=True)) as fast:
@@ -274,7 +279,10 @@ def print_tables(res: dict[str, Any]) -> None:
         for name, c in acc["candidates"].items():
             r = acc["rendered"][name]
             mae = [max(v["mae"] for k, v in r.items() if k.endswith(p)) for p in ("shoulder", "pelvis")]
-            slope = [[v["slope"] for k, v in r.items() if k.endswith(p) and v["slope"] is not None] for p in ("shoulder", "pelvis")]
+            slope = [
+                [v["slope"] for k, v in r.items() if k.endswith(p) and v["slope"] is not None]
+                for p in ("shoulder", "pelvis")
+            ]
             q = acc["real"][name]
 
             def two(key: str, stat: str, q: dict[str, Any] = q) -> str:
@@ -321,7 +329,12 @@ def main() -> None:
     if "rendered" in merged and "real" in merged:
         merged["candidates"] = summary(merged)
         merged["chosen"] = next(
-            (n for n, (vs, rs) in CANDIDATES.items() if (set(vs), set(rs)) == tuple(map(set, augment.VARIANT_SETS["default"]))), None
+            (
+                n
+                for n, (vs, rs) in CANDIDATES.items()
+                if (set(vs), set(rs)) == tuple(map(set, augment.VARIANT_SETS["default"]))
+            ),
+            None,
         )
     res = merged
     out.parent.mkdir(parents=True, exist_ok=True)

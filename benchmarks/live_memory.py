@@ -70,21 +70,28 @@ def main() -> None:
             captures[0] += rec.captured is not None
 
         options = LiveOptions(
-            source=str(video), headless=True, capture=10.0,
-            record=str(Path(tmp) / "out.mp4"), log=str(Path(tmp) / "log.csv"),
+            source=str(video),
+            headless=True,
+            capture=10.0,
+            record=str(Path(tmp) / "out.mp4"),
+            log=str(Path(tmp) / "log.csv"),
         )
         with open(os.devnull, "w") as null, TerminalDisplay(str(video), out=null) as table, native_logs_to_debug():
             summary = run_live(options, display=table, observer=observe)
-    print(f"{summary.frames} frames {args.size}, {summary.wall_seconds:.0f} s, {summary.frames_per_second:.1f} frames/s, "
-          f"{len(summary.captures)} capture(s), with record + log + terminal table")
+    print(
+        f"{summary.frames} frames {args.size}, {summary.wall_seconds:.0f} s, {summary.frames_per_second:.1f} frames/s, "
+        f"{len(summary.captures)} capture(s), with record + log + terminal table"
+    )
     print("frame  RSS MiB")
     for i, m in samples:
         print(f"{i:5d}  {m:7.1f}")
     late = [(i, m) for i, m in samples if i >= 300]
     x, y = np.array(late).T
     slope = np.polyfit(x, y, 1)[0] * 1000
-    print(f"after warm-up: {late[0][1]:.1f} MiB at frame {late[0][0]}, {late[-1][1]:.1f} MiB at frame {late[-1][0]} "
-          f"(change {late[-1][1] - late[0][1]:+.1f} MiB); peak {max(y):.1f} MiB; slope {slope:+.2f} MiB per 1000 frames")
+    print(
+        f"after warm-up: {late[0][1]:.1f} MiB at frame {late[0][0]}, {late[-1][1]:.1f} MiB at frame {late[-1][0]} "
+        f"(change {late[-1][1] - late[0][1]:+.1f} MiB); peak {max(y):.1f} MiB; slope {slope:+.2f} MiB per 1000 frames"
+    )
 
 
 if __name__ == "__main__":

@@ -134,12 +134,16 @@ def main() -> None:
                     f, drawn = full_rate(video)
             bare.append(b)
             full.append(f)
-            print(f"round {r + 1}: bare detect_for_video {b:6.1f} frames/s   full live loop {f:6.1f} frames/s "
-                  f"(overlay drawn on {drawn} frames)   ratio {f / b:.3f}")
+            print(
+                f"round {r + 1}: bare detect_for_video {b:6.1f} frames/s   full live loop {f:6.1f} frames/s "
+                f"(overlay drawn on {drawn} frames)   ratio {f / b:.3f}"
+            )
     b, f = statistics.median(bare), statistics.median(full)
     ratios = [x / y for x, y in zip(full, bare, strict=True)]
-    print(f"median: bare {b:.1f} frames/s, full loop {f:.1f} frames/s, ratio of medians {f / b:.3f}, "
-          f"median of per-round ratios {statistics.median(ratios):.3f} (target >= 0.90)")
+    print(
+        f"median: bare {b:.1f} frames/s, full loop {f:.1f} frames/s, ratio of medians {f / b:.3f}, "
+        f"median of per-round ratios {statistics.median(ratios):.3f} (target >= 0.90)"
+    )
 
 
 if __name__ == "__main__":

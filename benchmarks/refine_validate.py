@@ -149,7 +149,10 @@ def synthetic(det: PoseDetector, modes: list[str], limit: int | None) -> dict[st
             for f in files:
                 j = json.loads(f.with_suffix(".json").read_text())["joints_2d_px"]
                 rd = READERS[mode](det, load_image(f).rgb)
-                for k, (a, b) in (("shoulder", ("left_shoulder", "right_shoulder")), ("pelvis", ("left_hip", "right_hip"))):
+                for k, (a, b) in (
+                    ("shoulder", ("left_shoulder", "right_shoulder")),
+                    ("pelvis", ("left_hip", "right_hip")),
+                ):
                     true[k].append(float(g.tilt_deg(j[a], j[b])))
                     r = rd[k] if rd else None
                     meas[k]["landmark"].append(r.landmark if r else np.nan)
@@ -276,7 +279,9 @@ def usable_photos(limit: int | None) -> list[str]:
 def print_tables(res: dict[str, Any]) -> None:
     if "synthetic" in res:
         print("\nRendered people: measured vs true tilt (deg); refined = headline (landmark value on fallback)")
-        print(f"{'set:mode':26} {'pair':8} {'method':9} {'MAE':>5} {'bias':>6} {'slope':>6} {'level':>6} {'fallbacks':>9}")
+        print(
+            f"{'set:mode':26} {'pair':8} {'method':9} {'MAE':>5} {'bias':>6} {'slope':>6} {'level':>6} {'fallbacks':>9}"
+        )
         for key, v in res["synthetic"].items():
             for k in PAIRS:
                 for s in ("landmark", "refined"):
@@ -284,14 +289,18 @@ def print_tables(res: dict[str, Any]) -> None:
                     if "mae" not in f:
                         continue
                     fb = v[k]["fallbacks"] if s == "refined" else ""
-                    print(f"{key:26} {k:8} {s:9} {f['mae']:>5} {f['bias']:>6} {f['slope']!s:>6} {str(f['symmetric_pose_reads']):>6} {fb!s:>9}")
+                    print(
+                        f"{key:26} {k:8} {s:9} {f['mae']:>5} {f['bias']:>6} {f['slope']!s:>6} {str(f['symmetric_pose_reads']):>6} {fb!s:>9}"
+                    )
     if "rotation_mirror" in res:
         print("\nReal photos: rotation recovery |change - rotation| and mirror symmetry |tilt + tilt(mirrored)| (deg)")
         for mode, v in res["rotation_mirror"].items():
             print(f"  {mode}: {v['photos']} photos, refined at 0 deg: {v['refined_at_0_deg']}")
             for key in v["rotation"]:
                 ro, mi = v["rotation"][key], v["mirror"][key]
-                print(f"    {key:18} rotation median {ro.get('median')} p95 {ro.get('p95')} max {ro.get('max')} | mirror median {mi.get('median')} max {mi.get('max')}")
+                print(
+                    f"    {key:18} rotation median {ro.get('median')} p95 {ro.get('p95')} max {ro.get('max')} | mirror median {mi.get('median')} max {mi.get('max')}"
+                )
     if "annotations" in res:
         print("\nAgreement with annotated keypoints |measured - annotated tilt| (deg)")
         for mode, v in res["annotations"].items():

@@ -95,10 +95,17 @@ def main() -> None:
         for r in range(args.rounds):
             for workers in (1, 2):
                 for engine in ("local", "ray") if r % 2 == 0 else ("ray", "local"):
-                    rows = local_records(paths, fast, jobs=workers) if engine == "local" else ray_records(paths, fast, workers=workers)
+                    rows = (
+                        local_records(paths, fast, jobs=workers)
+                        if engine == "local"
+                        else ray_records(paths, fast, workers=workers)
+                    )
                     result = _timed(rows)
                     runs.setdefault(f"{engine} {workers}", []).append(result)
-                    print(f"round {r}: {engine} {workers} worker(s): {result[0]:.1f} s end to end, {result[1]:.1f} s after the first fifth, {result[3]:.1f} CPU s", file=sys.stderr)
+                    print(
+                        f"round {r}: {engine} {workers} worker(s): {result[0]:.1f} s end to end, {result[1]:.1f} s after the first fifth, {result[3]:.1f} CPU s",
+                        file=sys.stderr,
+                    )
     finally:
         ray.shutdown()
 
@@ -122,13 +129,20 @@ def main() -> None:
         cpu_per_photo = cpu_s / n  # the worker's, model loading included, and this process's
         per_hour = rows / steady * 3600
         cost[mode] = {
-            "photos": n, "photos_per_core_hour_wall": round(per_hour), "core_hours_per_million_wall": round(1e6 / per_hour, 1),
-            "worker_cpu_s_per_photo": round(cpu_per_photo, 4), "photos_per_cpu_hour": round(3600 / cpu_per_photo),
+            "photos": n,
+            "photos_per_core_hour_wall": round(per_hour),
+            "core_hours_per_million_wall": round(1e6 / per_hour, 1),
+            "worker_cpu_s_per_photo": round(cpu_per_photo, 4),
+            "photos_per_cpu_hour": round(3600 / cpu_per_photo),
             "cpu_hours_per_million": round(1e6 * cpu_per_photo / 3600, 1),
         }
     result = {
-        "posture_version": __version__, "ray_version": ray.__version__, "cores": os.cpu_count(),
-        "load_average_before": load_before, "a_ray_vs_local": a, "b_cost": cost,
+        "posture_version": __version__,
+        "ray_version": ray.__version__,
+        "cores": os.cpu_count(),
+        "load_average_before": load_before,
+        "a_ray_vs_local": a,
+        "b_cost": cost,
         "load_average_after": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")

@@ -390,7 +390,10 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=7, help="cold processes per command for 0 and (b) (default 7)")
     ap.add_argument("--photos", type=int, default=60, help="photos for (c), at least 40 (default 60)")
     ap.add_argument(
-        "--quiet-wait", type=float, default=300, metavar="S",
+        "--quiet-wait",
+        type=float,
+        default=300,
+        metavar="S",
         help="before each (c) run, wait up to S seconds for other processes to leave the cores free (default 300)",
     )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "speed.json"))
@@ -420,7 +423,9 @@ def main() -> None:
 
     worst_start = max(v for k, v in s.items() if k.startswith("posture"))
     print()
-    print(f"load average (1, 5, 15 min) before: {res['load_average_before']}; after: {res['load_average_after']}; {res['cores']} cores")
+    print(
+        f"load average (1, 5, 15 min) before: {res['load_average_before']}; after: {res['load_average_after']}; {res['cores']} cores"
+    )
     print("0. start-up, cold, median of", args.cold_runs, "runs:")
     for k, v in s.items():
         print(f"     {k:32s} {v:.3f} s")

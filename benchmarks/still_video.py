@@ -112,7 +112,11 @@ def _body(m: Any) -> dict[str, float] | None:
     lm = Landmarks.from_dict(m.landmarks)
     core = lm.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]]
     c = core.mean(axis=0)
-    return {"x": round(float(c[0]), 1), "y": round(float(c[1]), 1), "shoulder_px": round(float(np.linalg.norm(core[0] - core[1])), 1)}
+    return {
+        "x": round(float(c[0]), 1),
+        "y": round(float(c[1]), 1),
+        "shoulder_px": round(float(np.linalg.norm(core[0] - core[1])), 1),
+    }
 
 
 def still_run(frames: list[dict[str, Any]]) -> tuple[int, int]:
@@ -123,8 +127,15 @@ def still_run(frames: list[dict[str, Any]]) -> tuple[int, int]:
     best, start = (0, 0), None
     for i in range(1, len(frames) + 1):
         a, b = frames[i - 1]["body"], frames[i]["body"] if i < len(frames) else None
-        still = a is not None and b is not None and (
-            math.hypot(b["x"] - a["x"], b["y"] - a["y"]) / b["shoulder_px"] / (frames[i]["t_s"] - frames[i - 1]["t_s"]) <= STILL_SPEED
+        still = (
+            a is not None
+            and b is not None
+            and (
+                math.hypot(b["x"] - a["x"], b["y"] - a["y"])
+                / b["shoulder_px"]
+                / (frames[i]["t_s"] - frames[i - 1]["t_s"])
+                <= STILL_SPEED
+            )
         )
         if still and start is None:
             start = i - 1
@@ -168,7 +179,11 @@ def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
                     "sd": round(float(np.std([m["value"] for m in sub], ddof=1)), 2) if len(sub) > 1 else None,
                     "median_uncertainty": round(float(np.median([m["uncertainty"] for m in sub])), 2),
                 }
-            pairs = [(a, b) for f, g in zip(frames, frames[1:], strict=False) if (a := _reading(f, name)) and (b := _reading(g, name))]
+            pairs = [
+                (a, b)
+                for f, g in zip(frames, frames[1:], strict=False)
+                if (a := _reading(f, name)) and (b := _reading(g, name))
+            ]
             switch = [(a, b) for a, b in pairs if a.get("method") != b.get("method")]
             same = [abs(b["value"] - a["value"]) for a, b in pairs if a.get("method") == b.get("method")]
             row["method_switches"] = len(switch)
@@ -176,7 +191,9 @@ def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
                 jumps = [abs(b["value"] - a["value"]) for a, b in switch]
                 row["median_jump_at_switch"] = round(float(np.median(jumps)), 2)
                 row["median_jump_without_switch"] = round(float(np.median(same)), 2) if same else None
-                row["switches_covered"] = sum(j <= max(a["uncertainty"], b["uncertainty"]) for j, (a, b) in zip(jumps, switch, strict=True))
+                row["switches_covered"] = sum(
+                    j <= max(a["uncertainty"], b["uncertainty"]) for j, (a, b) in zip(jumps, switch, strict=True)
+                )
         out[name] = row
     return out
 
@@ -330,8 +347,12 @@ def main() -> None:
         result["seconds_per_frame_median"] = round(statistics.median(f["seconds"] for f in result["frames"]), 2)
     i, j = still_run(result["frames"])
     still = result["frames"][i:j]
-    result["still"] = {"first_frame": still[0]["frame"], "last_frame": still[-1]["frame"], "analysed": len(still),
-                       "seconds": round(still[-1]["t_s"] - still[0]["t_s"], 2)}
+    result["still"] = {
+        "first_frame": still[0]["frame"],
+        "last_frame": still[-1]["frame"],
+        "analysed": len(still),
+        "seconds": round(still[-1]["t_s"] - still[0]["t_s"], 2),
+    }
     result["metrics"] = summarise(still)
     result["mdc95"] = mdc(result["metrics"])
     span = (still[0]["t_s"], still[-1]["t_s"])

@@ -53,7 +53,14 @@ from posture.noise import MDC95  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 from posture.wording import LABELS  # noqa: E402
 
-VIDEO = ROOT.parent / "shared" / "photos" / "protocol" / "videos" / "turnaround_apose__animnerf_iper_023_1_1_input_transcoded.mp4"
+VIDEO = (
+    ROOT.parent
+    / "shared"
+    / "photos"
+    / "protocol"
+    / "videos"
+    / "turnaround_apose__animnerf_iper_023_1_1_input_transcoded.mp4"
+)
 OUT_JSON = ROOT / "benchmarks" / "results" / "turn_curve.json"
 OUT_PNG = ROOT / "docs" / "turn_curve.png"
 REF_TURN_DEG = 10.0
@@ -91,13 +98,15 @@ def measure_frames(frames: list[tuple[int, np.ndarray]], settings: Settings) -> 
         for i, rgb in frames:
             m = a.analyze(rgb)
             s = m.subject
-            rows.append({
-                "frame": i,
-                "turn_deg": None if s is None or s.turn_deg is None else round(s.turn_deg, 2),
-                "view": None if s is None else s.view,
-                "values": {n: m.metrics[n].value for n in METRIC_NAMES},
-                "uncertainties": {n: m.metrics[n].uncertainty for n in METRIC_NAMES},
-            })
+            rows.append(
+                {
+                    "frame": i,
+                    "turn_deg": None if s is None or s.turn_deg is None else round(s.turn_deg, 2),
+                    "view": None if s is None else s.view,
+                    "values": {n: m.metrics[n].value for n in METRIC_NAMES},
+                    "uncertainties": {n: m.metrics[n].uncertainty for n in METRIC_NAMES},
+                }
+            )
     return rows
 
 
@@ -123,8 +132,15 @@ def deviations(rows: list[dict[str, Any]], ref: dict[str, dict[str, float | None
         for n in METRIC_NAMES:
             v, f = r["values"][n], ref[r["view"]][n]
             if v is not None and f is not None:
-                out[n].append({"frame": r["frame"], "view": r["view"], "turn_deg": r["turn_deg"],
-                               "value": round(v, 2), "deviation": round(v - f, 2)})
+                out[n].append(
+                    {
+                        "frame": r["frame"],
+                        "view": r["view"],
+                        "turn_deg": r["turn_deg"],
+                        "value": round(v, 2),
+                        "deviation": round(v - f, 2),
+                    }
+                )
     return out
 
 
@@ -163,13 +179,26 @@ def plot(results: dict[str, Any], max_turn: float) -> Figure:
             pts = results["modes"][mode]["points"][name]
             for v, colour in (("front", "tab:blue"), ("back", "tab:orange")):
                 sel = [p for p in pts if p["view"] == v]
-                ax.scatter([p["turn_deg"] for p in sel], [p["deviation"] for p in sel], marker=marker, s=18,
-                           color=colour, label=f"{mode}, {v} view", alpha=0.8)
+                ax.scatter(
+                    [p["turn_deg"] for p in sel],
+                    [p["deviation"] for p in sel],
+                    marker=marker,
+                    s=18,
+                    color=colour,
+                    label=f"{mode}, {v} view",
+                    alpha=0.8,
+                )
             ymax = max([ymax] + [abs(p["deviation"]) for p in pts if p["turn_deg"] <= max_turn + 10])
         k, base = view.TURN_COUPLING[name], results["base"][name]
         env = [envelope(name, k, 0.0, t, base) for t in turns]
-        ax.fill_between(turns, [-e for e in env], env, color="0.85", zorder=0,
-                        label="frontal scatter + k·tan(turn) (+ magnification)")
+        ax.fill_between(
+            turns,
+            [-e for e in env],
+            env,
+            color="0.85",
+            zorder=0,
+            label="frontal scatter + k·tan(turn) (+ magnification)",
+        )
         ax.axvline(max_turn, color="tab:red", lw=1.2, label=f"refused beyond {max_turn:g}°")
         ax.axhline(0.0, color="0.4", lw=0.8)
         ax.set_ylim(-1.3 * ymax, 1.3 * ymax)
@@ -194,8 +223,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing {VIDEO}", file=sys.stderr)
         return 1
     frames = [] if old is not None else read_frames(VIDEO, args.step)
-    results: dict[str, Any] = {"video": VIDEO.name, "frames": old["frames"] if old else len(frames), "step": args.step,
-                               "ref_turn_deg": REF_TURN_DEG, "max_turn_deg": args.max_turn, "modes": {}}
+    results: dict[str, Any] = {
+        "video": VIDEO.name,
+        "frames": old["frames"] if old else len(frames),
+        "step": args.step,
+        "ref_turn_deg": REF_TURN_DEG,
+        "max_turn_deg": args.max_turn,
+        "modes": {},
+    }
     all_points: dict[str, list[dict[str, Any]]] = {n: [] for n in METRIC_NAMES}
     for mode, settings in MODES.items():
         rows = old["modes"][mode]["rows"] if old else measure_frames(frames, settings)
@@ -219,10 +254,14 @@ def main(argv: list[str] | None = None) -> int:
         k, base = view.TURN_COUPLING[n], results["base"][n]
         results["coverage"][n] = {}
         for lo, hi in ((0.0, args.max_turn), (args.max_turn, args.max_turn + 10.0)):
-            sel = [p for p in all_points[n] if lo <= p["turn_deg"] < hi or (hi == args.max_turn and p["turn_deg"] == hi)]
+            sel = [
+                p for p in all_points[n] if lo <= p["turn_deg"] < hi or (hi == args.max_turn and p["turn_deg"] == hi)
+            ]
             results["coverage"][n][f"{lo:g}-{hi:g}"] = {
                 "frames": len(sel),
-                "covered": int(sum(abs(p["deviation"]) <= envelope(n, k, p["value"], p["turn_deg"], base) for p in sel)),
+                "covered": int(
+                    sum(abs(p["deviation"]) <= envelope(n, k, p["value"], p["turn_deg"], base) for p in sel)
+                ),
             }
     OUT_JSON.parent.mkdir(parents=True, exist_ok=True)
     OUT_JSON.write_text(json.dumps(results, indent=1) + "\n")

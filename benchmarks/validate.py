@@ -91,7 +91,9 @@ def stats(errors: list[float]) -> dict[str, Any]:
     }
 
 
-def usable_photos(a: Analyzer, limit: int | None, folder: Path = PHOTOS) -> list[tuple[str, np.ndarray, PostureMeasurement]]:
+def usable_photos(
+    a: Analyzer, limit: int | None, folder: Path = PHOTOS
+) -> list[tuple[str, np.ndarray, PostureMeasurement]]:
     """The photos in ``folder`` where ``a`` measures one person facing the camera or away, with both tilts."""
     out = []
     for p in sorted(folder.glob("*")):
@@ -111,7 +113,9 @@ def usable_photos(a: Analyzer, limit: int | None, folder: Path = PHOTOS) -> list
     return out[:limit]
 
 
-def rotation_and_mirror(a: Analyzer, photos: list[tuple[str, np.ndarray, PostureMeasurement]], angles: list[float]) -> dict[str, Any]:
+def rotation_and_mirror(
+    a: Analyzer, photos: list[tuple[str, np.ndarray, PostureMeasurement]], angles: list[float]
+) -> dict[str, Any]:
     rot: dict[str, list[float]] = {t: [] for t in TILTS}
     mir: dict[str, list[float]] = {t: [] for t in TILTS}
     per_photo = {}
@@ -150,7 +154,10 @@ def _annotated() -> list[tuple[str, dict[str, np.ndarray]]]:
         return res
 
     coco = {"left_shoulder": 5, "right_shoulder": 6, "left_hip": 11, "right_hip": 12}
-    for fname, photo_prefix in (("mmpose_test_coco.json", "front_full__coco_"), ("mmpose_test_ochuman.json", "multi_front_full__ochuman_")):
+    for fname, photo_prefix in (
+        ("mmpose_test_coco.json", "front_full__coco_"),
+        ("mmpose_test_ochuman.json", "multi_front_full__ochuman_"),
+    ):
         f = ANNOTATIONS / fname
         if not f.is_file():
             continue
@@ -195,7 +202,9 @@ def _annotated() -> list[tuple[str, dict[str, np.ndarray]]]:
     f = ANNOTATIONS / "tfex_pose_landmark_truth.csv"
     if f.is_file():
         rows = list(csv.DictReader(f.open()))
-        for row, photo in zip(rows, ("cgi_front_full__tfex_image1.png", "front_full__tfex_businessman.jpeg"), strict=True):
+        for row, photo in zip(
+            rows, ("cgi_front_full__tfex_image1.png", "front_full__tfex_businessman.jpeg"), strict=True
+        ):
             out.append((photo, {k: np.array([float(row[f"{k}_x"]), float(row[f"{k}_y"])]) for k in coco}))
     return out
 
@@ -232,7 +241,9 @@ def annotation_agreement(analyzers: dict[str, Analyzer]) -> dict[str, Any]:
                     row[mode] = None
                     continue
                 res = analyzer(mode, int(np.argmin(dists))).analyze(img)
-                row[mode] = {t: (None if res.metrics[t].value is None else round(res.metrics[t].value, 1)) for t in TILTS}
+                row[mode] = {
+                    t: (None if res.metrics[t].value is None else round(res.metrics[t].value, 1)) for t in TILTS
+                }
                 row[mode]["view"] = res.subject.view if res.subject else None
             rows.append(row)
     summary = {}
@@ -290,7 +301,9 @@ def _body_centre(m: PostureMeasurement) -> tuple[np.ndarray, float]:
     return pts.mean(axis=0), float(np.linalg.norm(xy[11] - xy[12]))
 
 
-def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int = 5, still: float = 0.03) -> dict[str, Any]:
+def repeatability(
+    analyzers: dict[str, Analyzer], limit: int | None, window: int = 5, still: float = 0.03
+) -> dict[str, Any]:
     """Pooled within-window SD over windows of ``window`` frames in which the body is still:
     the shoulders' and hips' centre moves less than ``still`` x shoulder width from its mean."""
     out: dict[str, Any] = {}
@@ -326,7 +339,11 @@ def repeatability(analyzers: dict[str, Analyzer], limit: int | None, window: int
             out[f"{video.name}:{mode}"] = res
     for mode, per_metric in pooled.items():
         out[f"pooled:{mode}"] = {
-            t: {"windows": len(v), "sem": round(math.sqrt(float(np.mean(v))), 2), "mdc95": round(1.96 * math.sqrt(2 * float(np.mean(v))), 2)}
+            t: {
+                "windows": len(v),
+                "sem": round(math.sqrt(float(np.mean(v))), 2),
+                "mdc95": round(1.96 * math.sqrt(2 * float(np.mean(v))), 2),
+            }
             for t, v in per_metric.items()
             if v
         }
@@ -350,7 +367,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer photos, frames and renders")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "validate.json"))
-    ap.add_argument("--sections", default=",".join(sorted(ALL_SECTIONS)), help="comma-separated; others are kept from --out")
+    ap.add_argument(
+        "--sections", default=",".join(sorted(ALL_SECTIONS)), help="comma-separated; others are kept from --out"
+    )
     args = ap.parse_args()
     if not PHOTOS.is_dir():
         sys.exit(f"validate: {PHOTOS} not found")
@@ -384,12 +403,18 @@ def main() -> None:
 def print_tables(r: dict[str, Any]) -> None:
     print(f"usable photos: {len(r['usable_photos'])}")
     if "rotation_mirror" in r:
-        print("\nRotation recovery |measured change - rotation| (deg) and mirror symmetry |tilt + tilt(mirrored)| (deg)")
-        print(f"{'mode':10} {'metric':18} {'rot median':>10} {'rot p95':>8} {'rot max':>8} {'mir median':>10} {'mir max':>8}")
+        print(
+            "\nRotation recovery |measured change - rotation| (deg) and mirror symmetry |tilt + tilt(mirrored)| (deg)"
+        )
+        print(
+            f"{'mode':10} {'metric':18} {'rot median':>10} {'rot p95':>8} {'rot max':>8} {'mir median':>10} {'mir max':>8}"
+        )
         for mode, res in r["rotation_mirror"].items():
             for t in TILTS:
                 ro, mi = res["rotation"][t], res["mirror"][t]
-                print(f"{mode:10} {t:18} {ro['median']:>10} {ro['p95']:>8} {ro['max']:>8} {mi['median']:>10} {mi['max']:>8}")
+                print(
+                    f"{mode:10} {t:18} {ro['median']:>10} {ro['p95']:>8} {ro['max']:>8} {mi['median']:>10} {mi['max']:>8}"
+                )
     if "annotations" in r:
         print("\nAgreement with annotated shoulders/hips |measured - annotated tilt| (deg)")
         for k, v in r["annotations"]["abs_difference"].items():
@@ -400,13 +425,20 @@ def print_tables(r: dict[str, Any]) -> None:
         for k, res in r["synthetic"].items():
             for t in TILTS:
                 s = res[t]
-                print(f"{k:26} {t:18} {s['mae']:>5} {s['bias']:>6} {s['slope']:>6} {str(s['symmetric_pose_reads']):>11}")
+                print(
+                    f"{k:26} {t:18} {s['mae']:>5} {s['bias']:>6} {s['slope']:>6} {str(s['symmetric_pose_reads']):>11}"
+                )
     if "repeatability" in r:
         print("\nRepeatability over still 5-frame windows of video: SEM and MDC95 (deg)")
         for k, res in r["repeatability"].items():
-            print(f"  {k}: " + ", ".join(f"{t} SEM {v['sem']} MDC95 {v['mdc95']} ({v['windows']} windows)" for t, v in res.items()))
+            print(
+                f"  {k}: "
+                + ", ".join(f"{t} SEM {v['sem']} MDC95 {v['mdc95']} ({v['windows']} windows)" for t, v in res.items())
+            )
     if "timing" in r:
-        print(f"\nTime per photo: {r['timing']['seconds_per_photo']} (augmented / single = {r['timing']['augmented_over_single']}x)")
+        print(
+            f"\nTime per photo: {r['timing']['seconds_per_photo']} (augmented / single = {r['timing']['augmented_over_single']}x)"
+        )
 
 
 if __name__ == "__main__":

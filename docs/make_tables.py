@@ -58,7 +58,9 @@ def rotation_mirror() -> str:
     for mode, label in (("augmented", "default"), ("single", "single")):
         for name, what in (("shoulder_tilt_deg", "shoulder tilt"), ("pelvic_tilt_deg", "pelvic tilt")):
             r, m = d[mode]["rotation"][name], d[mode]["mirror"][name]
-            rows.append([label, what, _num(r["median"]), _num(r["p95"]), _num(r["max"]), _num(m["median"]), _num(m["max"])])
+            rows.append(
+                [label, what, _num(r["median"]), _num(r["p95"]), _num(r["max"]), _num(m["median"]), _num(m["max"])]
+            )
     return _table(["mode", "metric", "rotation median", "p95", "max", "mirror median", "max"], rows)
 
 
@@ -71,9 +73,25 @@ def synthetic() -> str:
             cells = [label, what]
             for mode in ("augmented", "single"):
                 s = d[f"{key}:{mode}"][name]
-                cells += [_num(s["mae"]), _num(s["bias"], True), _num(s["slope"]), _num(s["symmetric_pose_reads"], True)]
+                cells += [
+                    _num(s["mae"]),
+                    _num(s["bias"], True),
+                    _num(s["slope"]),
+                    _num(s["symmetric_pose_reads"], True),
+                ]
             rows.append(cells)
-    header = ["set", "metric", "default MAE", "bias", "slope", "level reads", "single MAE", "bias", "slope", "level reads"]
+    header = [
+        "set",
+        "metric",
+        "default MAE",
+        "bias",
+        "slope",
+        "level reads",
+        "single MAE",
+        "bias",
+        "slope",
+        "level reads",
+    ]
     return _table(header, rows)
 
 
@@ -88,11 +106,25 @@ def refine_synthetic() -> str:
             for pair in ("shoulder", "pelvis"):
                 for which in ("landmark", "refined"):
                     x = s[pair][which]
-                    cells.append(" / ".join((_num(x["mae"]), _num(x["bias"], True), _num(x["slope"]),
-                                             _num(x["symmetric_pose_reads"], True))))
+                    cells.append(
+                        " / ".join(
+                            (
+                                _num(x["mae"]),
+                                _num(x["bias"], True),
+                                _num(x["slope"]),
+                                _num(x["symmetric_pose_reads"], True),
+                            )
+                        )
+                    )
             rows.append(cells)
-    header = ["set", "mode", "shoulder: landmark MAE / bias / slope / level", "shoulder: refined",
-              "pelvis: landmark", "pelvis: refined"]
+    header = [
+        "set",
+        "mode",
+        "shoulder: landmark MAE / bias / slope / level",
+        "shoulder: refined",
+        "pelvis: landmark",
+        "pelvis: refined",
+    ]
     return _table(header, rows)
 
 
@@ -112,8 +144,15 @@ def refine_rotation_mirror() -> str:
                     keys = ("median", "p95", "max") if kind == "rotation" else ("median", "max")
                     cells.append(" / ".join(_num(x[k]) for k in keys))
             rows.append(cells)
-    header = ["mode", "pair", "refined at 0°", "rotation: landmark", "rotation: refined", "mirror: landmark",
-              "mirror: refined"]
+    header = [
+        "mode",
+        "pair",
+        "refined at 0°",
+        "rotation: landmark",
+        "rotation: refined",
+        "mirror: landmark",
+        "mirror: refined",
+    ]
     return _table(header, rows)
 
 
@@ -134,8 +173,15 @@ def still_video() -> str:
         r = d["metrics"][name]
         unit = "°" if spec.unit == "deg" else "%"
         methods = ", ".join(f"{k} {v}" for k, v in r.get("methods", {}).items()) or "–"
-        rows.append([spec.label, f"{r['sd']:.2f}{unit}", f"{r['median_uncertainty']:.1f}{unit}",
-                     "yes" if r["uncertainty_covers_sd"] else "**no**", methods])
+        rows.append(
+            [
+                spec.label,
+                f"{r['sd']:.2f}{unit}",
+                f"{r['median_uncertainty']:.1f}{unit}",
+                "yes" if r["uncertainty_covers_sd"] else "**no**",
+                methods,
+            ]
+        )
     return _table(["metric", "SD over frames", "median uncertainty", "covers the SD", "frames by method"], rows)
 
 
@@ -146,16 +192,32 @@ def live_capture() -> str:
     agree = sum(m["within_uncertainty"] for m in c["metrics"].values())
     ratios = ", ".join(f"{r['with'] / r['without']:.2f}" for r in v["rounds"])
     rows = [
-        ["preview frames a second during a capture's analysis, against without one (median of the rounds' ratios)",
-         f"{v['fps_during_capture_analysis_median']:.1f} against {v['fps_without_capture_median']:.1f}: **{v['ratio_median']:.2f}×** "
-         f"(rounds: {ratios})", "≥ 0.80×"],
-        [f"a 3 s capture's {c['frames_analysed']} frames analysed, preview not running",
-         f"{c['compute_s']:.1f} s, {c['compute_over_one_photo']:.1f}× one photo's analysis in the same run", ""],
-        ["the same while the preview runs at full speed (median of the rounds)", f"{v['capture_compute_s_median']:.0f} s", ""],
-        ["capture's metrics within their uncertainty of the still frames' median",
-         f"{agree} of {len(c['metrics'])}", ""],
-        ["machine load (1-minute load average on 2 cores) during the capture / the speed rounds",
-         f"{c['load_average_1min']:.0f} / {v['load_average_1min']:.0f}", ""],
+        [
+            "preview frames a second during a capture's analysis, against without one (median of the rounds' ratios)",
+            f"{v['fps_during_capture_analysis_median']:.1f} against {v['fps_without_capture_median']:.1f}: **{v['ratio_median']:.2f}×** "
+            f"(rounds: {ratios})",
+            "≥ 0.80×",
+        ],
+        [
+            f"a 3 s capture's {c['frames_analysed']} frames analysed, preview not running",
+            f"{c['compute_s']:.1f} s, {c['compute_over_one_photo']:.1f}× one photo's analysis in the same run",
+            "",
+        ],
+        [
+            "the same while the preview runs at full speed (median of the rounds)",
+            f"{v['capture_compute_s_median']:.0f} s",
+            "",
+        ],
+        [
+            "capture's metrics within their uncertainty of the still frames' median",
+            f"{agree} of {len(c['metrics'])}",
+            "",
+        ],
+        [
+            "machine load (1-minute load average on 2 cores) during the capture / the speed rounds",
+            f"{c['load_average_1min']:.0f} / {v['load_average_1min']:.0f}",
+            "",
+        ],
     ]
     return _table(["", "measured", "target"], rows)
 
@@ -164,9 +226,11 @@ def timing() -> str:
     """Seconds a photo, default against ``--fast``, side by side in one run (cost.json)."""
     t = _load("cost.json")["time"]
     s = t["seconds_a_photo"]
-    return (f"Default analysis {s['default']:.2f} s a photo, `--fast` {s['fast']:.3f} s "
-            f"({t['ratio_to_fast']['default']:.0f}× less; median over the {t['photos']} A-pose protocol photos of "
-            "each photo's ratio), measured side by side in one run of `benchmarks/cost.py`.")
+    return (
+        f"Default analysis {s['default']:.2f} s a photo, `--fast` {s['fast']:.3f} s "
+        f"({t['ratio_to_fast']['default']:.0f}× less; median over the {t['photos']} A-pose protocol photos of "
+        "each photo's ratio), measured side by side in one run of `benchmarks/cost.py`."
+    )
 
 
 def cost() -> str:
@@ -179,19 +243,33 @@ def cost() -> str:
         mae = "/".join(_num(max(v["mae"] for k, v in rend.items() if k.endswith(p))) for p in ("shoulder", "pelvis"))
 
         def three(key: str, stats: tuple[str, ...], real: dict[str, Any] = real) -> str:
-            return " · ".join("/".join(_num(real[f"{key}:{p}"].get(st)) for p in ("shoulder", "pelvis")) for st in stats)
+            return " · ".join(
+                "/".join(_num(real[f"{key}:{p}"].get(st)) for p in ("shoulder", "pelvis")) for st in stats
+            )
 
-        rows.append([
-            "**default** (today's set)" if name == d.get("chosen") else name,
-            f"{c['passes']} / {c['refinements']}",
-            f"{ratio[name]:.0f}×" if name in ratio else "–",
-            mae,
-            three("rotation", ("median", "p95", "max")),
-            three("mirror", ("median", "max")),
-            "yes" if not c["worse_than_today"] else f"no ({len(c['worse_than_today'])})",
-        ])
-    return _table(["variant set", "passes / refined", "time (× `--fast`)", "rendered MAE sh/pe (worst set)",
-                   "rotation sh/pe: median · p95 · max", "mirror sh/pe: median · max", "keeps today's"], rows)
+        rows.append(
+            [
+                "**default** (today's set)" if name == d.get("chosen") else name,
+                f"{c['passes']} / {c['refinements']}",
+                f"{ratio[name]:.0f}×" if name in ratio else "–",
+                mae,
+                three("rotation", ("median", "p95", "max")),
+                three("mirror", ("median", "max")),
+                "yes" if not c["worse_than_today"] else f"no ({len(c['worse_than_today'])})",
+            ]
+        )
+    return _table(
+        [
+            "variant set",
+            "passes / refined",
+            "time (× `--fast`)",
+            "rendered MAE sh/pe (worst set)",
+            "rotation sh/pe: median · p95 · max",
+            "mirror sh/pe: median · max",
+            "keeps today's",
+        ],
+        rows,
+    )
 
 
 def speed() -> str:
@@ -200,14 +278,26 @@ def speed() -> str:
     st, a, b, c, dm = d["startup_s"], d["a_in_process"], d["b_cold_process"], d["c_workers"], d["d_default_mode"]
     one, two = c["seconds"]["1 worker"], c["seconds"]["2 workers"]
     rows = [
-        ["start-up: cold `posture --help`, `--version`, a usage error (median of 7)",
-         f"{st['posture --help']:.3f} s (`python -c pass`: {st['python -c pass']:.3f} s)", "≤ 0.3 s"],
-        [f"(a) `--fast` analysis in process against a bare `PoseLandmarker.detect` ({a['photos']} photos × {a['rounds']})",
-         f"{a['posture_fast_s'] * 1000:.1f} against {a['bare_detect_s'] * 1000:.1f} ms a photo: **{a['ratio']:.2f}×**", "≤ 1.10×"],
-        ["(b) a cold `posture analyze PHOTO --json --fast` process against `benchmarks/minimal_tilts.py` (median of 7)",
-         f"{b['posture_analyze_json_fast_s']:.2f} against {b['minimal_script_s']:.2f} s: **{b['ratio']:.2f}×**", "≤ 1.2×"],
-        [f"(c) {c['photos']} photos, default mode, 2 workers against 1, end to end",
-         f"{two:.1f} against {one:.1f} s: **{c['ratio_2_over_1']:.2f}×**", "≥ 1.7×"],
+        [
+            "start-up: cold `posture --help`, `--version`, a usage error (median of 7)",
+            f"{st['posture --help']:.3f} s (`python -c pass`: {st['python -c pass']:.3f} s)",
+            "≤ 0.3 s",
+        ],
+        [
+            f"(a) `--fast` analysis in process against a bare `PoseLandmarker.detect` ({a['photos']} photos × {a['rounds']})",
+            f"{a['posture_fast_s'] * 1000:.1f} against {a['bare_detect_s'] * 1000:.1f} ms a photo: **{a['ratio']:.2f}×**",
+            "≤ 1.10×",
+        ],
+        [
+            "(b) a cold `posture analyze PHOTO --json --fast` process against `benchmarks/minimal_tilts.py` (median of 7)",
+            f"{b['posture_analyze_json_fast_s']:.2f} against {b['minimal_script_s']:.2f} s: **{b['ratio']:.2f}×**",
+            "≤ 1.2×",
+        ],
+        [
+            f"(c) {c['photos']} photos, default mode, 2 workers against 1, end to end",
+            f"{two:.1f} against {one:.1f} s: **{c['ratio_2_over_1']:.2f}×**",
+            "≥ 1.7×",
+        ],
         [f"(d) default mode, in process, {dm['photos']} photos", f"{dm['median_s']:.2f} s a photo (median)", ""],
     ]
     return _table(["", "measured", "target"], rows)
@@ -231,6 +321,7 @@ _BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)
 
 def render(text: str) -> str:
     """``text`` with every table block filled from the results."""
+
     def fill(m: re.Match[str]) -> str:
         name = m.group(2)
         if name not in TABLES:

@@ -111,9 +111,7 @@ class Analyzer:
 
     def __init__(self, settings: Settings = Settings()) -> None:
         self.settings = settings
-        self._detector = PoseDetector(
-            settings.model, num_poses=settings.num_poses, segmentation=not settings.fast
-        )
+        self._detector = PoseDetector(settings.model, num_poses=settings.num_poses, segmentation=not settings.fast)
 
     def __enter__(self) -> Analyzer:
         self._detector.__enter__()
@@ -258,7 +256,9 @@ class Analyzer:
         people += missed
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
-        readings = Readings(rgb, source, (w, h), len(people), bool(missed), assumptions, tuple(warnings), variants, refine_set)
+        readings = Readings(
+            rgb, source, (w, h), len(people), bool(missed), assumptions, tuple(warnings), variants, refine_set
+        )
         if not people:
             return readings
         if s.person >= len(people):
@@ -342,15 +342,18 @@ class Analyzer:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
                 lossless = readings.source.get("format") in LOSSLESS_FORMATS
-                body, markers, marker_notes = apply_markers(readings.rgb, body, options, s.marker_color, compressed=not lossless)
+                body, markers, marker_notes = apply_markers(
+                    readings.rgb, body, options, s.marker_color, compressed=not lossless
+                )
         # An outline fallback's warning is moot where the stickers give the headline.
-        warnings += [text for name, text in refine_notes.items() if body.metrics[name].method != "markers"] + marker_notes
+        warnings += [
+            text for name, text in refine_notes.items() if body.metrics[name].method != "markers"
+        ] + marker_notes
         body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
         if len(used) > 1 and len(samples) < MIN_VARIANTS:
             warnings.append(
-                f"the person was found in only {len(samples)} of {len(used)} variants: "
-                "uncertainty not estimated"
+                f"the person was found in only {len(samples)} of {len(used)} variants: uncertainty not estimated"
             )
         if readings.people > 1:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
@@ -375,7 +378,9 @@ class Analyzer:
             method={
                 "passes": len(samples),
                 "variants": [v.label for v in used] if len(used) > 1 else [],
-                "refine_variants": [v.label for v in used if v in readings.refine_variants and v in refined_set] if len(used) > 1 else [],
+                "refine_variants": [v.label for v in used if v in readings.refine_variants and v in refined_set]
+                if len(used) > 1
+                else [],
                 "min_score": s.min_score,
             },
             landmarks=body.landmarks.to_dict(),
@@ -538,7 +543,10 @@ def _apply_refinement(
         if n:
             left, right = np.array(acc.left), np.array(acc.right)
             if options.roll_deg:
-                left, right = g.level_points(left, options.roll_deg, center), g.level_points(right, options.roll_deg, center)
+                left, right = (
+                    g.level_points(left, options.roll_deg, center),
+                    g.level_points(right, options.roll_deg, center),
+                )
             tilts = g.tilt_deg(left, right)
         if ok:
             value = float(np.median(tilts))
@@ -559,7 +567,9 @@ def _apply_refinement(
             widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
             if n and widened is not None:  # the variants that did read the outline: cover how far they differ
                 widened = max(widened, abs(float(np.median(tilts)) - m.value))
-            metrics[name] = replace(m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason)
+            metrics[name] = replace(
+                m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason
+            )
             part = "shoulder" if key == "shoulders" else "pelvic"
             notes[name] = (
                 f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "

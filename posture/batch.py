@@ -256,18 +256,34 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
 
             thumb = thumbnail_jpeg(image.rgb)
         return Outcome(
-            task.index, task.path, measurement=result, exit_code=STATUS_EXIT.get(result.status, EXIT_NOT_MEASURABLE),
-            annotated=annotated, thumbnail=thumb, seconds=time.perf_counter() - t0,
+            task.index,
+            task.path,
+            measurement=result,
+            exit_code=STATUS_EXIT.get(result.status, EXIT_NOT_MEASURABLE),
+            annotated=annotated,
+            thumbnail=thumb,
+            seconds=time.perf_counter() - t0,
         )
     except PostureError as e:
-        return Outcome(task.index, task.path, error=_one_line(str(e)), exit_code=e.exit_code, seconds=time.perf_counter() - t0)
+        return Outcome(
+            task.index, task.path, error=_one_line(str(e)), exit_code=e.exit_code, seconds=time.perf_counter() - t0
+        )
     except OSError as e:  # e.g. the output sub-folder cannot be created
-        return Outcome(task.index, task.path, error=f"{task.path}: {e.strerror or e}", exit_code=EXIT_OUTPUT, seconds=time.perf_counter() - t0)
+        return Outcome(
+            task.index,
+            task.path,
+            error=f"{task.path}: {e.strerror or e}",
+            exit_code=EXIT_OUTPUT,
+            seconds=time.perf_counter() - t0,
+        )
     except Exception as e:  # noqa: BLE001 - one bad photo never stops a batch
         log.debug("unexpected error on %s", task.path, exc_info=True)
         return Outcome(
-            task.index, task.path, error=_one_line(f"unexpected error: {type(e).__name__}: {e}"),
-            exit_code=EXIT_INTERNAL, seconds=time.perf_counter() - t0,
+            task.index,
+            task.path,
+            error=_one_line(f"unexpected error: {type(e).__name__}: {e}"),
+            exit_code=EXIT_INTERNAL,
+            seconds=time.perf_counter() - t0,
         )
 
 
@@ -461,14 +477,20 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
 
 def _crashed(task: Task) -> Outcome:
     return Outcome(
-        task.index, task.path,
+        task.index,
+        task.path,
         error=f"{task.path}: the analysis process crashed on this photo (out of memory?)",
         exit_code=EXIT_INTERNAL,
     )
 
 
 def _not_returned(task: Task, e: BaseException) -> Outcome:
-    return Outcome(task.index, task.path, error=_one_line(f"{task.path}: unexpected error: {type(e).__name__}: {e}"), exit_code=EXIT_INTERNAL)
+    return Outcome(
+        task.index,
+        task.path,
+        error=_one_line(f"{task.path}: unexpected error: {type(e).__name__}: {e}"),
+        exit_code=EXIT_INTERNAL,
+    )
 
 
 def analyze_many(
@@ -507,17 +529,20 @@ def analyze_many(
     from posture.pose import check_model
 
     check_model(settings.model)  # a missing or damaged model file fails at once, before any worker starts
-    tasks = [
-        Task(i, p, None if annotated is None else annotated[i], force, thumbnails) for i, p in enumerate(paths)
-    ]
+    tasks = [Task(i, p, None if annotated is None else annotated[i], force, thumbnails) for i, p in enumerate(paths)]
     if not tasks:
         return
     jobs = max(1, min(jobs or default_jobs(), len(tasks)))
     if cv2_threads == "auto":
         cv2_threads = max(1, default_jobs() // jobs)
     results = run_pool(
-        _run_task, tasks, jobs=jobs, initializer=_init_worker, initargs=(settings, log_level, cv2_threads, os.getpid()),
-        on_crash=_crashed, on_error=_not_returned,
+        _run_task,
+        tasks,
+        jobs=jobs,
+        initializer=_init_worker,
+        initargs=(settings, log_level, cv2_threads, os.getpid()),
+        on_crash=_crashed,
+        on_error=_not_returned,
     )
     try:
         pending: dict[int, Outcome] = {}
@@ -541,7 +566,9 @@ def analyze_many(
 def _fatal(outcome: Outcome) -> PostureError:
     from posture.errors import ModelError
 
-    error: PostureError = ModelError(outcome.error or "") if outcome.exit_code == EXIT_BAD_INPUT else PostureError(outcome.error or "")
+    error: PostureError = (
+        ModelError(outcome.error or "") if outcome.exit_code == EXIT_BAD_INPUT else PostureError(outcome.error or "")
+    )
     error.exit_code = outcome.exit_code
     return error
 
@@ -553,7 +580,9 @@ def _fatal(outcome: Outcome) -> PostureError:
 class Tally:
     """Counts of outcomes by status, and the batch's exit code."""
 
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("measured", "no_person", "not_measurable", "error"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("measured", "no_person", "not_measurable", "error"), 0)
+    )
     codes: set[int] = field(default_factory=set)
 
     def add(self, outcome: Outcome) -> None:
@@ -599,7 +628,16 @@ def csv_header() -> list[str]:
     from posture.measure import METRIC_NAMES
     from posture.result import metric_columns
 
-    return ["path", "status", "message", "exit_code", "view", "people_detected", *metric_columns(METRIC_NAMES), "warnings"]
+    return [
+        "path",
+        "status",
+        "message",
+        "exit_code",
+        "view",
+        "people_detected",
+        *metric_columns(METRIC_NAMES),
+        "warnings",
+    ]
 
 
 def csv_row(outcome: Outcome) -> dict[str, Any]:
@@ -631,7 +669,9 @@ def csv_text(outcomes: Iterable[Outcome]) -> str:
 
 def outcome_of(measurement: PostureMeasurement, path: str, index: int = 0) -> Outcome:
     """An :class:`Outcome` for a measurement made outside :func:`analyze_many`."""
-    return Outcome(index, path, measurement=measurement, exit_code=STATUS_EXIT.get(measurement.status, EXIT_NOT_MEASURABLE))
+    return Outcome(
+        index, path, measurement=measurement, exit_code=STATUS_EXIT.get(measurement.status, EXIT_NOT_MEASURABLE)
+    )
 
 
 __all__ = [

@@ -322,7 +322,9 @@ def comparable_values(
     values = tuple(None if mt is None else mt.value for mt in metrics)
     uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
     on = compared_on(ms, name)
-    switched = [p for p, method in on if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks") for m in ms)]
+    switched = [
+        p for p, method in on if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks") for m in ms)
+    ]
     if not switched:
         return values, uncs, None
     per_photo = [[_value_on(m, p, method) for p, method in on] for m in ms]  # (value, uncertainty) of each part
@@ -347,7 +349,9 @@ def pair_indices(n: int) -> list[tuple[int, int]]:
     return [(i, i + 1) for i in range(n - 1)] + ([(0, n - 1)] if n > 2 else [])
 
 
-def _compare_pair(name: str, unit: str, ms: Sequence[PostureMeasurement], i: int, j: int, mdc: float | None) -> PairComparison:
+def _compare_pair(
+    name: str, unit: str, ms: Sequence[PostureMeasurement], i: int, j: int, mdc: float | None
+) -> PairComparison:
     """Metric ``name`` between photos ``i`` and ``j`` of ``ms``, from those two photos alone."""
     n = len(ms)
     pair = (ms[i], ms[j])
@@ -358,10 +362,24 @@ def _compare_pair(name: str, unit: str, ms: Sequence[PostureMeasurement], i: int
         for k, value in ((i, before), (j, after)):
             if value is None:
                 mt = ms[k].metrics.get(name)
-                reasons.append(f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})")
+                reasons.append(
+                    f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})"
+                )
         return PairComparison(
-            name, i, j, (before, after), (ub, ua), None, None, None, None, "not_comparable", None,
-            "; ".join(reasons), on, method_note,
+            name,
+            i,
+            j,
+            (before, after),
+            (ub, ua),
+            None,
+            None,
+            None,
+            None,
+            "not_comparable",
+            None,
+            "; ".join(reasons),
+            on,
+            method_note,
         )
     lvl = level_band(unit)
     v, combined, threshold = verdict(before, after, ub, ua, mdc, lvl)
@@ -464,5 +482,3 @@ def compare(
     names += sorted({k for m in ms for k in m.metrics} - set(names))
     metrics = tuple(_compare_metric(k, ms, mdc.get(k)) for k in names)
     return Comparison(photos, metrics, tuple(compare_text.warnings(ms, photos, metrics)), anchor)
-
-

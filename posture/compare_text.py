@@ -84,8 +84,13 @@ def flip_text(name: str, before: float, after: float, when: tuple[str, str]) -> 
 
 
 def pair_note(
-    name: str, unit: str, v: Verdict, values: tuple[float, float], combined: float | None,
-    threshold: float | None, when: tuple[str, str],
+    name: str,
+    unit: str,
+    v: Verdict,
+    values: tuple[float, float],
+    combined: float | None,
+    threshold: float | None,
+    when: tuple[str, str],
 ) -> str:
     before, after = values
     if v == "uncertainty_unknown" or threshold is None:
@@ -107,7 +112,11 @@ def pair_note(
     )
 
 
-METHOD_WORDS: dict[str, str] = {"markers": "stickers", "silhouette": "the body's outline", "landmarks": "the joint landmarks"}
+METHOD_WORDS: dict[str, str] = {
+    "markers": "stickers",
+    "silhouette": "the body's outline",
+    "landmarks": "the joint landmarks",
+}
 """Where a tilt came from, in words, for the notes (in this order of preference)."""
 
 
@@ -132,13 +141,16 @@ def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
     (same direction, each at least :data:`COMMON_ROTATION_DEG`, spread at most half the mean),
     else None. Needs at least two of the three."""
     changes = [
-        mc.overall.change for mc in metrics
+        mc.overall.change
+        for mc in metrics
         if mc.name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "knee_tilt_deg") and mc.overall.change is not None
     ]
     return g.common_tilt(changes, COMMON_ROTATION_DEG)
 
 
-def warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metrics: Sequence[MetricComparison]) -> list[str]:
+def warnings(
+    ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metrics: Sequence[MetricComparison]
+) -> list[str]:
     n = len(ms)
     out: list[str] = []
 
@@ -150,7 +162,11 @@ def warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metr
     for i, p in enumerate(photos):
         if p.sha256:
             if p.sha256 in seen:
-                out.append(f"{cap(photos_phrase([seen[p.sha256], i], n))} are the same file." if n > 2 else "The before and after photos are the same file.")
+                out.append(
+                    f"{cap(photos_phrase([seen[p.sha256], i], n))} are the same file."
+                    if n > 2
+                    else "The before and after photos are the same file."
+                )
             else:
                 seen[p.sha256] = i
 
@@ -170,8 +186,18 @@ def warnings(ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metr
 
     views = {p.view for p in photos if p.view is not None}
     if len(views) > 1:
-        one = {"front": "faces the camera", "back": "faces away", "side": "is side-on", "unknown": "has an unknown view"}
-        many = {"front": "face the camera", "back": "face away", "side": "are side-on", "unknown": "have an unknown view"}
+        one = {
+            "front": "faces the camera",
+            "back": "faces away",
+            "side": "is side-on",
+            "unknown": "has an unknown view",
+        }
+        many = {
+            "front": "face the camera",
+            "back": "face away",
+            "side": "are side-on",
+            "unknown": "have an unknown view",
+        }
         groups: dict[str, list[int]] = {}
         for i, p in enumerate(photos):
             if p.view is not None:
@@ -265,7 +291,9 @@ def value_text(name: str, value: float, uncertainty: float | None, unit: str, si
     size = wording.magnitude(value, uncertainty, unit)
     if shown == "level":
         return f"{side_words(name, shown)} ({size})"
-    return f"{side_words(name, shown)} by {size}" + (f", within noise of {side_words(name, 'level')}" if side == "level" else "")
+    return f"{side_words(name, shown)} by {size}" + (
+        f", within noise of {side_words(name, 'level')}" if side == "level" else ""
+    )
 
 
 def change_text(p: PairComparison, unit: str) -> str:
@@ -296,7 +324,10 @@ def summary(c: Comparison) -> str:
     """Plain-text summary for the terminal: per metric one line for two photos, else one line
     per visit and one for the first against the last; then the warnings."""
     n = len(c.photos)
-    out = [f"{photo_name(i, n).capitalize()}: {printable(p.label)}" + (f" ({p.date:%Y-%m-%d})" if p.date else "") for i, p in enumerate(c.photos)]
+    out = [
+        f"{photo_name(i, n).capitalize()}: {printable(p.label)}" + (f" ({p.date:%Y-%m-%d})" if p.date else "")
+        for i, p in enumerate(c.photos)
+    ]
     for mc in c.metrics:
         if n == 2:
             out.append(f"  {mc.label}: {_pair_line(mc, mc.overall)}")

@@ -69,7 +69,9 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
     return {
         key: ref[key]
         for name, key in REFINED.items()
-        if isinstance(ref.get(key), Mapping) and ref[key].get("refined") and m.metrics[name].method in ("silhouette", "manual")
+        if isinstance(ref.get(key), Mapping)
+        and ref[key].get("refined")
+        and m.metrics[name].method in ("silhouette", "manual")
         and ref[key].get("left_px") is not None
     }
 
@@ -108,7 +110,10 @@ def _original(m: PostureMeasurement) -> tuple[PostureMeasurement, dict[str, tupl
 
 
 def _with_points(
-    m: PostureMeasurement, points: Mapping[str, tuple[float, float]], *, visible: bool,
+    m: PostureMeasurement,
+    points: Mapping[str, tuple[float, float]],
+    *,
+    visible: bool,
     visibility: Mapping[str, Sequence[float | None]] | None = None,
 ) -> PostureMeasurement:
     """``m`` with the named points at new positions (landmarks and silhouette points); moved
@@ -175,7 +180,12 @@ def point_uses(m: PostureMeasurement) -> dict[str, list[str]]:
     return {name: [p for p in _uses(name, m) if p in known] for name in METRICS}
 
 
-def _spread(f: Callable[[dict[str, NDArray[np.float64]]], float | None], points: dict[str, NDArray[np.float64]], names: set[str], sigma: float) -> float | None:
+def _spread(
+    f: Callable[[dict[str, NDArray[np.float64]]], float | None],
+    points: dict[str, NDArray[np.float64]],
+    names: set[str],
+    sigma: float,
+) -> float | None:
     """Propagated one-sigma error of ``f`` when each named point's coordinates have error ``sigma``."""
     total = 0.0
     for n in names:
@@ -197,7 +207,9 @@ class _Geometry:
         a = m.assumptions
         lm = m.landmarks or {}
         self.base = Landmarks.from_dict(dict(lm))
-        self.options = MeasureOptions(roll_deg=a.roll_deg, height_cm=a.height_cm, min_score=float(m.method.get("min_score", 0.5)))
+        self.options = MeasureOptions(
+            roll_deg=a.roll_deg, height_cm=a.height_cm, min_score=float(m.method.get("min_score", 0.5))
+        )
         self.center = np.array([self.base.width / 2.0, self.base.height / 2.0])
 
     def landmarks(self, points: Mapping[str, NDArray[np.float64]]) -> Landmarks:
@@ -228,12 +240,18 @@ class _Geometry:
             scale = _scale_cm_per_px(xy, lm, self.options.height_cm, self.options.min_score)
             cm = None if scale is None else pct / 100.0 * abs(float(left[0] - right[0])) * scale
         return Metric(
-            value=value, unit="deg", higher_side=higher_side(value), height_diff_pct=pct, height_diff_cm=cm,
+            value=value,
+            unit="deg",
+            higher_side=higher_side(value),
+            height_diff_pct=pct,
+            height_diff_cm=cm,
             height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
         )
 
 
-def correct(m: PostureMeasurement, moved: Mapping[str, Sequence[float]], *, placement_px: float = PLACEMENT_PX) -> PostureMeasurement:
+def correct(
+    m: PostureMeasurement, moved: Mapping[str, Sequence[float]], *, placement_px: float = PLACEMENT_PX
+) -> PostureMeasurement:
     """``m`` measured again with the named points moved (pixels, the person's own sides).
 
     Raises
@@ -273,7 +291,9 @@ def correct(m: PostureMeasurement, moved: Mapping[str, Sequence[float]], *, plac
         extra: dict[str, Any] = {}
         if name in REFINED:
             extra = {"landmark_value": remeasured[name].value, "method_reason": None}
-        metrics[name] = replace(fresh, uncertainty=None if spread is None else max(spread, floor), method="manual", **extra)
+        metrics[name] = replace(
+            fresh, uncertainty=None if spread is None else max(spread, floor), method="manual", **extra
+        )
         corrected.append(name)
     for name, spec in METRICS.items():
         if spec.kind == "difference" and any(n in corrected for n in spec.of):
@@ -293,7 +313,9 @@ def correct(m: PostureMeasurement, moved: Mapping[str, Sequence[float]], *, plac
     correction = {
         "method": "manual",
         "placement_px": placement_px,
-        "points": {n: {"from": [round(v, 1) for v in before[n]], "to": [round(v, 1) for v in p]} for n, p in moves.items()},
+        "points": {
+            n: {"from": [round(v, 1) for v in before[n]], "to": [round(v, 1) for v in p]} for n, p in moves.items()
+        },
         "original_scores": scores,
         "corrected_metrics": [n for n in METRICS if n in corrected],
         "original_metrics": {n: original.metrics[n].to_dict() for n in METRICS if n in corrected},

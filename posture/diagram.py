@@ -38,22 +38,38 @@ WIDTH, HEIGHT = 600, 1040
 # leaning, pelvis shifted, one knee high.
 _POINTS: dict[PoseLandmark, tuple[float, float]] = {
     L.NOSE: (347, 128),
-    L.LEFT_EYE_INNER: (354, 108), L.RIGHT_EYE_INNER: (338, 106),
-    L.LEFT_EYE: (361, 109), L.RIGHT_EYE: (331, 105),
-    L.LEFT_EYE_OUTER: (368, 110), L.RIGHT_EYE_OUTER: (324, 104),
-    L.LEFT_EAR: (379, 122), L.RIGHT_EAR: (311, 111),
-    L.MOUTH_LEFT: (357, 150), L.MOUTH_RIGHT: (337, 147),
-    L.LEFT_SHOULDER: (400, 225), L.RIGHT_SHOULDER: (220, 250),
-    L.LEFT_ELBOW: (424, 378), L.RIGHT_ELBOW: (198, 398),
-    L.LEFT_WRIST: (436, 512), L.RIGHT_WRIST: (192, 532),
-    L.LEFT_PINKY: (441, 540), L.RIGHT_PINKY: (187, 560),
-    L.LEFT_INDEX: (437, 546), L.RIGHT_INDEX: (191, 566),
-    L.LEFT_THUMB: (430, 536), L.RIGHT_THUMB: (198, 556),
-    L.LEFT_HIP: (390, 520), L.RIGHT_HIP: (270, 508),
-    L.LEFT_KNEE: (347, 722), L.RIGHT_KNEE: (245, 712),
-    L.LEFT_ANKLE: (335, 930), L.RIGHT_ANKLE: (245, 930),
-    L.LEFT_HEEL: (330, 948), L.RIGHT_HEEL: (250, 948),
-    L.LEFT_FOOT_INDEX: (358, 958), L.RIGHT_FOOT_INDEX: (222, 958),
+    L.LEFT_EYE_INNER: (354, 108),
+    L.RIGHT_EYE_INNER: (338, 106),
+    L.LEFT_EYE: (361, 109),
+    L.RIGHT_EYE: (331, 105),
+    L.LEFT_EYE_OUTER: (368, 110),
+    L.RIGHT_EYE_OUTER: (324, 104),
+    L.LEFT_EAR: (379, 122),
+    L.RIGHT_EAR: (311, 111),
+    L.MOUTH_LEFT: (357, 150),
+    L.MOUTH_RIGHT: (337, 147),
+    L.LEFT_SHOULDER: (400, 225),
+    L.RIGHT_SHOULDER: (220, 250),
+    L.LEFT_ELBOW: (424, 378),
+    L.RIGHT_ELBOW: (198, 398),
+    L.LEFT_WRIST: (436, 512),
+    L.RIGHT_WRIST: (192, 532),
+    L.LEFT_PINKY: (441, 540),
+    L.RIGHT_PINKY: (187, 560),
+    L.LEFT_INDEX: (437, 546),
+    L.RIGHT_INDEX: (191, 566),
+    L.LEFT_THUMB: (430, 536),
+    L.RIGHT_THUMB: (198, 556),
+    L.LEFT_HIP: (390, 520),
+    L.RIGHT_HIP: (270, 508),
+    L.LEFT_KNEE: (347, 722),
+    L.RIGHT_KNEE: (245, 712),
+    L.LEFT_ANKLE: (335, 930),
+    L.RIGHT_ANKLE: (245, 930),
+    L.LEFT_HEEL: (330, 948),
+    L.RIGHT_HEEL: (250, 948),
+    L.LEFT_FOOT_INDEX: (358, 958),
+    L.RIGHT_FOOT_INDEX: (222, 958),
 }
 
 _LEFT = tuple(c / 255 for c in DEFAULT_STYLE.left_rgb)
@@ -154,7 +170,9 @@ def draw_metrics_diagram() -> Figure:
         anchor = pl if pl[0] < pr[0] else pr
         other = pr if anchor is pl else pl
         span = x1 - x0
-        ax.plot([anchor[0] - 0.1 * span, anchor[0] + 1.25 * span], [anchor[1]] * 2, ls="--", color=_REF, lw=1.1, zorder=3)
+        ax.plot(
+            [anchor[0] - 0.1 * span, anchor[0] + 1.25 * span], [anchor[1]] * 2, ls="--", color=_REF, lw=1.1, zorder=3
+        )
         a = float(np.degrees(np.arctan2(other[1] - anchor[1], other[0] - anchor[0])))
         _angle(ax, anchor, radius, 0.0, a)
         arc_mid = anchor + radius * np.array([np.cos(np.radians(a / 2)), np.sin(np.radians(a / 2))])
@@ -198,34 +216,72 @@ def draw_metrics_diagram() -> Figure:
     _angle(ax, hip_mid, r, 90.0, a)
     arc_mid = hip_mid + r * np.array([np.cos(np.radians((a + 90) / 2)), np.sin(np.radians((a + 90) / 2))])
     lean = values["trunk_lean_deg"]
-    label("trunk_lean_deg", f"hips' midpoint \u2192 shoulders' midpoint\nvs vertical: leans towards the {lean.towards}", (-360, HEIGHT - 390), arc_mid, "left")
+    label(
+        "trunk_lean_deg",
+        f"hips' midpoint \u2192 shoulders' midpoint\nvs vertical: leans towards the {lean.towards}",
+        (-360, HEIGHT - 390),
+        arc_mid,
+        "left",
+    )
 
     # head_shift_pct: ears' midpoint vs shoulders' midpoint, horizontally.
     ear_mid = mid(L.LEFT_EAR, L.RIGHT_EAR)
     top = HEIGHT - 15
     for x, y0 in ((sh_mid[0], sh_mid[1]), (ear_mid[0], ear_mid[1])):
         ax.plot([x, x], [y0, top + 12], ls=":", color=_REF, lw=1.2, zorder=6)
-    ax.add_patch(FancyArrowPatch((sh_mid[0], top), (ear_mid[0], top), arrowstyle="-|>", mutation_scale=14, color=_INK, lw=1.6, zorder=6))
+    ax.add_patch(
+        FancyArrowPatch(
+            (sh_mid[0], top), (ear_mid[0], top), arrowstyle="-|>", mutation_scale=14, color=_INK, lw=1.6, zorder=6
+        )
+    )
     head = values["head_shift_pct"]
-    label("head_shift_pct", f"ears' midpoint vs shoulders' midpoint,\nhorizontally: head towards the {head.towards}", (-360, HEIGHT - 40), np.array([(sh_mid[0] + ear_mid[0]) / 2, top]), "left")
+    label(
+        "head_shift_pct",
+        f"ears' midpoint vs shoulders' midpoint,\nhorizontally: head towards the {head.towards}",
+        (-360, HEIGHT - 40),
+        np.array([(sh_mid[0] + ear_mid[0]) / 2, top]),
+        "left",
+    )
 
     # pelvis_shift_pct: hips' midpoint vs ankles' midpoint, horizontally.
     ankle_mid = mid(L.LEFT_ANKLE, L.RIGHT_ANKLE)
     bottom = 10.0
     for x, y0 in ((ankle_mid[0], ankle_mid[1]), (hip_mid[0], hip_mid[1])):
         ax.plot([x, x], [y0, bottom - 12], ls=":", color=_REF, lw=1.2, zorder=6)
-    ax.add_patch(FancyArrowPatch((ankle_mid[0], bottom), (hip_mid[0], bottom), arrowstyle="-|>", mutation_scale=14, color=_INK, lw=1.6, zorder=6))
+    ax.add_patch(
+        FancyArrowPatch(
+            (ankle_mid[0], bottom),
+            (hip_mid[0], bottom),
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color=_INK,
+            lw=1.6,
+            zorder=6,
+        )
+    )
     pelvis = values["pelvis_shift_pct"]
-    label("pelvis_shift_pct", f"hips' midpoint vs ankles' midpoint,\nhorizontally: pelvis towards the {pelvis.towards}", (-360, 90), np.array([(ankle_mid[0] + hip_mid[0]) / 2, bottom]), "left")
+    label(
+        "pelvis_shift_pct",
+        f"hips' midpoint vs ankles' midpoint,\nhorizontally: pelvis towards the {pelvis.towards}",
+        (-360, 90),
+        np.array([(ankle_mid[0] + hip_mid[0]) / 2, bottom]),
+        "left",
+    )
 
     # Midpoints used by the lateral metrics.
     for p in (sh_mid, hip_mid, ear_mid, ankle_mid):
         ax.plot(*p, marker="o", ms=5, color=_INK, zorder=7)
 
     # Which side is which, and the conventions.
-    ax.text(200, HEIGHT + 40, "\u2190 the person's RIGHT", ha="right", va="center", fontsize=11, color=_RIGHT, weight="bold")
-    ax.text(420, HEIGHT + 40, "the person's LEFT \u2192", ha="left", va="center", fontsize=11, color=_LEFT, weight="bold")
-    ax.text(310, HEIGHT + 40, "seen from\nthe front", ha="center", va="center", fontsize=9, color="0.35", style="italic")
+    ax.text(
+        200, HEIGHT + 40, "\u2190 the person's RIGHT", ha="right", va="center", fontsize=11, color=_RIGHT, weight="bold"
+    )
+    ax.text(
+        420, HEIGHT + 40, "the person's LEFT \u2192", ha="left", va="center", fontsize=11, color=_LEFT, weight="bold"
+    )
+    ax.text(
+        310, HEIGHT + 40, "seen from\nthe front", ha="center", va="center", fontsize=9, color="0.35", style="italic"
+    )
     fig.suptitle("posture metrics (schematic; asymmetry exaggerated)", fontsize=14, weight="bold")
     fig.supxlabel("\n".join(CONVENTION_TEXT), fontsize=10, color=_INK, linespacing=1.5)
     return fig
@@ -261,7 +317,17 @@ def _draw_body(ax: Axes, pts: dict[PoseLandmark, np.ndarray]) -> None:
             away = np.sign(c[0] - pts[right if p == left else left][0])
             centre = c + np.array([away * 2.0 * r, 1.6 * r])
             ax.add_patch(Circle(tuple(centre), r, fc=colour, ec=_INK, lw=0.8, zorder=8))
-            ax.text(centre[0], centre[1], letter, ha="center", va="center", fontsize=11, weight="bold", color="black", zorder=9)
+            ax.text(
+                centre[0],
+                centre[1],
+                letter,
+                ha="center",
+                va="center",
+                fontsize=11,
+                weight="bold",
+                color="black",
+                zorder=9,
+            )
 
 
 def _angle(ax: Axes, centre: np.ndarray, radius: float, ref_deg: float, line_deg: float) -> None:

@@ -56,6 +56,8 @@ class HistoryError(PostureError):
 
 class MeasurementNotFound(HistoryError):
     """No stored measurement has the requested ID."""
+
+
 class SourceError(InputError):
     """A camera that can't be opened, or a video or image sequence that can't be read."""
 

@@ -184,7 +184,11 @@ def parse_taken_at(text: str, now: datetime | None = None) -> str:
     today = (now or datetime.now()).date()
     if when < EARLIEST_TAKEN or when.date() > today:
         raise ValueError(f"{text!r} is not a date between {EARLIEST_TAKEN.date()} and today ({today})")
-    return when.date().isoformat() if m.group(4) is None else when.isoformat(timespec="minutes" if m.group(6) is None else "seconds")
+    return (
+        when.date().isoformat()
+        if m.group(4) is None
+        else when.isoformat(timespec="minutes" if m.group(6) is None else "seconds")
+    )
 
 
 def thumbnail_jpeg(rgb: "NDArray[np.uint8]", long_side: int = THUMBNAIL_LONG_SIDE) -> bytes:
@@ -259,13 +263,25 @@ class StoredMeasurement:
 
 
 _EXPORT_FIELDS = (
-    "id", "taken_at", "taken_at_source", "saved_at", "name", "note", "photo_path", "photo_sha256",
-    "status", "view", "mirrored", "level_mode", "roll_deg", "height_cm", "model", "posture_version",
+    "id",
+    "taken_at",
+    "taken_at_source",
+    "saved_at",
+    "name",
+    "note",
+    "photo_path",
+    "photo_sha256",
+    "status",
+    "view",
+    "mirrored",
+    "level_mode",
+    "roll_deg",
+    "height_cm",
+    "model",
+    "posture_version",
 )
 
-_COLUMNS = (
-    "id, saved_at, taken_at, taken_at_source, name, note, photo_path, photo_sha256, measurement_json"
-)
+_COLUMNS = "id, saved_at, taken_at, taken_at_source, name, note, photo_path, photo_sha256, measurement_json"
 
 
 MAX_ID = 2**63 - 1
@@ -276,7 +292,9 @@ def _row(r: Sequence[Any]) -> StoredMeasurement:
     """A database row as a :class:`StoredMeasurement`; :class:`HistoryError` when it was
     damaged (e.g. edited by hand): a malformed measurement, date or text column."""
     try:
-        if not all(isinstance(r[i], str) for i in (1, 2, 3)) or not all(r[i] is None or isinstance(r[i], str) for i in (4, 5, 6, 7)):
+        if not all(isinstance(r[i], str) for i in (1, 2, 3)) or not all(
+            r[i] is None or isinstance(r[i], str) for i in (4, 5, 6, 7)
+        ):
             raise TypeError("a text column holds another type")
         datetime.fromisoformat(r[2])
         m = PostureMeasurement.from_dict(json.loads(r[8]))
@@ -305,10 +323,10 @@ def _clean_text(text: str | None) -> str | None:
 class History:
     """An open history database. Use :meth:`open` as a context manager::
 
-        with History.open() as h:
-            new_id, created = h.save(measurement, name="Ana")
-            for entry in h.list(name="Ana"):
-                ...
+    with History.open() as h:
+        new_id, created = h.save(measurement, name="Ana")
+        for entry in h.list(name="Ana"):
+            ...
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
@@ -338,9 +356,7 @@ class History:
             raise HistoryError(f"{p}: is a folder; give a database file name")
         if not p.exists():
             if not create:
-                raise HistoryError(
-                    f"{p}: no history yet (save one with: posture analyze PHOTO --save)"
-                )
+                raise HistoryError(f"{p}: no history yet (save one with: posture analyze PHOTO --save)")
             if explicit and not p.parent.is_dir():
                 raise HistoryError(f"{p}: folder {p.parent} does not exist")
             try:

@@ -51,7 +51,9 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
     lines = [
-        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
         for r in [header, *rows]
     ]
     lines.append(

@@ -43,6 +43,7 @@ def max_file_bytes(max_pixels: int) -> int:
     refused before they are read."""
     return max_pixels * MAX_BYTES_PER_PIXEL + MAX_METADATA_BYTES
 
+
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_IFD = 0x8769
@@ -102,9 +103,7 @@ def _register_heif(name: str) -> None:
     try:
         import pillow_heif
     except ImportError:
-        raise InputError(
-            f"{name}: HEIC/HEIF photos need the optional extra: pip install 'posture[heif]'"
-        ) from None
+        raise InputError(f"{name}: HEIC/HEIF photos need the optional extra: pip install 'posture[heif]'") from None
     pillow_heif.register_heif_opener()
 
 
@@ -192,7 +191,9 @@ def load_image_bytes(
 
     limit = max_file_bytes(max_pixels)
     if len(data) > limit:
-        raise InputError(f"{name}: the file is too large for a photo of at most {max_pixels:,} pixels (over {limit / 1e6:,.0f} MB)")
+        raise InputError(
+            f"{name}: the file is too large for a photo of at most {max_pixels:,} pixels (over {limit / 1e6:,.0f} MB)"
+        )
     if not data:
         raise InputError(f"{name}: the file is empty")
     if _is_heif(data[:16]):

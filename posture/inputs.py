@@ -88,9 +88,7 @@ class Analyzers:
         return tuple(self._detector.detect(rgb))  # type: ignore[attr-defined]
 
 
-def resolve_input(
-    spec: str, analyzers: Analyzers, *, mirrored: bool = False, db: str | None = None
-) -> ComparedPhoto:
+def resolve_input(spec: str, analyzers: Analyzers, *, mirrored: bool = False, db: str | None = None) -> ComparedPhoto:
     """Turn one command-line input into a :class:`ComparedPhoto`.
 
     ``#12`` or ``id:12`` is the stored measurement 12 of the history at ``db``
@@ -160,7 +158,11 @@ def parse_dates(text: str, count: int) -> list[datetime | None]:
             out.append(None)
             continue
         try:
-            out.append(datetime.fromisoformat(p) if "T" in p or " " in p else datetime.combine(date.fromisoformat(p), datetime.min.time()))
+            out.append(
+                datetime.fromisoformat(p)
+                if "T" in p or " " in p
+                else datetime.combine(date.fromisoformat(p), datetime.min.time())
+            )
         except ValueError:
             raise ValueError(f"--dates: {p!r} is not a date like 2024-03-01") from None
     return out

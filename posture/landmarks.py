@@ -172,7 +172,15 @@ class Landmarks:
     def body_scale(self) -> float:
         """Pixels: the larger of the shoulder width and half the distance between the shoulders'
         and the hips' midpoints (the missing ones ignored; 0 when neither is known)."""
-        ls, rs, lh, rh = (self.xy[int(p)] for p in (PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER, PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP))
+        ls, rs, lh, rh = (
+            self.xy[int(p)]
+            for p in (
+                PoseLandmark.LEFT_SHOULDER,
+                PoseLandmark.RIGHT_SHOULDER,
+                PoseLandmark.LEFT_HIP,
+                PoseLandmark.RIGHT_HIP,
+            )
+        )
         sizes = [float(np.hypot(*(ls - rs))), 0.5 * float(np.hypot(*((ls + rs) / 2 - (lh + rh) / 2)))]
         finite = [v for v in sizes if v == v]  # v == v only when not NaN
         return max(finite) if finite else 0.0
@@ -220,7 +228,9 @@ class Landmarks:
     def bbox(self, min_score: float = MIN_SCORE) -> tuple[float, float, float, float]:
         """``(x0, y0, x1, y1)`` in pixels of the in-frame landmarks scoring at least ``min_score``."""
         scores = np.minimum(np.nan_to_num(self.visibility), np.nan_to_num(self.presence))
-        inside = (self.xy[:, 0] >= 0) & (self.xy[:, 0] < self.width) & (self.xy[:, 1] >= 0) & (self.xy[:, 1] < self.height)
+        inside = (
+            (self.xy[:, 0] >= 0) & (self.xy[:, 0] < self.width) & (self.xy[:, 1] >= 0) & (self.xy[:, 1] < self.height)
+        )
         pts = self.xy[(scores >= min_score) & inside]
         if len(pts) == 0:
             return (np.nan, np.nan, np.nan, np.nan)

@@ -88,7 +88,9 @@ def _weighted_median(values: NDArray[np.float64], weights: NDArray[np.float64]) 
     return float(v[np.searchsorted(c, c[-1] / 2.0)])
 
 
-def _residual_deg(top: NDArray[np.float64], bottom: NDArray[np.float64], vp: NDArray[np.float64]) -> NDArray[np.float64]:
+def _residual_deg(
+    top: NDArray[np.float64], bottom: NDArray[np.float64], vp: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Angle between each segment and the direction from its midpoint to the vanishing point
     (homogeneous ``vp``), in degrees in [0, 90]."""
     mid = (top + bottom) / 2.0
@@ -99,9 +101,7 @@ def _residual_deg(top: NDArray[np.float64], bottom: NDArray[np.float64], vp: NDA
     return np.degrees(np.arctan2(np.abs(cross), dot))
 
 
-def _vanishing_point(
-    lines: NDArray[np.float64], weights: NDArray[np.float64]
-) -> NDArray[np.float64]:
+def _vanishing_point(lines: NDArray[np.float64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
     """Weighted least-squares point closest to all homogeneous lines (unit vector)."""
     a = (lines * weights[:, None]).T @ lines
     _, vecs = np.linalg.eigh(a)
@@ -116,9 +116,7 @@ def _distinct_lines(top: NDArray[np.float64], bottom: NDArray[np.float64], y: fl
     return int(1 + np.sum(np.diff(xs) > gap)) if len(xs) else 0
 
 
-def estimate_roll(
-    rgb: NDArray[np.uint8], exclude: tuple[float, float, float, float] | None = None
-) -> RollEstimate:
+def estimate_roll(rgb: NDArray[np.uint8], exclude: tuple[float, float, float, float] | None = None) -> RollEstimate:
     """Estimate the camera roll of an ``(H, W, 3)`` RGB photo.
 
     ``exclude`` is a box (x0, y0, x1, y1) in pixels whose lines are ignored
@@ -135,7 +133,9 @@ def estimate_roll(
         gray = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
     gh = gray.shape[0]
     edges = cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 50, 150)
-    segs = cv2.HoughLinesP(edges, 1, np.pi / 720, threshold=60, minLineLength=MIN_LENGTH * gh, maxLineGap=max(4, gh // 150))
+    segs = cv2.HoughLinesP(
+        edges, 1, np.pi / 720, threshold=60, minLineLength=MIN_LENGTH * gh, maxLineGap=max(4, gh // 150)
+    )
     none = RollEstimate(float("nan"), 0, float("nan"), False, "no vertical lines")
     if segs is None:
         return none
@@ -174,7 +174,11 @@ def estimate_roll(
             continue  # too close: verticals cannot converge that fast for a plausible camera pitch
         inliers = _residual_deg(pt, pb, vp) <= INLIER_DEG
         candidates.append((float(length[inliers].sum()), inliers, vp))
-    if not candidates or max(c[0] for c in candidates) == 0 or candidates[int(np.argmax([c[0] for c in candidates]))][1].sum() < 2:
+    if (
+        not candidates
+        or max(c[0] for c in candidates) == 0
+        or candidates[int(np.argmax([c[0] for c in candidates]))][1].sum() < 2
+    ):
         # No two segments agree on a plausible vanishing point: report their median lean.
         return RollEstimate(_weighted_median(lean[keep], length), 0, float("nan"), False, "no two lines agree")
     best = max(candidates, key=lambda c: c[0])[1]
@@ -182,14 +186,14 @@ def estimate_roll(
     roll = _roll_of(vp)
     # Leave-one-out: how far the roll moves when any one segment is left out.
     idx = np.flatnonzero(best)
-    loo = [
-        abs(_roll_of(_vanishing_point(lines[idx[idx != k]], length[idx[idx != k]])) - roll) for k in idx
-    ]
+    loo = [abs(_roll_of(_vanishing_point(lines[idx[idx != k]], length[idx[idx != k]])) - roll) for k in idx]
     stability = max(loo)
     resid = _residual_deg(pt[best], pb[best], vp)
     spread = _weighted_median(resid, length[best])
     n = _distinct_lines(top[best], bottom[best], h / 2.0, 0.01 * w)
-    segments = tuple((float(t[0]), float(t[1]), float(b[0]), float(b[1])) for t, b in zip(top[best], bottom[best], strict=True))
+    segments = tuple(
+        (float(t[0]), float(t[1]), float(b[0]), float(b[1])) for t, b in zip(top[best], bottom[best], strict=True)
+    )
     # The strongest other consensus, on segments the chosen one does not use.
     rival = max(
         (c for c in candidates if not (c[1] & best).any() and abs(_roll_of(c[2]) - roll) > 2 * INLIER_DEG),
@@ -197,7 +201,9 @@ def estimate_roll(
         default=None,
     )
     mx = (top[best, 0] + bottom[best, 0]) / 2
-    plumb = (np.abs(lean[keep]) <= PLUMB_DEG) & (length >= PLUMB_LENGTH * h) & (_residual_deg(pt, pb, vp) > 2 * INLIER_DEG)
+    plumb = (
+        (np.abs(lean[keep]) <= PLUMB_DEG) & (length >= PLUMB_LENGTH * h) & (_residual_deg(pt, pb, vp) > 2 * INLIER_DEG)
+    )
     reason = None
     if n < MIN_LINES or length[best].sum() < MIN_TOTAL_LENGTH * h:
         reason = f"too few vertical lines ({n})"

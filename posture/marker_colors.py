@@ -40,9 +40,7 @@ def parse_color(text: str) -> MarkerColor:
     key = text.strip().lower()
     hexcode = COLORS.get(key, key).lower()
     if not re.fullmatch(r"#[0-9a-f]{6}", hexcode):
-        raise ValueError(
-            f"unknown sticker colour {text!r}: give one of {', '.join(COLORS)} or #RRGGBB"
-        )
+        raise ValueError(f"unknown sticker colour {text!r}: give one of {', '.join(COLORS)} or #RRGGBB")
     r, g_, b = (int(hexcode[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
     h, s, v = colorsys.rgb_to_hsv(r, g_, b)
     if s < MIN_SATURATION or v < 0.4:

@@ -57,10 +57,23 @@ def apply_markers(
     stored with lossy compression (see :func:`posture.markers.find_stickers`)."""
     lm = body.landmarks
     c = parse_color(color)
-    out: dict[str, Any] = {"color": c.name, "hex": c.hex, "compressed": compressed, "stickers_found": 0, "shoulders": None, "pelvis": None, "extra": [], "rejected": []}
+    out: dict[str, Any] = {
+        "color": c.name,
+        "hex": c.hex,
+        "compressed": compressed,
+        "stickers_found": 0,
+        "shoulders": None,
+        "pelvis": None,
+        "extra": [],
+        "rejected": [],
+    }
     scale = float(np.linalg.norm(lm[L.LEFT_SHOULDER] - lm[L.RIGHT_SHOULDER]))
     if not math.isfinite(scale) or scale <= 0:
-        return body, {**out, "reason": "no shoulder landmarks to size and name the stickers"}, ["stickers not used: the shoulder landmarks are missing"]
+        return (
+            body,
+            {**out, "reason": "no shoulder landmarks to size and name the stickers"},
+            ["stickers not used: the shoulder landmarks are missing"],
+        )
     search = find_stickers(rgb, c, scale, compressed)
     out.update(stickers_found=len(search.stickers), rejected=[r.to_dict() for r in search.rejected])
     center = (lm.width / 2.0, lm.height / 2.0)  # as measure() levels the landmarks
@@ -72,7 +85,11 @@ def apply_markers(
         point = "acromion" if key == "shoulders" else PELVIC_POINT.get(body.view, "pelvic")
         m = metrics[name]
         if m.value is None:
-            out[key] = {"landmark": point, "found": False, "reason": f"landmarks needed to name the stickers: {m.reason}"}
+            out[key] = {
+                "landmark": point,
+                "found": False,
+                "reason": f"landmarks needed to name the stickers: {m.reason}",
+            }
             continue
         pair = pair_stickers(search, lm[left], lm[right], radius * scale, part, point)
         pairs.append(pair)
@@ -85,7 +102,15 @@ def apply_markers(
         tilt, sigma, width = pair.tilt(options.roll_deg, center)
         unc = max(sigma, MARKER_UNCERTAINTY_FLOOR)
         out[key].update(tilt_deg=round(tilt, 2), uncertainty_deg=round(unc, 3))
-        metrics[name] = retilt(m, tilt, unc, width, body.cm_per_px, "markers", silhouette_value=m.value if m.method == "silhouette" else None)
+        metrics[name] = retilt(
+            m,
+            tilt,
+            unc,
+            width,
+            body.cm_per_px,
+            "markers",
+            silhouette_value=m.value if m.method == "silhouette" else None,
+        )
         widths[name] = width
     out["extra"] = [s.to_dict() for s in extra_stickers(search, pairs)]
     if not search.stickers:
@@ -93,12 +118,22 @@ def apply_markers(
     sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
     if "markers" in (sh.method, pv.method) and sh.value is not None and pv.value is not None:
         both = None if sh.uncertainty is None or pv.uncertainty is None else math.hypot(sh.uncertainty, pv.uncertainty)
-        metrics["shoulder_pelvis_tilt_deg"] = replace(metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both)
+        metrics["shoulder_pelvis_tilt_deg"] = replace(
+            metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
+        )
     return replace(body, metrics=metrics, widths_px=widths), out, notes
 
 
 def no_markers(reason: str, color: str) -> dict[str, Any]:
     """The JSON ``markers`` object when the stickers were not looked for (side view, nobody)."""
     c = parse_color(color)
-    return {"color": c.name, "hex": c.hex, "stickers_found": 0, "shoulders": None, "pelvis": None, "extra": [], "rejected": [], "reason": reason}
-
+    return {
+        "color": c.name,
+        "hex": c.hex,
+        "stickers_found": 0,
+        "shoulders": None,
+        "pelvis": None,
+        "extra": [],
+        "rejected": [],
+        "reason": reason,
+    }

@@ -170,7 +170,11 @@ class Rejected:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"xy_px": [round(self.xy[0], 1), round(self.xy[1], 1)], "diameter_px": round(self.diameter_px, 1), "reason": self.reason}
+        return {
+            "xy_px": [round(self.xy[0], 1), round(self.xy[1], 1)],
+            "diameter_px": round(self.diameter_px, 1),
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,9 @@ def _moment_ellipse(mask: NDArray[np.uint8]) -> tuple[float, float, NDArray[np.u
     angle = math.degrees(math.atan2(evecs[1, 1], evecs[0, 1]))
     ell = np.zeros_like(mask)
     # cv2.ellipse takes integer geometry: draw at 16x with shift=4 for sub-pixel placement.
-    cv2.ellipse(ell, (round(cx * 16), round(cy * 16)), (round(a * 16), round(b * 16)), angle, 0, 360, 1, -1, cv2.LINE_8, 4)
+    cv2.ellipse(
+        ell, (round(cx * 16), round(cy * 16)), (round(a * 16), round(b * 16)), angle, 0, 360, 1, -1, cv2.LINE_8, 4
+    )
     inter = np.count_nonzero(ell & mask)
     union = np.count_nonzero(ell | mask)
     return float(b / a) if a > 0 else 0.0, inter / union if union else 0.0, ell
@@ -263,7 +269,9 @@ def _matte(
     return alpha, contrast
 
 
-def _sector_means(m: NDArray[np.float32], ring: NDArray[np.bool_], blob: NDArray[np.uint8], sectors: int = 8) -> FloatArray:
+def _sector_means(
+    m: NDArray[np.float32], ring: NDArray[np.bool_], blob: NDArray[np.uint8], sectors: int = 8
+) -> FloatArray:
     """Mean of ``m`` over the ring in each of ``sectors`` equal angles around the blob's centre
     (sectors without ring pixels left out)."""
     ys, xs = np.nonzero(blob)
@@ -298,7 +306,7 @@ def _measure_blob(
     near = cv2.dilate(blob, _disc(pad)) > 0
     # Roundness on the membership upsampled 4x: a small blob's pixel outline is too coarse to judge.
     own = np.where(near & ((lab == 0) | (lab == k)), mm, 0.0).astype(np.float32)
-    fine = (cv2.resize(own, (own.shape[1] * UPSAMPLE, own.shape[0] * UPSAMPLE), interpolation=cv2.INTER_LINEAR) >= 0.5)
+    fine = cv2.resize(own, (own.shape[1] * UPSAMPLE, own.shape[0] * UPSAMPLE), interpolation=cv2.INTER_LINEAR) >= 0.5
     if np.count_nonzero(fine) < 5 * UPSAMPLE * UPSAMPLE:
         return "too faint (little of it is clearly the colour)"
     ratio, iou, _ = _moment_ellipse(fine.astype(np.uint8))
@@ -340,7 +348,9 @@ def _measure_blob(
     )
 
 
-def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, compressed: bool = True) -> StickerSearch:
+def find_stickers(
+    rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, compressed: bool = True
+) -> StickerSearch:
     """Round blobs of ``color`` of a sticker's size in an ``(H, W, 3)`` uint8 RGB photo.
 
     ``compressed``: the photo went through lossy compression (JPEG; assume so when unknown), which
@@ -363,18 +373,38 @@ def find_stickers(rgb: NDArray[np.uint8], color: MarkerColor, scale_px: float, c
             continue
         centre = (x + w / 2.0 - 0.5, y + h / 2.0 - 0.5)
         if rough > hi:
-            rejected.append(Rejected(centre, rough, f"too large ({rough:.0f} px across, stickers here are at most {hi:.0f} px)"))
+            rejected.append(
+                Rejected(centre, rough, f"too large ({rough:.0f} px across, stickers here are at most {hi:.0f} px)")
+            )
             continue
         found = _measure_blob(rgb, m, labels, k, (x, y, w, h), max(rough, lo), compressed)
         if isinstance(found, str):
             rejected.append(Rejected(centre, rough, found))
         elif found.uncertainty_px > MAX_CENTRE_REL * found.diameter_px:
-            rejected.append(Rejected(found.xy, found.diameter_px, f"too blurred to locate (centre uncertain by {found.uncertainty_px:.1f} px)"))
+            rejected.append(
+                Rejected(
+                    found.xy,
+                    found.diameter_px,
+                    f"too blurred to locate (centre uncertain by {found.uncertainty_px:.1f} px)",
+                )
+            )
         elif found.diameter_px < lo:
             if found.diameter_px >= lo / 2:
-                rejected.append(Rejected(found.xy, found.diameter_px, f"too small ({found.diameter_px:.1f} px across, stickers here are at least {lo:.1f} px)"))
+                rejected.append(
+                    Rejected(
+                        found.xy,
+                        found.diameter_px,
+                        f"too small ({found.diameter_px:.1f} px across, stickers here are at least {lo:.1f} px)",
+                    )
+                )
         elif found.diameter_px > hi:
-            rejected.append(Rejected(found.xy, found.diameter_px, f"too large ({found.diameter_px:.0f} px across, stickers here are at most {hi:.0f} px)"))
+            rejected.append(
+                Rejected(
+                    found.xy,
+                    found.diameter_px,
+                    f"too large ({found.diameter_px:.0f} px across, stickers here are at most {hi:.0f} px)",
+                )
+            )
         else:
             stickers.append(found)
     return StickerSearch(color, tuple(stickers), tuple(rejected))

@@ -245,9 +245,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     if options.height_cm is not None:
         cm_per_px = _scale_cm_per_px(xy, lm, options.height_cm, options.min_score)
         if cm_per_px is None:
-            warnings.append(
-                "no centimetres: --height-cm needs the whole body, eyes to heels, visible"
-            )
+            warnings.append("no centimetres: --height-cm needs the whole body, eyes to heels, visible")
 
     def need(*points: PoseLandmark) -> str | None:
         return _missing_reason(lm, points, options.min_score)
@@ -267,7 +265,9 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
             else:
                 metrics[spec.name] = Metric.missing(spec.unit, "; ".join(r for r in (a.reason, b.reason) if r))
 
-    lines = {k: float(g.tilt_deg(xy[a], xy[b])) for k, (a, b) in BODY_LINES.items() if lm.usable((a, b), options.min_score)}
+    lines = {
+        k: float(g.tilt_deg(xy[a], xy[b])) for k, (a, b) in BODY_LINES.items() if lm.usable((a, b), options.min_score)
+    }
     common = g.common_tilt(list(lines.values()), BODY_LINES_TILT_DEG, BODY_LINES_SPREAD) if len(lines) >= 3 else None
     if common is not None:
         warnings.append(
@@ -303,7 +303,9 @@ def _measure_one(spec: MetricSpec, xy: np.ndarray, cm_per_px: float | None) -> M
     """One metric of the table on usable landmarks (pixels, roll already removed)."""
     if spec.kind == "tilt":
         tilt = float(g.tilt_deg(xy[spec.points[0]], xy[spec.points[1]]))
-        return with_height_diff(Metric(value=tilt, unit="deg", higher_side=higher_side(tilt)), _width(spec, xy), cm_per_px)
+        return with_height_diff(
+            Metric(value=tilt, unit="deg", higher_side=higher_side(tilt)), _width(spec, xy), cm_per_px
+        )
     a = g.midpoint(xy[spec.points[0]], xy[spec.points[1]])
     b = g.midpoint(xy[spec.points[2]], xy[spec.points[3]])
     direction = g.left_direction(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])

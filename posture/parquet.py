@@ -56,7 +56,9 @@ class ParquetDataset:
             if info.type == pafs.FileType.Directory:
                 existing = filesys.get_file_info(pafs.FileSelector(root, recursive=False))
             if existing and not resume:
-                raise OutputError(f"{target}: already holds files; add --resume to analyse only the photos not in it yet, or give another folder")
+                raise OutputError(
+                    f"{target}: already holds files; add --resume to analyse only the photos not in it yet, or give another folder"
+                )
             filesys.create_dir(root, recursive=True)
         except OSError as e:
             raise OutputError(f"{target}: cannot be used as the output folder ({e})") from None

@@ -91,9 +91,7 @@ def check_model(path: str | Path | None = None) -> ModelInfo:
         p = bundled_model_path()
         digest = _sha256(p) if p.is_file() else ""
         if digest != BUNDLED_MODEL_SHA256:
-            raise ModelError(
-                f"the bundled model {p} is missing or damaged (SHA-256 mismatch); reinstall posture"
-            )
+            raise ModelError(f"the bundled model {p} is missing or damaged (SHA-256 mismatch); reinstall posture")
         return ModelInfo(str(p), digest, True)
     p = Path(path)
     if p.is_dir():
@@ -225,9 +223,7 @@ class PoseDetector:
             try:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
             except _MEDIAPIPE_ERRORS as e:
-                raise ModelError(
-                    f"{self.info.path}: not a usable pose landmarker model ({_first_line(e)})"
-                ) from None
+                raise ModelError(f"{self.info.path}: not a usable pose landmarker model ({_first_line(e)})") from None
         return self
 
     def __exit__(
@@ -281,7 +277,8 @@ class PoseDetector:
                 moved = Landmarks(xy + np.array([x0 - pad, 0.0]), p.visibility, p.presence, w, h, p.world)
                 box = moved.bbox()
                 if moved.body_scale() >= STRIP_MIN_SCALE * scale and all(
-                    box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU and not _same_shoulders(moved, k) for k in (*found, *new)
+                    box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU and not _same_shoulders(moved, k)
+                    for k in (*found, *new)
                 ):
                     new.append(moved)
         return rank_people(new)
@@ -335,7 +332,9 @@ class PoseDetector:
         for pts, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True):
             lm = Landmarks.from_normalized(pts, padded_w, h, world)
             if padded_w != w:
-                lm = Landmarks(xy=lm.xy, visibility=lm.visibility, presence=lm.presence, width=w, height=h, world=lm.world)
+                lm = Landmarks(
+                    xy=lm.xy, visibility=lm.visibility, presence=lm.presence, width=w, height=h, world=lm.world
+                )
             people.append(lm)
         found = list(result.segmentation_masks or []) if masks else []
         pairs = {id(p): (p, _read_mask(found[i], h, w) if i < len(found) else None) for i, p in enumerate(people)}

@@ -277,9 +277,7 @@ class PostureMeasurement:
             raise ValueError(f"not a {SCHEMA} object (schema={d.get('schema')!r})")
         version = d.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
-            raise ValueError(
-                f"schema_version {version!r} is newer than this posture supports ({SCHEMA_VERSION})"
-            )
+            raise ValueError(f"schema_version {version!r} is newer than this posture supports ({SCHEMA_VERSION})")
         subject = d.get("subject")
         return cls(
             status=d["status"],

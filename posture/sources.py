@@ -155,7 +155,7 @@ def expand_sources(sources: Sequence[str], *, exclude: Sequence[str] = ()) -> Fo
 
     items: list[str] = []
     for s in sources:
-        items += read_list(s[len(LIST_PREFIX):]) if s.startswith(LIST_PREFIX) else [s]
+        items += read_list(s[len(LIST_PREFIX) :]) if s.startswith(LIST_PREFIX) else [s]
     photos: list[tuple[str, str | None]] = []
     skipped: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -42,9 +42,7 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
     if s.isprintable():
         return s
     return "".join(
-        ch
-        if (ch == "\n" and keep_newlines) or not (unicodedata.category(ch) == "Cc" or ch in _BIDI)
-        else _escape(ch)
+        ch if (ch == "\n" and keep_newlines) or not (unicodedata.category(ch) == "Cc" or ch in _BIDI) else _escape(ch)
         for ch in s
     )
 

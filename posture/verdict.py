@@ -49,7 +49,10 @@ def noise_threshold(
 def side_of(value: float, u: float | None, mdc: float | None, band: float = 0.0) -> Side:
     """The side one photo's ``value`` shows, or ``level`` when it is within its own noise: the
     larger of ``band``, ``mdc / sqrt(2)`` and ``1.96 * u``, of those known."""
-    noise = max([band] + [t for t in (None if mdc is None else mdc / math.sqrt(2), None if u is None else Z95 * u) if t is not None])
+    noise = max(
+        [band]
+        + [t for t in (None if mdc is None else mdc / math.sqrt(2), None if u is None else Z95 * u) if t is not None]
+    )
     if abs(value) <= noise:
         return "level"
     return "left" if value > 0 else "right"

@@ -27,6 +27,7 @@ _UNIT_TEXT = {"deg": "°", "%": "% of shoulder width"}
 UNIT_AXIS = {"deg": "degrees", "%": "% of shoulder width"}
 """A unit as a chart's axis names it."""
 
+
 def sign_text(name: str) -> tuple[str, str] | None:
     """What a positive and a negative value of metric ``name`` mean, in a chart's few words
     (the person's own sides), e.g. ``("+ left shoulder higher", "− right shoulder higher")``;
@@ -155,7 +156,9 @@ def assumption_lines(m: PostureMeasurement) -> list[str]:
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
     if any(x.method == "markers" for x in m.metrics.values()):
-        lines.append("sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)")
+        lines.append(
+            "sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)"
+        )
     passes = m.method.get("passes", 1)
     if m.subject is not None:
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))

@@ -150,7 +150,7 @@ def _background(scale: int, floor_row: float) -> np.ndarray:
     rows = np.arange(h)[:, None, None] / h
     wall = np.array(WALL_TOP) * (1 - rows) + np.array(WALL_BOTTOM) * rows
     img = np.broadcast_to(wall, (h, w, 3)).copy()
-    img[int(floor_row):] = FLOOR
+    img[int(floor_row) :] = FLOOR
     return img
 
 

@@ -17,13 +17,31 @@ FRAME = np.zeros((H, W, 3), np.uint8)
 
 # A person facing the camera, unmirrored: their left is on the image's right.
 _POSE = {
-    L.NOSE: (320, 90), L.LEFT_EYE: (330, 80), L.RIGHT_EYE: (310, 80), L.LEFT_EAR: (345, 88), L.RIGHT_EAR: (295, 88),
-    L.LEFT_SHOULDER: (380, 150), L.RIGHT_SHOULDER: (260, 150), L.LEFT_ELBOW: (405, 215), L.RIGHT_ELBOW: (235, 215),
-    L.LEFT_WRIST: (425, 275), L.RIGHT_WRIST: (215, 275), L.LEFT_HIP: (355, 290), L.RIGHT_HIP: (285, 290),
-    L.LEFT_KNEE: (355, 370), L.RIGHT_KNEE: (285, 370), L.LEFT_ANKLE: (355, 440), L.RIGHT_ANKLE: (285, 440),
-    L.LEFT_HEEL: (355, 450), L.RIGHT_HEEL: (285, 450),
-    L.LEFT_PINKY: (432, 290), L.RIGHT_PINKY: (208, 290), L.LEFT_INDEX: (430, 292), L.RIGHT_INDEX: (210, 292),
-    L.LEFT_THUMB: (426, 288), L.RIGHT_THUMB: (214, 288),
+    L.NOSE: (320, 90),
+    L.LEFT_EYE: (330, 80),
+    L.RIGHT_EYE: (310, 80),
+    L.LEFT_EAR: (345, 88),
+    L.RIGHT_EAR: (295, 88),
+    L.LEFT_SHOULDER: (380, 150),
+    L.RIGHT_SHOULDER: (260, 150),
+    L.LEFT_ELBOW: (405, 215),
+    L.RIGHT_ELBOW: (235, 215),
+    L.LEFT_WRIST: (425, 275),
+    L.RIGHT_WRIST: (215, 275),
+    L.LEFT_HIP: (355, 290),
+    L.RIGHT_HIP: (285, 290),
+    L.LEFT_KNEE: (355, 370),
+    L.RIGHT_KNEE: (285, 370),
+    L.LEFT_ANKLE: (355, 440),
+    L.RIGHT_ANKLE: (285, 440),
+    L.LEFT_HEEL: (355, 450),
+    L.RIGHT_HEEL: (285, 450),
+    L.LEFT_PINKY: (432, 290),
+    L.RIGHT_PINKY: (208, 290),
+    L.LEFT_INDEX: (430, 292),
+    L.RIGHT_INDEX: (210, 292),
+    L.LEFT_THUMB: (426, 288),
+    L.RIGHT_THUMB: (214, 288),
 }
 
 
@@ -77,8 +95,12 @@ class FakeAnalyzer:
     landmarks of frame i (``people(i)[0]``), each metric with ``uncertainty`` and the tilts
     with method ``method(i)``; records the frames it saw."""
 
-    def __init__(self, people: Callable[[int], list[Landmarks]], uncertainty: float = 0.3,
-                 method: Callable[[int], str] = lambda i: "silhouette") -> None:
+    def __init__(
+        self,
+        people: Callable[[int], list[Landmarks]],
+        uncertainty: float = 0.3,
+        method: Callable[[int], str] = lambda i: "silhouette",
+    ) -> None:
         self.people, self.uncertainty, self.method = people, uncertainty, method
         self.seen: list[int] = []
         self.closed = False
@@ -97,9 +119,15 @@ class FakeAnalyzer:
                     m = replace(m, method=self.method(i), landmark_value=m.value)
             metrics[name] = m
         return PostureMeasurement(
-            status="measured", message="measured", source={"path": None, "width": W, "height": H},
-            model={"name": "fake"}, assumptions=Assumptions(), subject=None, metrics=metrics,
-            method={"passes": 12}, landmarks=body.landmarks.to_dict(),
+            status="measured",
+            message="measured",
+            source={"path": None, "width": W, "height": H},
+            model={"name": "fake"},
+            assumptions=Assumptions(),
+            subject=None,
+            metrics=metrics,
+            method={"passes": 12},
+            landmarks=body.landmarks.to_dict(),
         )
 
     def close(self) -> None:

@@ -20,7 +20,9 @@ def letterbox(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def rotation_frames(photo: Path, n: int, step_deg: float, size: tuple[int, int] = (640, 480)) -> tuple[list[np.ndarray], np.ndarray]:
+def rotation_frames(
+    photo: Path, n: int, step_deg: float, size: tuple[int, int] = (640, 480)
+) -> tuple[list[np.ndarray], np.ndarray]:
     """RGB frames of ``photo`` rotated counter-clockwise by ``i * step_deg`` (frame i), and the angles."""
     import cv2
 

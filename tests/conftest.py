@@ -27,17 +27,31 @@ SAMPLES = ROOT / "sample_images"
 
 
 MODEL_FIXTURES = frozenset({"analyzer", "augmented_analyzer", "detector", "analyzers", "segmenter", "measured"})
-PROCESS_MODULES = frozenset({
-    "test_cli", "test_batch_cli", "test_compare_cli", "test_history_cli", "test_live_cli",
-    "test_live_window", "test_notebook", "test_history_reliability", "test_privacy", "test_batch",
-})
+PROCESS_MODULES = frozenset(
+    {
+        "test_cli",
+        "test_batch_cli",
+        "test_compare_cli",
+        "test_history_cli",
+        "test_live_cli",
+        "test_live_window",
+        "test_notebook",
+        "test_history_reliability",
+        "test_privacy",
+        "test_batch",
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that run the model or posture processes as ``slow``."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & MODEL_FIXTURES or item.module is not None and item.module.__name__.rpartition(".")[2] in PROCESS_MODULES:
+        if (
+            fixtures & MODEL_FIXTURES
+            or item.module is not None
+            and item.module.__name__.rpartition(".")[2] in PROCESS_MODULES
+        ):
             item.add_marker(pytest.mark.slow)
 
 

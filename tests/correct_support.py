@@ -14,16 +14,26 @@ L = PoseLandmark
 
 # A person facing the camera, 640x480 photo: the person's left is on the image right.
 FRONT: dict[PoseLandmark, tuple[float, float]] = {
-    L.LEFT_EYE: (330, 70), L.RIGHT_EYE: (310, 70), L.LEFT_EAR: (345, 80), L.RIGHT_EAR: (295, 80),
-    L.LEFT_SHOULDER: (380, 130), L.RIGHT_SHOULDER: (260, 130),
-    L.LEFT_HIP: (355, 270), L.RIGHT_HIP: (285, 270),
-    L.LEFT_KNEE: (352, 360), L.RIGHT_KNEE: (288, 360),
-    L.LEFT_ANKLE: (350, 440), L.RIGHT_ANKLE: (290, 440),
-    L.LEFT_HEEL: (350, 450), L.RIGHT_HEEL: (290, 450),
+    L.LEFT_EYE: (330, 70),
+    L.RIGHT_EYE: (310, 70),
+    L.LEFT_EAR: (345, 80),
+    L.RIGHT_EAR: (295, 80),
+    L.LEFT_SHOULDER: (380, 130),
+    L.RIGHT_SHOULDER: (260, 130),
+    L.LEFT_HIP: (355, 270),
+    L.RIGHT_HIP: (285, 270),
+    L.LEFT_KNEE: (352, 360),
+    L.RIGHT_KNEE: (288, 360),
+    L.LEFT_ANKLE: (350, 440),
+    L.RIGHT_ANKLE: (290, 440),
+    L.LEFT_HEEL: (350, 450),
+    L.RIGHT_HEEL: (290, 450),
 }
 
 
-def landmarks(points: Mapping[PoseLandmark, tuple[float, float]] = FRONT, size: tuple[int, int] = (640, 480)) -> Landmarks:
+def landmarks(
+    points: Mapping[PoseLandmark, tuple[float, float]] = FRONT, size: tuple[int, int] = (640, 480)
+) -> Landmarks:
     xy = np.full((N_LANDMARKS, 2), np.nan)
     for p, v in points.items():
         xy[int(p)] = v
@@ -53,7 +63,9 @@ def measured(
         for name, key in (("shoulder_tilt_deg", "shoulders"), ("pelvic_tilt_deg", "pelvis")):
             if key in refinement and refinement[key]["refined"]:
                 value = float(g.tilt_deg(refinement[key]["left_px"], refinement[key]["right_px"]))
-                metrics[name] = replace(metrics[name], value=value, method="silhouette", landmark_value=metrics[name].value)
+                metrics[name] = replace(
+                    metrics[name], value=value, method="silhouette", landmark_value=metrics[name].value
+                )
     return PostureMeasurement(
         status="measured",
         message="measured",
@@ -73,7 +85,13 @@ def silhouette(shoulders: tuple[tuple[float, float], tuple[float, float]]) -> di
     left, right = shoulders
     return {
         "variants_tried": 12,
-        "shoulders": {"refined": True, "method": "silhouette", "left_px": list(left), "right_px": list(right),
-                      "contour_left_px": [list(left)], "contour_right_px": [list(right)]},
+        "shoulders": {
+            "refined": True,
+            "method": "silhouette",
+            "left_px": list(left),
+            "right_px": list(right),
+            "contour_left_px": [list(left)],
+            "contour_right_px": [list(right)],
+        },
         "pelvis": {"refined": False, "method": "landmarks", "left_px": None, "right_px": None},
     }

@@ -95,7 +95,9 @@ def framed(rgb: NDArray[np.uint8], lm: Landmarks, height: int) -> tuple[NDArray[
     H, W = rgb.shape[:2]
     x0, y0, x1, y1 = max(0, int(x0 - m)), max(0, int(y0 - m)), min(W, int(x1 + m)), min(H, int(y1 + m))
     f = height / (y1 - y0)
-    crop = cv2.resize(rgb[y0:y1, x0:x1], (round((x1 - x0) * f), height), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+    crop = cv2.resize(
+        rgb[y0:y1, x0:x1], (round((x1 - x0) * f), height), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
+    )
     return crop, f, (float(x0), float(y0))
 
 

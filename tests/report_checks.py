@@ -59,12 +59,25 @@ def chromium_view(report: Path) -> dict[str, Any]:
         try:
             run = subprocess.run(
                 [
-                    CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={profile}", "--allow-file-access-from-files",
-                    "--virtual-time-budget=15000", "--dump-dom", wrapper.resolve().as_uri(),
+                    CHROMIUM,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={profile}",
+                    "--allow-file-access-from-files",
+                    "--virtual-time-budget=15000",
+                    "--dump-dom",
+                    wrapper.resolve().as_uri(),
                 ],
-                capture_output=True, text=True, timeout=90, check=False,
+                capture_output=True,
+                text=True,
+                timeout=90,
+                check=False,
             )
         finally:
             wrapper.unlink()
@@ -100,13 +113,17 @@ def pdf_pages(pdf: Path, out_dir: Path) -> list[Path]:
 
 def pdf_text(pdf: Path) -> list[str]:
     """The text of each page (pdftotext)."""
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=60).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     pages = text.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
 def pdf_image_count(pdf: Path) -> int:
     """Number of raster images embedded in the PDF (pdfimages -list, masks excluded)."""
-    out = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     rows = [r.split() for r in out.splitlines()[2:] if r.strip()]
     return sum(1 for r in rows if len(r) > 2 and r[2] == "image")

@@ -255,9 +255,7 @@ def test_back_views_are_recognised(analyzer, path):
     assert xy[L.LEFT_SHOULDER][0] < xy[L.RIGHT_SHOULDER][0]
 
 
-@pytest.mark.parametrize(
-    "path", photos("front_upper__") + photos("seated_webcam__"), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", photos("front_upper__") + photos("seated_webcam__"), ids=lambda p: p.name)
 def test_upper_body_photos_have_no_hip_line(analyzer, path):
     m = analyzer.analyze_file(path)
     assert m.status == "measured"
@@ -319,7 +317,9 @@ def test_several_people_warns_and_measures_one_whole_person(analyzer, detector, 
     assert hips[0] - shoulder_w / 2 <= mid_x <= hips[1] + shoulder_w / 2
     # and no other detected person's shoulders are the measured ones
     for other in people[1:]:
-        d = np.linalg.norm(other.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] - xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]], axis=1)
+        d = np.linalg.norm(
+            other.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] - xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]], axis=1
+        )
         assert d.min() > shoulder_w / 4
 
 

@@ -48,16 +48,28 @@ def client(tmp_path: Path) -> TestClient:
 
 def save(client: TestClient, seed: int, **form: str) -> int:
     data, m = stored(seed)
-    r = client.post("/api/history", files={"file": (f"p{seed}.png", data, "image/png")}, data={"measurement": json.dumps(m), **form})
+    r = client.post(
+        "/api/history", files={"file": (f"p{seed}.png", data, "image/png")}, data={"measurement": json.dumps(m), **form}
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 
 
 def test_openapi_describes_every_route_and_the_pages_load_only_posture_scripts(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
-    assert {"/api/analyze", "/api/remeasure", "/api/describe", "/api/metrics", "/api/history", "/api/history/{entry_id}",
-            "/api/history/{entry_id}/thumbnail", "/api/history/{entry_id}/photo", "/api/history/chart.png",
-            "/api/compare", "/api/annotated"} <= set(doc["paths"])
+    assert {
+        "/api/analyze",
+        "/api/remeasure",
+        "/api/describe",
+        "/api/metrics",
+        "/api/history",
+        "/api/history/{entry_id}",
+        "/api/history/{entry_id}/thumbnail",
+        "/api/history/{entry_id}/photo",
+        "/api/history/chart.png",
+        "/api/compare",
+        "/api/annotated",
+    } <= set(doc["paths"])
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-security-policy"] == PAGE_CSP
     assert "script-src 'self'" in PAGE_CSP and "unsafe-inline" not in PAGE_CSP.split("style-src")[0]
@@ -73,7 +85,9 @@ def test_the_metrics_table_is_served_from_posture_metrics(client: TestClient) ->
     table = client.get("/api/metrics").json()["metrics"]
     assert [m["name"] for m in table] == list(METRIC_NAMES)
     shoulders = table[0]
-    assert shoulders["points"] == ["left_shoulder", "right_shoulder"] and shoulders["positive"] == "Left shoulder higher"
+    assert (
+        shoulders["points"] == ["left_shoulder", "right_shoulder"] and shoulders["positive"] == "Left shoulder higher"
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,7 +100,9 @@ def test_the_metrics_table_is_served_from_posture_metrics(client: TestClient) ->
         ("../../etc/passwd", b"root:x:0:0", 400, "passwd: not an image"),
     ],
 )
-def test_bad_uploads_get_one_clear_error(client: TestClient, name: str, data: bytes | str | None, status: int, message: str) -> None:
+def test_bad_uploads_get_one_clear_error(
+    client: TestClient, name: str, data: bytes | str | None, status: int, message: str
+) -> None:
     if data is None:
         data = png(size=(100, 60))
     elif data == "truncated":
@@ -96,7 +112,9 @@ def test_bad_uploads_get_one_clear_error(client: TestClient, name: str, data: by
     assert "\n" not in r.json()["error"] and "/etc" not in r.json()["error"]
 
 
-def test_an_upload_above_the_limit_is_refused_before_decoding(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_upload_above_the_limit_is_refused_before_decoding(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import posture.app.server as server
 
     monkeypatch.setattr(server, "MAX_UPLOAD_BYTES", 1000)
@@ -126,7 +144,9 @@ def test_analyze_returns_exactly_the_object_of_analyze_json(client: TestClient) 
     from posture.analyze import Analyzer
 
     path = SAMPLES / "astronaut.png"
-    r = client.post("/api/analyze", files={"file": ("astronaut.png", path.read_bytes(), "image/png")}, data={"fast": "true"})
+    r = client.post(
+        "/api/analyze", files={"file": ("astronaut.png", path.read_bytes(), "image/png")}, data={"fast": "true"}
+    )
     assert r.status_code == 200
     with Analyzer(Settings(fast=True)) as a:
         expected = a.analyze_file(path).to_dict()
@@ -137,8 +157,11 @@ def test_analyze_returns_exactly_the_object_of_analyze_json(client: TestClient) 
 @pytest.mark.slow
 def test_analyze_options_reach_the_analysis(client: TestClient) -> None:
     data = photo("front_full__tfex_businessman.jpeg").read_bytes()
-    r = client.post("/api/analyze", files={"file": ("b.jpg", data, "image/jpeg")},
-                    data={"fast": "true", "mirrored": "true", "level": "1.5", "height_cm": "172"})
+    r = client.post(
+        "/api/analyze",
+        files={"file": ("b.jpg", data, "image/jpeg")},
+        data={"fast": "true", "mirrored": "true", "level": "1.5", "height_cm": "172"},
+    )
     a = r.json()["assumptions"]
     assert (a["mirrored"], a["level_mode"], a["roll_deg"], a["height_cm"]) == (True, "manual", 1.5, 172.0)
 
@@ -151,7 +174,9 @@ def test_remeasure_moves_a_point_and_describe_words_it(client: TestClient) -> No
     r = client.post("/api/remeasure", json={"measurement": m, "points": {"right_shoulder": [x, y - 10]}})
     assert r.status_code == 200
     c = r.json()
-    assert c["metrics"]["shoulder_tilt_deg"]["method"] == "manual" and c["correction"]["points"]["right_shoulder"]["to"] == [x, y - 10]
+    assert c["metrics"]["shoulder_tilt_deg"]["method"] == "manual" and c["correction"]["points"]["right_shoulder"][
+        "to"
+    ] == [x, y - 10]
     words = client.post("/api/describe", json={"measurement": c}).json()
     tilt = words["metrics"][0]
     assert tilt["corrected"] and "corrected by hand" in tilt["text"] and tilt["original_text"].startswith("level")
@@ -194,7 +219,11 @@ def test_history_save_list_show_thumbnail_photo_chart_delete(client: TestClient,
     assert len(kept) == 2 and all(p.stat().st_mode & 0o077 == 0 for p in kept)
     chart = client.get("/api/history/chart.png", params={"name": "Ana <script>"})
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
-    again = client.post("/api/history", files={"file": ("p1.png", stored(1)[0], "image/png")}, data={"measurement": json.dumps(stored(1)[1])})
+    again = client.post(
+        "/api/history",
+        files={"file": ("p1.png", stored(1)[0], "image/png")},
+        data={"measurement": json.dumps(stored(1)[1])},
+    )
     assert again.status_code == 200 and again.json() == {"id": first, "created": False}
     assert client.delete(f"/api/history/{first}").status_code == 204
     assert client.get(f"/api/history/{first}").status_code == 404
@@ -290,7 +319,12 @@ def test_state_changing_requests_from_another_origin_are_refused(client: TestCli
     first = save(client, 10)
     data, m = stored(11)
     for r in (
-        client.post("/api/history", files={"file": ("p.png", data, "image/png")}, data={"measurement": json.dumps(m)}, headers=headers),
+        client.post(
+            "/api/history",
+            files={"file": ("p.png", data, "image/png")},
+            data={"measurement": json.dumps(m)},
+            headers=headers,
+        ),
         client.delete(f"/api/history/{first}", headers=headers),
         client.post("/api/remeasure", json={"measurement": m, "points": {}}, headers=headers),
     ):
@@ -307,8 +341,13 @@ def remote(tmp_path: Path) -> TestClient:
 
 @pytest.mark.parametrize(
     "how",
-    [{}, {"headers": {"X-Posture-Token": "wrong"}}, {"headers": {"Authorization": "Bearer s3cret"}}, {"params": {"token": "s3cret-token2"}},
-     {"cookies": {"posture_token": "nope"}}],
+    [
+        {},
+        {"headers": {"X-Posture-Token": "wrong"}},
+        {"headers": {"Authorization": "Bearer s3cret"}},
+        {"params": {"token": "s3cret-token2"}},
+        {"cookies": {"posture_token": "nope"}},
+    ],
 )
 def test_beyond_loopback_every_request_needs_the_token(remote: TestClient, how: dict) -> None:
     cookies = how.pop("cookies", None)
@@ -321,7 +360,11 @@ def test_beyond_loopback_every_request_needs_the_token(remote: TestClient, how: 
 
 @pytest.mark.parametrize(
     "how",
-    [{"headers": {"X-Posture-Token": "s3cret-token"}}, {"headers": {"Authorization": "Bearer s3cret-token"}}, {"params": {"token": "s3cret-token"}}],
+    [
+        {"headers": {"X-Posture-Token": "s3cret-token"}},
+        {"headers": {"Authorization": "Bearer s3cret-token"}},
+        {"params": {"token": "s3cret-token"}},
+    ],
 )
 def test_beyond_loopback_the_token_opens_the_app(remote: TestClient, how: dict) -> None:
     assert remote.get("/api/metrics", **how).status_code == 200
@@ -335,7 +378,17 @@ def test_a_page_opened_with_the_token_sets_a_strict_cookie_for_the_pages_request
     assert remote.get("/api/metrics").status_code == 200  # the client keeps the cookie
 
 
-@pytest.mark.parametrize("path", ["/static/", "/static", "/static/../server.py", "/static/%2e%2e/server.py", "/static/..%2fserver.py", "/api/history/..%2f..%2fetc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/",
+        "/static",
+        "/static/../server.py",
+        "/static/%2e%2e/server.py",
+        "/static/..%2fserver.py",
+        "/api/history/..%2f..%2fetc",
+    ],
+)
 def test_no_directory_listing_and_no_path_escapes_static(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code in (404, 405, 422) and b"def create_app" not in r.content
@@ -369,13 +422,19 @@ def test_settings_reach_the_pool_unchanged_but_for_the_request(client: TestClien
     seen = []
     pool = client.app.state.pool  # type: ignore[attr-defined]
     pool.run = lambda settings, fn: seen.append(settings) or {"ok": True}
-    client.post("/api/analyze", files={"file": ("a.png", png(), "image/png")}, data={"mirrored": "true", "level": "auto", "person": "1"})
+    client.post(
+        "/api/analyze",
+        files={"file": ("a.png", png(), "image/png")},
+        data={"mirrored": "true", "level": "auto", "person": "1"},
+    )
     s = seen[0]
     assert (s.mirrored, s.auto_level, s.roll_deg, s.person, s.fast) == (True, True, None, 1, False)
     assert replace(s, mirrored=False, auto_level=False, person=0) == pool.base
 
 
-def test_uploads_leave_no_temporary_file_behind(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uploads_leave_no_temporary_file_behind(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tempfile
 
     spool = tmp_path / "tmp"
@@ -385,8 +444,14 @@ def test_uploads_leave_no_temporary_file_behind(client: TestClient, tmp_path: Pa
     r = client.post("/api/analyze", files={"file": ("big.jpg", big, "image/jpeg")})
     assert r.status_code == 400
     data, m = stored(12)
-    assert client.post("/api/history", files={"file": ("p.png", data + b"\x00" * 2_000_000, "image/png")},
-                       data={"measurement": json.dumps(m)}).status_code == 422
+    assert (
+        client.post(
+            "/api/history",
+            files={"file": ("p.png", data + b"\x00" * 2_000_000, "image/png")},
+            data={"measurement": json.dumps(m)},
+        ).status_code
+        == 422
+    )
     assert list(spool.iterdir()) == []
     assert not (tmp_path / "photos").exists()  # nothing kept unless saved
 
@@ -397,12 +462,18 @@ def test_the_annotated_image_draws_a_corrected_measurement_of_its_own_photo(clie
     c = client.post("/api/remeasure", json={"measurement": m, "points": {"right_shoulder": [x, y - 20]}}).json()
     images = []
     for measurement in (m, c):
-        r = client.post("/api/annotated", files={"file": ("p.png", data, "image/png")}, data={"measurement": json.dumps(measurement)})
+        r = client.post(
+            "/api/annotated",
+            files={"file": ("p.png", data, "image/png")},
+            data={"measurement": json.dumps(measurement)},
+        )
         assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
         images.append(np.asarray(Image.open(io.BytesIO(r.content)).convert("L"), dtype=float))
     assert images[0].shape[1] == images[1].shape[1] == 1000  # enlarged for legible text; a caption below the photo
     assert images[1].shape[0] > images[0].shape[0]  # the caption says what was corrected by hand
     photo_rows = 800  # the 200x160 photo, enlarged 5 times
     assert np.abs(images[0][:photo_rows] - images[1][:photo_rows]).mean() > 0.2  # the moved point and its lines
-    other = client.post("/api/annotated", files={"file": ("p.png", png(14), "image/png")}, data={"measurement": json.dumps(m)})
+    other = client.post(
+        "/api/annotated", files={"file": ("p.png", png(14), "image/png")}, data={"measurement": json.dumps(m)}
+    )
     assert other.status_code == 422 and "SHA-256" in other.json()["error"]

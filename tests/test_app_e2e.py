@@ -26,7 +26,13 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
 pytest.importorskip("fastapi", reason="the app extra is not installed")
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BIG = "front_full__pose2sim_static_cam04_f005.jpg"
 OTHER = "front_full__h36m_S7_Greeting_000396.jpg"
 
@@ -44,7 +50,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "posture", "app", "--no-browser", "--port", str(port), "--db", str(db)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
@@ -133,12 +143,16 @@ def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: obj
     mirrored = again.value.json()
     assert mirrored["assumptions"]["mirrored"] and mirrored["source"]["sha256"] == m.source["sha256"]
     sync_api.expect(page.locator(".result .assumptions")).to_contain_text("mirror image (mirror selfie)")  # type: ignore[attr-defined]
-    assert mirrored["metrics"]["shoulder_tilt_deg"]["value"] == pytest.approx(-m.metrics["shoulder_tilt_deg"].value, abs=0.3)
+    assert mirrored["metrics"]["shoulder_tilt_deg"]["value"] == pytest.approx(
+        -m.metrics["shoulder_tilt_deg"].value, abs=0.3
+    )
 
 
 def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amount(page: object) -> None:
     m = _analyse(page, photo(BIG))
-    outline = (m["refinement"] or {}).get("shoulders", {}).get("refined") and m["metrics"]["shoulder_tilt_deg"]["method"] == "silhouette"
+    outline = (m["refinement"] or {}).get("shoulders", {}).get("refined") and m["metrics"]["shoulder_tilt_deg"][
+        "method"
+    ] == "silhouette"
     left, right = ("shoulders.left", "shoulders.right") if outline else ("left_shoulder", "right_shoulder")
     before_l, before_r = _point(page, left), _point(page, right)
     node = page.locator(f".result [data-point='{right}'].point").last  # type: ignore[attr-defined]
@@ -163,7 +177,9 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     assert "corrected by hand" in _row(page, "shoulder_tilt_deg")
     original = page.locator(".result tr[data-metric='shoulder_tilt_deg'] .original").last.inner_text()  # type: ignore[attr-defined]
     assert original.startswith("before correction: ")
-    assert _row(page, "knee_tilt_deg") == page.locator(".result tr[data-metric='knee_tilt_deg'] td span").last.inner_text()  # type: ignore[attr-defined]
+    assert (
+        _row(page, "knee_tilt_deg") == page.locator(".result tr[data-metric='knee_tilt_deg'] td span").last.inner_text()
+    )  # type: ignore[attr-defined]
     page.click(".result .reset")  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured.")  # type: ignore[attr-defined]
     assert _point(page, right) == before_r
@@ -248,7 +264,11 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
     if not video.is_file():
         pytest.skip("real video not available (../shared/photos/protocol)")
     camera = _y4m(video, tmp_path / "camera.y4m")
-    fake = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
+    fake = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+    ]
     b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake)  # type: ignore[attr-defined]
     try:
         page = b.new_page(viewport={"width": 1300, "height": 1000})
@@ -260,10 +280,16 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
             page.click("#live .start")
         assert first.value.json()["model"]["name"]  # a frame went through the same analysis as a photo
         sync_api.expect(page.locator("#live .live-status")).to_contain_text("Measuring", timeout=30_000)
-        sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text("Shoulders")
+        sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text(
+            "Shoulders"
+        )
         # Frames keep coming: wait for one whose shoulder and hip lines were both measured.
-        _until(page, "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
-                     " && document.querySelectorAll('#live .overlay .side-label').length >= 2", timeout=90)
+        _until(
+            page,
+            "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
+            " && document.querySelectorAll('#live .overlay .side-label').length >= 2",
+            timeout=90,
+        )
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
     finally:

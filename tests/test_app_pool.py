@@ -76,7 +76,11 @@ def test_a_burst_runs_workers_at_once_queues_some_and_refuses_the_rest(workers: 
 
 def test_each_worker_keeps_one_analyser_per_mode_and_requests_bring_their_settings() -> None:
     p = AnalysisPool(Settings(model=None, max_pixels=1000), workers=1)
-    got = [p.run(Settings(mirrored=True), lambda a: a), p.run(Settings(fast=True, height_cm=170), lambda a: a), p.run(Settings(), lambda a: a)]
+    got = [
+        p.run(Settings(mirrored=True), lambda a: a),
+        p.run(Settings(fast=True, height_cm=170), lambda a: a),
+        p.run(Settings(), lambda a: a),
+    ]
     assert len(FakeAnalyzer.opened) == 2 and {a.settings.fast for a in FakeAnalyzer.opened} == {False, True}
     assert got[0][1].mirrored and got[1][1].height_cm == 170 and got[0][0] is got[2][0]
     p.close()

@@ -52,8 +52,12 @@ def _image(path: Path, size: tuple[int, int] = (256, 320)) -> Path:
 
 def _history(path: Path, *, name: str = "Ana", note: str | None = "morning") -> Path:
     with History.open(path) as h:
-        h.save(sample_measurement(1, shoulder=2.3, taken_at="2024-01-05T08:00:00"), name=name, note=note,
-               thumbnail=b"\xff\xd8thumb")
+        h.save(
+            sample_measurement(1, shoulder=2.3, taken_at="2024-01-05T08:00:00"),
+            name=name,
+            note=note,
+            thumbnail=b"\xff\xd8thumb",
+        )
         h.save(sample_measurement(2, shoulder=-0.5, taken_at="2024-02-05T08:00:00"), name=name)
     return path
 
@@ -172,7 +176,7 @@ def export_quoted(d: Path, out: str, name: str) -> None:
     rows = {r[0]: r for r in csv_cells(d / name)[1:]}
     header = csv_cells(d / name)[0]
     first = dict(zip(header, rows["1"], strict=True))
-    assert first["name"] == "'=HYPERLINK(\"http://x.example\",\"click\")" and first["note"] == "'=1+2"
+    assert first["name"] == '\'=HYPERLINK("http://x.example","click")' and first["note"] == "'=1+2"
     assert dict(zip(header, rows["2"], strict=True))["shoulder_tilt_deg"] == "-0.5"  # a number, not text
 
 
@@ -191,7 +195,9 @@ def one_line_per_entry(d: Path, out: str, name: str) -> None:
     assert ESC not in out and "\\x1b]0;owned\\x07" in out and "\\n" in out
     lines = out.splitlines()
     assert len([line for line in lines if line.startswith("#")]) == 2
-    assert not [line for line in lines if "line two" in line and not line.startswith("#1 ")]  # the note stays in its row
+    assert not [
+        line for line in lines if "line two" in line and not line.startswith("#1 ")
+    ]  # the note stays in its row
 
 
 def escaped(d: Path, out: str, name: str) -> None:
@@ -234,63 +240,308 @@ INPUT = "refusing to overwrite an input file"
 HISTORY = "is the history database; refusing to overwrite it"
 ATTACKS = [
     # 1. the history, an input, or another output of the same run, replaced by an output
-    Attack("export-csv-over-db", ("history", "export", "--db", "h.db", "--csv", "h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("export-json-over-db", ("history", "export", "--db", "h.db", "--json", "h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("export-csv-over-db-symlink", ("history", "export", "--db", "h.db", "--csv", "link.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("export-csv-over-db-spelt-otherwise", ("history", "export", "--db", "h.db", "--csv", "./photos/../h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("thumbnail-over-db", ("history", "show", "1", "--db", "h.jpg", "--thumbnail", "h.jpg", "--force"), EXIT_OUTPUT, HISTORY, ("h.jpg",)),
-    Attack("plot-over-db", ("history", "plot", "--db", "h.png", "-o", "h.png", "--force", "--name", "Ana"), EXIT_OUTPUT, HISTORY, ("h.png",)),
-    Attack("analyze-csv-over-db", ("analyze", "x.jpg", "--save", "--db", "h.db", "--csv", "h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db", "x.jpg")),
-    Attack("analyze-image-over-db", ("analyze", "x.jpg", "--save", "--db", "h.png", "-o", "h.png", "--force"), EXIT_OUTPUT, HISTORY, ("h.png", "x.jpg")),
+    Attack(
+        "export-csv-over-db",
+        ("history", "export", "--db", "h.db", "--csv", "h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "export-json-over-db",
+        ("history", "export", "--db", "h.db", "--json", "h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "export-csv-over-db-symlink",
+        ("history", "export", "--db", "h.db", "--csv", "link.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "export-csv-over-db-spelt-otherwise",
+        ("history", "export", "--db", "h.db", "--csv", "./photos/../h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "thumbnail-over-db",
+        ("history", "show", "1", "--db", "h.jpg", "--thumbnail", "h.jpg", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.jpg",),
+    ),
+    Attack(
+        "plot-over-db",
+        ("history", "plot", "--db", "h.png", "-o", "h.png", "--force", "--name", "Ana"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.png",),
+    ),
+    Attack(
+        "analyze-csv-over-db",
+        ("analyze", "x.jpg", "--save", "--db", "h.db", "--csv", "h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db", "x.jpg"),
+    ),
+    Attack(
+        "analyze-image-over-db",
+        ("analyze", "x.jpg", "--save", "--db", "h.png", "-o", "h.png", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.png", "x.jpg"),
+    ),
     Attack("analyze-image-over-photo", ("analyze", "x.jpg", "-o", "x.jpg", "--force"), EXIT_OUTPUT, INPUT, ("x.jpg",)),
-    Attack("analyze-csv-over-own-image", ("analyze", "x.jpg", "-o", "o.png", "--csv", "o.png", "--force"), EXIT_OUTPUT, "o.png: named for two outputs", ("x.jpg",), ("o.png",)),
-    Attack("batch-csv-over-photo", ("analyze", "photos", "--csv", "photos/a.jpg", "--force"), EXIT_OUTPUT, INPUT, ("photos/a.jpg",)),
-    Attack("batch-csv-over-db", ("analyze", "x.jpg", "y.jpg", "--save", "--db", "h.db", "--csv", "h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("batch-csv-over-annotated", ("analyze", "x.jpg", "y.jpg", "-o", "out", "--csv", "out/x_annotated.jpg", "--force"), EXIT_OUTPUT, "same file as an annotated image", ("x.jpg", "y.jpg"), ("out",), setup=lambda d: (d / "out").mkdir()),
-    Attack("compare-report-over-db", ("compare", "#1", "#2", "--db", "h.html", "-o", "h.html", "--force"), EXIT_OUTPUT, HISTORY, ("h.html",)),
-    Attack("live-log-over-db", ("live", "--source", "x.jpg", "--headless", "--log", "h.db", "--save", "--db", "h.db", "--force"), EXIT_OUTPUT, HISTORY, ("h.db",)),
-    Attack("live-record-over-log", ("live", "--source", "x.jpg", "--headless", "--log", "r.avi", "--record", "r.avi"), EXIT_OUTPUT, "named for two outputs", absent=("r.avi",)),
+    Attack(
+        "analyze-csv-over-own-image",
+        ("analyze", "x.jpg", "-o", "o.png", "--csv", "o.png", "--force"),
+        EXIT_OUTPUT,
+        "o.png: named for two outputs",
+        ("x.jpg",),
+        ("o.png",),
+    ),
+    Attack(
+        "batch-csv-over-photo",
+        ("analyze", "photos", "--csv", "photos/a.jpg", "--force"),
+        EXIT_OUTPUT,
+        INPUT,
+        ("photos/a.jpg",),
+    ),
+    Attack(
+        "batch-csv-over-db",
+        ("analyze", "x.jpg", "y.jpg", "--save", "--db", "h.db", "--csv", "h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "batch-csv-over-annotated",
+        ("analyze", "x.jpg", "y.jpg", "-o", "out", "--csv", "out/x_annotated.jpg", "--force"),
+        EXIT_OUTPUT,
+        "same file as an annotated image",
+        ("x.jpg", "y.jpg"),
+        ("out",),
+        setup=lambda d: (d / "out").mkdir(),
+    ),
+    Attack(
+        "compare-report-over-db",
+        ("compare", "#1", "#2", "--db", "h.html", "-o", "h.html", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.html",),
+    ),
+    Attack(
+        "live-log-over-db",
+        ("live", "--source", "x.jpg", "--headless", "--log", "h.db", "--save", "--db", "h.db", "--force"),
+        EXIT_OUTPUT,
+        HISTORY,
+        ("h.db",),
+    ),
+    Attack(
+        "live-record-over-log",
+        ("live", "--source", "x.jpg", "--headless", "--log", "r.avi", "--record", "r.avi"),
+        EXIT_OUTPUT,
+        "named for two outputs",
+        absent=("r.avi",),
+    ),
     # 2. paths that are not photos: refused before anything is read
     Attack("device", ("analyze", "/dev/zero"), EXIT_BAD_INPUT, "/dev/zero: is a device, not a regular file"),
     Attack("fifo", ("analyze", "pipe.csv"), EXIT_BAD_INPUT, "is a pipe (FIFO)"),
-    Attack("fifo-in-batch-folder", ("analyze", "mixed", "--fast", "-j", "1"), EXIT_BAD_INPUT, "b.jpg: is a pipe (FIFO)", setup=fifo_in_folder, one_line=False, slow=True),
+    Attack(
+        "fifo-in-batch-folder",
+        ("analyze", "mixed", "--fast", "-j", "1"),
+        EXIT_BAD_INPUT,
+        "b.jpg: is a pipe (FIFO)",
+        setup=fifo_in_folder,
+        one_line=False,
+        slow=True,
+    ),
     Attack("sparse-6gb", ("analyze", "big.jpg"), EXIT_BAD_INPUT, "the file is too large", setup=sparse_photo),
     Attack("live-fifo", ("live", "--source", "pipe.csv", "--headless"), EXIT_BAD_INPUT, "is a pipe (FIFO)"),
     # 3. absurd shapes
-    Attack("wide-photo", ("analyze", "wide.png", "-o", "w.png"), EXIT_BAD_INPUT, "469 times longer than wide; posture measures images up to 10:1", absent=("w.png",), setup=wide_photo),
-    Attack("heic-header-60000-square", ("analyze", "huge.heic"), EXIT_BAD_INPUT, "the image is too large", unchanged=("huge.heic",), setup=heic_huge_header),
-    Attack("live-wide-frame", ("live", "--source", "wide_frame.png", "--headless"), EXIT_BAD_INPUT, "200 times longer than wide", setup=wide_frame),
+    Attack(
+        "wide-photo",
+        ("analyze", "wide.png", "-o", "w.png"),
+        EXIT_BAD_INPUT,
+        "469 times longer than wide; posture measures images up to 10:1",
+        absent=("w.png",),
+        setup=wide_photo,
+    ),
+    Attack(
+        "heic-header-60000-square",
+        ("analyze", "huge.heic"),
+        EXIT_BAD_INPUT,
+        "the image is too large",
+        unchanged=("huge.heic",),
+        setup=heic_huge_header,
+    ),
+    Attack(
+        "live-wide-frame",
+        ("live", "--source", "wide_frame.png", "--headless"),
+        EXIT_BAD_INPUT,
+        "200 times longer than wide",
+        setup=wide_frame,
+    ),
     # 5. CSV injection
-    Attack("export-formula-name-note", ("history", "export", "--db", "inj.db", "--csv", "e.csv"), EXIT_OK, unchanged=("inj.db",), setup=injected_history, check=export_quoted, check_file="e.csv"),
-    Attack("batch-formula-file-names", ("analyze", "+1+2.jpg", "@SUM(1+1).png", "--fast", "--csv", "t.csv", "-j", "1"), EXIT_NO_PERSON, "", ("+1+2.jpg",), setup=injected_names, check=batch_names_quoted, check_file="t.csv", slow=True),
+    Attack(
+        "export-formula-name-note",
+        ("history", "export", "--db", "inj.db", "--csv", "e.csv"),
+        EXIT_OK,
+        unchanged=("inj.db",),
+        setup=injected_history,
+        check=export_quoted,
+        check_file="e.csv",
+    ),
+    Attack(
+        "batch-formula-file-names",
+        ("analyze", "+1+2.jpg", "@SUM(1+1).png", "--fast", "--csv", "t.csv", "-j", "1"),
+        EXIT_NO_PERSON,
+        "",
+        ("+1+2.jpg",),
+        setup=injected_names,
+        check=batch_names_quoted,
+        check_file="t.csv",
+        slow=True,
+    ),
     # 6. no overwriting of what is not a regular file, even with --force
-    Attack("csv-onto-fifo", ("analyze", "x.jpg", "--csv", "pipe.csv", "--force"), EXIT_OUTPUT, "pipe.csv: is not a regular file"),
-    Attack("export-onto-fifo", ("history", "export", "--db", "h.db", "--csv", "pipe.csv", "--force"), EXIT_OUTPUT, "is not a regular file", ("h.db",)),
-    Attack("csv-onto-device", ("history", "export", "--db", "h.db", "--csv", "null.csv", "--force"), EXIT_OUTPUT, "null.csv: is not a regular file", ("h.db",), setup=lambda d: os.symlink("/dev/null", d / "null.csv")),
+    Attack(
+        "csv-onto-fifo",
+        ("analyze", "x.jpg", "--csv", "pipe.csv", "--force"),
+        EXIT_OUTPUT,
+        "pipe.csv: is not a regular file",
+    ),
+    Attack(
+        "export-onto-fifo",
+        ("history", "export", "--db", "h.db", "--csv", "pipe.csv", "--force"),
+        EXIT_OUTPUT,
+        "is not a regular file",
+        ("h.db",),
+    ),
+    Attack(
+        "csv-onto-device",
+        ("history", "export", "--db", "h.db", "--csv", "null.csv", "--force"),
+        EXIT_OUTPUT,
+        "null.csv: is not a regular file",
+        ("h.db",),
+        setup=lambda d: os.symlink("/dev/null", d / "null.csv"),
+    ),
     # 7. terminal escapes
-    Attack("escape-in-file-name", ("analyze", f"{OSC_TITLE}{RED}x.jpg"), EXIT_BAD_INPUT, "\\x1b]0;owned\\x07\\x1b[31mx.jpg: no such file"),
+    Attack(
+        "escape-in-file-name",
+        ("analyze", f"{OSC_TITLE}{RED}x.jpg"),
+        EXIT_BAD_INPUT,
+        "\\x1b]0;owned\\x07\\x1b[31mx.jpg: no such file",
+    ),
     Attack("escape-in-unknown-argument", ("analyze", "x.jpg", f"--{RED}"), EXIT_USAGE, "\\x1b[31m"),
-    Attack("escape-in-name-note-list", ("history", "list", "--db", "term.db"), EXIT_OK, unchanged=("term.db",), setup=terminal_history, check=one_line_per_entry),
-    Attack("escape-in-name-note-show", ("history", "show", "1", "--db", "term.db"), EXIT_OK, unchanged=("term.db",), setup=terminal_history, check=escaped),
+    Attack(
+        "escape-in-name-note-list",
+        ("history", "list", "--db", "term.db"),
+        EXIT_OK,
+        unchanged=("term.db",),
+        setup=terminal_history,
+        check=one_line_per_entry,
+    ),
+    Attack(
+        "escape-in-name-note-show",
+        ("history", "show", "1", "--db", "term.db"),
+        EXIT_OK,
+        unchanged=("term.db",),
+        setup=terminal_history,
+        check=escaped,
+    ),
     # 8. the rest
-    Attack("pdf-mathtext-name", ("compare", "#1", "#2", "--db", "h.db", "-o", "r.pdf", "--name", "$\\sqrt{x$ 😀 中文", "--note", "a $5 fee"), EXIT_OK, unchanged=("h.db",), check=pdf_written, check_file="r.pdf"),
+    Attack(
+        "pdf-mathtext-name",
+        ("compare", "#1", "#2", "--db", "h.db", "-o", "r.pdf", "--name", "$\\sqrt{x$ 😀 中文", "--note", "a $5 fee"),
+        EXIT_OK,
+        unchanged=("h.db",),
+        check=pdf_written,
+        check_file="r.pdf",
+    ),
     Attack("damaged-row-list", ("history", "list", "--db", "h.db"), EXIT_OK, "#3 cannot be read", setup=damaged),
-    Attack("damaged-row-export", ("history", "export", "--db", "h.db", "--csv", "e.csv"), EXIT_OK, "#4 cannot be read", setup=damaged, check=exists, check_file="e.csv"),
-    Attack("damaged-row-plot", ("history", "plot", "--db", "h.db", "-o", "p.png"), EXIT_OK, "#3 cannot be read", setup=damaged, check=exists, check_file="p.png"),
+    Attack(
+        "damaged-row-export",
+        ("history", "export", "--db", "h.db", "--csv", "e.csv"),
+        EXIT_OK,
+        "#4 cannot be read",
+        setup=damaged,
+        check=exists,
+        check_file="e.csv",
+    ),
+    Attack(
+        "damaged-row-plot",
+        ("history", "plot", "--db", "h.db", "-o", "p.png"),
+        EXIT_OK,
+        "#3 cannot be read",
+        setup=damaged,
+        check=exists,
+        check_file="p.png",
+    ),
     Attack("damaged-row-compare", ("compare", "#1", "#2", "--db", "h.db"), EXIT_OK, setup=damaged),
-    Attack("damaged-row-show", ("history", "show", "4", "--db", "h.db"), EXIT_HISTORY, "#4 cannot be read", setup=damaged),
+    Attack(
+        "damaged-row-show", ("history", "show", "4", "--db", "h.db"), EXIT_HISTORY, "#4 cannot be read", setup=damaged
+    ),
     Attack("nan-level", ("analyze", "x.jpg", "--level", "nan"), EXIT_USAGE, "expected a finite number"),
     Attack("nan-height", ("analyze", "x.jpg", "--height-cm", "nan"), EXIT_USAGE, "expected a finite number"),
     Attack("nan-visibility", ("analyze", "x.jpg", "--min-visibility", "nan"), EXIT_USAGE, "expected a finite number"),
     Attack("nan-duration", ("live", "--source", "x.jpg", "--duration", "nan"), EXIT_USAGE, "expected a finite number"),
     Attack("inf-capture", ("live", "--source", "x.jpg", "--capture", "inf"), EXIT_USAGE, "expected a finite number"),
-    Attack("huge-id-show", ("history", "show", "9" * 30, "--db", "h.db"), EXIT_HISTORY, f"no stored measurement #{'9' * 30}", ("h.db",)),
-    Attack("huge-id-delete", ("history", "delete", "#" + "9" * 30, "--db", "h.db", "--yes"), EXIT_HISTORY, "no stored measurement", ("h.db",)),
-    Attack("huge-id-compare", ("compare", "#" + "9" * 30, "#1", "--db", "h.db"), EXIT_HISTORY, "no stored measurement", ("h.db",)),
-    Attack("csv-dash-is-stdout", ("analyze", "x.jpg", "--fast", "--csv", "-"), EXIT_NO_PERSON, "", ("x.jpg",), check=table_on_stdout, slow=True),
-    Attack("csv-dash-and-json", ("analyze", "x.jpg", "--csv", "-", "--json"), EXIT_USAGE, "both write to standard output"),
-    Attack("gif-first-frame", ("analyze", "anim.gif", "--fast", "--json"), EXIT_NO_PERSON, "", setup=animation, check=first_frame_warned, slow=True),
-    Attack("tiff-first-frame", ("analyze", "pages.tiff", "--fast", "--json"), EXIT_NO_PERSON, "", setup=animation, check=first_frame_warned, slow=True),
+    Attack(
+        "huge-id-show",
+        ("history", "show", "9" * 30, "--db", "h.db"),
+        EXIT_HISTORY,
+        f"no stored measurement #{'9' * 30}",
+        ("h.db",),
+    ),
+    Attack(
+        "huge-id-delete",
+        ("history", "delete", "#" + "9" * 30, "--db", "h.db", "--yes"),
+        EXIT_HISTORY,
+        "no stored measurement",
+        ("h.db",),
+    ),
+    Attack(
+        "huge-id-compare",
+        ("compare", "#" + "9" * 30, "#1", "--db", "h.db"),
+        EXIT_HISTORY,
+        "no stored measurement",
+        ("h.db",),
+    ),
+    Attack(
+        "csv-dash-is-stdout",
+        ("analyze", "x.jpg", "--fast", "--csv", "-"),
+        EXIT_NO_PERSON,
+        "",
+        ("x.jpg",),
+        check=table_on_stdout,
+        slow=True,
+    ),
+    Attack(
+        "csv-dash-and-json", ("analyze", "x.jpg", "--csv", "-", "--json"), EXIT_USAGE, "both write to standard output"
+    ),
+    Attack(
+        "gif-first-frame",
+        ("analyze", "anim.gif", "--fast", "--json"),
+        EXIT_NO_PERSON,
+        "",
+        setup=animation,
+        check=first_frame_warned,
+        slow=True,
+    ),
+    Attack(
+        "tiff-first-frame",
+        ("analyze", "pages.tiff", "--fast", "--json"),
+        EXIT_NO_PERSON,
+        "",
+        setup=animation,
+        check=first_frame_warned,
+        slow=True,
+    ),
 ]
 
 
@@ -320,8 +571,14 @@ def alarm() -> object:
 @pytest.mark.parametrize(
     "attack", [pytest.param(a, id=a.id, marks=[pytest.mark.slow] if a.slow else []) for a in ATTACKS]
 )
-def test_attack(attack: Attack, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                capsys: pytest.CaptureFixture[str], alarm: object) -> None:
+def test_attack(
+    attack: Attack,
+    template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    alarm: object,
+) -> None:
     tmp_path = tmp_path / "w"
     shutil.copytree(template, tmp_path, symlinks=True)
     _fifo(tmp_path / "pipe.csv")
@@ -362,8 +619,12 @@ def _posture(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONWARNINGS", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "posture", *args], cwd=cwd, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "posture", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -445,8 +706,22 @@ def test_stop_signal_keeps_the_live_recording_log_and_capture(tmp_path: Path) ->
     cv2 = pytest.importorskip("cv2")
     frames, _ = rotation_frames(photo("front_full__posenet_yoga.jpg"), 1, 0.0, (320, 240))
     src = write_video(tmp_path / "long.mp4", frames * 400)
-    p = _posture("live", "--source", str(src), "--headless", "--capture", "60", "--record", "r.mp4",
-                 "--log", "l.csv", "--save", "--db", "h.db", cwd=tmp_path)
+    p = _posture(
+        "live",
+        "--source",
+        str(src),
+        "--headless",
+        "--capture",
+        "60",
+        "--record",
+        "r.mp4",
+        "--log",
+        "l.csv",
+        "--save",
+        "--db",
+        "h.db",
+        cwd=tmp_path,
+    )
     log = tmp_path / "l.csv"
     deadline = time.monotonic() + 60
     # The capture starts once the stance has held 1 s (25 frames): stop it under way.
@@ -472,9 +747,20 @@ def test_stop_signal_keeps_the_live_recording_log_and_capture(tmp_path: Path) ->
 @pytest.mark.parametrize(
     "cell, written",
     [
-        ("=1+2", "'=1+2"), ("+1+2.jpg", "'+1+2.jpg"), ("-cmd", "'-cmd"), ("@SUM(1)", "'@SUM(1)"),
-        ("\tx", "'\tx"), ("\rx", "'\rx"), ("-2.1", "-2.1"), ("+3", "+3"), ("-1e-5", "-1e-5"),
-        (-2.1, -2.1), (0, 0), ("Ana", "Ana"), ("", ""), ("a=b", "a=b"),
+        ("=1+2", "'=1+2"),
+        ("+1+2.jpg", "'+1+2.jpg"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-2.1", "-2.1"),
+        ("+3", "+3"),
+        ("-1e-5", "-1e-5"),
+        (-2.1, -2.1),
+        (0, 0),
+        ("Ana", "Ana"),
+        ("", ""),
+        ("a=b", "a=b"),
     ],
 )
 def test_safe_cell(cell: object, written: object) -> None:
@@ -486,8 +772,13 @@ def test_safe_cell(cell: object, written: object) -> None:
 @pytest.mark.parametrize(
     "text, shown",
     [
-        ("plain é 😀", "plain é 😀"), (f"{RED}red", "\\x1b[31mred"), (OSC_TITLE, "\\x1b]0;owned\\x07"),
-        ("a\nb", "a\\nb"), ("tab\there", "tab\\there"), ("\u202eevil", "\\u202eevil"), ("\x9b31m", "\\x9b31m"),
+        ("plain é 😀", "plain é 😀"),
+        (f"{RED}red", "\\x1b[31mred"),
+        (OSC_TITLE, "\\x1b]0;owned\\x07"),
+        ("a\nb", "a\\nb"),
+        ("tab\there", "tab\\there"),
+        ("\u202eevil", "\\u202eevil"),
+        ("\x9b31m", "\\x9b31m"),
     ],
 )
 def test_printable(text: str, shown: str) -> None:
@@ -501,8 +792,13 @@ def test_log_lines_are_escaped() -> None:
 
     from posture.terminal import LOG_FORMAT, PrintableFormatter
 
-    record = logging.LogRecord("posture.live.sources", logging.WARNING, __file__, 1, "%s: skipped", (f"{RED}b.png",), None)
-    assert PrintableFormatter(LOG_FORMAT).format(record) == "posture: WARNING: posture.live.sources: \\x1b[31mb.png: skipped"
+    record = logging.LogRecord(
+        "posture.live.sources", logging.WARNING, __file__, 1, "%s: skipped", (f"{RED}b.png",), None
+    )
+    assert (
+        PrintableFormatter(LOG_FORMAT).format(record)
+        == "posture: WARNING: posture.live.sources: \\x1b[31mb.png: skipped"
+    )
 
 
 def test_a_file_created_after_the_check_is_not_overwritten(tmp_path: Path) -> None:

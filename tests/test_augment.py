@@ -41,7 +41,11 @@ def test_rotated_variant_keeps_the_whole_photo() -> None:
     rgb = np.full((300, 200, 3), 255, np.uint8)
     img, m = augment.make_variant(rgb, augment.Variant(rotate_deg=8.0), None)
     corners = np.array([[0, 0], [200, 0], [0, 300], [200, 300]], float) @ m[:, :2].T + m[:, 2]
-    assert (corners >= -1).all() and (corners[:, 0] <= img.shape[1] + 1).all() and (corners[:, 1] <= img.shape[0] + 1).all()
+    assert (
+        (corners >= -1).all()
+        and (corners[:, 0] <= img.shape[1] + 1).all()
+        and (corners[:, 1] <= img.shape[0] + 1).all()
+    )
 
 
 def test_variant_set_is_closed_under_mirroring() -> None:
@@ -78,7 +82,10 @@ def _rotate(rgb: np.ndarray, deg: float) -> np.ndarray:
     """Rotate counter-clockwise about the centre on an enlarged canvas (nothing cropped)."""
     h, w = rgb.shape[:2]
     t = np.radians(deg)
-    nw, nh = int(np.ceil(w * abs(np.cos(t)) + h * abs(np.sin(t)))), int(np.ceil(w * abs(np.sin(t)) + h * abs(np.cos(t))))
+    nw, nh = (
+        int(np.ceil(w * abs(np.cos(t)) + h * abs(np.sin(t)))),
+        int(np.ceil(w * abs(np.sin(t)) + h * abs(np.cos(t)))),
+    )
     m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
     m[0, 2] += (nw - w) / 2
     m[1, 2] += (nh - h) / 2

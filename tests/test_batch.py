@@ -118,7 +118,12 @@ def test_exit_code_is_the_most_severe_per_photo_code():
 def test_error_outcome_json_and_summary():
     o = Outcome(3, "x.jpg", error="x.jpg: not an image", exit_code=3)
     assert o.status == "error"
-    assert o.to_dict() == {"source": {"path": "x.jpg"}, "status": "error", "error": "x.jpg: not an image", "exit_code": 3}
+    assert o.to_dict() == {
+        "source": {"path": "x.jpg"},
+        "status": "error",
+        "error": "x.jpg: not an image",
+        "exit_code": 3,
+    }
     t = Tally()
     t.add(o)
     assert t.summary() == "1 photo: 0 measured, 0 no person, 0 not measurable, 1 failed"
@@ -130,7 +135,7 @@ def test_csv_has_one_row_per_photo_with_values_and_uncertainties(analyzer, augme
     outcomes = [
         outcome_of(measured, "astronaut.png", 0),
         outcome_of(nobody, "cat.jpg", 1),
-        Outcome(2, "bad, \"quoted\".jpg", error="bad: not an image", exit_code=3),
+        Outcome(2, 'bad, "quoted".jpg', error="bad: not an image", exit_code=3),
     ]
     rows = list(csv.DictReader(io.StringIO(csv_text(outcomes))))
     assert list(rows[0]) == csv_header()
@@ -145,7 +150,7 @@ def test_csv_has_one_row_per_photo_with_values_and_uncertainties(analyzer, augme
     assert float(r["shoulder_tilt_deg_uncertainty"]) > 0
     assert r["warnings"] == " | ".join(d["warnings"])
     assert rows[1]["people_detected"] == "0" and rows[1]["shoulder_tilt_deg"] == ""
-    assert rows[2]["path"] == "bad, \"quoted\".jpg" and rows[2]["message"] == "bad: not an image"
+    assert rows[2]["path"] == 'bad, "quoted".jpg' and rows[2]["message"] == "bad: not an image"
 
 
 @pytest.mark.slow
@@ -156,9 +161,15 @@ def test_csv_says_how_each_tilt_was_measured(analyzer, augmented_analyzer):
     for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"):
         assert header[header.index(n) + 1 : header.index(n) + 3] == [f"{n}_uncertainty", f"{n}_method"]
     assert [c for c in header if c.endswith("_method")] == [
-        "shoulder_tilt_deg_method", "pelvic_tilt_deg_method", "shoulder_pelvis_tilt_deg_method"
+        "shoulder_tilt_deg_method",
+        "pelvic_tilt_deg_method",
+        "shoulder_pelvis_tilt_deg_method",
     ]
-    rows = list(csv.DictReader(io.StringIO(csv_text([outcome_of(outline, "standing.png"), outcome_of(joints, "astronaut.png", 1)]))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(csv_text([outcome_of(outline, "standing.png"), outcome_of(joints, "astronaut.png", 1)]))
+        )
+    )
     methods = [
         (r["shoulder_tilt_deg_method"], r["pelvic_tilt_deg_method"], r["shoulder_pelvis_tilt_deg_method"]) for r in rows
     ]
@@ -174,9 +185,13 @@ def test_pool_returns_every_result_and_runs_the_initializer_in_each_worker():
 
     got = dict(
         run_pool(
-            batch_support.double_or_crash, range(12), jobs=2,
-            initializer=batch_support.init_marker, initargs=("ready",),
-            on_crash=lambda t: "crashed", on_error=lambda t, e: "error",
+            batch_support.double_or_crash,
+            range(12),
+            jobs=2,
+            initializer=batch_support.init_marker,
+            initargs=("ready",),
+            on_crash=lambda t: "crashed",
+            on_error=lambda t, e: "error",
         )
     )
     assert {t: r[:2] for t, r in got.items()} == {t: (2 * t, "ready") for t in range(12)}
@@ -189,8 +204,11 @@ def test_a_task_that_kills_its_worker_fails_alone():
     tasks = [1, 2, -1, 3, 4, 5, 6, 7]
     got = dict(
         run_pool(
-            batch_support.double_or_crash, tasks, jobs=2,
-            on_crash=lambda t: "crashed", on_error=lambda t, e: "error",
+            batch_support.double_or_crash,
+            tasks,
+            jobs=2,
+            on_crash=lambda t: "crashed",
+            on_error=lambda t, e: "error",
         )
     )
     assert set(got) == set(tasks)
@@ -209,7 +227,14 @@ def test_analyze_many_in_two_workers_matches_the_analysis_in_process(tmp_path, a
     annotated = [str(out / f"{i}.jpg") for i in range(len(paths))]
     seen: list[int] = []
     outcomes = list(
-        analyze_many(paths, Settings(fast=True), jobs=2, annotated=annotated, thumbnails=True, on_done=lambda o: seen.append(o.index))
+        analyze_many(
+            paths,
+            Settings(fast=True),
+            jobs=2,
+            annotated=annotated,
+            thumbnails=True,
+            on_done=lambda o: seen.append(o.index),
+        )
     )
     assert [o.index for o in outcomes] == list(range(len(paths)))  # in input order
     assert sorted(seen) == list(range(len(paths)))
@@ -224,7 +249,11 @@ def test_analyze_many_in_two_workers_matches_the_analysis_in_process(tmp_path, a
     assert outcomes[0].thumbnail[:2] == b"\xff\xd8" and outcomes[3].thumbnail is None
     assert sorted(os.listdir(out)) == ["0.jpg", "3.jpg", "4.jpg"]
     # An annotated image that exists is an error for that photo alone, unless forced.
-    again = list(analyze_many(paths[:1] + paths[3:4], Settings(fast=True), jobs=1, annotated=[annotated[0], str(out / "new.jpg")]))
+    again = list(
+        analyze_many(
+            paths[:1] + paths[3:4], Settings(fast=True), jobs=1, annotated=[annotated[0], str(out / "new.jpg")]
+        )
+    )
     assert [o.exit_code for o in again] == [6, 4]
     assert "already exists" in again[0].error
 
@@ -255,4 +284,3 @@ def test_importing_posture_batch_loads_nothing_heavy():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-

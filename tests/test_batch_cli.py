@@ -16,13 +16,34 @@ import pytest
 from conftest import ROOT, SAMPLES, photo
 from test_cli import NATIVE_LOG_MARKERS, run
 
-HEAVY = ("numpy", "cv2", "mediapipe", "PIL", "matplotlib", "rich", "pyarrow", "ray", "fastapi", "starlette", "uvicorn", "pydantic")
+HEAVY = (
+    "numpy",
+    "cv2",
+    "mediapipe",
+    "PIL",
+    "matplotlib",
+    "rich",
+    "pyarrow",
+    "ray",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "pydantic",
+)
 
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["analyze", "--help"], ["analyze"], ["analyze", "x.jpg", "--jobs", "0"], ["history", "--help"], ["app", "--help"],
-     ["app", "--port", "0"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["analyze", "--help"],
+        ["analyze"],
+        ["analyze", "x.jpg", "--jobs", "0"],
+        ["history", "--help"],
+        ["app", "--help"],
+        ["app", "--port", "0"],
+    ],
     ids=" ".join,
 )
 def test_help_version_and_usage_errors_import_nothing_heavy(args):
@@ -131,8 +152,25 @@ def test_progress_bar_on_a_terminal_keeps_json_on_stdout_pure(tmp_path):
     env.pop("PYTHONWARNINGS", None)
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "posture", "analyze", a, a, str(tmp_path / "missing.jpg"), "--fast", "--json", "-j", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=slave, timeout=120, check=False,
+            [
+                sys.executable,
+                "-m",
+                "posture",
+                "analyze",
+                a,
+                a,
+                str(tmp_path / "missing.jpg"),
+                "--fast",
+                "--json",
+                "-j",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=120,
+            check=False,
         )
         os.close(slave)
         chunks = []
@@ -167,7 +205,10 @@ def test_ctrl_c_stops_at_once_and_keeps_the_table_of_what_was_done(tmp_path):
     env.pop("PYTHONWARNINGS", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "posture", "analyze", str(PHOTOS), "--json", "--csv", str(table), "-j", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         bufsize=0,  # readline() below must not read ahead of what communicate() then reads
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
     )

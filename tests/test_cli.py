@@ -21,12 +21,18 @@ from PIL import Image
 NATIVE_LOG_MARKERS = ("INFO: Created TensorFlow Lite", "W0000", "I0000", "E0000", "absl::InitializeLog")
 
 
-def run(*args: str, cwd: Path = ROOT, timeout: float = 120, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def run(
+    *args: str, cwd: Path = ROOT, timeout: float = 120, python_flags: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONWARNINGS", None)
     return subprocess.run(
         [sys.executable, *python_flags, "-m", "posture", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -211,7 +217,12 @@ def test_reader_that_stops_early_gets_a_quiet_exit_141():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "posture", "analyze", "--fast", "--json", str(SAMPLES / "astronaut.png")],
-        cwd=ROOT, env=env, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
     )
     os.close(write)
     assert proc.returncode == 141

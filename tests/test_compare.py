@@ -62,7 +62,11 @@ def meas(
     for n in METRIC_NAMES:
         unit = "%" if n.endswith("_pct") else "deg"
         v = values.get(n, 1.0)
-        metrics[n] = Metric.missing(unit, "left hip not visible enough") if v is None else Metric(value=v, unit=unit, uncertainty=u)
+        metrics[n] = (
+            Metric.missing(unit, "left hip not visible enough")
+            if v is None
+            else Metric(value=v, unit=unit, uncertainty=u)
+        )
     return PostureMeasurement(
         status="measured",
         message="measured",
@@ -77,6 +81,7 @@ def meas(
 
 
 # --- the verdict rule -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "before, after, ub, ua, mdc, band, expected",
@@ -207,10 +212,14 @@ def test_every_signed_metric_reads_the_signed_change(name, before, after, expect
         assert p.sides == (("right", "left") if after > 0 else ("left", "right"))
         assert "crossed level" in p.note
     else:
-        assert p.verdict_text == {"improved": "Improved", "worse": "Worse", "within_noise": "Within measurement noise"}[expected]
+        assert (
+            p.verdict_text
+            == {"improved": "Improved", "worse": "Worse", "within_noise": "Within measurement noise"}[expected]
+        )
 
 
 # --- compare() --------------------------------------------------------------------------------
+
 
 def test_compare_two_measurements():
     c = compare(
@@ -306,7 +315,12 @@ def test_json_carries_every_pair_verdict_as_typed_fields():
 def test_summary_is_plain_text():
     text = summary(compare([meas({"shoulder_tilt_deg": 3.0}), meas({"shoulder_tilt_deg": 1.0})]))
     assert "Shoulders: left higher by 3° -> left higher by 1° (change: 2°, right side up). Uncertainty unknown." in text
-    text = summary(compare([meas({"shoulder_tilt_deg": -13.1}, u=0.4), meas({"shoulder_tilt_deg": 9.0}, u=0.5)], mdc={"shoulder_tilt_deg": 1.2}))
+    text = summary(
+        compare(
+            [meas({"shoulder_tilt_deg": -13.1}, u=0.4), meas({"shoulder_tilt_deg": 9.0}, u=0.5)],
+            mdc={"shoulder_tilt_deg": 1.2},
+        )
+    )
     assert (
         "Shoulders: right higher by 13.1° -> left higher by 9.0° (change: 22.1° ± 0.6°, left side up). "
         "Reversed: left higher now." in text
@@ -314,6 +328,7 @@ def test_summary_is_plain_text():
 
 
 # --- capture-condition warnings ---------------------------------------------------------------
+
 
 def _warnings(*ms: PostureMeasurement) -> str:
     return "\n".join(compare(list(ms)).warnings)
@@ -382,8 +397,12 @@ def with_methods(m: PostureMeasurement, **tilts: tuple[str, float, float]) -> Po
 def test_tilts_by_different_methods_are_compared_on_the_landmarks() -> None:
     # The outline says 4 degrees in both photos; the landmarks, which under-read, 2.5 and 2.6. The
     # refinement fell back in the after photo: headlines 4 -> 2.6 would look like an improvement.
-    before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    after = with_methods(meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    before = with_methods(
+        meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
+    after = with_methods(
+        meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
     c = compare([before, after], mdc={"shoulder_tilt_deg": 1.2})
     sh = c.metric("shoulder_tilt_deg")
     assert sh.values == (4.0, 2.6)  # each photo's own headline
@@ -398,12 +417,19 @@ def test_tilts_by_different_methods_are_compared_on_the_landmarks() -> None:
     assert "methods differ" in summary(c)
     d = json.loads(json.dumps(c.to_dict()))["metrics"]
     assert d["shoulder_tilt_deg"]["pairs"][0]["compared_on"] == {"shoulder_tilt_deg": "landmarks"}
-    assert d["shoulder_pelvis_tilt_deg"]["pairs"][0]["compared_on"] == {"shoulder_tilt_deg": "landmarks", "pelvic_tilt_deg": "landmarks"}
+    assert d["shoulder_pelvis_tilt_deg"]["pairs"][0]["compared_on"] == {
+        "shoulder_tilt_deg": "landmarks",
+        "pelvic_tilt_deg": "landmarks",
+    }
 
 
 def test_tilts_by_the_same_method_are_compared_on_the_headlines() -> None:
-    before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    after = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 1.5, 1.0), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    before = with_methods(
+        meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
+    after = with_methods(
+        meas(u=0.3), shoulder_tilt_deg=("silhouette", 1.5, 1.0), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
     p = compare([before, after], mdc={"shoulder_tilt_deg": 1.2}).metric("shoulder_tilt_deg").overall
     assert p.values == (4.0, 1.5) and not p.on_landmarks and p.compared_on == (("shoulder_tilt_deg", "silhouette"),)
     assert p.verdict == "improved"
@@ -412,9 +438,15 @@ def test_tilts_by_the_same_method_are_compared_on_the_headlines() -> None:
 def test_a_photo_in_between_does_not_change_the_first_to_last_verdict() -> None:
     # Photos 1 and 3 have the shoulders from the outline, photo 2 from the landmarks (the
     # refinement fell back): 1 -> 3 is compared on the outline whether or not 2 is in the report.
-    one = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", -3.3, -4.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    two = with_methods(meas(u=1.7), shoulder_tilt_deg=("landmarks", -6.8, -6.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    three = with_methods(meas(u=0.7), shoulder_tilt_deg=("silhouette", -2.7, -3.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    one = with_methods(
+        meas(u=0.3), shoulder_tilt_deg=("silhouette", -3.3, -4.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
+    two = with_methods(
+        meas(u=1.7), shoulder_tilt_deg=("landmarks", -6.8, -6.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
+    three = with_methods(
+        meas(u=0.7), shoulder_tilt_deg=("silhouette", -2.7, -3.8), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
     mdc = {"shoulder_tilt_deg": 1.2}
     alone = compare([one, three], mdc=mdc).metric("shoulder_tilt_deg").overall
     with_two = compare([one, two, three], mdc=mdc).metric("shoulder_tilt_deg")

@@ -25,7 +25,11 @@ EVIL_NOTE = "</title><script>alert(4)</script> & more"
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "posture", "compare", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -41,7 +45,9 @@ def hostile(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path, l
     labels = [str(first), str(second)]
     assert labels[0].endswith("<script>alert(1)</script>.jpg")
     out = d / "report.html"
-    r = run(*labels, "-o", str(out), "--json", "--name", EVIL_NAME, "--note", EVIL_NOTE, "--dates", "2024-01-10,2024-03-01")
+    r = run(
+        *labels, "-o", str(out), "--json", "--name", EVIL_NAME, "--note", EVIL_NOTE, "--dates", "2024-01-10,2024-03-01"
+    )
     return r, out, labels
 
 

@@ -12,15 +12,22 @@ from posture.result import Assumptions, PostureMeasurement
 
 def _photo(taken_at: str | None, file_time: datetime | None) -> ComparedPhoto:
     m = PostureMeasurement(
-        status="measured", message="measured", source={"path": "x.jpg", "taken_at": taken_at}, model={},
-        assumptions=Assumptions(), subject=None, metrics={},
+        status="measured",
+        message="measured",
+        source={"path": "x.jpg", "taken_at": taken_at},
+        model={},
+        assumptions=Assumptions(),
+        subject=None,
+        metrics={},
     )
     return ComparedPhoto("x.jpg", m, None, file_time)
 
 
 def test_parse_dates():
     assert parse_dates("2024-01-05, ,2024-03-01T08:30", 3) == [
-        datetime(2024, 1, 5), None, datetime(2024, 3, 1, 8, 30),
+        datetime(2024, 1, 5),
+        None,
+        datetime(2024, 3, 1, 8, 30),
     ]
     with pytest.raises(ValueError, match="needs 2 comma-separated dates"):
         parse_dates("2024-01-05", 2)

@@ -15,7 +15,9 @@ from posture.wording import summary
 
 L = PoseLandmark
 RNG = np.random.default_rng(7)
-CASES = [(float(RNG.integers(60, 400)), float(RNG.uniform(0.5, 40))) for _ in range(25)]  # widths: whole pixels (the JSON keeps 0.1 px)
+CASES = [
+    (float(RNG.integers(60, 400)), float(RNG.uniform(0.5, 40))) for _ in range(25)
+]  # widths: whole pixels (the JSON keeps 0.1 px)
 
 
 def _level_shoulders(width: float, mirror: bool = False) -> PostureMeasurement:
@@ -28,7 +30,9 @@ def _level_shoulders(width: float, mirror: bool = False) -> PostureMeasurement:
 
 @pytest.mark.parametrize("mirror", [False, True])
 @pytest.mark.parametrize("width, d", CASES)
-def test_raising_one_shoulder_by_d_tilts_the_shoulders_by_atan_d_over_width(width: float, d: float, mirror: bool) -> None:
+def test_raising_one_shoulder_by_d_tilts_the_shoulders_by_atan_d_over_width(
+    width: float, d: float, mirror: bool
+) -> None:
     m = _level_shoulders(width, mirror)
     assert m.metrics["shoulder_tilt_deg"].value == 0.0
     for side, sign in (("right_shoulder", -1), ("left_shoulder", 1)):
@@ -36,7 +40,9 @@ def test_raising_one_shoulder_by_d_tilts_the_shoulders_by_atan_d_over_width(widt
         c = correct(m, {side: [x, y - d]})
         tilt = c.metrics["shoulder_tilt_deg"]
         assert tilt.value == pytest.approx(sign * math.degrees(math.atan(d / width)), abs=1e-9)
-        assert tilt.method == "manual" and tilt.higher_side == ("left" if sign > 0 and abs(tilt.value) >= 0.5 else "right" if abs(tilt.value) >= 0.5 else "level")
+        assert tilt.method == "manual" and tilt.higher_side == (
+            "left" if sign > 0 and abs(tilt.value) >= 0.5 else "right" if abs(tilt.value) >= 0.5 else "level"
+        )
         # Two points each placed within PLACEMENT_PX: sqrt(2) * PLACEMENT_PX over their distance, in radians.
         expected = math.degrees(math.sqrt(2) * PLACEMENT_PX / math.hypot(width, d))
         assert tilt.uncertainty == pytest.approx(max(expected, 0.2), rel=0.05)
@@ -63,7 +69,9 @@ def test_correcting_again_starts_from_the_original_and_keeps_earlier_moves() -> 
     m = measured()
     pts = correctable_points(m)
     once = correct(m, {"right_shoulder": [pts["right_shoulder"][0], 120.0]})
-    twice = correct(once, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]})
+    twice = correct(
+        once, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]}
+    )
     assert set(twice.correction["points"]) == {"right_shoulder", "left_hip"}
     assert twice.correction["points"]["right_shoulder"]["from"] == list(pts["right_shoulder"])
     assert twice.correction["original_metrics"]["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"].to_dict()

@@ -99,7 +99,12 @@ def test_asymmetry_is_visible_and_exercises_both_signs():
 
 @pytest.mark.parametrize(
     "name, part",
-    [("shoulder_tilt_deg", "shoulder"), ("pelvic_tilt_deg", "hip"), ("head_tilt_deg", "ear"), ("knee_tilt_deg", "knee")],
+    [
+        ("shoulder_tilt_deg", "shoulder"),
+        ("pelvic_tilt_deg", "hip"),
+        ("head_tilt_deg", "ear"),
+        ("knee_tilt_deg", "knee"),
+    ],
 )
 def test_tilt_labels_name_the_higher_side(texts, name, part):
     value, _, text = labelled(texts, name)

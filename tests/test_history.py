@@ -214,7 +214,16 @@ def test_default_path_is_in_the_users_data_folder(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("id:12", 12), ("ID: 7", 7), ("#12", 12), (" #3 ", 3), ("12", None), ("#12.jpg", None), ("photo.jpg", None), ("id:", None)],
+    [
+        ("id:12", 12),
+        ("ID: 7", 7),
+        ("#12", 12),
+        (" #3 ", 3),
+        ("12", None),
+        ("#12.jpg", None),
+        ("photo.jpg", None),
+        ("id:", None),
+    ],
 )
 def test_resolve_measurement_ref(text: str, expected: int | None) -> None:
     assert resolve_measurement_ref(text) == expected
@@ -279,7 +288,9 @@ def _with_methods(seed: int, shoulder: str | None, pelvic: str | None, taken_at:
     metrics = dict(m.metrics)
     metrics["shoulder_tilt_deg"] = replace(metrics["shoulder_tilt_deg"], method=shoulder, landmark_value=1.0)
     metrics["pelvic_tilt_deg"] = replace(metrics["pelvic_tilt_deg"], method=pelvic, landmark_value=-0.3)
-    metrics["shoulder_pelvis_tilt_deg"] = replace(metrics["shoulder_tilt_deg"], value=2.3, method=None, landmark_value=None)
+    metrics["shoulder_pelvis_tilt_deg"] = replace(
+        metrics["shoulder_tilt_deg"], value=2.3, method=None, landmark_value=None
+    )
     return replace(m, metrics=metrics)
 
 
@@ -398,7 +409,9 @@ def test_a_given_date_wins_over_the_exif_date_and_is_marked_given(db: Path) -> N
     assert (exif.taken_at, exif.taken_at_source) == ("2024-03-01T09:30:00", "exif")
 
 
-def test_a_version_1_history_is_upgraded_keeping_ids_and_the_id_counter(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_version_1_history_is_upgraded_keeping_ids_and_the_id_counter(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with monkeypatch.context() as m:
         m.setattr(hist, "MIGRATIONS", hist.MIGRATIONS[:1])
         m.setattr(hist, "DB_VERSION", 1)
@@ -424,5 +437,3 @@ def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: 
     assert [a.get_title() for a in fig.axes] == ["Shoulders", "Hip line (pelvic tilt proxy)", "Head over shoulders"]
     with pytest.raises(ValueError, match="unknown metric 'neck'"):
         plot_history(entries, ["neck"])
-
-

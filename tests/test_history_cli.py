@@ -53,13 +53,17 @@ def test_list_json_and_name_filter(db: Path, capsys: pytest.CaptureFixture[str])
     assert rows[0]["photo_sha256"] and rows[0]["taken_at_source"] == "exif"
 
 
-def test_list_without_a_database_says_so_and_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_without_a_database_says_so_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "history", "list", "--db", str(tmp_path / "none.sqlite3"))
     assert code == EXIT_OK and "No saved measurements yet" in out
     assert not list(tmp_path.iterdir())
 
 
-def test_show_prints_the_measurement_and_writes_the_thumbnail(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_prints_the_measurement_and_writes_the_thumbnail(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with History.open(db) as h:
         new_id, _ = h.save(sample_measurement(9), thumbnail=b"\xff\xd8thumb")
     thumb = tmp_path / "t.jpg"
@@ -76,7 +80,9 @@ def test_unknown_id_exits_with_the_history_code(db: Path, capsys: pytest.Capture
     assert code == EXIT_HISTORY and err.strip() == "posture: error: no stored measurement #99"
 
 
-def test_delete_needs_yes_without_a_terminal(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_delete_needs_yes_without_a_terminal(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))  # not a TTY: never read as consent
     code, _, err = run(capsys, "history", "delete", "1", "--db", str(db))
     assert code == EXIT_USAGE and "--yes" in err
@@ -88,7 +94,9 @@ def test_delete_needs_yes_without_a_terminal(db: Path, capsys: pytest.CaptureFix
         assert [e.id for e in h.list()] == [3, 2]
 
 
-def test_delete_asks_on_a_terminal(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_delete_asks_on_a_terminal(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -103,7 +111,9 @@ def test_delete_asks_on_a_terminal(db: Path, capsys: pytest.CaptureFixture[str],
         assert len(h) == 2
 
 
-def test_export_csv_and_json_refuse_to_overwrite_without_force(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_csv_and_json_refuse_to_overwrite_without_force(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "out.csv"
     target.write_text("precious")
     code, _, err = run(capsys, "history", "export", "--db", str(db), "--csv", str(target))
@@ -126,7 +136,9 @@ def test_plot_writes_a_chart_for_one_person(db: Path, tmp_path: Path, capsys: py
     assert "2 measurements" in out
     code, _, err = run(capsys, "history", "plot", "--db", str(db), "--name", "Ana", "-o", str(out_png))
     assert code == EXIT_OUTPUT  # exists, no --force
-    code, _, err = run(capsys, "history", "plot", "--db", str(db), "--name", "Ana", "--metric", "neck", "-o", str(tmp_path / "x.png"))
+    code, _, err = run(
+        capsys, "history", "plot", "--db", str(db), "--name", "Ana", "--metric", "neck", "-o", str(tmp_path / "x.png")
+    )
     assert code == EXIT_HISTORY and "unknown metric 'neck'" in err
 
 
@@ -151,7 +163,8 @@ def test_analyze_save_options_need_save(capsys: pytest.CaptureFixture[str], opti
 
 
 @pytest.mark.parametrize(
-    "date", ["2024-02-30", "2024-13-01", "05/01/2024", "2024-01-05T14", "2024-01-05T14:30Z", "tomorrow", "", "3024-01-01"]
+    "date",
+    ["2024-02-30", "2024-13-01", "05/01/2024", "2024-01-05T14", "2024-01-05T14:30Z", "tomorrow", "", "3024-01-01"],
 )
 def test_analyze_refuses_a_bad_date_in_one_line_before_analysing(
     date: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -176,15 +189,37 @@ def test_analyze_date_is_stored_as_given_for_every_photo_of_a_batch(tmp_path: Pa
     exif = photo("front_full__tfex_yoga_tree.jpeg")  # its EXIF date is 2020-01-29T17:18:31
     db = tmp_path / "h.sqlite3"
     proc = subprocess.run(
-        [sys.executable, "-m", "posture", "analyze", str(exif), str(ROOT / "sample_images" / "standing.png"),
-         "--save", "--db", str(db), "--date", "2024-01-05", "--jobs", "1", "--fast"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "posture",
+            "analyze",
+            str(exif),
+            str(ROOT / "sample_images" / "standing.png"),
+            "--save",
+            "--db",
+            str(db),
+            "--date",
+            "2024-01-05",
+            "--jobs",
+            "1",
+            "--fast",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     with History.open(db) as h:
         assert [(e.taken_at, e.taken_at_source) for e in h.list()] == [("2024-01-05", "given")] * 2
     listed = subprocess.run(
-        [sys.executable, "-m", "posture", "history", "list", "--db", str(db)], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "posture", "history", "list", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert listed.stdout.count("2024-01-05 (given)") == 2
 

@@ -274,7 +274,12 @@ def _exif_jpeg(tmp_path: Path, name: str, orientation: int | None, date: str | N
 
 def _red_corner(rgb: np.ndarray) -> str:
     h, w = rgb.shape[:2]
-    corners = {"top-left": rgb[10, 10], "top-right": rgb[10, w - 11], "bottom-left": rgb[h - 11, 10], "bottom-right": rgb[h - 11, w - 11]}
+    corners = {
+        "top-left": rgb[10, 10],
+        "top-right": rgb[10, w - 11],
+        "bottom-left": rgb[h - 11, 10],
+        "bottom-right": rgb[h - 11, w - 11],
+    }
     reds = [k for k, v in corners.items() if v[0] > 200 and v[2] < 60]
     assert len(reds) == 1, corners
     return reds[0]
@@ -316,8 +321,13 @@ def test_malformed_exif_date_is_ignored(tmp_path):
 
 @pytest.mark.parametrize(
     "fmt, suffix, kw, exact",
-    [("WEBP", ".webp", {"lossless": True}, True), ("WEBP", ".webp", {"quality": 80}, False),
-     ("BMP", ".bmp", {}, True), ("TIFF", ".tif", {}, True), ("GIF", ".gif", {}, False)],
+    [
+        ("WEBP", ".webp", {"lossless": True}, True),
+        ("WEBP", ".webp", {"quality": 80}, False),
+        ("BMP", ".bmp", {}, True),
+        ("TIFF", ".tif", {}, True),
+        ("GIF", ".gif", {}, False),
+    ],
 )
 def test_other_formats_decode(tmp_path, fmt, suffix, kw, exact):
     arr = np.zeros((160, 240, 3), np.uint8)

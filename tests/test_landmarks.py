@@ -42,7 +42,11 @@ def random_landmarks(width: int = 640, height: int = 480) -> Landmarks:
 )
 def test_wrong_shapes_are_refused(field, bad):
     kwargs = dict(
-        xy=np.zeros((33, 2)), visibility=np.ones(33), presence=np.ones(33), width=10, height=10,
+        xy=np.zeros((33, 2)),
+        visibility=np.ones(33),
+        presence=np.ones(33),
+        width=10,
+        height=10,
         world=np.zeros((33, 3)),
     )
     kwargs[field] = bad
@@ -175,9 +179,7 @@ def test_from_normalized_scales_by_width_and_height():
     # a 45-degree line in normalised units is NOT 45 degrees in pixels here
     from posture.geometry import tilt_deg
 
-    a = Landmarks.from_normalized(
-        [SimpleNamespace(x=0.6, y=0.4)] + [SimpleNamespace(x=0.5, y=0.5)] * 32, w, h
-    )
+    a = Landmarks.from_normalized([SimpleNamespace(x=0.6, y=0.4)] + [SimpleNamespace(x=0.5, y=0.5)] * 32, w, h)
     assert tilt_deg(a.xy[0], a.xy[1]) == pytest.approx(np.degrees(np.arctan2(0.1 * h, 0.1 * w)))
     assert np.isnan(a.world).all() and np.isnan(a.visibility).all()
 

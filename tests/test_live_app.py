@@ -47,7 +47,8 @@ def test_camera_disconnecting_mid_session_ends_cleanly(tmp_path: Path, monkeypat
     opened = sources.open_source
     monkeypatch.setattr(sources, "CAMERA_RETRIES", 2)
     monkeypatch.setattr(
-        sources, "open_source",
+        sources,
+        "open_source",
         lambda *a, **k: opened(*a, **{**k, "capture_factory": lambda i: UnpluggedCamera(bgr, 12)}),
     )
     messages: list[str] = []

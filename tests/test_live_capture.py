@@ -16,17 +16,40 @@ from posture.result import Assumptions, Metric, PostureMeasurement
 PROTOCOL_VIDEOS = SHARED / "photos" / "protocol" / "videos"
 
 
-def analysis(shoulder: float, pelvis: float, unc: float = 0.3, sh_method: str = "silhouette", pv_method: str = "silhouette",
-             warnings: Sequence[str] = ()) -> PostureMeasurement:
+def analysis(
+    shoulder: float,
+    pelvis: float,
+    unc: float = 0.3,
+    sh_method: str = "silhouette",
+    pv_method: str = "silhouette",
+    warnings: Sequence[str] = (),
+) -> PostureMeasurement:
     """A per-frame analysis with the given tilts (the other metrics not measured)."""
     from posture.measure import METRIC_NAMES, higher_side, metric_unit
 
     metrics = {n: Metric.missing(metric_unit(n), "not in this test") for n in METRIC_NAMES}
-    metrics["shoulder_tilt_deg"] = Metric(shoulder, "deg", unc, higher_side=higher_side(shoulder), method=sh_method, landmark_value=shoulder / 2)
-    metrics["pelvic_tilt_deg"] = Metric(pelvis, "deg", 1.7 if pv_method == "landmarks" else unc, higher_side=higher_side(pelvis),
-                                        method=pv_method, landmark_value=pelvis / 3)
-    return PostureMeasurement("measured", "measured", {"path": None, "width": 640, "height": 480}, {"name": "m"}, Assumptions(), None,
-                              metrics, tuple(warnings), {"passes": 12})
+    metrics["shoulder_tilt_deg"] = Metric(
+        shoulder, "deg", unc, higher_side=higher_side(shoulder), method=sh_method, landmark_value=shoulder / 2
+    )
+    metrics["pelvic_tilt_deg"] = Metric(
+        pelvis,
+        "deg",
+        1.7 if pv_method == "landmarks" else unc,
+        higher_side=higher_side(pelvis),
+        method=pv_method,
+        landmark_value=pelvis / 3,
+    )
+    return PostureMeasurement(
+        "measured",
+        "measured",
+        {"path": None, "width": 640, "height": 480},
+        {"name": "m"},
+        Assumptions(),
+        None,
+        metrics,
+        tuple(warnings),
+        {"passes": 12},
+    )
 
 
 def test_value_is_the_median_and_the_uncertainty_covers_the_spread() -> None:
@@ -41,11 +64,14 @@ def test_value_is_the_median_and_the_uncertainty_covers_the_spread() -> None:
     assert m.higher_side == "left" and m.landmark_value == pytest.approx(np.median([1.0, 1.005, 1.01, 1.015, 1.02]))
 
 
-@pytest.mark.parametrize(("methods", "expected"), [
-    (["silhouette"] * 3 + ["landmarks"] * 2, "silhouette"),
-    (["landmarks"] * 3 + ["silhouette"] * 2, "landmarks"),
-    (["landmarks"] * 2 + ["silhouette"] * 2, "silhouette"),  # a tie: the outline
-])
+@pytest.mark.parametrize(
+    ("methods", "expected"),
+    [
+        (["silhouette"] * 3 + ["landmarks"] * 2, "silhouette"),
+        (["landmarks"] * 3 + ["silhouette"] * 2, "landmarks"),
+        (["landmarks"] * 2 + ["silhouette"] * 2, "silhouette"),  # a tie: the outline
+    ],
+)
 def test_a_tilt_is_compared_like_with_like(methods: list[str], expected: str) -> None:
     reading = {"silhouette": 3.0, "landmarks": 1.0}
     frames = [analysis(0.5, reading[m] + 0.05 * i, pv_method=m) for i, m in enumerate(methods)]
@@ -74,8 +100,11 @@ def test_too_few_frames_is_not_a_measurement() -> None:
 
 
 def test_the_capture_round_trips_as_a_photo_measurement() -> None:
-    out = combine([analysis(1.0 + 0.1 * i, 0.5, warnings=("w",)) for i in range(4)], notes=("the capture ended early",),
-                  method={"span_s": 3.0})
+    out = combine(
+        [analysis(1.0 + 0.1 * i, 0.5, warnings=("w",)) for i in range(4)],
+        notes=("the capture ended early",),
+        method={"span_s": 3.0},
+    )
     assert PostureMeasurement.from_dict(out.to_dict()).to_dict() == out.to_dict()
     assert out.method["kind"] == "live capture" and out.method["span_s"] == 3.0 and out.method["passes"] == 12
     assert out.warnings[0] == "the capture ended early" and "w" in out.warnings
@@ -176,7 +205,9 @@ def test_capture_on_the_still_video_agrees_with_analyze_on_its_frames(augmented_
     photos = [augmented_analyzer.analyze(frames[round(t * fps)]) for t in cap.frame_times]
     for name in ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "trunk_lean_deg"):
         m = cap.metrics[name]
-        per = [p.metrics[name] for p in photos if p.metrics[name].value is not None and p.metrics[name].method == m.method]
+        per = [
+            p.metrics[name] for p in photos if p.metrics[name].value is not None and p.metrics[name].method == m.method
+        ]
         assert m.value == pytest.approx(float(np.median([p.value for p in per])), abs=1e-6), name
         assert all(abs(p.value - m.value) <= 2 * m.uncertainty for p in per), (name, m, [p.value for p in per])
         assert m.uncertainty >= np.median([p.uncertainty for p in per]) - 1e-9
@@ -202,7 +233,11 @@ def test_captures_follow_a_lean(tmp_path: Path) -> None:
         a, b = first.metrics[name], last.metrics[name]
         assert a.method == b.method, name
         # Counter-clockwise: the subject's left (image right) rises by 6 degrees.
-        assert abs((b.value - a.value) - 2 * step) <= 1.96 * float(np.hypot(a.uncertainty, b.uncertainty)) + 0.5, (name, a, b)
+        assert abs((b.value - a.value) - 2 * step) <= 1.96 * float(np.hypot(a.uncertainty, b.uncertainty)) + 0.5, (
+            name,
+            a,
+            b,
+        )
 
 
 @pytest.mark.slow

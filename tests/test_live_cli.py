@@ -29,7 +29,11 @@ N_FRAMES = 50
 def live(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "posture", "live", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -128,8 +132,23 @@ def test_ctrl_c_ends_cleanly_and_keeps_the_log(tmp_path: Path) -> None:
     src = write_video(tmp_path / "long.mp4", frames * 400)
     log = tmp_path / "c.csv"
     p = subprocess.Popen(
-        [sys.executable, "-m", "posture", "live", "--source", str(src), "--headless", "--capture", "60", "--log", str(log)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "posture",
+            "live",
+            "--source",
+            str(src),
+            "--headless",
+            "--capture",
+            "60",
+            "--log",
+            str(log),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     # The capture starts once the stance has held 1 s (25 frames): interrupt it under way.
@@ -183,7 +202,9 @@ def test_window_without_a_display_says_use_headless(leaning: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("bad", [["--alert", "elbow:3"], ["--alert", "shoulder"], ["--camera", "0", "--source", "x.mp4"]])
+@pytest.mark.parametrize(
+    "bad", [["--alert", "elbow:3"], ["--alert", "shoulder"], ["--camera", "0", "--source", "x.mp4"]]
+)
 def test_usage_errors_exit_2(bad: list[str]) -> None:
     r = live(*bad)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1

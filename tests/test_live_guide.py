@@ -46,16 +46,38 @@ CASES = [
     (1, replace(STANDING, turn_deg=MAX_TURN_DEG - 5), 0.0, (), None),
     (1, replace(STANDING, view="back"), 0.0, ("facing_away",), "turn around to face the camera"),
     (1, measure(person(1.0, hips=False)), 0.0, ("hips_not_visible",), "step back so your hips are visible"),
-    (1, measure(moved(person(1.0), LEFT_ANKLE=(355, 530), RIGHT_ANKLE=(285, 530))), 0.0, ("body_not_in_frame",),
-     "step back so your whole body is in view, head to feet"),
+    (
+        1,
+        measure(moved(person(1.0), LEFT_ANKLE=(355, 530), RIGHT_ANKLE=(285, 530))),
+        0.0,
+        ("body_not_in_frame",),
+        "step back so your whole body is in view, head to feet",
+    ),
     (1, measure(arms_down(person(1.0))), 0.0, ("arms_against_hips",), "hold your arms slightly away from your hips"),
     (1, STANDING, 0.5, ("moving",), "stand still"),
     (1, STANDING, math.nan, (), None),  # no previous frame: not counted as moving
     # Several at once: the most important is said.
-    (2, replace(measure(arms_down(person(1.0))), turn_deg=40.0), 0.5, ("multiple_people", "turned"), "only one person, please"),
-    (1, replace(measure(arms_down(person(1.0))), view="back"), 0.5, ("facing_away", "arms_against_hips", "moving"),
-     "turn around to face the camera"),
-    (1, measure(arms_down(person(1.0))), 0.5, ("arms_against_hips", "moving"), "hold your arms slightly away from your hips"),
+    (
+        2,
+        replace(measure(arms_down(person(1.0))), turn_deg=40.0),
+        0.5,
+        ("multiple_people", "turned"),
+        "only one person, please",
+    ),
+    (
+        1,
+        replace(measure(arms_down(person(1.0))), view="back"),
+        0.5,
+        ("facing_away", "arms_against_hips", "moving"),
+        "turn around to face the camera",
+    ),
+    (
+        1,
+        measure(arms_down(person(1.0))),
+        0.5,
+        ("arms_against_hips", "moving"),
+        "hold your arms slightly away from your hips",
+    ),
 ]
 
 
@@ -64,7 +86,9 @@ def test_one_instruction_for_the_most_important_problem(people, body, speed, pro
     got = guide.stance_problems(people, body, speed)
     assert got == problems
     assert guide.instruction(got) == said
-    assert guide.usable(got) == (not set(problems) & {"no_person", "multiple_people", "turned", "shoulders_not_visible"})
+    assert guide.usable(got) == (
+        not set(problems) & {"no_person", "multiple_people", "turned", "shoulders_not_visible"}
+    )
 
 
 def test_every_problem_has_an_instruction_and_the_order_is_importance() -> None:
@@ -77,8 +101,13 @@ def test_arms_are_judged_in_the_subjects_own_sides() -> None:
     from posture.refine.pelvis import arms_against_hips
 
     lm = person(0.0)
-    left_down = moved(lm, LEFT_WRIST=tuple(lm[L.LEFT_HIP]), LEFT_PINKY=tuple(lm[L.LEFT_HIP]),
-                      LEFT_INDEX=tuple(lm[L.LEFT_HIP]), LEFT_THUMB=tuple(lm[L.LEFT_HIP]))
+    left_down = moved(
+        lm,
+        LEFT_WRIST=tuple(lm[L.LEFT_HIP]),
+        LEFT_PINKY=tuple(lm[L.LEFT_HIP]),
+        LEFT_INDEX=tuple(lm[L.LEFT_HIP]),
+        LEFT_THUMB=tuple(lm[L.LEFT_HIP]),
+    )
     assert arms_against_hips(lm) == ()
     assert arms_against_hips(left_down) == ("left",)
     assert arms_against_hips(left_down.swap_sides()) == ("right",)
@@ -87,7 +116,9 @@ def test_arms_are_judged_in_the_subjects_own_sides() -> None:
 @pytest.mark.parametrize("dx", [0.0, 3.0, -12.0])
 def test_body_speed_is_shoulder_widths_per_second(dx: float) -> None:
     a = person(0.0)
-    b = moved(a, **{n: tuple(a[L[n]] + [dx, 0.0]) for n in ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")})
+    b = moved(
+        a, **{n: tuple(a[L[n]] + [dx, 0.0]) for n in ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")}
+    )
     width = float(np.linalg.norm(a[L.LEFT_SHOULDER] - a[L.RIGHT_SHOULDER]))
     assert guide.body_speed(a, b, 0.1) == pytest.approx(abs(dx) / width / 0.1)
     # Translation and scale of the whole picture change nothing but the units they cancel.

@@ -23,7 +23,13 @@ from posture.measure import METRIC_NAMES
 L = PoseLandmark
 
 
-def records(people: Callable[[int], list[Landmarks]], n: int, fps: float = 10.0, config: LiveConfig = LiveConfig(), session: list | None = None):
+def records(
+    people: Callable[[int], list[Landmarks]],
+    n: int,
+    fps: float = 10.0,
+    config: LiveConfig = LiveConfig(),
+    session: list | None = None,
+):
     s = LiveSession(FakeDetector(people), config)
     if session is not None:
         session.append(s)
@@ -83,8 +89,15 @@ def test_smoothed_values_follow_a_lean_without_trailing_far() -> None:
     assert 0 <= lag < 1.5
 
 
-def capture_run(people: Callable[[int], list[Landmarks]], n: int, config: LiveConfig, *, background: bool = False,
-                request_at: int | None = None, **fake: object) -> tuple[LiveSession, list, FakeAnalyzer]:
+def capture_run(
+    people: Callable[[int], list[Landmarks]],
+    n: int,
+    config: LiveConfig,
+    *,
+    background: bool = False,
+    request_at: int | None = None,
+    **fake: object,
+) -> tuple[LiveSession, list, FakeAnalyzer]:
     """A session with a capture worker over :func:`numbered_frames`; finished (analyses awaited)."""
     analyzer = FakeAnalyzer(people, **fake)  # type: ignore[arg-type]
     worker = CaptureWorker(lambda: analyzer, mode="thread" if background else "inline")
@@ -128,7 +141,9 @@ def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames
     assert m.uncertainty >= max(0.3, 1.4826 * float(np.median(np.abs(chosen - np.median(chosen))))) - 1e-9
     assert m.method == "silhouette" and cap.complete and cap.measurement.status == "measured"
     assert cap.measurement.method["kind"] == "live capture" and cap.measurement.method["frames_analysed"] == 6
-    assert any(line.startswith("Shoulders: Right shoulder higher by") and "shoulder outlines" in line for line in cap.lines())
+    assert any(
+        line.startswith("Shoulders: Right shoulder higher by") and "shoulder outlines" in line for line in cap.lines()
+    )
 
 
 def test_capture_keeps_only_measurable_frames() -> None:
@@ -155,8 +170,13 @@ def test_capture_with_too_few_measurable_frames_says_so() -> None:
 
 def test_capture_compares_methods_like_with_like() -> None:
     tilts = [2.0 + 0.1 * (i % 3) for i in range(40)]
-    s, _, analyzer = capture_run(lambda i: [person(tilts[i])], 40, LiveConfig(capture_seconds=3.0, capture_frames=6),
-                                 request_at=0, method=lambda i: "landmarks" if i < 12 else "silhouette")
+    s, _, analyzer = capture_run(
+        lambda i: [person(tilts[i])],
+        40,
+        LiveConfig(capture_seconds=3.0, capture_frames=6),
+        request_at=0,
+        method=lambda i: "landmarks" if i < 12 else "silhouette",
+    )
     m = s.captures[0].metrics["pelvic_tilt_deg"]
     used = [i for i in analyzer.seen if i >= 12]
     assert m.method == "silhouette" and m.value == pytest.approx(float(np.median([tilts[i] for i in used])))
@@ -167,7 +187,9 @@ def test_auto_capture_gives_up_and_says_why() -> None:
     two = [person(1.0), person(0.0, dx=3)]
     s, recs, analyzer = capture_run(lambda i: two, 60, LiveConfig(auto_capture=True, stance_timeout_s=4.0))
     assert not s.captures and not analyzer.seen
-    assert s.capture_failures == ["Capture not started: no steady, measurable stance within 4 s; most often: only one person, please (100% of the frames)."]
+    assert s.capture_failures == [
+        "Capture not started: no steady, measurable stance within 4 s; most often: only one person, please (100% of the frames)."
+    ]
     assert any(s.capture_failures[0] in r.events for r in recs)
 
 
@@ -243,7 +265,11 @@ def test_session_keeps_no_per_frame_history() -> None:
 
 @pytest.mark.parametrize(
     "text, metric, limit, seconds",
-    [("shoulder:3:5", "shoulder_tilt_deg", 3, 5), ("hip:2", "pelvic_tilt_deg", 2, 5), ("trunk_lean_deg:4:0", "trunk_lean_deg", 4, 0)],
+    [
+        ("shoulder:3:5", "shoulder_tilt_deg", 3, 5),
+        ("hip:2", "pelvic_tilt_deg", 2, 5),
+        ("trunk_lean_deg:4:0", "trunk_lean_deg", 4, 0),
+    ],
 )
 def test_alert_rule_parse(text: str, metric: str, limit: float, seconds: float) -> None:
     assert AlertRule.parse(text) == AlertRule(metric, limit, seconds)
@@ -295,14 +321,21 @@ def test_finish_waits_for_the_analysis_and_says_how_far_it_is(monkeypatch: pytes
     worker.close()
     assert said[0] == "Computing the capture at 0.0 s: 4 frames analysed as photos..."
     progress = [line for line in said if line.endswith("frames analysed")]
-    assert progress and progress == sorted(progress) and all(line.strip().endswith("of 4 frames analysed") for line in progress)
+    assert (
+        progress
+        and progress == sorted(progress)
+        and all(line.strip().endswith("of 4 frames analysed") for line in progress)
+    )
     assert said[len(progress) + 1 :] == cap.lines() and cap.metrics["shoulder_tilt_deg"].value == pytest.approx(1.5)
 
 
-@pytest.mark.parametrize(("out", "start"), [
-    (range(3, 5), 10),  # feet out of view for 0.2 s: forgiven, the stance held from frame 0
-    (range(3, 9), 19),  # for 0.6 s: the clock restarts when they are back (frame 9)
-])
+@pytest.mark.parametrize(
+    ("out", "start"),
+    [
+        (range(3, 5), 10),  # feet out of view for 0.2 s: forgiven, the stance held from frame 0
+        (range(3, 9), 19),  # for 0.6 s: the clock restarts when they are back (frame 9)
+    ],
+)
 def test_a_brief_glitch_does_not_restart_the_stance_clock_but_a_lasting_one_does(out: range, start: int) -> None:
     def people(i: int) -> list[Landmarks]:
         p = person(1.0)
@@ -321,15 +354,26 @@ def test_capture_progress_says_each_phase() -> None:
     from posture.live.session import CaptureProgress
 
     assert CaptureProgress("waiting", 0.0, 1.0, 0.4).text() == "Capture: waiting for a steady stance (0.4 / 1 s held)"
-    assert CaptureProgress("collecting", 2.0, 3.0, 1.25, usable_frames=30).text() == "Capturing 1.2 / 3 s (30 measurable frames)"
-    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=2, total=6).text() == "Capture: analysing frame 3 of 6 as photos"
-    assert CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=6, total=6).text() == "Capture: analysing frame 6 of 6 as photos"
+    assert (
+        CaptureProgress("collecting", 2.0, 3.0, 1.25, usable_frames=30).text()
+        == "Capturing 1.2 / 3 s (30 measurable frames)"
+    )
+    assert (
+        CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=2, total=6).text()
+        == "Capture: analysing frame 3 of 6 as photos"
+    )
+    assert (
+        CaptureProgress("analysing", 2.0, 3.0, 4.0, 30, done=6, total=6).text()
+        == "Capture: analysing frame 6 of 6 as photos"
+    )
 
 
 def test_capture_lines_are_its_headline_metrics_and_warnings() -> None:
     s, _, _ = capture_run(lambda i: [person(2.0)], 30, LiveConfig(capture_seconds=2.0, capture_frames=4), request_at=0)
     cap = s.captures[0]
     m = cap.measurement
-    assert cap.metric_lines(["shoulder_tilt_deg"]) == [wording.describe("shoulder_tilt_deg", m.metrics["shoulder_tilt_deg"])]
+    assert cap.metric_lines(["shoulder_tilt_deg"]) == [
+        wording.describe("shoulder_tilt_deg", m.metrics["shoulder_tilt_deg"])
+    ]
     assert cap.lines() == [cap.headline()] + cap.metric_lines() + [f"Warning: {w}" for w in m.warnings]
     assert cap.headline().startswith("Capture at 0.1-2.0 s: 4 of 20 measurable frames (20 seen) analysed as photos")

@@ -35,8 +35,11 @@ def xvfb() -> str:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb not installed (apt-get install xvfb)")
     n = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not Path(f"/tmp/.X11-unix/X{n}").exists():
@@ -66,8 +69,24 @@ def test_window_shows_the_annotated_frames(xvfb: str, tmp_path: Path) -> None:
     log = tmp_path / "w.csv"
     env = {**os.environ, "DISPLAY": xvfb}
     p = subprocess.Popen(
-        [sys.executable, "-m", "posture", "live", "--source", str(src), "--mirror-view", "--capture", "1", "--log", str(log)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "posture",
+            "live",
+            "--source",
+            str(src),
+            "--mirror-view",
+            "--capture",
+            "1",
+            "--log",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 60):

@@ -54,14 +54,24 @@ def _scene(analyzer, name, cm=2.0, rise=(0.03, -0.02), blur=0.8, quality=90, dro
     d = sticker_px(cm, lm)
     rng = np.random.default_rng(len(name))
     stickers = [
-        DrawnSticker(p[0], p[1], d, rng.uniform(0.8, 1.0), rng.uniform(0, 180), shade=rng.uniform(0.1, 0.35), shade_angle=rng.uniform(0, 360))
+        DrawnSticker(
+            p[0],
+            p[1],
+            d,
+            rng.uniform(0.8, 1.0),
+            rng.uniform(0, 180),
+            shade=rng.uniform(0.1, 0.35),
+            shade_angle=rng.uniform(0, 360),
+        )
         for p in list(pts.values()) + [pts_extra for pts_extra in extra]
     ]
     return degrade(draw_stickers(img, stickers), blur, quality), pts
 
 
 def _true_tilts(pts):
-    return float(g.tilt_deg(pts["left_shoulder"], pts["right_shoulder"])), float(g.tilt_deg(pts["left_pelvis"], pts["right_pelvis"]))
+    return float(g.tilt_deg(pts["left_shoulder"], pts["right_shoulder"])), float(
+        g.tilt_deg(pts["left_pelvis"], pts["right_pelvis"])
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,8 +111,11 @@ LEFT, RIGHT = (300.0, 200.0), (100.0, 200.0)  # a subject facing the camera: the
         ([(302, 190), (310, 180), (290, 215), (98, 195)], [], "three stickers near the left shoulder"),
         ([(302, 190), (180, 200)], [], "no sticker found near the right shoulder"),  # too far from the landmark
         ([(302, 190), (205, 200)], [], "no sticker found near the right shoulder"),  # on the left of the midline
-        ([(302, 190)], [Rejected((100.0, 205.0), 40.0, "too large (40 px across)")],
-         "no sticker found near the right shoulder (a green patch there is too large (40 px across))"),
+        (
+            [(302, 190)],
+            [Rejected((100.0, 205.0), 40.0, "too large (40 px across)")],
+            "no sticker found near the right shoulder (a green patch there is too large (40 px across))",
+        ),
     ],
 )
 def test_pair_stickers_names_or_says_why(points, rejected, reason):
@@ -130,10 +143,14 @@ def test_pair_tilt_follows_rotation_and_mirror(angle):
     assert tilt == pytest.approx(base + angle, abs=1e-9)
     assert sigma == pytest.approx(np.degrees(np.hypot(0.05, 0.05) / np.linalg.norm(pts[0] - pts[1])))
     mirrored = StickerSearch(GREEN, tuple(_sticker(400.0 - x, y) for x, y in pts), ())
-    flip = pair_stickers(mirrored, (400.0 - lm[0][0], lm[0][1]), (400.0 - lm[1][0], lm[1][1]), 60.0, "shoulder", "acromion")
+    flip = pair_stickers(
+        mirrored, (400.0 - lm[0][0], lm[0][1]), (400.0 - lm[1][0], lm[1][1]), 60.0, "shoulder", "acromion"
+    )
     assert flip.tilt()[0] == pytest.approx(tilt, abs=1e-9)  # the same person mirrored: same anatomy, same tilt
     # and a levelled camera roll of `angle` gives back the unrotated tilt
-    assert pair_stickers(search, lm[0], lm[1], 60.0, "shoulder", "acromion").tilt(angle, (200.0, 200.0))[0] == pytest.approx(base, abs=1e-9)
+    assert pair_stickers(search, lm[0], lm[1], 60.0, "shoulder", "acromion").tilt(angle, (200.0, 200.0))[
+        0
+    ] == pytest.approx(base, abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -149,14 +166,27 @@ def test_find_stickers_centres_on_a_plain_background(cm, blur, quality, tol_px):
     img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
     scale = 180.0
     truth = [(rng.uniform(40, 260) + 300 * (i % 2), rng.uniform(40, 260)) for i in range(6)]
-    drawn = [DrawnSticker(x, y, cm * scale / 36.0, rng.uniform(0.75, 1.0), rng.uniform(0, 180), shade=0.3, shade_angle=rng.uniform(0, 360)) for x, y in truth]
+    drawn = [
+        DrawnSticker(
+            x,
+            y,
+            cm * scale / 36.0,
+            rng.uniform(0.75, 1.0),
+            rng.uniform(0, 180),
+            shade=0.3,
+            shade_angle=rng.uniform(0, 360),
+        )
+        for x, y in truth
+    ]
     found = find_stickers(degrade(draw_stickers(img, drawn), blur, quality), GREEN, scale).stickers
     assert len(found) == len(truth)
     for x, y in truth:
         best = min(found, key=lambda s: np.hypot(s.xy[0] - x, s.xy[1] - y))
         err = np.hypot(best.xy[0] - x, best.xy[1] - y)
         assert err < tol_px
-        assert err < 4.0 * np.hypot(best.uncertainty_px, best.uncertainty_px)  # the stated uncertainty is not overconfident
+        assert err < 4.0 * np.hypot(
+            best.uncertainty_px, best.uncertainty_px
+        )  # the stated uncertainty is not overconfident
 
 
 def test_find_stickers_ignores_other_colours_and_shapes():
@@ -194,7 +224,13 @@ def test_rotating_the_photo_moves_the_tilts_by_the_rotation(marker_analyzer):
     name = "front_arms_down__icon_seg_003883.jpg"
     img, pts = _scene(marker_analyzer, name, blur=0.0, quality=95)
     h, w = img.shape[:2]
-    rot = cv2.warpAffine(img, cv2.getRotationMatrix2D((w / 2, h / 2), 5.0, 1.0), (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    rot = cv2.warpAffine(
+        img,
+        cv2.getRotationMatrix2D((w / 2, h / 2), 5.0, 1.0),
+        (w, h),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REFLECT,
+    )
     a, b = marker_analyzer.analyze(img), marker_analyzer.analyze(rot)
     for metric in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
         assert b.metrics[metric].method == "markers"
@@ -264,13 +300,29 @@ def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_
     img, pts = _scene(marker_analyzer, "front_arms_down__icon_seg_003883.jpg")
     m = marker_analyzer.analyze(img)
     back = PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict())))
-    assert back.markers == m.to_dict()["markers"] and back.metrics == {k: type(v).from_dict(v.to_dict()) for k, v in m.metrics.items()}
+    assert back.markers == m.to_dict()["markers"] and back.metrics == {
+        k: type(v).from_dict(v.to_dict()) for k, v in m.metrics.items()
+    }
     src = tmp_path / "stickers.png"
     Image.fromarray(img).save(src)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
-        [sys.executable, "-m", "posture", "analyze", str(src), "--fast", "--markers", "--json", "-o", str(tmp_path / "a.png")],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "posture",
+            "analyze",
+            str(src),
+            "--fast",
+            "--markers",
+            "--json",
+            "-o",
+            str(tmp_path / "a.png"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     d = json.loads(run.stdout)
@@ -279,15 +331,33 @@ def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_
     assert (tmp_path / "a.png").stat().st_size > 0
     Image.fromarray(img).save(tmp_path / "again.png")  # a batch goes through the same path
     batch = subprocess.run(
-        [sys.executable, "-m", "posture", "analyze", str(src), str(tmp_path / "again.png"), "--fast", "--markers", "--json", "-j", "1"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "posture",
+            "analyze",
+            str(src),
+            str(tmp_path / "again.png"),
+            "--fast",
+            "--markers",
+            "--json",
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert batch.returncode == 0, batch.stderr
     rows = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [r["metrics"]["pelvic_tilt_deg"]["method"] for r in rows] == ["markers", "markers"]
     bad = subprocess.run(
         [sys.executable, "-m", "posture", "analyze", str(src), "--markers", "--marker-color", "beige"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert bad.returncode == 2 and "unknown sticker colour 'beige'" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -303,9 +373,16 @@ def test_compare_treats_stickers_as_one_more_method(marker_analyzer):
     name = "front_arms_down__icon_seg_003883.jpg"
     with_stickers = marker_analyzer.analyze(_scene(marker_analyzer, name)[0])
     tilted = marker_analyzer.analyze(_scene(marker_analyzer, name, rise=(0.08, 0.04))[0])
-    plain = marker_analyzer.analyze(_scene(marker_analyzer, name, drop=("left_shoulder", "right_shoulder", "left_pelvis", "right_pelvis"))[0])
-    outline = replace(plain, metrics={k: replace(v, method="silhouette") if k in ("shoulder_tilt_deg", "pelvic_tilt_deg") else v
-                                      for k, v in plain.metrics.items()})
+    plain = marker_analyzer.analyze(
+        _scene(marker_analyzer, name, drop=("left_shoulder", "right_shoulder", "left_pelvis", "right_pelvis"))[0]
+    )
+    outline = replace(
+        plain,
+        metrics={
+            k: replace(v, method="silhouette") if k in ("shoulder_tilt_deg", "pelvic_tilt_deg") else v
+            for k, v in plain.metrics.items()
+        },
+    )
     same = compare([with_stickers, tilted]).metric("shoulder_tilt_deg").overall
     assert same.compared_on == (("shoulder_tilt_deg", "markers"),) and not same.on_landmarks
     assert same.values == (with_stickers.metrics["shoulder_tilt_deg"].value, tilted.metrics["shoulder_tilt_deg"].value)

@@ -34,22 +34,38 @@ ATAN_01 = math.degrees(math.atan(0.1))  # 5.71 degrees
 # (x offset from the body's centre line towards the subject's LEFT, y), pixels
 BODY = {
     L.NOSE: (0, 160),
-    L.LEFT_EYE_INNER: (10, 140), L.RIGHT_EYE_INNER: (-10, 140),
-    L.LEFT_EYE: (20, 140), L.RIGHT_EYE: (-20, 140),
-    L.LEFT_EYE_OUTER: (28, 140), L.RIGHT_EYE_OUTER: (-28, 140),
-    L.LEFT_EAR: (40, 150), L.RIGHT_EAR: (-40, 150),
-    L.MOUTH_LEFT: (12, 185), L.MOUTH_RIGHT: (-12, 185),
-    L.LEFT_SHOULDER: (100, 300), L.RIGHT_SHOULDER: (-100, 300),
-    L.LEFT_ELBOW: (120, 450), L.RIGHT_ELBOW: (-120, 450),
-    L.LEFT_WRIST: (125, 590), L.RIGHT_WRIST: (-125, 590),
-    L.LEFT_PINKY: (130, 620), L.RIGHT_PINKY: (-130, 620),
-    L.LEFT_INDEX: (125, 625), L.RIGHT_INDEX: (-125, 625),
-    L.LEFT_THUMB: (118, 615), L.RIGHT_THUMB: (-118, 615),
-    L.LEFT_HIP: (60, 600), L.RIGHT_HIP: (-60, 600),
-    L.LEFT_KNEE: (60, 850), L.RIGHT_KNEE: (-60, 850),
-    L.LEFT_ANKLE: (60, 1080), L.RIGHT_ANKLE: (-60, 1080),
-    L.LEFT_HEEL: (55, 1100), L.RIGHT_HEEL: (-55, 1100),
-    L.LEFT_FOOT_INDEX: (70, 1130), L.RIGHT_FOOT_INDEX: (-70, 1130),
+    L.LEFT_EYE_INNER: (10, 140),
+    L.RIGHT_EYE_INNER: (-10, 140),
+    L.LEFT_EYE: (20, 140),
+    L.RIGHT_EYE: (-20, 140),
+    L.LEFT_EYE_OUTER: (28, 140),
+    L.RIGHT_EYE_OUTER: (-28, 140),
+    L.LEFT_EAR: (40, 150),
+    L.RIGHT_EAR: (-40, 150),
+    L.MOUTH_LEFT: (12, 185),
+    L.MOUTH_RIGHT: (-12, 185),
+    L.LEFT_SHOULDER: (100, 300),
+    L.RIGHT_SHOULDER: (-100, 300),
+    L.LEFT_ELBOW: (120, 450),
+    L.RIGHT_ELBOW: (-120, 450),
+    L.LEFT_WRIST: (125, 590),
+    L.RIGHT_WRIST: (-125, 590),
+    L.LEFT_PINKY: (130, 620),
+    L.RIGHT_PINKY: (-130, 620),
+    L.LEFT_INDEX: (125, 625),
+    L.RIGHT_INDEX: (-125, 625),
+    L.LEFT_THUMB: (118, 615),
+    L.RIGHT_THUMB: (-118, 615),
+    L.LEFT_HIP: (60, 600),
+    L.RIGHT_HIP: (-60, 600),
+    L.LEFT_KNEE: (60, 850),
+    L.RIGHT_KNEE: (-60, 850),
+    L.LEFT_ANKLE: (60, 1080),
+    L.RIGHT_ANKLE: (-60, 1080),
+    L.LEFT_HEEL: (55, 1100),
+    L.RIGHT_HEEL: (-55, 1100),
+    L.LEFT_FOOT_INDEX: (70, 1130),
+    L.RIGHT_FOOT_INDEX: (-70, 1130),
 }
 assert len(BODY) == N_LANDMARKS
 
@@ -253,9 +269,13 @@ def test_a_turn_is_measured_up_to_the_limit_and_refused_beyond(turn):
 
 def test_mirrored_swaps_sides_and_flips_every_sign():
     moves = {
-        L.LEFT_SHOULDER: (0, -20), L.RIGHT_SHOULDER: (12, 0), L.RIGHT_HIP: (0, -7),
-        L.LEFT_EAR: (15, -4), L.RIGHT_EAR: (15, 0),
-        L.LEFT_KNEE: (0, 9), L.RIGHT_ANKLE: (-30, 0),
+        L.LEFT_SHOULDER: (0, -20),
+        L.RIGHT_SHOULDER: (12, 0),
+        L.RIGHT_HIP: (0, -7),
+        L.LEFT_EAR: (15, -4),
+        L.RIGHT_EAR: (15, 0),
+        L.LEFT_KNEE: (0, 9),
+        L.RIGHT_ANKLE: (-30, 0),
     }
     plain = measure(person(move=moves))
     mirrored = measure(person(move=moves), MeasureOptions(mirrored=True))
@@ -372,7 +392,9 @@ def test_centimetres_carry_the_tilt_and_the_scale_uncertainty(tilt, tilt_unc):
     # never smaller than either part: 3 deg +- 2 deg over 40 cm is not 2.1 cm +- 0.1 cm
     assert m.height_diff_cm_uncertainty >= max(abs(from_tilt) * 0.98, abs(cm) * SCALE_REL_ERROR)
     mirrored = with_height_diff(Metric(value=-tilt, unit="deg", uncertainty=tilt_unc), width_px, cm_per_px)
-    assert mirrored.height_diff_cm == pytest.approx(-cm) and mirrored.height_diff_cm_uncertainty == pytest.approx(m.height_diff_cm_uncertainty)
+    assert mirrored.height_diff_cm == pytest.approx(-cm) and mirrored.height_diff_cm_uncertainty == pytest.approx(
+        m.height_diff_cm_uncertainty
+    )
 
 
 @pytest.mark.parametrize("hidden", [L.LEFT_HEEL, L.RIGHT_EYE])
@@ -399,7 +421,11 @@ def test_height_cm_with_heels_out_of_frame():
         (L.LEFT_KNEE, (0, H - 850 - 10), False),  # 10 px above the bottom edge
         (L.LEFT_KNEE, (0, H - 850 - 29), False),
         (L.LEFT_KNEE, (0, H - 850 - 31), True),
-        (L.RIGHT_KNEE, (-(W / 2 - 60) + 5, 0), False),  # 5 px from the left edge (front view: right side on the image left)
+        (
+            L.RIGHT_KNEE,
+            (-(W / 2 - 60) + 5, 0),
+            False,
+        ),  # 5 px from the left edge (front view: right side on the image left)
         (L.LEFT_KNEE, ((W / 2 - 60) - 20, 0), False),  # 20 px from the right edge
         (L.LEFT_EAR, (0, -150 + 12), False),  # 12 px below the top edge
         (L.LEFT_EAR, (0, -150 + 40), True),

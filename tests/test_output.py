@@ -106,7 +106,9 @@ def test_an_unwritable_folder_is_refused_and_a_writable_one_left_as_it_was(tmp_p
 @pytest.mark.parametrize("name", ["a.gif", "a.PNG.txt", "a", "a.tiff"])
 def test_check_target_refuses_a_format_posture_cannot_write(tmp_path: Path, name: str) -> None:
     with pytest.raises(OutputError, match=r"unsupported image type; use \.png, \.jpg, \.jpeg or \.webp"):
-        check_target(tmp_path / name, formats={".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}, kind="image")
+        check_target(
+            tmp_path / name, formats={".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}, kind="image"
+        )
     assert check_target(tmp_path / "a.WebP", formats={".webp": "WEBP"}, kind="image") == tmp_path / "a.WebP"
 
 
@@ -133,8 +135,12 @@ STANDING = str(SAMPLES / "standing.png")
     ],
 )
 def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured(
-    argv: list[str], message: str, tmp_path: Path, read_only: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    read_only: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import posture.analyze
     import posture.batch
@@ -150,8 +156,12 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured
     with History.open(db) as h:
         h.save(sample_measurement(1), thumbnail=b"jpeg")
     (tmp_path / "not-a-history.sqlite3").write_bytes(b"this is not a database" * 10)
-    for module, name in [(posture.analyze, "Analyzer"), (posture.batch, "analyze_many"), (posture.inputs, "Analyzers"),
-                         (posture.charts, "plot_history")]:
+    for module, name in [
+        (posture.analyze, "Analyzer"),
+        (posture.batch, "analyze_many"),
+        (posture.inputs, "Analyzers"),
+        (posture.charts, "plot_history"),
+    ]:
         monkeypatch.setattr(module, name, never)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     t0 = time.perf_counter()

@@ -130,7 +130,11 @@ def test_bundles_with_bad_tflite_give_model_error_not_a_crash(tmp_path):
 
     proc = subprocess.run(
         [sys.executable, "-c", _OPEN_SCRIPT, *bundles.values()],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -146,8 +150,9 @@ def test_bundles_with_bad_tflite_give_model_error_not_a_crash(tmp_path):
 def box_person(x0: float, y0: float, x1: float, y1: float, score: float = 0.9) -> Landmarks:
     """A person whose confident landmarks span exactly the box (x0, y0)-(x1, y1)."""
     xy = np.column_stack([np.linspace(x0, x1, N_LANDMARKS), np.linspace(y0, y1, N_LANDMARKS)])
-    return Landmarks(xy=xy, visibility=np.full(N_LANDMARKS, score), presence=np.full(N_LANDMARKS, score),
-                     width=2000, height=2000)
+    return Landmarks(
+        xy=xy, visibility=np.full(N_LANDMARKS, score), presence=np.full(N_LANDMARKS, score), width=2000, height=2000
+    )
 
 
 def test_rank_people_orders_by_box_area():

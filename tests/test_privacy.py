@@ -26,7 +26,11 @@ def strace(tmp_path: Path, name: str, argv: list[str]) -> tuple[subprocess.Compl
     log = tmp_path / f"{name}.strace"
     proc = subprocess.run(
         ["strace", "-f", "-e", "trace=network", "-o", str(log), *argv],
-        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     return proc, lines
@@ -73,7 +77,11 @@ def _unshare_works() -> bool:
 def test_analysis_works_without_any_network():
     proc = subprocess.run(
         ["unshare", "-n", sys.executable, *ANALYZE],
-        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '"status": "measured"' in proc.stdout

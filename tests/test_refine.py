@@ -123,9 +123,19 @@ def draw_body(
         knee, ankle = hip + (0, 200), hip + (0, 330)
         cv2.line(mask, tuple(np.round(hip).astype(int)), tuple(np.round(knee).astype(int)), 255, 70, cv2.LINE_AA)
         cv2.line(mask, tuple(np.round(knee).astype(int)), tuple(np.round(ankle).astype(int)), 255, 60, cv2.LINE_AA)
-        for name, p in (("SHOULDER", shoulder), ("ELBOW", elbow), ("WRIST", wrist), ("INDEX", hand),
-                        ("PINKY", hand), ("THUMB", hand), ("HIP", hip), ("KNEE", knee), ("ANKLE", ankle),
-                        ("HEEL", ankle + (0, 15)), ("FOOT_INDEX", ankle + (sign * 10, 25))):
+        for name, p in (
+            ("SHOULDER", shoulder),
+            ("ELBOW", elbow),
+            ("WRIST", wrist),
+            ("INDEX", hand),
+            ("PINKY", hand),
+            ("THUMB", hand),
+            ("HIP", hip),
+            ("KNEE", knee),
+            ("ANKLE", ankle),
+            ("HEEL", ankle + (0, 15)),
+            ("FOOT_INDEX", ankle + (sign * 10, 25)),
+        ):
             xy[L[f"{side}_{name}"]] = p
     xy[np.isnan(xy).any(axis=1)] = (MID, 100)
     m = mask.astype(np.float32) / 255.0
@@ -153,7 +163,11 @@ def rotate(rgb: np.ndarray, mask: np.ndarray, lm: Landmarks, deg: float) -> tupl
     rgb2 = cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     mask2 = cv2.warpAffine(mask, m, size, flags=cv2.INTER_LINEAR, borderValue=0.0)
     xy = g.rotate_points(lm.xy, deg, np.array(c))
-    return rgb2, mask2, Landmarks(xy=xy, visibility=lm.visibility, presence=lm.presence, width=lm.width, height=lm.height)
+    return (
+        rgb2,
+        mask2,
+        Landmarks(xy=xy, visibility=lm.visibility, presence=lm.presence, width=lm.width, height=lm.height),
+    )
 
 
 TOL = 0.3
@@ -414,7 +428,9 @@ def test_snapping_points_together_or_one_by_one_gives_the_same() -> None:
     rgb, _, lm = draw_body(raise_left=5.0)
     image = prepare_image(rgb)
     rng = np.random.default_rng(2)
-    pts = np.array([[164.0, 280.0], [436.0, 275.0], [203.0, 360.0], [300.0, 400.0], [np.nan, 1.0]]) + rng.normal(0, 0.7, (5, 2))
+    pts = np.array([[164.0, 280.0], [436.0, 275.0], [203.0, 360.0], [300.0, 400.0], [np.nan, 1.0]]) + rng.normal(
+        0, 0.7, (5, 2)
+    )
     d = np.array([[-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
     together = snap_to_edge(image, pts, d, 4.0)
     alone = np.concatenate([snap_to_edge(image, pts[i : i + 1], d[i], 4.0) for i in range(len(pts))])

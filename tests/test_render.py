@@ -69,9 +69,19 @@ def test_the_level_lines_used_are_drawn(measured, mode) -> None:
 
     rgb, m = measured
     seg = [20.0, 10.0, 20.0, 110.0]
-    estimate = {"roll_deg": 0.5, "lines": 3, "spread_deg": 0.1, "confident": mode == "auto", "reason": None, "segments_px": [seg]}
+    estimate = {
+        "roll_deg": 0.5,
+        "lines": 3,
+        "spread_deg": 0.1,
+        "confident": mode == "auto",
+        "reason": None,
+        "segments_px": [seg],
+    }
     with_lines = replace(m, assumptions=replace(m.assumptions, level_mode=mode, roll_estimate=estimate))
-    plain, drawn = draw_overlay(rgb, replace(m, assumptions=replace(m.assumptions, roll_estimate=None))), draw_overlay(rgb, with_lines)
+    plain, drawn = (
+        draw_overlay(rgb, replace(m, assumptions=replace(m.assumptions, roll_estimate=None))),
+        draw_overlay(rgb, with_lines),
+    )
     f = drawn.shape[1] / rgb.shape[1]
     column = drawn[round(15 * f) : round(105 * f), round(20 * f)]
     green = np.all(np.abs(column.astype(int) - DEFAULT_STYLE.level_line_rgb) < 60, axis=1)

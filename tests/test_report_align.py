@@ -75,8 +75,14 @@ def test_camera_distance_does_not_look_like_a_change(near_and_far):
         placed.append(apply_affine(align.place(lm, c.anchor, 0.0, 0.5, lm.width, lm.height).matrix, lm.xy))
     # The model's own estimates move a little at half the resolution: within 4% of the torso
     # length for the torso, 8% for the knees, where unaligned they would be half a torso apart.
-    for p, tol in ((L.LEFT_SHOULDER, 0.04), (L.RIGHT_SHOULDER, 0.04), (L.LEFT_HIP, 0.04), (L.RIGHT_HIP, 0.04),
-                   (L.LEFT_KNEE, 0.08), (L.RIGHT_KNEE, 0.08)):
+    for p, tol in (
+        (L.LEFT_SHOULDER, 0.04),
+        (L.RIGHT_SHOULDER, 0.04),
+        (L.LEFT_HIP, 0.04),
+        (L.RIGHT_HIP, 0.04),
+        (L.LEFT_KNEE, 0.08),
+        (L.RIGHT_KNEE, 0.08),
+    ):
         assert np.linalg.norm(placed[0][p] - placed[1][p]) < tol * S.torso_px, p.name
 
 

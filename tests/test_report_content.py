@@ -15,8 +15,12 @@ NOW = datetime(2025, 1, 1, 12, 0)
 
 
 def test_report_cells_show_the_values_compared_and_the_outline_beside_them() -> None:
-    before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
-    after = with_methods(meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    before = with_methods(
+        meas(u=0.3), shoulder_tilt_deg=("silhouette", 4.0, 2.5), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
+    after = with_methods(
+        meas(u=0.7), shoulder_tilt_deg=("landmarks", 2.6, 2.6), pelvic_tilt_deg=("landmarks", 1.0, 1.0)
+    )
     photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
     rows = build_content(photos, compare([before, after]), now=NOW).rows
     (row,) = [r for r in rows if r.name == "shoulder_tilt_deg"]
@@ -37,7 +41,13 @@ def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:
     assert [r.pair for r in shoulders] == ["1 → 2", "2 → 3", "1 → 3 (first to last)"]
     assert [r.verdict_text for r in shoulders] == ["Reversed: left higher now", "Improved", "Reversed: left higher now"]
     assert [r.verdict for r in shoulders] == [p.verdict for p in c.metric("shoulder_tilt_deg").pairs]
-    assert shoulders[0].before.startswith("Right shoulder higher by 6.0°") and shoulders[0].after.startswith("Left shoulder higher by 5.0°")
-    assert shoulders[1].before.startswith("Left shoulder higher by 5.0°") and shoulders[1].after.startswith("Left shoulder higher by 1.0°")
+    assert shoulders[0].before.startswith("Right shoulder higher by 6.0°") and shoulders[0].after.startswith(
+        "Left shoulder higher by 5.0°"
+    )
+    assert shoulders[1].before.startswith("Left shoulder higher by 5.0°") and shoulders[1].after.startswith(
+        "Left shoulder higher by 1.0°"
+    )
     assert shoulders[0].change == "11.0° ± 0.4°, left side up" and shoulders[1].change == "4.0° ± 0.4°, right side up"
-    assert "crossed level" in shoulders[0].note and "right higher in photo 1, left higher in photo 2" in shoulders[0].note
+    assert (
+        "crossed level" in shoulders[0].note and "right higher in photo 1, left higher in photo 2" in shoulders[0].note
+    )

@@ -31,7 +31,11 @@ def real_photos(analyzer, detector) -> list[ComparedPhoto]:
     out = []
     for name in (BEFORE, AFTER, THIRD):
         image = analyzer.load(photo(name))
-        out.append(ComparedPhoto(name, analyzer.analyze(image), image.rgb, datetime(2024, 6, 1), tuple(detector.detect(image.rgb))))
+        out.append(
+            ComparedPhoto(
+                name, analyzer.analyze(image), image.rgb, datetime(2024, 6, 1), tuple(detector.detect(image.rgb))
+            )
+        )
     return out
 
 
@@ -69,9 +73,22 @@ def test_every_image_decodes(two, three):
 
 
 def test_content(two):
-    for text in ("Posture comparison", "Results", "Shoulders", "Hip line (pelvic tilt proxy)", "Before", "After",
-                 "Photos at the same body scale", "Skeletons overlaid", BEFORE, AFTER, "2020-01-29 17:18 (taken, from the photo&#x27;s EXIF)",
-                 "Check before comparing", "Camera distance or zoom differs", "not a diagnosis"):
+    for text in (
+        "Posture comparison",
+        "Results",
+        "Shoulders",
+        "Hip line (pelvic tilt proxy)",
+        "Before",
+        "After",
+        "Photos at the same body scale",
+        "Skeletons overlaid",
+        BEFORE,
+        AFTER,
+        "2020-01-29 17:18 (taken, from the photo&#x27;s EXIF)",
+        "Check before comparing",
+        "Camera distance or zoom differs",
+        "not a diagnosis",
+    ):
         assert text in two, text
     # Shoulders have an MDC, so a verdict; the rest have neither MDC nor uncertainty.
     assert "Uncertainty unknown" in two and "no uncertainty was estimated" in two
@@ -83,7 +100,7 @@ def test_trend_for_more_than_two_photos(three):
 
 
 def test_user_strings_are_escaped(real_photos):
-    evil = '<script>alert(1)</script>"\'&<img src=x onerror=alert(2)>'
+    evil = "<script>alert(1)</script>\"'&<img src=x onerror=alert(2)>"
     photos = [ComparedPhoto(evil + ".jpg", p.measurement, p.rgb, p.file_time) for p in real_photos[:2]]
     doc = _report(photos, name=evil, note=evil)
     assert "<script" not in doc.lower()
@@ -122,8 +139,18 @@ def test_chromium_renders_every_image_and_the_text(tmp_path: Path, three):
     assert view["scripts"] == 0
     assert view["resources"] == [], "the report must not fetch anything"
     text = view["text"]
-    for expected in ("Posture comparison", "Results", "Photo 1", "Photo 3", "Shoulders", "Trend over time",
-                     "Skeletons overlaid", "About these numbers", BEFORE, THIRD):
+    for expected in (
+        "Posture comparison",
+        "Results",
+        "Photo 1",
+        "Photo 3",
+        "Shoulders",
+        "Trend over time",
+        "Skeletons overlaid",
+        "About these numbers",
+        BEFORE,
+        THIRD,
+    ):
         assert expected in text, expected
     assert view["title"] == "Posture comparison"
 

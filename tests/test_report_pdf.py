@@ -63,9 +63,21 @@ def test_pages_render_and_say_what_they_should(reports, tmp_path, n):
             a = np.asarray(im.convert("L"), dtype=float)
         assert a.std() > 5, f"{p.name} looks blank"
     full = "\n".join(texts)
-    for expected in ("Posture comparison", "Results", "Shoulders", "Hip line", "Noise", "Verdict",
-                     "Photos at the same body scale", "Skeletons overlaid", "About these numbers",
-                     "Name: Sam <Tester>", "6 weeks of side planks", NAMES[0], NAMES[1]):
+    for expected in (
+        "Posture comparison",
+        "Results",
+        "Shoulders",
+        "Hip line",
+        "Noise",
+        "Verdict",
+        "Photos at the same body scale",
+        "Skeletons overlaid",
+        "About these numbers",
+        "Name: Sam <Tester>",
+        "6 weeks of side planks",
+        NAMES[0],
+        NAMES[1],
+    ):
         assert expected in full, expected
     assert "The view differs" in full  # front against back
     assert ("Trend over time" in full) == (n == 3)

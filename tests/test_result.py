@@ -28,8 +28,12 @@ def sample(**over) -> PostureMeasurement:
         subject=Subject(view="back", people_detected=2, index=1, turn_deg=12.3, bbox_px=(1.5, 2.0, 300.0, 400.3)),
         metrics={
             "shoulder_tilt_deg": Metric(
-                value=-2.3, unit="deg", higher_side="right", height_diff_pct=-3.9,
-                height_diff_cm=-1.2, height_diff_cm_uncertainty=0.1,
+                value=-2.3,
+                unit="deg",
+                higher_side="right",
+                height_diff_pct=-3.9,
+                height_diff_cm=-1.2,
+                height_diff_cm_uncertainty=0.1,
             ),
             "pelvic_tilt_deg": Metric.missing("deg", "left hip outside the photo"),
             "head_shift_pct": Metric(value=4.5, unit="%", uncertainty=0.8, towards="left"),
@@ -75,7 +79,10 @@ def test_to_dict_documents_schema_units_and_assumptions():
     assert d["schema"] == SCHEMA and d["schema_version"] == SCHEMA_VERSION
     assert d["metrics"]["shoulder_tilt_deg"]["unit"] == "deg"
     assert d["metrics"]["pelvic_tilt_deg"] == {
-        "value": None, "unit": "deg", "uncertainty": None, "reason": "left hip outside the photo",
+        "value": None,
+        "unit": "deg",
+        "uncertainty": None,
+        "reason": "left hip outside the photo",
     }
     assert d["assumptions"]["mirrored"] is True
     assert d["assumptions"]["angles_relative_to"] == "true horizontal"
@@ -137,16 +144,24 @@ def test_metric_helpers():
 )
 def test_method_of_each_tilt_and_of_their_difference(shoulder, pelvis, expected):
     def tilt(method):
-        return Metric.missing("deg", "hip out of frame") if method == "missing" else Metric(value=1.0, unit="deg", method=method)
+        return (
+            Metric.missing("deg", "hip out of frame")
+            if method == "missing"
+            else Metric(value=1.0, unit="deg", method=method)
+        )
 
     metrics = {
         "shoulder_tilt_deg": tilt(shoulder),
         "pelvic_tilt_deg": tilt(pelvis),
-        "shoulder_pelvis_tilt_deg": Metric.missing("deg", "x") if pelvis == "missing" else Metric(value=0.0, unit="deg"),
+        "shoulder_pelvis_tilt_deg": Metric.missing("deg", "x")
+        if pelvis == "missing"
+        else Metric(value=0.0, unit="deg"),
         "head_shift_pct": Metric(value=4.5, unit="%"),
     }
     m = sample(metrics=metrics)
-    assert tuple(m.method_of(n) for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg")) == expected
+    assert (
+        tuple(m.method_of(n) for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg")) == expected
+    )
     assert m.method_of("head_shift_pct") == "landmarks"  # never measured on the outline
     cells = m.metric_cells(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])
     assert list(cells) == metric_columns(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])

@@ -29,7 +29,12 @@ def _photos(tmp_path: Path) -> tuple[Path, list[str]]:
     for name in ("astronaut.png", "standing.png"):
         shutil.copyfile(SAMPLES / name, root / name)
     (root / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a JPEG")
-    return root, [str(root / "astronaut.png"), str(root / "broken.jpg"), str(root / "standing.png"), str(tmp_path / "missing.jpg")]
+    return root, [
+        str(root / "astronaut.png"),
+        str(root / "broken.jpg"),
+        str(root / "standing.png"),
+        str(tmp_path / "missing.jpg"),
+    ]
 
 
 def _rows(folder: Path | str) -> list[dict]:
@@ -43,7 +48,12 @@ def test_one_column_list_gives_the_schema_the_record_and_the_csv_columns():
     failed = flat_record(Outcome(0, "x.jpg", error="x.jpg: no such file", exit_code=3))
     assert tuple(failed) == COLUMN_NAMES == tuple(arrow_schema().names)
     assert set(csv_header()) <= set(COLUMN_NAMES)
-    assert (failed["status"], failed["error"], failed["message"], failed["exit_code"]) == ("error", "x.jpg: no such file", "x.jpg: no such file", 3)
+    assert (failed["status"], failed["error"], failed["message"], failed["exit_code"]) == (
+        "error",
+        "x.jpg: no such file",
+        "x.jpg: no such file",
+        3,
+    )
     table = arrow_table([failed])
     assert table.schema == arrow_schema() and table.num_rows == 1
     assert str(table.schema.field("shoulder_tilt_deg_method").type) == "string"
@@ -60,7 +70,12 @@ def test_a_measured_row_has_every_metric_with_its_uncertainty_and_method(augment
         d = metric.to_dict()
         assert (row[name], row[f"{name}_uncertainty"]) == (d["value"], d["uncertainty"])
     assert row["shoulder_tilt_deg_method"] == m.method_of("shoulder_tilt_deg") is not None
-    assert (row["model"], row["passes"], row["mirrored"], row["angles_relative_to"]) == (m.model["name"], 20, False, "image")
+    assert (row["model"], row["passes"], row["mirrored"], row["angles_relative_to"]) == (
+        m.model["name"],
+        20,
+        False,
+        "image",
+    )
     assert row["sha256"] == m.source["sha256"] and row["posture_version"] == m.model["posture_version"]
 
 
@@ -80,7 +95,11 @@ def test_bytes_decode_exactly_as_the_file(name):
 
 @pytest.mark.parametrize(
     "data, message",
-    [(b"", "the file is empty"), (b"hello", "not an image"), ((SAMPLES / "standing.png").read_bytes()[:2000], "truncated or corrupt")],
+    [
+        (b"", "the file is empty"),
+        (b"hello", "not an image"),
+        ((SAMPLES / "standing.png").read_bytes()[:2000], "truncated or corrupt"),
+    ],
     ids=["empty", "text", "truncated"],
 )
 def test_bad_bytes_are_refused_with_the_file_messages(data, message):
@@ -114,7 +133,10 @@ def test_sources_expand_folders_lists_and_uris(tmp_path):
     uri = root.as_uri()
     assert found.paths == [
         str(root / "standing.png"),
-        f"{uri}/astronaut.png", f"{uri}/broken.jpg", f"{uri}/standing.png", f"{uri}/sub/b.JPG",
+        f"{uri}/astronaut.png",
+        f"{uri}/broken.jpg",
+        f"{uri}/standing.png",
+        f"{uri}/sub/b.JPG",
         str(tmp_path / "missing.jpg"),
     ]  # the URI sub-folder's photo was already found
     assert [Path(p).name for p, _ in found.skipped] == ["notes.txt"]
@@ -159,9 +181,18 @@ def test_local_run_writes_every_photo_and_resume_skips_what_is_done(tmp_path):
     assert proc.returncode == 3, proc.stderr  # a bad file: the most severe code
     assert "4 photos: 2 measured, 0 no person, 0 not measurable, 2 failed" in proc.stderr
     rows = {r["path"]: r for r in _rows(out)}
-    assert [(rows[p]["status"], rows[p]["exit_code"]) for p in sources] == [("measured", 0), ("error", 3), ("measured", 0), ("error", 3)]
-    assert "not an image" in rows[sources[1]]["error"] and rows[sources[3]]["error"].endswith("missing.jpg: no such file")
-    assert all(r["passes"] == 1 and r["shoulder_tilt_deg"] is not None for r in rows.values() if r["status"] == "measured")
+    assert [(rows[p]["status"], rows[p]["exit_code"]) for p in sources] == [
+        ("measured", 0),
+        ("error", 3),
+        ("measured", 0),
+        ("error", 3),
+    ]
+    assert "not an image" in rows[sources[1]]["error"] and rows[sources[3]]["error"].endswith(
+        "missing.jpg: no such file"
+    )
+    assert all(
+        r["passes"] == 1 and r["shoulder_tilt_deg"] is not None for r in rows.values() if r["status"] == "measured"
+    )
 
     shutil.copyfile(SAMPLES / "standing.png", root / "new.png")
     proc = run("analyze", str(root), sources[-1], "--fast", "--parquet", str(out), "--resume")
@@ -246,10 +277,16 @@ def test_cli_ray_run_and_resume(tmp_path):
     out = tmp_path / "out"
     listing = tmp_path / "list.txt"
     listing.write_text("\n".join(sources[:2]) + "\n")
-    first = run("analyze", f"@{listing}", "--fast", "--parquet", out.as_uri(), "--engine", "ray", "--jobs", "1", timeout=300)
+    first = run(
+        "analyze", f"@{listing}", "--fast", "--parquet", out.as_uri(), "--engine", "ray", "--jobs", "1", timeout=300
+    )
     assert first.returncode == 3 and "2 photos: 1 measured" in first.stderr, first.stderr
-    proc = run("analyze", *sources, "--fast", "--parquet", str(out), "--resume", "--engine", "ray", "--jobs", "1", timeout=300)
-    assert proc.returncode == 3 and "2 photos already in" in proc.stderr and "2 photos: 1 measured" in proc.stderr, proc.stderr
+    proc = run(
+        "analyze", *sources, "--fast", "--parquet", str(out), "--resume", "--engine", "ray", "--jobs", "1", timeout=300
+    )
+    assert proc.returncode == 3 and "2 photos already in" in proc.stderr and "2 photos: 1 measured" in proc.stderr, (
+        proc.stderr
+    )
     assert "Traceback" not in proc.stderr
     assert sorted(r["path"] for r in _rows(out)) == sorted(sources)
 

@@ -50,8 +50,10 @@ def turnaround() -> dict[int, np.ndarray]:
 # ------------------------------------------------------------- the rule itself
 
 
-@pytest.mark.parametrize("turn, refused", [(None, False), (math.nan, False), (0.0, False), (MAX_TURN_DEG, False),
-                                           (MAX_TURN_DEG + 0.1, True), (89.0, True)])
+@pytest.mark.parametrize(
+    "turn, refused",
+    [(None, False), (math.nan, False), (0.0, False), (MAX_TURN_DEG, False), (MAX_TURN_DEG + 0.1, True), (89.0, True)],
+)
 def test_refusal_exactly_beyond_the_limit(turn, refused):
     reason = turn_refusal(turn)
     assert (reason is not None) is refused
@@ -100,7 +102,12 @@ def test_widen_touches_only_measured_metrics():
         ("front", None, True, "facing the camera"),
         ("front", 0.3, True, "facing the camera"),
         ("back", 18.2, True, "facing away from the camera, turned 18° from square: uncertainty widened for the turn"),
-        ("front", 18.2, False, "facing the camera, turned 18° from square: the turn's error is not estimated in a single pass"),
+        (
+            "front",
+            18.2,
+            False,
+            "facing the camera, turned 18° from square: the turn's error is not estimated in a single pass",
+        ),
         ("side", 60.0, True, f"turned 60° from square: beyond the {MAX_TURN_DEG:.0f}° measured"),
         ("side", None, True, "side-on"),
         ("unknown", None, True, "view unknown"),

@@ -10,7 +10,14 @@ from posture.wording import describe, number
 
 @pytest.mark.parametrize(
     "value, uncertainty, text",
-    [(2.345, 0.4, "2.3° ± 0.4°"), (-2.345, 1.2, "2.3° ± 1.2°"), (-2.345, 2.4, "2° ± 2°"), (2.345, None, "2°"), (0.31, 0.04, "0.3° ± 0.1°"), (0.5, None, "1°")],
+    [
+        (2.345, 0.4, "2.3° ± 0.4°"),
+        (-2.345, 1.2, "2.3° ± 1.2°"),
+        (-2.345, 2.4, "2° ± 2°"),
+        (2.345, None, "2°"),
+        (0.31, 0.04, "0.3° ± 0.1°"),
+        (0.5, None, "1°"),
+    ],
 )
 def test_precision_follows_the_uncertainty(value: float, uncertainty: float | None, text: str) -> None:
     assert number(value, uncertainty, "deg") == text
@@ -18,7 +25,10 @@ def test_precision_follows_the_uncertainty(value: float, uncertainty: float | No
 
 def test_a_tilt_says_which_side_is_higher_and_how_it_was_measured() -> None:
     m = Metric(value=-1.44, unit="deg", uncertainty=0.3, higher_side="right", method="silhouette")
-    assert describe("shoulder_tilt_deg", m) == "Shoulders: Right shoulder higher by 1.4° ± 0.3° (shoulder outlines from the silhouette)"
+    assert (
+        describe("shoulder_tilt_deg", m)
+        == "Shoulders: Right shoulder higher by 1.4° ± 0.3° (shoulder outlines from the silhouette)"
+    )
 
 
 def test_level_within_the_band_when_the_measurement_is_that_precise() -> None:
@@ -36,10 +46,22 @@ def test_level_never_claims_more_precision_than_the_uncertainty() -> None:
 @pytest.mark.parametrize(
     "name, m, text",
     [
-        ("trunk_lean_deg", Metric(value=0.2, unit="deg", uncertainty=0.8, towards="centre"), "upright within measurement noise (0.2° ± 0.8°)"),
+        (
+            "trunk_lean_deg",
+            Metric(value=0.2, unit="deg", uncertainty=0.8, towards="centre"),
+            "upright within measurement noise (0.2° ± 0.8°)",
+        ),
         ("trunk_lean_deg", Metric(value=0.2, unit="deg", uncertainty=None, towards="centre"), "upright (within 0.5°)"),
-        ("head_shift_pct", Metric(value=1.0, unit="%", uncertainty=1.5, towards="centre"), "centred (within 2% of shoulder width)"),
-        ("head_shift_pct", Metric(value=1.0, unit="%", uncertainty=3.0, towards="centre"), "centred within measurement noise"),
+        (
+            "head_shift_pct",
+            Metric(value=1.0, unit="%", uncertainty=1.5, towards="centre"),
+            "centred (within 2% of shoulder width)",
+        ),
+        (
+            "head_shift_pct",
+            Metric(value=1.0, unit="%", uncertainty=3.0, towards="centre"),
+            "centred within measurement noise",
+        ),
     ],
 )
 def test_upright_and_centred_follow_the_same_rule(name: str, m: Metric, text: str) -> None:
@@ -53,7 +75,14 @@ def test_the_words_never_contradict_the_numbers_shown() -> None:
     import numpy as np
 
     rng = np.random.default_rng(1)
-    names = ("shoulder_tilt_deg", "pelvic_tilt_deg", "head_tilt_deg", "trunk_lean_deg", "head_shift_pct", "shoulder_pelvis_tilt_deg")
+    names = (
+        "shoulder_tilt_deg",
+        "pelvic_tilt_deg",
+        "head_tilt_deg",
+        "trunk_lean_deg",
+        "head_shift_pct",
+        "shoulder_pelvis_tilt_deg",
+    )
     checked = 0
     for _ in range(4000):
         value = float(rng.choice([-1, 1]) * rng.uniform(0.5, 12.0))
@@ -86,5 +115,10 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
     # decided on the shown 2.8 and 1.4, not on the raw 2.77 < 2 x 1.41
     m = Metric(value=2.77, unit="deg", uncertainty=1.41, higher_side="left")
     assert describe("shoulder_tilt_deg", m) == "Shoulders: Left shoulder higher by 2.8° ± 1.4°"
-    m = Metric(value=2.7, unit="deg", uncertainty=1.4, higher_side="left", height_diff_cm=1.1, height_diff_cm_uncertainty=0.6)
-    assert describe("shoulder_tilt_deg", m) == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"
+    m = Metric(
+        value=2.7, unit="deg", uncertainty=1.4, higher_side="left", height_diff_cm=1.1, height_diff_cm_uncertainty=0.6
+    )
+    assert (
+        describe("shoulder_tilt_deg", m)
+        == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"
+    )

@@ -37,7 +37,9 @@ class _Slot:
         fast = settings.fast
         if fast not in self.analyzers:
             self.analyzers[fast] = Analyzer(replace(self.base, fast=fast)).__enter__()
-        return self.analyzers[fast].with_settings(replace(settings, model=self.base.model, num_poses=self.base.num_poses))
+        return self.analyzers[fast].with_settings(
+            replace(settings, model=self.base.model, num_poses=self.base.num_poses)
+        )
 
     def close(self) -> None:
         for a in self.analyzers.values():

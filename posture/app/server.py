@@ -119,7 +119,9 @@ class RemeasureBody(BaseModel):
     """A measurement (the object of ``posture analyze --json``) and the points moved by hand."""
 
     measurement: dict[str, Any]
-    points: dict[str, list[float]] = Field(description="point name -> [x, y] in the photo's pixels, the person's own sides")
+    points: dict[str, list[float]] = Field(
+        description="point name -> [x, y] in the photo's pixels, the person's own sides"
+    )
 
 
 class MeasurementBody(BaseModel):
@@ -192,9 +194,15 @@ def _entry(e: StoredMeasurement) -> dict[str, Any]:
         "corrected": bool(m.correction),
         "mirrored": m.assumptions.mirrored,
         "metrics": {
-            n: {"value": x.value, "uncertainty": x.uncertainty, "unit": x.unit, "method": x.method,
-                "text": wording.reading(n, x)}
-            for n, x in m.metrics.items() if n in METRICS
+            n: {
+                "value": x.value,
+                "uncertainty": x.uncertainty,
+                "unit": x.unit,
+                "method": x.method,
+                "text": wording.reading(n, x),
+            }
+            for n, x in m.metrics.items()
+            if n in METRICS
         },
     }
 
@@ -206,7 +214,9 @@ def _clean_name(filename: str | None) -> str:
     return name or "upload"
 
 
-def _settings(base: Settings, mirrored: bool, level: str | None, height_cm: float | None, fast: bool, person: int) -> Settings:
+def _settings(
+    base: Settings, mirrored: bool, level: str | None, height_cm: float | None, fast: bool, person: int
+) -> Settings:
     """The analysis settings of one request; 422 with the reason for a bad option."""
     level = (level or "").strip().lower()
     roll = None
@@ -219,7 +229,13 @@ def _settings(base: Settings, mirrored: bool, level: str | None, height_cm: floa
             raise ApiError(422, f"level must be a number of degrees or 'auto', got {level!r}")
     try:
         return replace(
-            base, mirrored=mirrored, roll_deg=roll, auto_level=level == "auto", height_cm=height_cm, fast=fast, person=person
+            base,
+            mirrored=mirrored,
+            roll_deg=roll,
+            auto_level=level == "auto",
+            height_cm=height_cm,
+            fast=fast,
+            person=person,
         )
     except ValueError as e:  # Settings' own checks (ranges)
         raise ApiError(422, str(e)) from None
@@ -241,7 +257,7 @@ def create_app(config: AppConfig = AppConfig()) -> FastAPI:
     app = FastAPI(
         title="posture",
         version=__version__,
-        description="Measure body asymmetry from photos, on this computer. Errors are {\"error\": \"...\"}.",
+        description='Measure body asymmetry from photos, on this computer. Errors are {"error": "..."}.',
         docs_url=None,  # the interactive docs load scripts from a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -329,9 +345,17 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
         return {
             "metrics": [
                 {
-                    "name": s.name, "kind": s.kind, "unit": s.unit, "label": s.label, "definition": s.definition,
-                    "points": [p.name.lower() for p in s.points], "positive": s.positive, "negative": s.negative,
-                    "neutral": s.neutral, "refined": s.refined, "of": list(s.of),
+                    "name": s.name,
+                    "kind": s.kind,
+                    "unit": s.unit,
+                    "label": s.label,
+                    "definition": s.definition,
+                    "points": [p.name.lower() for p in s.points],
+                    "positive": s.positive,
+                    "negative": s.negative,
+                    "neutral": s.neutral,
+                    "refined": s.refined,
+                    "of": list(s.of),
                 }
                 for s in METRICS.values()
             ],
@@ -341,7 +365,9 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
 
     @app.post("/api/analyze", tags=["analysis"], summary="Analyse a photo")
     async def analyze(
-        file: Annotated[UploadFile, File(description="the photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif])")],
+        file: Annotated[
+            UploadFile, File(description="the photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif])")
+        ],
         mirrored: Annotated[bool, Form(description="a mirror image (mirror selfie): swap sides")] = False,
         level: Annotated[str | None, Form(description="camera roll to correct in degrees, or 'auto'")] = None,
         height_cm: Annotated[float | None, Form(description="the person's stature, for centimetres")] = None,
@@ -403,7 +429,9 @@ async def _photo_of(file: UploadFile, measurement: str, settings: Settings) -> t
         raise ApiError(422, "measurement: not JSON") from None
     data = await _read_upload(file)
     image = await anyio.to_thread.run_sync(
-        lambda: load_image_bytes(data, _clean_name(file.filename), max_pixels=settings.max_pixels, min_side=settings.min_side)
+        lambda: load_image_bytes(
+            data, _clean_name(file.filename), max_pixels=settings.max_pixels, min_side=settings.min_side
+        )
     )
     if image.sha256 != m.source.get("sha256"):
         raise ApiError(422, "the photo is not the one this measurement was made on (SHA-256 differs)")
@@ -428,7 +456,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         measurement: Annotated[str, Form(description="the measurement (JSON), corrected or not")],
         name: Annotated[str | None, Form(max_length=200)] = None,
         note: Annotated[str | None, Form(max_length=2000)] = None,
-        taken_at: Annotated[str | None, Form(description="the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) if not the photo's own")] = None,
+        taken_at: Annotated[
+            str | None, Form(description="the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) if not the photo's own")
+        ] = None,
     ) -> JSONResponse:
         """Stores the measurement, a thumbnail and the photo (in ``photos/`` beside the history,
         readable only by you). The photo must be the one measured (same SHA-256). The same photo
@@ -440,14 +470,21 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         try:
             with history() as h:
                 new_id, created = h.save(
-                    m, name=name, note=note, thumbnail=thumbnail_jpeg(image.rgb), taken_at=taken_at or None, photo_path=str(photo)
+                    m,
+                    name=name,
+                    note=note,
+                    thumbnail=thumbnail_jpeg(image.rgb),
+                    taken_at=taken_at or None,
+                    photo_path=str(photo),
                 )
         except ValueError as e:
             raise ApiError(422, str(e)) from None
         return JSONResponse({"id": new_id, "created": created}, status_code=201 if created else 200)
 
     @app.get("/api/history/chart.png", tags=["history"], summary="Trend chart (PNG)", response_class=Response)
-    def chart(name: Annotated[str | None, Query(max_length=200)] = None, metric: Annotated[list[str] | None, Query()] = None) -> Response:
+    def chart(
+        name: Annotated[str | None, Query(max_length=200)] = None, metric: Annotated[list[str] | None, Query()] = None
+    ) -> Response:
         """Every measured metric (or the ``metric``s given) over time with uncertainty bars and the
         minimal detectable change, as ``posture history plot``."""
         from posture.charts import figure_png, plot_history
@@ -525,7 +562,12 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         with History.open(config.db_path, create=False) as h:
             entries = [h.get(i) for i in ids]
         photos = [
-            ComparedPhoto(f"#{e.id} {e.name or ''} {e.taken_at[:10]}".strip(), e.measurement, _stored_rgb(e, pool.base), e.taken_datetime)
+            ComparedPhoto(
+                f"#{e.id} {e.name or ''} {e.taken_at[:10]}".strip(),
+                e.measurement,
+                _stored_rgb(e, pool.base),
+                e.taken_datetime,
+            )
             for e in entries
         ]
         dates: list[datetime | None] = [e.taken_datetime for e in entries]
@@ -614,7 +656,9 @@ def _stored_rgb(e: StoredMeasurement, settings: Settings) -> Any:
     if data is None:
         return None
     try:
-        return load_image_bytes(data, e.photo_path or "photo", max_pixels=settings.max_pixels, min_side=settings.min_side).rgb
+        return load_image_bytes(
+            data, e.photo_path or "photo", max_pixels=settings.max_pixels, min_side=settings.min_side
+        ).rgb
     except InputError:
         return None
 
@@ -648,7 +692,9 @@ def serve(config: AppConfig, *, host: str = "127.0.0.1", port: int = 8765, open_
         try:
             s.bind((host, port))
         except OSError as e:
-            raise PortInUse(f"cannot listen on {host}:{port} ({e.strerror or e}); choose another port with --port") from None
+            raise PortInUse(
+                f"cannot listen on {host}:{port} ({e.strerror or e}); choose another port with --port"
+            ) from None
     app = create_app(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"

@@ -88,5 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - last resort: one line, never a traceback
         if args.verbose:
             logging.getLogger("posture").exception("unexpected error")
-        print(f"posture: unexpected error: {type(e).__name__}: {printable(e)} (run with -v for details)", file=sys.stderr)
+        print(
+            f"posture: unexpected error: {type(e).__name__}: {printable(e)} (run with -v for details)", file=sys.stderr
+        )
         return EXIT_INTERNAL

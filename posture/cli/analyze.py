@@ -70,15 +70,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_mode_options(a)
     add_photo_options(a)
     add_model_options(a)
-    a.add_argument("--json", action="store_true", help="print the result as one JSON object (several photos: one per line)")
     a.add_argument(
-        "-o", "--output", metavar="FILE",
+        "--json", action="store_true", help="print the result as one JSON object (several photos: one per line)"
+    )
+    a.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
         help="write the annotated image (.png, .jpg, .webp); with several photos, a FOLDER for them",
     )
     a.add_argument("--csv", metavar="FILE", help="also write a table, one row per photo")
     a.add_argument("--force", action="store_true", help="overwrite output files that exist")
     a.add_argument(
-        "-j", "--jobs", metavar="N", type=number(int, 1), default=None,
+        "-j",
+        "--jobs",
+        metavar="N",
+        type=number(int, 1),
+        default=None,
         help="worker processes for several photos (default: one per core)",
     )
     _add_parquet_options(a)
@@ -95,10 +103,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _add_parquet_options(p: argparse.ArgumentParser) -> None:
     """``analyze --parquet``: a large run into a Parquet dataset (posture.engines, docs/scale.md)."""
     g = p.add_argument_group("large runs (docs/scale.md)")
-    g.add_argument("--parquet", metavar="OUT", help="write one row per photo, failures included, to the Parquet dataset OUT (a folder or URI); "
-        "PHOTO may also be @LIST (a text file of sources, one a line) or a URI (s3://, gs://, file://)")
-    g.add_argument("--engine", choices=("local", "ray"), default=None, help="with --parquet: worker processes on this machine (local, the default) or Ray (posture[ray])")
-    g.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: a running Ray cluster (auto, HOST:6379 or ray://HOST:10001); default: a local Ray for the run")
+    g.add_argument(
+        "--parquet",
+        metavar="OUT",
+        help="write one row per photo, failures included, to the Parquet dataset OUT (a folder or URI); "
+        "PHOTO may also be @LIST (a text file of sources, one a line) or a URI (s3://, gs://, file://)",
+    )
+    g.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default=None,
+        help="with --parquet: worker processes on this machine (local, the default) or Ray (posture[ray])",
+    )
+    g.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --engine ray: a running Ray cluster (auto, HOST:6379 or ray://HOST:10001); default: a local Ray for the run",
+    )
     g.add_argument("--resume", action="store_true", help="with --parquet: add to OUT only the photos not already in it")
 
 
@@ -106,7 +127,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """``posture analyze``."""
     from posture.output import STDOUT
 
-    if (args.name is not None or args.note is not None or args.db is not None or args.date is not None) and not args.save:
+    if (
+        args.name is not None or args.note is not None or args.db is not None or args.date is not None
+    ) and not args.save:
         print("posture analyze: error: --name, --note, --db and --date need --save", file=sys.stderr)
         return EXIT_USAGE
     if args.parquet or args.engine or args.ray_address or args.resume:
@@ -129,7 +152,9 @@ def _analyze(args: argparse.Namespace) -> int:
     args.image = args.inputs[0]
     db = db_path(args)
     if args.output:
-        check_target(args.output, force=args.force, inputs=[args.image], history=db, formats=IMAGE_FORMATS, kind="image")
+        check_target(
+            args.output, force=args.force, inputs=[args.image], history=db, formats=IMAGE_FORMATS, kind="image"
+        )
     if args.csv and args.csv != STDOUT:
         check_target(args.csv, force=args.force, inputs=[args.image], history=db)
     check_distinct([args.output, args.csv])
@@ -278,7 +303,10 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
                 done.sort(key=lambda o: o.index)
                 _write_table(args, csv_text(done))
                 if len(done) < len(paths):
-                    print(f"posture: wrote the {len(done)} photos done of {len(paths)} to {printable(args.csv)}", file=sys.stderr)
+                    print(
+                        f"posture: wrote the {len(done)} photos done of {len(paths)} to {printable(args.csv)}",
+                        file=sys.stderr,
+                    )
     print(tally.summary(), file=sys.stderr)
     if args.save:
         print(f"History: {saved['new']} saved, {saved['again']} already there.", file=sys.stderr)
@@ -292,9 +320,16 @@ def _analyze_parquet(args: argparse.Namespace) -> int:
     if not args.parquet:
         print("posture analyze: error: --engine, --ray-address and --resume need --parquet", file=sys.stderr)
         return EXIT_USAGE
-    others = [flag for flag, used in (("--json", args.json), ("--csv", args.csv), ("-o", args.output), ("--save", args.save)) if used]
+    others = [
+        flag
+        for flag, used in (("--json", args.json), ("--csv", args.csv), ("-o", args.output), ("--save", args.save))
+        if used
+    ]
     if others or (args.ray_address and args.engine != "ray"):
-        print(f"posture analyze: error: --parquet writes only the dataset: drop {', '.join(others) or '--ray-address (it needs --engine ray)'}", file=sys.stderr)
+        print(
+            f"posture analyze: error: --parquet writes only the dataset: drop {', '.join(others) or '--ray-address (it needs --engine ray)'}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from posture.engines import ProgressLines, analyze_to_parquet
     from posture.errors import InputError
@@ -311,8 +346,14 @@ def _analyze_parquet(args: argparse.Namespace) -> int:
     if len(found.paths) > todo:
         print(f"posture: {len(found.paths) - todo:,} photos already in {args.parquet}: skipped", file=sys.stderr)
     tally = analyze_to_parquet(
-        found.paths, dataset, settings, engine=args.engine or "local", jobs=args.jobs, ray_address=args.ray_address,
-        on_record=ProgressLines.for_total(todo), log_level=logging.getLogger().getEffectiveLevel(),
+        found.paths,
+        dataset,
+        settings,
+        engine=args.engine or "local",
+        jobs=args.jobs,
+        ray_address=args.ray_address,
+        on_record=ProgressLines.for_total(todo),
+        log_level=logging.getLogger().getEffectiveLevel(),
     )
     print(tally.summary(), file=sys.stderr)
     print(f"Parquet: {args.parquet}", file=sys.stderr)
@@ -383,7 +424,9 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
 
 def _save_one(history: "History", args: argparse.Namespace, o: "Outcome") -> bool:
     assert o.measurement is not None
-    new_id, created = history.save(o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date)
+    new_id, created = history.save(
+        o.measurement, name=args.name, note=args.note, thumbnail=o.thumbnail, taken_at=args.date
+    )
     if not args.json:
         if created:
             print(f"Saved to the history as #{new_id}.")

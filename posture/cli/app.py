@@ -22,13 +22,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--port", type=number(int, 1, 65535), default=8765, help="port to listen on (default 8765)")
     p.add_argument(
-        "--host", default="127.0.0.1",
+        "--host",
+        default="127.0.0.1",
         help="address to listen on (default 127.0.0.1, this computer only); any other needs the secret token printed at start",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open the browser")
     p.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
-    p.add_argument("--workers", type=number(int, 1, 16), default=1, help="analyses run at once (default 1; each loads the model)")
-    p.add_argument("--queue", type=number(int, 0, 64), default=4, help="analyses that may wait; more are refused (default 4)")
+    p.add_argument(
+        "--workers", type=number(int, 1, 16), default=1, help="analyses run at once (default 1; each loads the model)"
+    )
+    p.add_argument(
+        "--queue", type=number(int, 0, 64), default=4, help="analyses that may wait; more are refused (default 4)"
+    )
     add_model_options(p)
     p.set_defaults(func=cmd_app)
 

@@ -76,13 +76,19 @@ def add_mode_options(p: argparse.ArgumentParser) -> None:
         help="correct a camera roll of DEG degrees (positive: a truly horizontal line appears "
         "with its right end higher), or 'auto' to estimate it from vertical lines in the scene",
     )
-    p.add_argument("--fast", action="store_true", help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
-        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="one landmark pass instead of 20 and no silhouette refinement: the fastest mode "
+        "(no uncertainty; shoulder and pelvic tilts from the joint landmarks only)",
+    )
 
 
 def add_photo_options(p: argparse.ArgumentParser) -> None:
     """``--height-cm``, ``--person``, ``--max-pixels``, ``--markers``, ``--marker-color`` (analyze and compare)."""
-    p.add_argument("--height-cm", metavar="H", type=number(float, 50, 260), help="your height, to give height differences in cm")
+    p.add_argument(
+        "--height-cm", metavar="H", type=number(float, 50, 260), help="your height, to give height differences in cm"
+    )
     p.add_argument(
         "--person",
         metavar="N",
@@ -91,7 +97,9 @@ def add_photo_options(p: argparse.ArgumentParser) -> None:
         help="measure the N-th most prominent person in the photo (0: the largest); "
         "to name whose measurement it is in the history, use --name",
     )
-    p.add_argument("--max-pixels", metavar="N", type=number(int, 1), default=None, help="refuse larger images (default 60 million)")
+    p.add_argument(
+        "--max-pixels", metavar="N", type=number(int, 1), default=None, help="refuse larger images (default 60 million)"
+    )
     p.add_argument(
         "--markers",
         action="store_true",
@@ -119,7 +127,13 @@ def marker_color(text: str) -> str:
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """``--model``, ``--min-visibility`` (every measuring command)."""
     p.add_argument("--model", metavar="PATH", help="another MediaPipe pose landmarker .task bundle")
-    p.add_argument("--min-visibility", metavar="X", type=number(float, 0, 1), default=0.5, help="lowest landmark visibility to rely on (default 0.5)")
+    p.add_argument(
+        "--min-visibility",
+        metavar="X",
+        type=number(float, 0, 1),
+        default=0.5,
+        help="lowest landmark visibility to rely on (default 0.5)",
+    )
 
 
 def taken_at(text: str) -> str:
@@ -134,7 +148,9 @@ def taken_at(text: str) -> str:
 def add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
     h = p.add_argument_group("saving to the history")
-    h.add_argument("--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)")
+    h.add_argument(
+        "--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)"
+    )
     h.add_argument(
         "--name",
         metavar="NAME",

@@ -49,8 +49,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="BEFORE AFTER [MORE ...]: photos, or measurements saved in the history as #ID (e.g. #12); "
         "the first is 'before', the last 'after'",
     )
-    c.add_argument("--db", metavar="PATH", help="history database for #ID inputs (default: history.sqlite3 in your data folder)")
-    c.add_argument("-o", "--output", metavar="FILE", help="write the report: FILE.html (self-contained, opens offline) or FILE.pdf")
+    c.add_argument(
+        "--db", metavar="PATH", help="history database for #ID inputs (default: history.sqlite3 in your data folder)"
+    )
+    c.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report: FILE.html (self-contained, opens offline) or FILE.pdf"
+    )
     c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     c.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     c.add_argument(
@@ -108,6 +112,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]
     dates, sources = photo_dates(photos, given)
     from posture.noise import MDC95 as mdc
+
     comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
     if args.output and fmt is not None:
         data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)

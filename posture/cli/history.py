@@ -112,7 +112,11 @@ def cmd_history_show(args: argparse.Namespace) -> int:
 
     if args.thumbnail and args.thumbnail != STDOUT:
         check_target(
-            args.thumbnail, force=args.force, history=db_path(args), formats={".jpg": "JPEG", ".jpeg": "JPEG"}, kind="thumbnail"
+            args.thumbnail,
+            force=args.force,
+            history=db_path(args),
+            formats={".jpg": "JPEG", ".jpeg": "JPEG"},
+            kind="thumbnail",
         )
     with _open_history(args) as h:
         e = h.get(args.id)
@@ -120,7 +124,9 @@ def cmd_history_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:
-        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(e.taken_at_source, "time of saving")
+        when = {"exif": "from the photo's EXIF", "given": "date given when saving"}.get(
+            e.taken_at_source, "time of saving"
+        )
         print(f"#{e.id}  taken {e.taken_at.replace('T', ' ')} ({when})  saved {e.saved_at}")
         if e.name:
             print(f"Name: {printable(e.name)}")

@@ -45,7 +45,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     src = v.add_mutually_exclusive_group()
     src.add_argument("--camera", metavar="N", type=number(int, 0), help="camera index (default 0)")
-    src.add_argument("--source", metavar="FILE", help="a video file, a folder of images or a pattern such as 'frames/*.png' instead of the camera")
+    src.add_argument(
+        "--source",
+        metavar="FILE",
+        help="a video file, a folder of images or a pattern such as 'frames/*.png' instead of the camera",
+    )
     v.add_argument(
         "--mirror-view",
         action=argparse.BooleanOptionalAction,
@@ -53,9 +57,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="show and measure the frames as a mirror image (default: on for the camera, off for --source); "
         "left and right always stay the person's own",
     )
-    v.add_argument("--fps", metavar="N", type=number(float, 1, 1000), help="frame rate of --source (default: the video's own; 30 for images)")
+    v.add_argument(
+        "--fps",
+        metavar="N",
+        type=number(float, 1, 1000),
+        help="frame rate of --source (default: the video's own; 30 for images)",
+    )
     v.add_argument("--headless", action="store_true", help="a live table in the terminal instead of a window")
-    v.add_argument("--capture", metavar="SECONDS", type=number(float, 0.1, 600), help="take a capture of SECONDS as soon as you are in view (also the length the space key uses; default 3)")
+    v.add_argument(
+        "--capture",
+        metavar="SECONDS",
+        type=number(float, 0.1, 600),
+        help="take a capture of SECONDS as soon as you are in view (also the length the space key uses; default 3)",
+    )
     v.add_argument(
         "--alert",
         metavar="METRIC:LIMIT[:SECONDS]",
@@ -67,9 +81,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--no-alerts", action="store_true", help="no alerts")
     v.add_argument("--duration", metavar="S", type=number(float, 0.1), help="stop after S seconds")
     v.add_argument("--record", metavar="FILE", help="write the annotated video (.mp4, .avi, ...)")
-    v.add_argument("--log", metavar="FILE", help="write one CSV row per processed frame (time, every metric raw and smoothed, quality flags)")
+    v.add_argument(
+        "--log",
+        metavar="FILE",
+        help="write one CSV row per processed frame (time, every metric raw and smoothed, quality flags)",
+    )
     v.add_argument("--force", action="store_true", help="overwrite --record / --log files")
-    v.add_argument("--level", metavar="DEG", type=number(float, -45, 45), help="correct a camera roll of DEG degrees (as for analyze)")
+    v.add_argument(
+        "--level",
+        metavar="DEG",
+        type=number(float, -45, 45),
+        help="correct a camera roll of DEG degrees (as for analyze)",
+    )
     add_model_options(v)
     add_save_options(v)
     v.set_defaults(func=cmd_live)
@@ -117,4 +140,8 @@ def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:
         return
     with History.open(args.db) as h:
         ids = [h.save(m, name=args.name, note=args.note)[0] for m in found]
-        print(f"Saved {len(ids)} capture(s) to the history as " + ", ".join(f"#{i}" for i in ids) + f" ({printable(h.path)}).")
+        print(
+            f"Saved {len(ids)} capture(s) to the history as "
+            + ", ".join(f"#{i}" for i in ids)
+            + f" ({printable(h.path)})."
+        )

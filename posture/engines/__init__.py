@@ -27,7 +27,9 @@ ENGINES: tuple[Engine, ...] = ("local", "ray")
 Record = dict[str, Any]
 
 
-def local_records(paths: Sequence[str], settings: Settings, *, jobs: int | None = None, log_level: int = logging.WARNING) -> Generator[Record, None, None]:
+def local_records(
+    paths: Sequence[str], settings: Settings, *, jobs: int | None = None, log_level: int = logging.WARNING
+) -> Generator[Record, None, None]:
     """One row per path, as the photos complete, from ``jobs`` local worker processes."""
     from posture.batch import analyze_many
     from posture.records import flat_record
@@ -78,8 +80,18 @@ class ProgressLines:
             return
         rate = self.done / max(time.monotonic() - self.started, 1e-9)
         left = (self.total - self.done) / rate
-        eta = "" if self.done == self.total else f", about {left / 60:.0f} min left" if left >= 60 else f", about {left:.0f} s left"
-        print(f"posture: {self.done:,} of {self.total:,} photos done, {rate:.2f} photos/s{eta}", file=self.stream, flush=True)
+        eta = (
+            ""
+            if self.done == self.total
+            else f", about {left / 60:.0f} min left"
+            if left >= 60
+            else f", about {left:.0f} s left"
+        )
+        print(
+            f"posture: {self.done:,} of {self.total:,} photos done, {rate:.2f} photos/s{eta}",
+            file=self.stream,
+            flush=True,
+        )
 
 
 def analyze_to_parquet(

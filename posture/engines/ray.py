@@ -65,7 +65,10 @@ class PhotoActor:
         from posture.batch import Task, analyze_one
         from posture.records import arrow_table, flat_record
 
-        tasks = [Task(int(i), str(p)) for i, p in zip(batch.column("index").to_pylist(), batch.column("path").to_pylist(), strict=True)]
+        tasks = [
+            Task(int(i), str(p))
+            for i, p in zip(batch.column("index").to_pylist(), batch.column("path").to_pylist(), strict=True)
+        ]
         return arrow_table([flat_record(analyze_one(self.analyzer, t)) for t in tasks])
 
 
@@ -126,12 +129,17 @@ def ray_records(
         local = {} if address else {"num_cpus": (workers or max(1, default_jobs() - 1)) + 1}
         try:
             ray.init(
-                address=address or "local", include_dashboard=False, log_to_driver=False,
-                logging_level=logging.ERROR, **local,
+                address=address or "local",
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+                **local,
             )
         except Exception as e:  # noqa: BLE001 - Ray raises several types (ConnectionError, RuntimeError, ValueError)
             where = f"the Ray cluster at {address}" if address else "a local Ray"
-            raise PostureError(f"cannot start or reach {where}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
+            raise PostureError(
+                f"cannot start or reach {where}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+            ) from None
     for name in ("ray", "ray.data"):  # progress comes from posture; errors become rows
         logging.getLogger(name).setLevel(log_level if log_level <= logging.DEBUG else logging.ERROR)
     try:
@@ -154,7 +162,9 @@ def ray_records(
             ray.shutdown()
 
 
-def _passes(ray: Any, paths: Sequence[str], actor: type[PhotoActor], workers: int, seen: set[str]) -> Iterator[list[dict[str, Any]]]:
+def _passes(
+    ray: Any, paths: Sequence[str], actor: type[PhotoActor], workers: int, seen: set[str]
+) -> Iterator[list[dict[str, Any]]]:
     """The rows of every block, first in blocks of up to :data:`BLOCK_PHOTOS`, then the photos
     whose block was dropped, one per block. ``seen`` collects the paths returned."""
     todo = list(enumerate(paths))
@@ -166,8 +176,12 @@ def _passes(ray: Any, paths: Sequence[str], actor: type[PhotoActor], workers: in
         with warnings.catch_warnings():  # Ray 2.60 deprecates remote arguments but has no other way to limit retries
             warnings.simplefilter("ignore", DeprecationWarning)
             ds = ds.map_batches(
-                actor, batch_size=None, batch_format="pyarrow", num_cpus=1,
-                compute=ray.data.ActorPoolStrategy(size=min(workers, blocks)), ray_remote_args_fn=_retry_once,
+                actor,
+                batch_size=None,
+                batch_format="pyarrow",
+                num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=min(workers, blocks)),
+                ray_remote_args_fn=_retry_once,
             )
         for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
             rows = batch.to_pylist()

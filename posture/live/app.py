@@ -197,15 +197,20 @@ def run_live(
     _check_outputs(options)
     wall0 = time.monotonic()
     with contextlib.ExitStack() as stack:
-        source = stack.enter_context(open_source(options.source, camera=options.camera, mirror=options.mirror_view, fps=options.fps))
+        source = stack.enter_context(
+            open_source(options.source, camera=options.camera, mirror=options.mirror_view, fps=options.fps)
+        )
         if display is None:
             display = stack.enter_context(
-                TerminalDisplay(source.description) if options.headless else WindowDisplay(f"posture live: {source.description}")
+                TerminalDisplay(source.description)
+                if options.headless
+                else WindowDisplay(f"posture live: {source.description}")
             )
         detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
         recorder = (
             stack.enter_context(VideoRecorder(options.record, source.nominal_fps, force=options.force))
-            if options.record else None
+            if options.record
+            else None
         )
         log = stack.enter_context(CsvLog(options.log, force=options.force)) if options.log else None
         worker = CaptureWorker(functools.partial(capture_analyzer, options, source.mirrored), mode="process")
@@ -233,8 +238,13 @@ def run_live(
                 annotated = None
                 if must_draw:
                     annotated = draw_live(
-                        rgb, rec, mirrored=config.mirrored, roll_deg=config.roll_deg,
-                        min_score=config.min_score, last_capture=last_capture, hint=hint,
+                        rgb,
+                        rec,
+                        mirrored=config.mirrored,
+                        roll_deg=config.roll_deg,
+                        min_score=config.min_score,
+                        last_capture=last_capture,
+                        hint=hint,
                     )
                 if log is not None:
                     log.write(rec)
@@ -259,7 +269,11 @@ def run_live(
             outputs.append(f"Log: {options.log} ({log.rows} rows)")
         if recorder is not None:
             recorder.close()
-            outputs.append(f"Recording: {options.record} ({recorder.frames} frames)" if recorder.frames else f"Recording: nothing written to {options.record} (no frames)")
+            outputs.append(
+                f"Recording: {options.record} ({recorder.frames} frames)"
+                if recorder.frames
+                else f"Recording: nothing written to {options.record} (no frames)"
+            )
     st = session.stats
     return LiveSummary(
         source=source.description,
@@ -285,7 +299,9 @@ def capture_analyzer(options: LiveOptions, mirrored: bool) -> Analyzer:
     from posture.analyze import Analyzer
     from posture.settings import Settings
 
-    settings = Settings(mirrored=mirrored, roll_deg=options.roll_deg or None, min_score=options.min_score, model=options.model)
+    settings = Settings(
+        mirrored=mirrored, roll_deg=options.roll_deg or None, min_score=options.min_score, model=options.model
+    )
     return Analyzer(settings).__enter__()
 
 

@@ -188,7 +188,9 @@ def _start_process(make_analyzer: Callable[[], FrameAnalyzer], nice: int) -> Non
     import signal
 
     global _PROCESS_ANALYZER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches the whole group: the session ends, not the worker
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # Ctrl-C in a terminal reaches the whole group: the session ends, not the worker
     if nice and hasattr(os, "nice"):
         try:
             os.nice(nice)
@@ -236,7 +238,10 @@ class CaptureWorker:
             import multiprocessing
 
             self._pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_process, initargs=(make_analyzer, nice)
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_process,
+                initargs=(make_analyzer, nice),
             )
             self._pool.submit(_ready_in_process)
         elif mode == "thread":
@@ -338,7 +343,11 @@ def combine_metric(name: str, found: Sequence[Metric], min_frames: int) -> tuple
 
 
 def combine(
-    analyses: Sequence[PostureMeasurement], *, min_frames: int = 3, notes: Sequence[str] = (), method: dict[str, Any] | None = None
+    analyses: Sequence[PostureMeasurement],
+    *,
+    min_frames: int = 3,
+    notes: Sequence[str] = (),
+    method: dict[str, Any] | None = None,
 ) -> PostureMeasurement:
     """One measurement from the analyses of a capture's frames (rules in the module docstring).
 
@@ -364,7 +373,9 @@ def combine(
         "frames_measured": len(measured),
         "combined": COMBINED_RULE,
         "frame_methods": {
-            n: dict(Counter(a.metrics[n].method for a in measured if a.metrics[n].value is not None and a.metrics[n].method))
+            n: dict(
+                Counter(a.metrics[n].method for a in measured if a.metrics[n].value is not None and a.metrics[n].method)
+            )
             for n in ("shoulder_tilt_deg", "pelvic_tilt_deg")
         },
     }

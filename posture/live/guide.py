@@ -79,7 +79,9 @@ WHOLE_BODY = (L.NOSE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 _CORE = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 
 
-def stance_problems(people: int, body: BodyMeasurement | None, speed: float, min_score: float = MIN_SCORE) -> tuple[str, ...]:
+def stance_problems(
+    people: int, body: BodyMeasurement | None, speed: float, min_score: float = MIN_SCORE
+) -> tuple[str, ...]:
     """Every problem of one frame, most important first (empty: a measurable stance).
 
     Parameters

@@ -92,7 +92,9 @@ class VideoRecorder:
         import cv2
 
         try:
-            fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=self.path.suffix)
+            fd, self._tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=self.path.suffix
+            )
         except OSError as e:
             raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
         os.close(fd)

@@ -56,7 +56,9 @@ def _sprite(text: str, size: int, rgb: RGB) -> tuple[NDArray[np.float32], NDArra
     return alpha, 1.0 - alpha, colour
 
 
-def _blit(img: NDArray[np.uint8], x: int, y: int, text: str, size: int, rgb: RGB, panel: bool = True) -> tuple[int, int]:
+def _blit(
+    img: NDArray[np.uint8], x: int, y: int, text: str, size: int, rgb: RGB, panel: bool = True
+) -> tuple[int, int]:
     """Draw ``text`` with its top-left at ``(x, y)`` (kept inside the image); returns its (width, height)."""
     alpha, inverse, colour = _sprite(text, size, rgb)
     h, w = alpha.shape
@@ -88,7 +90,9 @@ def _sizes(img: NDArray[np.uint8], style: LiveStyle) -> tuple[float, int, int, i
     return k, max(1, round(b.line_px * k)), size, small
 
 
-def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg: float, min_score: float, style: LiveStyle) -> None:
+def _draw_body(
+    img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg: float, min_score: float, style: LiveStyle
+) -> None:
     lm = rec.landmarks
     if lm is None:
         return
@@ -111,7 +115,13 @@ def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg:
         bilateral_line(img, pl, pr, horizontal, b.left_rgb, b.right_rgb, b.reference_rgb, lw)
         arrow = {"left": " L↑", "right": " R↑"}.get(m.higher_side or "", "")
         outer = pl if pl[0] > pr[0] else pr
-        labels.append((int(outer[0] + 12 * k + 0.5 * size), int(outer[1] - 0.6 * size), wording.number(m.value, None, "deg") + arrow))
+        labels.append(
+            (
+                int(outer[0] + 12 * k + 0.5 * size),
+                int(outer[1] - 0.6 * size),
+                wording.number(m.value, None, "deg") + arrow,
+            )
+        )
     r = max(7, round(b.label_px * k * 0.6))
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
         for p, letter, color in ((left, "L", b.left_rgb), (right, "R", b.right_rgb)):
@@ -121,7 +131,15 @@ def _draw_body(img: NDArray[np.uint8], rec: FrameRecord, scale: float, roll_deg:
             centre = label_centre(xy[p], xy[right if p == left else left], r)
             cv2.circle(img, pt(centre), r, color, -1, cv2.LINE_AA)
             mask = _text_mask(letter, int(r * 1.3))
-            _blit(img, int(centre[0] - mask.shape[1] / 2), int(centre[1] - mask.shape[0] * 0.6), letter, int(r * 1.3), (0, 0, 0), panel=False)
+            _blit(
+                img,
+                int(centre[0] - mask.shape[1] / 2),
+                int(centre[1] - mask.shape[0] * 0.6),
+                letter,
+                int(r * 1.3),
+                (0, 0, 0),
+                panel=False,
+            )
     for x, y, text in labels:
         _blit(img, x, y, text, size, b.text_rgb)
 
@@ -165,7 +183,11 @@ def draw_live(
     # A top corner: the live readings, then capture progress or the last capture.
     lines: list[tuple[str, RGB]] = []
     if rec.people:
-        preview = [(wording.describe(name, m), b.text_rgb) for name in _PANEL_METRICS if (m := rec.metric(name)).value is not None]
+        preview = [
+            (wording.describe(name, m), b.text_rgb)
+            for name in _PANEL_METRICS
+            if (m := rec.metric(name)).value is not None
+        ]
         if preview:
             lines += [("Preview (single frames, not a measurement):", b.text_rgb)] + preview
     if rec.capture is not None:

@@ -78,7 +78,9 @@ def metric_name(text: str) -> str:
         return key
     if key in SHORT_NAMES:
         return SHORT_NAMES[key]
-    raise ValueError(f"unknown metric {text!r}; use one of {', '.join(sorted(SHORT_NAMES))} or {', '.join(METRIC_NAMES)}")
+    raise ValueError(
+        f"unknown metric {text!r}; use one of {', '.join(sorted(SHORT_NAMES))} or {', '.join(METRIC_NAMES)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,8 @@ class CaptureResult:
         took = f", {self.compute_s:.1f} s to compute" if math.isfinite(self.compute_s) else ""
         return (
             f"Capture at {self.t_start:.1f}-{self.t_end:.1f} s: {len(self.frame_times)} of {self.usable_frames} "
-            f"measurable frames ({self.frames} seen) analysed as photos{took}" + ("" if self.complete else " (ended early)")
+            f"measurable frames ({self.frames} seen) analysed as photos{took}"
+            + ("" if self.complete else " (ended early)")
         )
 
     def metric_lines(self, names: Iterable[str] = METRIC_NAMES) -> list[str]:
@@ -485,7 +488,9 @@ class LiveSession:
             worker.close()
     """
 
-    def __init__(self, detector: Detector, config: LiveConfig = LiveConfig(), worker: CaptureWorker | None = None) -> None:
+    def __init__(
+        self, detector: Detector, config: LiveConfig = LiveConfig(), worker: CaptureWorker | None = None
+    ) -> None:
         self.detector = detector
         self.config = config
         self.worker = worker
@@ -610,7 +615,9 @@ class LiveSession:
                     raw[i] = v
             smoothed_lm = self._smooth_landmarks(t, body.landmarks)
             if self._prev_smooth is not None:
-                speed = guide.body_speed(self._prev_smooth[1], smoothed_lm, t - self._prev_smooth[0], self.config.min_score)
+                speed = guide.body_speed(
+                    self._prev_smooth[1], smoothed_lm, t - self._prev_smooth[0], self.config.min_score
+                )
             self._prev_smooth = (t, smoothed_lm)
 
         problems = guide.stance_problems(len(people), body, speed, self.config.min_score)
@@ -619,7 +626,11 @@ class LiveSession:
         events: list[str] = []
         alerts = self._update_alerts(t, smooth, usable, events)
         progress, done = self._update_capture(rgb, t, body, problems, events)
-        guidance = guide.instruction(problems if self._capture is not None or self._wait is not None else tuple(p for p in problems if p in guide.ESSENTIAL))
+        guidance = guide.instruction(
+            problems
+            if self._capture is not None or self._wait is not None
+            else tuple(p for p in problems if p in guide.ESSENTIAL)
+        )
 
         st = self.stats
         st.frames += 1
@@ -708,13 +719,20 @@ class LiveSession:
                     events.append(f"ALERT at {t:.1f} s: {rule.describe()} ({what})")
             elif a.since is not None and t - a.last_above > grace:
                 if a.active:
-                    events.append(f"alert cleared at {t:.1f} s: {wording.LABELS[rule.metric]} back within {rule.limit:g}")
+                    events.append(
+                        f"alert cleared at {t:.1f} s: {wording.LABELS[rule.metric]} back within {rule.limit:g}"
+                    )
                 a.since, a.active = None, False
             states.append(AlertState(rule, a.active, a.since))
         return tuple(states)
 
     def _update_capture(
-        self, rgb: NDArray[np.uint8], t: float, body: BodyMeasurement | None, problems: tuple[str, ...], events: list[str]
+        self,
+        rgb: NDArray[np.uint8],
+        t: float,
+        body: BodyMeasurement | None,
+        problems: tuple[str, ...],
+        events: list[str],
     ) -> tuple[CaptureProgress | None, CaptureResult | None]:
         """Advance the capture: finished analyses, the stance wait, collecting frames."""
         done = None
@@ -736,10 +754,16 @@ class LiveSession:
             else:
                 wait.problem_since = None
                 wait.ready_since = t if wait.ready_since is None else wait.ready_since
-            if not problems and wait.ready_since is not None and t - wait.ready_since >= self.config.hold_seconds - 1e-6:
+            if (
+                not problems
+                and wait.ready_since is not None
+                and t - wait.ready_since >= self.config.hold_seconds - 1e-6
+            ):
                 self._wait, self._requested = None, self.config.capture_seconds
             elif t - wait.t_start >= self.config.stance_timeout_s:
-                self._give_up(wait, f"no steady, measurable stance within {self.config.stance_timeout_s:g} s", events.append)
+                self._give_up(
+                    wait, f"no steady, measurable stance within {self.config.stance_timeout_s:g} s", events.append
+                )
         cap = self._capture
         if cap is not None and t - cap.t_start >= cap.span_s:
             self._close_capture(cap, complete=True)
@@ -760,7 +784,9 @@ class LiveSession:
             return CaptureProgress("waiting", wait.t_start, self.config.hold_seconds, held), done
         if self._pending:
             p = self._pending[0]
-            return CaptureProgress("analysing", p.cap.t_start, p.cap.span_s, t - p.cap.t_start, p.cap.usable, p.job.done, p.job.total), done
+            return CaptureProgress(
+                "analysing", p.cap.t_start, p.cap.span_s, t - p.cap.t_start, p.cap.usable, p.job.done, p.job.total
+            ), done
         return None, done
 
     def _give_up(self, wait: _Wait, why: str, message: Callable[[str], None]) -> None:
@@ -780,7 +806,9 @@ class LiveSession:
             job = self.worker.submit([rgb for _, rgb in chosen])
         else:
             job = AnalysisJob.failed(
-                ValueError(f"only {len(chosen)} measurable frames in the capture, {self.config.min_capture_frames} needed")
+                ValueError(
+                    f"only {len(chosen)} measurable frames in the capture, {self.config.min_capture_frames} needed"
+                )
             )
         self._pending.append(_Pending(cap, job, tuple(t for t, _ in chosen), complete))
 
@@ -792,9 +820,19 @@ class LiveSession:
         try:
             measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
         except Exception as exc:  # noqa: BLE001 - any failure of the analysis is the capture's result, not a crash
-            measurement = unmeasured(str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"})
+            measurement = unmeasured(
+                str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"}
+            )
         result = CaptureResult(
-            cap.t_start, cap.t_last, cap.span_s, cap.frames, cap.usable, measurement, p.frame_times, p.job.seconds, p.complete
+            cap.t_start,
+            cap.t_last,
+            cap.span_s,
+            cap.frames,
+            cap.usable,
+            measurement,
+            p.frame_times,
+            p.job.seconds,
+            p.complete,
         )
         self.captures.append(result)
         return result

@@ -326,8 +326,14 @@ def open_source(
             raise SourceError(f"{spec}: none of the {len(paths)} images can be read")
         rate = fps or DEFAULT_SEQUENCE_FPS
         return FrameSource(
-            seq, head, description=spec, fps=rate, nominal_fps=rate,
-            mirrored=bool(mirror), latest_only=False, prefetch=prefetch,
+            seq,
+            head,
+            description=spec,
+            fps=rate,
+            nominal_fps=rate,
+            mirrored=bool(mirror),
+            latest_only=False,
+            prefetch=prefetch,
         )
     check_regular(spec, error=SourceError)
     cap, first = _open_capture(
@@ -336,6 +342,12 @@ def open_source(
     reported = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     rate = fps or (reported if 1.0 <= reported <= 1000.0 else DEFAULT_SEQUENCE_FPS)
     return FrameSource(
-        _CaptureReader(cap, camera=False), first, description=spec, fps=rate, nominal_fps=rate,
-        mirrored=bool(mirror), latest_only=False, prefetch=prefetch,
+        _CaptureReader(cap, camera=False),
+        first,
+        description=spec,
+        fps=rate,
+        nominal_fps=rate,
+        mirrored=bool(mirror),
+        latest_only=False,
+        prefetch=prefetch,
     )

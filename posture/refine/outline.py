@@ -106,7 +106,9 @@ class RefinedPair:
         return {
             "refined": self.refined,
             "tilt_deg": round(self.tilt_deg, 1) if self.refined else None,
-            "uncertainty_deg": round(self.uncertainty_deg, 2) if self.refined and np.isfinite(self.uncertainty_deg) else None,
+            "uncertainty_deg": round(self.uncertainty_deg, 2)
+            if self.refined and np.isfinite(self.uncertainty_deg)
+            else None,
             "left_px": pt(self.left),
             "right_px": pt(self.right),
             "left_ok": self.left_ok,
@@ -120,7 +122,6 @@ class RefinedPair:
         """A pair that could not be refined."""
         nan = np.full(2, np.nan)
         return cls(nan, nan.copy(), left_ok, right_ok, reason)
-
 
 
 # --- image sampling -------------------------------------------------------------------------
@@ -183,7 +184,12 @@ class EdgeImage:
         h, w = self.rgb.shape[:2]
         if box is None or not np.isfinite(box).all():
             box = (0.0, 0.0, float(w), float(h))
-        self.box = (max(0, int(box[0])), max(0, int(box[1])), min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3]))))
+        self.box = (
+            max(0, int(box[0])),
+            max(0, int(box[1])),
+            min(w, int(np.ceil(box[2]))),
+            min(h, int(np.ceil(box[3]))),
+        )
 
     def sample(self, pts: FloatArray) -> NDArray[np.float32]:
         """Bilinear smoothed colour ``(..., m, 3)`` at finite pixel points ``(..., m, 2)``; the edge pixel beyond the photo."""

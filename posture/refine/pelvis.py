@@ -71,9 +71,7 @@ straight and only its gentle curvature fixes the rotation, so beyond this the re
 too flat to trust (on a real photo a 2-degree limit lets through a reading 5.8 degrees off)."""
 
 
-def _register(
-    s_a: FloatArray, c_a: FloatArray, s_b: FloatArray, c_b: FloatArray
-) -> tuple[float, float, float]:
+def _register(s_a: FloatArray, c_a: FloatArray, s_b: FloatArray, c_b: FloatArray) -> tuple[float, float, float]:
     """Rotation (degrees, counter-clockwise in the (lateral, up) = (c, s) plane) that carries curve b
     onto curve a after a free shift, the RMS lateral residual (pixels) and the rotation's standard error.
 
@@ -128,7 +126,9 @@ def _register(
     return phi, float(np.sqrt(c_min)), se
 
 
-def _arm_near_flank(lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, flank: FloatArray, ts: FloatArray, sign: float) -> bool:
+def _arm_near_flank(
+    lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, flank: FloatArray, ts: FloatArray, sign: float
+) -> bool:
     """Whether that side's arm (elbow, wrist, hand landmarks) lies against or in front of the hip outline."""
     names = ("ELBOW", "WRIST", "PINKY", "INDEX", "THUMB")
     side = "LEFT_" if sign > 0 else "RIGHT_"
@@ -198,14 +198,18 @@ def refine_pelvis(
         elif _arm_near_flank(lm, hip_mid, f, trunk, arr, ts, sign):
             reasons[sign] = f"the {side} arm or hand is against the hip and hides its outline"
         elif np.nanmedian(arr) > MAX_OUTLINE_OVER_HIP * hip_half:
-            reasons[sign] = f"the {side} hip outline is far outside the hip (loose clothing or something beside the body)"
+            reasons[sign] = (
+                f"the {side} hip outline is far outside the hip (loose clothing or something beside the body)"
+            )
         else:
             reasons[sign] = None
     contour = {sign: (centres + sign * arr[:, None] * f.u)[np.isfinite(arr)] for sign, arr in flanks.items()}
     reason = "; ".join(r for r in reasons.values() if r) or None
     nan = np.full(2, np.nan)
     if reason:
-        return RefinedPair(nan, nan.copy(), reasons[1.0] is None, reasons[-1.0] is None, reason, contour[1.0], contour[-1.0])
+        return RefinedPair(
+            nan, nan.copy(), reasons[1.0] is None, reasons[-1.0] is None, reason, contour[1.0], contour[-1.0]
+        )
     okl, okr = np.isfinite(flanks[1.0]), np.isfinite(flanks[-1.0])
     sl, xl = ts[okl], flanks[1.0][okl]
     sr, xr = ts[okr], flanks[-1.0][okr]
@@ -216,10 +220,25 @@ def refine_pelvis(
     # pelvis turned by phi / 2 towards the left side up; the reverse registration gives -phi.
     theta_deg = (phi_lr - phi_rl) / 4.0
     theta_se = (se_lr + se_rl) / 4.0  # the two registrations share data: errors added, not in quadrature
-    if not np.isfinite([phi_lr, phi_rl]).all() or abs(phi_lr + phi_rl) > 3.0 or max(abs(phi_lr), abs(phi_rl)) >= MAX_ROTATION_DEG - 1:
-        return RefinedPair(nan, nan.copy(), True, True, "the two hip outlines do not match as mirror images", contour[1.0], contour[-1.0], rms)
+    if (
+        not np.isfinite([phi_lr, phi_rl]).all()
+        or abs(phi_lr + phi_rl) > 3.0
+        or max(abs(phi_lr), abs(phi_rl)) >= MAX_ROTATION_DEG - 1
+    ):
+        return RefinedPair(
+            nan,
+            nan.copy(),
+            True,
+            True,
+            "the two hip outlines do not match as mirror images",
+            contour[1.0],
+            contour[-1.0],
+            rms,
+        )
     if rms > MAX_FIT_RMS * trunk:
-        return RefinedPair(nan, nan.copy(), True, True, "the hip outlines are too ragged to register", contour[1.0], contour[-1.0], rms)
+        return RefinedPair(
+            nan, nan.copy(), True, True, "the hip outlines are too ragged to register", contour[1.0], contour[-1.0], rms
+        )
     if not theta_se <= PELVIS_MAX_UNCERTAINTY_DEG:
         why = f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
         return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se)
@@ -258,4 +277,8 @@ def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
     hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
     ts = np.array([PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk])
     flank = np.full(2, GUIDE_OUTLINE_OVER_HIP * hip_half)
-    return tuple(side for side, sign in (("left", 1.0), ("right", -1.0)) if _arm_near_flank(lm, hip_mid, f, trunk, flank, ts, sign))
+    return tuple(
+        side
+        for side, sign in (("left", 1.0), ("right", -1.0))
+        if _arm_near_flank(lm, hip_mid, f, trunk, flank, ts, sign)
+    )

@@ -144,7 +144,13 @@ def _neck_midline(
 
 
 def _cap_outline(
-    mask: NDArray[np.float32], image: EdgeImage | None, centre: FloatArray, level: float, half: float, f: Frame, sign: float
+    mask: NDArray[np.float32],
+    image: EdgeImage | None,
+    centre: FloatArray,
+    level: float,
+    half: float,
+    f: Frame,
+    sign: float,
 ) -> tuple[FloatArray, int, int]:
     """One side's shoulder-cap outline in the body frame, ``(n, 2)`` as (outwards, up) pixels from
     ``centre``, with the number of rays that found no way out of the silhouette and of weak edges.
@@ -285,14 +291,18 @@ def refine_shoulders(
         caps[sign] = cap
         rays = int((SHOULDER_RAY_DEG[1] - SHOULDER_RAY_DEG[0]) / SHOULDER_RAY_DEG[2]) + 1
         if trapped > rays // 3:
-            reasons[sign] = f"something covers the {side} shoulder (hair, a raised arm, or background merged into the silhouette)"
+            reasons[sign] = (
+                f"something covers the {side} shoulder (hair, a raised arm, or background merged into the silhouette)"
+            )
         elif wide > rays // 3:
             reasons[sign] = f"weak silhouette edge over the {side} shoulder (little contrast with the background)"
         elif len(cap) < MIN_CAP_POINTS:
             reasons[sign] = f"no clear outline of the {side} shoulder"
         elif not SHOULDER_TOP_RANGE_H[0] <= (cap[:, 1].max() - level) / half <= SHOULDER_TOP_RANGE_H[1]:
             above = (cap[:, 1].max() - level) / half
-            reasons[sign] = f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
+            reasons[sign] = (
+                f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
+            )
         else:
             reasons[sign] = None
         ok[sign] = reasons[sign] is None
@@ -305,10 +315,27 @@ def refine_shoulders(
     d_lr, rms_lr, se_lr = _register_shift(caps[1.0], caps[-1.0], lateral_sd)  # left = mirrored right + d_lr
     d_rl, rms_rl, se_rl = _register_shift(caps[-1.0], caps[1.0], lateral_sd)  # right = mirrored left + d_rl
     if not np.isfinite(np.concatenate([d_lr, d_rl])).all():
-        return RefinedPair(nan, nan.copy(), True, True, "the two shoulder outlines do not match as mirror images", contour[1.0], contour[-1.0])
+        return RefinedPair(
+            nan,
+            nan.copy(),
+            True,
+            True,
+            "the two shoulder outlines do not match as mirror images",
+            contour[1.0],
+            contour[-1.0],
+        )
     rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
     if rms > MAX_FIT_RMS * half:
-        return RefinedPair(nan, nan.copy(), True, True, "ragged outline over the shoulders (hair or clothing?)", contour[1.0], contour[-1.0], rms)
+        return RefinedPair(
+            nan,
+            nan.copy(),
+            True,
+            True,
+            "ragged outline over the shoulders (hair or clothing?)",
+            contour[1.0],
+            contour[-1.0],
+            rms,
+        )
     rise = (d_lr[1] - d_rl[1]) / 2.0  # how much higher the left cap is than the right, pixels along v
     se_deg = float(np.degrees((se_lr + se_rl) / 2.0 / (2.0 * half)))  # the two share data: not in quadrature
     if not se_deg <= SHOULDER_MAX_UNCERTAINTY_DEG:

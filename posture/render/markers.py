@@ -57,7 +57,10 @@ def draw_markers(
 
     for part in ("shoulders", "pelvis"):
         pair = markers.get(part) or {}
-        for side, letter, color, away in (("left", "L", style.left_rgb, left_direction), ("right", "R", style.right_rgb, -left_direction)):
+        for side, letter, color, away in (
+            ("left", "L", style.left_rgb, left_direction),
+            ("right", "R", style.right_rgb, -left_direction),
+        ):
             if pair.get(side):
                 ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip(), away)
         for s in pair.get("ambiguous") or []:

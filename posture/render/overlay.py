@@ -98,7 +98,14 @@ def draw_overlay(
     occupied: list[Box] = []  # the L/R discs, then each number's panel: numbers are moved off them
 
     if m.subject is not None and m.subject.people_detected > 1:
-        labels.append(((int(8 * k), int(8 * k)), f"{m.subject.people_detected} people: measured the outlined one", style.text_rgb, round(style.font_px * k)))
+        labels.append(
+            (
+                (int(8 * k), int(8 * k)),
+                f"{m.subject.people_detected} people: measured the outlined one",
+                style.text_rgb,
+                round(style.font_px * k),
+            )
+        )
 
     level = m.assumptions.roll_estimate or {}
     for x0, y0, x1, y1 in level.get("segments_px") or ():
@@ -117,7 +124,14 @@ def draw_overlay(
         x0, y0, x1, y1 = _box(to_img, m.subject.bbox_px) if m.subject and m.subject.bbox_px else (np.nan,) * 4
         if m.subject is not None and m.subject.people_detected > 1 and np.isfinite([x0, y0, x1, y1]).all():
             pad = 20 * k
-            cv2.rectangle(img, (int(x0 - pad), int(y0 - pad)), (int(x1 + pad), int(y1 + pad)), style.reference_rgb, lw, cv2.LINE_AA)
+            cv2.rectangle(
+                img,
+                (int(x0 - pad), int(y0 - pad)),
+                (int(x1 + pad), int(y1 + pad)),
+                style.reference_rgb,
+                lw,
+                cv2.LINE_AA,
+            )
 
         roll = np.radians(m.assumptions.roll_deg)
         horizontal = direction(np.array([np.cos(roll), -np.sin(roll)]))  # true horizontal in the image,
@@ -126,10 +140,14 @@ def draw_overlay(
         refined = _silhouette_pairs(m)
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
-            img = draw_refinement(img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style)
+            img = draw_refinement(
+                img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style
+            )
         if m.markers:
             left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
-            img, sticker_labels = draw_markers(img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0)
+            img, sticker_labels = draw_markers(
+                img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0
+            )
             labels += sticker_labels
         for name, spec in METRICS.items():
             metric = m.metrics.get(name)
@@ -162,7 +180,14 @@ def draw_overlay(
                 centre = label_centre(c, xy[right if p == left else left], r)
                 cv2.circle(img, _pt(centre), r, color, -1, cv2.LINE_AA)
                 occupied.append((centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r))
-                labels.append(((int(centre[0] - r * 0.45), int(centre[1] - r * 0.75)), letter, (0, 0, 0), round(style.label_px * k)))
+                labels.append(
+                    (
+                        (int(centre[0] - r * 0.45), int(centre[1] - r * 0.75)),
+                        letter,
+                        (0, 0, 0),
+                        round(style.label_px * k),
+                    )
+                )
 
         if m.metrics.get("trunk_lean_deg") and m.metrics["trunk_lean_deg"].value is not None:
             hip_mid = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
@@ -219,7 +244,11 @@ def _caption_lines(m: PostureMeasurement) -> list[str]:
     elif m.status == "not_measurable":
         lines = [f"Not measured: {m.message}."]
     else:
-        lines = [wording.describe(n, m.metrics[n]) for n in _CAPTION_METRICS if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")]
+        lines = [
+            wording.describe(n, m.metrics[n])
+            for n in _CAPTION_METRICS
+            if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")
+        ]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
     lines.append("L/R = the person's own left/right. Not a diagnosis.")

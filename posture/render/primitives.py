@@ -70,7 +70,13 @@ def bilateral_line(
     span = float(np.linalg.norm(left - right))
     direction = np.sign(left[0] - right[0]) or 1.0
     thin = max(1, width // 2)
-    dashed_line(img, right - horizontal * direction * span * 0.15, right + horizontal * direction * span * 1.15, reference_rgb, thin)
+    dashed_line(
+        img,
+        right - horizontal * direction * span * 0.15,
+        right + horizontal * direction * span * 1.15,
+        reference_rgb,
+        thin,
+    )
     mid = (left + right) / 2
     cv2.line(img, pt(left), pt(right), (40, 40, 40), width + 3, cv2.LINE_AA)
     cv2.line(img, pt(right), pt(mid), right_rgb, width, cv2.LINE_AA)
@@ -97,7 +103,7 @@ def free_offset(box: Box, occupied: Sequence[Box], step: float, bottom: float, t
         return inside and all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in occupied)
 
     for i in range(tries + 1):
-        for dy in ((0.0,) if i == 0 else (i * step, -i * step)):
+        for dy in (0.0,) if i == 0 else (i * step, -i * step):
             if free(dy):
                 return dy
     return 0.0

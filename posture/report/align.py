@@ -51,9 +51,7 @@ def similarity(anchor: Anchor, roll_deg: float = 0.0, style: ReportStyle = DEFAU
 def fit(width: int, height: int, style: ReportStyle = DEFAULT_REPORT_STYLE) -> Affine:
     """The transform that fits a whole ``width`` x ``height`` photo in the panel (no body to align on)."""
     s = min(style.panel_width / width, style.panel_height / height)
-    return np.array(
-        [[s, 0.0, (style.panel_width - s * width) / 2], [0.0, s, (style.panel_height - s * height) / 2]]
-    )
+    return np.array([[s, 0.0, (style.panel_width - s * width) / 2], [0.0, s, (style.panel_height - s * height) / 2]])
 
 
 def flip_x(m: Affine, style: ReportStyle = DEFAULT_REPORT_STYLE) -> Affine:
@@ -103,9 +101,17 @@ class Placement:
     aligned: bool
 
 
-def place(lm: Landmarks | None, kind: str | None, roll_deg: float, min_score: float,
-          width: int, height: int, *, mirrored: bool = False,
-          style: ReportStyle = DEFAULT_REPORT_STYLE) -> Placement:
+def place(
+    lm: Landmarks | None,
+    kind: str | None,
+    roll_deg: float,
+    min_score: float,
+    width: int,
+    height: int,
+    *,
+    mirrored: bool = False,
+    style: ReportStyle = DEFAULT_REPORT_STYLE,
+) -> Placement:
     """Align on the body when its ``kind`` anchor is usable, else fit the whole photo.
 
     A mirror image (``mirrored``) is flipped back, so every panel shows the
@@ -144,9 +150,7 @@ def draw_skeletons(
     skeleton dashed. The person's own left and right are marked at the last
     skeleton's shoulders.
     """
-    skeletons = [
-        (lm, flip_x(m, style) if left_on_right(lm, m) is False else m, s) for lm, m, s in skeletons
-    ]
+    skeletons = [(lm, flip_x(m, style) if left_on_right(lm, m) is False else m, s) for lm, m, s in skeletons]
     W, H = style.panel_width, style.panel_height
     hip_y = style.hip_y * H
     ax.axhline(hip_y, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
@@ -160,9 +164,14 @@ def draw_skeletons(
                 continue
             thick = frozenset((a, b)) in _THICK
             ax.plot(
-                [xy[a][0], xy[b][0]], [xy[a][1], xy[b][1]],
-                color=color, linewidth=3.2 if thick else 1.6, linestyle=dash,
-                solid_capstyle="round", label=label if first else None, zorder=3 + k,
+                [xy[a][0], xy[b][0]],
+                [xy[a][1], xy[b][1]],
+                color=color,
+                linewidth=3.2 if thick else 1.6,
+                linestyle=dash,
+                solid_capstyle="round",
+                label=label if first else None,
+                zorder=3 + k,
             )
             first = False
         pts = [p for p in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP) if lm.usable((p,), min_score)]
@@ -175,8 +184,16 @@ def draw_skeletons(
             other = L.RIGHT_SHOULDER if p == L.LEFT_SHOULDER else L.LEFT_SHOULDER
             if lm.usable((p,), min_score) and lm.usable((other,), min_score):
                 away = np.sign(xy[p][0] - xy[other][0]) or 1.0
-                ax.text(xy[p][0] + away * 22, xy[p][1] - 22, text, ha="center", va="center",
-                        fontsize=11, fontweight="bold", color="0.2")
+                ax.text(
+                    xy[p][0] + away * 22,
+                    xy[p][1] - 22,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=11,
+                    fontweight="bold",
+                    color="0.2",
+                )
     ax.set_xlim(0, W)
     ax.set_ylim(H, 0)
     ax.set_aspect("equal")

@@ -27,6 +27,8 @@ from posture.report import align
 from posture.report.faces import blur_heads
 
 DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
+
+
 @dataclass(frozen=True)
 class PhotoRow:
     """One photo in the list of photos: role (Before/After/Photo N) and descriptions."""
@@ -185,7 +187,9 @@ def _photo_rows(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[PhotoRo
         if info.body_scale is not None:
             what = "torso" if c.anchor == "hips" else "shoulder width"
             details.append(f"{what} {100 * info.body_scale:.0f}% of the photo diagonal")
-        out.append(PhotoRow(_role(i, n), p.label, _date_text(info.date, info.date_source), tuple(details), tuple(m.warnings)))
+        out.append(
+            PhotoRow(_role(i, n), p.label, _date_text(info.date, info.date_source), tuple(details), tuple(m.warnings))
+        )
     return tuple(out)
 
 
@@ -212,7 +216,9 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
     return draw_overlay(panel, p.measurement, overlay_style, transform=pl.matrix)[: style.panel_height]
 
 
-def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
+def _panels(
+    c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: ReportStyle
+) -> tuple[tuple[Panel, ...], list[align.Placement | None]]:
     n = len(photos)
     panels, placements = [], []
     for i, (info, p) in enumerate(zip(c.photos, photos, strict=True)):
@@ -224,8 +230,9 @@ def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: R
             w, h = lm.width, lm.height
         else:
             w, h = int(m.source.get("width") or 1), int(m.source.get("height") or 1)
-        pl = align.place(lm, c.anchor, m.assumptions.roll_deg, m.min_score, w, h,
-                         mirrored=m.assumptions.mirrored, style=style)
+        pl = align.place(
+            lm, c.anchor, m.assumptions.roll_deg, m.min_score, w, h, mirrored=m.assumptions.mirrored, style=style
+        )
         placements.append(pl if lm is not None else None)
         image = _panel_image(p, pl, blur, style)
         caption = _date_text(info.date, info.date_source)
@@ -237,7 +244,9 @@ def _panels(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool, style: R
     return tuple(panels), placements
 
 
-def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: Sequence[align.Placement | None], style: ReportStyle) -> tuple[ChartDrawer, str]:
+def _overlay_drawer(
+    c: Comparison, photos: Sequence[ComparedPhoto], placements: Sequence[align.Placement | None], style: ReportStyle
+) -> tuple[ChartDrawer, str]:
     n = len(photos)
     chosen = [i for i in (0, n - 1) if placements[i] is not None and placements[i].aligned]  # type: ignore[union-attr]
     skeletons, labels, colors = [], [], []
@@ -254,11 +263,20 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     def draw(fig: FigureBase) -> None:
         ax = fig.add_subplot()
         align.draw_skeletons(ax, skeletons, labels, colors, style)
-        anchor = {"hips": "hips' midpoint and torso length", "shoulders": "shoulders' midpoint and width"}.get(c.anchor or "", "")
+        anchor = {"hips": "hips' midpoint and torso length", "shoulders": "shoulders' midpoint and width"}.get(
+            c.anchor or "", ""
+        )
         ax.set_title(f"Skeletons aligned on the {anchor}" if anchor else "Skeletons (not aligned)", fontsize=11)
         if len(skeletons) < 2:
-            ax.text(0.5, 0.95 if skeletons else 0.5, "only one skeleton could be aligned" if skeletons else "no skeleton to show",
-                    transform=ax.transAxes, ha="center", fontsize=10, color="0.3")
+            ax.text(
+                0.5,
+                0.95 if skeletons else 0.5,
+                "only one skeleton could be aligned" if skeletons else "no skeleton to show",
+                transform=ax.transAxes,
+                ha="center",
+                fontsize=10,
+                color="0.3",
+            )
 
     caption = (
         "Dashed: " + labels[0] + "; solid: " + labels[-1] + ". Thick lines: ears, shoulders and hips. "
@@ -271,7 +289,9 @@ def _overlay_drawer(c: Comparison, photos: Sequence[ComparedPhoto], placements: 
     return draw, caption
 
 
-def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[str, float] | None) -> tuple[ChartDrawer | None, int]:
+def _trend_drawer(
+    c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[str, float] | None
+) -> tuple[ChartDrawer | None, int]:
     """Each measure over the photos; a tilt measured by different methods over the series is drawn on
     its landmark-only values, as ``posture history plot`` does, and its title says so."""
     from posture.charts import plot_trend
@@ -302,7 +322,7 @@ def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[s
             if not use_dates:
                 ax.set_xlabel("photo number", fontsize=8)
                 ax.set_xticks(xs)
-        for ax in axes.flat[len(shown):]:
+        for ax in axes.flat[len(shown) :]:
             ax.set_visible(False)
         for ax in axes.flat[: len(shown)]:
             ax.tick_params(labelbottom=True)

@@ -21,8 +21,17 @@ from posture.landmarks import Landmarks, PoseLandmark
 L = PoseLandmark
 
 FACE_POINTS = (
-    L.NOSE, L.LEFT_EYE_INNER, L.LEFT_EYE, L.LEFT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_EYE,
-    L.RIGHT_EYE_OUTER, L.LEFT_EAR, L.RIGHT_EAR, L.MOUTH_LEFT, L.MOUTH_RIGHT,
+    L.NOSE,
+    L.LEFT_EYE_INNER,
+    L.LEFT_EYE,
+    L.LEFT_EYE_OUTER,
+    L.RIGHT_EYE_INNER,
+    L.RIGHT_EYE,
+    L.RIGHT_EYE_OUTER,
+    L.LEFT_EAR,
+    L.RIGHT_EAR,
+    L.MOUTH_LEFT,
+    L.MOUTH_RIGHT,
 )
 
 
@@ -87,7 +96,9 @@ def blur_heads(rgb: NDArray[np.uint8], people: Iterable[Landmarks]) -> NDArray[n
         sigma = max(1.0, cell / 2)
         blurred = cv2.GaussianBlur(coarse, (0, 0), sigma)
         hard = np.zeros((rh, rw), np.float32)
-        cv2.ellipse(hard, (round(e.cx - x0), round(e.cy - y0)), (max(1, round(e.rx)), max(1, round(e.ry))), 0, 0, 360, 1.0, -1)
+        cv2.ellipse(
+            hard, (round(e.cx - x0), round(e.cy - y0)), (max(1, round(e.rx)), max(1, round(e.ry))), 0, 0, 360, 1.0, -1
+        )
         # Feather the edge outwards only: inside the ellipse the blur is complete.
         soft = cv2.GaussianBlur(hard, (0, 0), max(1.0, e.rx / 10))
         mask = np.maximum(soft, hard)[..., None]

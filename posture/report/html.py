@@ -98,7 +98,7 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
     add(f"<title>{esc(title)}</title>")
     add(f"<style>{_CSS}</style></head><body><main>")
 
-    add(f"<header><h1>{esc(c.title)}</h1><p class=\"sub\">{esc(c.subtitle)}</p>")
+    add(f'<header><h1>{esc(c.title)}</h1><p class="sub">{esc(c.subtitle)}</p>')
     if c.name:
         add(f'<p class="who">Name: <b>{esc(c.name)}</b></p>')
     if c.note:
@@ -114,7 +114,8 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
     pairs = len(c.photos) > 2
     before, after = ("From", "To") if pairs else (c.photos[0].role, c.photos[-1].role)
     add(
-        "<thead><tr><th>Measure</th>" + ("<th>Photos</th>" if pairs else "")
+        "<thead><tr><th>Measure</th>"
+        + ("<th>Photos</th>" if pairs else "")
         + f"<th>{esc(before)}</th><th>{esc(after)}</th>"
         "<th>Change</th><th>Noise threshold</th><th>Verdict</th></tr></thead><tbody>"
     )
@@ -126,7 +127,8 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
             span = f' rowspan="{len(rows)}"' if len(rows) > 1 else ""
             label = f'<td class="metric"{span}>{esc(r.label)}</td>' if k == 0 else ""
             add(
-                f"<tr>{label}" + (f"<td>{esc(r.pair)}</td>" if pairs else "")
+                f"<tr>{label}"
+                + (f"<td>{esc(r.pair)}</td>" if pairs else "")
                 + f"<td>{esc(r.before)}</td><td>{esc(r.after)}</td>"
                 f"<td>{esc(r.change)}</td><td>{esc(r.threshold)}</td>"
                 f'<td class="verdict" style="color:{esc(color)}">{esc(r.verdict_text)}{why}</td></tr>'
@@ -149,14 +151,18 @@ def render_html(c: ReportContent, style: ReportStyle = DEFAULT_REPORT_STYLE) -> 
     size = (style.panel_width / 100 * 0.9, style.panel_height / 100 * 0.9)
     png = render_png(c.overlay, size, style.chart_dpi)
     add('<section id="overlay"><h2>Skeletons overlaid</h2>')
-    add(f'<figure class="chart">{_img("image/png", png, "skeletons of the first and last photo, overlaid", round(size[0] * style.chart_dpi), round(size[1] * style.chart_dpi))}')
+    add(
+        f'<figure class="chart">{_img("image/png", png, "skeletons of the first and last photo, overlaid", round(size[0] * style.chart_dpi), round(size[1] * style.chart_dpi))}'
+    )
     add(f"<figcaption>{esc(c.overlay_caption)}</figcaption></figure></section>")
 
     if c.trend is not None:
         tsize = (10.0, 2.6 * c.trend_rows + 0.4)
         png = render_png(c.trend, tsize, style.chart_dpi)
         add('<section id="trend"><h2>Trend over time</h2>')
-        add(f'<figure class="wide">{_img("image/png", png, "each measure over time with uncertainty bars", round(tsize[0] * style.chart_dpi), round(tsize[1] * style.chart_dpi))}')
+        add(
+            f'<figure class="wide">{_img("image/png", png, "each measure over time with uncertainty bars", round(tsize[0] * style.chart_dpi), round(tsize[1] * style.chart_dpi))}'
+        )
         add(
             "<figcaption>Each measure over time; bars show the uncertainty where it was estimated, the grey "
             "band the minimal detectable change around the first value where it is known.</figcaption></figure></section>"

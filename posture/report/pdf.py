@@ -73,7 +73,9 @@ class _Pages:
         self.text(MARGIN, self.y, s, size, fontweight="bold")
         self.y += size * 1.5 / 72
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence[float], size: float = 7.5) -> None:
+    def table(
+        self, header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence[float], size: float = 7.5
+    ) -> None:
         """Rows of cells; a cell is ``(text, text options, smaller note below or "")``."""
         line = 1.3 / 72
         small = size - 1
@@ -115,7 +117,15 @@ Cell = tuple[str, dict[str, Any], str]
 def _rect(x: float, y: float, w: float, h: float, color: str, fig: Figure):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((x / PAGE[0], 1 - (y + h) / PAGE[1]), w / PAGE[0], h / PAGE[1], transform=fig.transFigure, facecolor=color, edgecolor="none", zorder=-1)
+    return Rectangle(
+        (x / PAGE[0], 1 - (y + h) / PAGE[1]),
+        w / PAGE[0],
+        h / PAGE[1],
+        transform=fig.transFigure,
+        facecolor=color,
+        edgecolor="none",
+        zorder=-1,
+    )
 
 
 def _hline(x: float, y: float, w: float, fig: Figure):
@@ -240,14 +250,27 @@ def _render(c: ReportContent, style: ReportStyle) -> bytes:
     overlay_h = (PAGE[0] - 2 * MARGIN) * style.panel_height / style.panel_width * 0.8
     _chart_page(p, "Skeletons overlaid", c.overlay, overlay_h, c.overlay_caption)
     if c.trend is not None:
-        _chart_page(p, "Trend over time", c.trend, 2.4 * c.trend_rows + 0.4,
-                    "Each measure over time; bars show the uncertainty where it was estimated, the grey band "
-                    "the minimal detectable change around the first value where it is known.")
+        _chart_page(
+            p,
+            "Trend over time",
+            c.trend,
+            2.4 * c.trend_rows + 0.4,
+            "Each measure over time; bars show the uncertainty where it was estimated, the grey band "
+            "the minimal detectable change around the first value where it is known.",
+        )
     _about(p, c)
 
     total = len(p.figures)
     for k, fig in enumerate(p.figures, 1):
-        fig.text(0.5, 0.35 / PAGE[1], f"{c.title} — page {k} of {total}", ha="center", va="bottom", fontsize=7.5, color="#8c959f")
+        fig.text(
+            0.5,
+            0.35 / PAGE[1],
+            f"{c.title} — page {k} of {total}",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color="#8c959f",
+        )
 
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": c.title, "Creator": "posture"}) as pdf:
