@@ -207,9 +207,7 @@ class _Geometry:
         a = m.assumptions
         lm = m.landmarks or {}
         self.base = Landmarks.from_dict(dict(lm))
-        self.options = MeasureOptions(
-            roll_deg=a.roll_deg, height_cm=a.height_cm, min_score=float(m.method.get("min_score", 0.5))
-        )
+        self.options = MeasureOptions(roll_deg=a.roll_deg, height_cm=a.height_cm, min_score=m.min_score)
         self.center = np.array([self.base.width / 2.0, self.base.height / 2.0])
 
     def landmarks(self, points: Mapping[str, NDArray[np.float64]]) -> Landmarks:
