@@ -301,7 +301,7 @@ def change_text(p: PairComparison, unit: str) -> str:
     if p.change is None:
         return "—"
     u = p.combined_uncertainty
-    if round(abs(p.change), wording.decimals(u)) == 0:
+    if wording.shown(p.change, u)[0] == 0:  # as printed: no "none" beside a note saying "1°"
         return "none"
     return f"{wording.number(p.change, u, unit)}, {change_words(p.name, p.change)}"
 

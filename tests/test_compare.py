@@ -498,3 +498,19 @@ def test_a_single_pass_photo_is_named_in_the_warnings() -> None:
         next(x for x in w if x.startswith("The after photo was measured in a single pass"))
     ]
     assert not any("single pass" in x for x in compare([meas(), meas()]).warnings)
+
+
+@pytest.mark.parametrize("change", [0.5, -0.5, 0.49, 1.5, -2.5, 0.05, 0.15])
+@pytest.mark.parametrize("u", [None, 0.3, 1.4, 4.0])
+def test_the_change_column_and_the_note_round_alike(change: float, u: float | None) -> None:
+    """A change shown as "none" is one the note would also print as 0, and the reverse."""
+    from posture.compare import PairComparison
+    from posture.compare_text import change_text
+    from posture.wording import number
+
+    p = PairComparison(
+        "head_tilt_deg", 0, 1, (1.0, 1.0 + change), (u, u), change, None, u, 1.0, "within_noise", None, ""
+    )
+    text = change_text(p, "deg")
+    printed = number(change, u, "deg").split(" ")[0]  # the magnitude as the note prints it
+    assert (text == "none") == (float(printed.rstrip("°")) == 0), (text, printed)
