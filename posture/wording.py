@@ -143,16 +143,23 @@ def _reading(name: str, m: Metric) -> str:
     return f"{spec.reads(m.value)} by {n}{extra}"
 
 
-def assumption_lines(m: PostureMeasurement) -> list[str]:
-    """What the numbers assume, one phrase each."""
+CLI_HINTS: Mapping[str, str] = {"mirror": "add --mirror for a mirror selfie", "level": "see --level"}
+"""How the command line names the options an assumption can be changed with."""
+
+APP_HINTS: Mapping[str, str] = {"mirror": "switch on Mirror selfie for a mirror selfie", "level": "see Camera level"}
+"""The same in the app's words."""
+
+
+def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:
+    """What the numbers assume, one phrase each; ``hints`` name the options that change them."""
     a = m.assumptions
     lines = []
     if a.mirrored:
         lines.append("mirror image (mirror selfie): sides swapped so left/right are yours")
     else:
-        lines.append("not a mirror image (add --mirror for a mirror selfie)")
+        lines.append(f"not a mirror image ({hints['mirror']})")
     if a.level_mode == "none":
-        lines.append("angles relative to the photo's edges (camera tilt not corrected; see --level)")
+        lines.append(f"angles relative to the photo's edges (camera tilt not corrected; {hints['level']})")
     else:
         lines.append(f"angles relative to true horizontal (camera roll {a.roll_deg:+.1f}° corrected, {a.level_mode})")
     if any(x.method == "markers" for x in m.metrics.values()):

@@ -166,6 +166,12 @@ def test_analyze_options_reach_the_analysis(client: TestClient) -> None:
     assert (a["mirrored"], a["level_mode"], a["roll_deg"], a["height_cm"]) == (True, "manual", 1.5, 172.0)
 
 
+def test_the_page_names_its_own_switches_not_command_line_options(client: TestClient) -> None:
+    lines = client.post("/api/describe", json={"measurement": measured().to_dict()}).json()["assumptions"]
+    assert lines and not any("--" in line for line in lines), lines
+    assert any("Mirror selfie" in line for line in lines)
+
+
 def test_remeasure_moves_a_point_and_describe_words_it(client: TestClient) -> None:
     m = measured().to_dict()
     d = client.post("/api/describe", json={"measurement": m}).json()

@@ -134,7 +134,7 @@ def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: obj
     m = PostureMeasurement.from_dict(_analyse(page, photo(BIG)))
     for name, metric in m.metrics.items():
         assert _row(page, name) == wording.reading(name, metric)
-    for line in wording.assumption_lines(m):
+    for line in wording.assumption_lines(m, wording.APP_HINTS):
         sync_api.expect(page.locator(".result .assumptions")).to_contain_text(line)  # type: ignore[attr-defined]
     # Forgot the mirror switch: the same photo again, measured as a mirror selfie (sides swapped).
     page.check("#options input[name=mirrored]")  # type: ignore[attr-defined]

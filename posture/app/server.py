@@ -171,7 +171,7 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
         "name": m.source.get("path"),
         "size": [m.source.get("width"), m.source.get("height")],
         "metrics": metrics,
-        "assumptions": wording.assumption_lines(m),
+        "assumptions": wording.assumption_lines(m, wording.APP_HINTS),
         "warnings": list(m.warnings),
         "summary": wording.summary(m),
         "points": {n: list(p) for n, p in correctable_points(m).items()},
