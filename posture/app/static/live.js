@@ -10,6 +10,7 @@ const FRAME_WIDTH = 640;
 
 let stream = null;
 let running = false;
+let session = 0; // bumped by every start and stop: an answer that comes back after a stop is dropped
 
 function mirrored(description) {
   // The view shown as a mirror: x flipped in the drawing, so labels stay readable and L/R stay the person's.
@@ -20,11 +21,12 @@ function mirrored(description) {
   return { ...description, points, contour };
 }
 
-async function loop(video, canvas, review, readout, status, mirror) {
+async function loop(video, canvas, review, readout, status, mirror, mine) {
   const ctx = canvas.getContext("2d");
   let frames = 0;
   const started = performance.now();
-  while (running) {
+  const current = () => running && session === mine;
+  while (current()) {
     if (video.readyState < 2) { await new Promise((r) => setTimeout(r, 100)); continue; }
     const scale = Math.min(1, FRAME_WIDTH / video.videoWidth);
     canvas.width = Math.round(video.videoWidth * scale);
@@ -35,6 +37,7 @@ async function loop(video, canvas, review, readout, status, mirror) {
     try {
       const m = await api.analyze(file, { fast: true });
       const d = await api.describe(m);
+      if (!current()) break; // stopped while this frame was being analysed
       frames += 1;
       const fps = frames / ((performance.now() - started) / 1000);
       review.show(mirror.checked ? mirrored(d) : d, false);
@@ -48,6 +51,7 @@ async function loop(video, canvas, review, readout, status, mirror) {
         readout.replaceChildren();
       }
     } catch (e) {
+      if (!current()) break;
       status.textContent = e.message; // busy or an error: try the next frame
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -71,6 +75,8 @@ async function start(box) {
   video.srcObject = stream;
   await video.play();
   running = true;
+  session += 1;
+  const mine = session;
   box.querySelector(".start").disabled = true;
   box.querySelector(".stop").disabled = false;
   const table = await metricsTable();
@@ -78,11 +84,12 @@ async function start(box) {
   const setView = () => box.querySelector(".live-stage").classList.toggle("mirror", mirror.checked);
   mirror.addEventListener("change", setView);
   setView();
-  loop(video, box.querySelector("canvas"), review, box.querySelector(".live-numbers tbody"), status, mirror);
+  loop(video, box.querySelector("canvas"), review, box.querySelector(".live-numbers tbody"), status, mirror, mine);
 }
 
 function stop(box) {
   running = false;
+  session += 1;
   if (stream) stream.getTracks().forEach((t) => t.stop());
   stream = null;
   box.querySelector(".start").disabled = false;
