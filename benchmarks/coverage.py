@@ -1,0 +1,112 @@
+"""Coverage of the silhouette method: on how many real photos do the tilts come from the outline?
+
+Runs ``posture analyze``'s default analysis (:class:`posture.analyze.Analyzer`)
+on the photos of ../shared/photos/protocol/images (people standing the way a
+posture tool's users stand) and, with ``--all``, on ../shared/photos/images
+too, and writes benchmarks/results/coverage.json:
+
+* ``photos``: per photo its status, and for the shoulder and pelvic tilts the
+  method (``silhouette`` or ``landmarks``), the value, the uncertainty and the
+  reason the outline was not used;
+* ``summary``: per folder, the share of measured photos whose shoulder and
+  pelvic tilts come from the outline, and the reasons for the fallbacks,
+  counted.
+
+Usage: python benchmarks/coverage.py [--all] [--only SUBSTRING] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "photos"
+FOLDERS = {"protocol": SHARED / "protocol" / "images", "photos": SHARED / "images"}
+OUT = ROOT / "benchmarks" / "results" / "coverage.json"
+TILTS = {"shoulders": "shoulder_tilt_deg", "pelvis": "pelvic_tilt_deg"}
+SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+
+
+def measure(paths: list[Path]) -> list[dict[str, Any]]:
+    """The default analysis of each photo, reduced to what coverage needs."""
+    from posture.analyze import Analyzer
+    from posture.settings import Settings
+
+    rows = []
+    with Analyzer(Settings()) as analyzer:
+        for path in paths:
+            m = analyzer.analyze_file(path)
+            row: dict[str, Any] = {"photo": path.name, "status": m.status, "message": m.message}
+            refinement = m.refinement or {}
+            for part, name in TILTS.items():
+                metric = m.metrics.get(name)
+                detail = refinement.get(part) or {}
+                row[part] = {
+                    "method": m.method_of(name),
+                    "value": None if metric is None else metric.value,
+                    "uncertainty": None if metric is None else metric.uncertainty,
+                    "reason": detail.get("reason"),
+                    "reasons": detail.get("reasons", {}),
+                }
+            rows.append(row)
+            cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
+            print(f"{path.name[:58]:58s} {m.status:10s} {cells}", flush=True)
+    return rows
+
+
+def _main_reason(part: dict[str, Any]) -> str:
+    """The reason given by most variants (the headline reason also counts the variants)."""
+    counted = part["reasons"]
+    return max(counted, key=counted.get) if counted else str(part["reason"])
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Share of measured photos read from the outline, and the fallback reasons counted."""
+    measured = [r for r in rows if r["status"] == "measured"]
+    out: dict[str, Any] = {"photos": len(rows), "measured": len(measured)}
+    for part in TILTS:
+        read = [r for r in measured if r[part]["method"] is not None]
+        outline = [r for r in read if r[part]["method"] == "silhouette"]
+        reasons = Counter(_main_reason(r[part]) for r in read if r[part]["method"] != "silhouette")
+        out[part] = {
+            "outline": len(outline),
+            "of": len(measured),
+            "share": round(len(outline) / len(measured), 3) if measured else None,
+            "fallback_reasons": dict(reasons.most_common()),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="also the older real photos (../shared/photos/images)")
+    parser.add_argument("--only", default="", help="only photos whose name contains this")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    folders = FOLDERS if args.all else {"protocol": FOLDERS["protocol"]}
+    result: dict[str, Any] = {"photos": {}, "summary": {}}
+    for name, folder in folders.items():
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and args.only in p.name)
+        rows = measure(paths)
+        result["photos"][name] = rows
+        result["summary"][name] = summarise(rows)
+        s = result["summary"][name]
+        print(f"\n{name}: {s['measured']} of {s['photos']} measured")
+        for part in TILTS:
+            print(f"  {part}: outline on {s[part]['outline']} of {s[part]['of']} ({s[part]['share']})")
+            for reason, n in s[part]["fallback_reasons"].items():
+                print(f"    {n:3d}  {reason}")
+    if not args.only:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
