@@ -299,7 +299,7 @@ def test_sticker_centres_follow_a_mirrored_or_turned_photo(turn):
         x, y = move(*s.xy)
         t = _nearest(moved, x, y)
         assert np.hypot(t.xy[0] - x, t.xy[1] - y) < 0.02  # the nearest background pixel: ties break by scan order
-        assert t.uncertainty_px == pytest.approx(s.uncertainty_px, rel=0.02)
+        assert t.uncertainty_px == pytest.approx(s.uncertainty_px, rel=0.05)
         assert t.centre_from == s.centre_from
 
 
