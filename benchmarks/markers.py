@@ -3,7 +3,8 @@
 Stickers are drawn (tests/marker_support.py: soft-edged, shaded, slightly
 elliptical) at plausible acromion and ASIS/PSIS positions on real photos of
 ../shared/photos/protocol (not part of the project), each photo framed to
-1000 px height; the photo is then blurred and JPEG-compressed. For every
+1000 px height; the photo is then blurred and JPEG-compressed, and analysed as a
+PNG or JPEG file would be (a PNG's centres carry no compression terms). For every
 sticker size (cm, converted with a 36 cm shoulder-landmark distance) and
 degradation it reports
 
@@ -44,7 +45,7 @@ from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpate
 
 from posture import geometry as g  # noqa: E402
 from posture.analyze import Analyzer  # noqa: E402
-from posture.images import load_image  # noqa: E402
+from posture.images import LoadedImage, load_image  # noqa: E402
 from posture.pose import rank_people  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
@@ -187,7 +188,8 @@ def main() -> int:
                             for k, p in pts.items()
                         }
                         photo = degrade(draw_stickers(img, list(drawn.values())), blur, quality, full_colour)
-                        _score(r, a.analyze(photo).markers or {}, drawn)
+                        as_file = LoadedImage(photo, path="", sha256="", format="PNG" if quality is None else "JPEG")
+                        _score(r, a.analyze(as_file).markers or {}, drawn)
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(

@@ -36,16 +36,38 @@ Centre
     lit side of a shaded sticker; unmixing is linear, so blur and shading
     move the matte symmetrically. Two sub-pixel estimates on the matte: its
     centroid (each pixel weighted by its soft coverage), and the centre of an
-    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling. The
-    centroid is the one reported (``benchmarks/markers.py``: on drawn
-    stickers, blurred and JPEG-compressed, it is the steadier; see
-    ``docs/markers.md``). Its uncertainty (one sigma per axis, pixels) is
-    the root sum of squares of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)``
-    (a blurred edge on a small sticker), for a compressed photo
-    ``COMPRESSION_NOISE / contrast / sqrt(perimeter_px)`` (JPEG's coarse colour
-    moves the edge, more so where the sticker differs from its background in
-    colour only) and ``|centroid - ellipse| / 2`` (disagreement shows an
-    asymmetric edge), at least ``MIN_CENTRE_PX``.
+    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling
+    (for comparison). The centroid (``colour_xy``) is the centre of a
+    lossless photo.
+
+    A JPEG stores colour at half resolution and quantises it more coarsely
+    than brightness, so the matte's centroid inherits the colour's blocks
+    (``benchmarks/markers.py``: the same photos with colour at full
+    resolution halve the centre error). Brightness (luma, JPEG's Y) is
+    stored at full resolution: in a window centred on the matte's centroid,
+    reaching 2 px beyond the blurred edge, each pixel's luma is unmixed
+    between a plane fitted to the sticker's core and a plane fitted to a
+    ring around the window, and the centroid of that coverage, re-centred
+    ``LUMA_ITERATIONS`` times, is the luma centre (``luma_xy``). It is used
+    where the sticker's luma differs from its background's all round by at
+    least ``LUMA_MIN_CONTRAST`` and ``LUMA_MIN_RATIO`` times the background's
+    own unevenness: textured clothing moves a luma centroid more than coarse
+    colour moves the matte's. Fluorescent green is about as bright as light
+    skin, so there the colour alone locates it (``luma_note`` says why). A
+    compressed photo's centre is then the mean of the two (``centre_from``
+    ``colour and luma``); the two err largely independently.
+
+    The uncertainty (one sigma per axis, pixels) is the root sum of squares
+    of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)`` (a blurred edge on a
+    small sticker), for a compressed photo ``COMPRESSION_NOISE / contrast /
+    sqrt(perimeter_px)`` (JPEG's coarse colour moves the edge, more so where
+    the sticker differs from its background in colour only) and
+    ``ROUGHNESS_FACTOR * edge_rms_px`` (the rms scatter of the matte's 0.5
+    crossings along 48 rays about their fitted ellipse: JPEG's blocks make
+    the edge ragged, the more so the lower the quality), and half the larger
+    distance of the reported centre's estimates from each other (centroid
+    and ellipse; colour and luma): disagreement shows an asymmetric edge. At
+    least ``MIN_CENTRE_PX``.
 
 Naming (:func:`pair_stickers`)
     The landmarks say which sticker is which: for each side the candidates
@@ -159,7 +181,8 @@ class Sticker:
     ``centre_from`` says how ``xy`` was found: ``colour`` (the coverage
     matte's centroid ``colour_xy``) or ``colour and luma`` (the mean of
     ``colour_xy`` and the luma centroid ``luma_xy``); ``luma_note`` why the
-    luma was not used. ``colour_xy`` None means ``xy``.
+    luma was not used; ``edge_rms_px`` the edge's rms scatter about its
+    fitted ellipse (pixels). ``colour_xy`` None means ``xy``.
     """
 
     xy: tuple[float, float]
@@ -187,6 +210,7 @@ class Sticker:
             "colour_xy_px": _xy(self.xy if self.colour_xy is None else self.colour_xy),
             "luma_xy_px": None if self.luma_xy is None else _xy(self.luma_xy),
             "luma_note": self.luma_note,
+            "edge_rms_px": round(self.edge_rms_px, 3),
         }
 
 
