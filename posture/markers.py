@@ -312,14 +312,21 @@ def _nearest_colour(rgb: NDArray[np.float32], where: NDArray[np.uint8]) -> NDArr
     return table[lab]
 
 
+def _plane(xs: NDArray[Any], ys: NDArray[Any], v: NDArray[Any]) -> FloatArray:
+    """Coefficients ``(c, cx, cy)`` (each one per column of ``v``) of the least-squares plane
+    ``c + cx * x + cy * y`` through ``v`` at ``xs, ys``; flat (the mean) through fewer than 6 points."""
+    if len(xs) < 6:
+        return np.stack([v.mean(axis=0), np.zeros_like(v[0]), np.zeros_like(v[0])])
+    design = np.stack([np.ones(len(xs)), xs, ys], axis=1).astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, v.astype(np.float64), rcond=None)
+    return np.asarray(coef, dtype=np.float64)
+
+
 def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDArray[np.float32]:
     """The sticker's colour at every pixel, ``(h, w, 3)``: a plane per channel fitted to the
     interior, so shading across the sticker is extrapolated to its edge."""
     ys, xs = np.nonzero(inner)
-    if len(ys) < 6:
-        return np.broadcast_to(rgb[ys, xs].mean(axis=0), rgb.shape).astype(np.float32)
-    design = np.stack([np.ones(len(ys)), xs, ys], axis=1).astype(np.float64)
-    coef, *_ = np.linalg.lstsq(design, rgb[ys, xs].astype(np.float64), rcond=None)
+    coef = _plane(xs, ys, rgb[ys, xs])
     gy, gx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
     return (coef[0] + gx[..., None] * coef[1] + gy[..., None] * coef[2]).astype(np.float32)
 
@@ -367,13 +374,6 @@ def _disc(radius: int) -> NDArray[np.uint8]:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def _plane(xs: FloatArray, ys: FloatArray, v: FloatArray) -> FloatArray:
-    """Coefficients ``(c, cx, cy)`` of the least-squares plane ``c + cx * x + cy * y`` through ``v``."""
-    design = np.stack([np.ones_like(xs), xs, ys], axis=1)
-    coef, *_ = np.linalg.lstsq(design, v, rcond=None)
-    return np.asarray(coef, dtype=np.float64)
-
-
 def _luma_centre(
     rgb: NDArray[np.uint8], start: tuple[float, float], radius: float, edge: float
 ) -> tuple[float, float] | str:
@@ -392,7 +392,7 @@ def _luma_centre(
         ring = (r >= reach + 1.0) & (r <= reach + 4.0)
         core = r <= max(1.0, radius - edge - 0.5)
         bg = _plane(xs[ring], ys[ring], y[ring])
-        inside = _plane(xs[core], ys[core], y[core]) if np.count_nonzero(core) >= 6 else np.array([y[core].mean(), 0, 0])
+        inside = _plane(xs[core], ys[core], y[core])
         diff = (inside[0] - bg[0]) + (inside[1] - bg[1]) * xs + (inside[2] - bg[2]) * ys
         rim = diff[(r >= radius - 1.0) & (r <= radius + 1.0)]
         contrast = float(np.abs(rim).min())
