@@ -110,6 +110,8 @@ def _score(r: dict[str, Any], mk: dict[str, Any], drawn: dict[str, DrawnSticker]
             for est, field in ESTIMATORS.items():
                 if s.get(field) is not None:
                     r["centre_px"][est].append(float(np.hypot(*np.subtract(s[field], truth))))
+            if s.get("luma_xy_px") is not None:  # the colour centre on the same stickers as the luma's
+                r["centre_px"]["colour where luma used"].append(float(np.hypot(*np.subtract(s["colour_xy_px"], truth))))
             r["centre_covered"] += [abs(e) <= 2 * s["uncertainty_px"] for e in np.subtract(s["xy_px"], truth)]
         if not pair.get("found"):
             continue
@@ -165,7 +167,7 @@ def main() -> int:
                             "pairs": 0,
                             "pairs_named": 0,
                             "extra": 0,
-                            "centre_px": {k: [] for k in ESTIMATORS},
+                            "centre_px": {k: [] for k in (*ESTIMATORS, "colour where luma used")},
                             "centre_covered": [],
                             "tilt": {k: [] for k in PAIRS},
                             "tilt_by_estimator": {k: [] for k in ESTIMATORS if k != "luma"},
