@@ -293,6 +293,7 @@ def create_app(config: AppConfig = AppConfig()) -> FastAPI:
     _analysis_routes(app, pool)
     _history_routes(app, config, pool)
     _compare_route(app, config, pool)
+    _live_routes(app, pool)
     return app
 
 
@@ -589,6 +590,105 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         return Response(data, media_type="application/pdf", headers=headers)
 
 
+class LiveStart(BaseModel):
+    """How a live session captures."""
+
+    auto: bool = Field(False, description="start a capture once a measurable stance has held (as posture live --capture)")
+    capture_s: float = Field(3.0, ge=1, le=30, description="a capture's length, seconds")
+    timeout_s: float = Field(30.0, ge=1, le=600, description="how long a capture waits for a measurable stance")
+
+
+def _live_routes(app: FastAPI, pool: AnalysisPool) -> None:
+    from posture.app.live import LiveRoom, LiveRooms, TooManyLive
+    from posture.live.session import LiveConfig
+
+    rooms = LiveRooms(pool)
+    app.state.live = rooms
+
+    def room_of(room_id: str) -> LiveRoom:
+        room = rooms.get(room_id)
+        if room is None:
+            raise ApiError(404, "no such live session (stopped, or closed after a minute without frames)")
+        return room
+
+    @app.post("/api/live", tags=["live"], summary="Start a live session", status_code=201)
+    async def live_start(body: LiveStart) -> dict[str, Any]:
+        """A live check as ``posture live`` runs it: the frames then sent to ``/api/live/{id}/frame``
+        are guided into a measurable stance (posture.live.guide) and captured (posture.live.capture).
+        At most two sessions at once (503); one without frames for a minute is closed."""
+        config = LiveConfig(
+            capture_seconds=body.capture_s, auto_capture=body.auto, stance_timeout_s=body.timeout_s, alerts=()
+        )
+        try:
+            room = await anyio.to_thread.run_sync(rooms.open, config)
+        except TooManyLive as e:
+            raise ApiError(503, str(e)) from None
+        c = room.session.config
+        return {
+            "id": room.id,
+            "capture_s": c.capture_seconds,
+            "hold_s": c.hold_seconds,
+            "timeout_s": c.stance_timeout_s,
+            "frames": c.capture_frames,
+        }
+
+    @app.post("/api/live/{room_id}/frame", tags=["live"], summary="One camera frame of a live session")
+    async def live_frame(
+        room_id: str, file: Annotated[UploadFile, File(description="the camera's frame, not mirrored (JPEG)")]
+    ) -> JSONResponse:
+        """The frame's preview (one landmark pass, smoothed, no uncertainty: ``preview`` in the shape
+        of ``/api/describe``), its stance ``problems`` (most important first) and the one
+        ``instruction`` towards a measurable stance (posture.live.guide; ``usable``: the frame can
+        be measured, though a capture prefers frames without problems); ``capture``: a capture waiting for the stance
+        (``waiting``), collecting frames (``collecting``) or being analysed (``analysing``, ``done``
+        of ``total`` frames), with ``text`` to show; ``captured``: a capture whose analysis finished,
+        its ``measurement`` (the object of ``posture analyze --json``, combined over the frames) and
+        the ``photo`` of the frame it was drawn from (to save it as a photo analysis); ``failed``:
+        why a capture could not start. Send one frame at a time."""
+        room = room_of(room_id)
+        data = await _read_upload(file)
+        base = pool.base
+
+        def run() -> dict[str, Any]:
+            image = load_image_bytes(data, "camera frame", max_pixels=base.max_pixels, min_side=base.min_side)
+            return room.frame(image.rgb)
+
+        return JSONResponse(await anyio.to_thread.run_sync(run))
+
+    @app.post("/api/live/{room_id}/capture", tags=["live"], summary="Take a capture")
+    def live_capture(
+        room_id: str,
+        wait: Annotated[
+            bool, Query(description="wait until a measurable stance has held for a second (else start now)")
+        ] = False,
+    ) -> dict[str, Any]:
+        """Starts a capture at the next frame, as the space key of ``posture live`` does, or with
+        ``wait`` once the stance has held, as its ``--capture`` does (giving up after the session's
+        ``timeout_s``); the frames' answers say how it goes. 409 while one is under way."""
+        if not room_of(room_id).capture(wait):
+            raise ApiError(409, "a capture is already under way")
+        return {"started": not wait, "waiting": wait}
+
+    @app.get(
+        "/api/live/{room_id}/photo/{sha256}",
+        tags=["live"],
+        summary="A capture's frame (JPEG)",
+        response_class=Response,
+    )
+    def live_photo(room_id: str, sha256: str) -> Response:
+        """The analysed frame a capture's measurement was drawn from (its ``source.sha256``)."""
+        data = room_of(room_id).worker.photo(sha256)
+        if data is None:
+            raise ApiError(404, "that frame is no longer kept")
+        return Response(data, media_type="image/jpeg")
+
+    @app.delete("/api/live/{room_id}", tags=["live"], summary="Stop a live session", status_code=204)
+    def live_stop(room_id: str) -> Response:
+        """Ends the session and drops its frames (an unknown id is fine: it has ended already)."""
+        rooms.close(room_id)
+        return Response(status_code=204)
+
+
 # -- guards and stored photos ------------------------------------------------------------------
 
 
@@ -717,5 +817,6 @@ def serve(config: AppConfig, *, host: str = "127.0.0.1", port: int = 8765, open_
     try:
         server.run()
     finally:
+        app.state.live.close_all()
         app.state.pool.close()
     return 0

@@ -180,6 +180,14 @@ class AnalysisJob:
         return job
 
 
+class FrameWorker(Protocol):
+    """What a live session hands a capture's frames to: :class:`CaptureWorker` or the app's pool."""
+
+    def submit(self, frames: Sequence[RGB]) -> AnalysisJob:
+        """Analyse ``frames`` away from the preview; the job's futures complete in frame order."""
+        ...
+
+
 _PROCESS_ANALYZER: FrameAnalyzer | None = None
 
 
