@@ -256,10 +256,12 @@ def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
     return out
 
 
-def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, server: str, tmp_path: Path) -> None:
+def test_live_guides_captures_and_shows_the_capture_as_a_photo_result(
+    playwright: object, server: str, tmp_path: Path
+) -> None:
     from conftest import PROTOCOL
 
-    # A person standing still facing the camera: every frame can be measured.
+    # A person standing still facing the camera, arms down: every frame can be measured.
     video = PROTOCOL / "videos" / "front_arms_down__infonioknight_g-m1-front.mp4"
     if not video.is_file():
         pytest.skip("real video not available (../shared/photos/protocol)")
@@ -276,22 +278,45 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server)
         page.click(".tab[data-tab=live]")
-        with page.expect_response(lambda r: r.url.endswith("/api/analyze"), timeout=30_000) as first:
+        page.uncheck("#live input[name=auto-capture]")  # Capture starts at once (arms down never 'holds')
+        with page.expect_response(lambda r: "/frame" in r.url, timeout=60_000) as first:
             page.click("#live .start")
-        assert first.value.json()["model"]["name"]  # a frame went through the same analysis as a photo
-        sync_api.expect(page.locator("#live .live-status")).to_contain_text("Measuring", timeout=30_000)
-        sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text(
-            "Shoulders"
+        assert first.value.json()["preview"]["points"]  # a frame went through the live session
+        # The guide's one instruction: arms down hide the hips' outline.
+        sync_api.expect(page.locator("#live .live-instruction")).to_have_text(
+            "Hold your arms slightly away from your hips.", timeout=30_000
         )
-        # Frames keep coming: wait for one whose shoulder and hip lines were both measured.
+        sync_api.expect(page.locator("#live .live-numbers caption")).to_contain_text("Preview")
         _until(
             page,
-            "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
-            " && document.querySelectorAll('#live .overlay .side-label').length >= 2",
+            "document.querySelectorAll('#live .live-stage line.tilt').length >= 2"
+            " && document.querySelectorAll('#live .live-stage .side-label').length >= 2",
             timeout=90,
         )
+        page.screenshot(path=str(tmp_path / "live.png"))
+        page.click("#live .capture")
+        # The capture's result, as a photo's: every metric in words with its uncertainty, saved like one.
+        card = page.locator("#live .live-captures .result").first
+        sync_api.expect(card.locator(".status")).to_have_text("Measured.", timeout=180_000)
+        sync_api.expect(page.locator("#live .capture-headline").first).to_contain_text("analysed as photos")
+        shoulders = card.locator("tr[data-metric=shoulder_tilt_deg] td span").inner_text()
+        assert "±" in shoulders and "°" in shoulders, shoulders
+        sync_api.expect(card.locator(".assumptions")).not_to_be_empty()
+        page.screenshot(path=str(tmp_path / "capture.png"), full_page=True)
+        form = card.locator("form.save")
+        form.locator("input[name=name]").fill("Live")
+        form.locator("button[type=submit]").click()
+        sync_api.expect(form.locator(".saved")).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
+        if os.environ.get("POSTURE_SCREENSHOTS"):
+            for name in ("live.png", "capture.png"):
+                Path(os.environ["POSTURE_SCREENSHOTS"], name).write_bytes((tmp_path / name).read_bytes())
     finally:
         b.close()
     assert errors == []
+    listing = json.loads(urllib.request.urlopen(server + "api/history?name=Live").read())
+    (entry,) = listing["entries"]
+    stored = json.loads(urllib.request.urlopen(server + f"api/history/{entry['id']}").read())
+    assert stored["measurement"]["method"]["kind"] == "live capture"
+    assert stored["measurement"]["metrics"]["shoulder_tilt_deg"]["uncertainty"] is not None

@@ -27,15 +27,17 @@ export async function refreshNames() {
   } catch (e) { /* no history yet */ }
 }
 
-class ResultCard {
-  constructor(file, table) {
+// One photo's result: the photo with its points, every metric in words, corrections, saving.
+// `container` receives the card; `title` heads it (the file's name by default).
+export class ResultCard {
+  constructor(file, table, container = document.getElementById("results"), title = file.name) {
     this.file = file;
     this.table = table;
     this.moves = {};
     const node = document.getElementById("result-template").content.firstElementChild.cloneNode(true);
     this.node = node;
     this.q = (sel) => node.querySelector(sel);
-    this.q(".photo-name").textContent = file.name;
+    this.q(".photo-name").textContent = title;
     const img = this.q(".photo");
     img.alt = `Photo ${file.name}`;
     img.addEventListener("error", () => {
@@ -52,7 +54,7 @@ class ResultCard {
     this.q(".again").addEventListener("click", () => { this.moves = {}; this.analyse(readOptions()); });
     this.q(".save").addEventListener("submit", (event) => { event.preventDefault(); this.save(); });
     this.q(".download-annotated").addEventListener("click", () => this.downloadAnnotated());
-    document.getElementById("results").append(node);
+    container.append(node);
   }
 
   status(text, kind = "") {
@@ -63,13 +65,21 @@ class ResultCard {
 
   async analyse(options) {
     this.status("Analysing…", "busy");
+    let m;
     try {
-      this.original = await api.analyze(this.file, options);
+      m = await api.analyze(this.file, options);
     } catch (e) {
       this.status(e.message, "error");
       this.q(".result-body").hidden = !this.measurement; // keep what an earlier analysis showed
       return;
     }
+    await this.showAnalysis(m);
+  }
+
+  // A measurement of this card's photo, as analysed (a photo's, or a live capture's).
+  async showAnalysis(m) {
+    this.original = m;
+    this.moves = {};
     this.q(".result-body").hidden = false;
     this.q(".saved").textContent = "";
     const taken = this.original.source.taken_at;
