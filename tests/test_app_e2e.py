@@ -115,6 +115,12 @@ def _until(page: object, js: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
+def _shot(page: object, name: str, full_page: bool = False) -> None:
+    """A screenshot into $POSTURE_SCREENSHOTS, when set, to look at the page as a user sees it."""
+    if os.environ.get("POSTURE_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["POSTURE_SCREENSHOTS"], name)), full_page=full_page)  # type: ignore[attr-defined]
+
+
 def _row(page: object, metric: str) -> str:
     return page.locator(f".result tr[data-metric='{metric}'] td span").last.inner_text()  # type: ignore[attr-defined]
 
@@ -196,6 +202,50 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
         page.mouse.up()  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
     assert _point(page, right)[1] - before_r[1] == pytest.approx(30 * zoomed, abs=2 * zoomed)
+
+
+def _stickered(path: Path, out: Path) -> Path:
+    """The photo with green stickers drawn on the acromions and the ASIS, as a camera would show them."""
+    from marker_support import DrawnSticker, degrade, draw_stickers, palpated_points, sticker_px
+
+    from posture.images import load_image
+    from posture.output import encode
+    from posture.pose import PoseDetector
+
+    rgb = load_image(path).rgb
+    with PoseDetector() as det:
+        lm = det.detect(rgb)[0]
+    d = sticker_px(2.5, lm)
+    drawn = [DrawnSticker(float(p[0]), float(p[1]), d) for p in palpated_points(lm, "front", (0.03, 0.0)).values()]
+    out.write_bytes(encode(degrade(draw_stickers(rgb, drawn), 0.6, 92), "JPEG", quality=95))
+    return out
+
+
+def test_dragging_a_sticker_changes_the_sticker_tilt_by_the_expected_amount(page: object, tmp_path: Path) -> None:
+    page.check("#options input[name=markers]")  # type: ignore[attr-defined]
+    m = _analyse(page, _stickered(photo(BIG), tmp_path / "stickers.jpg"))
+    assert m["metrics"]["shoulder_tilt_deg"]["method"] == "markers", m["markers"]
+    left, right = "shoulders_sticker.left", "shoulders_sticker.right"
+    assert _point(page, right) == pytest.approx(m["markers"]["shoulders"]["right"]["xy_px"], abs=0.01)
+    before_l, before_r = _point(page, left), _point(page, right)
+    box = page.locator(f".result [data-point='{right}'].point").last.bounding_box()  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:  # type: ignore[attr-defined]
+        page.mouse.move(x, y)  # type: ignore[attr-defined]
+        page.mouse.down()  # type: ignore[attr-defined]
+        page.mouse.move(x, y - 20, steps=5)  # type: ignore[attr-defined]
+        page.mouse.up()  # type: ignore[attr-defined]
+    corrected = resp.value.json()
+    sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
+    after_r = _point(page, right)
+    scale = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
+    assert _point(page, left) == before_l and before_r[1] - after_r[1] == pytest.approx(20 * scale, abs=2 * scale)
+    expected = math.degrees(math.atan2(after_r[1] - before_l[1], abs(before_l[0] - after_r[0])))
+    tilt = corrected["metrics"]["shoulder_tilt_deg"]
+    assert tilt["method"] == "manual" and tilt["value"] == pytest.approx(expected, abs=0.06)
+    assert corrected["markers"]["shoulders"]["right"]["xy_px"] == pytest.approx(after_r, abs=0.06)
+    assert "corrected by hand" in _row(page, "shoulder_tilt_deg")
+    _shot(page, "stickers.png")
 
 
 def test_save_find_in_history_compare_two_and_open_the_report(page: object, server: str) -> None:
@@ -293,7 +343,7 @@ def test_live_guides_captures_and_shows_the_capture_as_a_photo_result(
             " && document.querySelectorAll('#live .live-stage .side-label').length >= 2",
             timeout=90,
         )
-        page.screenshot(path=str(tmp_path / "live.png"))
+        _shot(page, "live.png")
         page.click("#live .capture")
         # The capture's result, as a photo's: every metric in words with its uncertainty, saved like one.
         card = page.locator("#live .live-captures .result").first
@@ -302,16 +352,13 @@ def test_live_guides_captures_and_shows_the_capture_as_a_photo_result(
         shoulders = card.locator("tr[data-metric=shoulder_tilt_deg] td span").inner_text()
         assert "±" in shoulders and "°" in shoulders, shoulders
         sync_api.expect(card.locator(".assumptions")).not_to_be_empty()
-        page.screenshot(path=str(tmp_path / "capture.png"), full_page=True)
+        _shot(page, "capture.png", full_page=True)
         form = card.locator("form.save")
         form.locator("input[name=name]").fill("Live")
         form.locator("button[type=submit]").click()
         sync_api.expect(form.locator(".saved")).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
-        if os.environ.get("POSTURE_SCREENSHOTS"):
-            for name in ("live.png", "capture.png"):
-                Path(os.environ["POSTURE_SCREENSHOTS"], name).write_bytes((tmp_path / name).read_bytes())
     finally:
         b.close()
     assert errors == []

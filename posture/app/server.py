@@ -215,7 +215,14 @@ def _clean_name(filename: str | None) -> str:
 
 
 def _settings(
-    base: Settings, mirrored: bool, level: str | None, height_cm: float | None, fast: bool, person: int
+    base: Settings,
+    mirrored: bool,
+    level: str | None,
+    height_cm: float | None,
+    fast: bool,
+    person: int,
+    markers: bool = False,
+    marker_color: str = "green",
 ) -> Settings:
     """The analysis settings of one request; 422 with the reason for a bad option."""
     level = (level or "").strip().lower()
@@ -236,8 +243,10 @@ def _settings(
             height_cm=height_cm,
             fast=fast,
             person=person,
+            markers=markers,
+            marker_color=marker_color,
         )
-    except ValueError as e:  # Settings' own checks (ranges)
+    except ValueError as e:  # Settings' own checks (ranges, the sticker colour)
         raise ApiError(422, str(e)) from None
 
 
@@ -374,11 +383,17 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
         height_cm: Annotated[float | None, Form(description="the person's stature, for centimetres")] = None,
         fast: Annotated[bool, Form(description="one pass: faster, no uncertainty")] = False,
         person: Annotated[int, Form(ge=0, le=9, description="which person (0: the largest)")] = 0,
+        markers: Annotated[
+            bool, Form(description="stickers on the acromions and ASIS/PSIS give the tilts (docs/markers.md)")
+        ] = False,
+        marker_color: Annotated[
+            str, Form(max_length=40, description="the stickers' colour: a name (green, ...) or #RRGGBB")
+        ] = "green",
     ) -> JSONResponse:
         """Exactly the object of ``posture analyze --json`` (``source.path`` is the upload's file
         name). A photo that can't be read is a 400 with the error posture prints; 413 above
         50 MB; 503 when too many analyses are running or waiting."""
-        settings = _settings(pool.base, mirrored, level, height_cm, fast, person)
+        settings = _settings(pool.base, mirrored, level, height_cm, fast, person, markers, marker_color)
         name = _clean_name(file.filename)
         data = await _read_upload(file)
 
@@ -593,7 +608,9 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
 class LiveStart(BaseModel):
     """How a live session captures."""
 
-    auto: bool = Field(False, description="start a capture once a measurable stance has held (as posture live --capture)")
+    auto: bool = Field(
+        False, description="start a capture once a measurable stance has held (as posture live --capture)"
+    )
     capture_s: float = Field(3.0, ge=1, le=30, description="a capture's length, seconds")
     timeout_s: float = Field(30.0, ge=1, le=600, description="how long a capture waits for a measurable stance")
 

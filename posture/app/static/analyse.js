@@ -17,6 +17,8 @@ function readOptions() {
     level: mode === "auto" ? "auto" : mode === "manual" ? f.level.value : "",
     height_cm: f.height_cm.value,
     fast: f.fast.checked,
+    markers: f.markers.checked,
+    marker_color: f.markers.checked ? f.marker_color.value : "",
   };
 }
 
@@ -195,6 +197,8 @@ export function setUpAnalyse() {
   const form = document.getElementById("options");
   const levelDeg = form.querySelector(".level-deg");
   form.elements.level_mode.addEventListener("change", () => { levelDeg.hidden = form.elements.level_mode.value !== "manual"; });
+  const markerColor = form.querySelector(".marker-color");
+  form.elements.markers.addEventListener("change", () => { markerColor.hidden = !form.elements.markers.checked; });
   const drop = document.getElementById("drop");
   const input = document.getElementById("files");
   input.addEventListener("change", () => {
