@@ -475,6 +475,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         taken_at: Annotated[
             str | None, Form(description="the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) if not the photo's own")
         ] = None,
+        blur_faces: Annotated[
+            bool, Form(description="blur every face in the thumbnail (the photo kept is unchanged)")
+        ] = False,
     ) -> JSONResponse:
         """Stores the measurement, a thumbnail and the photo (in ``photos/`` beside the history,
         readable only by you). The photo must be the one measured (same SHA-256). The same photo
@@ -482,6 +485,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         m, image, data = await _photo_of(file, measurement, pool.base)
         if m.status != "measured":
             raise ApiError(422, f"nothing was measured on this photo ({m.message}); not saved")
+        rgb = image.rgb
+        if blur_faces:
+            rgb = await anyio.to_thread.run_sync(_blurred, pool, rgb, m)
         photo = _keep_photo(config.photos_dir, image.sha256, data, image.format)
         try:
             with history() as h:
@@ -489,7 +495,7 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
                     m,
                     name=name,
                     note=note,
-                    thumbnail=thumbnail_jpeg(image.rgb),
+                    thumbnail=thumbnail_jpeg(rgb),
                     taken_at=taken_at or None,
                     photo_path=str(photo),
                 )
@@ -565,6 +571,10 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         name: Annotated[str | None, Query(max_length=200)] = None,
         note: Annotated[str | None, Query(max_length=2000)] = None,
         download: Annotated[bool, Query(description="as a file to save (Content-Disposition: attachment)")] = False,
+        blur_faces: Annotated[
+            bool,
+            Query(description="blur every face in the report's photos, for sharing (posture compare --blur-faces)"),
+        ] = False,
     ) -> Response:
         """The comparison of ``posture compare '#1' '#2' ...``: JSON, its words as in the terminal
         (``text``), or the report as a self-contained HTML page or a PDF."""
@@ -595,7 +605,11 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
             from posture.compare_text import summary
 
             return Response(summary(c), media_type="text/plain; charset=utf-8")
-        data = make_report(photos, c, format, mdc=MDC95, name=name, note=note)
+        if blur_faces and format in ("html", "pdf"):
+            photos = [
+                p if p.rgb is None else replace(p, people=tuple(pool.run(pool.base, _people(p.rgb)))) for p in photos
+            ]
+        data = make_report(photos, c, format, mdc=MDC95, name=name, note=note, blur_faces=blur_faces)
         disposition = "attachment" if download else "inline"
         stem = "posture-report-" + "-".join(str(i) for i in ids)
         headers = {"Content-Disposition": f'{disposition}; filename="{stem}.{format}"'}
@@ -781,6 +795,21 @@ def _stored_rgb(e: StoredMeasurement, settings: Settings) -> Any:
 
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"RIFF", "image/webp"), (b"BM", "image/bmp"))
+
+
+def _people(rgb: Any) -> Any:
+    return lambda analyzer: analyzer.people(rgb)
+
+
+def _blurred(pool: AnalysisPool, rgb: Any, m: PostureMeasurement) -> Any:
+    """``rgb`` with every face blurred: the people the model finds and the measured person
+    (as ``posture compare --blur-faces`` blurs a report's photos)."""
+    from posture.compare import landmarks_of
+    from posture.report.faces import blur_heads
+
+    people = list(pool.run(pool.base, _people(rgb)))
+    lm = landmarks_of(m)
+    return blur_heads(rgb, people + ([lm] if lm is not None else []))
 
 
 def _mime(data: bytes) -> str:

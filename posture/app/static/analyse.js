@@ -175,6 +175,7 @@ export class ResultCard {
     try {
       const r = await api.save(this.file, this.measurement, {
         name: f.name.value.trim(), note: f.note.value.trim(), taken_at: date && date !== this.exifDate ? date : "",
+        blur_faces: f.blur_faces.checked,
       });
       out.textContent = r.created ? `Saved as #${r.id}.` : `Already in the history as #${r.id} (the same photo); not saved again.`;
       out.className = "saved ok";
