@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from posture import wording
 from posture.app.pool import AnalysisPool
 from posture.live import guide
-from posture.live.capture import AnalysisJob
+from posture.live.capture import AnalysisJob, lower_thread_priority
 from posture.live.session import CaptureProgress, CaptureResult, FrameRecord, LiveConfig, LiveSession
 from posture.measure import needed_landmarks
 from posture.metrics import METRICS
@@ -52,12 +52,17 @@ IDLE_S = 60.0
 KEPT_FRAMES = 24
 """Analysed frames (JPEG) a live session keeps for saving, the newest."""
 
+CAPTURE_NICE = 10
+"""A capture's analysis runs at this lower priority (its own thread's share, Linux), so the preview keeps its pace."""
+
 FRAME_NAME = "live-capture.jpg"
 """The file name of a capture's frame (``source.path`` of its measurement)."""
 
 
 class PoolWorker:
-    """A capture's frames analysed as photos (the full analysis) in the app's pool, one at a time.
+    """A capture's frames analysed as photos (the full analysis) in the app's pool, one at a time,
+    from a thread at nice +:data:`CAPTURE_NICE` (its Python and NumPy work; MediaPipe's own threads
+    keep the priority they were started with).
 
     Each frame is encoded as JPEG and analysed from those bytes, so its measurement's
     ``source.sha256`` names the JPEG kept in :attr:`photos`.
@@ -66,7 +71,9 @@ class PoolWorker:
     def __init__(self, pool: AnalysisPool) -> None:
         self._pool = pool
         self._settings = replace(pool.base, fast=False, mirrored=False, roll_deg=None, auto_level=False)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="posture-app-capture")
+        self._thread = ThreadPoolExecutor(
+            1, thread_name_prefix="posture-app-capture", initializer=lower_thread_priority, initargs=(CAPTURE_NICE,)
+        )
         self._lock = threading.Lock()
         self.photos: OrderedDict[str, bytes] = OrderedDict()
 

@@ -216,6 +216,16 @@ def _ready_in_process() -> None:
     """Nothing: submitted once so that the process starts and loads its model before the first capture."""
 
 
+def lower_thread_priority(nice: int) -> None:
+    """Run the calling thread at ``+nice`` (Linux: a thread's own priority; threads it starts
+    inherit it); nothing where that is not possible."""
+    if nice and hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass
+
+
 class CaptureWorker:
     """Analyses a capture's frames away from the preview, with its own analyser.
 
@@ -257,11 +267,8 @@ class CaptureWorker:
 
     def _ready(self) -> FrameAnalyzer:
         if self._analyzer is None:
-            if self.mode == "thread" and self._nice and hasattr(os, "setpriority"):
-                try:  # Linux: this thread's own priority; MediaPipe's threads made from here inherit it
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
-                except OSError:
-                    pass
+            if self.mode == "thread":
+                lower_thread_priority(self._nice)
             self._analyzer = self._make()
         return self._analyzer
 

@@ -61,7 +61,7 @@ export const api = {
     return json(`/api/live/${encodeURIComponent(room)}/frame`, { method: "POST", body: form });
   },
   liveCapture: (room, wait) => json(`/api/live/${encodeURIComponent(room)}/capture?wait=${wait}`, { method: "POST" }),
-  liveStop: (room) => json(`/api/live/${encodeURIComponent(room)}`, { method: "DELETE" }),
+  liveStop: (room) => json(`/api/live/${encodeURIComponent(room)}`, { method: "DELETE", keepalive: true }),
   chartUrl: (name) => "/api/history/chart.png" + (name ? `?name=${encodeURIComponent(name)}` : ""),
 };
 

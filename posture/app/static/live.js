@@ -180,6 +180,7 @@ export function setUpLive() {
   box.querySelector(".stop").addEventListener("click", () => stop(box));
   box.querySelector(".capture").addEventListener("click", () => capture(box));
   document.querySelector(".tab[data-tab=live]").hidden = false;
+  window.addEventListener("pagehide", stopLive); // the server's live session ends with the page
 }
 
 export function stopLive() {
