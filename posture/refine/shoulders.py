@@ -24,10 +24,10 @@ unit ``H`` (half the shoulder landmarks' distance) are the body frame's of
    over it, or its outline uneven), the shoulder landmarks' midpoint (on
    the trunk axis) stands in for it, with a standard error of
    ``MIDLINE_FALLBACK_SD_H`` (how far it lies from the neck's midline where
-   both are seen). The caps are then registered again with the midline one
-   standard error either way (the sideways prior's mean moved by ``2 e``,
-   starting from the registration found), and half the difference of the
-   two rises is added in quadrature to the rise's standard error. Such a
+   both are seen). The caps are then registered again as if the midline lay
+   one standard error either way (the sideways prior's mean moved by twice
+   that, starting from the registration found), and half the difference of
+   the two rises is added in quadrature to the rise's standard error. Such a
    stand-in can be off by a tenth of ``H``, which starts the mirrored caps
    a fifth of ``H`` apart, over half the cap's width and beyond the
    registration's reach; the caps were cut from their own outline's
