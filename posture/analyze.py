@@ -52,6 +52,7 @@ from posture import __version__, augment
 from posture import geometry as g
 from posture import view as turn_rule
 from posture.errors import InputError
+from posture.hints import hint
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
@@ -68,7 +69,7 @@ from posture.measure import (
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
-from posture.refine import RefinedPair, refine
+from posture.refine import Cause, RefinedPair, refine
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
 
@@ -96,6 +97,7 @@ class _PairRefinements:
     uncertainty: list[float] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    causes: Counter[Cause] = field(default_factory=Counter)
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
 
@@ -191,14 +193,14 @@ class Analyzer:
         """Each pair refined in the variant's own pixels, mapped back into the photo's pixels with
         the subject's own sides (left/right swapped back for a flipped variant, then for a mirrored photo)."""
         if mask_v is None:
-            failed = RefinedPair.failed("no segmentation mask")
+            failed = RefinedPair.failed("no segmentation mask", Cause("no_mask"))
             return {"shoulders": failed, "pelvis": failed}
         r = refine(mask_v, lm_v, img_v, self.settings.min_score)
         swap = variant.flip != self.settings.mirrored
         out = {}
         for key, res in (("shoulders", r.shoulders), ("pelvis", r.pelvis)):
             if not res.refined:
-                out[key] = res
+                out[key] = replace(res, causes=tuple(c.swapped() for c in res.causes)) if swap else res
                 continue
             pl, pr = augment.map_points_back(res.left, total)[0], augment.map_points_back(res.right, total)[0]
             cl, cr = augment.map_points_back(res.contour_left, total), augment.map_points_back(res.contour_right, total)
@@ -427,6 +429,7 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc.tried += 1
             if not res.refined:
                 acc.reasons[res.reason or "no segmentation mask"] += 1
+                acc.causes.update(res.causes)
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)
@@ -516,6 +519,7 @@ def _apply_refinement(
         n = len(acc.left)
         ok = n >= MIN_REFINED_VARIANTS and n >= acc.tried / 2
         reason = None
+        cause = acc.causes.most_common(1)[0][0] if acc.causes and not ok else None
         if not ok:
             reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
@@ -526,6 +530,8 @@ def _apply_refinement(
             "variants_tried": acc.tried,
             "reason": reason,
             "reasons": dict(acc.reasons),
+            "cause": cause.to_dict() if cause else None,
+            "hint": hint(cause.code, cause.side, key) if cause else None,
             "tilt_deg": None,
             "uncertainty_deg": None,
             "left_px": None,
