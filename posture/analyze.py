@@ -65,6 +65,7 @@ from posture.measure import (
     METRIC_NAMES,
     BodyMeasurement,
     MeasureOptions,
+    estimate_view,
     higher_side,
     measure,
     metric_unit,
@@ -226,8 +227,7 @@ class Analyzer:
             likely = people[s.person]
             x0, y0, x1, y1 = likely.bbox()
             small = (y1 - y0) < SMALL_PERSON * h and (x1 - x0) < SMALL_PERSON * w
-            side_on = measure(likely, MeasureOptions(min_score=s.min_score)).view == "side"
-            if not (small or side_on):
+            if not (small or estimate_view(likely, s.min_score)[0] == "side"):
                 return None
         elif people:
             return None

@@ -113,7 +113,7 @@ def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: fl
     return "; ".join(problems) if problems else None
 
 
-def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]:
+def estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]:
     """Facing the camera, facing away or side-on, from the 3-D landmarks.
 
     The turn is the larger of the shoulder line's and the hip line's angle
@@ -228,7 +228,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     turned too far (:func:`posture.view.turn_refusal`) has every frontal
     metric refused (``refusal`` says why).
     """
-    view, turn = _estimate_view(lm, options.min_score)
+    view, turn = estimate_view(lm, options.min_score)
     if options.mirrored:
         lm = lm.swap_sides()
     warnings: list[str] = []
