@@ -10,15 +10,15 @@ landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
+``Settings.markers`` then looks for stickers on the palpated points in the
+photo itself; where a pair is found its tilt is the headline
+(:mod:`posture.marker_metrics`).
 
 A person small in the photo (a room-wide shot) is looked at again, closer, in both modes: when
 the whole photo finds nobody (then on tiles of it), or the chosen person spans less than
 ``SMALL_PERSON`` of it or reads as side-on, the square around them is read as the photo's working
 copy (:meth:`Analyzer._look_closer`), so every variant sees them larger; the landmarks are mapped
 back into the whole photo's pixels. Photos whose person fills them take no second look.
-``Settings.markers`` then looks for stickers on the palpated points in the
-photo itself; where a pair is found its tilt is the headline
-(:mod:`posture.marker_metrics`).
 
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
@@ -88,7 +88,7 @@ MIN_VARIANTS = 4
 
 SMALL_PERSON = 0.3
 """A person whose landmarks span less than this fraction of the photo's height and of its width
-is looked at again closer (:meth:`Analyzer.read`)."""
+is looked at again closer (:meth:`Analyzer._look_closer`)."""
 
 CLOSER_SIDES = (2.0, 3.0)
 """A closer look reads a square this many times the person's larger box side, the next when the
@@ -222,8 +222,8 @@ class Analyzer:
         or, when nobody was found, the most prominent person on tiles of the photo
         (:meth:`posture.pose.PoseDetector.people_in_tiles`). The square around them
         (:func:`posture.augment.closer_region`) is read as the working copy; the person is kept
-        when that pass finds them again (their boxes overlapping by half or more: nobody is
-        invented). Returns the working copy, its affine photo -> copy, the pass (as
+        when that pass finds them again (their landmark boxes overlapping by ``CLOSER_MIN_IOU``
+        or more: what only one of the two looks sees is not taken for a person). Returns the working copy, its affine photo -> copy, the pass (as
         :meth:`_detect_mapped`) and the person in the photo's pixels; None when there is nothing
         to look at again or the closer look finds nobody."""
         h, w = rgb.shape[:2]
