@@ -15,10 +15,11 @@ from posture.hints import HINTS, hint
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.refine import Cause, refine
 from posture.refine.pelvis import arms_against_hips
-from posture.result import PostureMeasurement
+from posture.result import Assumptions, Metric, PostureMeasurement
 
 L = PoseLandmark
 ARMS_DOWN = "front_arms_down__impersonator_women1_256.jpg"
+SH, PE = "shoulder_tilt_deg", "pelvic_tilt_deg"
 
 
 @pytest.mark.parametrize(
@@ -128,3 +129,45 @@ def test_a_photo_with_an_arm_against_the_hip_tells_the_user_to_move_it(arms_down
     assert f"Tip: {HINTS['arm_against_hip']}" in wording.summary(m).splitlines()
     assert wording.photo_hints(PostureMeasurement.from_dict(d)) == wording.photo_hints(m)
     assert d["refinement"]["shoulders"]["hint"] is None or m.metrics["shoulder_tilt_deg"].method == "landmarks"
+
+
+def _fell_back(methods: dict[str, str], hints: dict[str, str | None]) -> PostureMeasurement:
+    """A measurement whose tilts were measured by ``methods`` and whose pairs give ``hints``."""
+    metrics = {n: Metric(value=1.0, unit="deg", uncertainty=1.0, method=how) for n, how in methods.items()}
+    return PostureMeasurement(
+        status="measured",
+        message="measured",
+        source={"path": "photo.jpg"},
+        model={},
+        assumptions=Assumptions(),
+        subject=None,
+        metrics=metrics,
+        refinement={pair: {"hint": text} for pair, text in hints.items()},
+    )
+
+
+@pytest.mark.parametrize(
+    ("methods", "hints", "expected"),
+    [
+        # Each pair that fell back gives its hint, once however many give it.
+        (
+            {SH: "landmarks", PE: "landmarks"},
+            {"shoulders": HINTS["weak_edge"], "pelvis": HINTS["weak_edge"]},
+            [HINTS["weak_edge"]],
+        ),
+        (
+            {SH: "landmarks", PE: "landmarks"},
+            {"shoulders": HINTS["covered"].format(side="left"), "pelvis": HINTS["arm_against_hip"]},
+            [HINTS["covered"].format(side="left"), HINTS["arm_against_hip"]],
+        ),
+        # A cause with no hint, the outline read, or stickers giving the headline: nothing to change.
+        ({SH: "landmarks", PE: "landmarks"}, {"shoulders": None, "pelvis": None}, []),
+        ({SH: "silhouette", PE: "markers"}, {"shoulders": HINTS["weak_edge"], "pelvis": HINTS["arm_against_hip"]}, []),
+    ],
+)
+def test_the_tips_are_the_hints_of_the_tilts_that_fell_back(methods, hints, expected) -> None:
+    m = _fell_back(methods, hints)
+    assert wording.photo_hints(m) == expected
+    assert [line for line in wording.summary(m).splitlines() if line.startswith("Tip: ")] == [
+        f"Tip: {t}" for t in expected
+    ]
