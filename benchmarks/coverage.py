@@ -7,10 +7,10 @@ too, and writes benchmarks/results/coverage.json:
 
 * ``photos``: per photo its status, and for the shoulder and pelvic tilts the
   method (``silhouette`` or ``landmarks``), the value, the uncertainty and the
-  reason the outline was not used;
+  reason the outline was not used (in words, and its cause as data with the hint it gives);
 * ``summary``: per folder, the share of measured photos whose shoulder and
-  pelvic tilts come from the outline, and the reasons for the fallbacks,
-  counted.
+  pelvic tilts come from the outline, and the reasons and cause codes of the
+  fallbacks, counted.
 
 Usage: python benchmarks/coverage.py [--all] [--only SUBSTRING] [--out FILE]
 """
@@ -54,6 +54,8 @@ def measure(paths: list[Path]) -> list[dict[str, Any]]:
                     "uncertainty": None if metric is None else metric.uncertainty,
                     "reason": detail.get("reason"),
                     "reasons": detail.get("reasons", {}),
+                    "cause": detail.get("cause"),
+                    "hint": detail.get("hint"),
                 }
             rows.append(row)
             cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
@@ -74,12 +76,15 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for part in TILTS:
         read = [r for r in measured if r[part]["method"] is not None]
         outline = [r for r in read if r[part]["method"] == "silhouette"]
-        reasons = Counter(_main_reason(r[part]) for r in read if r[part]["method"] != "silhouette")
+        fell_back = [r for r in read if r[part]["method"] != "silhouette"]
+        reasons = Counter(_main_reason(r[part]) for r in fell_back)
+        causes = Counter((r[part]["cause"] or {}).get("code") for r in fell_back)
         out[part] = {
             "outline": len(outline),
             "of": len(measured),
             "share": round(len(outline) / len(measured), 3) if measured else None,
             "fallback_reasons": dict(reasons.most_common()),
+            "fallback_causes": {str(c): n for c, n in causes.most_common()},
         }
     return out
 
@@ -103,6 +108,7 @@ def main() -> None:
             print(f"  {part}: outline on {s[part]['outline']} of {s[part]['of']} ({s[part]['share']})")
             for reason, n in s[part]["fallback_reasons"].items():
                 print(f"    {n:3d}  {reason}")
+            print("    causes: " + ", ".join(f"{c} {n}" for c, n in s[part]["fallback_causes"].items()))
     if not args.only:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
         print(f"\nwrote {args.out}")

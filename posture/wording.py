@@ -14,7 +14,7 @@ import math
 from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
-from posture.metrics import METRICS
+from posture.metrics import METRICS, REFINED
 from posture.result import Metric, PostureMeasurement
 from posture.terminal import printable
 from posture.view import turn_assumption
@@ -176,6 +176,18 @@ def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS
     return lines
 
 
+def photo_hints(m: PostureMeasurement) -> list[str]:
+    """What to change in the photo so that the outline can be read: the hint of each tilt that fell
+    back to the joint landmarks (``refinement.<pair>.hint``, :mod:`posture.hints`), once each."""
+    out: list[str] = []
+    for name, pair in REFINED.items():
+        status = (m.refinement or {}).get(pair) or {}
+        text = status.get("hint")
+        if text and m.metrics[name].method == "landmarks" and text not in out:
+            out.append(text)
+    return out
+
+
 def point_words(name: str) -> str:
     """A correctable point's name in words: ``right shoulder``, ``left shoulder outline point``."""
     pair, dot, side = name.partition(".")
@@ -210,4 +222,5 @@ def summary(m: PostureMeasurement) -> str:
     out.append("Assumed: " + "; ".join(assumption_lines(m)) + ".")
     for w in m.warnings:
         out.append("Warning: " + w)
+    out += ["Tip: " + t for t in photo_hints(m)]
     return "\n".join(out)

@@ -262,8 +262,14 @@ class CaptureResult:
 
     def lines(self) -> list[str]:
         """Plain-language lines: the headline, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3° (...)``
-        for each metric, and the warnings."""
-        return [self.headline()] + self.metric_lines() + [f"Warning: {w}" for w in self.measurement.warnings]
+        for each metric, the warnings and what to change in the photo (:func:`posture.wording.photo_hints`)."""
+        m = self.measurement
+        return (
+            [self.headline()]
+            + self.metric_lines()
+            + [f"Warning: {w}" for w in m.warnings]
+            + [f"Tip: {t}" for t in wording.photo_hints(m)]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: the capture's times and counts, and its measurement."""

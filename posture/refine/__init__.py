@@ -42,11 +42,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.landmarks import Landmarks
-from posture.refine.outline import EdgeImage, RefinedPair, body_frame
+from posture.refine.outline import Cause, EdgeImage, RefinedPair, body_frame
 from posture.refine.pelvis import refine_pelvis
 from posture.refine.shoulders import refine_shoulders
 
-__all__ = ["EdgeImage", "RefinedPair", "Refinement", "prepare_image", "refine", "refine_pelvis", "refine_shoulders"]
+__all__ = [
+    "Cause",
+    "EdgeImage",
+    "RefinedPair",
+    "Refinement",
+    "prepare_image",
+    "refine",
+    "refine_pelvis",
+    "refine_shoulders",
+]
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
+    Cause,
     EdgeImage,
     FloatArray,
     Frame,
@@ -161,13 +162,17 @@ def refine_pelvis(
     """
     need = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
     if not lm.usable(need, min_score):
-        return RefinedPair.failed("shoulder and hip landmarks not visible enough to place the search")
+        return RefinedPair.failed(
+            "shoulder and hip landmarks not visible enough to place the search", Cause("landmarks_not_visible")
+        )
     f = body_frame(lm, min_score)
     hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
     trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
     hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
     if trunk < 40.0 or hip_half < 4.0:
-        return RefinedPair.failed("the trunk is too small in the photo (under 40 pixels) to read the hip outline")
+        return RefinedPair.failed(
+            "the trunk is too small in the photo (under 40 pixels) to read the hip outline", Cause("too_small")
+        )
     step = max(0.5, trunk / 300.0)
     ts = np.arange(PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk + step / 2, step)
     snap = max(2.0, EDGE_SNAP_H * trunk / 2.5)  # H is about 0.4 T
@@ -186,18 +191,24 @@ def refine_pelvis(
         flanks[sign] = x = sign * along(snapped, f.u)
         wide[sign] = int((np.isfinite(x) & (edge_width(1.0 - values, reach) > EDGE_MAX_WIDTH * trunk)).sum())
     reasons: dict[float, str | None] = {}
+    codes: dict[float, str] = {}
     for sign, arr in flanks.items():
         side = "left" if sign > 0 else "right"
         ok = np.isfinite(arr)
         if centre_outside > len(ts):
+            codes[sign] = "midline_outside"
             reasons[sign] = "the hips' midline is not inside the silhouette"
         elif ok.mean() < MIN_COVERAGE:
+            codes[sign] = "no_outline"
             reasons[sign] = f"no clear {side} hip outline"
         elif wide[sign] > 0.5 * ok.sum():
+            codes[sign] = "weak_edge"
             reasons[sign] = f"weak silhouette edge at the {side} hip (little contrast with the background)"
         elif _arm_near_flank(lm, hip_mid, f, trunk, arr, ts, sign):
+            codes[sign] = "arm_against_hip"
             reasons[sign] = f"the {side} arm or hand is against the hip and hides its outline"
         elif np.nanmedian(arr) > MAX_OUTLINE_OVER_HIP * hip_half:
+            codes[sign] = "loose_outline"
             reasons[sign] = (
                 f"the {side} hip outline is far outside the hip (loose clothing or something beside the body)"
             )
@@ -207,8 +218,18 @@ def refine_pelvis(
     reason = "; ".join(r for r in reasons.values() if r) or None
     nan = np.full(2, np.nan)
     if reason:
+        causes = tuple(Cause(code, "left" if sign > 0 else "right") for sign, code in codes.items())
+        if "midline_outside" in codes.values():
+            causes = (Cause("midline_outside"),)
         return RefinedPair(
-            nan, nan.copy(), reasons[1.0] is None, reasons[-1.0] is None, reason, contour[1.0], contour[-1.0]
+            nan,
+            nan.copy(),
+            reasons[1.0] is None,
+            reasons[-1.0] is None,
+            reason,
+            contour[1.0],
+            contour[-1.0],
+            causes=causes,
         )
     okl, okr = np.isfinite(flanks[1.0]), np.isfinite(flanks[-1.0])
     sl, xl = ts[okl], flanks[1.0][okl]
@@ -234,14 +255,25 @@ def refine_pelvis(
             contour[1.0],
             contour[-1.0],
             rms,
+            causes=(Cause("outlines_differ"),),
         )
     if rms > MAX_FIT_RMS * trunk:
         return RefinedPair(
-            nan, nan.copy(), True, True, "the hip outlines are too ragged to register", contour[1.0], contour[-1.0], rms
+            nan,
+            nan.copy(),
+            True,
+            True,
+            "the hip outlines are too ragged to register",
+            contour[1.0],
+            contour[-1.0],
+            rms,
+            causes=(Cause("ragged"),),
         )
     if not theta_se <= PELVIS_MAX_UNCERTAINTY_DEG:
         why = f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
-        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se)
+        return RefinedPair(
+            nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se, (Cause("too_uncertain"),)
+        )
     # Points: the left outline at mid-band, and where the line through it at theta meets the right outline.
     t_mid = 0.5 * (PELVIS_BAND_T[0] + PELVIS_BAND_T[1]) * trunk
     x_left = float(np.interp(t_mid, sl, xl))
