@@ -374,7 +374,7 @@ def default_mode(limit: int | None) -> dict[str, Any]:
             t = time.perf_counter()
             m = a.analyze(im)
             per.append(time.perf_counter() - t)
-            passes.append(int(m.method.get("passes", 1)))
+            passes.append(int(m.method.passes or 1))
     with_person = [t for t, n in zip(per, passes, strict=True) if n > 1]
     return {
         "photos": len(images),

@@ -140,7 +140,7 @@ def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames
     assert m.value == pytest.approx(float(np.median(chosen)), abs=1e-6)
     assert m.uncertainty >= max(0.3, 1.4826 * float(np.median(np.abs(chosen - np.median(chosen))))) - 1e-9
     assert m.method == "silhouette" and cap.complete and cap.measurement.status == "measured"
-    assert cap.measurement.method["kind"] == "live capture" and cap.measurement.method["frames_analysed"] == 6
+    assert cap.measurement.method.kind == "live capture" and cap.measurement.method.capture.frames_analysed == 6
     assert any(
         line.startswith("Shoulders: Right shoulder higher by") and "shoulder outlines" in line for line in cap.lines()
     )

@@ -71,12 +71,12 @@ def test_a_measured_row_has_every_metric_with_its_uncertainty_and_method(augment
         assert (row[name], row[f"{name}_uncertainty"]) == (d["value"], d["uncertainty"])
     assert row["shoulder_tilt_deg_method"] == m.method_of("shoulder_tilt_deg") is not None
     assert (row["model"], row["passes"], row["mirrored"], row["angles_relative_to"]) == (
-        m.model["name"],
+        m.model.name,
         20,
         False,
         "image",
     )
-    assert row["sha256"] == m.source["sha256"] and row["posture_version"] == m.model["posture_version"]
+    assert row["sha256"] == m.source.sha256 and row["posture_version"] == m.model.posture_version
 
 
 # ------------------------------------------------------------ decoding from bytes

@@ -314,4 +314,4 @@ def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> Posture
     m = capture.measurement
     if m.status != "measured":
         return None
-    return replace(m, source={**m.source, "path": None, "live_source": summary.source})
+    return replace(m, source=replace(m.source, path=None, live_source=summary.source))

@@ -55,6 +55,7 @@ from posture.measure import (
     metric_unit,
 )
 from posture.metrics import METRICS
+from posture.provenance import CaptureMethod
 from posture.result import Metric, PostureMeasurement
 
 FloatArray = NDArray[np.float64]
@@ -816,13 +817,11 @@ class LiveSession:
         """The finished (or awaited) analysis of a capture, combined."""
         cap = p.cap
         notes = () if p.complete else ("the capture ended early",)
-        extra = {"span_s": cap.span_s, "frames_seen": cap.frames, "frames_measurable": cap.usable}
+        seen = CaptureMethod(span_s=cap.span_s, frames_seen=cap.frames, frames_measurable=cap.usable)
         try:
-            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
+            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, capture=seen)
         except Exception as exc:  # noqa: BLE001 - any failure of the analysis is the capture's result, not a crash
-            measurement = unmeasured(
-                str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"}
-            )
+            measurement = unmeasured(str(exc), self.config.mirrored, self.config.roll_deg, seen)
         result = CaptureResult(
             cap.t_start,
             cap.t_last,
