@@ -317,9 +317,7 @@ class Analyzer:
             )
         used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
         person = [r for r in readings.person if r.variant in used]
-        options = MeasureOptions(
-            mirrored=s.mirrored, roll_deg=readings.assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
-        )
+        options = s.measure_options(readings.assumptions.roll_deg)
         samples = [r.landmarks for r in person]
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)

@@ -8,26 +8,37 @@ objects included (a field they lack is None, and is left out of the JSON again).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping, TypeVar
 
 LIVE_CAPTURE = "live capture"
 """``method.kind`` of a live capture's measurement (:func:`posture.live.capture.combine`)."""
 
 
-def _set(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """The fields ``names`` of ``record`` that are not None."""
-    return {n: getattr(record, n) for n in names if getattr(record, n) is not None}
+R = TypeVar("R", bound="_Record")
 
 
-def _known(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys of ``d`` that are fields of ``cls``."""
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in d.items() if k in names}
+class _Record:
+    """A frozen record whose JSON object holds its fields that are set (not None)."""
+
+    def _set(self, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The fields ``names`` (default: all) that are not None, in field order."""
+        names = names or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: the fields that are set."""
+        return self._set()
+
+    @classmethod
+    def from_dict(cls: type[R], d: Mapping[str, Any]) -> R:
+        """Inverse of :meth:`to_dict` (keys that are no field are passed over)."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(_Record):
     """What was analysed.
 
     ``path`` is None for an array or a live frame; ``width`` and ``height`` are pixels (None
@@ -50,21 +61,16 @@ class Source:
         """JSON form: ``path``, ``width``, ``height`` always; a photo file's fields for a file
         (``format`` set: ``taken_at`` even when None); the rest when set."""
         out: dict[str, Any] = {"path": self.path, "width": self.width, "height": self.height}
-        out.update(_set(self, ("sha256",)))
+        out.update(self._set(("sha256",)))
         for name in ("format", "taken_at", "exif_rotated"):
             if self.format is not None or getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        out.update(_set(self, ("live_source",)))
+        out.update(self._set(("live_source",)))
         return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Source:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**_known(cls, d))
 
 
 @dataclass(frozen=True)
-class Model:
+class Model(_Record):
     """The pose model: the bundle's ``name`` (its file name without ``.task``), ``sha256``,
     whether it is the ``bundled`` one, and the ``posture_version`` that measured."""
 
@@ -73,18 +79,9 @@ class Model:
     bundled: bool | None = None
     posture_version: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form: the fields that are set."""
-        return _set(self, tuple(f.name for f in fields(self)))
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Model:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**_known(cls, d))
-
 
 @dataclass(frozen=True)
-class CaptureMethod:
+class CaptureMethod(_Record):
     """How a live capture became one measurement (:mod:`posture.live.capture`).
 
     ``frames_analysed`` frames were analysed as photos and ``frames_measured`` of them measured;
@@ -104,19 +101,14 @@ class CaptureMethod:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (within ``method``): ``kind`` and the fields that are set."""
-        out: dict[str, Any] = {"kind": LIVE_CAPTURE, **_set(self, tuple(f.name for f in fields(self)))}
+        out: dict[str, Any] = {"kind": LIVE_CAPTURE, **self._set()}
         if self.frame_methods is not None:
             out["frame_methods"] = {k: dict(v) for k, v in self.frame_methods.items()}
         return out
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CaptureMethod:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**_known(cls, d))
-
 
 @dataclass(frozen=True)
-class Method:
+class Method(_Record):
     """How the landmarks were read: ``passes`` (the variants the person was found in), the
     ``variants`` and ``refine_variants`` (the outline's) by label (empty in the fast mode), and
     ``min_score``, the lowest landmark score relied on; ``capture`` for a live capture."""
@@ -134,7 +126,7 @@ class Method:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: the fields that are set; a capture's fields after them, with ``kind``."""
-        out = _set(self, ("passes", "variants", "refine_variants", "min_score"))
+        out = self._set(("passes", "variants", "refine_variants", "min_score"))
         for name in ("variants", "refine_variants"):
             if name in out:
                 out[name] = list(out[name])
@@ -145,9 +137,6 @@ class Method:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Method:
         """Inverse of :meth:`to_dict`."""
-        kw = _known(cls, d)
-        for name in ("variants", "refine_variants"):
-            if kw.get(name) is not None:
-                kw[name] = tuple(kw[name])
+        lists = {k: tuple(d[k]) for k in ("variants", "refine_variants") if d.get(k) is not None}
         capture = CaptureMethod.from_dict(d) if d.get("kind") == LIVE_CAPTURE else None
-        return cls(**kw, capture=capture)
+        return replace(super().from_dict({**d, **lists}), capture=capture)
