@@ -38,7 +38,7 @@ PROCESS_MODULES = frozenset(
         "test_notebook",
         "test_history_reliability",
         "test_privacy",
-        "test_batch",
+        "test_batch_pool",
     }
 )
 

@@ -96,9 +96,7 @@ def add_photo_options(p: argparse.ArgumentParser) -> None:
         help="measure the N-th most prominent person in the photo (0: the largest); "
         "to name whose measurement it is in the history, use --name",
     )
-    p.add_argument(
-        "--max-pixels", metavar="N", type=number(int, 1), help="refuse larger images (default 60 million)"
-    )
+    p.add_argument("--max-pixels", metavar="N", type=number(int, 1), help="refuse larger images (default 60 million)")
     p.add_argument(
         "--markers",
         action="store_true",
