@@ -98,16 +98,8 @@ def test_analyze_many_in_two_workers_matches_the_analysis_in_process(tmp_path, a
     assert "already exists" in again[0].error
 
 
-def test_a_model_no_worker_can_open_stops_the_batch(tmp_path):
-    import zipfile
-
-    from posture.pose import bundled_model_path
-
-    with zipfile.ZipFile(bundled_model_path()) as z:
-        detector_model = z.read("pose_detector.tflite")
-    bad = tmp_path / "renamed.task"
-    with zipfile.ZipFile(bad, "w") as z:
-        z.writestr("detector.tflite", detector_model)
+def test_a_model_no_worker_can_open_stops_the_batch(tmp_path, misnamed_model):
+    bad = misnamed_model
     src = str(SAMPLES / "astronaut.png")
     with pytest.raises(ModelError, match="renamed.task") as e:
         list(analyze_many([src, src, src], Settings(fast=True, model=str(bad)), jobs=1))
