@@ -25,6 +25,8 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
 pytest.importorskip("fastapi", reason="the app extra is not installed")
+# A loaded machine answers slower than a quiet one: wait up to 20 s (not 5) for what a page shows.
+sync_api.expect.set_options(timeout=20_000)
 
 ARGS = [
     "--no-sandbox",
