@@ -49,7 +49,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +75,7 @@ from posture.measure import (
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
+from posture.provenance import Method, Model, Source
 from posture.refine import Cause, RefinedPair, refine
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
@@ -343,7 +343,7 @@ class Analyzer:
             return readings
         if s.person >= len(people):
             raise InputError(
-                f"{source['path'] or 'image'}: person {s.person} requested but only "
+                f"{source.path or 'image'}: person {s.person} requested but only "
                 f"{len(people)} found (0 is the most prominent)"
             )
         chosen = people[s.person]
@@ -381,7 +381,7 @@ class Analyzer:
         w, h = readings.size
         base_fields = dict(
             source=readings.source,
-            model={**self._detector.info.to_dict(), "posture_version": __version__},
+            model=Model(**self._detector.info.to_dict(), posture_version=__version__),
             assumptions=readings.assumptions,
         )
         warnings = list(readings.warnings)
@@ -392,14 +392,12 @@ class Analyzer:
                 subject=None,
                 metrics={n: Metric.missing(metric_unit(n), "no person") for n in METRIC_NAMES},
                 warnings=tuple(warnings),
-                method={"passes": 1, "min_score": s.min_score},
+                method=Method(passes=1, min_score=s.min_score),
                 **base_fields,  # type: ignore[arg-type]
             )
         used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
         person = [r for r in readings.person if r.variant in used]
-        options = MeasureOptions(
-            mirrored=s.mirrored, roll_deg=readings.assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
-        )
+        options = s.measure_options(readings.assumptions.roll_deg)
         samples = [r.landmarks for r in person]
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)
@@ -421,7 +419,7 @@ class Analyzer:
             if body.refusal:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
-                lossless = readings.source.get("format") in LOSSLESS_FORMATS
+                lossless = readings.source.format in LOSSLESS_FORMATS
                 body, markers, marker_notes = apply_markers(
                     readings.rgb, body, options, s.marker_color, compressed=not lossless
                 )
@@ -455,15 +453,15 @@ class Analyzer:
             subject=subject,
             metrics=body.metrics,
             warnings=tuple(warnings),
-            method={
-                "passes": len(samples),
-                "variants": [v.label for v in used] if len(used) > 1 else [],
-                "refine_variants": [v.label for v in used if v in readings.refine_variants and v in refined_set]
+            method=Method(
+                passes=len(samples),
+                variants=tuple(v.label for v in used) if len(used) > 1 else (),
+                refine_variants=tuple(v.label for v in used if v in readings.refine_variants and v in refined_set)
                 if len(used) > 1
-                else [],
-                "min_score": s.min_score,
-            },
-            landmarks=body.landmarks.to_dict(),
+                else (),
+                min_score=s.min_score,
+            ),
+            landmarks=body.landmarks.to_points(),
             refinement=refinement,
             markers=markers,
             **base_fields,  # type: ignore[arg-type]
@@ -486,7 +484,7 @@ class Readings:
     chosen person in each variant where they were found (the photo itself first)."""
 
     rgb: NDArray[np.uint8]
-    source: dict[str, Any]
+    source: Source
     size: tuple[int, int]
     people: int
     missed: bool  # some people were found only by a second look (the count is a lower bound)
@@ -519,19 +517,19 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
     return pairs
 
 
-def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], dict[str, Any]]:
-    """The RGB array and the JSON ``source`` object of what was analysed."""
+def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Source]:
+    """The RGB array and the :class:`~posture.provenance.Source` of what was analysed."""
     if isinstance(image, LoadedImage):
-        return image.rgb, {
-            "path": image.path,
-            "width": image.width,
-            "height": image.height,
-            "sha256": image.sha256,
-            "format": image.format,
-            "taken_at": image.taken_at,
-            "exif_rotated": image.exif_rotated,
-        }
-    return image, {"path": None, "width": int(image.shape[1]), "height": int(image.shape[0])}
+        return image.rgb, Source(
+            path=image.path,
+            width=image.width,
+            height=image.height,
+            sha256=image.sha256,
+            format=image.format,
+            taken_at=image.taken_at,
+            exif_rotated=image.exif_rotated,
+        )
+    return image, Source(path=None, width=int(image.shape[1]), height=int(image.shape[0]))
 
 
 def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> BodyMeasurement:

@@ -166,7 +166,7 @@ def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS
         lines.append(
             "sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)"
         )
-    passes = m.method.get("passes", 1)
+    passes = 1 if m.method.passes is None else m.method.passes
     if m.subject is not None:
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
@@ -208,7 +208,7 @@ def correction_line(correction: Mapping[str, Any]) -> str:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = printable(m.source.get("path") or "image")
+    name = printable(m.source.path or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":

@@ -13,6 +13,7 @@ from test_refine import draw_body
 from posture import wording
 from posture.hints import HINTS, hint
 from posture.landmarks import Landmarks, PoseLandmark
+from posture.provenance import Model, Source
 from posture.refine import Cause, refine
 from posture.refine.pelvis import arms_against_hips
 from posture.result import Assumptions, Metric, PostureMeasurement
@@ -137,8 +138,8 @@ def _fell_back(methods: dict[str, str], hints: dict[str, str | None]) -> Posture
     return PostureMeasurement(
         status="measured",
         message="measured",
-        source={"path": "photo.jpg"},
-        model={},
+        source=Source(path="photo.jpg"),
+        model=Model(),
         assumptions=Assumptions(),
         subject=None,
         metrics=metrics,

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import geometry as g
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
@@ -154,7 +154,7 @@ def _arm_near_flank(
 
 
 def refine_pelvis(
-    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = MIN_SCORE
 ) -> RefinedPair:
     """Refined pelvis points from the hip outline's mirror registration (see the module docstring).
 
@@ -294,7 +294,7 @@ silhouette is at hand (:func:`arms_against_hips`). Chosen on the 17 measurable f
 of 9 photos with the arms hanging; none of the 8 A-poses is (the first is flagged from 2.45)."""
 
 
-def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
+def arms_against_hips(lm: Landmarks, min_score: float = MIN_SCORE) -> tuple[str, ...]:
     """The sides (``left``, ``right``) whose arm would hide the hip outline, from the landmarks alone.
 
     The same test as the refinement's (:data:`ARM_CLEARANCE_T`), against an outline assumed at

@@ -77,7 +77,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import geometry as g
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
@@ -306,7 +306,7 @@ def _arm_abduction_deg(lm: Landmarks, f: Frame, sign: float) -> float:
 
 
 def refine_shoulders(
-    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = MIN_SCORE
 ) -> RefinedPair:
     """Refined shoulder points from the mirror registration of the shoulder caps (see the module docstring).
 
