@@ -94,10 +94,11 @@ def test_a_person_made_small_by_a_border_is_measured_as_without_it(
         a, b = m.metrics[t], ref.metrics[t]
         assert abs(a.value - b.value) <= math.hypot(a.uncertainty, b.uncertainty), (t, a.value, b.value)
     # The landmarks are in the padded photo's pixels: the joints move by the border.
-    h, w = ref.source["height"], ref.source["width"]
+    h, w = ref.source.height, ref.source.width
     shift = np.array([round(w * fraction), round(h * fraction)])
     joints = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
-    here, there = Landmarks.from_dict(m.landmarks).xy[joints], Landmarks.from_dict(ref.landmarks).xy[joints]
+    assert m.landmarks is not None and ref.landmarks is not None and h is not None and w is not None
+    here, there = Landmarks.from_points(m.landmarks).xy[joints], Landmarks.from_points(ref.landmarks).xy[joints]
     assert np.abs(here - shift - there).max() < 0.03 * h
 
 

@@ -124,7 +124,8 @@ def test_a_photo_with_an_arm_against_the_hip_tells_the_user_to_move_it(arms_down
     assert m.metrics["pelvic_tilt_deg"].method == "landmarks"
     assert pelvis["cause"]["code"] == "arm_against_hip"
     # The side is the subject's, the same over flipped and unflipped variants: the arm the landmarks place by the hip.
-    lm = Landmarks.from_dict(d["landmarks"])
+    assert m.landmarks is not None
+    lm = Landmarks.from_points(m.landmarks)
     assert pelvis["cause"]["side"] in arms_against_hips(lm)
     assert pelvis["hint"] == HINTS["arm_against_hip"]
     assert f"Tip: {HINTS['arm_against_hip']}" in wording.summary(m).splitlines()
