@@ -10,6 +10,16 @@
    with the pelvis, so neither the waist's narrowest point nor the widest
    point of the hips is used (both are also flat extremes whose height is
    poorly defined).
+   Arms hanging down often touch part of that band (a hand at the
+   trochanter, a forearm or elbow at the waist). Each row whose outline
+   an arm is over, touches, or comes too close to for a clear gap
+   (:func:`_arm_cover`) is left out, and the two sides are compared over
+   their longest common stretch of free rows, which must span at least
+   :data:`MIN_FREE_BAND` of the band: the outline is read between the
+   waist and the hand, or below the hands, wherever both sides are free
+   at the same heights. The band is not extended above the crest when its
+   lower part is hidden: the waist there turns with the lumbar spine,
+   which bends to balance a tilted pelvis, not with the pelvis.
 2. The pelvis is bilaterally symmetric: its left outline is the mirror
    image of its right. If the pelvis is rotated by ``theta`` in the image,
    the left outline equals the mirrored right outline rotated by
@@ -19,8 +29,12 @@
    registering left on mirrored right and right on mirrored left and
    averaging, which makes the estimate change sign exactly under a mirror.
    Its standard error is the least-squares one from the cost's curvature,
-   the residuals counted as independent only beyond their correlation.
-3. Points: the left outline at mid-band, and the point where the line
+   the residuals counted as independent only beyond their correlation
+   (a shorter free stretch turns less and has fewer residuals, so its
+   error is larger), and half the two directions' disagreement, in
+   quadrature: outlines that are not exact mirror images move the
+   minimum with the direction of registration.
+3. Points: the left outline at the middle of the rows used, and the point where the line
    through it at ``theta`` meets the right outline. Their tilt, computed
    with :func:`~posture.geometry.tilt_deg`, is ``theta`` in the image.
 Only the outline's direction constrains ``theta`` (a nearly straight
@@ -69,7 +83,10 @@ MAX_OUTLINE_OVER_HIP = 2.2
 MIN_COVERAGE = 0.7
 """Fewest fraction of the scan lines used that must find the outline on a side."""
 MIN_FREE_BAND = 0.5
-"""Shortest stretch of the band, as a fraction of it, that must be free of both arms at the same heights."""
+"""Shortest stretch of the band, as a fraction of it, that must be free of both arms at the same heights
+(0.175 ``T``, about 9 cm on an adult): shorter, it is a local piece of tissue or clothing rather than
+the pelvis's outline. The standard-error limit rejects most short stretches first: on the protocol
+photos and the still video, no reading changes with this fraction between 0.25 and 0.5."""
 MAX_ROTATION_DEG = 40.0
 """Registration searches rotations (twice the pelvic tilt relative to the trunk frame) within +-this."""
 PELVIS_MAX_UNCERTAINTY_DEG = 1.0
@@ -344,8 +361,11 @@ def refine_pelvis(
 GUIDE_OUTLINE_OVER_HIP = 2.2
 """Hip outline's distance from the midline, in hip landmarks' half-distances, assumed when no
 silhouette is at hand (:func:`arms_against_hips`). Chosen on the 17 measurable front photos of
-../shared/photos/protocol: at 2.2 every photo whose refinement blamed an arm (7) is flagged, and 8
-of 9 photos with the arms hanging; none of the 8 A-poses is (the first is flagged from 2.45)."""
+../shared/photos/protocol when the test took the whole band (at 2.2 every photo whose refinement
+blamed an arm was flagged, none of the 8 A-poses). With the free stretch read, on the 18 front
+photos (one pass): every photo whose refinement blames an arm (8) is flagged, and so are the two
+other photos with the arms hanging (one read from the outline, the arms a clear gap from the hips);
+none of the A-poses is."""
 
 
 def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
