@@ -95,7 +95,6 @@ straight and only its gentle curvature fixes the rotation, so beyond this the re
 too flat to trust (on a real photo a 2-degree limit lets through a reading 5.8 degrees off)."""
 
 
-SHIFT_STEP = 0.25
 MISMATCH = "the two hip outlines do not match as mirror images"
 
 
@@ -118,7 +117,7 @@ def _register(s_a: FloatArray, c_a: FloatArray, s_b: FloatArray, c_b: FloatArray
         return nan, float("inf"), nan
     cb, sb = c_b[keep], s_b[keep]
     c0, s0 = float(np.mean(cb)), float(np.mean(sb))
-    fine_shifts = np.arange(-0.12 * span, 0.12 * span + 1e-9, SHIFT_STEP)
+    fine_shifts = np.arange(-0.12 * span, 0.12 * span + 1e-9, 0.25)
 
     def fit(phis_deg: FloatArray, shifts: FloatArray) -> tuple[FloatArray, FloatArray]:
         """For each rotation, the mean squared residual at the best of ``shifts`` and the residuals
@@ -209,14 +208,16 @@ def _arm_cover(
     return np.asarray((near & (over | touching | merged)).any(axis=1))
 
 
-def _rows(lm: Landmarks, f: Frame) -> tuple[FloatArray, float, float, FloatArray]:
+def _rows(lm: Landmarks, f: Frame) -> tuple[FloatArray, float, float, FloatArray, float]:
     """The hip landmarks' midpoint, the trunk length, the hip landmarks' half-distance across the
-    frame (pixels) and the scan rows' heights above the midpoint: the band every ``max(0.5 px, T / 300)``."""
+    frame, the scan rows' heights above the midpoint (the band every ``max(0.5 px, T / 300)``) and
+    how far from the midline a row is scanned (pixels)."""
     hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
     trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
     hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
     step = max(0.5, trunk / 300.0)
-    return hip_mid, trunk, hip_half, np.arange(PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk + step / 2, step)
+    ts = np.arange(PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk + step / 2, step)
+    return hip_mid, trunk, hip_half, ts, MAX_OUTLINE_OVER_HIP * hip_half * 1.25
 
 
 def _run_length(ok: NDArray[np.bool_]) -> int:
@@ -246,11 +247,10 @@ def refine_pelvis(
     if not lm.usable(need, min_score):
         return RefinedPair.failed("shoulder and hip landmarks not visible enough to place the search")
     f = body_frame(lm, min_score)
-    hip_mid, trunk, hip_half, ts = _rows(lm, f)
+    hip_mid, trunk, hip_half, ts, reach_max = _rows(lm, f)
     if trunk < 40.0 or hip_half < 4.0:
         return RefinedPair.failed("the trunk is too small in the photo (under 40 pixels) to read the hip outline")
     snap = max(2.0, EDGE_SNAP_H * trunk / 2.5)  # H is about 0.4 T
-    reach_max = MAX_OUTLINE_OVER_HIP * hip_half * 1.25
     reach = np.linspace(0.0, reach_max, int(reach_max * 2) + 2)
     centres = hip_mid + ts[:, None] * f.v
     flanks: dict[float, FloatArray] = {}
@@ -345,7 +345,8 @@ def refine_pelvis(
             else f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
         )
         return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se)
-    # Points: the left outline at the middle of the rows used, and where the line through it at theta meets the right outline.
+    # Points: the left outline at the middle of the rows used, and where the line through it at
+    # theta meets the right outline.
     t_mid = 0.5 * float(ts[0] + ts[-1])
     x_left = float(np.interp(t_mid, sl, xl))
     tan = np.tan(np.radians(theta_deg))
@@ -379,10 +380,9 @@ def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
     if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
         return ()
     f = body_frame(lm, min_score)
-    hip_mid, trunk, hip_half, ts = _rows(lm, f)
+    hip_mid, trunk, hip_half, ts, reach = _rows(lm, f)
     flank = np.full(len(ts), GUIDE_OUTLINE_OVER_HIP * hip_half)
     no_gap = np.zeros(len(ts))  # without a mask, no gap between arm and hip is seen
-    reach = MAX_OUTLINE_OVER_HIP * hip_half * 1.25
     min_rows = MIN_FREE_BAND * len(ts)
     return tuple(
         side
