@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md"]
+DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md", ROOT / "docs" / "markers.md"]
 
 sys.path.insert(0, str(ROOT))
 
@@ -303,6 +303,50 @@ def speed() -> str:
     return _table(["", "measured", "target"], rows)
 
 
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def _spread(s: dict[str, Any]) -> str:
+    """Median / 95th percentile / maximum of a benchmark's error statistics."""
+    return " / ".join(_num(s[k]) for k in ("median", "p95", "max")) if s["n"] else "–"
+
+
+def markers() -> str:
+    """Sticker detection and tilt error by size and photo quality (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        c = r["centre_error_px"]
+        rows.append(
+            [
+                f"{r['size_cm']:.1f}",
+                r["condition"],
+                _pct(r["detection_rate"]),
+                _pct(r["pairs_named_rate"]),
+                _pct(r["luma_used_rate"]),
+                _num(c["reported"].get("p95")),
+                _num(c["colour"].get("p95")),
+                _spread(r["tilt_error_deg"]["shoulders"]),
+                _spread(r["tilt_error_deg"]["pelvis"]),
+                _pct(r["within_2_uncertainties"]),
+                _pct(r["within_2_uncertainties_without_floor"]),
+            ]
+        )
+    header = ["size cm", "photo", "found", "pairs", "luma", "centre px", "colour px", "shoulders °", "pelvis °"]
+    return _table(header + ["≤2u", "≤2σ"], rows)
+
+
+def markers_estimators() -> str:
+    """Tilt error's 95th percentile by sticker centre estimator (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        b = r["tilt_error_deg_by_estimator"]
+        rows.append(
+            [f"{r['size_cm']:.1f}", r["condition"], *(_num(b[k].get("p95")) for k in ("colour", "ellipse", "reported"))]
+        )
+    return _table(["size cm", "photo", "colour", "ellipse", "reported"], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "speed": speed,
     "rotation-mirror": rotation_mirror,
@@ -314,6 +358,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "live-capture": live_capture,
     "timing": timing,
     "cost": cost,
+    "markers": markers,
+    "markers-estimators": markers_estimators,
 }
 
 _BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)
