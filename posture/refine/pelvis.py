@@ -27,11 +27,12 @@
    and any error in the landmarks' midline, so no midline is needed). The
    rotation is found by a grid search minimising the lateral residuals,
    registering left on mirrored right and right on mirrored left and
-   averaging, which makes the estimate change sign exactly under a mirror.
-   Its standard error is the least-squares one from the cost's curvature,
-   the residuals counted as independent only beyond their correlation
-   (a shorter free stretch turns less and has fewer residuals, so its
-   error is larger), and half the two directions' disagreement, in
+   averaging the two, weighted by their inverse variances, which makes
+   the estimate change sign exactly under a mirror. Each one's standard
+   error is the least-squares one from the cost's curvature, the
+   residuals counted as independent only beyond their correlation (a
+   shorter free stretch turns less and has fewer residuals, so its error
+   is larger); the result's adds the two directions' weighted spread in
    quadrature: outlines that are not exact mirror images move the
    minimum with the direction of registration.
 3. Points: the left outline at the middle of the rows used, and the point where the line
@@ -316,12 +317,16 @@ def refine_pelvis(
     rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
     # In (lateral, up) coordinates a rotation carrying mirrored-right onto left by phi means the
     # pelvis turned by phi / 2 towards the left side up; the reverse registration gives -phi.
-    theta_deg = (phi_lr - phi_rl) / 4.0
-    # The two registrations share data: their standard errors are added, not taken in quadrature.
-    fit_se = (se_lr + se_rl) / 4.0
-    # Where the outlines are not exact mirror images, which one is resampled moves the minimum: the
-    # two estimates of theta differ by mismatch * 2 and their mean may be off by half that.
-    mismatch = abs(phi_lr + phi_rl) / 4.0
+    # The two estimates of theta, weighted by their inverse variances (a mirror swaps the two, so
+    # the estimate still changes sign exactly). They share data: the standard error of the weighted
+    # mean is the weighted mean of theirs (errors added, not taken in quadrature). Where the
+    # outlines are not exact mirror images, which one is resampled moves the minimum: the two
+    # estimates' weighted spread about their mean is added in quadrature.
+    thetas, ses = np.array([phi_lr, -phi_rl]) / 2.0, np.array([se_lr, se_rl]) / 2.0
+    w = 1.0 / np.maximum(ses, 1e-6) ** 2 if np.isfinite(ses).all() else np.ones(2)
+    theta_deg = float(w @ thetas / w.sum())
+    fit_se = float(w @ ses / w.sum())
+    mismatch = float(np.sqrt(w @ (thetas - theta_deg) ** 2 / w.sum()))
     theta_se = float(np.hypot(fit_se, mismatch))
     if not np.isfinite([phi_lr, phi_rl]).all() or max(abs(phi_lr), abs(phi_rl)) >= MAX_ROTATION_DEG - 1:
         return RefinedPair(
