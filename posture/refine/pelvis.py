@@ -87,7 +87,8 @@ MIN_FREE_BAND = 0.5
 """Shortest stretch of the band, as a fraction of it, that must be free of both arms at the same heights
 (0.175 ``T``, about 9 cm on an adult): shorter, it is a local piece of tissue or clothing rather than
 the pelvis's outline. The standard-error limit rejects most short stretches first: on the protocol
-photos and the still video, no reading changes with this fraction between 0.25 and 0.5."""
+photos and the still video, no reading and no refined/fallback decision changes with this fraction
+between 0.25 and 0.5 (one fallback's reason does)."""
 MAX_ROTATION_DEG = 40.0
 """Registration searches rotations (twice the pelvic tilt relative to the trunk frame) within +-this."""
 PELVIS_MAX_UNCERTAINTY_DEG = 1.0
