@@ -2,9 +2,9 @@
 
 The drawn body is :func:`test_refine.draw_body`'s (arms held away from the trunk); a forearm
 and hand are painted over it touching one hip outline low in the band (the hand hanging at
-the side of the hip) or high in it (an elbow at the waist), or a whole arm hangs against it.
-A real protocol photo with the arms hanging down, a gap between arms and hips, is read from
-the outline too.
+the side of the hip) or high in it (an elbow at the waist), or a whole arm hangs against it; a
+bulge on one hip only breaks the mirror symmetry. A real protocol photo with the arms hanging
+down, a gap between arms and hips, is read from the outline too.
 """
 
 from __future__ import annotations
@@ -103,6 +103,22 @@ def test_a_hand_on_the_hip_read_rotated_adds_the_rotation(deg: float) -> None:
 def _mask_lm_rgb(photo: tuple[np.ndarray, np.ndarray, Landmarks]) -> tuple[np.ndarray, Landmarks, np.ndarray]:
     rgb, mask, lm = photo
     return mask, lm, rgb
+
+
+@pytest.mark.parametrize("bulge", [3, 8])
+def test_a_bulge_on_one_hip_only_widens_the_uncertainty_past_the_limit(bulge: int) -> None:
+    # Something on one hip that the other has not (a pocket's contents, a fold): the outlines are
+    # no longer mirror images, so the registration cannot fix the angle and says so.
+    rgb, mask, lm = draw_body(pelvis_deg=2.0)
+    paint = np.zeros(mask.shape, np.uint8)
+    y = 0.5 * (BAND_TOP + BAND_BOTTOM)
+    cv2.ellipse(paint, (int(_outline_x(mask, y, 1.0)), int(y)), (bulge, 25), 0, 0, 360, 255, -1, cv2.LINE_AA)
+    on = paint / 255.0
+    for c in range(3):
+        rgb[..., c] = np.round(rgb[..., c] * (1 - on) + SKIN[c] * on).astype(np.uint8)
+    r = refine(np.maximum(mask, cv2.GaussianBlur(on.astype(np.float32), (0, 0), 1.5)), lm, rgb).pelvis
+    assert not r.refined
+    assert r.uncertainty_deg > 1.0 and "standard error" in (r.reason or "")
 
 
 ARMS = [
