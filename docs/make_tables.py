@@ -272,6 +272,26 @@ def cost() -> str:
     )
 
 
+def breakdown() -> str:
+    """Where the default analysis's CPU time goes (breakdown.json)."""
+    d = _load("breakdown.json")
+    parts, calls, total = d["default_parts_cpu_ms"], d["default_calls_a_photo"], d["cpu_ms_a_photo"]["default"]
+    label = {
+        "model passes": "model passes (MediaPipe `detect`; masks read)",
+        "refinement": "silhouette refinement",
+        "variants": "making the variants (flips, rotations, crops)",
+        "strips": "cutting the strips of the second look",
+        "measuring and combining": "measuring and combining",
+        "rest": "the rest",
+    }
+    rows = [
+        [text, f"{calls[k]:g}" if k in calls else "", f"{parts[k]:.0f}", f"{parts[k] / total:.0%}"]
+        for k, text in label.items()
+    ]
+    rows.append(["**default analysis**", "", f"**{total:.0f}**", f"{d['default_over_fast']:.0f}× `--fast` (means)"])
+    return _table(["part", "calls a photo", "CPU ms a photo", "share"], rows)
+
+
 def speed() -> str:
     """Start-up, overhead against a bare model call, workers, default mode (speed.json)."""
     d = _load("speed.json")
@@ -358,6 +378,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "live-capture": live_capture,
     "timing": timing,
     "cost": cost,
+    "breakdown": breakdown,
     "markers": markers,
     "markers-estimators": markers_estimators,
 }
