@@ -118,3 +118,12 @@ def detector() -> Iterator["object"]:
 
     with PoseDetector() as d:
         yield d
+
+
+@pytest.fixture(scope="session")
+def segmenter() -> Iterator["object"]:
+    """The bundled pose detector in IMAGE mode with segmentation masks, shared by the session."""
+    from posture.pose import PoseDetector
+
+    with PoseDetector(segmentation=True) as d:
+        yield d

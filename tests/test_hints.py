@@ -19,7 +19,7 @@ from posture.refine.pelvis import arms_against_hips
 from posture.result import Assumptions, Metric, PostureMeasurement
 
 L = PoseLandmark
-ARMS_DOWN = "front_arms_down__impersonator_women1_256.jpg"
+ARMS_DOWN = "front_arms_down__dipanjans16_front_image.jpg"
 SH, PE = "shoulder_tilt_deg", "pelvic_tilt_deg"
 
 
