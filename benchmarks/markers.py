@@ -46,6 +46,7 @@ from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpate
 from posture import geometry as g  # noqa: E402
 from posture.analyze import Analyzer  # noqa: E402
 from posture.images import LoadedImage, load_image  # noqa: E402
+from posture.marker_result import Markers  # noqa: E402
 from posture.pose import rank_people  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
@@ -80,53 +81,51 @@ def _rate(flags: list[bool]) -> float | None:
     return round(float(np.mean(flags)), 3) if flags else None
 
 
-def _score(r: dict[str, Any], mk: dict[str, Any], drawn: dict[str, DrawnSticker]) -> None:
+def _score(r: dict[str, Any], mk: Markers | None, drawn: dict[str, DrawnSticker]) -> None:
     """Add one analysed photo's stickers to the row ``r`` (module docstring)."""
+    pairs = {k: None if mk is None else mk.pair(k) for k in PAIRS}
     every = [
         x
-        for k in PAIRS
-        for x in [
-            (mk.get(k) or {}).get("left"),
-            (mk.get(k) or {}).get("right"),
-            *(mk.get(k) or {}).get("ambiguous", []),
-        ]
+        for pair in pairs.values()
+        if pair is not None
+        for x in [pair.left, pair.right, *(pair.ambiguous or ())]
         if x is not None
     ]
-    every += mk.get("extra", [])
+    every += [] if mk is None else list(mk.extra)
     near = [
-        [float(np.hypot(*np.subtract(x["xy_px"], (d.x, d.y)))) < d.diameter / 2 for d in drawn.values()] for x in every
+        [float(np.hypot(*np.subtract(x.xy_px, (d.x, d.y)))) < d.diameter / 2 for d in drawn.values()] for x in every
     ]
     r["found"] += sum(any(row[j] for row in near) for j in range(len(drawn)))
     r["drawn"] += len(drawn)
     r["extra"] += sum(not any(row) for row in near)
     for key, (lk, rk) in PAIRS.items():
-        pair = mk.get(key) or {}
+        pair = pairs[key]
         r["pairs"] += 1
-        for side, k in (("left", lk), ("right", rk)):
-            s = pair.get(side)
+        for s, k in () if pair is None else ((pair.left, lk), (pair.right, rk)):
             if s is None:
                 continue
             truth = (drawn[k].x, drawn[k].y)
             for est, field in ESTIMATORS.items():
-                if s.get(field) is not None:
-                    r["centre_px"][est].append(float(np.hypot(*np.subtract(s[field], truth))))
-            if s.get("luma_xy_px") is not None:  # the colour centre on the same stickers as the luma's
-                r["centre_px"]["colour where luma used"].append(float(np.hypot(*np.subtract(s["colour_xy_px"], truth))))
-            r["centre_covered"] += [abs(e) <= 2 * s["uncertainty_px"] for e in np.subtract(s["xy_px"], truth)]
-        if not pair.get("found"):
+                if getattr(s, field) is not None:
+                    r["centre_px"][est].append(float(np.hypot(*np.subtract(getattr(s, field), truth))))
+            if s.luma_xy_px is not None:  # the colour centre on the same stickers as the luma's
+                r["centre_px"]["colour where luma used"].append(float(np.hypot(*np.subtract(s.colour_xy_px, truth))))
+            r["centre_covered"] += [abs(e) <= 2 * s.uncertainty_px for e in np.subtract(s.xy_px, truth)]
+        if pair is None or not pair.found or pair.left is None or pair.right is None:
             continue
+        assert pair.tilt_deg is not None and pair.uncertainty_deg is not None  # a pair found has its tilt
         r["pairs_named"] += 1
-        left, right = pair["left"], pair["right"]
+        left, right = pair.left, pair.right
         true = float(g.tilt_deg([drawn[lk].x, drawn[lk].y], [drawn[rk].x, drawn[rk].y]))
-        err = pair["tilt_deg"] - true
+        err = pair.tilt_deg - true
         r["tilt"][key].append(err)
-        r["covered"].append(abs(err) <= 2 * pair["uncertainty_deg"])
-        sep = float(np.hypot(*np.subtract(left["xy_px"], right["xy_px"])))
-        sigma = float(np.degrees(np.hypot(left["uncertainty_px"], right["uncertainty_px"]) / sep))
+        r["covered"].append(abs(err) <= 2 * pair.uncertainty_deg)
+        sep = float(np.hypot(*np.subtract(left.xy_px, right.xy_px)))
+        sigma = float(np.degrees(np.hypot(left.uncertainty_px, right.uncertainty_px) / sep))
         r["covered_without_floor"].append(abs(err) <= 2 * sigma)
         for est in r["tilt_by_estimator"]:
             field = ESTIMATORS[est]
-            r["tilt_by_estimator"][est].append(float(g.tilt_deg(left[field], right[field])) - true)
+            r["tilt_by_estimator"][est].append(float(g.tilt_deg(getattr(left, field), getattr(right, field))) - true)
 
 
 def main() -> int:
@@ -191,7 +190,7 @@ def main() -> int:
                         }
                         photo = degrade(draw_stickers(img, list(drawn.values())), blur, quality, full_colour)
                         as_file = LoadedImage(photo, path="", sha256="", format="PNG" if quality is None else "JPEG")
-                        _score(r, a.analyze(as_file).markers or {}, drawn)
+                        _score(r, a.analyze(as_file).markers, drawn)
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(

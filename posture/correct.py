@@ -47,9 +47,10 @@ from numpy.typing import NDArray
 
 from posture import geometry as g
 from posture.landmarks import Landmarks, PoseLandmark
+from posture.marker_result import StickerPair
 from posture.measure import SCALE_REL_ERROR, MeasureOptions, _scale_cm_per_px, higher_side, measure, needed_landmarks
 from posture.metrics import METRICS, REFINED
-from posture.result import Metric, PostureMeasurement
+from posture.result import Correction, Metric, PointMove, PostureMeasurement
 
 PLACEMENT_PX = 2.0
 """One-sigma error of a point placed by hand, pixels, in each coordinate."""
@@ -72,8 +73,8 @@ def _pair_point(name: str) -> tuple[str, str] | None:
 
 def _analysed_method(m: PostureMeasurement, name: str) -> str | None:
     """How metric ``name`` was measured by the analysis (before any correction)."""
-    original = (m.correction or {}).get("original_metrics", {})
-    return str(original[name].get("method")) if name in original else m.metrics[name].method
+    original = {} if m.correction is None else m.correction.original_metrics
+    return (original[name] if name in original else m.metrics[name]).method
 
 
 def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
@@ -89,15 +90,13 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
     }
 
 
-def _sticker_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
+def _sticker_pairs(m: PostureMeasurement) -> dict[str, StickerPair]:
     """The sticker pairs that give a headline tilt (``markers``), by refinement key (``shoulders``)."""
-    markers = m.markers or {}
+    pairs = {key: None if m.markers is None else m.markers.pair(key) for key in REFINED.values()}
     return {
-        key: markers[key]
+        key: pair
         for name, key in REFINED.items()
-        if isinstance(markers.get(key), Mapping)
-        and markers[key].get("found")
-        and _analysed_method(m, name) == "markers"
+        if (pair := pairs[key]) is not None and pair.found and _analysed_method(m, name) == "markers"
     }
 
 
@@ -119,23 +118,22 @@ def correctable_points(m: PostureMeasurement) -> dict[str, tuple[float, float]]:
         for side in _PAIR_SIDES:
             x, y = pair[f"{side}_px"]
             out[f"{key}.{side}"] = (float(x), float(y))
-    for key, pair in _sticker_pairs(m).items():
-        for side in _PAIR_SIDES:
-            x, y = pair[side]["xy_px"]
-            out[f"{key}{STICKER}.{side}"] = (float(x), float(y))
+    for key, stickers in _sticker_pairs(m).items():
+        for side, sticker in zip(_PAIR_SIDES, (stickers.left, stickers.right), strict=True):
+            assert sticker is not None  # a pair found has both
+            out[f"{key}{STICKER}.{side}"] = (float(sticker.xy_px[0]), float(sticker.xy_px[1]))
     return out
 
 
 def _original(m: PostureMeasurement) -> tuple[PostureMeasurement, dict[str, tuple[float, float]]]:
     """The measurement as analysed (before any correction) and the earlier moves."""
     c = m.correction
-    if not c:
+    if c is None:
         return m, {}
-    points = {n: (float(p["from"][0]), float(p["from"][1])) for n, p in c["points"].items()}
-    moved = {n: (float(p["to"][0]), float(p["to"][1])) for n, p in c["points"].items()}
-    metrics = {**m.metrics, **{n: Metric.from_dict(d) for n, d in c["original_metrics"].items()}}
-    base = replace(m, metrics=metrics, correction=None)
-    return _with_points(base, points, visible=False, visibility=c.get("original_scores", {})), moved
+    points = {n: (float(p.from_px[0]), float(p.from_px[1])) for n, p in c.points.items()}
+    moved = {n: (float(p.to_px[0]), float(p.to_px[1])) for n, p in c.points.items()}
+    base = replace(m, metrics={**m.metrics, **c.original_metrics}, correction=None)
+    return _with_points(base, points, visible=False, visibility=c.original_scores), moved
 
 
 def _with_points(
@@ -151,12 +149,19 @@ def _with_points(
     xy = list(m.landmarks.xy_px)
     vis, pres = list(m.landmarks.visibility), list(m.landmarks.presence)
     ref = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.refinement or {}).items()}
-    markers = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.markers or {}).items()}
+    markers = m.markers
     for name, (x, y) in points.items():
         pair = _pair_point(name)
         if pair is not None and pair[0].endswith(STICKER):
-            key = pair[0].removesuffix(STICKER)
-            markers[key][pair[1]] = {**markers[key][pair[1]], "xy_px": [round(x, 2), round(y, 2)]}
+            assert markers is not None  # a sticker point is only known with stickers
+            key, side = pair[0].removesuffix(STICKER), pair[1]
+            stickers = markers.pair(key)
+            assert stickers is not None
+            sticker = stickers.left if side == "left" else stickers.right
+            assert sticker is not None
+            moved = replace(sticker, xy_px=(round(x, 2), round(y, 2)))
+            stickers = replace(stickers, left=moved) if side == "left" else replace(stickers, right=moved)
+            markers = markers.with_pair(key, stickers)
             continue
         if pair is not None:
             ref[pair[0]][f"{pair[1]}_px"] = [round(x, 1), round(y, 1)]
@@ -168,7 +173,7 @@ def _with_points(
         elif visibility is not None and name in visibility:
             vis[i], pres[i] = visibility[name]
     lm = replace(m.landmarks, xy_px=tuple(xy), visibility=tuple(vis), presence=tuple(pres))
-    return replace(m, landmarks=lm, refinement=ref or m.refinement, markers=markers or m.markers)
+    return replace(m, landmarks=lm, refinement=ref or m.refinement, markers=markers)
 
 
 def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:
@@ -343,34 +348,35 @@ def correct(
 
     before = correctable_points(original)
     scores = _scores(original, moves)
-    correction = {
-        "method": "manual",
-        "placement_px": placement_px,
-        "points": {
-            n: {"from": [round(v, 1) for v in before[n]], "to": [round(v, 1) for v in p]} for n, p in moves.items()
-        },
-        "original_scores": scores,
-        "corrected_metrics": [n for n in METRICS if n in corrected],
-        "original_metrics": {n: original.metrics[n].to_dict() for n in METRICS if n in corrected},
-    }
+    correction = Correction(
+        placement_px=placement_px,
+        points={n: PointMove(_round1(before[n]), _round1(p)) for n, p in moves.items()},
+        original_scores=scores,
+        corrected_metrics=tuple(n for n in METRICS if n in corrected),
+        original_metrics={n: original.metrics[n] for n in METRICS if n in corrected},
+    )
     out = _with_points(original, moves, visible=True)
     return replace(out, metrics={n: metrics[n] for n in original.metrics}, correction=correction)
 
 
-def _scores(m: PostureMeasurement, moves: Mapping[str, Any]) -> dict[str, list[float | None]]:
+def _round1(p: Sequence[float]) -> tuple[float, float]:
+    return (round(p[0], 1), round(p[1], 1))
+
+
+def _scores(m: PostureMeasurement, moves: Mapping[str, Any]) -> dict[str, tuple[float | None, float | None]]:
     """The original visibility and presence of each moved landmark (placed by hand they become 1)."""
     assert m.landmarks is not None
     out = {}
     for n in moves:
         if _pair_point(n) is None:
             i = int(PoseLandmark[n.upper()])
-            out[n] = [m.landmarks.visibility[i], m.landmarks.presence[i]]
+            out[n] = (m.landmarks.visibility[i], m.landmarks.presence[i])
     return out
 
 
 def is_corrected(m: PostureMeasurement) -> bool:
     """Whether any point of ``m`` was corrected by hand."""
-    return bool(m.correction)
+    return m.correction is not None
 
 
 __all__ = ["PLACEMENT_PX", "correct", "correctable_points", "is_corrected"]

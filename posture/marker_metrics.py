@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posture.landmarks import PoseLandmark
 from posture.marker_colors import parse_color
+from posture.marker_result import Markers, StickerPair
 from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers
 from posture.measure import BodyMeasurement, MeasureOptions, retilt
 
@@ -51,31 +51,22 @@ _PAIRS = {
 
 def apply_markers(
     rgb: NDArray[np.uint8], body: BodyMeasurement, options: MeasureOptions, color: str, compressed: bool = True
-) -> tuple[BodyMeasurement, dict[str, Any], list[str]]:
-    """``body`` with the sticker tilts as headlines where found (module docstring), the JSON
-    ``markers`` object and the warnings for the pairs not used. ``compressed``: the photo was
+) -> tuple[BodyMeasurement, Markers, list[str]]:
+    """``body`` with the sticker tilts as headlines where found (module docstring), the result's
+    ``markers`` and the warnings for the pairs not used. ``compressed``: the photo was
     stored with lossy compression (see :func:`posture.markers.find_stickers`)."""
     lm = body.landmarks
     c = parse_color(color)
-    out: dict[str, Any] = {
-        "color": c.name,
-        "hex": c.hex,
-        "compressed": compressed,
-        "stickers_found": 0,
-        "shoulders": None,
-        "pelvis": None,
-        "extra": [],
-        "rejected": [],
-    }
+    out = Markers(color=c.name, hex=c.hex, compressed=compressed)
     scale = float(np.linalg.norm(lm[L.LEFT_SHOULDER] - lm[L.RIGHT_SHOULDER]))
     if not math.isfinite(scale) or scale <= 0:
         return (
             body,
-            {**out, "reason": "no shoulder landmarks to size and name the stickers"},
+            replace(out, reason="no shoulder landmarks to size and name the stickers"),
             ["stickers not used: the shoulder landmarks are missing"],
         )
     search = find_stickers(rgb, c, scale, compressed)
-    out.update(stickers_found=len(search.stickers), rejected=[r.to_dict() for r in search.rejected])
+    found: dict[str, StickerPair] = {}
     center = (lm.width / 2.0, lm.height / 2.0)  # as measure() levels the landmarks
     metrics = dict(body.metrics)
     widths = dict(body.widths_px)
@@ -85,15 +76,12 @@ def apply_markers(
         point = "acromion" if key == "shoulders" else PELVIC_POINT.get(body.view, "pelvic")
         m = metrics[name]
         if m.value is None:
-            out[key] = {
-                "landmark": point,
-                "found": False,
-                "reason": f"landmarks needed to name the stickers: {m.reason}",
-            }
+            reason = f"landmarks needed to name the stickers: {m.reason}"
+            found[key] = StickerPair(landmark=point, found=False, reason=reason, searched=False)
             continue
         pair = pair_stickers(search, lm[left], lm[right], radius * scale, part, point)
         pairs.append(pair)
-        out[key] = pair.to_dict()
+        found[key] = pair.record()
         if not pair.found:
             what = f"{point} stickers not used: {pair.reason}"
             metrics[name] = replace(m, method_reason="; ".join(x for x in (what, m.method_reason) if x))
@@ -101,7 +89,7 @@ def apply_markers(
             continue
         tilt, sigma, width = pair.tilt(options.roll_deg, center)
         unc = max(sigma, MARKER_UNCERTAINTY_FLOOR)
-        out[key].update(tilt_deg=round(tilt, 2), uncertainty_deg=round(unc, 3))
+        found[key] = replace(found[key], tilt_deg=round(tilt, 2), uncertainty_deg=round(unc, 3))
         metrics[name] = retilt(
             m,
             tilt,
@@ -112,7 +100,14 @@ def apply_markers(
             silhouette_value=m.value if m.method == "silhouette" else None,
         )
         widths[name] = width
-    out["extra"] = [s.to_dict() for s in extra_stickers(search, pairs)]
+    out = replace(
+        out,
+        stickers_found=len(search.stickers),
+        rejected=tuple(r.record() for r in search.rejected),
+        extra=tuple(s.record() for s in extra_stickers(search, pairs)),
+        shoulders=found.get("shoulders"),
+        pelvis=found.get("pelvis"),
+    )
     if not search.stickers:
         notes = [f"no {c.name} stickers found in the photo: tilts from the silhouette or the joint landmarks"]
     sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
@@ -124,16 +119,7 @@ def apply_markers(
     return replace(body, metrics=metrics, widths_px=widths), out, notes
 
 
-def no_markers(reason: str, color: str) -> dict[str, Any]:
-    """The JSON ``markers`` object when the stickers were not looked for (side view, nobody)."""
+def no_markers(reason: str, color: str) -> Markers:
+    """The result's ``markers`` when the stickers were not looked for (side view, nobody)."""
     c = parse_color(color)
-    return {
-        "color": c.name,
-        "hex": c.hex,
-        "stickers_found": 0,
-        "shoulders": None,
-        "pelvis": None,
-        "extra": [],
-        "rejected": [],
-        "reason": reason,
-    }
+    return Markers(color=c.name, hex=c.hex, reason=reason)

@@ -90,6 +90,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from posture import geometry as g
 from posture.marker_colors import MarkerColor
+from posture.marker_result import RejectedBlob, StickerPair, StickerPoint
 
 FloatArray = NDArray[np.float64]
 
@@ -197,25 +198,25 @@ class Sticker:
     luma_note: str | None = None
     edge_rms_px: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form, pixels rounded to 0.01."""
-        return {
-            "xy_px": _xy(self.xy),
-            "uncertainty_px": round(self.uncertainty_px, 3),
-            "ellipse_xy_px": _xy(self.ellipse_xy),
-            "diameter_px": round(self.diameter_px, 1),
-            "axis_ratio": round(self.axis_ratio, 2),
-            "edge_px": round(self.edge_px, 2),
-            "centre_from": self.centre_from,
-            "colour_xy_px": _xy(self.xy if self.colour_xy is None else self.colour_xy),
-            "luma_xy_px": None if self.luma_xy is None else _xy(self.luma_xy),
-            "luma_note": self.luma_note,
-            "edge_rms_px": round(self.edge_rms_px, 3),
-        }
+    def record(self) -> StickerPoint:
+        """As stored in the result, pixels rounded to 0.01."""
+        return StickerPoint(
+            xy_px=_xy(self.xy),
+            uncertainty_px=round(self.uncertainty_px, 3),
+            ellipse_xy_px=_xy(self.ellipse_xy),
+            diameter_px=round(self.diameter_px, 1),
+            axis_ratio=round(self.axis_ratio, 2),
+            edge_px=round(self.edge_px, 2),
+            centre_from=self.centre_from,
+            colour_xy_px=_xy(self.xy if self.colour_xy is None else self.colour_xy),
+            luma_xy_px=None if self.luma_xy is None else _xy(self.luma_xy),
+            luma_note=self.luma_note,
+            edge_rms_px=round(self.edge_rms_px, 3),
+        )
 
 
-def _xy(p: tuple[float, float]) -> list[float]:
-    return [round(p[0], 2), round(p[1], 2)]
+def _xy(p: tuple[float, float]) -> tuple[float, float]:
+    return (round(p[0], 2), round(p[1], 2))
 
 
 @dataclass(frozen=True)
@@ -226,13 +227,9 @@ class Rejected:
     diameter_px: float
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "xy_px": [round(self.xy[0], 1), round(self.xy[1], 1)],
-            "diameter_px": round(self.diameter_px, 1),
-            "reason": self.reason,
-        }
+    def record(self) -> RejectedBlob:
+        """As stored in the result."""
+        return RejectedBlob((round(self.xy[0], 1), round(self.xy[1], 1)), round(self.diameter_px, 1), self.reason)
 
 
 @dataclass(frozen=True)
@@ -579,16 +576,16 @@ class MarkerPair:
         sigma = math.degrees(math.hypot(self.left.uncertainty_px, self.right.uncertainty_px) / sep)
         return float(g.tilt_deg(pts[0], pts[1])), sigma, abs(float(pts[0, 0] - pts[1, 0]))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "landmark": self.landmark,
-            "found": self.found,
-            "reason": self.reason,
-            "left": None if self.left is None else self.left.to_dict(),
-            "right": None if self.right is None else self.right.to_dict(),
-            "ambiguous": [s.to_dict() for s in self.ambiguous],
-        }
+    def record(self) -> StickerPair:
+        """As stored in the result (without the tilt, which :mod:`posture.marker_metrics` adds)."""
+        return StickerPair(
+            landmark=self.landmark,
+            found=self.found,
+            reason=self.reason,
+            left=None if self.left is None else self.left.record(),
+            right=None if self.right is None else self.right.record(),
+            ambiguous=tuple(s.record() for s in self.ambiguous),
+        )
 
 
 def pair_stickers(

@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Literal, Mapping
 
+from posture.marker_result import Markers
 from posture.provenance import Method, Model, Source
 
 SCHEMA = "posture.measurement"
@@ -219,6 +220,65 @@ class LandmarkPoints:
 
 
 @dataclass(frozen=True)
+class PointMove:
+    """One point moved by hand: ``from_px`` where the analysis put it, ``to_px`` where it was
+    placed (pixels of the photo, rounded to 0.1)."""
+
+    from_px: tuple[float, float]
+    to_px: tuple[float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``from`` and ``to``."""
+        return {"from": list(self.from_px), "to": list(self.to_px)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PointMove:
+        """Inverse of :meth:`to_dict`."""
+        return cls(from_px=(d["from"][0], d["from"][1]), to_px=(d["to"][0], d["to"][1]))
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Points corrected by hand (:func:`posture.correct.correct`) and what they changed.
+
+    ``method`` is ``manual``; each point was taken as placed within ``placement_px`` (one sigma,
+    pixels). ``points`` maps each moved point's name to its move, ``original_scores`` each moved
+    landmark to its original ``(visibility, presence)``; ``corrected_metrics`` names the metrics
+    measured again and ``original_metrics`` keeps each one as analysed.
+    """
+
+    placement_px: float
+    points: Mapping[str, PointMove]
+    original_scores: Mapping[str, tuple[float | None, float | None]]
+    corrected_metrics: tuple[str, ...]
+    original_metrics: Mapping[str, Metric]
+    method: str = "manual"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "method": self.method,
+            "placement_px": self.placement_px,
+            "points": {n: p.to_dict() for n, p in self.points.items()},
+            "original_scores": {n: list(s) for n, s in self.original_scores.items()},
+            "corrected_metrics": list(self.corrected_metrics),
+            "original_metrics": {n: m.to_dict() for n, m in self.original_metrics.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Correction:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            method=d["method"],
+            placement_px=d["placement_px"],
+            points={n: PointMove.from_dict(p) for n, p in d["points"].items()},
+            original_scores={n: (s[0], s[1]) for n, s in d["original_scores"].items()},
+            corrected_metrics=tuple(d["corrected_metrics"]),
+            original_metrics={n: Metric.from_dict(m) for n, m in d["original_metrics"].items()},
+        )
+
+
+@dataclass(frozen=True)
 class PostureMeasurement:
     """Everything measured on one image.
 
@@ -239,8 +299,9 @@ class PostureMeasurement:
     method: Method = field(default_factory=Method)
     landmarks: LandmarkPoints | None = None
     refinement: Mapping[str, Any] | None = None
-    markers: Mapping[str, Any] | None = None
-    correction: Mapping[str, Any] | None = None
+    markers: Markers | None = None
+    """The stickers looked for (``Settings.markers``, :mod:`posture.marker_metrics`); None when not."""
+    correction: Correction | None = None
     """Points corrected by hand and the original of every metric they changed
     (:func:`posture.correct.correct`); None when nothing was corrected."""
 
@@ -307,8 +368,8 @@ class PostureMeasurement:
             "method": self.method.to_dict(),
             "landmarks": None if self.landmarks is None else self.landmarks.to_dict(),
             "refinement": None if self.refinement is None else dict(self.refinement),
-            "markers": None if self.markers is None else dict(self.markers),
-            "correction": None if self.correction is None else dict(self.correction),
+            "markers": None if self.markers is None else self.markers.to_dict(),
+            "correction": None if self.correction is None else self.correction.to_dict(),
         }
 
     @classmethod
@@ -332,8 +393,8 @@ class PostureMeasurement:
             method=Method.from_dict(d.get("method", {})),
             landmarks=None if d.get("landmarks") is None else LandmarkPoints.from_dict(d["landmarks"]),
             refinement=d.get("refinement"),
-            markers=d.get("markers"),
-            correction=d.get("correction"),
+            markers=None if d.get("markers") is None else Markers.from_dict(d["markers"]),
+            correction=None if d.get("correction") is None else Correction.from_dict(d["correction"]),
         )
 
 

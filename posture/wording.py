@@ -11,11 +11,11 @@ shown, so the words never contradict the figures beside them.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS, REFINED
-from posture.result import Metric, PostureMeasurement
+from posture.result import Correction, Metric, PostureMeasurement
 from posture.terminal import printable
 from posture.view import turn_assumption
 
@@ -171,7 +171,7 @@ def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
         lines.append("single pass: uncertainty not estimated")
-    if m.correction:
+    if m.correction is not None:
         lines.append(correction_line(m.correction))
     return lines
 
@@ -196,12 +196,12 @@ def point_words(name: str) -> str:
     return name.replace("_", " ")
 
 
-def correction_line(correction: Mapping[str, Any]) -> str:
+def correction_line(correction: Correction) -> str:
     """``corrected by hand: right shoulder moved (...)`` for a measurement's ``correction``."""
-    moved = ", ".join(point_words(n) for n in correction.get("points", {}))
+    moved = ", ".join(point_words(n) for n in correction.points)
     return (
         f"{MANUAL_TEXT}: {moved} moved; metrics using them measured again, each point taken as placed "
-        f"within {correction.get('placement_px', 0):g} px (the original values are kept)"
+        f"within {correction.placement_px:g} px (the original values are kept)"
     )
 
 

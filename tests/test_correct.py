@@ -10,7 +10,8 @@ from correct_support import FRONT, landmarks, measured, silhouette
 
 from posture.correct import PLACEMENT_PX, correct, correctable_points, point_uses
 from posture.landmarks import PoseLandmark
-from posture.result import PostureMeasurement
+from posture.marker_result import Markers, StickerPair, StickerPoint
+from posture.result import PointMove, PostureMeasurement
 from posture.wording import summary
 
 L = PoseLandmark
@@ -53,13 +54,13 @@ def test_only_the_metrics_using_a_moved_point_change_and_the_originals_are_kept(
     x, y = correctable_points(m)["right_shoulder"]
     c = correct(m, {"right_shoulder": [x, y - 12]})
     changed = {"shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct", "trunk_lean_deg", "pelvis_shift_pct"}
-    assert set(c.correction["corrected_metrics"]) == changed
+    assert c.correction is not None and set(c.correction.corrected_metrics) == changed
     for name, metric in c.metrics.items():
         if name in changed:
-            assert metric.method == "manual" and c.correction["original_metrics"][name] == m.metrics[name].to_dict()
+            assert metric.method == "manual" and c.correction.original_metrics[name] == m.metrics[name]
         else:
             assert metric == m.metrics[name]
-    assert c.correction["points"] == {"right_shoulder": {"from": [x, y], "to": [x, y - 12]}}
+    assert c.correction.points == {"right_shoulder": PointMove((x, y), (x, y - 12))}
     assert c.landmarks.xy_px[int(L.RIGHT_SHOULDER)] == (x, y - 12)
     sh, pv = c.metrics["shoulder_tilt_deg"], c.metrics["pelvic_tilt_deg"]
     assert c.metrics["shoulder_pelvis_tilt_deg"].value == pytest.approx(sh.value - pv.value)
@@ -72,9 +73,9 @@ def test_correcting_again_starts_from_the_original_and_keeps_earlier_moves() -> 
     twice = correct(
         once, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]}
     )
-    assert set(twice.correction["points"]) == {"right_shoulder", "left_hip"}
-    assert twice.correction["points"]["right_shoulder"]["from"] == list(pts["right_shoulder"])
-    assert twice.correction["original_metrics"]["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"].to_dict()
+    assert twice.correction is not None and set(twice.correction.points) == {"right_shoulder", "left_hip"}
+    assert twice.correction.points["right_shoulder"].from_px == pts["right_shoulder"]
+    assert twice.correction.original_metrics["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"]
     direct = correct(m, {"left_hip": [pts["left_hip"][0], 275.0], "right_shoulder": [pts["right_shoulder"][0], 125.0]})
     assert twice.to_dict() == direct.to_dict()
 
@@ -102,7 +103,7 @@ def test_a_point_the_model_could_not_see_can_be_placed_by_hand() -> None:
     assert m.metrics["knee_tilt_deg"].value is None
     c = correct(m, {"left_knee": [352.0, 356.0]})
     assert c.metrics["knee_tilt_deg"].value == pytest.approx(math.degrees(math.atan(4 / 64)), abs=1e-9)
-    assert c.correction["original_scores"]["left_knee"] == [0.1, 0.99]
+    assert c.correction is not None and c.correction.original_scores["left_knee"] == (0.1, 0.99)
 
 
 def test_a_corrected_measurement_round_trips_and_says_corrected_by_hand() -> None:
@@ -191,20 +192,17 @@ def _with_stickers(
         method="markers",
         landmark_value=m.metrics["shoulder_tilt_deg"].value,
     )
-    side = {"uncertainty_px": 0.3, "diameter_px": 14.0}
-    markers = {
-        "color": "green",
-        "stickers_found": 2,
-        "shoulders": {
-            "landmark": "acromion",
-            "found": True,
-            "reason": None,
-            "left": {**side, "xy_px": list(left)},
-            "right": {**side, "xy_px": list(right)},
-            "ambiguous": [],
-        },
-        "pelvis": {"landmark": "ASIS", "found": False, "reason": "no stickers near the hips"},
-    }
+
+    def at(p: tuple[float, float]) -> StickerPoint:
+        return StickerPoint(xy_px=p, uncertainty_px=0.3, ellipse_xy_px=p, diameter_px=14.0, axis_ratio=1.0, edge_px=1.0)
+
+    markers = Markers(
+        color="green",
+        hex="#39FF14",
+        stickers_found=2,
+        shoulders=StickerPair("acromion", True, None, at(left), at(right), ambiguous=()),
+        pelvis=StickerPair("ASIS", False, "no stickers near the hips", searched=False),
+    )
     return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": sticker}, markers=markers)
 
 
@@ -225,15 +223,16 @@ def test_dragging_a_sticker_by_d_changes_the_sticker_tilt_by_the_expected_amount
     assert tilt.value - m.metrics["shoulder_tilt_deg"].value == pytest.approx(
         -math.degrees(math.atan(d / width)), abs=0.05 + 0.002 * d
     )  # raising the right side tilts towards the right by about atan(d / width)
-    assert c.markers["shoulders"]["right"]["xy_px"] == pytest.approx(moved, abs=0.005)
-    assert c.markers["shoulders"]["left"]["xy_px"] == list(left)
-    assert c.correction["points"]["shoulders_sticker.right"]["from"] == list(right)
-    assert c.correction["points"]["shoulders_sticker.right"]["to"] == pytest.approx(moved, abs=0.05)
+    assert c.markers is not None and c.markers.shoulders is not None and c.correction is not None
+    assert c.markers.shoulders.right.xy_px == pytest.approx(moved, abs=0.005)
+    assert c.markers.shoulders.left.xy_px == tuple(left)
+    assert c.correction.points["shoulders_sticker.right"].from_px == tuple(right)
+    assert c.correction.points["shoulders_sticker.right"].to_px == pytest.approx(moved, abs=0.05)
     assert c.metrics["shoulder_pelvis_tilt_deg"].method == "manual"
     assert c.metrics["pelvic_tilt_deg"] == m.metrics["pelvic_tilt_deg"]
     # Correcting again starts from the stickers as analysed, keeping the earlier move.
     again = correct(c, {"shoulders_sticker.left": [left[0], left[1] - d]})
-    assert again.correction["points"]["shoulders_sticker.right"]["from"] == list(right)
+    assert again.correction is not None and again.correction.points["shoulders_sticker.right"].from_px == tuple(right)
     both = _levelled_tilt((left[0], left[1] - d), moved, roll)
     assert again.metrics["shoulder_tilt_deg"].value == pytest.approx(
         both, abs=math.degrees(0.1 / width)

@@ -254,7 +254,7 @@ def test_a_jpeg_sticker_is_located_within_its_uncertainty(background, luma, tol_
         assert np.all(np.abs(err) <= 2 * s.uncertainty_px)
         assert s.centre_from == ("colour and luma" if luma else "colour")
         assert (s.luma_xy is not None) == luma and (s.luma_note is None) == luma
-        assert s.to_dict()["centre_from"] == s.centre_from
+        assert s.record().centre_from == s.centre_from
     if not luma:
         assert all("luma contrast" in s.luma_note for s in found)
 
@@ -337,8 +337,8 @@ def test_analyze_markers_tilt_is_the_drawn_line(marker_analyzer, name, blur, qua
         assert got.method == "markers", got.method_reason
         assert got.value == pytest.approx(truth, abs=tol)
         assert got.landmark_value is not None and got.uncertainty >= 0.2
-    assert m.markers["pelvis"]["landmark"] == ("PSIS" if PHOTOS[name] == "back" else "ASIS")
-    assert m.markers["extra"] == [] and m.markers["stickers_found"] == 4
+    assert m.markers.pelvis.landmark == ("PSIS" if PHOTOS[name] == "back" else "ASIS")
+    assert m.markers.extra == () and m.markers.stickers_found == 4
 
 
 @pytest.mark.slow
@@ -368,7 +368,7 @@ def test_rotating_the_photo_moves_the_tilts_by_the_rotation(marker_analyzer):
 def test_a_green_background_invents_no_stickers(marker_analyzer, name):
     img = degrade(np.asarray(load_image(protocol(name)).rgb), 1.0, 85)
     m = marker_analyzer.analyze(img)
-    assert m.markers["stickers_found"] == 0
+    assert m.markers.stickers_found == 0
     assert all(m.metrics[k].method != "markers" for k in ("shoulder_tilt_deg", "pelvic_tilt_deg"))
 
 
@@ -384,14 +384,14 @@ def test_green_clothing_invents_no_stickers(marker_analyzer):
     hsv[..., 0] = np.where(light, 56, hsv[..., 0])
     hsv[..., 1] = np.where(light, 200, hsv[..., 1])
     m = marker_analyzer.analyze(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB))
-    assert m.markers["stickers_found"] == 0, m.markers
+    assert m.markers.stickers_found == 0, m.markers
     assert m.metrics["shoulder_tilt_deg"].method == "landmarks"
 
 
 @pytest.mark.slow
 def test_a_photo_without_stickers_says_so(marker_analyzer):
     m = marker_analyzer.analyze(load_image(protocol("front_arms_down__icon_seg_003883.jpg")))
-    assert m.markers["stickers_found"] == 0
+    assert m.markers.stickers_found == 0
     assert any("no green stickers found in the photo" in w for w in m.warnings)
     reason = m.metrics["shoulder_tilt_deg"].method_reason
     assert "no sticker found near the right shoulder" in reason and "no sticker found near the left shoulder" in reason
@@ -406,13 +406,13 @@ def test_missing_and_doubled_stickers_give_reasons_not_guesses(marker_analyzer):
     img2, _ = _scene(marker_analyzer, name, extra=(doubled,))
     m = marker_analyzer.analyze(img)
     assert m.metrics["shoulder_tilt_deg"].method != "markers"
-    assert m.markers["shoulders"]["reason"] == "no sticker found near the right shoulder"
-    assert m.markers["shoulders"]["left"] is not None and m.markers["extra"] == []  # the other one is still named
+    assert m.markers.shoulders.reason == "no sticker found near the right shoulder"
+    assert m.markers.shoulders.left is not None and m.markers.extra == ()  # the other one is still named
     assert m.metrics["pelvic_tilt_deg"].method == "markers"
     assert any("acromion stickers not used: no sticker found near the right shoulder" in w for w in m.warnings)
     m2 = marker_analyzer.analyze(img2)
-    assert m2.markers["pelvis"]["reason"] == "two stickers near the left hip"
-    assert len(m2.markers["pelvis"]["ambiguous"]) == 2 and m2.markers["pelvis"]["left"] is None
+    assert m2.markers.pelvis.reason == "two stickers near the left hip"
+    assert len(m2.markers.pelvis.ambiguous) == 2 and m2.markers.pelvis.left is None
     assert m2.metrics["pelvic_tilt_deg"].method != "markers"
     assert m2.metrics["shoulder_tilt_deg"].method == "markers"
 
@@ -422,9 +422,11 @@ def test_markers_json_round_trips_and_the_cli_reports_them(marker_analyzer, tmp_
     img, pts = _scene(marker_analyzer, "front_arms_down__icon_seg_003883.jpg")
     m = marker_analyzer.analyze(img)
     back = PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict())))
-    assert back.markers == m.to_dict()["markers"] and back.metrics == {
-        k: type(v).from_dict(v.to_dict()) for k, v in m.metrics.items()
-    }
+    assert (
+        back.markers == m.markers
+        and back.to_dict()["markers"] == m.to_dict()["markers"]
+        and back.metrics == {k: type(v).from_dict(v.to_dict()) for k, v in m.metrics.items()}
+    )
     src = tmp_path / "stickers.png"
     Image.fromarray(img).save(src)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -46,7 +46,7 @@ from posture.errors import EXIT_USAGE, HistoryError, InputError, MeasurementNotF
 from posture.history import History, StoredMeasurement, default_path, thumbnail_jpeg
 from posture.images import load_image_bytes
 from posture.metrics import METRICS
-from posture.result import Metric, PostureMeasurement
+from posture.result import PostureMeasurement
 from posture.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
@@ -140,7 +140,7 @@ def _measurement(d: dict[str, Any]) -> PostureMeasurement:
 def describe(m: PostureMeasurement) -> dict[str, Any]:
     """What the pages show of a measurement: each metric in words (posture.wording), the
     assumptions and warnings, and the points to draw with the metrics that use them."""
-    original = {n: Metric.from_dict(d) for n, d in (m.correction or {}).get("original_metrics", {}).items()}
+    original = {} if m.correction is None else m.correction.original_metrics
     metrics = []
     for name, metric in m.metrics.items():
         spec = METRICS.get(name)
@@ -178,7 +178,7 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
         "points": {n: list(p) for n, p in correctable_points(m).items()},
         "uses": point_uses(m),
         "contour": contour,
-        "corrected": bool(m.correction),
+        "corrected": m.correction is not None,
     }
 
 
@@ -192,7 +192,7 @@ def _entry(e: StoredMeasurement) -> dict[str, Any]:
         "taken_at_source": e.taken_at_source,
         "saved_at": e.saved_at,
         "status": m.status,
-        "corrected": bool(m.correction),
+        "corrected": m.correction is not None,
         "mirrored": m.assumptions.mirrored,
         "metrics": {
             n: {

@@ -1,19 +1,18 @@
 """Draw the stickers found (``posture analyze --markers``): a ring on each, its name, and the extras.
 
-Reads the JSON ``markers`` object of a measurement (:mod:`posture.marker_metrics`), so a stored
+Reads a measurement's ``markers`` (:class:`posture.marker_result.Markers`), so a stored
 measurement draws the same; never measures. The line through each pair is drawn by the overlay,
 as for the other methods.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from posture.geometry import apply_affine
+from posture.marker_result import Markers, StickerPoint
 from posture.render.primitives import font, pt
 from posture.render.styles import DEFAULT_STYLE, RGB, OverlayStyle
 
@@ -28,7 +27,7 @@ def _ring(img: NDArray[np.uint8], c: tuple[int, int], r: int, color: RGB, width:
 
 def draw_markers(
     rgb: NDArray[np.uint8],
-    markers: Mapping[str, Any],
+    markers: Markers,
     transform: ArrayLike | None = None,
     style: OverlayStyle = DEFAULT_STYLE,
     left_direction: float = 1.0,
@@ -47,24 +46,25 @@ def draw_markers(
     size = max(11, round(style.font_px * k * 0.7))
     labels: list[Label] = []
 
-    def ring(s: Mapping[str, Any], color: RGB, text: str, away: float = 1.0) -> None:
+    def ring(s: StickerPoint, color: RGB, text: str, away: float = 1.0) -> None:
         """``away``: +1 puts the label right of the ring, -1 left of it."""
-        c = pt(apply_affine(to_img, s["xy_px"]))
-        r = max(4, int(round(s["diameter_px"] * scale * 0.5)) + lw + 2)
+        c = pt(apply_affine(to_img, s.xy_px))
+        r = max(4, int(round(s.diameter_px * scale * 0.5)) + lw + 2)
         _ring(img, c, r, color, lw)
         x = c[0] + r + 3 if away > 0 else c[0] - r - 3 - round(font(size).getlength(text))
         labels.append(((x, c[1] - size), text, color, size))
 
-    for part in ("shoulders", "pelvis"):
-        pair = markers.get(part) or {}
-        for side, letter, color, away in (
-            ("left", "L", style.left_rgb, left_direction),
-            ("right", "R", style.right_rgb, -left_direction),
+    for pair in (markers.shoulders, markers.pelvis):
+        if pair is None:
+            continue
+        for sticker, letter, color, away in (
+            (pair.left, "L", style.left_rgb, left_direction),
+            (pair.right, "R", style.right_rgb, -left_direction),
         ):
-            if pair.get(side):
-                ring(pair[side], color, f"{letter} {pair.get('landmark', '')}".strip(), away)
-        for s in pair.get("ambiguous") or []:
+            if sticker is not None:
+                ring(sticker, color, f"{letter} {pair.landmark}".strip(), away)
+        for s in pair.ambiguous or ():
             ring(s, style.other_person_rgb, "?")
-    for s in markers.get("extra") or []:
+    for s in markers.extra:
         ring(s, style.other_person_rgb, "extra")
     return img, labels

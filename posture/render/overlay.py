@@ -143,7 +143,7 @@ def draw_overlay(
             img = draw_refinement(
                 img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style
             )
-        if m.markers:
+        if m.markers is not None:
             left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
             img, sticker_labels = draw_markers(
                 img, m.markers, to_img, style, left_direction if np.isfinite(left_direction) else 1.0
@@ -160,9 +160,9 @@ def draw_overlay(
             key = REFINED.get(name)
             if key in refined:
                 pl, pr = apply_affine(to_img, refined[key]["left_px"]), apply_affine(to_img, refined[key]["right_px"])
-            if metric.method == "markers" and m.markers and key:
-                pair = m.markers[key]
-                pl, pr = apply_affine(to_img, pair["left"]["xy_px"]), apply_affine(to_img, pair["right"]["xy_px"])
+            pair = None if m.markers is None or key is None else m.markers.pair(key)
+            if metric.method == "markers" and pair is not None and pair.left and pair.right:
+                pl, pr = apply_affine(to_img, pair.left.xy_px), apply_affine(to_img, pair.right.xy_px)
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
