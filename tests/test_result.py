@@ -13,8 +13,10 @@ from posture.result import (
     SCHEMA,
     SCHEMA_VERSION,
     Assumptions,
+    Correction,
     LandmarkPoints,
     Metric,
+    PointMove,
     PostureMeasurement,
     Subject,
     metric_columns,
@@ -118,6 +120,47 @@ def test_provenance_objects_read_back_to_the_same_text(cls, text):
     record = cls.from_dict(json.loads(text))
     assert json.dumps(record.to_dict()) == text
     assert cls.from_dict(record.to_dict()) == record
+
+
+# A correction as :func:`posture.correct.correct` writes it: a landmark, a sticker and an outline
+# point moved (only landmarks have original scores), and one moving a landmark only.
+CORRECTION_CASES = [
+    '{"method": "manual", "placement_px": 2.0, "points": {"left_ankle": {"from": [232.3, 838.5], "to": [235.6, '
+    '831.4]}, "shoulders_sticker.left": {"from": [330.1, 72.8], "to": [333.4, 65.7]}, "pelvis.right": {"from": '
+    '[200.0, 400.5], "to": [201.0, 398.0]}}, "original_scores": {"left_ankle": [0.969, 0.988]}, "corrected_metrics": '
+    '["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "pelvic_tilt_deg"], "original_metrics": {"shoulder_tilt_deg": '
+    '{"value": -1.5, "unit": "deg", "uncertainty": 0.2, "higher_side": "right", "height_diff_pct": -2.6, "method": '
+    '"markers", "landmark_value": -3.5}, "shoulder_pelvis_tilt_deg": {"value": -0.1, "unit": "deg", "uncertainty": '
+    '0.3}, "pelvic_tilt_deg": {"value": 1.4, "unit": "deg", "uncertainty": 0.5, "higher_side": "left", "method": '
+    '"silhouette", "landmark_value": 0.9}}}',
+    '{"method": "manual", "placement_px": 3, "points": {"left_knee": {"from": [350.0, 356.0], "to": [352.0, 356.0]}}, '
+    '"original_scores": {"left_knee": [0.1, null]}, "corrected_metrics": ["knee_tilt_deg"], "original_metrics": '
+    '{"knee_tilt_deg": {"value": null, "unit": "deg", "uncertainty": null, "reason": "left knee not visible"}}}',
+]
+
+
+@pytest.mark.parametrize("text", CORRECTION_CASES)
+def test_a_correction_reads_back_to_the_same_text(text):
+    c = Correction.from_dict(json.loads(text))
+    assert json.dumps(c.to_dict()) == text
+    assert Correction.from_dict(c.to_dict()) == c
+    m = sample(correction=c)
+    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
+def test_correction_fields_are_typed():
+    c = Correction.from_dict(json.loads(CORRECTION_CASES[0]))
+    assert c.points["left_ankle"] == PointMove((232.3, 838.5), (235.6, 831.4))
+    assert c.original_scores == {"left_ankle": (0.969, 0.988)}
+    assert c.original_metrics["pelvic_tilt_deg"].method == "silhouette" and c.placement_px == 2.0
+    assert c.corrected_metrics[0] == "shoulder_tilt_deg"
+
+
+def test_a_schema_3_object_reads_without_a_correction():
+    d = json.loads(json.dumps(sample().to_dict()))
+    d["schema_version"] = 3
+    del d["correction"]
+    assert PostureMeasurement.from_dict(d).correction is None
 
 
 def test_provenance_fields_are_typed():
