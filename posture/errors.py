@@ -23,6 +23,14 @@ EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE, as a shell reports a command whose reader stopped early (``| head``)."""
 
 
+def first_line(error: BaseException | str) -> str:
+    """The first non-empty line of an error's message (some span several, e.g. a decoder's), its
+    spaces collapsed; an exception without a message gives its type's name, an empty text ""."""
+    text = str(error)
+    line = next((" ".join(x.split()) for x in text.splitlines() if x.strip()), "")
+    return line or ("" if isinstance(error, str) else type(error).__name__)
+
+
 class PostureError(Exception):
     """Base class; ``exit_code`` is what the CLI exits with."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.errors import InputError
+from posture.errors import InputError, first_line
 from posture.files import read_regular
 
 DEFAULT_MAX_PIXELS = 60_000_000
@@ -209,7 +209,7 @@ def load_image_bytes(
             limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))
             raise InputError(f"{name}: the image is too large (over {limit:,} pixels)") from None
         except (OSError, ValueError, SyntaxError) as e:
-            raise InputError(f"{name}: corrupt image ({_one_line(e)})") from None
+            raise InputError(f"{name}: corrupt image ({first_line(e)})") from None
         check_dimensions(name, *im.size, max_pixels=max_pixels)
         fmt = im.format or "unknown"
         frames = int(getattr(im, "n_frames", 1) or 1)
@@ -223,7 +223,7 @@ def load_image_bytes(
         except Image.DecompressionBombError:
             raise InputError(f"{name}: the image is too large (over {max_pixels:,} pixels)") from None
         except (OSError, ValueError, SyntaxError, EOFError) as e:
-            raise InputError(f"{name}: the image is truncated or corrupt ({_one_line(e)})") from None
+            raise InputError(f"{name}: the image is truncated or corrupt ({first_line(e)})") from None
     if min(rgb.shape[:2]) < min_side:
         raise InputError(
             f"{name}: the image is too small to measure reliably ({rgb.shape[1]}x{rgb.shape[0]}; "
@@ -238,8 +238,3 @@ def load_image_bytes(
         exif_rotated=rotated,
         notes=notes,
     )
-
-
-def _one_line(e: BaseException) -> str:
-    """A decoder's message on one line (some span several)."""
-    return " ".join(str(e).split())

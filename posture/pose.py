@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.errors import ModelError
+from posture.errors import ModelError, first_line
 from posture.geometry import box_iou
 from posture.landmarks import Landmarks, PoseLandmark
 
@@ -148,11 +148,6 @@ def _prominence(lm: Landmarks) -> float:
 _MEDIAPIPE_ERRORS = (RuntimeError, ValueError, IndexError, OSError)
 
 
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
-
-
 STRIP_DUPLICATE_IOU = 0.3
 """A person found on a strip overlapping an already found one by more than this is the same person."""
 
@@ -223,7 +218,7 @@ class PoseDetector:
             try:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
             except _MEDIAPIPE_ERRORS as e:
-                raise ModelError(f"{self.info.path}: not a usable pose landmarker model ({_first_line(e)})") from None
+                raise ModelError(f"{self.info.path}: not a usable pose landmarker model ({first_line(e)})") from None
         return self
 
     def __exit__(
@@ -352,7 +347,7 @@ class PoseDetector:
                 # Another bundle that loads but whose graph fails to run (e.g. its two
                 # .tflite files swapped) is a bad model file, not an internal error.
                 raise ModelError(
-                    f"{self.info.path}: the model failed to run ({_first_line(e)}); "
+                    f"{self.info.path}: the model failed to run ({first_line(e)}); "
                     "is it a MediaPipe pose landmarker bundle?"
                 ) from None
         people = []

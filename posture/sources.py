@@ -23,7 +23,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Sequence
 
-from posture.errors import InputError
+from posture.errors import InputError, first_line
 
 if TYPE_CHECKING:
     from posture.batch.discovery import Found
@@ -55,12 +55,7 @@ def filesystem(uri_or_path: str) -> tuple[Any, str]:
     try:
         return fs.FileSystem.from_uri(uri_or_path)
     except (ValueError, OSError, NotImplementedError) as e:
-        raise InputError(f"{uri_or_path}: cannot open ({_first_line(e)})") from None
-
-
-def _first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else type(e).__name__
+        raise InputError(f"{uri_or_path}: cannot open ({first_line(e)})") from None
 
 
 def read_uri(uri: str, *, max_bytes: int | None = None, what: str = "file") -> bytes:
@@ -90,7 +85,7 @@ def read_uri(uri: str, *, max_bytes: int | None = None, what: str = "file") -> b
     except FileNotFoundError:
         raise InputError(f"{uri}: no such file") from None
     except OSError as e:
-        raise InputError(f"{uri}: cannot be read ({_first_line(e)})") from None
+        raise InputError(f"{uri}: cannot be read ({first_line(e)})") from None
 
 
 def _uri_photos(uri: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -107,7 +102,7 @@ def _uri_photos(uri: str) -> tuple[list[str], list[tuple[str, str]]]:
             return [uri], []  # a file, or missing: its outcome will say so
         listing = filesys.get_file_info(pafs.FileSelector(root, recursive=True))
     except OSError as e:
-        raise InputError(f"{uri}: cannot be listed ({_first_line(e)})") from None
+        raise InputError(f"{uri}: cannot be listed ({first_line(e)})") from None
     photos, skipped = [], []
     for item in sorted(listing, key=lambda i: i.path):
         if item.type != pafs.FileType.File:

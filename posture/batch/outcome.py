@@ -19,6 +19,7 @@ from posture.errors import (
     EXIT_OK,
     EXIT_OUTPUT,
     PostureError,
+    first_line,
 )
 
 if TYPE_CHECKING:
@@ -80,12 +81,6 @@ class Task:
     thumbnail: bool = False
 
 
-def first_line(text: str) -> str:
-    """The first line of ``text`` (an error message), stripped."""
-    lines = str(text).strip().splitlines()
-    return lines[0] if lines else ""
-
-
 def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
     """Analyse one photo with an open analyser; every failure becomes data."""
     t0 = time.perf_counter()
@@ -117,7 +112,7 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
         )
     except PostureError as e:
         return Outcome(
-            task.index, task.path, error=first_line(str(e)), exit_code=e.exit_code, seconds=time.perf_counter() - t0
+            task.index, task.path, error=first_line(e), exit_code=e.exit_code, seconds=time.perf_counter() - t0
         )
     except OSError as e:  # e.g. the output sub-folder cannot be created
         return Outcome(

@@ -30,8 +30,8 @@ from typing import (
     TypeVar,
 )
 
-from posture.batch.outcome import Outcome, Task, analyze_one, crashed, first_line
-from posture.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, PostureError
+from posture.batch.outcome import Outcome, Task, analyze_one, crashed
+from posture.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, PostureError, first_line
 
 if TYPE_CHECKING:
     from posture.analyze import Analyzer
@@ -100,7 +100,7 @@ def _init_worker(settings: Settings, log_level: int, cv2_threads: int | None, pa
         analyzer = Analyzer(settings)
         analyzer.__enter__()
     except PostureError as e:
-        _worker_error = (first_line(str(e)), e.exit_code)
+        _worker_error = (first_line(e), e.exit_code)
         return
     except Exception as e:  # noqa: BLE001 - reported as data by every task
         _worker_error = (first_line(f"unexpected error: {type(e).__name__}: {e}"), EXIT_INTERNAL)
