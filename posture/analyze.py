@@ -289,7 +289,7 @@ class Analyzer:
             from posture.level import estimate_roll
 
             est = estimate_roll(rgb, people[min(s.person, len(people) - 1)].bbox() if people else None)
-            roll_estimate = est.to_dict()
+            roll_estimate = est.record()
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:

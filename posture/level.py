@@ -40,6 +40,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from posture.result import LevelEstimate
+
 MAX_LEAN_DEG = 15.0
 MIN_LENGTH = 0.08
 MIN_LINES = 3
@@ -68,17 +70,19 @@ class RollEstimate:
     reason: str | None = None
     segments: tuple[tuple[float, float, float, float], ...] = ()
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON form."""
-        ok = np.isfinite(self.roll_deg)
-        return {
-            "roll_deg": round(self.roll_deg, 2) if ok else None,
-            "lines": self.lines,
-            "spread_deg": round(self.spread_deg, 2) if np.isfinite(self.spread_deg) else None,
-            "confident": self.confident,
-            "reason": self.reason,
-            "segments_px": [[round(float(c), 1) for c in seg] for seg in self.segments],
-        }
+    def record(self) -> LevelEstimate:
+        """As stored in the result's assumptions, rounded."""
+        return LevelEstimate(
+            roll_deg=round(self.roll_deg, 2) if np.isfinite(self.roll_deg) else None,
+            lines=self.lines,
+            spread_deg=round(self.spread_deg, 2) if np.isfinite(self.spread_deg) else None,
+            confident=self.confident,
+            reason=self.reason,
+            segments_px=tuple(
+                (round(float(x0), 1), round(float(y0), 1), round(float(x1), 1), round(float(y1), 1))
+                for x0, y0, x1, y1 in self.segments
+            ),
+        )
 
 
 def _weighted_median(values: NDArray[np.float64], weights: NDArray[np.float64]) -> float:

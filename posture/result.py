@@ -99,6 +99,48 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class LevelEstimate:
+    """The automatic estimate of the camera roll (:func:`posture.level.estimate_roll`):
+    ``roll_deg`` (None when no lines were found) from ``lines`` distinct lines whose directions
+    spread by ``spread_deg`` (degrees, rounded to 0.01), whether it is ``confident`` and, when
+    not, the ``reason``; ``segments_px`` are the segments used, ``(x0, y0, x1, y1)`` in pixels
+    (rounded to 0.1). An estimate stored before the reason and segments were recorded has
+    ``segments_px`` None (both are then left out of the JSON)."""
+
+    roll_deg: float | None
+    lines: int
+    spread_deg: float | None
+    confident: bool
+    reason: str | None = None
+    segments_px: tuple[tuple[float, float, float, float], ...] | None = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {
+            "roll_deg": self.roll_deg,
+            "lines": self.lines,
+            "spread_deg": self.spread_deg,
+            "confident": self.confident,
+        }
+        if self.segments_px is not None:
+            out.update(reason=self.reason, segments_px=[list(s) for s in self.segments_px])
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LevelEstimate:
+        """Inverse of :meth:`to_dict`."""
+        segments = d.get("segments_px")
+        return cls(
+            roll_deg=d["roll_deg"],
+            lines=d["lines"],
+            spread_deg=d["spread_deg"],
+            confident=d["confident"],
+            reason=d.get("reason"),
+            segments_px=None if segments is None else tuple((s[0], s[1], s[2], s[3]) for s in segments),
+        )
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """What the numbers assume; printed on every output.
 
@@ -113,7 +155,7 @@ class Assumptions:
     level_mode: str = "none"
     roll_deg: float = 0.0
     height_cm: float | None = None
-    roll_estimate: Mapping[str, Any] | None = None
+    roll_estimate: LevelEstimate | None = None
 
     @property
     def angles_relative_to(self) -> str:
@@ -128,7 +170,7 @@ class Assumptions:
             "roll_deg": _clean(self.roll_deg, 2),
             "angles_relative_to": self.angles_relative_to,
             "height_cm": self.height_cm,
-            "roll_estimate": None if self.roll_estimate is None else dict(self.roll_estimate),
+            "roll_estimate": None if self.roll_estimate is None else self.roll_estimate.to_dict(),
         }
 
     @classmethod
@@ -139,7 +181,7 @@ class Assumptions:
             level_mode=str(d["level_mode"]),
             roll_deg=float(d["roll_deg"] or 0.0),
             height_cm=d.get("height_cm"),
-            roll_estimate=d.get("roll_estimate"),
+            roll_estimate=None if d.get("roll_estimate") is None else LevelEstimate.from_dict(d["roll_estimate"]),
         )
 
 

@@ -392,8 +392,8 @@ def test_auto_level_refuses_lines_bunched_on_one_side(analyzers, name):
     m = analyzers(auto_level=True).analyze_file(photo(name))
     assert m.assumptions.level_mode == "none" and m.assumptions.roll_deg == 0.0
     est = m.assumptions.roll_estimate
-    assert est is not None and not est["confident"] and est["reason"]
-    assert any(est["reason"] in w for w in m.warnings)
+    assert est is not None and not est.confident and est.reason
+    assert any(est.reason in w for w in m.warnings)
 
 
 def test_auto_level_without_vertical_lines_says_so(analyzers):

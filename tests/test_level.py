@@ -38,7 +38,7 @@ def test_no_lines_is_not_confident() -> None:
     flat = np.full((800, 600, 3), 128, np.uint8)
     est = estimate_roll(flat)
     assert not est.confident and est.lines == 0 and np.isnan(est.roll_deg)
-    assert est.to_dict()["roll_deg"] is None
+    assert est.record().roll_deg is None
 
 
 def test_lines_on_the_person_are_ignored() -> None:

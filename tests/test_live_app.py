@@ -58,6 +58,7 @@ def test_camera_disconnecting_mid_session_ends_cleanly(tmp_path: Path, monkeypat
     summary = run_live(LiveOptions(log=str(log), capture=30.0), display=display)
     assert summary.ended_by == "camera disconnected"
     assert summary.mirrored and summary.source == "camera 0"
+    assert summary.model.bundled and summary.model.name and summary.model.sha256  # the bundled model ran
     rows = read_log(log)
     assert 1 <= len(rows) == summary.frames <= 12  # a camera keeps only its newest frame: some may be dropped
     # --capture waits for a stance held 1 s, which a 12-frame camera never gives: the session says why.

@@ -10,6 +10,7 @@ from posture.analyze import Analyzer
 from posture.images import load_image
 from posture.render import draw_overlay
 from posture.render.primitives import free_offset
+from posture.result import LevelEstimate
 
 
 def _overlaps(a, b) -> bool:
@@ -68,15 +69,8 @@ def test_the_level_lines_used_are_drawn(measured, mode) -> None:
     from posture.render.styles import DEFAULT_STYLE
 
     rgb, m = measured
-    seg = [20.0, 10.0, 20.0, 110.0]
-    estimate = {
-        "roll_deg": 0.5,
-        "lines": 3,
-        "spread_deg": 0.1,
-        "confident": mode == "auto",
-        "reason": None,
-        "segments_px": [seg],
-    }
+    seg = (20.0, 10.0, 20.0, 110.0)
+    estimate = LevelEstimate(roll_deg=0.5, lines=3, spread_deg=0.1, confident=mode == "auto", segments_px=(seg,))
     with_lines = replace(m, assumptions=replace(m.assumptions, level_mode=mode, roll_estimate=estimate))
     plain, drawn = (
         draw_overlay(rgb, replace(m, assumptions=replace(m.assumptions, roll_estimate=None))),

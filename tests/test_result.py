@@ -15,6 +15,7 @@ from posture.result import (
     Assumptions,
     Correction,
     LandmarkPoints,
+    LevelEstimate,
     Metric,
     PointMove,
     PostureMeasurement,
@@ -120,6 +121,34 @@ def test_provenance_objects_read_back_to_the_same_text(cls, text):
     record = cls.from_dict(json.loads(text))
     assert json.dumps(record.to_dict()) == text
     assert cls.from_dict(record.to_dict()) == record
+
+
+# The camera roll's estimate: applied, refused, without lines, and stored before the reason and
+# the segments were recorded.
+LEVEL_CASES = [
+    '{"roll_deg": 1.25, "lines": 4, "spread_deg": 0.12, "confident": true, "reason": null, "segments_px": '
+    "[[20.0, 10.0, 20.5, 110.0], [300.1, 5.0, 302.0, 200.0]]}",
+    '{"roll_deg": 7.5, "lines": 3, "spread_deg": 0.4, "confident": false, "reason": "the lines used are all on '
+    'one side of the person", "segments_px": [[20.0, 10.0, 20.5, 110.0]]}',
+    '{"roll_deg": null, "lines": 0, "spread_deg": null, "confident": false, "reason": "no vertical lines found", '
+    '"segments_px": []}',
+    '{"roll_deg": 0.5, "lines": 3, "spread_deg": 0.1, "confident": true}',
+]
+
+
+@pytest.mark.parametrize("text", LEVEL_CASES)
+def test_a_level_estimate_reads_back_to_the_same_text(text):
+    e = LevelEstimate.from_dict(json.loads(text))
+    assert json.dumps(e.to_dict()) == text
+    assert LevelEstimate.from_dict(e.to_dict()) == e
+    m = sample(assumptions=Assumptions(level_mode="auto", roll_deg=e.roll_deg or 0.0, roll_estimate=e))
+    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
+def test_level_estimate_fields_are_typed():
+    e = LevelEstimate.from_dict(json.loads(LEVEL_CASES[0]))
+    assert e.segments_px == ((20.0, 10.0, 20.5, 110.0), (300.1, 5.0, 302.0, 200.0)) and e.confident
+    assert LevelEstimate.from_dict(json.loads(LEVEL_CASES[3])).segments_px is None
 
 
 # A correction as :func:`posture.correct.correct` writes it: a landmark, a sticker and an outline

@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,7 @@ from posture.live.session import (
     LiveConfig,
     LiveSession,
 )
+from posture.provenance import Model
 from posture.result import PostureMeasurement
 from posture.settings import Settings
 
@@ -100,7 +101,7 @@ class LiveOptions:
 
 @dataclass(frozen=True)
 class LiveSummary:
-    """How a live session went."""
+    """How a live session went; ``model`` is the pose model that ran."""
 
     source: str
     mirrored: bool
@@ -114,7 +115,7 @@ class LiveSummary:
     capture_failures: tuple[str, ...] = ()
     alerts_raised: int = 0
     outputs: tuple[str, ...] = field(default_factory=tuple)
-    model: Mapping[str, Any] = field(default_factory=dict)
+    model: Model = field(default_factory=Model)
     roll_deg: float = 0.0
 
     @property
@@ -284,7 +285,7 @@ def run_live(
         capture_failures=tuple(session.capture_failures),
         alerts_raised=st.alerts_raised,
         outputs=tuple(outputs),
-        model=detector.info.to_dict(),
+        model=Model(**detector.info.to_dict()),
         roll_deg=config.measure.roll_deg,
     )
 

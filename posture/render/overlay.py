@@ -107,8 +107,8 @@ def draw_overlay(
             )
         )
 
-    level = m.assumptions.roll_estimate or {}
-    for x0, y0, x1, y1 in level.get("segments_px") or ():
+    level = m.assumptions.roll_estimate
+    for x0, y0, x1, y1 in () if level is None else level.segments_px or ():
         a, b = np.array([x0, y0]) * f, np.array([x1, y1]) * f
         if m.assumptions.level_mode == "auto":
             cv2.line(img, _pt(a), _pt(b), style.level_line_rgb, max(1, lw // 2), cv2.LINE_AA)
