@@ -79,7 +79,6 @@ VIDEOS = {
 PHOTO_PAIRS = [("front_apose__animnerf_iper_023_1_1_f01.png", "back_apose__animnerf_iper_023_1_1_f27.png")]
 ANGLES = [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0]
 GAP_S = 1.0
-METRIC = {"shoulders": "shoulder_tilt_deg", "pelvis": "pelvic_tilt_deg"}
 RENDER_PAIR = {"shoulders": "shoulder", "pelvis": "pelvis"}
 TARGETS: dict[str, Any] = {
     "rotation": {"median": 0.3, "p95": 1.0},
@@ -191,7 +190,7 @@ def video_pairs(video: Path, frames: list[dict[str, Any]]) -> list[dict[str, Any
     compared as the analysis reports them: in the subject's sides, a frame from behind not mirrored."""
     out = []
     for f, g in turn_pairs(frames) if video == TURNAROUND else still_pairs(frames):
-        for part, name in METRIC.items():
+        for part, name in TILTS.items():
             a, b = f["metrics"][name], g["metrics"][name]
             if a["value"] is not None and b["value"] is not None:
                 label = f"{f['t_s']:.1f} s / {g['t_s']:.1f} s"
@@ -246,7 +245,7 @@ def still_video(frames: list[dict[str, Any]]) -> dict[str, Any]:
     still = frames[i:j]
     summary = spread(still)
     out: dict[str, Any] = {"frames": len(still), "seconds": round(still[-1]["t_s"] - still[0]["t_s"], 2)}
-    for part, name in METRIC.items():
+    for part, name in TILTS.items():
         s = summary[name]
         out[part] = {
             "n": s["n"],
@@ -318,10 +317,10 @@ def run(quick: bool) -> dict[str, Any]:
             rows |= {r["photo"]: r for r, _ in got}
             usable_photos += [(folder / r["photo"], r) for r, _ in got if r["usable"]]
         print(f"photos done: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        for folder, files in render_files(8 if quick else None).items():
+        for render_set, files in render_files(8 if quick else None).items():
             got = analyse(a, files)
-            res["coverage"][f"renders:{folder}"] = summarise([r for r, _ in got])
-            fits[folder] = fit_renders(files, [readings_of(m) for _, m in got])
+            res["coverage"][f"renders:{render_set}"] = summarise([r for r, _ in got])
+            fits[render_set] = fit_renders(files, [readings_of(m) for _, m in got])
         res["renders"] = render_checks(fits)
         print(f"renders done: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         res["rotation_mirror"] = rotation_mirror(a, usable_photos, [-5.0, 5.0] if quick else ANGLES)
