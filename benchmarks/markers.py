@@ -3,18 +3,24 @@
 Stickers are drawn (tests/marker_support.py: soft-edged, shaded, slightly
 elliptical) at plausible acromion and ASIS/PSIS positions on real photos of
 ../shared/photos/protocol (not part of the project), each photo framed to
-1000 px height; the photo is then blurred and JPEG-compressed. For every
+1000 px height; the photo is then blurred and JPEG-compressed, and analysed as a
+PNG or JPEG file would be (a PNG's centres carry no compression terms). For every
 sticker size (cm, converted with a 36 cm shoulder-landmark distance) and
 degradation it reports
 
 * the detection rate: drawn stickers found (named or not) within half a
   diameter of their centre, and pairs named (both found, unambiguous);
-* the centre error (pixels) of the two estimators, the soft-weighted
-  centroid (reported) and the fitted ellipse, and the tilt error each (and
-  their mean) would give;
+* the centre error (pixels) of the reported centre and of the estimators
+  behind it: the coverage matte's centroid (colour), the luma centroid
+  (where the sticker's luma stands out from a smooth background; its share
+  of the stickers is given) and the fitted ellipse, and the tilt error the
+  colour centroid, the ellipse and the reported centres give;
 * the tilt error |measured - drawn| (degrees) per pair (shoulders, pelvis),
   median, 95th percentile and maximum;
-* how often the tilt error is within twice the stated uncertainty;
+* how often the tilt error is within twice the stated uncertainty (with the
+  tilt's floor, as reported) and within twice the uncertainty the two
+  centres give (without it); how often a centre is within twice its
+  uncertainty on each axis;
 * false stickers: stickers found that match no drawn one.
 
 Usage: python benchmarks/markers.py [--quick] [--out benchmarks/results/markers.json]
@@ -39,18 +45,22 @@ from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpate
 
 from posture import geometry as g  # noqa: E402
 from posture.analyze import Analyzer  # noqa: E402
-from posture.images import load_image  # noqa: E402
+from posture.images import LoadedImage, load_image  # noqa: E402
 from posture.pose import rank_people  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
 PROTOCOL = ROOT.parent / "shared" / "photos" / "protocol" / "images"
 SIZES_CM = (1.5, 2.0, 3.0)
 DEGRADATIONS = (
-    ("sharp PNG", 0.0, None),
-    ("blur 0.7 px, JPEG 92", 0.7, 92),
-    ("blur 1.0 px, JPEG 85", 1.0, 85),
-    ("blur 1.5 px, JPEG 75", 1.5, 75),
+    ("sharp PNG", 0.0, None, False),
+    ("blur 0.7 px, JPEG 92", 0.7, 92, False),
+    ("blur 1.0 px, JPEG 85", 1.0, 85, False),
+    ("blur 1.0 px, JPEG 85 4:4:4", 1.0, 85, True),
+    ("blur 1.5 px, JPEG 75", 1.5, 75, False),
 )
+"""Label, blur sigma (pixels), JPEG quality, colour at full resolution (4:4:4; a camera's JPEG
+stores it at half resolution, 4:2:0): the 4:4:4 row shows what the half-resolution colour costs."""
+ESTIMATORS = {"colour": "colour_xy_px", "luma": "luma_xy_px", "ellipse": "ellipse_xy_px", "reported": "xy_px"}
 PAIRS = {"shoulders": ("left_shoulder", "right_shoulder"), "pelvis": ("left_pelvis", "right_pelvis")}
 
 
@@ -64,6 +74,59 @@ def _stats(x: list[float]) -> dict[str, Any]:
         "p95": round(float(np.percentile(a, 95)), 3),
         "max": round(float(a.max()), 3),
     }
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return round(float(np.mean(flags)), 3) if flags else None
+
+
+def _score(r: dict[str, Any], mk: dict[str, Any], drawn: dict[str, DrawnSticker]) -> None:
+    """Add one analysed photo's stickers to the row ``r`` (module docstring)."""
+    every = [
+        x
+        for k in PAIRS
+        for x in [
+            (mk.get(k) or {}).get("left"),
+            (mk.get(k) or {}).get("right"),
+            *(mk.get(k) or {}).get("ambiguous", []),
+        ]
+        if x is not None
+    ]
+    every += mk.get("extra", [])
+    near = [
+        [float(np.hypot(*np.subtract(x["xy_px"], (d.x, d.y)))) < d.diameter / 2 for d in drawn.values()] for x in every
+    ]
+    r["found"] += sum(any(row[j] for row in near) for j in range(len(drawn)))
+    r["drawn"] += len(drawn)
+    r["extra"] += sum(not any(row) for row in near)
+    for key, (lk, rk) in PAIRS.items():
+        pair = mk.get(key) or {}
+        r["pairs"] += 1
+        for side, k in (("left", lk), ("right", rk)):
+            s = pair.get(side)
+            if s is None:
+                continue
+            truth = (drawn[k].x, drawn[k].y)
+            for est, field in ESTIMATORS.items():
+                if s.get(field) is not None:
+                    r["centre_px"][est].append(float(np.hypot(*np.subtract(s[field], truth))))
+            if s.get("luma_xy_px") is not None:  # the colour centre on the same stickers as the luma's
+                r["centre_px"]["colour where luma used"].append(float(np.hypot(*np.subtract(s["colour_xy_px"], truth))))
+            r["centre_covered"] += [abs(e) <= 2 * s["uncertainty_px"] for e in np.subtract(s["xy_px"], truth)]
+        if not pair.get("found"):
+            continue
+        r["pairs_named"] += 1
+        left, right = pair["left"], pair["right"]
+        true = float(g.tilt_deg([drawn[lk].x, drawn[lk].y], [drawn[rk].x, drawn[rk].y]))
+        err = pair["tilt_deg"] - true
+        r["tilt"][key].append(err)
+        r["covered"].append(abs(err) <= 2 * pair["uncertainty_deg"])
+        sep = float(np.hypot(*np.subtract(left["xy_px"], right["xy_px"])))
+        sigma = float(np.degrees(np.hypot(left["uncertainty_px"], right["uncertainty_px"]) / sep))
+        r["covered_without_floor"].append(abs(err) <= 2 * sigma)
+        for est in r["tilt_by_estimator"]:
+            field = ESTIMATORS[est]
+            r["tilt_by_estimator"][est].append(float(g.tilt_deg(left[field], right[field])) - true)
 
 
 def main() -> int:
@@ -95,7 +158,7 @@ def main() -> int:
             lm = people[0]
             view = "back" if name.startswith("back") else "front"
             for cm in SIZES_CM:
-                for label, blur, quality in DEGRADATIONS:
+                for label, blur, quality, full_colour in DEGRADATIONS:
                     r = rows.setdefault(
                         (cm, label),
                         {
@@ -104,11 +167,12 @@ def main() -> int:
                             "pairs": 0,
                             "pairs_named": 0,
                             "extra": 0,
-                            "centroid_px": [],
-                            "ellipse_px": [],
+                            "centre_px": {k: [] for k in (*ESTIMATORS, "colour where luma used")},
+                            "centre_covered": [],
                             "tilt": {k: [] for k in PAIRS},
-                            "tilt_by_estimator": {"centroid": [], "ellipse": [], "mean of both": []},
+                            "tilt_by_estimator": {k: [] for k in ESTIMATORS if k != "luma"},
                             "covered": [],
+                            "covered_without_floor": [],
                         },
                     )
                     for _ in range(args.trials):
@@ -125,64 +189,17 @@ def main() -> int:
                             )
                             for k, p in pts.items()
                         }
-                        m = a.analyze(degrade(draw_stickers(img, list(drawn.values())), blur, quality))
-                        mk = m.markers or {}
-                        every = [
-                            x
-                            for k in PAIRS
-                            for x in [
-                                (mk.get(k) or {}).get("left"),
-                                (mk.get(k) or {}).get("right"),
-                                *(mk.get(k) or {}).get("ambiguous", []),
-                            ]
-                            if x is not None
-                        ]
-                        every += mk.get("extra", [])
-                        near = [
-                            [
-                                float(np.hypot(*np.subtract(x["xy_px"], (d.x, d.y)))) < d.diameter / 2
-                                for d in drawn.values()
-                            ]
-                            for x in every
-                        ]
-                        r["found"] += sum(any(row[j] for row in near) for j in range(len(drawn)))
-                        r["drawn"] += len(drawn)
-                        r["extra"] += sum(not any(row) for row in near)
-                        for key, (lk, rk) in PAIRS.items():
-                            pair = mk.get(key) or {}
-                            r["pairs"] += 1
-                            for side, k in (("left", lk), ("right", rk)):
-                                s = pair.get(side)
-                                if s is not None:
-                                    r["centroid_px"].append(
-                                        float(np.hypot(*np.subtract(s["xy_px"], (drawn[k].x, drawn[k].y))))
-                                    )
-                                    r["ellipse_px"].append(
-                                        float(np.hypot(*np.subtract(s["ellipse_xy_px"], (drawn[k].x, drawn[k].y))))
-                                    )
-                            if pair.get("found"):
-                                r["pairs_named"] += 1
-                                true = float(g.tilt_deg([drawn[lk].x, drawn[lk].y], [drawn[rk].x, drawn[rk].y]))
-                                r["tilt"][key].append(pair["tilt_deg"] - true)
-                                r["covered"].append(abs(pair["tilt_deg"] - true) <= 2 * pair["uncertainty_deg"])
-                                lc, rc = np.array(pair["left"]["xy_px"]), np.array(pair["right"]["xy_px"])
-                                le, re_ = (
-                                    np.array(pair["left"]["ellipse_xy_px"]),
-                                    np.array(pair["right"]["ellipse_xy_px"]),
-                                )
-                                for est, (lp, rp) in (
-                                    ("centroid", (lc, rc)),
-                                    ("ellipse", (le, re_)),
-                                    ("mean of both", ((lc + le) / 2, (rc + re_) / 2)),
-                                ):
-                                    r["tilt_by_estimator"][est].append(float(g.tilt_deg(lp, rp)) - true)
+                        photo = degrade(draw_stickers(img, list(drawn.values())), blur, quality, full_colour)
+                        as_file = LoadedImage(photo, path="", sha256="", format="PNG" if quality is None else "JPEG")
+                        _score(r, a.analyze(as_file).markers or {}, drawn)
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(
-        f"{'size':>5} {'condition':22} {'found':>6} {'pairs':>6} {'centroid px p95':>15} {'ellipse px p95':>14} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} <2u extra"
+        f"{'size':>5} {'condition':27} {'found':>6} {'pairs':>6} {'luma':>5} {'reported px p95':>15} "
+        f"{'colour px p95':>13} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} <2u <2s extra"
     )
     for (cm, label), r in rows.items():
-        c, e = _stats(r["centroid_px"]), _stats(r["ellipse_px"])
+        c = {k: _stats(v) for k, v in r["centre_px"].items()}
         ts, tp = _stats(r["tilt"]["shoulders"]), _stats(r["tilt"]["pelvis"])
         item = {
             "size_cm": cm,
@@ -191,11 +208,14 @@ def main() -> int:
             "stickers_found": r["found"],
             "detection_rate": round(r["found"] / r["drawn"], 3) if r["drawn"] else None,
             "pairs_named_rate": round(r["pairs_named"] / r["pairs"], 3) if r["pairs"] else None,
-            "centre_error_px": {"centroid": c, "ellipse": e},
+            "luma_used_rate": round(c["luma"]["n"] / c["reported"]["n"], 3) if c["reported"]["n"] else None,
+            "centre_error_px": c,
+            "centre_within_2_uncertainties": _rate(r["centre_covered"]),
             "tilt_error_deg": {"shoulders": ts, "pelvis": tp},
             "extra_stickers": r["extra"],
             "tilt_error_deg_by_estimator": {k: _stats(v) for k, v in r["tilt_by_estimator"].items()},
-            "within_2_uncertainties": round(float(np.mean(r["covered"])), 3) if r["covered"] else None,
+            "within_2_uncertainties": _rate(r["covered"]),
+            "within_2_uncertainties_without_floor": _rate(r["covered_without_floor"]),
         }
         out.append(item)
 
@@ -203,14 +223,18 @@ def main() -> int:
             return f"{s['median']:.2f}/{s['p95']:.2f}/{s['max']:.2f}" if s["n"] else "-"
 
         print(
-            f"{cm:>5} {label:22} {item['detection_rate']:>6} {item['pairs_named_rate']:>6} {c.get('p95', float('nan')):>15} "
-            f"{e.get('p95', float('nan')):>14} {f(ts):>25} {f(tp):>23} {item['within_2_uncertainties']} {r['extra']}"
+            f"{cm:>5} {label:27} {item['detection_rate']:>6} {item['pairs_named_rate']:>6} "
+            f"{item['luma_used_rate']:>5} {c['reported'].get('p95', float('nan')):>15} "
+            f"{c['colour'].get('p95', float('nan')):>13} {f(ts):>25} {f(tp):>23} {item['within_2_uncertainties']} "
+            f"{item['within_2_uncertainties_without_floor']} {r['extra']}"
         )
-    print("tilt error p95 (degrees, both pairs) by centre estimator: centroid / ellipse / mean of both")
+    print(
+        "tilt error p95 (degrees, both pairs) by centre estimator: " + " / ".join(out[0]["tilt_error_deg_by_estimator"])
+    )
     for item in out:
         b = item["tilt_error_deg_by_estimator"]
         print(
-            f"{item['size_cm']:>5} {item['condition']:22} "
+            f"{item['size_cm']:>5} {item['condition']:27} "
             + " / ".join(f"{b[k].get('p95', float('nan')):.3f}" for k in b)
         )
     Path(args.out).write_text(

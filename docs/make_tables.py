@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md"]
+DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md", ROOT / "docs" / "markers.md"]
 
 sys.path.insert(0, str(ROOT))
 
@@ -272,6 +272,26 @@ def cost() -> str:
     )
 
 
+def breakdown() -> str:
+    """Where the default analysis's CPU time goes (breakdown.json)."""
+    d = _load("breakdown.json")
+    parts, calls, total = d["default_parts_cpu_ms"], d["default_calls_a_photo"], d["cpu_ms_a_photo"]["default"]
+    label = {
+        "model passes": "model passes (MediaPipe `detect`; masks read)",
+        "refinement": "silhouette refinement",
+        "variants": "making the variants (flips, rotations, crops)",
+        "strips": "cutting the strips of the second look",
+        "measuring and combining": "measuring and combining",
+        "rest": "the rest",
+    }
+    rows = [
+        [text, f"{calls[k]:g}" if k in calls else "", f"{parts[k]:.0f}", f"{parts[k] / total:.0%}"]
+        for k, text in label.items()
+    ]
+    rows.append(["**default analysis**", "", f"**{total:.0f}**", f"{d['default_over_fast']:.0f}× `--fast` (means)"])
+    return _table(["part", "calls a photo", "CPU ms a photo", "share"], rows)
+
+
 def speed() -> str:
     """Start-up, overhead against a bare model call, workers, default mode (speed.json)."""
     d = _load("speed.json")
@@ -464,6 +484,50 @@ def outline_renders() -> str:
     return _table(header, rows)
 
 
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def _spread(s: dict[str, Any]) -> str:
+    """Median / 95th percentile / maximum of a benchmark's error statistics."""
+    return " / ".join(_num(s[k]) for k in ("median", "p95", "max")) if s["n"] else "–"
+
+
+def markers() -> str:
+    """Sticker detection and tilt error by size and photo quality (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        c = r["centre_error_px"]
+        rows.append(
+            [
+                f"{r['size_cm']:.1f}",
+                r["condition"],
+                _pct(r["detection_rate"]),
+                _pct(r["pairs_named_rate"]),
+                _pct(r["luma_used_rate"]),
+                _num(c["reported"].get("p95")),
+                _num(c["colour"].get("p95")),
+                _spread(r["tilt_error_deg"]["shoulders"]),
+                _spread(r["tilt_error_deg"]["pelvis"]),
+                _pct(r["within_2_uncertainties"]),
+                _pct(r["within_2_uncertainties_without_floor"]),
+            ]
+        )
+    header = ["size cm", "photo", "found", "pairs", "luma", "centre px", "colour px", "shoulders °", "pelvis °"]
+    return _table(header + ["≤2u", "≤2σ"], rows)
+
+
+def markers_estimators() -> str:
+    """Tilt error's 95th percentile by sticker centre estimator (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        b = r["tilt_error_deg_by_estimator"]
+        rows.append(
+            [f"{r['size_cm']:.1f}", r["condition"], *(_num(b[k].get("p95")) for k in ("colour", "ellipse", "reported"))]
+        )
+    return _table(["size cm", "photo", "colour", "ellipse", "reported"], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "speed": speed,
     "rotation-mirror": rotation_mirror,
@@ -482,6 +546,9 @@ TABLES: dict[str, Callable[[], str]] = {
     "outline-pairs-summary": outline_pairs_summary,
     "outline-still": outline_still,
     "outline-renders": outline_renders,
+    "breakdown": breakdown,
+    "markers": markers,
+    "markers-estimators": markers_estimators,
 }
 
 _BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)

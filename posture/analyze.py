@@ -147,6 +147,11 @@ class Analyzer:
         other._detector = self._detector
         return other
 
+    def people(self, rgb: NDArray[np.uint8]) -> list[Landmarks]:
+        """Every person the model finds in an ``(H, W, 3)`` uint8 RGB image, most prominent first
+        (for blurring faces, :func:`posture.report.faces.blur_heads`)."""
+        return self._detector.detect(rgb)
+
     @property
     def mode(self) -> str:
         """The variant set the settings ask for (a key of :data:`posture.augment.VARIANT_SETS`)."""

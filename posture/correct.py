@@ -7,15 +7,18 @@ geometry as :func:`posture.measure.measure` and the same assumptions
 (mirror, camera roll, stature). Points are in the photo's pixels with the
 person's own sides, as in the JSON ``landmarks`` and ``refinement``.
 
-Point names (:func:`correctable_points`): a landmark's name (``left_shoulder``)
-or a silhouette point of a refined pair (``shoulders.left``, ``pelvis.right``).
+Point names (:func:`correctable_points`): a landmark's name (``left_shoulder``),
+a silhouette point of a refined pair (``shoulders.left``, ``pelvis.right``) or
+a sticker of a pair that gave a tilt (``shoulders_sticker.left``,
+``pelvis_sticker.right``; :mod:`posture.marker_metrics`).
 
 Rules
 -----
 * A metric is *corrected* when a point its headline value uses was moved:
   its landmarks (:func:`posture.measure.needed_landmarks`), or for a shoulder
-  or pelvic tilt read from the outline, the pair's silhouette points (a tilt
-  read from stickers, :mod:`posture.markers`, uses none: stickers are not moved). Its
+  or pelvic tilt read from the outline or from stickers, the pair's silhouette
+  points or sticker centres (the tilt of the line through them, levelled as
+  the analysis levels it). Its
   ``method`` becomes ``manual`` ("corrected by hand"); the difference
   ``shoulder_pelvis_tilt_deg`` is corrected when either tilt is. Other metrics
   keep their values, uncertainties and methods.
@@ -56,11 +59,21 @@ UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 
 _PAIR_SIDES = ("left", "right")
 
+STICKER = "_sticker"
+"""Suffix of a sticker pair's point names (``shoulders_sticker.left``)."""
+
 
 def _pair_point(name: str) -> tuple[str, str] | None:
-    """``("shoulders", "left")`` for ``shoulders.left``; None for a landmark name."""
+    """``("shoulders", "left")`` for ``shoulders.left`` and ``("shoulders_sticker", "left")`` for
+    ``shoulders_sticker.left``; None for a landmark name."""
     pair, _, side = name.partition(".")
-    return (pair, side) if side in _PAIR_SIDES and pair in REFINED.values() else None
+    return (pair, side) if side in _PAIR_SIDES and pair.removesuffix(STICKER) in REFINED.values() else None
+
+
+def _analysed_method(m: PostureMeasurement, name: str) -> str | None:
+    """How metric ``name`` was measured by the analysis (before any correction)."""
+    original = (m.correction or {}).get("original_metrics", {})
+    return str(original[name].get("method")) if name in original else m.metrics[name].method
 
 
 def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
@@ -71,8 +84,20 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
         for name, key in REFINED.items()
         if isinstance(ref.get(key), Mapping)
         and ref[key].get("refined")
-        and m.metrics[name].method in ("silhouette", "manual")
+        and _analysed_method(m, name) == "silhouette"
         and ref[key].get("left_px") is not None
+    }
+
+
+def _sticker_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
+    """The sticker pairs that give a headline tilt (``markers``), by refinement key (``shoulders``)."""
+    markers = m.markers or {}
+    return {
+        key: markers[key]
+        for name, key in REFINED.items()
+        if isinstance(markers.get(key), Mapping)
+        and markers[key].get("found")
+        and _analysed_method(m, name) == "markers"
     }
 
 
@@ -94,6 +119,10 @@ def correctable_points(m: PostureMeasurement) -> dict[str, tuple[float, float]]:
         for side in _PAIR_SIDES:
             x, y = pair[f"{side}_px"]
             out[f"{key}.{side}"] = (float(x), float(y))
+    for key, pair in _sticker_pairs(m).items():
+        for side in _PAIR_SIDES:
+            x, y = pair[side]["xy_px"]
+            out[f"{key}{STICKER}.{side}"] = (float(x), float(y))
     return out
 
 
@@ -122,8 +151,13 @@ def _with_points(
     xy = [list(p) for p in lm["xy_px"]]
     vis, pres = list(lm["visibility"]), list(lm["presence"])
     ref = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.refinement or {}).items()}
+    markers = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.markers or {}).items()}
     for name, (x, y) in points.items():
         pair = _pair_point(name)
+        if pair is not None and pair[0].endswith(STICKER):
+            key = pair[0].removesuffix(STICKER)
+            markers[key][pair[1]] = {**markers[key][pair[1]], "xy_px": [round(x, 2), round(y, 2)]}
+            continue
         if pair is not None:
             ref[pair[0]][f"{pair[1]}_px"] = [round(x, 1), round(y, 1)]
             continue
@@ -134,7 +168,7 @@ def _with_points(
         elif visibility is not None and name in visibility:
             vis[i], pres[i] = visibility[name]
     lm.update(xy_px=xy, visibility=vis, presence=pres)
-    return replace(m, landmarks=lm, refinement=ref or m.refinement)
+    return replace(m, landmarks=lm, refinement=ref or m.refinement, markers=markers or m.markers)
 
 
 def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:
@@ -157,15 +191,15 @@ def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[
 
 
 def _uses(name: str, m: PostureMeasurement) -> list[str]:
-    """The point names a metric's headline value uses in ``m``, without repeats: none for a tilt
-    read from stickers (:mod:`posture.markers`, not moved by hand)."""
+    """The point names a metric's headline value uses in ``m``, without repeats: a tilt read
+    from stickers (:mod:`posture.markers`) uses its pair's stickers (none when ``markers`` does
+    not hold them)."""
     spec = METRICS[name]
     key = REFINED.get(name)
-    metric = m.metrics.get(name)
     if spec.kind == "difference":
         names = [p for n in spec.of for p in _uses(n, m)]
-    elif metric is not None and metric.method == "markers":
-        names = []
+    elif _analysed_method(m, name) == "markers":
+        names = [f"{key}{STICKER}.{s}" for s in _PAIR_SIDES] if key in _sticker_pairs(m) else []
     elif key in _refined_pairs(m):
         names = [f"{key}.{s}" for s in _PAIR_SIDES]
     else:
@@ -218,15 +252,16 @@ class _Geometry:
         return replace(self.base, xy=xy)
 
     def metric(self, name: str, points: Mapping[str, NDArray[np.float64]]) -> Metric:
-        """One metric on the points: a refined pair's tilt on its silhouette points when those
+        """One metric on the points: a pair's tilt on its silhouette points or stickers when those
         are among ``points``, else as :func:`posture.measure.measure` gives it."""
         key = REFINED.get(name)
-        if key is not None and f"{key}.left" in points:
-            return self._pair_tilt(points, key, name)
+        for pair in () if key is None else (key, key + STICKER):
+            if f"{pair}.left" in points:
+                return self._pair_tilt(points, pair)
         return measure(self.landmarks(points), self.options).metrics[name]
 
-    def _pair_tilt(self, points: Mapping[str, NDArray[np.float64]], key: str, name: str) -> Metric:
-        left, right = points[f"{key}.left"], points[f"{key}.right"]
+    def _pair_tilt(self, points: Mapping[str, NDArray[np.float64]], pair: str) -> Metric:
+        left, right = points[f"{pair}.left"], points[f"{pair}.right"]
         if self.options.roll_deg:
             left, right = (g.level_points(p, self.options.roll_deg, self.center) for p in (left, right))
         value = float(g.tilt_deg(left, right))

@@ -36,16 +36,38 @@ Centre
     lit side of a shaded sticker; unmixing is linear, so blur and shading
     move the matte symmetrically. Two sub-pixel estimates on the matte: its
     centroid (each pixel weighted by its soft coverage), and the centre of an
-    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling. The
-    centroid is the one reported (``benchmarks/markers.py``: on drawn
-    stickers, blurred and JPEG-compressed, it is the steadier; see
-    ``docs/markers.md``). Its uncertainty (one sigma per axis, pixels) is
-    the root sum of squares of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)``
-    (a blurred edge on a small sticker), for a compressed photo
-    ``COMPRESSION_NOISE / contrast / sqrt(perimeter_px)`` (JPEG's coarse colour
-    moves the edge, more so where the sticker differs from its background in
-    colour only) and ``|centroid - ellipse| / 2`` (disagreement shows an
-    asymmetric edge), at least ``MIN_CENTRE_PX``.
+    ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling
+    (for comparison). The centroid (``colour_xy``) is the centre of a
+    lossless photo.
+
+    A JPEG stores colour at half resolution and quantises it more coarsely
+    than brightness, so the matte's centroid inherits the colour's blocks
+    (``benchmarks/markers.py``: the same photos with colour at full
+    resolution halve the centre error). Brightness (luma, JPEG's Y) is
+    stored at full resolution: in a window centred on the matte's centroid,
+    reaching 2 px beyond the blurred edge, each pixel's luma is unmixed
+    between a plane fitted to the sticker's core and a plane fitted to a
+    ring around the window, and the centroid of that coverage, re-centred
+    ``LUMA_ITERATIONS`` times, is the luma centre (``luma_xy``). It is used
+    where the sticker's luma differs from its background's all round by at
+    least ``LUMA_MIN_CONTRAST`` and ``LUMA_MIN_RATIO`` times the background's
+    own unevenness: textured clothing moves a luma centroid more than coarse
+    colour moves the matte's. Fluorescent green is about as bright as light
+    skin, so there the colour alone locates it (``luma_note`` says why). A
+    compressed photo's centre is then the mean of the two (``centre_from``
+    ``colour and luma``); the two err largely independently.
+
+    The uncertainty (one sigma per axis, pixels) is the root sum of squares
+    of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)`` (a blurred edge on a
+    small sticker), for a compressed photo ``COMPRESSION_NOISE / contrast /
+    sqrt(perimeter_px)`` (JPEG's coarse colour moves the edge, more so where
+    the sticker differs from its background in colour only) and
+    ``ROUGHNESS_FACTOR * edge_rms_px`` (the rms scatter of the matte's 0.5
+    crossings along 48 rays about their fitted ellipse: JPEG's blocks make
+    the edge ragged, the more so the lower the quality), and half the larger
+    distance of the reported centre's estimates from each other (centroid
+    and ellipse; colour and luma): disagreement shows an asymmetric edge. At
+    least ``MIN_CENTRE_PX``.
 
 Naming (:func:`pair_stickers`)
     The landmarks say which sticker is which: for each side the candidates
@@ -112,8 +134,26 @@ COMPRESSION_NOISE = 140.0
 stickers at JPEG quality 85 (blurred 1 pixel), where a sticker 10 px across is off by about
 0.2 px rms on light skin (low contrast) and 0.1 px on dark skin, dark cloth or white."""
 
+ROUGHNESS_FACTOR = 1.5
+"""Roughness term of a compressed photo's centre uncertainty: this times the rms scatter of the
+edge about its fitted ellipse (pixels). JPEG's blocks make the edge ragged, more so the lower the
+quality; calibrated on drawn stickers at JPEG quality 60-92 so that 95% of centres are within
+twice the uncertainty at every quality."""
+
 UPSAMPLE = 4
 """Upsampling of the membership for the ellipse fit's contour."""
+
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+"""Luma (JPEG's Y, stored at full resolution) from RGB."""
+
+LUMA_MIN_CONTRAST = 25.0
+LUMA_MIN_RATIO = 20.0
+"""The luma centre is used when the sticker's luma differs from its background's by at least
+``LUMA_MIN_CONTRAST`` (0-255) all round its edge, with the same sign, and by at least
+``LUMA_MIN_RATIO`` times the background's own luma roughness (rms about a plane around it)."""
+
+LUMA_ITERATIONS = 3
+"""Re-centrings of the luma window on its own centroid."""
 
 
 def _ramp(x: NDArray[np.float32], lo: float, hi: float) -> NDArray[np.float32]:
@@ -134,11 +174,15 @@ def membership(rgb: NDArray[np.uint8], color: MarkerColor) -> NDArray[np.float32
 class Sticker:
     """One sticker found: centre and shape in the photo's pixels.
 
-    ``xy`` is the reported centre (the membership-weighted centroid) with
-    ``uncertainty_px`` (one sigma per axis); ``ellipse_xy`` the fitted
-    ellipse's centre; ``diameter_px`` the equivalent diameter,
-    ``axis_ratio`` minor/major of the fitted ellipse (1 = round),
-    ``edge_px`` the width of the colour's edge ramp (blur).
+    ``xy`` is the reported centre with ``uncertainty_px`` (one sigma per
+    axis); ``ellipse_xy`` the fitted ellipse's centre; ``diameter_px`` the
+    equivalent diameter, ``axis_ratio`` minor/major of the fitted ellipse
+    (1 = round), ``edge_px`` the width of the colour's edge ramp (blur).
+    ``centre_from`` says how ``xy`` was found: ``colour`` (the coverage
+    matte's centroid ``colour_xy``) or ``colour and luma`` (the mean of
+    ``colour_xy`` and the luma centroid ``luma_xy``); ``luma_note`` why the
+    luma was not used; ``edge_rms_px`` the edge's rms scatter about its
+    fitted ellipse (pixels). ``colour_xy`` None means ``xy``.
     """
 
     xy: tuple[float, float]
@@ -147,17 +191,31 @@ class Sticker:
     diameter_px: float
     axis_ratio: float
     edge_px: float
+    centre_from: str = "colour"
+    colour_xy: tuple[float, float] | None = None
+    luma_xy: tuple[float, float] | None = None
+    luma_note: str | None = None
+    edge_rms_px: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, pixels rounded to 0.01."""
         return {
-            "xy_px": [round(self.xy[0], 2), round(self.xy[1], 2)],
+            "xy_px": _xy(self.xy),
             "uncertainty_px": round(self.uncertainty_px, 3),
-            "ellipse_xy_px": [round(self.ellipse_xy[0], 2), round(self.ellipse_xy[1], 2)],
+            "ellipse_xy_px": _xy(self.ellipse_xy),
             "diameter_px": round(self.diameter_px, 1),
             "axis_ratio": round(self.axis_ratio, 2),
             "edge_px": round(self.edge_px, 2),
+            "centre_from": self.centre_from,
+            "colour_xy_px": _xy(self.xy if self.colour_xy is None else self.colour_xy),
+            "luma_xy_px": None if self.luma_xy is None else _xy(self.luma_xy),
+            "luma_note": self.luma_note,
+            "edge_rms_px": round(self.edge_rms_px, 3),
         }
+
+
+def _xy(p: tuple[float, float]) -> list[float]:
+    return [round(p[0], 2), round(p[1], 2)]
 
 
 @dataclass(frozen=True)
@@ -218,6 +276,29 @@ def _ellipse_centre(m: NDArray[np.float32], x0: int, y0: int) -> tuple[float, fl
     return x0 + (ux + 0.5) / UPSAMPLE - 0.5, y0 + (uy + 0.5) / UPSAMPLE - 0.5
 
 
+def _edge_roughness(m: NDArray[np.float32], centre: tuple[float, float], radius: float, rays: int = 48) -> float:
+    """Rms (pixels) of the 0.5 crossings of ``m`` along ``rays`` rays from ``centre`` (crop pixels)
+    about the ellipse fitted to them: how ragged the sticker's edge is (JPEG's blocks, noise)."""
+    phi = (np.arange(rays) + 0.5) * 2.0 * np.pi / rays
+    t = np.arange(0.0, 2.0 * radius + 3.0, 0.1, dtype=np.float32)
+    xs = (centre[0] + np.cos(phi)[:, None] * t).astype(np.float32)
+    ys = (centre[1] + np.sin(phi)[:, None] * t).astype(np.float32)
+    a = cv2.remap(m, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    out = a < 0.5
+    out[:, 0] = False
+    i = np.maximum(np.argmax(out, axis=1), 1)  # first sample outside along each ray
+    k = np.arange(rays)
+    f = np.clip((a[k, i - 1] - 0.5) / np.maximum(a[k, i - 1] - a[k, i], 1e-6), 0.0, 1.0)
+    r = t[i - 1] + f * (t[i] - t[i - 1])
+    pts = np.stack([centre[0] + np.cos(phi) * r, centre[1] + np.sin(phi) * r], axis=1).astype(np.float32)
+    (ex, ey), (w, h), ang = cv2.fitEllipse(pts)
+    th = math.radians(ang)
+    u = (pts[:, 0] - ex) * math.cos(th) + (pts[:, 1] - ey) * math.sin(th)
+    v = -(pts[:, 0] - ex) * math.sin(th) + (pts[:, 1] - ey) * math.cos(th)
+    rho = np.sqrt((2.0 * u / max(w, 1e-6)) ** 2 + (2.0 * v / max(h, 1e-6)) ** 2)
+    return float(np.sqrt(np.mean(((rho - 1.0) * np.hypot(u, v) / np.maximum(rho, 1e-6)) ** 2)))
+
+
 def _nearest_colour(rgb: NDArray[np.float32], where: NDArray[np.uint8]) -> NDArray[np.float32]:
     """Each pixel's colour of the nearest pixel of ``where`` (averaged over 3x3 of ``where``), ``(h, w, 3)``."""
     w = where.astype(np.float32)
@@ -231,14 +312,21 @@ def _nearest_colour(rgb: NDArray[np.float32], where: NDArray[np.uint8]) -> NDArr
     return table[lab]
 
 
+def _plane(xs: NDArray[Any], ys: NDArray[Any], v: NDArray[Any]) -> FloatArray:
+    """Coefficients ``(c, cx, cy)`` (each one per column of ``v``) of the least-squares plane
+    ``c + cx * x + cy * y`` through ``v`` at ``xs, ys``; flat (the mean) through fewer than 6 points."""
+    if len(xs) < 6:
+        return np.stack([v.mean(axis=0), np.zeros_like(v[0]), np.zeros_like(v[0])])
+    design = np.stack([np.ones(len(xs)), xs, ys], axis=1).astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, v.astype(np.float64), rcond=None)
+    return np.asarray(coef, dtype=np.float64)
+
+
 def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDArray[np.float32]:
     """The sticker's colour at every pixel, ``(h, w, 3)``: a plane per channel fitted to the
     interior, so shading across the sticker is extrapolated to its edge."""
     ys, xs = np.nonzero(inner)
-    if len(ys) < 6:
-        return np.broadcast_to(rgb[ys, xs].mean(axis=0), rgb.shape).astype(np.float32)
-    design = np.stack([np.ones(len(ys)), xs, ys], axis=1).astype(np.float64)
-    coef, *_ = np.linalg.lstsq(design, rgb[ys, xs].astype(np.float64), rcond=None)
+    coef = _plane(xs, ys, rgb[ys, xs])
     gy, gx = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
     return (coef[0] + gx[..., None] * coef[1] + gy[..., None] * coef[2]).astype(np.float32)
 
@@ -284,6 +372,38 @@ def _sector_means(
 
 def _disc(radius: int) -> NDArray[np.uint8]:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _luma_centre(
+    rgb: NDArray[np.uint8], start: tuple[float, float], radius: float, edge: float
+) -> tuple[float, float] | str:
+    """The centroid of the sticker's luma contrast in a window around ``start`` (photo pixels;
+    module docstring, "Centre"), or why the luma cannot locate it."""
+    H, W = rgb.shape[:2]
+    c = np.asarray(start, dtype=np.float64)
+    reach = radius + edge + 2.0  # the window: the blurred edge fades out inside it
+    for _ in range(LUMA_ITERATIONS):
+        lo, hi = np.floor(c - reach - 4.0).astype(int), np.ceil(c + reach + 4.0).astype(int) + 1
+        if lo.min() < 0 or hi[0] > W or hi[1] > H:
+            return "too near the photo's edge"
+        y = rgb[lo[1] : hi[1], lo[0] : hi[0]].astype(np.float64) @ np.asarray(LUMA_WEIGHTS)
+        ys, xs = np.mgrid[lo[1] : hi[1], lo[0] : hi[0]].astype(np.float64)
+        r = np.hypot(xs - c[0], ys - c[1])
+        ring = (r >= reach + 1.0) & (r <= reach + 4.0)
+        core = r <= max(1.0, radius - edge - 0.5)
+        bg = _plane(xs[ring], ys[ring], y[ring])
+        inside = _plane(xs[core], ys[core], y[core])
+        diff = (inside[0] - bg[0]) + (inside[1] - bg[1]) * xs + (inside[2] - bg[2]) * ys
+        rim = diff[(r >= radius - 1.0) & (r <= radius + 1.0)]
+        contrast = float(np.abs(rim).min())
+        if contrast < LUMA_MIN_CONTRAST or rim.min() * rim.max() < 0:
+            return f"luma contrast with the background {contrast:.0f} (at least {LUMA_MIN_CONTRAST:.0f} needed)"
+        rough = float(np.sqrt(np.mean((y[ring] - (bg[0] + bg[1] * xs[ring] + bg[2] * ys[ring])) ** 2)))
+        if contrast < LUMA_MIN_RATIO * rough:
+            return f"background too uneven in luma ({rough:.1f} rms against a contrast of {contrast:.0f})"
+        a = (y - (bg[0] + bg[1] * xs + bg[2] * ys)) / diff * np.clip(reach + 0.5 - r, 0.0, 1.0)
+        c = np.array([(a * xs).sum(), (a * ys).sum()]) / a.sum()
+    return float(c[0]), float(c[1])
 
 
 def _measure_blob(
@@ -333,18 +453,30 @@ def _measure_blob(
         return "no contour"
     diameter = 2.0 * math.sqrt(total / math.pi)  # the matte's area: the sticker's own size
     perimeter = math.pi * diameter
+    rough = _edge_roughness(weights, (cx - x0, cy - y0), diameter / 2.0)
+    luma = _luma_centre(rgb, (cx, cy), diameter / 2.0, edge) if compressed else "the photo is not compressed"
+    xy, gap = (cx, cy), 0.5 * math.hypot(cx - ell[0], cy - ell[1])
+    if not isinstance(luma, str):
+        xy = ((cx + luma[0]) / 2.0, (cy + luma[1]) / 2.0)
+        gap = max(gap, 0.5 * math.hypot(cx - luma[0], cy - luma[1]))
     sigma = math.hypot(
         EDGE_NOISE * max(edge, 1.0) / math.sqrt(perimeter),
         (COMPRESSION_NOISE / max(contrast, 1.0) / math.sqrt(perimeter)) if compressed else 0.0,
-        0.5 * math.hypot(cx - ell[0], cy - ell[1]),
+        ROUGHNESS_FACTOR * rough if compressed else 0.0,
+        gap,
     )
     return Sticker(
-        xy=(cx, cy),
+        xy=xy,
         uncertainty_px=max(sigma, MIN_CENTRE_PX),
         ellipse_xy=(float(ell[0]), float(ell[1])),
         diameter_px=diameter,
         axis_ratio=ratio,
         edge_px=edge,
+        centre_from="colour" if isinstance(luma, str) else "colour and luma",
+        colour_xy=(cx, cy),
+        luma_xy=None if isinstance(luma, str) else luma,
+        luma_note=luma if isinstance(luma, str) else None,
+        edge_rms_px=rough,
     )
 
 

@@ -77,12 +77,15 @@ def draw_stickers(rgb: NDArray[np.uint8], stickers: Sequence[DrawnSticker], ss: 
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def degrade(rgb: NDArray[np.uint8], blur_sigma: float = 0.0, jpeg_quality: int | None = None) -> NDArray[np.uint8]:
-    """The photo blurred (Gaussian, sigma in pixels) and JPEG-compressed (4:2:0) as a camera would."""
+def degrade(
+    rgb: NDArray[np.uint8], blur_sigma: float = 0.0, jpeg_quality: int | None = None, full_colour: bool = False
+) -> NDArray[np.uint8]:
+    """The photo blurred (Gaussian, sigma in pixels) and JPEG-compressed as a camera would: colour
+    at half resolution (4:2:0), or at full resolution (4:4:4) with ``full_colour``."""
     out = cv2.GaussianBlur(rgb, (0, 0), blur_sigma) if blur_sigma > 0 else rgb.copy()
     if jpeg_quality is not None:
         buf = io.BytesIO()
-        Image.fromarray(out).save(buf, "JPEG", quality=jpeg_quality)
+        Image.fromarray(out).save(buf, "JPEG", quality=jpeg_quality, subsampling=0 if full_colour else 2)
         out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
     return out
 

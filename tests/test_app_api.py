@@ -483,3 +483,40 @@ def test_the_annotated_image_draws_a_corrected_measurement_of_its_own_photo(clie
         "/api/annotated", files={"file": ("p.png", png(14), "image/png")}, data={"measurement": json.dumps(m)}
     )
     assert other.status_code == 422 and "SHA-256" in other.json()["error"]
+
+
+def _head_and_body(thumb: bytes) -> tuple[float, float]:
+    """The pixel spread of a 640x480-photo thumbnail around the placed eyes and at the hips."""
+    t = np.asarray(Image.open(io.BytesIO(thumb)).convert("L"), dtype=np.float64)
+    k = t.shape[1] / 640.0  # thumbnail pixels per photo pixel
+    head = t[int(50 * k) : int(90 * k), int(300 * k) : int(340 * k)]
+    body = t[int(250 * k) : int(290 * k), int(300 * k) : int(340 * k)]
+    return float(head.std()), float(body.std())
+
+
+@pytest.mark.slow  # loads the pose model to find everyone's face
+def test_faces_are_blurred_in_thumbnails_and_reports_only_when_asked(client: TestClient) -> None:
+    from posture.history import thumbnail_jpeg
+
+    ids = {}
+    for seed, blur in ((20, False), (21, True)):
+        data = png(seed, (640, 480))  # noise: sharp everywhere; the person's landmarks placed by hand
+        m = measured(sha256=hashlib.sha256(data).hexdigest(), path=f"p{seed}.png").to_dict()
+        form = {"measurement": json.dumps(m), "name": "Ana", **({"blur_faces": "true"} if blur else {})}
+        r = client.post("/api/history", files={"file": (f"p{seed}.png", data, "image/png")}, data=form)
+        assert r.status_code == 201, r.text
+        ids[blur] = r.json()["id"]
+        thumb = client.get(f"/api/history/{ids[blur]}/thumbnail").content
+        head, body = _head_and_body(thumb)
+        if blur:  # the head made a smooth blur, the rest as sharp as before
+            assert head < 0.25 * body, (head, body)
+        else:  # off by default, as posture's commands make thumbnails: the photo as it is
+            assert thumb == thumbnail_jpeg(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+            assert head > 0.7 * body
+        assert client.get(f"/api/history/{ids[blur]}/photo").content == data  # the photo kept is unchanged
+    pair = [ids[False], ids[True]]
+    plain = client.get("/api/compare", params={"ids": pair, "format": "html"}).text
+    blurred = client.get("/api/compare", params={"ids": pair, "format": "html", "blur_faces": "true"}).text
+    note = "Faces are blurred where the pose model found a person"
+    assert note in blurred and note not in plain
+    assert plain != blurred

@@ -25,6 +25,8 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
 pytest.importorskip("fastapi", reason="the app extra is not installed")
+# A loaded machine answers slower than a quiet one: wait up to 20 s (not 5) for what a page shows.
+sync_api.expect.set_options(timeout=20_000)
 
 ARGS = [
     "--no-sandbox",
@@ -115,6 +117,12 @@ def _until(page: object, js: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
+def _shot(page: object, name: str, full_page: bool = False) -> None:
+    """A screenshot into $POSTURE_SCREENSHOTS, when set, to look at the page as a user sees it."""
+    if os.environ.get("POSTURE_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["POSTURE_SCREENSHOTS"], name)), full_page=full_page)  # type: ignore[attr-defined]
+
+
 def _row(page: object, metric: str) -> str:
     return page.locator(f".result tr[data-metric='{metric}'] td span").last.inner_text()  # type: ignore[attr-defined]
 
@@ -198,6 +206,50 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     assert _point(page, right)[1] - before_r[1] == pytest.approx(30 * zoomed, abs=2 * zoomed)
 
 
+def _stickered(path: Path, out: Path) -> Path:
+    """The photo with green stickers drawn on the acromions and the ASIS, as a camera would show them."""
+    from marker_support import DrawnSticker, degrade, draw_stickers, palpated_points, sticker_px
+
+    from posture.images import load_image
+    from posture.output import encode
+    from posture.pose import PoseDetector
+
+    rgb = load_image(path).rgb
+    with PoseDetector() as det:
+        lm = det.detect(rgb)[0]
+    d = sticker_px(2.5, lm)
+    drawn = [DrawnSticker(float(p[0]), float(p[1]), d) for p in palpated_points(lm, "front", (0.03, 0.0)).values()]
+    out.write_bytes(encode(degrade(draw_stickers(rgb, drawn), 0.6, 92), "JPEG", quality=95))
+    return out
+
+
+def test_dragging_a_sticker_changes_the_sticker_tilt_by_the_expected_amount(page: object, tmp_path: Path) -> None:
+    page.check("#options input[name=markers]")  # type: ignore[attr-defined]
+    m = _analyse(page, _stickered(photo(BIG), tmp_path / "stickers.jpg"))
+    assert m["metrics"]["shoulder_tilt_deg"]["method"] == "markers", m["markers"]
+    left, right = "shoulders_sticker.left", "shoulders_sticker.right"
+    assert _point(page, right) == pytest.approx(m["markers"]["shoulders"]["right"]["xy_px"], abs=0.01)
+    before_l, before_r = _point(page, left), _point(page, right)
+    box = page.locator(f".result [data-point='{right}'].point").last.bounding_box()  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:  # type: ignore[attr-defined]
+        page.mouse.move(x, y)  # type: ignore[attr-defined]
+        page.mouse.down()  # type: ignore[attr-defined]
+        page.mouse.move(x, y - 20, steps=5)  # type: ignore[attr-defined]
+        page.mouse.up()  # type: ignore[attr-defined]
+    corrected = resp.value.json()
+    sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
+    after_r = _point(page, right)
+    scale = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
+    assert _point(page, left) == before_l and before_r[1] - after_r[1] == pytest.approx(20 * scale, abs=2 * scale)
+    expected = math.degrees(math.atan2(after_r[1] - before_l[1], abs(before_l[0] - after_r[0])))
+    tilt = corrected["metrics"]["shoulder_tilt_deg"]
+    assert tilt["method"] == "manual" and tilt["value"] == pytest.approx(expected, abs=0.06)
+    assert corrected["markers"]["shoulders"]["right"]["xy_px"] == pytest.approx(after_r, abs=0.06)
+    assert "corrected by hand" in _row(page, "shoulder_tilt_deg")
+    _shot(page, "stickers.png")
+
+
 def test_save_find_in_history_compare_two_and_open_the_report(page: object, server: str) -> None:
     for path, note in ((photo(BIG), "before <b>physio</b>"), (photo(OTHER), "after")):
         _analyse(page, path)
@@ -256,10 +308,12 @@ def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
     return out
 
 
-def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, server: str, tmp_path: Path) -> None:
+def test_live_guides_captures_and_shows_the_capture_as_a_photo_result(
+    playwright: object, server: str, tmp_path: Path
+) -> None:
     from conftest import PROTOCOL
 
-    # A person standing still facing the camera: every frame can be measured.
+    # A person standing still facing the camera, arms down: every frame can be measured.
     video = PROTOCOL / "videos" / "front_arms_down__infonioknight_g-m1-front.mp4"
     if not video.is_file():
         pytest.skip("real video not available (../shared/photos/protocol)")
@@ -276,22 +330,42 @@ def test_live_analyses_camera_frames_and_draws_the_lines(playwright: object, ser
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server)
         page.click(".tab[data-tab=live]")
-        with page.expect_response(lambda r: r.url.endswith("/api/analyze"), timeout=30_000) as first:
+        page.uncheck("#live input[name=auto-capture]")  # Capture starts at once (arms down never 'holds')
+        with page.expect_response(lambda r: "/frame" in r.url, timeout=60_000) as first:
             page.click("#live .start")
-        assert first.value.json()["model"]["name"]  # a frame went through the same analysis as a photo
-        sync_api.expect(page.locator("#live .live-status")).to_contain_text("Measuring", timeout=30_000)
-        sync_api.expect(page.locator("#live .live-numbers tr[data-metric=shoulder_tilt_deg]")).to_contain_text(
-            "Shoulders"
+        assert first.value.json()["preview"]["points"]  # a frame went through the live session
+        # The guide's one instruction: arms down hide the hips' outline.
+        sync_api.expect(page.locator("#live .live-instruction")).to_have_text(
+            "Hold your arms slightly away from your hips.", timeout=30_000
         )
-        # Frames keep coming: wait for one whose shoulder and hip lines were both measured.
+        sync_api.expect(page.locator("#live .live-numbers caption")).to_contain_text("Preview")
         _until(
             page,
-            "document.querySelectorAll('#live .overlay line.tilt').length >= 2"
-            " && document.querySelectorAll('#live .overlay .side-label').length >= 2",
+            "document.querySelectorAll('#live .live-stage line.tilt').length >= 2"
+            " && document.querySelectorAll('#live .live-stage .side-label').length >= 2",
             timeout=90,
         )
+        _shot(page, "live.png")
+        page.click("#live .capture")
+        # The capture's result, as a photo's: every metric in words with its uncertainty, saved like one.
+        card = page.locator("#live .live-captures .result").first
+        sync_api.expect(card.locator(".status")).to_have_text("Measured.", timeout=180_000)
+        sync_api.expect(page.locator("#live .capture-headline").first).to_contain_text("analysed as photos")
+        shoulders = card.locator("tr[data-metric=shoulder_tilt_deg] td span").inner_text()
+        assert "±" in shoulders and "°" in shoulders, shoulders
+        sync_api.expect(card.locator(".assumptions")).not_to_be_empty()
+        _shot(page, "capture.png", full_page=True)
+        form = card.locator("form.save")
+        form.locator("input[name=name]").fill("Live")
+        form.locator("button[type=submit]").click()
+        sync_api.expect(form.locator(".saved")).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
         page.click("#live .stop")
         sync_api.expect(page.locator("#live .live-status")).to_have_text("Stopped.")
     finally:
         b.close()
     assert errors == []
+    listing = json.loads(urllib.request.urlopen(server + "api/history?name=Live").read())
+    (entry,) = listing["entries"]
+    stored = json.loads(urllib.request.urlopen(server + f"api/history/{entry['id']}").read())
+    assert stored["measurement"]["method"]["kind"] == "live capture"
+    assert stored["measurement"]["metrics"]["shoulder_tilt_deg"]["uncertainty"] is not None

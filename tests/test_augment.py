@@ -37,6 +37,18 @@ def test_map_back_inverts_every_variant(variant: augment.Variant) -> None:
     assert back.width == w and back.height == h
 
 
+@pytest.mark.parametrize(
+    "view",
+    [lambda a: a, lambda a: a[:, ::-1], lambda a: a[::2, 3:40], lambda a: a[:, :, ::-1], np.asfortranarray],
+    ids=["contiguous", "reversed", "sliced", "bgr-view", "fortran"],
+)
+def test_flipped_variant_is_the_exact_mirror_image(view) -> None:
+    rgb = view(np.random.default_rng(2).integers(0, 256, (50, 61, 3), dtype=np.uint8))
+    img, _ = augment.make_variant(rgb, augment.Variant(flip=True), None)
+    assert img.flags["C_CONTIGUOUS"] and img.dtype == np.uint8
+    np.testing.assert_array_equal(img, rgb[:, ::-1])
+
+
 def test_rotated_variant_keeps_the_whole_photo() -> None:
     rgb = np.full((300, 200, 3), 255, np.uint8)
     img, m = augment.make_variant(rgb, augment.Variant(rotate_deg=8.0), None)

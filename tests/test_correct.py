@@ -165,3 +165,89 @@ def test_a_tilt_read_from_stickers_is_not_changed_by_moving_a_joint_landmark() -
     c = correct(m, {"right_shoulder": [260.0, 120.0]})
     assert c.metrics["shoulder_tilt_deg"] == stickers
     assert c.metrics["head_shift_pct"].method == "manual"  # the joint landmarks' other metrics follow
+
+
+def _levelled_tilt(left: tuple[float, float], right: tuple[float, float], roll: float) -> float:
+    """The tilt of the line through two points of the 640x480 photo, levelled by ``roll`` about its centre."""
+    from posture import geometry as g
+
+    pts = np.array([left, right], dtype=np.float64)
+    if roll:
+        pts = g.level_points(pts, roll, np.array([320.0, 240.0]))
+    return float(g.tilt_deg(pts[0], pts[1]))
+
+
+def _with_stickers(
+    left: tuple[float, float], right: tuple[float, float], refinement: dict | None = None, roll_deg: float = 0.0
+) -> PostureMeasurement:
+    """A measurement whose shoulder tilt was read from stickers at ``left`` and ``right`` (pixels)."""
+    from dataclasses import replace
+
+    m = measured(refinement=refinement, roll_deg=roll_deg)
+    sticker = replace(
+        m.metrics["shoulder_tilt_deg"],
+        value=_levelled_tilt(left, right, roll_deg),
+        uncertainty=0.2,
+        method="markers",
+        landmark_value=m.metrics["shoulder_tilt_deg"].value,
+    )
+    side = {"uncertainty_px": 0.3, "diameter_px": 14.0}
+    markers = {
+        "color": "green",
+        "stickers_found": 2,
+        "shoulders": {
+            "landmark": "acromion",
+            "found": True,
+            "reason": None,
+            "left": {**side, "xy_px": list(left)},
+            "right": {**side, "xy_px": list(right)},
+            "ambiguous": [],
+        },
+        "pelvis": {"landmark": "ASIS", "found": False, "reason": "no stickers near the hips"},
+    }
+    return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": sticker}, markers=markers)
+
+
+@pytest.mark.parametrize("roll", [0.0, 4.0])
+@pytest.mark.parametrize("width, d", CASES[:10])
+def test_dragging_a_sticker_by_d_changes_the_sticker_tilt_by_the_expected_amount(
+    width: float, d: float, roll: float
+) -> None:
+    left, right = (320 + width / 2, 128.0), (320 - width / 2, 128.0)
+    m = _with_stickers(left, right, roll_deg=roll)
+    assert point_uses(m)["shoulder_tilt_deg"] == ["shoulders_sticker.left", "shoulders_sticker.right"]
+    assert correctable_points(m)["shoulders_sticker.right"] == right
+    moved = (right[0], right[1] - d)
+    c = correct(m, {"shoulders_sticker.right": list(moved)})
+    tilt = c.metrics["shoulder_tilt_deg"]
+    # The line through the stickers, levelled by the same roll about the photo's centre.
+    assert tilt.value == pytest.approx(_levelled_tilt(left, moved, roll), abs=1e-6) and tilt.method == "manual"
+    assert tilt.value - m.metrics["shoulder_tilt_deg"].value == pytest.approx(
+        -math.degrees(math.atan(d / width)), abs=0.05 + 0.002 * d
+    )  # raising the right side tilts towards the right by about atan(d / width)
+    assert c.markers["shoulders"]["right"]["xy_px"] == pytest.approx(moved, abs=0.005)
+    assert c.markers["shoulders"]["left"]["xy_px"] == list(left)
+    assert c.correction["points"]["shoulders_sticker.right"]["from"] == list(right)
+    assert c.correction["points"]["shoulders_sticker.right"]["to"] == pytest.approx(moved, abs=0.05)
+    assert c.metrics["shoulder_pelvis_tilt_deg"].method == "manual"
+    assert c.metrics["pelvic_tilt_deg"] == m.metrics["pelvic_tilt_deg"]
+    # Correcting again starts from the stickers as analysed, keeping the earlier move.
+    again = correct(c, {"shoulders_sticker.left": [left[0], left[1] - d]})
+    assert again.correction["points"]["shoulders_sticker.right"]["from"] == list(right)
+    both = _levelled_tilt((left[0], left[1] - d), moved, roll)
+    assert again.metrics["shoulder_tilt_deg"].value == pytest.approx(
+        both, abs=math.degrees(0.1 / width)
+    )  # moves kept to 0.1 px
+
+
+def test_stickers_not_the_outline_are_offered_when_the_stickers_gave_the_tilt() -> None:
+    outline = silhouette(((372.0, 118.0), (268.0, 121.0)))
+    m = _with_stickers((376.0, 124.0), (264.0, 126.0), refinement=outline)
+    points = correctable_points(m)
+    assert {"shoulders_sticker.left", "shoulders_sticker.right"} <= set(points)
+    assert "shoulders.left" not in points  # the outline did not give the headline
+    c = correct(m, {"shoulders_sticker.left": [376.0, 110.0]})
+    assert "shoulders.left" not in correctable_points(c) and "shoulders_sticker.left" in correctable_points(c)
+    # A joint landmark moved: the sticker tilt stays.
+    j = correct(m, {"right_shoulder": [260.0, 120.0]})
+    assert j.metrics["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"]

@@ -294,14 +294,76 @@ def test_no_contrast_falls_back() -> None:
     assert r.shoulders.reason and r.pelvis.reason
 
 
-def test_hair_over_one_shoulder_falls_back_and_says_which() -> None:
+@pytest.mark.parametrize(
+    ("box", "neck_hidden"),
+    [(((150, 120), (215, 330)), False), (((150, 120), (330, 330)), True)],
+    ids=["over the right shoulder", "over the neck and the right shoulder"],
+)
+def test_hair_over_one_shoulder_falls_back_and_says_which(box: tuple, neck_hidden: bool) -> None:
+    # Hair falling over the right shoulder (and over the neck: then the landmarks give the midline,
+    # but the shoulder is still covered).
     rgb, mask, lm = draw_body()
     hair = mask.copy()
-    cv2.rectangle(hair, (150, 120), (215, 330), 1.0, -1)  # hair falling over the right shoulder
+    cv2.rectangle(hair, *box, 1.0, -1)
     r = refine(hair, lm, None)
     assert not r.shoulders.refined
-    assert "right" in (r.shoulders.reason or "") or "neck" in (r.shoulders.reason or "")
-    assert r.shoulders.left_ok or "neck" in (r.shoulders.reason or "")
+    reason = r.shoulders.reason or ""
+    assert "right shoulder" in reason and "left shoulder" not in reason, reason
+    assert r.shoulders.left_ok and not r.shoulders.right_ok
+    assert ("neck not found" in reason) == neck_hidden, reason
+
+
+def collar(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn body with a high collar hiding its neck (every neck row wider than the search reaches)."""
+    rgb, mask = rgb.copy(), mask.copy()
+    cv2.rectangle(mask, (228, 150), (372, 224), 1.0, -1)
+    cv2.rectangle(rgb, (228, 150), (372, 224), SKIN, -1)
+    return rgb, mask
+
+
+@pytest.mark.parametrize("lift", [0.0, 6.0, -8.0])
+def test_a_hidden_neck_reads_the_tilt_about_the_landmarks_midline(lift: float) -> None:
+    from posture.refine.outline import body_frame
+    from posture.refine.shoulders import MIDLINE_FALLBACK_SD_H, _neck_midline
+
+    rgb, mask, lm = draw_body(raise_left=lift)
+    seen = refine(mask, lm, rgb).shoulders
+    rgb, mask = collar(rgb, mask)
+    mid = g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER])
+    assert "neck not found" in (_neck_midline(mask, None, mid, 100.0, body_frame(lm, 0.5))[1] or "")
+    hidden = refine(mask, lm, rgb).shoulders
+    assert hidden.refined, hidden.reason
+    assert hidden.tilt_deg == pytest.approx(math.degrees(math.atan2(lift, 200.0)), abs=TOL)
+    assert hidden.uncertainty_deg > seen.uncertainty_deg  # the stand-in midline's error is in it
+    # The stand-in midline one standard error off either way moves the tilt within its uncertainty.
+    for side in (-1.0, 1.0):
+        xy = lm.xy + (side * MIDLINE_FALLBACK_SD_H * 100.0, 0.0)
+        moved = Landmarks(xy=xy, visibility=lm.visibility, presence=lm.presence, width=W, height=H)
+        r = refine(mask, moved, rgb).shoulders
+        assert r.refined, r.reason
+        assert abs(r.tilt_deg - hidden.tilt_deg) <= 2 * hidden.uncertainty_deg
+    m_rgb, m_mask, m_lm = mirror(rgb, mask, lm)
+    assert refine(m_mask, m_lm, m_rgb).shoulders.tilt_deg == pytest.approx(-hidden.tilt_deg, abs=0.1)
+
+
+@pytest.mark.parametrize(("bend", "moves"), [(0.0, True), (60.0, False)], ids=["straight cap", "rounded cap"])
+def test_a_midline_error_reads_as_a_rise_only_where_the_cap_is_straight(bend: float, moves: bool) -> None:
+    from posture.refine.shoulders import _mirror_rise
+
+    # Caps sloping 40 degrees down outwards (k = tan 40), straight or bending down by `bend` degrees
+    # over their length. A midline e off sets the mirrored caps 2 e apart sideways (the sideways
+    # prior's mean): a straight cap cannot tell that from a lift and reads a rise of 2 k e; a rounded
+    # one fixes the sideways shift itself.
+    t = np.linspace(0.0, 1.0, 60)
+    angle = np.radians(40.0 + bend * t)
+    step = np.stack([np.cos(angle), -np.sin(angle)], axis=1) * 40.0 / len(t)
+    cap = np.cumsum(step, axis=0) + (60.0, 0.0)
+    e = 3.0
+    rise = _mirror_rise(cap, cap, 10.0, 2 * e)[0] - _mirror_rise(cap, cap, 10.0)[0]
+    if moves:
+        assert abs(rise) == pytest.approx(2 * math.tan(math.radians(40.0)) * e, rel=0.1)
+    else:
+        assert abs(rise) < 0.2
 
 
 def test_missing_hips_use_the_image_vertical_and_no_pelvis() -> None:
@@ -385,6 +447,40 @@ def test_rendered_person_against_its_truth(segmenter) -> None:
     assert r.pelvis.tilt_deg == pytest.approx(true_hip, abs=0.5)
     landmark_hip = float(g.tilt_deg(lm[L.LEFT_HIP], lm[L.RIGHT_HIP]))
     assert abs(r.pelvis.tilt_deg - true_hip) < abs(landmark_hip - true_hip)
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("protocol", "images/front_arms_down__econ_2095f20b.png"), ("photos", "cgi_front_full__tfex_image1.png")],
+    ids=["a high collar", "hair over the neck"],
+)
+def test_a_real_photo_without_a_readable_neck_reads_the_shoulders_from_the_outline(segmenter, folder, name) -> None:
+    from conftest import photo, protocol
+
+    from posture.images import load_image
+    from posture.refine import prepare_image
+    from posture.refine.outline import body_frame
+    from posture.refine.shoulders import _neck_midline
+
+    rgb = load_image(protocol(name) if folder == "protocol" else photo(name)).rgb
+
+    def read(im: np.ndarray) -> tuple[Landmarks, np.ndarray, RefinedPair]:
+        (lm, mask), *_ = segmenter.detect_segmented(np.ascontiguousarray(im))
+        return lm, mask, refine(mask, lm, im).shoulders
+
+    lm, mask, r = read(rgb)
+    f = body_frame(lm, 0.5)
+    half = float(abs((lm[L.LEFT_SHOULDER] - lm[L.RIGHT_SHOULDER]) @ f.u)) / 2.0
+    mid = g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER])
+    assert "neck not found" in (_neck_midline(mask, prepare_image(rgb), mid, half, f)[1] or "")
+    assert r.refined, r.reason
+    for deg in (5.0, -5.0):  # counter-clockwise lifts the image's right side: the subject's left, facing us
+        b = read(rotate(rgb, mask, lm, deg)[0])[2]
+        assert b.refined, b.reason
+        assert abs(b.tilt_deg - r.tilt_deg - deg) <= 2 * math.hypot(r.uncertainty_deg, b.uncertainty_deg)
+    m = read(rgb[:, ::-1])[2]
+    assert m.refined, m.reason
+    assert abs(m.tilt_deg + r.tilt_deg) <= 2 * math.hypot(r.uncertainty_deg, m.uncertainty_deg)
 
 
 def test_drawing_uses_the_json_and_leaves_the_input_alone() -> None:

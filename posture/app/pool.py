@@ -70,10 +70,11 @@ class AnalysisPool:
         """Load the model of one slot now (full mode), so the first photo does not wait for it."""
         self.run(self.base, lambda a: None)
 
-    def run(self, settings: Settings, fn: Callable[[Analyzer], T]) -> T:
+    def run(self, settings: Settings, fn: Callable[[Analyzer], T], *, wait: bool = False) -> T:
         """``fn(analyzer)`` on a free slot's analyser with ``settings``; blocks while every slot
-        is busy. Raises :class:`Busy` when ``workers + queue`` calls are already admitted."""
-        if not self._admitted.acquire(blocking=False):
+        is busy. Raises :class:`Busy` when ``workers + queue`` calls are already admitted, unless
+        ``wait`` (a capture's frames: they wait for admission instead)."""
+        if not self._admitted.acquire(blocking=wait):
             raise Busy(f"busy: {self.workers} analyses running and {self.queue} waiting; try again shortly")
         try:
             slot = self._free.get()

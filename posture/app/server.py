@@ -215,7 +215,14 @@ def _clean_name(filename: str | None) -> str:
 
 
 def _settings(
-    base: Settings, mirrored: bool, level: str | None, height_cm: float | None, fast: bool, person: int
+    base: Settings,
+    mirrored: bool,
+    level: str | None,
+    height_cm: float | None,
+    fast: bool,
+    person: int,
+    markers: bool = False,
+    marker_color: str = "green",
 ) -> Settings:
     """The analysis settings of one request; 422 with the reason for a bad option."""
     level = (level or "").strip().lower()
@@ -236,8 +243,10 @@ def _settings(
             height_cm=height_cm,
             fast=fast,
             person=person,
+            markers=markers,
+            marker_color=marker_color,
         )
-    except ValueError as e:  # Settings' own checks (ranges)
+    except ValueError as e:  # Settings' own checks (ranges, the sticker colour)
         raise ApiError(422, str(e)) from None
 
 
@@ -293,6 +302,7 @@ def create_app(config: AppConfig = AppConfig()) -> FastAPI:
     _analysis_routes(app, pool)
     _history_routes(app, config, pool)
     _compare_route(app, config, pool)
+    _live_routes(app, pool)
     return app
 
 
@@ -373,11 +383,17 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
         height_cm: Annotated[float | None, Form(description="the person's stature, for centimetres")] = None,
         fast: Annotated[bool, Form(description="one pass: faster, no uncertainty")] = False,
         person: Annotated[int, Form(ge=0, le=9, description="which person (0: the largest)")] = 0,
+        markers: Annotated[
+            bool, Form(description="stickers on the acromions and ASIS/PSIS give the tilts (docs/markers.md)")
+        ] = False,
+        marker_color: Annotated[
+            str, Form(max_length=40, description="the stickers' colour: a name (green, ...) or #RRGGBB")
+        ] = "green",
     ) -> JSONResponse:
         """Exactly the object of ``posture analyze --json`` (``source.path`` is the upload's file
         name). A photo that can't be read is a 400 with the error posture prints; 413 above
         50 MB; 503 when too many analyses are running or waiting."""
-        settings = _settings(pool.base, mirrored, level, height_cm, fast, person)
+        settings = _settings(pool.base, mirrored, level, height_cm, fast, person, markers, marker_color)
         name = _clean_name(file.filename)
         data = await _read_upload(file)
 
@@ -459,6 +475,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         taken_at: Annotated[
             str | None, Form(description="the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) if not the photo's own")
         ] = None,
+        blur_faces: Annotated[
+            bool, Form(description="blur every face in the thumbnail (the photo kept is unchanged)")
+        ] = False,
     ) -> JSONResponse:
         """Stores the measurement, a thumbnail and the photo (in ``photos/`` beside the history,
         readable only by you). The photo must be the one measured (same SHA-256). The same photo
@@ -466,6 +485,9 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         m, image, data = await _photo_of(file, measurement, pool.base)
         if m.status != "measured":
             raise ApiError(422, f"nothing was measured on this photo ({m.message}); not saved")
+        rgb = image.rgb
+        if blur_faces:
+            rgb = await anyio.to_thread.run_sync(_blurred, pool, rgb, m)
         photo = _keep_photo(config.photos_dir, image.sha256, data, image.format)
         try:
             with history() as h:
@@ -473,7 +495,7 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
                     m,
                     name=name,
                     note=note,
-                    thumbnail=thumbnail_jpeg(image.rgb),
+                    thumbnail=thumbnail_jpeg(rgb),
                     taken_at=taken_at or None,
                     photo_path=str(photo),
                 )
@@ -549,6 +571,10 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         name: Annotated[str | None, Query(max_length=200)] = None,
         note: Annotated[str | None, Query(max_length=2000)] = None,
         download: Annotated[bool, Query(description="as a file to save (Content-Disposition: attachment)")] = False,
+        blur_faces: Annotated[
+            bool,
+            Query(description="blur every face in the report's photos, for sharing (posture compare --blur-faces)"),
+        ] = False,
     ) -> Response:
         """The comparison of ``posture compare '#1' '#2' ...``: JSON, its words as in the terminal
         (``text``), or the report as a self-contained HTML page or a PDF."""
@@ -579,7 +605,11 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
             from posture.compare_text import summary
 
             return Response(summary(c), media_type="text/plain; charset=utf-8")
-        data = make_report(photos, c, format, mdc=MDC95, name=name, note=note)
+        if blur_faces and format in ("html", "pdf"):
+            photos = [
+                p if p.rgb is None else replace(p, people=tuple(pool.run(pool.base, _people(p.rgb)))) for p in photos
+            ]
+        data = make_report(photos, c, format, mdc=MDC95, name=name, note=note, blur_faces=blur_faces)
         disposition = "attachment" if download else "inline"
         stem = "posture-report-" + "-".join(str(i) for i in ids)
         headers = {"Content-Disposition": f'{disposition}; filename="{stem}.{format}"'}
@@ -587,6 +617,107 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
             headers["Content-Security-Policy"] = REPORT_CSP
             return Response(data, media_type="text/html; charset=utf-8", headers=headers)
         return Response(data, media_type="application/pdf", headers=headers)
+
+
+class LiveStart(BaseModel):
+    """How a live session captures."""
+
+    auto: bool = Field(
+        False, description="start a capture once a measurable stance has held (as posture live --capture)"
+    )
+    capture_s: float = Field(3.0, ge=1, le=30, description="a capture's length, seconds")
+    timeout_s: float = Field(30.0, ge=1, le=600, description="how long a capture waits for a measurable stance")
+
+
+def _live_routes(app: FastAPI, pool: AnalysisPool) -> None:
+    from posture.app.live import LiveRoom, LiveRooms, TooManyLive
+    from posture.live.session import LiveConfig
+
+    rooms = LiveRooms(pool)
+    app.state.live = rooms
+
+    def room_of(room_id: str) -> LiveRoom:
+        room = rooms.get(room_id)
+        if room is None:
+            raise ApiError(404, "no such live session (stopped, or closed after a minute without frames)")
+        return room
+
+    @app.post("/api/live", tags=["live"], summary="Start a live session", status_code=201)
+    async def live_start(body: LiveStart) -> dict[str, Any]:
+        """A live check as ``posture live`` runs it: the frames then sent to ``/api/live/{id}/frame``
+        are guided into a measurable stance (posture.live.guide) and captured (posture.live.capture).
+        At most two sessions at once (503); one without frames for a minute is closed."""
+        config = LiveConfig(
+            capture_seconds=body.capture_s, auto_capture=body.auto, stance_timeout_s=body.timeout_s, alerts=()
+        )
+        try:
+            room = await anyio.to_thread.run_sync(rooms.open, config)
+        except TooManyLive as e:
+            raise ApiError(503, str(e)) from None
+        c = room.session.config
+        return {
+            "id": room.id,
+            "capture_s": c.capture_seconds,
+            "hold_s": c.hold_seconds,
+            "timeout_s": c.stance_timeout_s,
+            "frames": c.capture_frames,
+        }
+
+    @app.post("/api/live/{room_id}/frame", tags=["live"], summary="One camera frame of a live session")
+    async def live_frame(
+        room_id: str, file: Annotated[UploadFile, File(description="the camera's frame, not mirrored (JPEG)")]
+    ) -> JSONResponse:
+        """The frame's preview (one landmark pass, smoothed, no uncertainty: ``preview`` in the shape
+        of ``/api/describe``), its stance ``problems`` (most important first) and the one
+        ``instruction`` towards a measurable stance (posture.live.guide; ``usable``: the frame can
+        be measured, though a capture prefers frames without problems); ``capture``: a capture waiting for the stance
+        (``waiting``), collecting frames (``collecting``) or being analysed (``analysing``, ``done``
+        of ``total`` frames), with ``text`` to show; ``captured``: a capture whose analysis finished,
+        its ``measurement`` (the object of ``posture analyze --json``, combined over the frames) and
+        the ``photo`` of the frame it was drawn from (to save it as a photo analysis); ``failed``:
+        why a capture could not start. Send one frame at a time."""
+        room = room_of(room_id)
+        data = await _read_upload(file)
+        base = pool.base
+
+        def run() -> dict[str, Any]:
+            image = load_image_bytes(data, "camera frame", max_pixels=base.max_pixels, min_side=base.min_side)
+            return room.frame(image.rgb)
+
+        return JSONResponse(await anyio.to_thread.run_sync(run))
+
+    @app.post("/api/live/{room_id}/capture", tags=["live"], summary="Take a capture")
+    def live_capture(
+        room_id: str,
+        wait: Annotated[
+            bool, Query(description="wait until a measurable stance has held for a second (else start now)")
+        ] = False,
+    ) -> dict[str, Any]:
+        """Starts a capture at the next frame, as the space key of ``posture live`` does, or with
+        ``wait`` once the stance has held, as its ``--capture`` does (giving up after the session's
+        ``timeout_s``); the frames' answers say how it goes. 409 while one is under way."""
+        if not room_of(room_id).capture(wait):
+            raise ApiError(409, "a capture is already under way")
+        return {"started": not wait, "waiting": wait}
+
+    @app.get(
+        "/api/live/{room_id}/photo/{sha256}",
+        tags=["live"],
+        summary="A capture's frame (JPEG)",
+        response_class=Response,
+    )
+    def live_photo(room_id: str, sha256: str) -> Response:
+        """The analysed frame a capture's measurement was drawn from (its ``source.sha256``)."""
+        data = room_of(room_id).worker.photo(sha256)
+        if data is None:
+            raise ApiError(404, "that frame is no longer kept")
+        return Response(data, media_type="image/jpeg")
+
+    @app.delete("/api/live/{room_id}", tags=["live"], summary="Stop a live session", status_code=204)
+    def live_stop(room_id: str) -> Response:
+        """Ends the session and drops its frames (an unknown id is fine: it has ended already)."""
+        rooms.close(room_id)
+        return Response(status_code=204)
 
 
 # -- guards and stored photos ------------------------------------------------------------------
@@ -666,6 +797,21 @@ def _stored_rgb(e: StoredMeasurement, settings: Settings) -> Any:
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"RIFF", "image/webp"), (b"BM", "image/bmp"))
 
 
+def _people(rgb: Any) -> Any:
+    return lambda analyzer: analyzer.people(rgb)
+
+
+def _blurred(pool: AnalysisPool, rgb: Any, m: PostureMeasurement) -> Any:
+    """``rgb`` with every face blurred: the people the model finds and the measured person
+    (as ``posture compare --blur-faces`` blurs a report's photos)."""
+    from posture.compare import landmarks_of
+    from posture.report.faces import blur_heads
+
+    people = list(pool.run(pool.base, _people(rgb)))
+    lm = landmarks_of(m)
+    return blur_heads(rgb, people + ([lm] if lm is not None else []))
+
+
 def _mime(data: bytes) -> str:
     return next((m for magic, m in _MAGIC if data.startswith(magic)), "application/octet-stream")
 
@@ -717,5 +863,6 @@ def serve(config: AppConfig, *, host: str = "127.0.0.1", port: int = 8765, open_
     try:
         server.run()
     finally:
+        app.state.live.close_all()
         app.state.pool.close()
     return 0

@@ -180,6 +180,14 @@ class AnalysisJob:
         return job
 
 
+class FrameWorker(Protocol):
+    """What a live session hands a capture's frames to: :class:`CaptureWorker` or the app's pool."""
+
+    def submit(self, frames: Sequence[RGB]) -> AnalysisJob:
+        """Analyse ``frames`` away from the preview; the job's futures complete in frame order."""
+        ...
+
+
 _PROCESS_ANALYZER: FrameAnalyzer | None = None
 
 
@@ -206,6 +214,16 @@ def _analyze_in_process(rgb: RGB) -> PostureMeasurement:
 
 def _ready_in_process() -> None:
     """Nothing: submitted once so that the process starts and loads its model before the first capture."""
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Run the calling thread at ``+nice`` (Linux: a thread's own priority; threads it starts
+    inherit it); nothing where that is not possible."""
+    if nice and hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass
 
 
 class CaptureWorker:
@@ -249,11 +267,8 @@ class CaptureWorker:
 
     def _ready(self) -> FrameAnalyzer:
         if self._analyzer is None:
-            if self.mode == "thread" and self._nice and hasattr(os, "setpriority"):
-                try:  # Linux: this thread's own priority; MediaPipe's threads made from here inherit it
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
-                except OSError:
-                    pass
+            if self.mode == "thread":
+                lower_thread_priority(self._nice)
             self._analyzer = self._make()
         return self._analyzer
 

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from posture import wording
 from posture.landmarks import MIN_SCORE, Landmarks
 from posture.live import guide
-from posture.live.capture import AnalysisJob, CaptureWorker, FrameSelector, combine, sharpness, unmeasured
+from posture.live.capture import AnalysisJob, FrameSelector, FrameWorker, combine, sharpness, unmeasured
 from posture.live.smoothing import OneEuroFilter, OneEuroParams
 from posture.measure import (
     CENTRED_PCT,
@@ -489,7 +489,7 @@ class LiveSession:
     """
 
     def __init__(
-        self, detector: Detector, config: LiveConfig = LiveConfig(), worker: CaptureWorker | None = None
+        self, detector: Detector, config: LiveConfig = LiveConfig(), worker: FrameWorker | None = None
     ) -> None:
         self.detector = detector
         self.config = config
@@ -521,10 +521,25 @@ class LiveSession:
         self._requested = float(seconds or self.config.capture_seconds)
         return True
 
+    def capture_when_ready(self) -> bool:
+        """Start a capture once a measurable stance has held for ``hold_seconds``, as
+        ``auto_capture`` does at the start (or give up after ``stance_timeout_s``, saying why);
+        False if a capture is already under way or there is no worker."""
+        if self.worker is None or self.capturing:
+            return False
+        self._auto_pending = True
+        return True
+
     @property
     def capturing(self) -> bool:
-        """Whether a capture is waiting, collecting or being analysed."""
-        return bool(self._capture is not None or self._requested is not None or self._wait is not None or self._pending)
+        """Whether a capture is waiting (or about to), collecting or being analysed."""
+        return bool(
+            self._capture is not None
+            or self._requested is not None
+            or self._wait is not None
+            or self._pending
+            or self._auto_pending
+        )
 
     # -- the loop ------------------------------------------------------------
 

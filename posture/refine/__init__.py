@@ -21,14 +21,16 @@ its method and the geometric reason for it.
 
 Fallback
     A pair is not refined when its evidence is unusable: something above the
-    shoulder (hair, a raised arm, a background the mask merged with), no neck
-    found, an arm raised sideways or the arms held differently, an arm against
+    shoulder (hair, a raised arm, a background the mask merged with), an arm
+    raised sideways or the arms held differently, an arm against
     the hip, an outline much wider than the hips (loose clothing, an object), a
     weak or ragged mask edge, outlines too different to register, or a refined
     tilt whose standard error exceeds its limit (2 degrees at the shoulders, 1 at
     the pelvis; see each module). ``refined`` is then
     False and ``reason`` says why; the caller keeps the landmark value, widens
-    its uncertainty and says so.
+    its uncertainty and says so. A neck that is not found does not stop the
+    shoulders: the shoulder landmarks then give the midline, its error carried
+    into the tilt's uncertainty.
 """
 
 from __future__ import annotations

@@ -10,8 +10,30 @@ unit ``H`` (half the shoulder landmarks' distance) are the body frame's of
    outwards to the first background pixel on each side; the neck is where
    the outline is narrowest (the jaw above and the trapezius below are
    wider): the midline is the median midpoint of the rows within 10% of the
-   narrowest width. It only orients the two sides; the result does not
-   depend on where exactly it lies.
+   narrowest width. It orients the two sides and is the centre they are
+   mirrored about, so where it lies matters: a midline ``e`` off (along
+   ``u``) puts one cap ``e`` nearer it and the other ``e`` farther, and the
+   mirrored caps then sit ``2 e`` apart sideways. Where the caps' curvature
+   fixes the sideways shift, the registration (3.) takes that up and the
+   tilt does not change; on a nearly straight cap sloping by ``k`` (height
+   lost per unit outwards) the sideways prior holds back part of the
+   ``2 e``, and that part reads as a rise: up to ``2 k e``, a tilt error of
+   up to ``k e / H`` radians.
+
+   Where the neck is not found (hair, a hood, a collar or a turned head
+   over it, or its outline uneven), the shoulder landmarks' midpoint (on
+   the trunk axis) stands in for it, with a standard error of
+   ``MIDLINE_FALLBACK_SD_H`` (how far it lies from the neck's midline where
+   both are seen). The caps are then registered again as if the midline lay
+   one standard error either way (the sideways prior's mean moved by twice
+   that, starting from the registration found), and half the difference of
+   the two rises is added in quadrature to the rise's standard error. Such a
+   stand-in can be off by a tenth of ``H``, which starts the mirrored caps
+   a fifth of ``H`` apart, over half the cap's width and beyond the
+   registration's reach; the caps were cut from their own outline's
+   extremes (the top, the outer edge), so the registration starts with
+   those aligned instead. A pair that then fails names the missing neck
+   too.
 2. Each side's outline is traced by rays fanning out from inside the
    chest, and its cap kept: the outer corner of the shoulder, from its
    highest point 0.6 ``H`` down and 0.35 ``H`` in from the outer edge. This
@@ -104,6 +126,11 @@ SHOULDER_TOP_RANGE_H = (-0.15, 0.6)
 SHOULDER_LATERAL_SD_H = 0.1
 """Prior standard deviation (``H``) of the caps' sideways shift against each other: the shoulders of a
 person facing the camera lie equally far from the neck's midline, give or take a tenth of a half-width."""
+MIDLINE_FALLBACK_SD_H = 0.06
+"""Where the neck is not read (hair, a hood or collar over it), the midline is the shoulder landmarks'
+midpoint (on the trunk axis). Its standard error (``H``) as a stand-in for the neck's midline: on the real
+photos where the neck is found the two lie 0.06 ``H`` apart (RMS of 47 readings, the photos and their mirror
+images; 0.02-0.06 on the rendered people, where the landmarks sit 0.01-0.05 ``H`` off the joints' midpoint)."""
 SHOULDER_MAX_UNCERTAINTY_DEG = 2.0
 """A refined shoulder tilt whose standard error exceeds this is not used: the landmark-only tilt's own
 error on the rendered people reaches 2.3 degrees (95th percentile, one pass), mostly a bias towards level
@@ -206,20 +233,23 @@ def _solve2(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.array([a[1, 1] * b[0] - a[0, 1] * b[1], a[0, 0] * b[1] - a[1, 0] * b[0]]) / det
 
 
-def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[FloatArray, float, float]:
+def _register_shift(
+    a: FloatArray, b: FloatArray, lateral_sd: float, lateral_mean: float = 0.0, start: FloatArray | None = None
+) -> tuple[FloatArray, float, float]:
     """Shift ``d`` (pixels, in the curves' (outwards, up) frame) carrying curve ``b`` onto curve ``a``,
     its RMS residual and the standard error of its upward component.
 
     Point-to-line ICP: each point of ``a`` is matched to the nearest point of the shifted ``b`` and
     the distance along ``b``'s normal there is minimised (points matched to ``b``'s ends are left
     out, so curves of different extents still register). The sideways shift has a Gaussian prior,
-    mean 0 and standard deviation ``lateral_sd`` pixels: where the curves' shape fixes it the prior
+    mean ``lateral_mean`` and standard deviation ``lateral_sd`` pixels: where the curves' shape fixes it the prior
     changes nothing; where it does not (a nearly straight, sloping cap) it keeps the registration
     from trading a sideways shift for an upward one. Standard error from the posterior covariance,
-    the residuals counted as :func:`effective_count` independent ones.
+    the residuals counted as :func:`effective_count` independent ones. The search starts at
+    ``start`` (default: no shift).
     """
     nb = _curve_normals(b)
-    d = np.zeros(2)
+    d = np.zeros(2) if start is None else np.array(start, dtype=np.float64)
     nan = float("nan")
     var = 0.25  # per-point residual variance (px^2), until the residuals give it
     for _ in range(30):
@@ -230,7 +260,7 @@ def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[Fl
         n = nb[k[inner]]
         r = np.sum((a[inner] - (b[k[inner]] + d)) * n, axis=1)
         prior = np.diag([var / lateral_sd**2, 0.0])
-        step = _solve2(n.T @ n + prior, n.T @ r - prior @ d)
+        step = _solve2(n.T @ n + prior, n.T @ r - prior @ (d - (lateral_mean, 0.0)))
         d = d + step
         res = r - n @ step
         m = len(res)
@@ -242,6 +272,29 @@ def _register_shift(a: FloatArray, b: FloatArray, lateral_sd: float) -> tuple[Fl
     if np.linalg.cond(info) > 1e8:
         return d, rms, float("inf")
     return d, rms, float(np.sqrt(var * np.linalg.inv(info)[1, 1]))
+
+
+def _mirror_rise(
+    left: FloatArray, right: FloatArray, lateral_sd: float, lateral_mean: float = 0.0, start: FloatArray | None = None
+) -> tuple[float, float, float, FloatArray]:
+    """How much higher the left cap is than the right (pixels along ``v``), the registrations' RMS
+    residual, the rise's standard error (pixels; NaN when the caps do not register) and the two
+    shifts ``(2, 2)``: the left cap on the mirrored right one and the right on the mirrored left.
+
+    Each cap is registered on the mirrored other (:func:`_register_shift`) and the two upward shifts
+    averaged, so a mirror image flips the sign exactly; the two share their data, so their standard
+    errors are averaged, not added in quadrature. ``lateral_mean`` is how much farther out the
+    left cap is expected to be than the right (pixels; the sideways prior's mean); ``start`` holds
+    the two shifts to start from (default: none).
+    """
+    s_lr, s_rl = (None, None) if start is None else start
+    d_lr, rms_lr, se_lr = _register_shift(left, right, lateral_sd, lateral_mean, s_lr)
+    d_rl, rms_rl, se_rl = _register_shift(right, left, lateral_sd, -lateral_mean, s_rl)
+    shifts = np.stack([d_lr, d_rl])
+    if not np.isfinite(shifts).all():
+        return float("nan"), float("nan"), float("nan"), shifts
+    rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
+    return float(d_lr[1] - d_rl[1]) / 2.0, rms, (se_lr + se_rl) / 2.0, shifts
 
 
 def _arm_abduction_deg(lm: Landmarks, f: Frame, sign: float) -> float:
@@ -266,10 +319,10 @@ def refine_shoulders(
     half = float(abs((left - right) @ f.u)) / 2.0
     if half < 8.0:
         return RefinedPair.failed("shoulders too small in the photo (under 16 pixels apart) to read the outline")
-    offset, why = _neck_midline(mask, image, mid, half, f)
-    if why:
-        return RefinedPair.failed(why)
-    centre = mid + offset * f.u
+    offset, neck_why = _neck_midline(mask, image, mid, half, f)
+    # Without a neck the landmarks' midpoint stands in for the midline; its error widens the tilt's.
+    centre_sd = MIDLINE_FALLBACK_SD_H if neck_why else 0.0
+    centre = mid + (0.0 if neck_why else offset) * f.u
     if lm.usable((L.LEFT_ELBOW, L.RIGHT_ELBOW), min_score):
         arms = (_arm_abduction_deg(lm, f, 1.0), _arm_abduction_deg(lm, f, -1.0))
         if max(arms) > MAX_ARM_RAISE_DEG:
@@ -307,40 +360,36 @@ def refine_shoulders(
             reasons[sign] = None
         ok[sign] = reasons[sign] is None
     contour = {s: centre + np.outer(s * c[:, 0], f.u) + np.outer(c[:, 1], f.v) for s, c in caps.items()}
-    reason = "; ".join(r for r in reasons.values() if r) or None
+    reason = "; ".join(r for r in (*reasons.values(), neck_why) if r) if any(reasons.values()) else None
     nan = np.full(2, np.nan)
     if reason:
         return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0])
+
+    def failed(why: str, *fit: float) -> RefinedPair:
+        """Both caps read but not registered (a missing neck named too: it made the tilt less certain)."""
+        why = f"{why}; {neck_why}" if neck_why else why
+        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], *fit)
+
     lateral_sd = SHOULDER_LATERAL_SD_H * half
-    d_lr, rms_lr, se_lr = _register_shift(caps[1.0], caps[-1.0], lateral_sd)  # left = mirrored right + d_lr
-    d_rl, rms_rl, se_rl = _register_shift(caps[-1.0], caps[1.0], lateral_sd)  # right = mirrored left + d_rl
-    if not np.isfinite(np.concatenate([d_lr, d_rl])).all():
-        return RefinedPair(
-            nan,
-            nan.copy(),
-            True,
-            True,
-            "the two shoulder outlines do not match as mirror images",
-            contour[1.0],
-            contour[-1.0],
-        )
-    rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
+    start = None
+    if centre_sd:
+        # Each cap was cut from its own outline's extremes, so the registrations start with those aligned.
+        top_out = {k: np.array([c[:, 0].max(), c[:, 1].max()]) for k, c in caps.items()}
+        start = np.stack([top_out[1.0] - top_out[-1.0], top_out[-1.0] - top_out[1.0]])
+    rise, rms, se, shifts = _mirror_rise(caps[1.0], caps[-1.0], lateral_sd, 0.0, start)
+    if centre_sd and np.isfinite(rise):
+        # The registration with the midline one standard error either way (see the module docstring).
+        e = 2.0 * centre_sd * half
+        moved = [_mirror_rise(caps[1.0], caps[-1.0], lateral_sd, k * e, shifts)[0] for k in (1.0, -1.0)]
+        se = float(np.hypot(se, (moved[0] - moved[1]) / 2.0))
+    if not np.isfinite(rise + se):
+        return failed("the two shoulder outlines do not match as mirror images")
     if rms > MAX_FIT_RMS * half:
-        return RefinedPair(
-            nan,
-            nan.copy(),
-            True,
-            True,
-            "ragged outline over the shoulders (hair or clothing?)",
-            contour[1.0],
-            contour[-1.0],
-            rms,
-        )
-    rise = (d_lr[1] - d_rl[1]) / 2.0  # how much higher the left cap is than the right, pixels along v
-    se_deg = float(np.degrees((se_lr + se_rl) / 2.0 / (2.0 * half)))  # the two share data: not in quadrature
+        return failed("ragged outline over the shoulders (hair or clothing?)", rms)
+    se_deg = float(np.degrees(se / (2.0 * half)))
     if not se_deg <= SHOULDER_MAX_UNCERTAINTY_DEG:
         why = f"the shoulder outlines are too uneven to fix the tilt (standard error {se_deg:.1f} degrees)"
-        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, se_deg)
+        return failed(why, rms, se_deg)
     # Points above the joints (the landmarks' half-width out), at the caps' mean top height, one
     # risen by `rise` relative to the other: their tilt is the joints' tilt the caps show.
     top = (caps[1.0][:, 1].max() + caps[-1.0][:, 1].max()) / 2.0

@@ -17,6 +17,8 @@ function readOptions() {
     level: mode === "auto" ? "auto" : mode === "manual" ? f.level.value : "",
     height_cm: f.height_cm.value,
     fast: f.fast.checked,
+    markers: f.markers.checked,
+    marker_color: f.markers.checked ? f.marker_color.value : "",
   };
 }
 
@@ -27,15 +29,17 @@ export async function refreshNames() {
   } catch (e) { /* no history yet */ }
 }
 
-class ResultCard {
-  constructor(file, table) {
+// One photo's result: the photo with its points, every metric in words, corrections, saving.
+// `container` receives the card; `title` heads it (the file's name by default).
+export class ResultCard {
+  constructor(file, table, container = document.getElementById("results"), title = file.name) {
     this.file = file;
     this.table = table;
     this.moves = {};
     const node = document.getElementById("result-template").content.firstElementChild.cloneNode(true);
     this.node = node;
     this.q = (sel) => node.querySelector(sel);
-    this.q(".photo-name").textContent = file.name;
+    this.q(".photo-name").textContent = title;
     const img = this.q(".photo");
     img.alt = `Photo ${file.name}`;
     img.addEventListener("error", () => {
@@ -52,7 +56,7 @@ class ResultCard {
     this.q(".again").addEventListener("click", () => { this.moves = {}; this.analyse(readOptions()); });
     this.q(".save").addEventListener("submit", (event) => { event.preventDefault(); this.save(); });
     this.q(".download-annotated").addEventListener("click", () => this.downloadAnnotated());
-    document.getElementById("results").append(node);
+    container.append(node);
   }
 
   status(text, kind = "") {
@@ -63,13 +67,21 @@ class ResultCard {
 
   async analyse(options) {
     this.status("Analysing…", "busy");
+    let m;
     try {
-      this.original = await api.analyze(this.file, options);
+      m = await api.analyze(this.file, options);
     } catch (e) {
       this.status(e.message, "error");
       this.q(".result-body").hidden = !this.measurement; // keep what an earlier analysis showed
       return;
     }
+    await this.showAnalysis(m);
+  }
+
+  // A measurement of this card's photo, as analysed (a photo's, or a live capture's).
+  async showAnalysis(m) {
+    this.original = m;
+    this.moves = {};
     this.q(".result-body").hidden = false;
     this.q(".saved").textContent = "";
     const taken = this.original.source.taken_at;
@@ -163,6 +175,7 @@ class ResultCard {
     try {
       const r = await api.save(this.file, this.measurement, {
         name: f.name.value.trim(), note: f.note.value.trim(), taken_at: date && date !== this.exifDate ? date : "",
+        blur_faces: f.blur_faces.checked,
       });
       out.textContent = r.created ? `Saved as #${r.id}.` : `Already in the history as #${r.id} (the same photo); not saved again.`;
       out.className = "saved ok";
@@ -185,6 +198,8 @@ export function setUpAnalyse() {
   const form = document.getElementById("options");
   const levelDeg = form.querySelector(".level-deg");
   form.elements.level_mode.addEventListener("change", () => { levelDeg.hidden = form.elements.level_mode.value !== "manual"; });
+  const markerColor = form.querySelector(".marker-color");
+  form.elements.markers.addEventListener("change", () => { markerColor.hidden = !form.elements.markers.checked; });
   const drop = document.getElementById("drop");
   const input = document.getElementById("files");
   input.addEventListener("change", () => {

@@ -54,6 +54,14 @@ export const api = {
     return `/api/compare?${q}`;
   },
   compareText: async (ids) => (await check(await fetch(api.compareUrl(ids, "text")))).text(),
+  liveStart: (options) => post("/api/live", options),
+  liveFrame: (room, file) => {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return json(`/api/live/${encodeURIComponent(room)}/frame`, { method: "POST", body: form });
+  },
+  liveCapture: (room, wait) => json(`/api/live/${encodeURIComponent(room)}/capture?wait=${wait}`, { method: "POST" }),
+  liveStop: (room) => json(`/api/live/${encodeURIComponent(room)}`, { method: "DELETE", keepalive: true }),
   chartUrl: (name) => "/api/history/chart.png" + (name ? `?name=${encodeURIComponent(name)}` : ""),
 };
 

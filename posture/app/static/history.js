@@ -103,6 +103,16 @@ export async function refreshHistory() {
   refreshNames();
 }
 
+// The report's links, with faces blurred when the switch is on.
+function reportLinks(links, ids) {
+  const blur = document.getElementById("blur-faces").checked ? { blur_faces: "true" } : {};
+  links.dataset.ids = ids.join(",");
+  links.replaceChildren(
+    el("a", { href: api.compareUrl(ids, "html", blur), target: "_blank", rel: "noopener", class: "open-report", text: "Open the report" }),
+    el("a", { href: api.compareUrl(ids, "html", { download: "true", ...blur }), class: "download-html", text: "Download HTML" }),
+    el("a", { href: api.compareUrl(ids, "pdf", { download: "true", ...blur }), class: "download-pdf", text: "Download PDF" }));
+}
+
 async function compareSelected() {
   const ids = selectedIds();
   const names = new Set(ids.map((id) => document.querySelector(`#entries .entry[data-id="${id}"]`).dataset.name));
@@ -111,10 +121,7 @@ async function compareSelected() {
   const text = box.querySelector(".comparison-text");
   box.hidden = false;
   text.textContent = "Comparing…";
-  links.replaceChildren(
-    el("a", { href: api.compareUrl(ids, "html"), target: "_blank", rel: "noopener", class: "open-report", text: "Open the report" }),
-    el("a", { href: api.compareUrl(ids, "html", { download: "true" }), class: "download-html", text: "Download HTML" }),
-    el("a", { href: api.compareUrl(ids, "pdf", { download: "true" }), class: "download-pdf", text: "Download PDF" }));
+  reportLinks(links, ids);
   try {
     const words = await api.compareText(ids);
     text.textContent = (names.size > 1 ? "Note: these measurements are of different people.\n" : "") + words;
@@ -126,4 +133,8 @@ async function compareSelected() {
 export function setUpHistory() {
   document.getElementById("person-filter").addEventListener("change", refreshHistory);
   document.getElementById("compare-selected").addEventListener("click", compareSelected);
+  document.getElementById("blur-faces").addEventListener("change", () => {
+    const links = document.querySelector("#comparison .report-links");
+    if (links.dataset.ids) reportLinks(links, links.dataset.ids.split(","));
+  });
 }

@@ -17,7 +17,9 @@ export function sideOf(name) {
 
 export function pointWords(name) {
   const [pair, side] = name.split(".");
-  if (side) return `${side} ${pair === "shoulders" ? "shoulder" : "pelvic"} outline point`;
+  const part = pair.startsWith("shoulders") ? "shoulder" : "pelvic";
+  if (side && pair.endsWith("_sticker")) return `${side} ${part} sticker`;
+  if (side) return `${side} ${part} outline point`;
   return name.replace(/_/g, " ");
 }
 
@@ -90,11 +92,12 @@ export class Review {
     const sidesLabelled = new Set([...(description.uses.shoulder_tilt_deg || []), ...(description.uses.pelvic_tilt_deg || [])]);
     for (const name of Object.keys(this.positions)) {
       const side = sideOf(name);
-      const outline = name.includes(".");
-      const r = (outline ? 7 : 8) * s;
+      const sticker = name.includes("_sticker.");
+      const outline = name.includes(".") && !sticker;
+      const r = (outline ? 7 : sticker ? 10 : 8) * s;
       const node = outline
         ? svgEl("rect", { width: 2 * r, height: 2 * r, class: `point outline ${side}`, "stroke-width": 2 * s })
-        : svgEl("circle", { r, class: `point ${side}`, "stroke-width": 2 * s });
+        : svgEl("circle", { r, class: `point ${sticker ? "sticker " : ""}${side}`, "stroke-width": 2 * s });
       node.dataset.point = name;
       node.dataset.r = String(r);
       if (!seen.has(name)) node.classList.add("unseen");
