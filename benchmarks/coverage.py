@@ -7,10 +7,10 @@ too, and writes benchmarks/results/coverage.json:
 
 * ``photos``: per photo its status, and for the shoulder and pelvic tilts the
   method (``silhouette`` or ``landmarks``), the value, the uncertainty and the
-  reason the outline was not used;
+  reason the outline was not used (in words, and its cause as data with the hint it gives);
 * ``summary``: per folder, the share of measured photos whose shoulder and
-  pelvic tilts come from the outline, and the reasons for the fallbacks,
-  counted.
+  pelvic tilts come from the outline, and the reasons and cause codes of the
+  fallbacks, counted.
 
 Usage: python benchmarks/coverage.py [--all] [--only SUBSTRING] [--out FILE]
 """
@@ -51,14 +51,14 @@ def measure(paths: list[Path]) -> list[dict[str, Any]]:
 def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
     """One analysis reduced to what coverage needs, printed as one line: its status, the view and
     ``facing`` (+1: the subject's left shoulder towards the image right, -1: towards the image left,
-    None: no landmarks), and per tilt the method, value, uncertainty (degrees) and fallback reasons."""
+    None: no landmarks), and per tilt the method, value, uncertainty (degrees), fallback reasons and cause."""
     from posture import geometry as g
     from posture.landmarks import Landmarks
     from posture.landmarks import PoseLandmark as L
 
     facing = None
     if m.landmarks is not None:
-        lm = Landmarks.from_dict(m.landmarks)
+        lm = Landmarks.from_points(m.landmarks)
         d = float(g.left_direction(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]))
         facing = int(d) if math.isfinite(d) else None
     row: dict[str, Any] = {
@@ -78,6 +78,8 @@ def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
             "uncertainty": None if metric is None else metric.uncertainty,
             "reason": detail.get("reason"),
             "reasons": detail.get("reasons", {}),
+            "cause": detail.get("cause"),
+            "hint": detail.get("hint"),
         }
     cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
     print(f"{label[:58]:58s} {m.status:10s} {cells}", flush=True)
@@ -103,12 +105,15 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for part in TILTS:
         read = [r for r in measured if r[part]["method"] is not None]
         outline = [r for r in read if r[part]["method"] == "silhouette"]
-        reasons = Counter(_main_reason(r[part]) for r in read if r[part]["method"] != "silhouette")
+        fell_back = [r for r in read if r[part]["method"] != "silhouette"]
+        reasons = Counter(_main_reason(r[part]) for r in fell_back)
+        causes = Counter((r[part]["cause"] or {}).get("code") for r in fell_back)
         out[part] = {
             "outline": len(outline),
             "of": len(measured),
             "share": round(len(outline) / len(measured), 3) if measured else None,
             "fallback_reasons": dict(reasons.most_common()),
+            "fallback_causes": {str(c): n for c, n in causes.most_common()},
         }
     return out
 
@@ -132,6 +137,7 @@ def main() -> None:
             print(f"  {part}: outline on {s[part]['outline']} of {s[part]['of']} ({s[part]['share']})")
             for reason, n in s[part]["fallback_reasons"].items():
                 print(f"    {n:3d}  {reason}")
+            print("    causes: " + ", ".join(f"{c} {n}" for c, n in s[part]["fallback_causes"].items()))
     if not args.only:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
         print(f"\nwrote {args.out}")

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 PHOTOS = ROOT.parent / "shared" / "photos" / "images"
 
 from posture import __version__  # noqa: E402
-from posture.batch import find_images  # noqa: E402
+from posture.batch.discovery import find_images  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
 

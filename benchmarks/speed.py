@@ -15,7 +15,7 @@ of the project), each figure with the absolute numbers it comes from:
 (b) cold processes: ``posture analyze PHOTO --json --fast`` against
     benchmarks/minimal_tilts.py (loads the same model, prints the two
     tilts), alternating, medians (target: at most 1.2);
-(c) throughput of ``posture.batch.analyze_many`` with 2 worker processes
+(c) throughput of ``posture.batch.pool.analyze_many`` with 2 worker processes
     against 1, in the default mode, on 60 photos (at least 40; variants of
     the real ones, resized and cropped, written to a temporary folder and
     deleted afterwards), end to end (workers' start-up included) and once
@@ -295,7 +295,7 @@ def batch_time(paths: list[str], jobs: int, cv2_threads: int | str | None) -> tu
     seconds, and the cores other processes used meanwhile."""
     import resource
 
-    from posture.batch import analyze_many
+    from posture.batch.pool import analyze_many
     from posture.settings import Settings
 
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -374,7 +374,7 @@ def default_mode(limit: int | None) -> dict[str, Any]:
             t = time.perf_counter()
             m = a.analyze(im)
             per.append(time.perf_counter() - t)
-            passes.append(int(m.method.get("passes", 1)))
+            passes.append(int(m.method.passes or 1))
     with_person = [t for t, n in zip(per, passes, strict=True) if n > 1]
     return {
         "photos": len(images),

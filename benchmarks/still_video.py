@@ -110,7 +110,7 @@ def _body(m: Any) -> dict[str, float] | None:
     from posture.landmarks import Landmarks
     from posture.landmarks import PoseLandmark as L
 
-    lm = Landmarks.from_dict(m.landmarks)
+    lm = Landmarks.from_points(m.landmarks)
     core = lm.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]]
     c = core.mean(axis=0)
     return {

@@ -305,7 +305,7 @@ def _body_centre(m: PostureMeasurement) -> tuple[np.ndarray, float]:
     """Mean of the shoulder (and hip) landmarks and the shoulder width, pixels; NaN if missing."""
     if m.landmarks is None:
         return np.full(2, np.nan), float("nan")
-    xy = np.array([[np.nan if c is None else c for c in p] for p in m.landmarks["xy_px"]], float)
+    xy = np.array([[np.nan if c is None else c for c in p] for p in m.landmarks.xy_px], float)
     pts = xy[[11, 12, 23, 24]] if m.metrics["pelvic_tilt_deg"].value is not None else xy[[11, 12]]
     return pts.mean(axis=0), float(np.linalg.norm(xy[11] - xy[12]))
 

@@ -14,6 +14,12 @@ look for people the whole-photo pass missed, see
 photo itself; where a pair is found its tilt is the headline
 (:mod:`posture.marker_metrics`).
 
+A person small in the photo (a room-wide shot) is looked at again, closer, in both modes: when
+the whole photo finds nobody (then on tiles of it), or the chosen person spans less than
+``SMALL_PERSON`` of it or reads as side-on, the square around them is read as the photo's working
+copy (:meth:`Analyzer._look_closer`), so every variant sees them larger; the landmarks are mapped
+back into the whole photo's pixels. Photos whose person fills them take no second look.
+
 Silhouette refinement (not in ``fast`` mode). The detector also computes each
 person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
 :func:`posture.refine.refine` registers the shoulder caps and the pelvic outline
@@ -43,7 +49,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,12 +57,14 @@ from posture import __version__, augment
 from posture import geometry as g
 from posture import view as turn_rule
 from posture.errors import InputError
+from posture.hints import hint
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
 from posture.measure import (
     METRIC_NAMES,
     BodyMeasurement,
     MeasureOptions,
+    estimate_view,
     higher_side,
     measure,
     metric_unit,
@@ -68,7 +75,8 @@ from posture.measure import (
 from posture.metrics import REFINED
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
-from posture.refine import RefinedPair, refine
+from posture.provenance import Method, Model, Source
+from posture.refine import Cause, RefinedPair, refine
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
 
@@ -78,11 +86,31 @@ UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 MIN_VARIANTS = 4
 """With fewer variants finding the person, the uncertainty is not estimated."""
 
+SMALL_PERSON = 0.3
+"""A person whose landmarks span less than this fraction of the photo's height and of its width
+is looked at again closer (:meth:`Analyzer._look_closer`)."""
+
+CLOSER_SIDES = (2.0, 3.0)
+"""A closer look reads a square this many times the person's larger box side, the next when the
+one before does not find them (:func:`posture.augment.closer_region`): a first look's landmarks
+of a small person often cover only part of them."""
+
+CLOSER_GAIN = 1.5
+"""A closer look is taken only when the detector then sees the person at least this many times larger."""
+
+CLOSER_MIN_IOU = 0.2
+"""The closer look's person is the one seen first when their landmark boxes overlap by this much
+(intersection over union; see ``CLOSER_SIDES``)."""
+
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants (and half of those tried)."""
 
 LOSSLESS_FORMATS = ("PNG", "BMP")
 """Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
+
+
+_Pass = tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]
+"""One landmark pass over a variant (:meth:`Analyzer._detect_mapped`)."""
 
 
 @dataclass
@@ -96,6 +124,7 @@ class _PairRefinements:
     uncertainty: list[float] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    causes: Counter[Cause] = field(default_factory=Counter)
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
 
@@ -174,7 +203,7 @@ class Analyzer:
         box: tuple[float, float, float, float] | None,
         size: tuple[int, int],
         masks: bool,
-    ) -> tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]:
+    ) -> _Pass:
         """Each person found in the variant as (landmarks in the photo, landmarks in the variant,
         mask in the variant or None: read only with ``masks``), the variant image and the affine photo -> variant."""
         img, m = augment.make_variant(work, variant, box)
@@ -184,6 +213,45 @@ class Analyzer:
         else:
             found = [(p, None) for p in self._detector.detect(img)]
         return [(augment.map_back(p, total, variant.flip, *size), p, mask) for p, mask in found], img, total
+
+    def _look_closer(
+        self, rgb: NDArray[np.uint8], people: list[Landmarks], masks: bool
+    ) -> tuple[NDArray[np.uint8], augment.Affine, _Pass, Landmarks] | None:
+        """A second look, closer, at a person the whole photo shows too small to read: the chosen
+        person when their landmarks span less than ``SMALL_PERSON`` of the photo or read as side-on,
+        or, when nobody was found, the most prominent person on tiles of the photo
+        (:meth:`posture.pose.PoseDetector.people_in_tiles`). The square around them
+        (:func:`posture.augment.closer_region`) is read as the working copy; the person is kept
+        when that pass finds them again (their landmark boxes overlapping by ``CLOSER_MIN_IOU``
+        or more: what only one of the two looks sees is not taken for a person). Returns the working copy, its affine photo -> copy, the pass (as
+        :meth:`_detect_mapped`) and the person in the photo's pixels; None when there is nothing
+        to look at again or the closer look finds nobody."""
+        h, w = rgb.shape[:2]
+        s = self.settings
+        if s.person < len(people):
+            likely = people[s.person]
+            x0, y0, x1, y1 = likely.bbox()
+            small = (y1 - y0) < SMALL_PERSON * h and (x1 - x0) < SMALL_PERSON * w
+            if not (small or estimate_view(likely, s.min_score)[0] == "side"):
+                return None
+        elif people:
+            return None
+        else:
+            work, base = augment.working_copy(rgb)
+            tiles = self._detector.people_in_tiles(work)
+            if not tiles:
+                return None
+            likely = augment.map_back(tiles[0], base, False, w, h)
+        for side in CLOSER_SIDES:
+            region = augment.closer_region(likely.bbox(), w, h, side)
+            if max(region[2] - region[0], region[3] - region[1]) * CLOSER_GAIN > max(w, h):
+                return None  # hardly closer than the whole photo
+            work, base = augment.working_copy(rgb, region)
+            found, img, total = self._detect_mapped(work, augment.Variant(), base, None, (w, h), masks)
+            near = augment.same_person([p for p, _, _ in found], likely.bbox(), CLOSER_MIN_IOU)
+            if near is not None:
+                return work, base, (found, img, total), near
+        return None
 
     def _refine_variant(
         self,
@@ -196,14 +264,14 @@ class Analyzer:
         """Each pair refined in the variant's own pixels, mapped back into the photo's pixels with
         the subject's own sides (left/right swapped back for a flipped variant, then for a mirrored photo)."""
         if mask_v is None:
-            failed = RefinedPair.failed("no segmentation mask")
+            failed = RefinedPair.failed("no segmentation mask", Cause("no_mask"))
             return {"shoulders": failed, "pelvis": failed}
         r = refine(mask_v, lm_v, img_v, self.settings.min_score)
         swap = variant.flip != self.settings.mirrored
         out = {}
         for key, res in (("shoulders", r.shoulders), ("pelvis", r.pelvis)):
             if not res.refined:
-                out[key] = res
+                out[key] = replace(res, causes=tuple(c.swapped() for c in res.causes)) if swap else res
                 continue
             pl, pr = augment.map_points_back(res.left, total)[0], augment.map_points_back(res.right, total)[0]
             cl, cr = augment.map_points_back(res.contour_left, total), augment.map_points_back(res.contour_right, total)
@@ -257,6 +325,13 @@ class Analyzer:
         work, base = augment.working_copy(rgb)
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), variants[0] in refine_set)
         people = rank_people([p for p, _, _ in found])
+        closer = self._look_closer(rgb, people, variants[0] in refine_set)
+        if closer is not None:
+            work, base, (found, img, total), near = closer
+            if s.person < len(people):
+                people[s.person] = near
+            else:
+                people = [near]
         missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
         people += missed
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
@@ -268,13 +343,13 @@ class Analyzer:
             return readings
         if s.person >= len(people):
             raise InputError(
-                f"{source['path'] or 'image'}: person {s.person} requested but only "
+                f"{source.path or 'image'}: person {s.person} requested but only "
                 f"{len(people)} found (0 is the most prominent)"
             )
         chosen = people[s.person]
         box = chosen.bbox()
-        sx, sy = base[0, 0], base[1, 1]
-        work_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+        corners = np.array([box[:2], box[2:]]) @ base[:, :2].T + base[:, 2]
+        work_box = (corners[0, 0], corners[0, 1], corners[1, 0], corners[1, 1])
         read: list[VariantReading] = []
         for variant in variants:
             if variant != variants[0]:
@@ -306,7 +381,7 @@ class Analyzer:
         w, h = readings.size
         base_fields = dict(
             source=readings.source,
-            model={**self._detector.info.to_dict(), "posture_version": __version__},
+            model=Model(**self._detector.info.to_dict(), posture_version=__version__),
             assumptions=readings.assumptions,
         )
         warnings = list(readings.warnings)
@@ -317,14 +392,12 @@ class Analyzer:
                 subject=None,
                 metrics={n: Metric.missing(metric_unit(n), "no person") for n in METRIC_NAMES},
                 warnings=tuple(warnings),
-                method={"passes": 1, "min_score": s.min_score},
+                method=Method(passes=1, min_score=s.min_score),
                 **base_fields,  # type: ignore[arg-type]
             )
         used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
         person = [r for r in readings.person if r.variant in used]
-        options = MeasureOptions(
-            mirrored=s.mirrored, roll_deg=readings.assumptions.roll_deg, height_cm=s.height_cm, min_score=s.min_score
-        )
+        options = s.measure_options(readings.assumptions.roll_deg)
         samples = [r.landmarks for r in person]
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)
@@ -346,7 +419,7 @@ class Analyzer:
             if body.refusal:
                 markers = no_markers(f"not looked for: {body.refusal}", s.marker_color)
             else:
-                lossless = readings.source.get("format") in LOSSLESS_FORMATS
+                lossless = readings.source.format in LOSSLESS_FORMATS
                 body, markers, marker_notes = apply_markers(
                     readings.rgb, body, options, s.marker_color, compressed=not lossless
                 )
@@ -380,15 +453,15 @@ class Analyzer:
             subject=subject,
             metrics=body.metrics,
             warnings=tuple(warnings),
-            method={
-                "passes": len(samples),
-                "variants": [v.label for v in used] if len(used) > 1 else [],
-                "refine_variants": [v.label for v in used if v in readings.refine_variants and v in refined_set]
+            method=Method(
+                passes=len(samples),
+                variants=tuple(v.label for v in used) if len(used) > 1 else (),
+                refine_variants=tuple(v.label for v in used if v in readings.refine_variants and v in refined_set)
                 if len(used) > 1
-                else [],
-                "min_score": s.min_score,
-            },
-            landmarks=body.landmarks.to_dict(),
+                else (),
+                min_score=s.min_score,
+            ),
+            landmarks=body.landmarks.to_points(),
             refinement=refinement,
             markers=markers,
             **base_fields,  # type: ignore[arg-type]
@@ -411,7 +484,7 @@ class Readings:
     chosen person in each variant where they were found (the photo itself first)."""
 
     rgb: NDArray[np.uint8]
-    source: dict[str, Any]
+    source: Source
     size: tuple[int, int]
     people: int
     missed: bool  # some people were found only by a second look (the count is a lower bound)
@@ -432,6 +505,7 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc.tried += 1
             if not res.refined:
                 acc.reasons[res.reason or "no segmentation mask"] += 1
+                acc.causes.update(res.causes)
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)
@@ -443,19 +517,19 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
     return pairs
 
 
-def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], dict[str, Any]]:
-    """The RGB array and the JSON ``source`` object of what was analysed."""
+def _source(image: LoadedImage | NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Source]:
+    """The RGB array and the :class:`~posture.provenance.Source` of what was analysed."""
     if isinstance(image, LoadedImage):
-        return image.rgb, {
-            "path": image.path,
-            "width": image.width,
-            "height": image.height,
-            "sha256": image.sha256,
-            "format": image.format,
-            "taken_at": image.taken_at,
-            "exif_rotated": image.exif_rotated,
-        }
-    return image, {"path": None, "width": int(image.shape[1]), "height": int(image.shape[0])}
+        return image.rgb, Source(
+            path=image.path,
+            width=image.width,
+            height=image.height,
+            sha256=image.sha256,
+            format=image.format,
+            taken_at=image.taken_at,
+            exif_rotated=image.exif_rotated,
+        )
+    return image, Source(path=None, width=int(image.shape[1]), height=int(image.shape[0]))
 
 
 def _aggregate(body: BodyMeasurement, per_variant: list[BodyMeasurement]) -> BodyMeasurement:
@@ -521,6 +595,7 @@ def _apply_refinement(
         n = len(acc.left)
         ok = n >= MIN_REFINED_VARIANTS and n >= acc.tried / 2
         reason = None
+        cause = acc.causes.most_common(1)[0][0] if acc.causes and not ok else None
         if not ok:
             reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
@@ -531,6 +606,8 @@ def _apply_refinement(
             "variants_tried": acc.tried,
             "reason": reason,
             "reasons": dict(acc.reasons),
+            "cause": cause.to_dict() if cause else None,
+            "hint": hint(cause.code, cause.side, key) if cause else None,
             "tilt_deg": None,
             "uncertainty_deg": None,
             "left_px": None,

@@ -108,15 +108,38 @@ WORK_LONG_SIDE = 2048
 """Larger photos are analysed at this long side (the landmark model sees a 256-pixel crop)."""
 
 
-def working_copy(rgb: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Affine]:
-    """The photo reduced to at most ``WORK_LONG_SIDE`` pixels, and the affine original -> reduced."""
+def working_copy(
+    rgb: NDArray[np.uint8], region: tuple[int, int, int, int] | None = None
+) -> tuple[NDArray[np.uint8], Affine]:
+    """The photo, or its ``region`` (x0, y0, x1, y1 in pixels, x1 and y1 excluded), reduced to at
+    most ``WORK_LONG_SIDE`` pixels, and the affine original -> working copy."""
+    shift = np.zeros(2)
+    if region is not None:
+        x0, y0, x1, y1 = region
+        rgb = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        shift = np.array([-float(x0), -float(y0)])
     h, w = rgb.shape[:2]
     f = min(1.0, WORK_LONG_SIDE / max(h, w))
-    if f == 1.0:
-        return rgb, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    fx, fy = small.shape[1] / w, small.shape[0] / h
-    return small, np.array([[fx, 0.0, 0.0], [0.0, fy, 0.0]])
+    if f < 1.0:
+        rgb = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+    fx, fy = rgb.shape[1] / w, rgb.shape[0] / h
+    return rgb, np.array([[fx, 0.0, fx * shift[0]], [0.0, fy, fy * shift[1]]])
+
+
+def closer_region(
+    box: tuple[float, float, float, float], width: int, height: int, side: float
+) -> tuple[int, int, int, int]:
+    """The square around a person's box ``(x0, y0, x1, y1)`` that a closer look reads: ``side``
+    times the box's larger side, centred on the box, cut to the ``width`` x ``height`` photo."""
+    x0, y0, x1, y1 = box
+    half = side * max(x1 - x0, y1 - y0) / 2.0
+    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    return (
+        max(0, int(np.floor(cx - half))),
+        max(0, int(np.floor(cy - half))),
+        min(width, int(np.ceil(cx + half))),
+        min(height, int(np.ceil(cy + half))),
+    )
 
 
 def make_variant(

@@ -89,7 +89,7 @@ def body_anchor(lm: Landmarks, kind: str, min_score: float = MIN_SCORE) -> Ancho
 
 def landmarks_of(m: PostureMeasurement) -> Landmarks | None:
     """The measured person's pixel landmarks (anatomical sides), or None."""
-    return None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
+    return None if m.landmarks is None else Landmarks.from_points(m.landmarks)
 
 
 def _min_score(m: PostureMeasurement) -> float:
@@ -425,7 +425,7 @@ def _photo_info(m: PostureMeasurement, date: datetime | None, source: str | None
         if a is not None:
             scale = a.length / math.hypot(lm.width, lm.height)
     return PhotoInfo(
-        label=str(m.source.get("path") or "image"),
+        label=str(m.source.path or "image"),
         date=date,
         date_source=source,
         status=m.status,
@@ -435,7 +435,7 @@ def _photo_info(m: PostureMeasurement, date: datetime | None, source: str | None
         level_mode=m.assumptions.level_mode,
         roll_deg=m.assumptions.roll_deg,
         body_scale=scale,
-        sha256=m.source.get("sha256"),
+        sha256=m.source.sha256,
     )
 
 

@@ -229,7 +229,7 @@ def warnings(
             "right-higher."
         )
 
-    single = [i for i, m in enumerate(ms) if m.status == "measured" and m.method.get("passes") == 1]
+    single = [i for i, m in enumerate(ms) if m.status == "measured" and m.method.passes == 1]
     if single:
         out.append(
             f"{cap(photos_phrase(single, n))} {'was' if len(single) == 1 else 'were'} measured in a single pass "

@@ -107,10 +107,10 @@ def correctable_points(m: PostureMeasurement) -> dict[str, tuple[float, float]]:
     whose tilt the outline gave."""
     if m.landmarks is None:
         return {}
-    xy = np.asarray(m.landmarks["xy_px"], dtype=object)
+    xy = m.landmarks.xy_px
     names = dict.fromkeys(p for spec in METRICS.values() for p in needed_landmarks(spec))
     out: dict[str, tuple[float, float]] = {}
-    w, h = int(m.landmarks["width"]), int(m.landmarks["height"])
+    w, h = m.landmarks.width, m.landmarks.height
     for p in names:
         x, y = xy[int(p)]
         if x is not None and y is not None and 0 <= x < w and 0 <= y < h:
@@ -147,9 +147,9 @@ def _with_points(
 ) -> PostureMeasurement:
     """``m`` with the named points at new positions (landmarks and silhouette points); moved
     landmarks count as visible when ``visible``, else take their scores from ``visibility``."""
-    lm = dict(m.landmarks or {})
-    xy = [list(p) for p in lm["xy_px"]]
-    vis, pres = list(lm["visibility"]), list(lm["presence"])
+    assert m.landmarks is not None
+    xy = list(m.landmarks.xy_px)
+    vis, pres = list(m.landmarks.visibility), list(m.landmarks.presence)
     ref = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.refinement or {}).items()}
     markers = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.markers or {}).items()}
     for name, (x, y) in points.items():
@@ -162,12 +162,12 @@ def _with_points(
             ref[pair[0]][f"{pair[1]}_px"] = [round(x, 1), round(y, 1)]
             continue
         i = int(PoseLandmark[name.upper()])
-        xy[i] = [round(x, 1), round(y, 1)]
+        xy[i] = (round(x, 1), round(y, 1))
         if visible:
             vis[i], pres[i] = 1.0, 1.0
         elif visibility is not None and name in visibility:
             vis[i], pres[i] = visibility[name]
-    lm.update(xy_px=xy, visibility=vis, presence=pres)
+    lm = replace(m.landmarks, xy_px=tuple(xy), visibility=tuple(vis), presence=tuple(pres))
     return replace(m, landmarks=lm, refinement=ref or m.refinement, markers=markers or m.markers)
 
 
@@ -176,7 +176,7 @@ def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[
     if m.status != "measured" or m.landmarks is None:
         raise ValueError("only a measured photo can be corrected")
     known = correctable_points(m)
-    w, h = int(m.landmarks["width"]), int(m.landmarks["height"])
+    w, h = m.landmarks.width, m.landmarks.height
     out = {}
     for name, p in moved.items():
         if name not in known:
@@ -239,8 +239,8 @@ class _Geometry:
 
     def __init__(self, m: PostureMeasurement) -> None:
         a = m.assumptions
-        lm = m.landmarks or {}
-        self.base = Landmarks.from_dict(dict(lm))
+        assert m.landmarks is not None
+        self.base = Landmarks.from_points(m.landmarks)
         self.options = MeasureOptions(roll_deg=a.roll_deg, height_cm=a.height_cm, min_score=m.min_score)
         self.center = np.array([self.base.width / 2.0, self.base.height / 2.0])
 
@@ -359,12 +359,12 @@ def correct(
 
 def _scores(m: PostureMeasurement, moves: Mapping[str, Any]) -> dict[str, list[float | None]]:
     """The original visibility and presence of each moved landmark (placed by hand they become 1)."""
-    lm = m.landmarks or {}
+    assert m.landmarks is not None
     out = {}
     for n in moves:
         if _pair_point(n) is None:
             i = int(PoseLandmark[n.upper()])
-            out[n] = [lm["visibility"][i], lm["presence"][i]]
+            out[n] = [m.landmarks.visibility[i], m.landmarks.presence[i]]
     return out
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from posture.errors import InputError
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif")
+"""Suffixes (compared in lower case) of the files taken as photos in a folder, a pattern or a
+listing: what :mod:`posture.images` decodes (HEIC and HEIF with ``posture[heif]``)."""
+
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):

@@ -147,6 +147,23 @@ def frontal_deviation_deg(left_3d: ArrayLike, right_3d: ArrayLike) -> FloatArray
     return np.degrees(np.arctan2(np.abs(d[..., 2]), np.abs(d[..., 0])))
 
 
+def trunk_deviation_deg(left_3d: ArrayLike, right_3d: ArrayLike) -> float:
+    """Angle in [0, 90] between the image plane and the common direction of several bilateral
+    segments ``(n, 3)`` (x along the image width, z along the camera axis).
+
+    Each segment's direction in the x-z plane is an axis (left-right and right-left alike); the
+    common one is their principal axis, each weighted by its squared length in that plane:
+    ``2φ = atan2(Σ 2 dx dz, Σ (dx² - dz²))``. A depth error δ turns a segment of length ``L`` by
+    about ``δ / L``, so a short segment, whose angle says less, counts less. One segment gives
+    :func:`frontal_deviation_deg`; NaN when there is none.
+    """
+    d = np.asarray(left_3d, dtype=np.float64).reshape(-1, 3) - np.asarray(right_3d, dtype=np.float64).reshape(-1, 3)
+    if len(d) == 0:
+        return float("nan")
+    dx, dz = d[:, 0], d[:, 2]
+    return float(abs(np.degrees(np.arctan2(np.sum(2.0 * dx * dz), np.sum(dx**2 - dz**2)))) / 2.0)
+
+
 def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when either is undefined (NaN)."""
     if not (np.isfinite(a).all() and np.isfinite(b).all()):

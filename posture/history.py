@@ -502,11 +502,11 @@ class History:
         if measurement.status != "measured":
             raise ValueError(f"only measured results are stored, got status {measurement.status!r}")
         source = measurement.source
-        sha = source.get("sha256") or None
-        path = photo_path or source.get("path")
+        sha = source.sha256 or None
+        path = photo_path or source.path
         path = os.path.abspath(path) if path else None
         index = measurement.subject.index if measurement.subject is not None else 0
-        taken = source.get("taken_at")
+        taken = source.taken_at
         taken_source = "exif"
         if taken_at is not None:
             taken, taken_source = parse_taken_at(taken_at), "given"
@@ -632,8 +632,8 @@ class History:
                 "level_mode": m.assumptions.level_mode,
                 "roll_deg": m.assumptions.roll_deg,
                 "height_cm": m.assumptions.height_cm,
-                "model": m.model.get("name"),
-                "posture_version": m.model.get("posture_version"),
+                "model": m.model.name,
+                "posture_version": m.model.posture_version,
             }
             row.update(m.metric_cells(METRIC_NAMES))
             out.append(row)

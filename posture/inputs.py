@@ -169,7 +169,7 @@ def parse_dates(text: str, count: int) -> list[datetime | None]:
 
 
 def _exif_date(m: PostureMeasurement) -> datetime | None:
-    taken = m.source.get("taken_at")
+    taken = m.source.taken_at
     try:
         return datetime.fromisoformat(str(taken)) if taken else None
     except ValueError:

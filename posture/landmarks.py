@@ -23,6 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from posture.result import LandmarkPoints
+
 FloatArray = NDArray[np.float64]
 
 N_LANDMARKS = 33
@@ -238,30 +240,30 @@ class Landmarks:
         x1, y1 = pts.max(axis=0)
         return (float(x0), float(y0), float(x1), float(y1))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form: pixel coordinates rounded to 0.1 px."""
-        return {
-            "width": self.width,
-            "height": self.height,
-            "names": [lm.name.lower() for lm in PoseLandmark],
-            "xy_px": _json_list(self.xy, 1),
-            "visibility": _json_list(self.visibility, 3),
-            "presence": _json_list(self.presence, 3),
-        }
+    def to_points(self) -> LandmarkPoints:
+        """The stored form: pixel coordinates rounded to 0.1 px, scores to 0.001, NaN as None."""
+        return LandmarkPoints(
+            width=self.width,
+            height=self.height,
+            names=tuple(lm.name.lower() for lm in PoseLandmark),
+            xy_px=tuple((x, y) for x, y in _json_list(self.xy, 1)),
+            visibility=tuple(_json_list(self.visibility, 3)),
+            presence=tuple(_json_list(self.presence, 3)),
+        )
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Landmarks:
-        """Inverse of :meth:`to_dict` (the 3-D estimate is not stored)."""
+    def from_points(cls, points: LandmarkPoints) -> Landmarks:
+        """Inverse of :meth:`to_points` (the 3-D estimate is not stored)."""
 
         def arr(v: Any) -> FloatArray:
             return np.array([np.nan if x is None else x for x in np.ravel(v)], dtype=np.float64)
 
         return cls(
-            xy=arr(d["xy_px"]).reshape(N_LANDMARKS, 2),
-            visibility=arr(d["visibility"]),
-            presence=arr(d["presence"]),
-            width=int(d["width"]),
-            height=int(d["height"]),
+            xy=arr(points.xy_px).reshape(N_LANDMARKS, 2),
+            visibility=arr(points.visibility),
+            presence=arr(points.presence),
+            width=int(points.width),
+            height=int(points.height),
         )
 
     @classmethod

@@ -113,30 +113,32 @@ def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: fl
     return "; ".join(problems) if problems else None
 
 
-def _estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]:
+def estimate_view(lm: Landmarks, min_score: float) -> tuple[View, float | None]:
     """Facing the camera, facing away or side-on, from the 3-D landmarks.
 
-    The turn is the larger of the shoulder line's and the hip line's angle
-    with the image plane (using the pairs that are visible); facing is the
-    sign of the left-right axis along the image width, as the model labels
-    sides by anatomy. Turned beyond :data:`posture.view.MAX_TURN_DEG` it is a side view.
+    The turn is the angle with the image plane of the trunk's left-right axis: the shoulder
+    line's and the hip line's common direction, each weighted by its squared length
+    (:func:`posture.geometry.trunk_deviation_deg`; the pairs that are visible); facing is the
+    sign of the left-right axis along the image width, as the model labels sides by anatomy.
+    Turned beyond :data:`posture.view.MAX_TURN_DEG` it is a side view.
     """
-    turns, facing = [], []
+    lefts, rights, facing = [], [], []
     for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
         if not lm.usable((left, right), min_score):
             continue
         wl, wr = lm.world[left], lm.world[right]
         if not (np.isfinite(wl).all() and np.isfinite(wr).all()):
             continue
-        turns.append(float(g.frontal_deviation_deg(wl, wr)))
+        lefts.append(wl)
+        rights.append(wr)
         facing.append(float(wl[0] - wr[0]))
-    if not turns:
+    if not facing:
         # No 3-D estimate: fall back on the 2-D order of the shoulders.
         d = g.left_direction(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER])
         if not np.isfinite(d):
             return "unknown", None
         return ("front" if d > 0 else "back"), None
-    turn = max(turns)
+    turn = g.trunk_deviation_deg(lefts, rights)
     if turn > turn_rule.MAX_TURN_DEG:
         return "side", turn
     return ("front" if facing[0] > 0 else "back"), turn
@@ -228,7 +230,7 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
     turned too far (:func:`posture.view.turn_refusal`) has every frontal
     metric refused (``refusal`` says why).
     """
-    view, turn = _estimate_view(lm, options.min_score)
+    view, turn = estimate_view(lm, options.min_score)
     if options.mirrored:
         lm = lm.swap_sides()
     warnings: list[str] = []

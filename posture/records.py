@@ -1,7 +1,7 @@
 """One flat, typed record per photo: the row of the Parquet dataset and of the batch CSV.
 
 :data:`COLUMNS` is the one place that names the columns and their types;
-:func:`flat_record` fills them from an :class:`~posture.batch.Outcome`, and
+:func:`flat_record` fills them from an :class:`~posture.batch.outcome.Outcome`, and
 :func:`arrow_schema` gives the matching Arrow schema (pyarrow is imported
 only there). Every engine (the local worker processes, Ray) builds its rows
 with :func:`flat_record`, so the same photo gives the same row.
@@ -22,7 +22,7 @@ from posture.result import metric_columns
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from posture.batch import Outcome
+    from posture.batch.outcome import Outcome
 
 
 def _metric_type(column: str) -> str:

@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Literal, Mapping
 
+from posture.provenance import Method, Model, Source
+
 SCHEMA = "posture.measurement"
 SCHEMA_VERSION = 4
 """2: tilt metrics gain ``method``, ``landmark_value`` and ``method_reason``; top-level
@@ -178,6 +180,45 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class LandmarkPoints:
+    """The measured person's landmarks as stored: ``xy_px`` in the photo's pixels (x right, y
+    down, rounded to 0.1 px), ``visibility`` and ``presence`` scores (0 to 1, rounded to 0.001),
+    one entry per landmark of ``names`` (None where unknown); ``width`` and ``height`` are the
+    photo's size. :meth:`posture.landmarks.Landmarks.to_points` makes it and
+    :meth:`~posture.landmarks.Landmarks.from_points` reads it as arrays."""
+
+    width: int
+    height: int
+    names: tuple[str, ...]
+    xy_px: tuple[tuple[float | None, float | None], ...]
+    visibility: tuple[float | None, ...]
+    presence: tuple[float | None, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "names": list(self.names),
+            "xy_px": [list(p) for p in self.xy_px],
+            "visibility": list(self.visibility),
+            "presence": list(self.presence),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LandmarkPoints:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            width=d["width"],
+            height=d["height"],
+            names=tuple(d["names"]),
+            xy_px=tuple((x, y) for x, y in d["xy_px"]),
+            visibility=tuple(d["visibility"]),
+            presence=tuple(d["presence"]),
+        )
+
+
+@dataclass(frozen=True)
 class PostureMeasurement:
     """Everything measured on one image.
 
@@ -189,14 +230,14 @@ class PostureMeasurement:
 
     status: Status
     message: str
-    source: Mapping[str, Any]
-    model: Mapping[str, Any]
+    source: Source
+    model: Model
     assumptions: Assumptions
     subject: Subject | None
     metrics: Mapping[str, Metric]
     warnings: tuple[str, ...] = ()
-    method: Mapping[str, Any] = field(default_factory=dict)
-    landmarks: Mapping[str, Any] | None = None
+    method: Method = field(default_factory=Method)
+    landmarks: LandmarkPoints | None = None
     refinement: Mapping[str, Any] | None = None
     markers: Mapping[str, Any] | None = None
     correction: Mapping[str, Any] | None = None
@@ -208,7 +249,7 @@ class PostureMeasurement:
         """The landmark score the analysis relied on (:data:`posture.landmarks.MIN_SCORE` when not recorded)."""
         from posture.landmarks import MIN_SCORE
 
-        return float(self.method.get("min_score", MIN_SCORE))
+        return MIN_SCORE if self.method.min_score is None else float(self.method.min_score)
 
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
@@ -257,14 +298,14 @@ class PostureMeasurement:
             "schema_version": SCHEMA_VERSION,
             "status": self.status,
             "message": self.message,
-            "source": dict(self.source),
-            "model": dict(self.model),
+            "source": self.source.to_dict(),
+            "model": self.model.to_dict(),
             "assumptions": self.assumptions.to_dict(),
             "subject": None if self.subject is None else self.subject.to_dict(),
             "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
             "warnings": list(self.warnings),
-            "method": dict(self.method),
-            "landmarks": None if self.landmarks is None else dict(self.landmarks),
+            "method": self.method.to_dict(),
+            "landmarks": None if self.landmarks is None else self.landmarks.to_dict(),
             "refinement": None if self.refinement is None else dict(self.refinement),
             "markers": None if self.markers is None else dict(self.markers),
             "correction": None if self.correction is None else dict(self.correction),
@@ -282,14 +323,14 @@ class PostureMeasurement:
         return cls(
             status=d["status"],
             message=d["message"],
-            source=dict(d["source"]),
-            model=dict(d["model"]),
+            source=Source.from_dict(d["source"]),
+            model=Model.from_dict(d["model"]),
             assumptions=Assumptions.from_dict(d["assumptions"]),
             subject=None if subject is None else Subject.from_dict(subject),
             metrics={k: Metric.from_dict(m) for k, m in d["metrics"].items()},
             warnings=tuple(d.get("warnings", ())),
-            method=dict(d.get("method", {})),
-            landmarks=d.get("landmarks"),
+            method=Method.from_dict(d.get("method", {})),
+            landmarks=None if d.get("landmarks") is None else LandmarkPoints.from_dict(d["landmarks"]),
             refinement=d.get("refinement"),
             markers=d.get("markers"),
             correction=d.get("correction"),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from posture.images import DEFAULT_MAX_PIXELS, MIN_SIDE
 from posture.landmarks import MIN_SCORE
+
+if TYPE_CHECKING:
+    from posture.measure import MeasureOptions
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,13 @@ class Settings:
         parse_color(self.marker_color)  # raises ValueError with the accepted colours
         if self.num_poses < 1:
             raise ValueError(f"num_poses must be at least 1, got {self.num_poses}")
+
+    def measure_options(self, roll_deg: float | None = None) -> MeasureOptions:
+        """What :func:`posture.measure.measure` assumes under these settings; ``roll_deg`` is the
+        roll corrected (an automatic estimate), by default ``self.roll_deg`` (None: 0)."""
+        from posture.measure import MeasureOptions
+
+        roll = self.roll_deg if roll_deg is None else roll_deg
+        return MeasureOptions(
+            mirrored=self.mirrored, roll_deg=roll or 0.0, height_cm=self.height_cm, min_score=self.min_score
+        )

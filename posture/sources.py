@@ -2,7 +2,7 @@
 
 A SOURCE is one of
 
-* a local file or folder, found as :func:`posture.batch.find_images` finds them
+* a local file or folder, found as :func:`posture.batch.discovery.find_images` finds them
   (folders recursively, in name order, image suffixes only, hidden names skipped);
 * ``@FILE``: a text file listing sources, one a line, each used as if given on
   the command line (relative paths from the current folder); blank lines and
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from posture.errors import InputError
 
 if TYPE_CHECKING:
-    from posture.batch import Found
+    from posture.batch.discovery import Found
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -97,7 +97,7 @@ def _uri_photos(uri: str) -> tuple[list[str], list[tuple[str, str]]]:
     """The photos at ``uri`` (a file, or every image below a folder, in name order) and the skipped files."""
     from pyarrow import fs as pafs
 
-    from posture.batch import IMAGE_SUFFIXES
+    from posture.files import IMAGE_SUFFIXES
 
     filesys, root = filesystem(uri)
     scheme = uri[: uri.index("://") + 3]
@@ -148,10 +148,10 @@ def read_list(name: str) -> list[str]:
 def expand_sources(sources: Sequence[str], *, exclude: Sequence[str] = ()) -> Found:
     """The photos named by ``sources`` (see the module docstring), each once, in order.
 
-    Local items are found by :func:`posture.batch.find_images` (``exclude``:
+    Local items are found by :func:`posture.batch.discovery.find_images` (``exclude``:
     folders not searched); a photo reached twice is analysed once.
     """
-    from posture.batch import Found, find_images
+    from posture.batch.discovery import Found, find_images
 
     items: list[str] = []
     for s in sources:

@@ -4,11 +4,15 @@ Every command (``analyze``, ``batch``, ``compare``, ``live``) reads the turn
 through this module; none has a threshold of its own.
 
 Turn ``turn_deg``: the angle in [0, 90] degrees between the body's left-right
-axis and the image plane (the larger of the shoulder line's and the hip
-line's, from MediaPipe's 3-D world landmarks; see
-:func:`posture.geometry.frontal_deviation_deg`), measured from the nearest
-frontal plane: 0 square to the camera whether facing it or facing away, 90
-side-on.
+axis and the image plane, measured from the nearest frontal plane: 0 square
+to the camera whether facing it or facing away, 90 side-on. The axis is the
+shoulder line's and the hip line's common direction in MediaPipe's 3-D world
+landmarks, each line weighted by its squared length
+(:func:`posture.geometry.trunk_deviation_deg`): a depth error turns a line by
+about the error over its length, and the hips, half as wide as the shoulders,
+come out narrower still from behind (their 3-D width about half the frontal
+one on the protocol's back views, their depth as uncertain), so the larger of
+the two lines' angles read a person squarely from behind as turned 42 degrees.
 
 Why a turn matters. A turned body is seen obliquely: a horizontal segment of
 width ``w`` turned by ``θ`` keeps its vertical offsets but its image width
@@ -53,15 +57,17 @@ MAX_TURN_DEG = 30.0
 TURN_COUPLING: dict[str, float] = {
     "shoulder_tilt_deg": 6.8,
     "pelvic_tilt_deg": 7.9,
-    "shoulder_pelvis_tilt_deg": 10.2,
+    "shoulder_pelvis_tilt_deg": 11.4,
     "head_tilt_deg": 7.6,
     "head_shift_pct": 26.3,
     "trunk_lean_deg": 2.8,
     "pelvis_shift_pct": 41.1,
     "knee_tilt_deg": 18.9,
 }
-"""``k`` per metric, in the metric's unit per unit of ``tan θ``: the deviation envelope of
-``benchmarks/results/turn_curve.json`` (section ``coupling``)."""
+"""``k`` per metric, in the metric's unit per unit of ``tan θ``: at least the deviation envelope
+of ``benchmarks/results/turn_curve.json`` (section ``coupling``). Where the envelope fitted with
+the trunk's turn is smaller than with the larger line's (the back views' frames, read less
+turned, join the frontal reference and widen its scatter), the larger value is kept."""
 
 _SHIFTS = ("head_shift_pct", "pelvis_shift_pct")
 

@@ -14,7 +14,7 @@ import math
 from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
-from posture.metrics import METRICS
+from posture.metrics import METRICS, REFINED
 from posture.result import Metric, PostureMeasurement
 from posture.terminal import printable
 from posture.view import turn_assumption
@@ -166,7 +166,7 @@ def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS
         lines.append(
             "sticker tilts are the lines through the stickers as placed (placing them by touch is not in the uncertainty)"
         )
-    passes = m.method.get("passes", 1)
+    passes = 1 if m.method.passes is None else m.method.passes
     if m.subject is not None:
         lines.append(turn_assumption(m.subject.view, m.subject.turn_deg, widened=passes > 1))
     if passes == 1:
@@ -174,6 +174,18 @@ def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS
     if m.correction:
         lines.append(correction_line(m.correction))
     return lines
+
+
+def photo_hints(m: PostureMeasurement) -> list[str]:
+    """What to change in the photo so that the outline can be read: the hint of each tilt that fell
+    back to the joint landmarks (``refinement.<pair>.hint``, :mod:`posture.hints`), once each."""
+    out: list[str] = []
+    for name, pair in REFINED.items():
+        status = (m.refinement or {}).get(pair) or {}
+        text = status.get("hint")
+        if text and m.metrics[name].method == "landmarks" and text not in out:
+            out.append(text)
+    return out
 
 
 def point_words(name: str) -> str:
@@ -196,7 +208,7 @@ def correction_line(correction: Mapping[str, Any]) -> str:
 def summary(m: PostureMeasurement) -> str:
     """The default terminal output: a few plain lines."""
     out = []
-    name = printable(m.source.get("path") or "image")
+    name = printable(m.source.path or "image")
     if m.status == "no_person":
         return f"{name}: no person found in the photo"
     if m.status == "not_measurable":
@@ -210,4 +222,5 @@ def summary(m: PostureMeasurement) -> str:
     out.append("Assumed: " + "; ".join(assumption_lines(m)) + ".")
     for w in m.warnings:
         out.append("Warning: " + w)
+    out += ["Tip: " + t for t in photo_hints(m)]
     return "\n".join(out)

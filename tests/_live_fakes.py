@@ -9,6 +9,7 @@ import numpy as np
 from posture.geometry import rotate_points
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import measure
+from posture.provenance import Method, Model, Source
 from posture.result import Assumptions, PostureMeasurement
 
 L = PoseLandmark
@@ -121,13 +122,13 @@ class FakeAnalyzer:
         return PostureMeasurement(
             status="measured",
             message="measured",
-            source={"path": None, "width": W, "height": H},
-            model={"name": "fake"},
+            source=Source(path=None, width=W, height=H),
+            model=Model(name="fake"),
             assumptions=Assumptions(),
             subject=None,
             metrics=metrics,
-            method={"passes": 12},
-            landmarks=body.landmarks.to_dict(),
+            method=Method(passes=12),
+            landmarks=body.landmarks.to_points(),
         )
 
     def close(self) -> None:

@@ -1,8 +1,10 @@
-"""Task functions for the worker-pool tests (imported by spawned worker processes)."""
+"""Helpers of the batch tests: task functions for the worker pool (imported by spawned worker
+processes) and a file maker."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def init_marker(marker: str) -> None:
@@ -32,3 +34,10 @@ def crashing_actor() -> type:
             return super().__call__(batch)
 
     return CrashingActor
+
+
+def touch(path: Path, data: bytes = b"x") -> Path:
+    """Write ``data`` at ``path``, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

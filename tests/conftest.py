@@ -38,7 +38,7 @@ PROCESS_MODULES = frozenset(
         "test_notebook",
         "test_history_reliability",
         "test_privacy",
-        "test_batch",
+        "test_batch_pool",
     }
 )
 
@@ -53,6 +53,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             and item.module.__name__.rpartition(".")[2] in PROCESS_MODULES
         ):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def misnamed_model(tmp_path: Path) -> Path:
+    """A ``.task`` bundle MediaPipe refuses: the bundled detector under another file name."""
+    import zipfile
+
+    from posture.pose import bundled_model_path
+
+    with zipfile.ZipFile(bundled_model_path()) as z:
+        detector_model = z.read("pose_detector.tflite")
+    bad = tmp_path / "renamed.task"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("detector.tflite", detector_model)
+    return bad
 
 
 def photo(name: str) -> Path:
@@ -102,4 +117,13 @@ def detector() -> Iterator["object"]:
     from posture.pose import PoseDetector
 
     with PoseDetector() as d:
+        yield d
+
+
+@pytest.fixture(scope="session")
+def segmenter() -> Iterator["object"]:
+    """The bundled pose detector in IMAGE mode with segmentation masks, shared by the session."""
+    from posture.pose import PoseDetector
+
+    with PoseDetector(segmentation=True) as d:
         yield d

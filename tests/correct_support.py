@@ -8,6 +8,7 @@ import numpy as np
 
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import MeasureOptions, measure
+from posture.provenance import Method, Model, Source
 from posture.result import Assumptions, PostureMeasurement, Subject
 
 L = PoseLandmark
@@ -69,13 +70,13 @@ def measured(
     return PostureMeasurement(
         status="measured",
         message="measured",
-        source={"path": path, "width": lm.width, "height": lm.height, "sha256": sha256, "taken_at": None},
-        model={"name": "test"},
+        source=Source(path=path, width=lm.width, height=lm.height, sha256=sha256),
+        model=Model(name="test"),
         assumptions=Assumptions(level_mode="manual" if roll_deg else "none", roll_deg=roll_deg, height_cm=height_cm),
         subject=Subject(view="front", people_detected=1),
         metrics=metrics,
-        method={"passes": 1, "min_score": 0.5},
-        landmarks=lm.to_dict(),
+        method=Method(passes=1, min_score=0.5),
+        landmarks=lm.to_points(),
         refinement=dict(refinement) if refinement else None,
     )
 

@@ -16,11 +16,11 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from posture.measure import METRIC_NAMES, metric_unit  # noqa: E402
+from posture.provenance import Method, Model, Source
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject  # noqa: E402
 
 
@@ -52,20 +52,16 @@ def sample_measurement(
         else Metric.missing(metric_unit(n), "not visible")
         for n, v in values.items()
     }
-    source: dict[str, Any] = {"path": path, "width": 640, "height": 480, "format": "JPEG"}
-    if sha256 is not None:
-        source["sha256"] = sha256
-    source["taken_at"] = taken_at
     return PostureMeasurement(
         status=status,  # type: ignore[arg-type]
         message=status,
-        source=source,
-        model={"name": "pose_landmarker_full", "sha256": "0" * 64, "bundled": True, "posture_version": "test"},
+        source=Source(path=path, width=640, height=480, sha256=sha256, format="JPEG", taken_at=taken_at),
+        model=Model(name="pose_landmarker_full", sha256="0" * 64, bundled=True, posture_version="test"),
         assumptions=Assumptions(mirrored=False, level_mode="manual", roll_deg=1.25, height_cm=170.0),
         subject=Subject(view="front", people_detected=1, index=person, turn_deg=5.0),
         metrics=metrics,
         warnings=("a warning",),
-        method={"passes": 5, "min_score": 0.5},
+        method=Method(passes=5, min_score=0.5),
     )
 
 

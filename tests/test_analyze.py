@@ -65,7 +65,7 @@ def tilts(result) -> tuple[float, float, float]:
 
 
 def xy_of(result) -> np.ndarray:
-    return np.array([[np.nan if v is None else v for v in row] for row in result.landmarks["xy_px"]], dtype=float)
+    return np.array([[np.nan if v is None else v for v in row] for row in result.landmarks.xy_px], dtype=float)
 
 
 # ------------------------------------------------------------------ rotation
@@ -208,7 +208,7 @@ def test_padding_changes_little(analyzer, name):
     p = round(0.10 * min(rgb.shape[:2]))
     padded = cv2.copyMakeBorder(rgb, p, p, p, p, cv2.BORDER_CONSTANT, value=(128, 128, 128))
     moved = analyzer.analyze(padded)
-    assert (moved.source["width"], moved.source["height"]) == (rgb.shape[1] + 2 * p, rgb.shape[0] + 2 * p)
+    assert (moved.source.width, moved.source.height) == (rgb.shape[1] + 2 * p, rgb.shape[0] + 2 * p)
     _compare(analyzer.analyze(rgb), moved, lambda xy: xy - p)
 
 
@@ -271,11 +271,11 @@ def test_source_describes_the_file(analyzer):
 
     p = photo("front_full__posenet_yoga.jpg")
     m = analyzer.analyze_file(p)
-    assert m.source["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
-    assert (m.source["width"], m.source["height"]) == (513, 513)
-    assert m.model["bundled"] is True
+    assert m.source.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert (m.source.width, m.source.height) == (513, 513)
+    assert m.model.bundled is True
     assert m.assumptions.mirrored is False and m.assumptions.angles_relative_to == "image"
-    assert m.landmarks["width"] == 513 and len(m.landmarks["xy_px"]) == 33
+    assert m.landmarks.width == 513 and len(m.landmarks.xy_px) == 33
     assert m.subject.people_detected == 1 and m.warnings == ()
 
 
@@ -354,7 +354,7 @@ def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
     img = load_image(photo("front_full__tfex_businessman.jpeg"))
     from_array = analyzer.analyze(img.rgb)
     from_image = analyzer.analyze(img)
-    assert from_array.source["path"] is None and from_image.source["path"] == img.path
+    assert from_array.source.path is None and from_image.source.path == img.path
     assert from_array.metrics == from_image.metrics
     assert replace(from_array, source=from_image.source) == from_image
 

@@ -90,7 +90,7 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     assert abs(ly - hips["left_hip"][1]) < 100 and abs(ry - hips["right_hip"][1]) < 100
     assert len(pelvis["variant_left_px"]) == pelvis["variants_refined"]
     assert pelvis["contour_left_px"] and pelvis["contour_right_px"]
-    assert m.method["refine_variants"] == [v.label for v in augment.VARIANT_SETS["default"][1]]
+    assert m.method.refine_variants == tuple(v.label for v in augment.VARIANT_SETS["default"][1])
 
 
 def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):
@@ -117,7 +117,7 @@ def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result
 def test_fast_mode_does_no_refinement(analyzer):
     rgb, _ = rendered()
     m = analyzer.analyze(rgb)
-    assert m.refinement is None and m.method["refine_variants"] == []
+    assert m.refinement is None and m.method.refine_variants == ()
     for name in (SH, PE):
         assert m.metrics[name].method == "landmarks"
         assert m.metrics[name].landmark_value == m.metrics[name].value

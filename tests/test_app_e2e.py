@@ -149,7 +149,7 @@ def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: obj
     with page.expect_response(lambda r: r.url.endswith("/api/analyze")) as again:  # type: ignore[attr-defined]
         page.click(".result .again")  # type: ignore[attr-defined]
     mirrored = again.value.json()
-    assert mirrored["assumptions"]["mirrored"] and mirrored["source"]["sha256"] == m.source["sha256"]
+    assert mirrored["assumptions"]["mirrored"] and mirrored["source"]["sha256"] == m.source.sha256
     sync_api.expect(page.locator(".result .assumptions")).to_contain_text("mirror image (mirror selfie)")  # type: ignore[attr-defined]
     assert mirrored["metrics"]["shoulder_tilt_deg"]["value"] == pytest.approx(
         -m.metrics["shoulder_tilt_deg"].value, abs=0.3

@@ -134,16 +134,16 @@ def test_augmented_mirror_symmetry_and_uncertainty(augmented_analyzer) -> None:
     assert a.metrics[SH].value + b.metrics[SH].value == pytest.approx(0.0, abs=0.5)
     assert a.metrics[PE].value + b.metrics[PE].value == pytest.approx(0.0, abs=1.5)
     for m in (a, b):
-        assert m.method["passes"] >= MIN_VARIANTS
+        assert m.method.passes >= MIN_VARIANTS
         for metric in (SH, PE):
             u = m.metrics[metric].uncertainty
             assert u is not None and 0.2 <= u < 5.0
     # The drawn landmarks are the person's own sides: the left shoulder on the image right.
-    xy = np.array(a.landmarks["xy_px"], dtype=float)
+    xy = np.array(a.landmarks.xy_px, dtype=float)
     assert xy[PoseLandmark.LEFT_SHOULDER][0] > xy[PoseLandmark.RIGHT_SHOULDER][0]
 
 
 def test_single_pass_has_no_uncertainty(analyzer) -> None:
     m = analyzer.analyze(load_image(photo("front_full__posenet_yoga.jpg")))
-    assert m.method["passes"] == 1
+    assert m.method.passes == 1
     assert all(metric.uncertainty is None for metric in m.metrics.values())

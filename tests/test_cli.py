@@ -238,16 +238,8 @@ def test_model_that_is_not_a_bundle_exit_3(tmp_path):
     assert str(fake) in line and "bundle" in line
 
 
-def test_model_with_misnamed_tflite_exit_3(tmp_path):
-    import zipfile
-
-    from posture.pose import bundled_model_path
-
-    with zipfile.ZipFile(bundled_model_path()) as z:
-        detector_model = z.read("pose_detector.tflite")
-    bad = tmp_path / "renamed.task"
-    with zipfile.ZipFile(bad, "w") as z:
-        z.writestr("detector.tflite", detector_model)
+def test_model_with_misnamed_tflite_exit_3(misnamed_model):
+    bad = misnamed_model
     proc = run("analyze", str(SAMPLES / "astronaut.png"), "--model", str(bad))
     assert proc.returncode == 3, proc.stderr
     assert str(bad) in one_error_line(proc)

@@ -14,13 +14,14 @@ from posture.compare import compare
 from posture.compare_text import summary
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
-from posture.result import Assumptions, Metric, PostureMeasurement, Subject
+from posture.provenance import Method, Model, Source
+from posture.result import Assumptions, LandmarkPoints, Metric, PostureMeasurement, Subject
 from posture.verdict import Z95, verdict
 
 L = PoseLandmark
 
 
-def body(scale: float = 1.0, *, width: int = 1000, height: int = 1500, hips: bool = True) -> dict:
+def body(scale: float = 1.0, *, width: int = 1000, height: int = 1500, hips: bool = True) -> LandmarkPoints:
     """Landmarks of an upright body, ``scale`` times the default size, centred in the image."""
     xy = np.full((N_LANDMARKS, 2), np.nan)
     cx, hip_y = width / 2, height * 0.55
@@ -39,7 +40,7 @@ def body(scale: float = 1.0, *, width: int = 1000, height: int = 1500, hips: boo
     vis = np.where(np.isfinite(xy).all(axis=1), 0.99, np.nan)
     if not hips:
         vis[[L.LEFT_HIP, L.RIGHT_HIP]] = 0.1
-    return Landmarks(xy=xy, visibility=vis, presence=vis, width=width, height=height).to_dict()
+    return Landmarks(xy=xy, visibility=vis, presence=vis, width=width, height=height).to_points()
 
 
 def meas(
@@ -70,12 +71,12 @@ def meas(
     return PostureMeasurement(
         status="measured",
         message="measured",
-        source={"path": path, "sha256": sha},
-        model={},
+        source=Source(path=path, sha256=sha),
+        model=Model(),
         assumptions=Assumptions(mirrored=mirrored, level_mode=level_mode, roll_deg=roll),
         subject=Subject(view=view, people_detected=1, turn_deg=turn),  # type: ignore[arg-type]
         metrics=metrics,
-        method={"passes": passes, "min_score": 0.5},
+        method=Method(passes=passes, min_score=0.5),
         landmarks=body(scale, hips=hips),
     )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from posture.inputs import ComparedPhoto, parse_dates, photo_dates
+from posture.provenance import Model, Source
 from posture.result import Assumptions, PostureMeasurement
 
 
@@ -14,8 +15,8 @@ def _photo(taken_at: str | None, file_time: datetime | None) -> ComparedPhoto:
     m = PostureMeasurement(
         status="measured",
         message="measured",
-        source={"path": "x.jpg", "taken_at": taken_at},
-        model={},
+        source=Source(path="x.jpg", taken_at=taken_at),
+        model=Model(),
         assumptions=Assumptions(),
         subject=None,
         metrics={},

@@ -60,7 +60,7 @@ def test_only_the_metrics_using_a_moved_point_change_and_the_originals_are_kept(
         else:
             assert metric == m.metrics[name]
     assert c.correction["points"] == {"right_shoulder": {"from": [x, y], "to": [x, y - 12]}}
-    assert c.landmarks["xy_px"][int(L.RIGHT_SHOULDER)] == [x, y - 12]
+    assert c.landmarks.xy_px[int(L.RIGHT_SHOULDER)] == (x, y - 12)
     sh, pv = c.metrics["shoulder_tilt_deg"], c.metrics["pelvic_tilt_deg"]
     assert c.metrics["shoulder_pelvis_tilt_deg"].value == pytest.approx(sh.value - pv.value)
 

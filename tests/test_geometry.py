@@ -209,6 +209,46 @@ def test_frontal_deviation():
     assert out.shape == (10,) and np.all((out >= 0) & (out <= 90))
 
 
+def _turned(half_width: float, deg: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+    """A bilateral pair ``half_width`` either side of the vertical axis, turned ``deg`` about it."""
+    t = np.radians(deg)
+    left = np.array([half_width * np.cos(t), y, half_width * np.sin(t)])
+    return left, left * np.array([-1.0, 1.0, -1.0])
+
+
+def test_trunk_deviation_of_one_segment_is_its_frontal_deviation():
+    left, right = RNG.normal(size=(40, 3)), RNG.normal(size=(40, 3))
+    for a, b in zip(left, right, strict=True):
+        assert g.trunk_deviation_deg(a, b) == pytest.approx(float(g.frontal_deviation_deg(a, b)), abs=1e-9)
+    assert np.isnan(g.trunk_deviation_deg(np.zeros((0, 3)), np.zeros((0, 3))))
+
+
+@pytest.mark.parametrize("deg", [0.0, 12.0, 29.0, 45.0, 70.0, 90.0, 160.0, 200.0])
+def test_a_rigid_trunk_turned_reads_its_turn_whatever_its_lines_lengths(deg):
+    shoulders, hips = _turned(0.18, deg, -0.5), _turned(0.07, deg, 0.0)
+    expected = float(g.frontal_deviation_deg(*shoulders))
+    lefts, rights = [shoulders[0], hips[0]], [shoulders[1], hips[1]]
+    assert g.trunk_deviation_deg(lefts, rights) == pytest.approx(expected, abs=1e-6)
+    # Mirror image (x negated, sides swapped), sides exchanged, and scale change nothing.
+    flip = np.array([-1.0, 1.0, 1.0])
+    for a, b in (
+        (np.array(rights) * flip, np.array(lefts) * flip),
+        (rights, lefts),
+        (np.array(lefts) * 3, np.array(rights) * 3),
+    ):
+        assert g.trunk_deviation_deg(a, b) == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_depth_error_on_the_short_line_moves_the_trunk_less_than_on_the_long_one():
+    shoulders, hips = _turned(0.18, 10.0, -0.5), _turned(0.07, 10.0, 0.0)
+    error = np.array([0.0, 0.0, 0.06])
+    on_hips = g.trunk_deviation_deg([shoulders[0], hips[0] + error], [shoulders[1], hips[1]])
+    on_shoulders = g.trunk_deviation_deg([shoulders[0] + error, hips[0]], [shoulders[1], hips[1]])
+    alone = float(g.frontal_deviation_deg(hips[0] + error, hips[1]))
+    assert 10.0 < on_hips < on_shoulders and on_hips < alone
+    assert on_hips - 10.0 < (alone - 10.0) / 3  # the line a third as long counts about a ninth as much
+
+
 def test_box_iou_hand_computed_and_undefined_boxes():
     from posture.geometry import box_iou
 

@@ -40,10 +40,10 @@ def test_save_and_get_round_trip_every_stored_field(db: Path) -> None:
     assert created and isinstance(e, StoredMeasurement)
     assert e.measurement.to_dict() == m.to_dict()  # the documented JSON, read back whole
     assert e.measurement.metrics["shoulder_tilt_deg"].uncertainty == 0.4
-    assert e.measurement.assumptions.roll_deg == 1.25 and e.measurement.model["name"] == "pose_landmarker_full"
+    assert e.measurement.assumptions.roll_deg == 1.25 and e.measurement.model.name == "pose_landmarker_full"
     assert (e.name, e.note) == ("Ana", "after yoga")
     assert (e.taken_at, e.taken_at_source) == ("2024-03-01T09:30:00", "exif")
-    assert e.photo_sha256 == m.source["sha256"] and e.photo_path == "/photos/me.jpg"
+    assert e.photo_sha256 == m.source.sha256 and e.photo_path == "/photos/me.jpg"
     assert e.saved_at.endswith("Z")
 
 

@@ -252,7 +252,7 @@ def test_analyze_save_end_to_end_with_a_real_photo(tmp_path: Path) -> None:
     assert e.photo_path == str(img)
     assert (e.taken_at, e.taken_at_source) == ("2020-01-29T17:18:31", "exif")
     m = e.measurement
-    assert m.status == "measured" and m.model["name"] and m.assumptions.level_mode == "none"
+    assert m.status == "measured" and m.model.name and m.assumptions.level_mode == "none"
     assert m.metrics["shoulder_tilt_deg"].value is not None
     assert all("uncertainty" in v for v in m.to_dict()["metrics"].values())
     from PIL import Image

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from posture.landmarks import N_LANDMARKS, SWAP_SIDES, Landmarks, PoseLandmark
+from posture.result import LandmarkPoints
 
 L = PoseLandmark
 RNG = np.random.default_rng(7)
@@ -136,20 +137,20 @@ def test_score_in_frame_and_bbox():
 # ----------------------------------------------------------- round trip
 
 
-def test_to_dict_json_from_dict_round_trip_with_nan():
+def test_points_json_round_trip_with_nan():
     lm = random_landmarks(width=333, height=777)
     xy = lm.xy.copy()
     vis = lm.visibility.copy()
     xy[L.LEFT_HIP] = np.nan
     vis[L.RIGHT_EAR] = np.nan
     lm = Landmarks(xy=xy, visibility=vis, presence=lm.presence, width=333, height=777, world=lm.world)
-    d = lm.to_dict()
+    d = lm.to_points().to_dict()
     text = json.dumps(d, allow_nan=False)  # valid JSON: NaN must have become null
     d2 = json.loads(text)
     assert d2["xy_px"][L.LEFT_HIP] == [None, None]
     assert d2["visibility"][L.RIGHT_EAR] is None
     assert d2["names"][L.LEFT_SHOULDER] == "left_shoulder"
-    back = Landmarks.from_dict(d2)
+    back = Landmarks.from_points(LandmarkPoints.from_dict(d2))
     assert (back.width, back.height) == (333, 777)
     assert np.isnan(back.xy[L.LEFT_HIP]).all()
     assert np.isnan(back.visibility[L.RIGHT_EAR])
@@ -158,7 +159,7 @@ def test_to_dict_json_from_dict_round_trip_with_nan():
     np.testing.assert_allclose(np.nan_to_num(back.visibility), np.nan_to_num(vis), atol=0.0005 + 1e-9)
     np.testing.assert_allclose(back.presence, lm.presence, atol=0.0005 + 1e-9)
     # and the round trip is stable
-    assert back.to_dict() == d2
+    assert back.to_points().to_dict() == d2
 
 
 # -------------------------------------------------------- from_normalized

@@ -11,6 +11,7 @@ import pytest
 from conftest import SHARED, photo
 
 from posture.live.capture import FrameSelector, combine, combine_metric, sharpness
+from posture.provenance import CaptureMethod, Method, Model, Source
 from posture.result import Assumptions, Metric, PostureMeasurement
 
 PROTOCOL_VIDEOS = SHARED / "photos" / "protocol" / "videos"
@@ -42,13 +43,13 @@ def analysis(
     return PostureMeasurement(
         "measured",
         "measured",
-        {"path": None, "width": 640, "height": 480},
-        {"name": "m"},
+        Source(path=None, width=640, height=480),
+        Model(name="m"),
         Assumptions(),
         None,
         metrics,
         tuple(warnings),
-        {"passes": 12},
+        Method(passes=12),
     )
 
 
@@ -81,7 +82,7 @@ def test_a_tilt_is_compared_like_with_like(methods: list[str], expected: str) ->
     other = [reading[m] + 0.05 * i for i, m in enumerate(methods) if m != expected]
     assert pv.method == expected and pv.value == pytest.approx(float(np.median(used)))
     assert pv.uncertainty >= abs(float(np.median(other)) - pv.value) - 1e-9  # covers the other method's reading
-    assert out.method["frame_methods"]["pelvic_tilt_deg"] == {m: methods.count(m) for m in set(methods)}
+    assert out.method.capture.frame_methods["pelvic_tilt_deg"] == {m: methods.count(m) for m in set(methods)}
     assert any("like with like" in w for w in out.warnings)
 
 
@@ -103,10 +104,10 @@ def test_the_capture_round_trips_as_a_photo_measurement() -> None:
     out = combine(
         [analysis(1.0 + 0.1 * i, 0.5, warnings=("w",)) for i in range(4)],
         notes=("the capture ended early",),
-        method={"span_s": 3.0},
+        capture=CaptureMethod(span_s=3.0),
     )
     assert PostureMeasurement.from_dict(out.to_dict()).to_dict() == out.to_dict()
-    assert out.method["kind"] == "live capture" and out.method["span_s"] == 3.0 and out.method["passes"] == 12
+    assert out.method.kind == "live capture" and out.method.capture.span_s == 3.0 and out.method.passes == 12
     assert out.warnings[0] == "the capture ended early" and "w" in out.warnings
 
 

@@ -224,8 +224,8 @@ def test_save_stores_each_capture_in_the_history(tmp_path: Path) -> None:
         stored = h.get(entry.id)
     assert stored.name == "Sam" and stored.photo_sha256 is None
     m = stored.measurement
-    assert m.method["kind"] == "live capture" and m.method["frames_analysed"] >= 3
-    assert m.source["live_source"] == str(src) and m.landmarks is not None  # comparable with a photo's entry
+    assert m.method.kind == "live capture" and m.method.capture.frames_analysed >= 3
+    assert m.source.live_source == str(src) and m.landmarks is not None  # comparable with a photo's entry
     for name in ("shoulder_tilt_deg", "pelvic_tilt_deg"):
         assert m.metrics[name].value is not None and m.metrics[name].uncertainty is not None
         assert m.metrics[name].method in ("silhouette", "landmarks")

@@ -12,6 +12,7 @@ from _live_fakes import FakeDetector, as_seen_in_mirror, person
 from posture.landmarks import PoseLandmark
 from posture.live.overlay import draw_live
 from posture.live.session import AlertRule, LiveConfig, LiveSession
+from posture.measure import MeasureOptions
 from posture.render.primitives import label_centre
 from posture.render.styles import DEFAULT_LIVE_STYLE
 
@@ -35,7 +36,7 @@ def disc_colour(img: np.ndarray, rec, point: PoseLandmark, other: PoseLandmark) 
 @pytest.mark.parametrize("mirrored", [False, True])
 def test_left_label_sits_at_the_persons_left_shoulder(mirrored: bool) -> None:
     people = (lambda i: [as_seen_in_mirror(person(2.0))]) if mirrored else (lambda i: [person(2.0)])
-    rec = one_record(people, LiveConfig(mirrored=mirrored))
+    rec = one_record(people, LiveConfig(MeasureOptions(mirrored=mirrored)))
     img = draw_live(GREY, rec, mirrored=mirrored)
     style = DEFAULT_LIVE_STYLE.base
     assert disc_colour(img, rec, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) == style.left_rgb

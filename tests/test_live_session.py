@@ -18,7 +18,7 @@ from posture.live.session import (
     LiveSession,
     metric_name,
 )
-from posture.measure import METRIC_NAMES
+from posture.measure import METRIC_NAMES, MeasureOptions
 
 L = PoseLandmark
 
@@ -49,7 +49,8 @@ def test_raw_metrics_match_the_geometry() -> None:
 
 def test_mirrored_frames_keep_the_subjects_sides() -> None:
     plain = records(lambda i: [person(2.0)], 1)[0]
-    mirrored = records(lambda i: [as_seen_in_mirror(person(2.0))], 1, config=LiveConfig(mirrored=True))[0]
+    config = LiveConfig(MeasureOptions(mirrored=True))
+    mirrored = records(lambda i: [as_seen_in_mirror(person(2.0))], 1, config=config)[0]
     assert mirrored.raw[IDX["shoulder_tilt_deg"]] == pytest.approx(plain.raw[IDX["shoulder_tilt_deg"]], abs=1e-6)
     # The drawn landmarks carry anatomical labels: the left shoulder is on the screen's left in a mirror view.
     lm = mirrored.landmarks
@@ -140,7 +141,7 @@ def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames
     assert m.value == pytest.approx(float(np.median(chosen)), abs=1e-6)
     assert m.uncertainty >= max(0.3, 1.4826 * float(np.median(np.abs(chosen - np.median(chosen))))) - 1e-9
     assert m.method == "silhouette" and cap.complete and cap.measurement.status == "measured"
-    assert cap.measurement.method["kind"] == "live capture" and cap.measurement.method["frames_analysed"] == 6
+    assert cap.measurement.method.kind == "live capture" and cap.measurement.method.capture.frames_analysed == 6
     assert any(
         line.startswith("Shoulders: Right shoulder higher by") and "shoulder outlines" in line for line in cap.lines()
     )

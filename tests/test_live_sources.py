@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from posture.errors import SourceError
+from posture.images import load_image
 from posture.live import sources
 from posture.live.sources import open_source
 
@@ -74,6 +75,22 @@ def test_image_sequence_in_order_as_rgb(tmp_path: Path) -> None:
     assert tuple(frames[0][0, 0]) == (255, 0, 0)  # BGR red arrives as RGB red
     with open_source(str(tmp_path / "f00[0-2].png"), fps=10) as src:
         assert len(list(src)) == 3 and src.fps == 10
+
+
+def test_sequence_frames_are_read_as_photos_are(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[..., 2] = 200
+    rgba[:, :32, 3] = 255  # the right half transparent
+    cv2.imwrite(str(tmp_path / "f000.png"), rgba)
+    (tmp_path / "f001.png").write_bytes(b"not an image")
+    cv2.imwrite(str(tmp_path / "f002.png"), np.zeros((4, 400, 3), np.uint8))  # 100:1, refused as a photo is
+    cv2.imwrite(str(tmp_path / "f003.png"), _bgr_frame(3))
+    with open_source(tmp_path) as src:
+        frames = list(src)
+    assert len(frames) == 2 and int(frames[1][0, 0, 1]) == 3
+    np.testing.assert_array_equal(frames[0], load_image(tmp_path / "f000.png", min_side=1).rgb)
+    assert tuple(frames[0][0, 0]) == (200, 0, 0) and tuple(frames[0][0, -1]) == (255, 255, 255)  # on white
+    assert "f001.png" in caplog.text and "f002.png" in caplog.text
 
 
 def test_video_file_frames_and_rate(tmp_path: Path) -> None:

@@ -247,14 +247,19 @@ def test_large_world_z_difference_alone_makes_a_side_view():
     lm = person(world_z={L.LEFT_SHOULDER: 0.5, L.RIGHT_SHOULDER: -0.5})
     b = measure(lm)
     assert b.view == "side"
-    assert b.turn_deg == pytest.approx(math.degrees(math.atan2(1.0, 0.4)))
+    # The shoulder line's own angle, pulled a little towards the square hips (much the shorter line there).
+    assert 60.0 < b.turn_deg < math.degrees(math.atan2(1.0, 0.4))
 
 
 @pytest.mark.parametrize("turn", [MAX_TURN_DEG - 1, MAX_TURN_DEG + 1])
 def test_a_turn_is_measured_up_to_the_limit_and_refused_beyond(turn):
-    # world shoulders 0.4 m apart in x; a turn t needs dz = 0.4 tan t.
-    dz = 0.4 * math.tan(math.radians(turn))
-    b = measure(person(world_z={L.LEFT_SHOULDER: dz / 2, L.RIGHT_SHOULDER: -dz / 2}))
+    # The trunk turned rigidly: a line dx apart in world x gains a depth difference dx tan t.
+    w = person().world
+    z = {}
+    for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        dz = (w[left, 0] - w[right, 0]) * math.tan(math.radians(turn))
+        z.update({left: dz / 2, right: -dz / 2})
+    b = measure(person(world_z=z))
     assert b.turn_deg == pytest.approx(turn)
     if turn < MAX_TURN_DEG:
         assert b.view == "front" and b.refusal is None
@@ -262,6 +267,13 @@ def test_a_turn_is_measured_up_to_the_limit_and_refused_beyond(turn):
     else:
         assert b.view == "side" and b.refusal == turn_refusal(turn)
         assert all(m.value is None for m in b.metrics.values())
+
+
+def test_shoulders_twisted_over_square_hips_read_between_the_two_lines_nearer_the_shoulders():
+    # The turn is the trunk's common axis, the shoulder line (the longer) weighing more.
+    dz = 0.4 * math.tan(math.radians(40.0))
+    b = measure(person(world_z={L.LEFT_SHOULDER: dz / 2, L.RIGHT_SHOULDER: -dz / 2}))
+    assert 20.0 < b.turn_deg < 40.0
 
 
 # ---------------------------------------------------------------- mirror

@@ -143,7 +143,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import posture.analyze
-    import posture.batch
+    import posture.batch.pool
     import posture.charts
     import posture.inputs
     from posture.cli import main
@@ -158,7 +158,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_measured
     (tmp_path / "not-a-history.sqlite3").write_bytes(b"this is not a database" * 10)
     for module, name in [
         (posture.analyze, "Analyzer"),
-        (posture.batch, "analyze_many"),
+        (posture.batch.pool, "analyze_many"),
         (posture.inputs, "Analyzers"),
         (posture.charts, "plot_history"),
     ]:

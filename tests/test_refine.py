@@ -421,14 +421,6 @@ def test_mask_of_an_odd_width_photo_is_read_without_aborting() -> None:
     assert out.stdout.startswith("ok")
 
 
-@pytest.fixture(scope="module")
-def segmenter():
-    from posture.pose import PoseDetector
-
-    with PoseDetector(segmentation=True) as det:
-        yield det
-
-
 def test_rendered_person_against_its_truth(segmenter) -> None:
     f = SYNTHETIC / "base" / "s+4_p-2_r+0.png"
     if not f.is_file():

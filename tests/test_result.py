@@ -7,10 +7,13 @@ import math
 
 import pytest
 
+from posture.landmarks import MIN_SCORE
+from posture.provenance import CaptureMethod, Method, Model, Source
 from posture.result import (
     SCHEMA,
     SCHEMA_VERSION,
     Assumptions,
+    LandmarkPoints,
     Metric,
     PostureMeasurement,
     Subject,
@@ -22,8 +25,8 @@ def sample(**over) -> PostureMeasurement:
     kw = dict(
         status="measured",
         message="measured",
-        source={"path": "a.jpg", "width": 640, "height": 480, "sha256": "ab" * 32, "taken_at": None},
-        model={"name": "pose_landmarker_full", "sha256": "cd" * 32, "bundled": True},
+        source=Source(path="a.jpg", width=640, height=480, sha256="ab" * 32, format="JPEG", exif_rotated=False),
+        model=Model(name="pose_landmarker_full", sha256="cd" * 32, bundled=True),
         assumptions=Assumptions(mirrored=True, level_mode="manual", roll_deg=2.5, height_cm=172.0),
         subject=Subject(view="back", people_detected=2, index=1, turn_deg=12.3, bbox_px=(1.5, 2.0, 300.0, 400.3)),
         metrics={
@@ -39,8 +42,8 @@ def sample(**over) -> PostureMeasurement:
             "head_shift_pct": Metric(value=4.5, unit="%", uncertainty=0.8, towards="left"),
         },
         warnings=("2 people in the photo",),
-        method={"passes": 1, "min_score": 0.5},
-        landmarks={"width": 640, "height": 480, "xy_px": [[1.0, None]]},
+        method=Method(passes=1, variants=(), refine_variants=(), min_score=0.5),
+        landmarks=LandmarkPoints(640, 480, ("nose",), ((1.0, None),), (0.9,), (None,)),
     )
     kw.update(over)
     return PostureMeasurement(**kw)
@@ -72,6 +75,66 @@ def test_json_is_a_fixed_point_for_unrounded_values():
 def test_round_trip_without_subject_or_landmarks():
     m = sample(status="no_person", message="no person found", subject=None, landmarks=None, warnings=())
     assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
+# The provenance objects as each kind of measurement writes them, key order included (the JSON
+# output is compared as text): a photo file, an array, a live capture stored in the history, an
+# unmeasured live capture, a no-person photo, and objects saved by older versions.
+PROVENANCE_CASES = [
+    (
+        Source,
+        '{"path": "a.jpg", "width": 4, "height": 3, "sha256": "ab", "format": "JPEG", "taken_at": null, '
+        '"exif_rotated": true}',
+    ),
+    (Source, '{"path": null, "width": 4, "height": 3}'),
+    (Source, '{"path": null, "width": 4, "height": 3, "live_source": "camera 0"}'),
+    (Source, '{"path": null, "width": null, "height": null}'),
+    (
+        Source,
+        '{"path": "a.jpg", "width": 4, "height": 3, "format": "PNG", "taken_at": "2024-01-02T03:04:05", '
+        '"exif_rotated": false}',
+    ),
+    (Model, '{"name": "pose_landmarker_full", "sha256": "cd", "bundled": true, "posture_version": "1.0"}'),
+    (Model, '{"name": "pose_landmarker_full", "sha256": "cd", "bundled": false}'),
+    (Model, "{}"),
+    (Method, '{"passes": 20, "variants": ["original", "flip"], "refine_variants": ["original"], "min_score": 0.5}'),
+    (Method, '{"passes": 1, "variants": [], "refine_variants": [], "min_score": 0.6}'),
+    (Method, '{"passes": 1, "min_score": 0.5}'),
+    (Method, '{"passes": 5, "variants": ["original"], "min_score": 0.5}'),
+    (
+        Method,
+        '{"passes": 20, "variants": ["original"], "refine_variants": [], "min_score": 0.5, "kind": "live capture", '
+        '"frames_analysed": 6, "frames_measured": 5, "combined": "median", '
+        '"frame_methods": {"shoulder_tilt_deg": {"silhouette": 4, "landmarks": 1}, "pelvic_tilt_deg": {}}, '
+        '"span_s": 3.0, "frames_seen": 80, "frames_measurable": 60}',
+    ),
+    (Method, '{"kind": "live capture", "span_s": 3.0, "frames_seen": 2, "frames_measurable": 0}'),
+    (Method, "{}"),
+]
+
+
+@pytest.mark.parametrize("cls, text", PROVENANCE_CASES)
+def test_provenance_objects_read_back_to_the_same_text(cls, text):
+    record = cls.from_dict(json.loads(text))
+    assert json.dumps(record.to_dict()) == text
+    assert cls.from_dict(record.to_dict()) == record
+
+
+def test_provenance_fields_are_typed():
+    m = PostureMeasurement.from_dict(json.loads(json.dumps(sample().to_dict())))
+    assert (m.source.path, m.source.width, m.source.sha256) == ("a.jpg", 640, "ab" * 32)
+    assert (m.model.name, m.model.bundled) == ("pose_landmarker_full", True)
+    assert (m.method.passes, m.method.variants, m.method.min_score, m.method.kind) == (1, (), 0.5, None)
+    assert m.landmarks is not None and m.landmarks.xy_px == ((1.0, None),)
+    live = Method.from_dict(json.loads(PROVENANCE_CASES[-3][1]))
+    assert live.kind == "live capture" and live.capture is not None and live.capture.frames_analysed == 6
+    assert live.capture.frame_methods == {"shoulder_tilt_deg": {"silhouette": 4, "landmarks": 1}, "pelvic_tilt_deg": {}}
+    assert Method(capture=CaptureMethod()).to_dict() == {"kind": "live capture"}
+
+
+@pytest.mark.parametrize("min_score, expected", [(0.7, 0.7), (None, MIN_SCORE)])
+def test_min_score_falls_back_to_the_default_when_not_recorded(min_score, expected):
+    assert sample(method=Method(passes=1, min_score=min_score)).min_score == expected
 
 
 def test_to_dict_documents_schema_units_and_assumptions():

@@ -14,7 +14,8 @@ from test_cli import run
 pa = pytest.importorskip("pyarrow", reason="the parquet extra (pyarrow) is not installed")
 import pyarrow.parquet as pq  # noqa: E402
 
-from posture.batch import Outcome, csv_header  # noqa: E402
+from posture.batch.outcome import Outcome  # noqa: E402
+from posture.batch.table import csv_header  # noqa: E402
 from posture.errors import InputError, OutputError  # noqa: E402
 from posture.parquet import ParquetDataset  # noqa: E402
 from posture.records import COLUMN_NAMES, arrow_schema, arrow_table, flat_record  # noqa: E402
@@ -61,7 +62,7 @@ def test_one_column_list_gives_the_schema_the_record_and_the_csv_columns():
 
 
 def test_a_measured_row_has_every_metric_with_its_uncertainty_and_method(augmented_analyzer):
-    from posture.batch import outcome_of
+    from posture.batch.outcome import outcome_of
 
     m = augmented_analyzer.analyze_file(SAMPLES / "standing.png")
     row = flat_record(outcome_of(m, "standing.png"))
@@ -71,12 +72,12 @@ def test_a_measured_row_has_every_metric_with_its_uncertainty_and_method(augment
         assert (row[name], row[f"{name}_uncertainty"]) == (d["value"], d["uncertainty"])
     assert row["shoulder_tilt_deg_method"] == m.method_of("shoulder_tilt_deg") is not None
     assert (row["model"], row["passes"], row["mirrored"], row["angles_relative_to"]) == (
-        m.model["name"],
+        m.model.name,
         20,
         False,
         "image",
     )
-    assert row["sha256"] == m.source["sha256"] and row["posture_version"] == m.model["posture_version"]
+    assert row["sha256"] == m.source.sha256 and row["posture_version"] == m.model.posture_version
 
 
 # ------------------------------------------------------------ decoding from bytes

@@ -163,7 +163,7 @@ class LiveRoom:
 
     def _captured(self, c: CaptureResult) -> dict[str, Any]:
         m = c.measurement
-        sha = m.source.get("sha256")
+        sha = m.source.sha256
         photo = f"/api/live/{self.id}/photo/{sha}" if sha and self.worker.photo(sha) is not None else None
         return {"headline": c.headline(), "complete": c.complete, "photo": photo, "measurement": m.to_dict()}
 

@@ -168,11 +168,12 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
     return {
         "status": m.status,
         "message": m.message,
-        "name": m.source.get("path"),
-        "size": [m.source.get("width"), m.source.get("height")],
+        "name": m.source.path,
+        "size": [m.source.width, m.source.height],
         "metrics": metrics,
         "assumptions": wording.assumption_lines(m, wording.APP_HINTS),
         "warnings": list(m.warnings),
+        "tips": wording.photo_hints(m),
         "summary": wording.summary(m),
         "points": {n: list(p) for n, p in correctable_points(m).items()},
         "uses": point_uses(m),
@@ -449,7 +450,7 @@ async def _photo_of(file: UploadFile, measurement: str, settings: Settings) -> t
             data, _clean_name(file.filename), max_pixels=settings.max_pixels, min_side=settings.min_side
         )
     )
-    if image.sha256 != m.source.get("sha256"):
+    if image.sha256 != m.source.sha256:
         raise ApiError(422, "the photo is not the one this measurement was made on (SHA-256 differs)")
     return m, image, data
 
@@ -648,7 +649,11 @@ def _live_routes(app: FastAPI, pool: AnalysisPool) -> None:
         are guided into a measurable stance (posture.live.guide) and captured (posture.live.capture).
         At most two sessions at once (503); one without frames for a minute is closed."""
         config = LiveConfig(
-            capture_seconds=body.capture_s, auto_capture=body.auto, stance_timeout_s=body.timeout_s, alerts=()
+            measure=pool.base.measure_options(),  # the landmark score the app's analyses rely on
+            capture_seconds=body.capture_s,
+            auto_capture=body.auto,
+            stance_timeout_s=body.timeout_s,
+            alerts=(),
         )
         try:
             room = await anyio.to_thread.run_sync(rooms.open, config)

@@ -25,7 +25,7 @@ from posture.errors import EXIT_NO_PERSON, EXIT_NOT_MEASURABLE, EXIT_OK, EXIT_US
 from posture.terminal import printable
 
 if TYPE_CHECKING:
-    from posture.batch import Outcome
+    from posture.batch.outcome import Outcome
     from posture.history import History
     from posture.images import LoadedImage
     from posture.result import PostureMeasurement
@@ -174,7 +174,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
         write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output), force=args.force)
     if args.csv:
-        from posture.batch import csv_text, outcome_of
+        from posture.batch.outcome import outcome_of
+        from posture.batch.table import csv_text
 
         _write_table(args, csv_text([outcome_of(result, args.image)]))
     if args.json:
@@ -228,7 +229,10 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
     """``posture analyze`` with several photos or folders (see ``BATCH_HELP``)."""
     from pathlib import Path
 
-    from posture.batch import Tally, analyze_many, csv_text, find_images, plan_annotated
+    from posture.batch.discovery import find_images, plan_annotated
+    from posture.batch.outcome import Tally
+    from posture.batch.pool import analyze_many
+    from posture.batch.table import csv_text
     from posture.errors import HistoryError, InputError, OutputError
     from posture.output import STDOUT, check_target, check_writable
 

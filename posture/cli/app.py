@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from posture.cli.common import add_model_options, number
+from posture.cli.common import add_model_options, number, settings_from
 from posture.errors import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -47,14 +47,12 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError as e:
         print(f"posture app: error: the app needs its extra: pip install 'posture[app]' ({e})", file=sys.stderr)
         return EXIT_USAGE
-    from posture.settings import Settings
-
     loopback = args.host in LOOPBACK
     config = AppConfig(
         db=Path(args.db) if args.db else None,
         token=None if loopback else new_token(),
         loopback=loopback,
-        settings=Settings(model=args.model),
+        settings=settings_from(args),
         workers=args.workers,
         queue=args.queue,
     )

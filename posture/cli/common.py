@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from posture.errors import EXIT_USAGE
 from posture.terminal import printable
@@ -93,13 +93,10 @@ def add_photo_options(p: argparse.ArgumentParser) -> None:
         "--person",
         metavar="N",
         type=number(int, 0),
-        default=0,
         help="measure the N-th most prominent person in the photo (0: the largest); "
         "to name whose measurement it is in the history, use --name",
     )
-    p.add_argument(
-        "--max-pixels", metavar="N", type=number(int, 1), default=None, help="refuse larger images (default 60 million)"
-    )
+    p.add_argument("--max-pixels", metavar="N", type=number(int, 1), help="refuse larger images (default 60 million)")
     p.add_argument(
         "--markers",
         action="store_true",
@@ -110,7 +107,6 @@ def add_photo_options(p: argparse.ArgumentParser) -> None:
         "--marker-color",
         metavar="COLOR",
         type=marker_color,
-        default="green",
         help="the stickers' colour: green (default, fluorescent), yellow, pink, blue or #RRGGBB",
     )
 
@@ -131,7 +127,6 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         "--min-visibility",
         metavar="X",
         type=number(float, 0, 1),
-        default=0.5,
         help="lowest landmark visibility to rely on (default 0.5)",
     )
 
@@ -173,24 +168,33 @@ def db_path(args: argparse.Namespace) -> str | None:
     return str(default_path())
 
 
-def settings_from(args: argparse.Namespace, mirrored: bool) -> "Settings":
-    """The analysis settings of ``analyze`` and ``compare`` from their shared options."""
+SETTINGS_OPTIONS = {
+    "model": "model",
+    "min_score": "min_visibility",
+    "fast": "fast",
+    "height_cm": "height_cm",
+    "person": "person",
+    "max_pixels": "max_pixels",
+    "markers": "markers",
+    "marker_color": "marker_color",
+}
+"""Each :class:`~posture.settings.Settings` field an option sets: the option's ``dest`` (``--level``
+sets ``roll_deg`` or ``auto_level``)."""
+
+
+def settings_from(args: argparse.Namespace, **given: Any) -> "Settings":
+    """The analysis settings of a measuring command: the options of :func:`add_model_options`,
+    :func:`add_mode_options` and :func:`add_photo_options` that it has and that were given, over
+    :class:`~posture.settings.Settings`' defaults (the one source of them), then ``given``."""
     from posture.settings import Settings
 
-    kwargs = {} if args.max_pixels is None else {"max_pixels": args.max_pixels}
-    return Settings(
-        mirrored=mirrored,
-        roll_deg=None if args.level in (None, "auto") else args.level,
-        auto_level=args.level == "auto",
-        fast=args.fast,
-        height_cm=args.height_cm,
-        min_score=args.min_visibility,
-        person=args.person,
-        model=args.model,
-        markers=args.markers,
-        marker_color=args.marker_color,
-        **kwargs,
-    )
+    kwargs = {f: getattr(args, dest) for f, dest in SETTINGS_OPTIONS.items() if getattr(args, dest, None) is not None}
+    level = getattr(args, "level", None)
+    if level == "auto":
+        kwargs["auto_level"] = True
+    elif level is not None:
+        kwargs["roll_deg"] = level
+    return Settings(**{**kwargs, **given})
 
 
 def usage_error(message: str) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from posture.cli.common import add_model_options, add_save_options, db_path, number
+from posture.cli.common import add_model_options, add_save_options, db_path, number, settings_from
 from posture.errors import EXIT_NO_PERSON, EXIT_OK, EXIT_USAGE
 from posture.terminal import printable
 
@@ -118,9 +118,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         duration=args.duration,
         capture=args.capture,
         alerts=alerts,
-        model=args.model,
-        min_score=args.min_visibility,
-        roll_deg=args.level or 0.0,
+        settings=settings_from(args),
         history=db_path(args),
     )
     summary = run_live(options)

@@ -1,9 +1,9 @@
 """Engines that analyse many photos into rows of :mod:`posture.records`, and the run that writes them as Parquet.
 
-* ``local``: the worker processes of :func:`posture.batch.analyze_many` on this machine;
+* ``local``: the worker processes of :func:`posture.batch.pool.analyze_many` on this machine;
 * ``ray``: an actor pool on a Ray cluster (:mod:`posture.engines.ray`, the ``posture[ray]`` extra).
 
-Both analyse each photo with :func:`posture.batch.analyze_one` and build its
+Both analyse each photo with :func:`posture.batch.outcome.analyze_one` and build its
 row with :func:`posture.records.flat_record`, so they give the same rows.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator, Literal, Sequence, TextIO
 
 if TYPE_CHECKING:
-    from posture.batch import Tally
+    from posture.batch.outcome import Tally
     from posture.parquet import ParquetDataset
     from posture.settings import Settings
 
@@ -31,7 +31,7 @@ def local_records(
     paths: Sequence[str], settings: Settings, *, jobs: int | None = None, log_level: int = logging.WARNING
 ) -> Generator[Record, None, None]:
     """One row per path, as the photos complete, from ``jobs`` local worker processes."""
-    from posture.batch import analyze_many
+    from posture.batch.pool import analyze_many
     from posture.records import flat_record
 
     outcomes = analyze_many(paths, settings, jobs=jobs, ordered=False, log_level=log_level)
@@ -109,7 +109,7 @@ def analyze_to_parquet(
     and add one row per photo to it; returns the counts of the photos analysed now.
 
     The rows done are written even when the run stops early (Ctrl-C)."""
-    from posture.batch import Tally
+    from posture.batch.outcome import Tally
 
     tally = Tally()
     todo = [p for p in paths if p not in dataset.done]

@@ -5,7 +5,7 @@
 actor pool, one CPU per actor, each actor opening one
 :class:`~posture.analyze.Analyzer` when it starts; each photo is read (a
 local path on a shared file system, or a URI of object storage) and analysed
-by :func:`posture.batch.analyze_one`, as in the local engine, and becomes one
+by :func:`posture.batch.outcome.analyze_one`, as in the local engine, and becomes one
 row of :mod:`posture.records`. The rows stream back to this process, which
 writes them (:mod:`posture.parquet`).
 
@@ -62,7 +62,7 @@ class PhotoActor:
         self.analyzer = Analyzer(self.settings).__enter__()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        from posture.batch import Task, analyze_one
+        from posture.batch.outcome import Task, analyze_one
         from posture.records import arrow_table, flat_record
 
         tasks = [
@@ -117,7 +117,7 @@ def ray_records(
     connected to Ray, that connection is used and kept. ``workers`` defaults
     to the cluster's CPUs but one. ``actor`` is the class of the pool (a :class:`PhotoActor`).
     """
-    from posture.batch import default_jobs
+    from posture.batch.pool import default_jobs
     from posture.pose import check_model
 
     check_model(settings.model)  # a missing or damaged model file fails here, before any actor starts
@@ -151,12 +151,12 @@ def ray_records(
         seen: set[str] = set()
         for rows in _passes(ray, paths, actor_for(settings, actor), workers, seen):
             yield from rows
-        from posture.batch import Task, _crashed
+        from posture.batch.outcome import Task, crashed
         from posture.records import flat_record
 
         for i, path in enumerate(paths):
             if path not in seen:
-                yield flat_record(_crashed(Task(i, path)))
+                yield flat_record(crashed(Task(i, path)))
     finally:
         if started:
             ray.shutdown()

@@ -22,7 +22,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import OutputError
-from posture.landmarks import MIN_SCORE
 from posture.live.capture import CaptureWorker
 from posture.live.session import (
     DEFAULT_ALERTS,
@@ -33,6 +32,7 @@ from posture.live.session import (
     LiveSession,
 )
 from posture.result import PostureMeasurement
+from posture.settings import Settings
 
 if TYPE_CHECKING:
     from posture.analyze import Analyzer
@@ -69,10 +69,10 @@ class LiveOptions:
         measurable stance for a second (and use this length for the space key).
     alerts : tuple of AlertRule
         Alert rules (``()``: none).
-    model : str or None
-        Another pose landmarker ``.task`` file.
-    min_score, roll_deg : float
-        As for ``posture analyze`` (``--min-visibility``, ``--level``).
+    settings : Settings
+        How captures are analysed, as ``posture analyze`` analyses a photo; its ``model`` also
+        reads the live frames and its ``min_score`` and ``roll_deg`` (None or 0: no correction)
+        also hold for the live metrics. ``mirrored`` comes from the source (``mirror_view``).
     history : str or None
         The history database the session saves to: ``record`` and ``log`` must not be it.
     """
@@ -88,9 +88,7 @@ class LiveOptions:
     duration: float | None = None
     capture: float | None = None
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
-    model: str | None = None
-    min_score: float = MIN_SCORE
-    roll_deg: float = 0.0
+    settings: Settings = field(default_factory=Settings)
     history: str | None = None
 
     def __post_init__(self) -> None:
@@ -206,7 +204,7 @@ def run_live(
                 if options.headless
                 else WindowDisplay(f"posture live: {source.description}")
             )
-        detector = stack.enter_context(PoseDetector(options.model, num_poses=LIVE_NUM_POSES, video=True))
+        detector = stack.enter_context(PoseDetector(options.settings.model, num_poses=LIVE_NUM_POSES, video=True))
         recorder = (
             stack.enter_context(VideoRecorder(options.record, source.nominal_fps, force=options.force))
             if options.record
@@ -216,9 +214,7 @@ def run_live(
         worker = CaptureWorker(functools.partial(capture_analyzer, options, source.mirrored), mode="process")
         stack.callback(worker.close)
         config = LiveConfig(
-            mirrored=source.mirrored,
-            roll_deg=options.roll_deg,
-            min_score=options.min_score,
+            measure=replace(options.settings, mirrored=source.mirrored).measure_options(),
             capture_seconds=options.capture or LiveConfig.capture_seconds,
             auto_capture=options.capture is not None,
             alerts=options.alerts,
@@ -240,9 +236,9 @@ def run_live(
                     annotated = draw_live(
                         rgb,
                         rec,
-                        mirrored=config.mirrored,
-                        roll_deg=config.roll_deg,
-                        min_score=config.min_score,
+                        mirrored=config.measure.mirrored,
+                        roll_deg=config.measure.roll_deg,
+                        min_score=config.measure.min_score,
                         last_capture=last_capture,
                         hint=hint,
                     )
@@ -289,20 +285,17 @@ def run_live(
         alerts_raised=st.alerts_raised,
         outputs=tuple(outputs),
         model=detector.info.to_dict(),
-        roll_deg=options.roll_deg,
+        roll_deg=config.measure.roll_deg,
     )
 
 
 def capture_analyzer(options: LiveOptions, mirrored: bool) -> Analyzer:
-    """The analyser a capture's frames go through: ``posture analyze``'s defaults with the session's
-    mirroring, camera roll, landmark threshold and model."""
+    """The analyser a capture's frames go through: the session's settings (a roll of 0 is none)
+    with the source's mirroring."""
     from posture.analyze import Analyzer
-    from posture.settings import Settings
 
-    settings = Settings(
-        mirrored=mirrored, roll_deg=options.roll_deg or None, min_score=options.min_score, model=options.model
-    )
-    return Analyzer(settings).__enter__()
+    s = options.settings
+    return Analyzer(replace(s, mirrored=mirrored, roll_deg=s.roll_deg or None)).__enter__()
 
 
 def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> PostureMeasurement | None:
@@ -314,4 +307,4 @@ def capture_measurement(summary: LiveSummary, capture: CaptureResult) -> Posture
     m = capture.measurement
     if m.status != "measured":
         return None
-    return replace(m, source={**m.source, "path": None, "live_source": summary.source})
+    return replace(m, source=replace(m.source, path=None, live_source=summary.source))

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from posture import wording
 from posture.measure import METRIC_NAMES, higher_side, metric_unit, towards
+from posture.provenance import CaptureMethod, Method, Model, Source
 from posture.result import Assumptions, Metric, PostureMeasurement
 
 RGB = NDArray[np.uint8]
@@ -362,12 +363,12 @@ def combine(
     *,
     min_frames: int = 3,
     notes: Sequence[str] = (),
-    method: dict[str, Any] | None = None,
+    capture: CaptureMethod | None = None,
 ) -> PostureMeasurement:
     """One measurement from the analyses of a capture's frames (rules in the module docstring).
 
-    ``notes`` are warnings to add (e.g. the capture ended early); ``method`` is merged into the
-    result's ``method`` object.
+    ``notes`` are warnings to add (e.g. the capture ended early); ``capture`` gives what the
+    session knows of the capture (its span and frame counts) for the result's ``method``.
     """
     measured = [a for a in analyses if a.status == "measured"]
     metrics: dict[str, Metric] = {}
@@ -382,21 +383,16 @@ def combine(
     metrics["shoulder_pelvis_tilt_deg"] = _difference(metrics, measured)
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     base = _representative(measured, metrics) if measured else (analyses[0] if analyses else None)
-    info: dict[str, Any] = {
-        "kind": "live capture",
-        "frames_analysed": len(analyses),
-        "frames_measured": len(measured),
-        "combined": COMBINED_RULE,
-        "frame_methods": {
-            n: dict(
-                Counter(a.metrics[n].method for a in measured if a.metrics[n].value is not None and a.metrics[n].method)
-            )
+    capture = replace(
+        capture or CaptureMethod(),
+        frames_analysed=len(analyses),
+        frames_measured=len(measured),
+        combined=COMBINED_RULE,
+        frame_methods={
+            n: dict(Counter(x for x in (a.metrics[n].method for a in measured if a.metrics[n].value is not None) if x))
             for n in ("shoulder_tilt_deg", "pelvic_tilt_deg")
         },
-    }
-    if base is not None:
-        info = {**base.method, **info}
-    info.update(method or {})
+    )
     if base is None:
         raise ValueError("no frames to combine")
     ok = any(m.measured for m in metrics.values())
@@ -412,7 +408,7 @@ def combine(
         message=message,
         metrics=metrics,
         warnings=tuple(warnings) + tuple(w for w in base.warnings if w not in warnings),
-        method=info,
+        method=replace(base.method, capture=capture),
     )
 
 
@@ -441,15 +437,15 @@ def _representative(measured: Sequence[PostureMeasurement], metrics: dict[str, M
     return min(measured, key=cost)
 
 
-def unmeasured(message: str, mirrored: bool, roll_deg: float, method: dict[str, Any]) -> PostureMeasurement:
+def unmeasured(message: str, mirrored: bool, roll_deg: float, capture: CaptureMethod) -> PostureMeasurement:
     """The measurement of a capture that could not be measured (``message`` says why)."""
     return PostureMeasurement(
         status="not_measurable",
         message=message,
-        source={"path": None, "width": None, "height": None},
-        model={},
+        source=Source(),
+        model=Model(),
         assumptions=Assumptions(mirrored=mirrored, level_mode="manual" if roll_deg else "none", roll_deg=roll_deg),
         subject=None,
         metrics={n: Metric.missing(metric_unit(n), message) for n in METRIC_NAMES},
-        method=method,
+        method=Method(capture=capture),
     )

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import wording
-from posture.landmarks import MIN_SCORE, Landmarks
+from posture.landmarks import Landmarks
 from posture.live import guide
 from posture.live.capture import AnalysisJob, FrameSelector, FrameWorker, combine, sharpness, unmeasured
 from posture.live.smoothing import OneEuroFilter, OneEuroParams
@@ -55,6 +55,7 @@ from posture.measure import (
     metric_unit,
 )
 from posture.metrics import METRICS
+from posture.provenance import CaptureMethod
 from posture.result import Metric, PostureMeasurement
 
 FloatArray = NDArray[np.float64]
@@ -150,11 +151,11 @@ class LiveConfig:
 
     Attributes
     ----------
-    mirrored : bool
-        The frames are mirror images (a camera shown as a mirror); sides are
-        swapped back so that left and right are the subject's.
-    roll_deg, min_score : float
-        As in :class:`posture.measure.MeasureOptions`.
+    measure : MeasureOptions
+        What the frames' measurements assume (:class:`posture.measure.MeasureOptions`):
+        ``mirrored`` when the frames are mirror images (a camera shown as a mirror; sides are
+        swapped back so that left and right are the subject's), the camera roll and the
+        lowest landmark score.
     capture_seconds : float
         Length of a capture, seconds.
     auto_capture : bool
@@ -181,9 +182,7 @@ class LiveConfig:
         Filters for the metrics and for the landmark pixels drawn.
     """
 
-    mirrored: bool = False
-    roll_deg: float = 0.0
-    min_score: float = MIN_SCORE
+    measure: MeasureOptions = MeasureOptions()
     capture_seconds: float = 3.0
     auto_capture: bool = False
     hold_seconds: float = 1.0
@@ -262,8 +261,14 @@ class CaptureResult:
 
     def lines(self) -> list[str]:
         """Plain-language lines: the headline, e.g. ``Shoulders: Right shoulder higher by 2.1° ± 0.3° (...)``
-        for each metric, and the warnings."""
-        return [self.headline()] + self.metric_lines() + [f"Warning: {w}" for w in self.measurement.warnings]
+        for each metric, the warnings and what to change in the photo (:func:`posture.wording.photo_hints`)."""
+        m = self.measurement
+        return (
+            [self.headline()]
+            + self.metric_lines()
+            + [f"Warning: {w}" for w in m.warnings]
+            + [f"Tip: {t}" for t in wording.photo_hints(m)]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: the capture's times and counts, and its measurement."""
@@ -481,7 +486,7 @@ class LiveSession:
 
         with PoseDetector(video=True, num_poses=2) as det:
             worker = CaptureWorker(functools.partial(capture_analyzer, LiveOptions(), True), mode="process")
-            session = LiveSession(det, LiveConfig(mirrored=True), worker)
+            session = LiveSession(det, LiveConfig(MeasureOptions(mirrored=True)), worker)
             for rgb, rec in session.run(frames, fps=None):
                 ...
             leftover = session.finish(print)
@@ -494,7 +499,7 @@ class LiveSession:
         self.detector = detector
         self.config = config
         self.worker = worker
-        self._options = MeasureOptions(mirrored=config.mirrored, roll_deg=config.roll_deg, min_score=config.min_score)
+        self._options = config.measure
         self._metric_filter = OneEuroFilter(config.metric_smoothing)
         self._landmark_filter = OneEuroFilter(config.landmark_smoothing)
         self._alerts = [_Alert() for _ in config.alerts]
@@ -631,11 +636,11 @@ class LiveSession:
             smoothed_lm = self._smooth_landmarks(t, body.landmarks)
             if self._prev_smooth is not None:
                 speed = guide.body_speed(
-                    self._prev_smooth[1], smoothed_lm, t - self._prev_smooth[0], self.config.min_score
+                    self._prev_smooth[1], smoothed_lm, t - self._prev_smooth[0], self._options.min_score
                 )
             self._prev_smooth = (t, smoothed_lm)
 
-        problems = guide.stance_problems(len(people), body, speed, self.config.min_score)
+        problems = guide.stance_problems(len(people), body, speed, self._options.min_score)
         smooth = self._metric_filter(t, raw)
         usable = guide.usable(problems)
         events: list[str] = []
@@ -792,7 +797,7 @@ class LiveSession:
             cap.t_last = t
             if body is not None and guide.usable(problems):
                 cap.usable += 1
-                cap.selector.offer(rgb, t, len(problems), sharpness(rgb, body.landmarks.bbox(self.config.min_score)))
+                cap.selector.offer(rgb, t, len(problems), sharpness(rgb, body.landmarks.bbox(self._options.min_score)))
             return CaptureProgress("collecting", cap.t_start, cap.span_s, t - cap.t_start, cap.usable), done
         if wait is not None and self._wait is not None:
             held = 0.0 if wait.ready_since is None else t - wait.ready_since
@@ -831,13 +836,11 @@ class LiveSession:
         """The finished (or awaited) analysis of a capture, combined."""
         cap = p.cap
         notes = () if p.complete else ("the capture ended early",)
-        extra = {"span_s": cap.span_s, "frames_seen": cap.frames, "frames_measurable": cap.usable}
+        seen = CaptureMethod(span_s=cap.span_s, frames_seen=cap.frames, frames_measurable=cap.usable)
         try:
-            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, method=extra)
+            measurement = combine(p.job.result(), min_frames=self.config.min_capture_frames, notes=notes, capture=seen)
         except Exception as exc:  # noqa: BLE001 - any failure of the analysis is the capture's result, not a crash
-            measurement = unmeasured(
-                str(exc), self.config.mirrored, self.config.roll_deg, {**extra, "kind": "live capture"}
-            )
+            measurement = unmeasured(str(exc), self._options.mirrored, self._options.roll_deg, seen)
         result = CaptureResult(
             cap.t_start,
             cap.t_last,

@@ -29,13 +29,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import InputError, SourceError
-from posture.files import check_regular
-from posture.images import check_dimensions
+from posture.files import IMAGE_SUFFIXES, check_regular
+from posture.images import check_dimensions, load_image
 
 log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-"""Files of an image-sequence folder or pattern."""
 
 DEFAULT_SEQUENCE_FPS = 30.0
 """Frame rate assumed for an image sequence (and a video that states none)."""
@@ -79,6 +76,8 @@ def _open_capture(open_fn: Callable[[], Any], error: str) -> tuple[Any, Frame]:
 class _CaptureReader:
     """Reads BGR frames from an OpenCV ``VideoCapture`` (or any object with ``read``/``release``)."""
 
+    rgb = False
+
     def __init__(self, cap: Any, camera: bool) -> None:
         self.cap = cap
         self.camera = camera
@@ -99,7 +98,10 @@ class _CaptureReader:
 
 
 class _SequenceReader:
-    """Reads an image sequence file by file (unreadable files are skipped with a warning)."""
+    """Reads an image sequence file by file, as photos are read (:func:`posture.images.load_image`,
+    upright RGB); a file it refuses is skipped with a warning."""
+
+    rgb = True
 
     def __init__(self, paths: list[Path]) -> None:
         self.paths = paths
@@ -107,20 +109,14 @@ class _SequenceReader:
         self.end_reason = "end of image sequence"
 
     def read(self) -> Frame | None:
-        import cv2
-
         while self.i < len(self.paths):
             p = self.paths[self.i]
             self.i += 1
             try:
-                check_regular(p)  # a FIFO would block the read forever
+                # A frame has no least size, as a video's frames have none.
+                return load_image(p, min_side=1).rgb
             except InputError as e:
                 log.warning("%s; skipped", e)
-                continue
-            frame = cv2.imread(str(p), cv2.IMREAD_COLOR)
-            if frame is not None:
-                return frame
-            log.warning("%s: not a readable image; skipped", p)
         return None
 
     def release(self) -> None:
@@ -178,10 +174,14 @@ class FrameSource:
         """Why the frames ended."""
         return self._reader.end_reason
 
-    def _convert(self, bgr: Frame) -> Frame:
+    def _convert(self, frame: Frame) -> Frame:
+        """A read frame as RGB, flipped for a mirror view."""
         import cv2
 
-        check_dimensions(self.description, bgr.shape[1], bgr.shape[0], error=SourceError)
+        check_dimensions(self.description, frame.shape[1], frame.shape[0], error=SourceError)
+        if self._reader.rgb:  # decoded as a photo
+            return np.ascontiguousarray(frame[:, ::-1] if self.mirrored else frame)
+        bgr = frame
         if bgr.ndim == 2:
             return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB))
         if bgr.shape[2] == 4:

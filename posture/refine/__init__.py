@@ -41,12 +41,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.landmarks import Landmarks
-from posture.refine.outline import EdgeImage, RefinedPair, body_frame
+from posture.landmarks import MIN_SCORE, Landmarks
+from posture.refine.outline import Cause, EdgeImage, RefinedPair, body_frame
 from posture.refine.pelvis import refine_pelvis
 from posture.refine.shoulders import refine_shoulders
 
-__all__ = ["EdgeImage", "RefinedPair", "Refinement", "prepare_image", "refine", "refine_pelvis", "refine_shoulders"]
+__all__ = [
+    "Cause",
+    "EdgeImage",
+    "RefinedPair",
+    "Refinement",
+    "prepare_image",
+    "refine",
+    "refine_pelvis",
+    "refine_shoulders",
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def refine(
     mask: NDArray[np.floating[Any]],
     lm: Landmarks,
     rgb: NDArray[np.uint8] | None = None,
-    min_score: float = 0.5,
+    min_score: float = MIN_SCORE,
 ) -> Refinement:
     """Refine one person's shoulder and pelvis points from their silhouette.
 

@@ -40,6 +40,25 @@ MAX_FIT_RMS = 0.03
 
 
 @dataclass(frozen=True)
+class Cause:
+    """Why a pair fell back to the landmarks, as data: a stable ``code`` (the keys of
+    :data:`posture.hints.HINTS`, e.g. ``arm_against_hip``) and the subject's ``side``
+    (``left``/``right``) it concerns, None when it concerns both."""
+
+    code: str
+    side: str | None = None
+
+    def swapped(self) -> Cause:
+        """The same cause with the sides exchanged (for a flipped or mirrored image)."""
+        other = {"left": "right", "right": "left"}.get(self.side or "")
+        return Cause(self.code, other)
+
+    def to_dict(self) -> dict[str, str | None]:
+        """JSON form."""
+        return {"code": self.code, "side": self.side}
+
+
+@dataclass(frozen=True)
 class RefinedPair:
     """Refined left/right points of one bilateral pair, or why there are none.
 
@@ -51,7 +70,9 @@ class RefinedPair:
     left_ok, right_ok : bool
         Whether each side's image evidence was usable.
     reason : str or None
-        Why the pair was not refined (None when it was).
+        Why the pair was not refined (None when it was), in words.
+    causes : tuple of Cause
+        The same as data, one per cause (empty when refined).
     contour_left, contour_right : (n, 2) float64
         The outline points each side's estimate used, pixels (for drawing).
     fit_rms_px : float
@@ -71,6 +92,7 @@ class RefinedPair:
     contour_right: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
     fit_rms_px: float = float("nan")
     uncertainty_deg: float = float("nan")
+    causes: tuple[Cause, ...] = ()
 
     @property
     def refined(self) -> bool:
@@ -114,14 +136,15 @@ class RefinedPair:
             "left_ok": self.left_ok,
             "right_ok": self.right_ok,
             "reason": self.reason,
+            "causes": [c.to_dict() for c in self.causes],
             **contours,
         }
 
     @classmethod
-    def failed(cls, reason: str, left_ok: bool = False, right_ok: bool = False) -> RefinedPair:
-        """A pair that could not be refined."""
+    def failed(cls, reason: str, *causes: Cause, left_ok: bool = False, right_ok: bool = False) -> RefinedPair:
+        """A pair that could not be refined, for ``causes``."""
         nan = np.full(2, np.nan)
-        return cls(nan, nan.copy(), left_ok, right_ok, reason)
+        return cls(nan, nan.copy(), left_ok, right_ok, reason, causes=causes)
 
 
 # --- image sampling -------------------------------------------------------------------------

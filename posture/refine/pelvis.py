@@ -10,6 +10,16 @@
    with the pelvis, so neither the waist's narrowest point nor the widest
    point of the hips is used (both are also flat extremes whose height is
    poorly defined).
+   Arms hanging down often touch part of that band (a hand at the
+   trochanter, a forearm or elbow at the waist). Each row whose outline
+   an arm is over, touches, or comes too close to for a clear gap
+   (:func:`_arm_cover`) is left out, and the two sides are compared over
+   their longest common stretch of free rows, which must span at least
+   :data:`MIN_FREE_BAND` of the band: the outline is read between the
+   waist and the hand, or below the hands, wherever both sides are free
+   at the same heights. The band is not extended above the crest when its
+   lower part is hidden: the waist there turns with the lumbar spine,
+   which bends to balance a tilted pelvis, not with the pelvis.
 2. The pelvis is bilaterally symmetric: its left outline is the mirror
    image of its right. If the pelvis is rotated by ``theta`` in the image,
    the left outline equals the mirrored right outline rotated by
@@ -17,10 +27,15 @@
    and any error in the landmarks' midline, so no midline is needed). The
    rotation is found by a grid search minimising the lateral residuals,
    registering left on mirrored right and right on mirrored left and
-   averaging, which makes the estimate change sign exactly under a mirror.
-   Its standard error is the least-squares one from the cost's curvature,
-   the residuals counted as independent only beyond their correlation.
-3. Points: the left outline at mid-band, and the point where the line
+   averaging the two, weighted by their inverse variances, which makes
+   the estimate change sign exactly under a mirror. Each one's standard
+   error is the least-squares one from the cost's curvature, the
+   residuals counted as independent only beyond their correlation (a
+   shorter free stretch turns less and has fewer residuals, so its error
+   is larger); the result's adds the two directions' weighted spread in
+   quadrature: outlines that are not exact mirror images move the
+   minimum with the direction of registration.
+3. Points: the left outline at the middle of the rows used, and the point where the line
    through it at ``theta`` meets the right outline. Their tilt, computed
    with :func:`~posture.geometry.tilt_deg`, is ``theta`` in the image.
 Only the outline's direction constrains ``theta`` (a nearly straight
@@ -35,11 +50,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import geometry as g
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
+    Cause,
     EdgeImage,
     FloatArray,
     Frame,
@@ -57,18 +73,32 @@ L = PoseLandmark
 
 PELVIS_BAND_T = (-0.05, 0.30)
 """Hip outline band, in ``T`` above the hip landmarks' midpoint: greater trochanter to iliac crest."""
-ARM_CLEARANCE_T = 0.06
-"""An arm landmark closer than this (``T``) outside the hip outline, or inside it, hides the outline."""
+ARM_CLEARANCE_T = 0.1
+"""An arm closer than this (``T``, from its landmarks' line) outside the hip outline, with no clear gap
+between them, or inside it, hides the outline: an adult forearm's half-width is up to about 0.1 ``T``
+(ANSUR II: forearm circumference about 300 mm, so about 95 mm across, against a trunk of about 490 mm)."""
+FINGER_OVER_PALM = 0.8
+"""The fingers beyond the knuckles (the pinky and index landmarks) as a fraction of the wrist-to-knuckle
+length (ANSUR II: hand length about 190 mm, palm length about 108 mm, so fingers about 0.8 of the palm)."""
 MAX_OUTLINE_OVER_HIP = 2.2
 """Hip outline farther from the midline than this times the hip landmarks' half-distance: not the body."""
 MIN_COVERAGE = 0.7
-"""Fewest fraction of scan lines that must find the outline on a side."""
+"""Fewest fraction of the scan lines used that must find the outline on a side."""
+MIN_FREE_BAND = 0.5
+"""Shortest stretch of the band, as a fraction of it, that must be free of both arms at the same heights
+(0.175 ``T``, about 9 cm on an adult): shorter, it is a local piece of tissue or clothing rather than
+the pelvis's outline. The standard-error limit rejects most short stretches first: on the protocol
+photos and the still video, no reading and no refined/fallback decision changes with this fraction
+between 0.25 and 0.5 (one fallback's reason does)."""
 MAX_ROTATION_DEG = 40.0
 """Registration searches rotations (twice the pelvic tilt relative to the trunk frame) within +-this."""
 PELVIS_MAX_UNCERTAINTY_DEG = 1.0
 """A refined pelvic tilt whose standard error exceeds this is not used: the hip outline is nearly
 straight and only its gentle curvature fixes the rotation, so beyond this the registration's minimum is
 too flat to trust (on a real photo a 2-degree limit lets through a reading 5.8 degrees off)."""
+
+
+MISMATCH = "the two hip outlines do not match as mirror images"
 
 
 def _register(s_a: FloatArray, c_a: FloatArray, s_b: FloatArray, c_b: FloatArray) -> tuple[float, float, float]:
@@ -126,34 +156,91 @@ def _register(s_a: FloatArray, c_a: FloatArray, s_b: FloatArray, c_b: FloatArray
     return phi, float(np.sqrt(c_min)), se
 
 
-def _arm_near_flank(
-    lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, flank: FloatArray, ts: FloatArray, sign: float
-) -> bool:
-    """Whether that side's arm (elbow, wrist, hand landmarks) lies against or in front of the hip outline."""
-    names = ("ELBOW", "WRIST", "PINKY", "INDEX", "THUMB")
+def _arm_points(
+    lm: Landmarks, origin: FloatArray, f: Frame, trunk: float, sign: float
+) -> tuple[FloatArray, FloatArray]:
+    """That side's arm as points ``(lateral, up)`` in the body frame (pixels from ``origin``; lateral
+    positive away from the midline), at most ``ARM_CLEARANCE_T / 2`` apart along the upper arm, the
+    forearm and the hand: wrist to thumb, wrist to each knuckle (the pinky and index landmarks) and
+    on by :data:`FINGER_OVER_PALM` of that to the fingertips, and across the knuckles."""
     side = "LEFT_" if sign > 0 else "RIGHT_"
-    chain = [lm[PoseLandmark[side + "SHOULDER"]]] + [lm[PoseLandmark[side + n]] for n in names]
-    pts = []
-    for a, b in zip(chain[:-1], chain[1:], strict=True):
-        if np.isfinite(a).all() and np.isfinite(b).all():
-            pts.append(a + np.linspace(0, 1, 12)[:, None] * (b - a))
-    if not pts:
-        return False
+    pt = {n: lm[PoseLandmark[side + n]] for n in ("SHOULDER", "ELBOW", "WRIST", "PINKY", "INDEX", "THUMB")}
+    for knuckle in ("PINKY", "INDEX"):
+        pt[knuckle + "_TIP"] = pt[knuckle] + FINGER_OVER_PALM * (pt[knuckle] - pt["WRIST"])
+    bones = [("SHOULDER", "ELBOW"), ("ELBOW", "WRIST"), ("WRIST", "THUMB"), ("PINKY", "INDEX")]
+    bones += [("WRIST", "PINKY_TIP"), ("WRIST", "INDEX_TIP")]
+    pts = [np.zeros((0, 2))]
+    for a, b in bones:
+        pa, pb = pt[a], pt[b]
+        if np.isfinite(pa).all() and np.isfinite(pb).all():
+            n = int(np.ceil(float(g.distance(pa, pb)) / (0.5 * ARM_CLEARANCE_T * trunk))) + 1
+            pts.append(pa + np.linspace(0, 1, n)[:, None] * (pb - pa))
     p = np.concatenate(pts) - origin
-    lat, up = sign * (p @ f.u), p @ f.v
-    lo, hi = PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk
-    band = (up >= lo - 0.05 * trunk) & (up <= hi + 0.05 * trunk)
-    if not band.any():
-        return False
-    ok = np.isfinite(flank)
-    if not ok.any():
-        return True
-    outline = np.interp(np.clip(up[band], ts[ok][0], ts[ok][-1]), ts[ok], flank[ok])
-    return bool(np.any(lat[band] < outline + ARM_CLEARANCE_T * trunk))
+    return sign * (p @ f.u), p @ f.v
+
+
+def _arm_cover(
+    arm: tuple[FloatArray, FloatArray],
+    ts: FloatArray,
+    flank: FloatArray,
+    gap: FloatArray,
+    min_gap: float,
+    reach: float,
+    trunk: float,
+) -> NDArray[np.bool_]:
+    """Which scan rows ``ts`` (heights, pixels) of one side's outline the arm hides.
+
+    ``arm`` is that side's :func:`_arm_points`; ``flank`` the outline found on each row (lateral,
+    pixels; NaN where none was found within ``reach``); ``gap`` how far beyond it the mask shows
+    background before the person again (infinite where it does not within ``reach``; 0 where unknown).
+    A row is hidden when an arm point within :data:`ARM_CLEARANCE_T` of its height lies inside
+    the outline found (the arm is over the body, or merged with it so that the outline found is
+    the arm's outer edge), or outside it by less than the clearance with a gap narrower than
+    ``min_gap`` (the arm touches the outline, or so nearly that the edge snapped to may be the
+    arm's). On a row with no outline, an arm point at its height within ``reach`` hides it (the
+    arm merged with the body and carried the outline beyond the search).
+    """
+    lat, up = arm
+    r = ARM_CLEARANCE_T * trunk
+    near = np.abs(up[None, :] - ts[:, None]) <= r
+    x = flank[:, None]
+    with np.errstate(invalid="ignore"):
+        over = lat[None, :] <= x
+        touching = (lat[None, :] < x + r) & (gap[:, None] < min_gap)
+    merged = ~np.isfinite(x) & (lat[None, :] < reach)
+    return np.asarray((near & (over | touching | merged)).any(axis=1))
+
+
+def _rows(lm: Landmarks, f: Frame) -> tuple[FloatArray, float, float, FloatArray, float]:
+    """The hip landmarks' midpoint, the trunk length, the hip landmarks' half-distance across the
+    frame, the scan rows' heights above the midpoint (the band every ``max(0.5 px, T / 300)``) and
+    how far from the midline a row is scanned (pixels)."""
+    hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
+    trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
+    hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
+    step = max(0.5, trunk / 300.0)
+    ts = np.arange(PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk + step / 2, step)
+    return hip_mid, trunk, hip_half, ts, MAX_OUTLINE_OVER_HIP * hip_half * 1.25
+
+
+def _run_length(ok: NDArray[np.bool_]) -> int:
+    """Length of the longest stretch of consecutive True values."""
+    run = _longest_run(ok)
+    return run.stop - run.start
+
+
+def _longest_run(ok: NDArray[np.bool_]) -> slice:
+    """The longest stretch of consecutive True values (the first if several are as long; empty if none)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    if len(edges) == 0:
+        return slice(0, 0)
+    starts, stops = edges[::2], edges[1::2]
+    k = int(np.argmax(stops - starts))
+    return slice(int(starts[k]), int(stops[k]))
 
 
 def refine_pelvis(
-    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = MIN_SCORE
 ) -> RefinedPair:
     """Refined pelvis points from the hip outline's mirror registration (see the module docstring).
 
@@ -161,55 +248,90 @@ def refine_pelvis(
     """
     need = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
     if not lm.usable(need, min_score):
-        return RefinedPair.failed("shoulder and hip landmarks not visible enough to place the search")
+        return RefinedPair.failed(
+            "shoulder and hip landmarks not visible enough to place the search", Cause("landmarks_not_visible")
+        )
     f = body_frame(lm, min_score)
-    hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
-    trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
-    hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
+    hip_mid, trunk, hip_half, ts, reach_max = _rows(lm, f)
     if trunk < 40.0 or hip_half < 4.0:
-        return RefinedPair.failed("the trunk is too small in the photo (under 40 pixels) to read the hip outline")
-    step = max(0.5, trunk / 300.0)
-    ts = np.arange(PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk + step / 2, step)
+        return RefinedPair.failed(
+            "the trunk is too small in the photo (under 40 pixels) to read the hip outline", Cause("too_small")
+        )
     snap = max(2.0, EDGE_SNAP_H * trunk / 2.5)  # H is about 0.4 T
-    reach_max = MAX_OUTLINE_OVER_HIP * hip_half * 1.25
     reach = np.linspace(0.0, reach_max, int(reach_max * 2) + 2)
     centres = hip_mid + ts[:, None] * f.v
     flanks: dict[float, FloatArray] = {}
-    wide: dict[float, int] = {}
+    wide: dict[float, NDArray[np.bool_]] = {}
+    cover: dict[float, NDArray[np.bool_]] = {}
     centre_outside = 0
     for sign in (1.0, -1.0):
         values = sample(mask, centres[:, None, :] + sign * reach[None, :, None] * f.u)
         inside = values[:, 0] >= 0.5
         centre_outside += int((~inside).sum())
         x = np.where(inside, first_crossing(1.0 - values, reach), np.nan)
+        with np.errstate(invalid="ignore"):
+            beyond = (reach[None, :] > x[:, None]) & (values >= 0.5)  # the person again past the outline
+        back = np.where(beyond.any(axis=1), reach[np.argmax(beyond, axis=1)], np.inf)
         snapped = snap_to_edge(image, centres + sign * x[:, None] * f.u, f.u, snap) - centres
         flanks[sign] = x = sign * along(snapped, f.u)
-        wide[sign] = int((np.isfinite(x) & (edge_width(1.0 - values, reach) > EDGE_MAX_WIDTH * trunk)).sum())
+        wide[sign] = np.isfinite(x) & (edge_width(1.0 - values, reach) > EDGE_MAX_WIDTH * trunk)
+        # A gap narrower than twice the snap's reach could let the body's and the arm's edges swap.
+        arm = _arm_points(lm, hip_mid, f, trunk, sign)
+        cover[sign] = _arm_cover(arm, ts, x, back - x, 2 * snap, reach_max, trunk)
+    # The rows free of both arms, in one stretch: the two outlines are compared over the same heights.
+    # Each side is judged on those rows, or on its own free stretch where they are too few.
+    min_rows = MIN_FREE_BAND * len(ts)
+    free = _longest_run(~cover[1.0] & ~cover[-1.0])
+    common = free.stop - free.start >= min_rows
     reasons: dict[float, str | None] = {}
+    codes: dict[float, str] = {}
     for sign, arr in flanks.items():
         side = "left" if sign > 0 else "right"
-        ok = np.isfinite(arr)
+        own = _longest_run(~cover[sign])
+        rows = free if common else own
+        ok = np.isfinite(arr[rows])
         if centre_outside > len(ts):
+            codes[sign] = "midline_outside"
             reasons[sign] = "the hips' midline is not inside the silhouette"
-        elif ok.mean() < MIN_COVERAGE:
-            reasons[sign] = f"no clear {side} hip outline"
-        elif wide[sign] > 0.5 * ok.sum():
-            reasons[sign] = f"weak silhouette edge at the {side} hip (little contrast with the background)"
-        elif _arm_near_flank(lm, hip_mid, f, trunk, arr, ts, sign):
+        elif own.stop - own.start < min_rows:
+            codes[sign] = "arm_against_hip"
             reasons[sign] = f"the {side} arm or hand is against the hip and hides its outline"
-        elif np.nanmedian(arr) > MAX_OUTLINE_OVER_HIP * hip_half:
+        elif ok.mean() < MIN_COVERAGE:
+            codes[sign] = "no_outline"
+            reasons[sign] = f"no clear {side} hip outline"
+        elif wide[sign][rows].sum() > 0.5 * ok.sum():
+            codes[sign] = "weak_edge"
+            reasons[sign] = f"weak silhouette edge at the {side} hip (little contrast with the background)"
+        elif np.nanmedian(arr[rows]) > MAX_OUTLINE_OVER_HIP * hip_half:
+            codes[sign] = "loose_outline"
             reasons[sign] = (
                 f"the {side} hip outline is far outside the hip (loose clothing or something beside the body)"
             )
         else:
             reasons[sign] = None
     contour = {sign: (centres + sign * arr[:, None] * f.u)[np.isfinite(arr)] for sign, arr in flanks.items()}
-    reason = "; ".join(r for r in reasons.values() if r) or None
+    reason = "; ".join(dict.fromkeys(r for r in reasons.values() if r)) or None
+    if reason is None and not common:
+        reason = "the arms or hands hide the two hip outlines at different heights"
     nan = np.full(2, np.nan)
     if reason:
+        causes = tuple(Cause(code, "left" if sign > 0 else "right") for sign, code in codes.items())
+        if "midline_outside" in codes.values():
+            causes = (Cause("midline_outside"),)
+        causes = causes or (Cause("arm_against_hip"),)  # the arms hide the two sides at different heights
         return RefinedPair(
-            nan, nan.copy(), reasons[1.0] is None, reasons[-1.0] is None, reason, contour[1.0], contour[-1.0]
+            nan,
+            nan.copy(),
+            reasons[1.0] is None,
+            reasons[-1.0] is None,
+            reason,
+            contour[1.0],
+            contour[-1.0],
+            causes=causes,
         )
+    ts = ts[free]
+    flanks = {sign: arr[free] for sign, arr in flanks.items()}
+    contour = {sign: (centres[free] + sign * arr[:, None] * f.u)[np.isfinite(arr)] for sign, arr in flanks.items()}
     okl, okr = np.isfinite(flanks[1.0]), np.isfinite(flanks[-1.0])
     sl, xl = ts[okl], flanks[1.0][okl]
     sr, xr = ts[okr], flanks[-1.0][okr]
@@ -218,32 +340,52 @@ def refine_pelvis(
     rms = float(np.sqrt((rms_lr**2 + rms_rl**2) / 2))
     # In (lateral, up) coordinates a rotation carrying mirrored-right onto left by phi means the
     # pelvis turned by phi / 2 towards the left side up; the reverse registration gives -phi.
-    theta_deg = (phi_lr - phi_rl) / 4.0
-    theta_se = (se_lr + se_rl) / 4.0  # the two registrations share data: errors added, not in quadrature
-    if (
-        not np.isfinite([phi_lr, phi_rl]).all()
-        or abs(phi_lr + phi_rl) > 3.0
-        or max(abs(phi_lr), abs(phi_rl)) >= MAX_ROTATION_DEG - 1
-    ):
+    # The two estimates of theta, weighted by their inverse variances (a mirror swaps the two, so
+    # the estimate still changes sign exactly). They share data: the standard error of the weighted
+    # mean is the weighted mean of theirs (errors added, not taken in quadrature). Where the
+    # outlines are not exact mirror images, which one is resampled moves the minimum: the two
+    # estimates' weighted spread about their mean is added in quadrature.
+    thetas, ses = np.array([phi_lr, -phi_rl]) / 2.0, np.array([se_lr, se_rl]) / 2.0
+    w = 1.0 / np.maximum(ses, 1e-6) ** 2 if np.isfinite(ses).all() else np.ones(2)
+    theta_deg = float(w @ thetas / w.sum())
+    fit_se = float(w @ ses / w.sum())
+    mismatch = float(np.sqrt(w @ (thetas - theta_deg) ** 2 / w.sum()))
+    theta_se = float(np.hypot(fit_se, mismatch))
+    if not np.isfinite([phi_lr, phi_rl]).all() or max(abs(phi_lr), abs(phi_rl)) >= MAX_ROTATION_DEG - 1:
         return RefinedPair(
             nan,
             nan.copy(),
             True,
             True,
-            "the two hip outlines do not match as mirror images",
+            MISMATCH,
             contour[1.0],
             contour[-1.0],
             rms,
+            causes=(Cause("outlines_differ"),),
         )
     if rms > MAX_FIT_RMS * trunk:
         return RefinedPair(
-            nan, nan.copy(), True, True, "the hip outlines are too ragged to register", contour[1.0], contour[-1.0], rms
+            nan,
+            nan.copy(),
+            True,
+            True,
+            "the hip outlines are too ragged to register",
+            contour[1.0],
+            contour[-1.0],
+            rms,
+            causes=(Cause("ragged"),),
         )
     if not theta_se <= PELVIS_MAX_UNCERTAINTY_DEG:
-        why = f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
-        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se)
-    # Points: the left outline at mid-band, and where the line through it at theta meets the right outline.
-    t_mid = 0.5 * (PELVIS_BAND_T[0] + PELVIS_BAND_T[1]) * trunk
+        why = (
+            MISMATCH
+            if mismatch > fit_se
+            else f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
+        )
+        cause = Cause("outlines_differ" if mismatch > fit_se else "too_uncertain")
+        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se, (cause,))
+    # Points: the left outline at the middle of the rows used, and where the line through it at
+    # theta meets the right outline.
+    t_mid = 0.5 * float(ts[0] + ts[-1])
     x_left = float(np.interp(t_mid, sl, xl))
     tan = np.tan(np.radians(theta_deg))
     t = t_mid
@@ -258,27 +400,31 @@ def refine_pelvis(
 GUIDE_OUTLINE_OVER_HIP = 2.2
 """Hip outline's distance from the midline, in hip landmarks' half-distances, assumed when no
 silhouette is at hand (:func:`arms_against_hips`). Chosen on the 17 measurable front photos of
-../shared/photos/protocol: at 2.2 every photo whose refinement blamed an arm (7) is flagged, and 8
-of 9 photos with the arms hanging; none of the 8 A-poses is (the first is flagged from 2.45)."""
+../shared/photos/protocol when the test took the whole band (at 2.2 every photo whose refinement
+blamed an arm was flagged, none of the 8 A-poses). With the free stretch read, on the 18 front
+photos (one pass): every photo whose refinement blames an arm (8) is flagged, and so are the two
+other photos with the arms hanging (one read from the outline, the arms a clear gap from the hips);
+none of the A-poses is."""
 
 
-def arms_against_hips(lm: Landmarks, min_score: float = 0.5) -> tuple[str, ...]:
+def arms_against_hips(lm: Landmarks, min_score: float = MIN_SCORE) -> tuple[str, ...]:
     """The sides (``left``, ``right``) whose arm would hide the hip outline, from the landmarks alone.
 
-    The same test as the refinement's (:data:`ARM_CLEARANCE_T`), against an outline assumed at
-    :data:`GUIDE_OUTLINE_OVER_HIP` hip half-distances from the midline. Empty when the shoulders
-    or hips are not visible enough to place the test.
+    The same test as the refinement's (:func:`_arm_cover`, :data:`MIN_FREE_BAND`): the arm hides
+    too much of an outline assumed at :data:`GUIDE_OUTLINE_OVER_HIP` hip half-distances from the
+    midline to leave a stretch long enough to read. Empty when the shoulders or hips are not
+    visible enough to place the test.
     """
     if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP), min_score):
         return ()
     f = body_frame(lm, min_score)
-    hip_mid = g.midpoint(lm[L.LEFT_HIP], lm[L.RIGHT_HIP])
-    trunk = float(g.distance(g.midpoint(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]), hip_mid))
-    hip_half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ f.u)) / 2.0
-    ts = np.array([PELVIS_BAND_T[0] * trunk, PELVIS_BAND_T[1] * trunk])
-    flank = np.full(2, GUIDE_OUTLINE_OVER_HIP * hip_half)
+    hip_mid, trunk, hip_half, ts, reach = _rows(lm, f)
+    flank = np.full(len(ts), GUIDE_OUTLINE_OVER_HIP * hip_half)
+    no_gap = np.zeros(len(ts))  # without a mask, no gap between arm and hip is seen
+    min_rows = MIN_FREE_BAND * len(ts)
     return tuple(
         side
         for side, sign in (("left", 1.0), ("right", -1.0))
-        if _arm_near_flank(lm, hip_mid, f, trunk, flank, ts, sign)
+        if _run_length(~_arm_cover(_arm_points(lm, hip_mid, f, trunk, sign), ts, flank, no_gap, 1.0, reach, trunk))
+        < min_rows
     )

@@ -77,11 +77,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture import geometry as g
-from posture.landmarks import Landmarks, PoseLandmark
+from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.refine.outline import (
     EDGE_MAX_WIDTH,
     EDGE_SNAP_H,
     MAX_FIT_RMS,
+    Cause,
     EdgeImage,
     FloatArray,
     Frame,
@@ -139,8 +140,8 @@ that its stated uncertainty does not show, while the refined tilt's error is its
 
 def _neck_midline(
     mask: NDArray[np.float32], image: EdgeImage | None, mid: FloatArray, half: float, f: Frame
-) -> tuple[float, str | None]:
-    """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, or NaN and why.
+) -> tuple[float, str | None, Cause | None]:
+    """Lateral offset (pixels along ``u``) of the neck's midline from ``mid``, or NaN, why and its cause.
 
     Rows across the body from ``NECK_SEARCH_H[0]`` to ``[1]`` above the shoulder landmarks; the neck
     is where the outline is narrowest (the jaw above and the trapezius below are wider), so the rows
@@ -159,15 +160,15 @@ def _neck_midline(
     rows = np.stack([ends[0] - ends[1], (ends[0] + ends[1]) / 2.0], axis=1)[found]
     nan = float("nan")
     if len(rows) < 3:
-        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)", Cause("neck_not_found")
     widths, centres = np.array(rows).T
     neck = widths <= widths.min() * (1.0 + NECK_WIDTH_SLACK)
     c = centres[neck]
     if len(c) < 2:
-        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)"
+        return nan, "neck not found in the silhouette (hair, a hood or collar, or the mask)", Cause("neck_not_found")
     if c.max() - c.min() > 0.1 * half:
-        return nan, "the neck's outline is uneven (hair or clothing over the neck?)"
-    return float(np.median(c)), None
+        return nan, "the neck's outline is uneven (hair or clothing over the neck?)", Cause("neck_uneven")
+    return float(np.median(c)), None, None
 
 
 def _cap_outline(
@@ -305,21 +306,25 @@ def _arm_abduction_deg(lm: Landmarks, f: Frame, sign: float) -> float:
 
 
 def refine_shoulders(
-    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = 0.5
+    mask: NDArray[np.float32], lm: Landmarks, image: EdgeImage | None = None, min_score: float = MIN_SCORE
 ) -> RefinedPair:
     """Refined shoulder points from the mirror registration of the shoulder caps (see the module docstring).
 
     ``image`` is the smoothed float RGB photo from :func:`posture.refine.prepare_image`, or None to use the mask alone.
     """
     if not lm.usable((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_score):
-        return RefinedPair.failed("shoulder landmarks not visible enough to place the search")
+        return RefinedPair.failed(
+            "shoulder landmarks not visible enough to place the search", Cause("landmarks_not_visible")
+        )
     f = body_frame(lm, min_score)
     left, right = lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]
     mid = g.midpoint(left, right)
     half = float(abs((left - right) @ f.u)) / 2.0
     if half < 8.0:
-        return RefinedPair.failed("shoulders too small in the photo (under 16 pixels apart) to read the outline")
-    offset, neck_why = _neck_midline(mask, image, mid, half, f)
+        return RefinedPair.failed(
+            "shoulders too small in the photo (under 16 pixels apart) to read the outline", Cause("too_small")
+        )
+    offset, neck_why, neck_cause = _neck_midline(mask, image, mid, half, f)
     # Without a neck the landmarks' midpoint stands in for the midline; its error widens the tilt's.
     centre_sd = MIDLINE_FALLBACK_SD_H if neck_why else 0.0
     centre = mid + (0.0 if neck_why else offset) * f.u
@@ -327,16 +332,19 @@ def refine_shoulders(
         arms = (_arm_abduction_deg(lm, f, 1.0), _arm_abduction_deg(lm, f, -1.0))
         if max(arms) > MAX_ARM_RAISE_DEG:
             return RefinedPair.failed(
-                f"an arm is raised {max(arms):.0f} degrees from the side, so the shoulder's outline runs onto the arm"
+                f"an arm is raised {max(arms):.0f} degrees from the side, so the shoulder's outline runs onto the arm",
+                Cause("arm_raised", "left" if arms[0] >= arms[1] else "right"),
             )
         spread = abs(arms[0] - arms[1])
         if spread > MAX_ARM_ASYMMETRY_DEG:
             return RefinedPair.failed(
-                f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images"
+                f"the arms are held differently ({spread:.0f} degrees apart), so the shoulder outlines are not mirror images",
+                Cause("arms_differ"),
             )
     caps: dict[float, FloatArray] = {}
     ok: dict[float, bool] = {}
     reasons: dict[float, str | None] = {}
+    codes: dict[float, str] = {}
     for sign in (1.0, -1.0):
         side = "left" if sign > 0 else "right"
         level = float((lm[L.LEFT_SHOULDER if sign > 0 else L.RIGHT_SHOULDER] - centre) @ f.v)
@@ -344,15 +352,19 @@ def refine_shoulders(
         caps[sign] = cap
         rays = int((SHOULDER_RAY_DEG[1] - SHOULDER_RAY_DEG[0]) / SHOULDER_RAY_DEG[2]) + 1
         if trapped > rays // 3:
+            codes[sign] = "covered"
             reasons[sign] = (
                 f"something covers the {side} shoulder (hair, a raised arm, or background merged into the silhouette)"
             )
         elif wide > rays // 3:
+            codes[sign] = "weak_edge"
             reasons[sign] = f"weak silhouette edge over the {side} shoulder (little contrast with the background)"
         elif len(cap) < MIN_CAP_POINTS:
+            codes[sign] = "no_outline"
             reasons[sign] = f"no clear outline of the {side} shoulder"
         elif not SHOULDER_TOP_RANGE_H[0] <= (cap[:, 1].max() - level) / half <= SHOULDER_TOP_RANGE_H[1]:
             above = (cap[:, 1].max() - level) / half
+            codes[sign] = "not_shoulder"
             reasons[sign] = (
                 f"the outline over the {side} shoulder is {above:+.2f} shoulder half-widths from its landmark: not the shoulder"
             )
@@ -363,12 +375,15 @@ def refine_shoulders(
     reason = "; ".join(r for r in (*reasons.values(), neck_why) if r) if any(reasons.values()) else None
     nan = np.full(2, np.nan)
     if reason:
-        return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0])
+        causes = tuple(Cause(code, "left" if sign > 0 else "right") for sign, code in codes.items())
+        causes += (neck_cause,) if neck_cause else ()
+        return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0], causes=causes)
 
-    def failed(why: str, *fit: float) -> RefinedPair:
+    def failed(why: str, code: str, rms: float = float("nan"), se_deg: float = float("nan")) -> RefinedPair:
         """Both caps read but not registered (a missing neck named too: it made the tilt less certain)."""
         why = f"{why}; {neck_why}" if neck_why else why
-        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], *fit)
+        causes = (Cause(code),) + ((neck_cause,) if neck_cause else ())
+        return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, se_deg, causes)
 
     lateral_sd = SHOULDER_LATERAL_SD_H * half
     start = None
@@ -383,13 +398,13 @@ def refine_shoulders(
         moved = [_mirror_rise(caps[1.0], caps[-1.0], lateral_sd, k * e, shifts)[0] for k in (1.0, -1.0)]
         se = float(np.hypot(se, (moved[0] - moved[1]) / 2.0))
     if not np.isfinite(rise + se):
-        return failed("the two shoulder outlines do not match as mirror images")
+        return failed("the two shoulder outlines do not match as mirror images", "outlines_differ")
     if rms > MAX_FIT_RMS * half:
-        return failed("ragged outline over the shoulders (hair or clothing?)", rms)
+        return failed("ragged outline over the shoulders (hair or clothing?)", "ragged", rms)
     se_deg = float(np.degrees(se / (2.0 * half)))
     if not se_deg <= SHOULDER_MAX_UNCERTAINTY_DEG:
         why = f"the shoulder outlines are too uneven to fix the tilt (standard error {se_deg:.1f} degrees)"
-        return failed(why, rms, se_deg)
+        return failed(why, "too_uncertain", rms, se_deg)
     # Points above the joints (the landmarks' half-width out), at the caps' mean top height, one
     # risen by `rise` relative to the other: their tilt is the joints' tilt the caps show.
     top = (caps[1.0][:, 1].max() + caps[-1.0][:, 1].max()) / 2.0

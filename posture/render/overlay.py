@@ -115,7 +115,7 @@ def draw_overlay(
         else:  # found but not applied
             _dashed(img, a, b, style.level_line_rgb, max(1, lw // 2))
 
-    lm = None if m.landmarks is None else Landmarks.from_dict(dict(m.landmarks))
+    lm = None if m.landmarks is None else Landmarks.from_points(m.landmarks)
     if lm is not None:
         xy = apply_affine(to_img, lm.xy)
         for a, b in POSE_CONNECTIONS:
@@ -251,6 +251,7 @@ def _caption_lines(m: PostureMeasurement) -> list[str]:
         ]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
+    lines += ["Tip: " + t for t in wording.photo_hints(m)]
     lines.append("L/R = the person's own left/right. Not a diagnosis.")
     return lines
 

@@ -229,7 +229,7 @@ def _panels(
         elif lm is not None:
             w, h = lm.width, lm.height
         else:
-            w, h = int(m.source.get("width") or 1), int(m.source.get("height") or 1)
+            w, h = int(m.source.width or 1), int(m.source.height or 1)
         pl = align.place(
             lm, c.anchor, m.assumptions.roll_deg, m.min_score, w, h, mirrored=m.assumptions.mirrored, style=style
         )

@@ -106,8 +106,10 @@ export class ResultCard {
     });
     this.q(".metrics tbody").replaceChildren(...rows);
     this.q(".assumptions").replaceChildren(...d.assumptions.map((a) => el("li", { text: a })));
-    this.q(".warnings").replaceChildren(...d.warnings.map((w) => el("li", { text: w })));
-    this.q(".warnings-box").hidden = d.warnings.length === 0;
+    this.q(".warnings").replaceChildren(
+      ...d.warnings.map((w) => el("li", { text: w })),
+      ...d.tips.map((t) => el("li", { class: "tip", text: `Tip: ${t}` })));
+    this.q(".warnings-box").hidden = d.warnings.length + d.tips.length === 0;
     this.q(".save").hidden = !measured;
     this.q(".reset").hidden = Object.keys(this.moves).length === 0;
     this.q(".stage").style.aspectRatio = `${d.size[0]} / ${d.size[1]}`; // used when the photo cannot be shown

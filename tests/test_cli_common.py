@@ -1,0 +1,62 @@
+"""posture.cli.common: every measuring command builds its Settings in one place, over Settings' defaults."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+import pytest
+
+from posture.cli import build_parser
+from posture.cli.common import SETTINGS_OPTIONS, settings_from
+from posture.images import DEFAULT_MAX_PIXELS
+from posture.settings import Settings
+
+COMMANDS = [["analyze", "a.jpg"], ["compare", "a.jpg", "b.jpg"], ["live"], ["app"]]
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(list(argv))
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
+def test_no_option_gives_the_settings_defaults(argv):
+    assert settings_from(parse(*argv)) == Settings()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["analyze", "a.jpg", "--model", "m.task", "--min-visibility", "0.7", "--fast", "--height-cm", "170"],
+            Settings(model="m.task", min_score=0.7, fast=True, height_cm=170.0),
+        ),
+        (
+            ["analyze", "a.jpg", "--person", "1", "--max-pixels", "99", "--markers", "--marker-color", "pink"],
+            Settings(person=1, max_pixels=99, markers=True, marker_color="pink"),
+        ),
+        (["analyze", "a.jpg", "--level", "auto"], Settings(auto_level=True)),
+        (["compare", "a.jpg", "b.jpg", "--level", "-2.5"], Settings(roll_deg=-2.5)),
+        (["live", "--level", "3", "--min-visibility", "0.3"], Settings(roll_deg=3.0, min_score=0.3)),
+        (["app", "--model", "m.task", "--min-visibility", "0.8"], Settings(model="m.task", min_score=0.8)),
+    ],
+)
+def test_options_set_their_fields(argv, expected):
+    assert settings_from(parse(*argv)) == expected
+
+
+def test_given_values_win_and_every_option_names_a_field():
+    assert settings_from(parse("analyze", "a.jpg", "--fast"), mirrored=True) == Settings(fast=True, mirrored=True)
+    assert set(SETTINGS_OPTIONS) <= {f.name for f in fields(Settings)}
+
+
+def test_the_help_states_the_settings_defaults(capsys):
+    # The help's words are written out (no import of the library for --help): they must say what Settings does.
+    with pytest.raises(SystemExit):
+        parse("analyze", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"lowest landmark visibility to rely on (default {Settings().min_score:g})" in text
+    assert f"refuse larger images (default {DEFAULT_MAX_PIXELS // 1_000_000} million)" in text
+    assert Settings().max_pixels == DEFAULT_MAX_PIXELS and DEFAULT_MAX_PIXELS % 1_000_000 == 0
+    assert f"{Settings().marker_color} (default" in text
+    assert Settings().person == 0 and "(0: the largest)" in text
