@@ -356,22 +356,23 @@ def outline_coverage() -> str:
     return _table(["set", "measured", "shoulders from the outline", "pelvis from the outline"], rows)
 
 
-def outline_fallbacks() -> str:
-    """Why the tilts fell back to the landmarks: the reason most variants gave, counted (outline_validation.json)."""
+def outline_fallbacks(key: str = "fallback_reasons", first: str = "reason") -> str:
+    """Why the tilts fell back to the landmarks: the reason most variants gave (or the fallback's
+    cause code), counted (outline_validation.json)."""
     d = _outline()["coverage"]
     groups = {"protocol": ["protocol"], "older": ["photos"], "renders": [k for k in d if k.startswith("renders:")]}
     counts: dict[str, dict[str, int]] = {}
     for part in PARTS:
         for group, keys in groups.items():
-            for key in keys:
-                for reason, n in d[key][part]["fallback_reasons"].items():
+            for name in keys:
+                for reason, n in d[name][part].get(key, {}).items():
                     cell = counts.setdefault(reason, {})
                     cell[f"{part}:{group}"] = cell.get(f"{part}:{group}", 0) + n
     rows = [
         [reason, *(" / ".join(str(c.get(f"{p}:{g}", 0)) for g in groups) for p in PARTS)]
         for reason, c in sorted(counts.items(), key=lambda rc: (-sum(rc[1].values()), rc[0]))
     ]
-    return _table(["reason", "shoulders: protocol / older / renders", "pelvis: protocol / older / renders"], rows)
+    return _table([first, "shoulders: protocol / older / renders", "pelvis: protocol / older / renders"], rows)
 
 
 def outline_rotation_mirror() -> str:
@@ -541,6 +542,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "cost": cost,
     "outline-coverage": outline_coverage,
     "outline-fallbacks": outline_fallbacks,
+    "outline-fallback-causes": lambda: outline_fallbacks("fallback_causes", "cause"),
     "outline-rotation-mirror": outline_rotation_mirror,
     "outline-pairs": outline_pairs,
     "outline-pairs-summary": outline_pairs_summary,

@@ -41,6 +41,7 @@ def test_every_table_block_is_known() -> None:
 OUTLINE_TABLES = [
     "outline-coverage",
     "outline-fallbacks",
+    "outline-fallback-causes",
     "outline-rotation-mirror",
     "outline-pairs",
     "outline-pairs-summary",
