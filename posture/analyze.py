@@ -649,7 +649,7 @@ def _apply_refinement(
         if not ok:
             reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
             if n >= MIN_REFINED_VARIANTS:
-                reason = f"outline read only on {'flipped' if acc.flipped[0] else 'unflipped'} variants"
+                reason = f"outline read only on the photo's {'mirrored' if acc.flipped[0] else 'unmirrored'} variants"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
         status: dict[str, object] = {
             "refined": False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from posture.analyze import (
 )
 from posture.images import load_image
 from posture.noise import LANDMARK_ERROR_DEG
+from posture.refine import Cause, RefinedPair
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
 
@@ -48,9 +50,15 @@ def true_tilt(truth: dict, part: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def rendered_result(augmented_analyzer):
+def rendered_readings(augmented_analyzer):
     rgb, truth = rendered()
-    return augmented_analyzer.analyze(rgb), truth
+    return augmented_analyzer.read(rgb), truth
+
+
+@pytest.fixture(scope="module")
+def rendered_result(augmented_analyzer, rendered_readings):
+    readings, truth = rendered_readings
+    return augmented_analyzer.combine(readings), truth
 
 
 def test_refine_variants_are_a_mirror_closed_subset():
@@ -233,3 +241,44 @@ def test_fallback_uncertainty_covers_the_outline_reading():
         else:
             assert got == max(unc, least)
     assert fallback_uncertainty(1.0, None, 0.7, np.array([3.0])) is None
+
+
+def _pelvis_kept_on(readings, keep):
+    """``readings`` with the pelvis's refinement failed on every variant but those ``keep`` accepts."""
+    failed = RefinedPair.failed("kept out by the test", Cause("too_uncertain"))
+    person = [
+        r if r.refined is None or keep(r.variant) else replace(r, refined={**r.refined, "pelvis": failed})
+        for r in readings.person
+    ]
+    return replace(readings, person=person)
+
+
+@pytest.mark.parametrize(
+    ("keep", "outline"),
+    [
+        # Four of twelve, mirrored and not: the outline, whatever share of the variants that is.
+        (lambda v: v.rotate_deg == 0, True),
+        # Six, all unmirrored: the landmarks, saying why.
+        (lambda v: not v.flip, False),
+        # Two: too few.
+        (lambda v: v.rotate_deg == 0 and not v.crop, False),
+    ],
+)
+def test_the_rule_in_the_analysis(augmented_analyzer, rendered_readings, keep, outline):
+    readings, _ = rendered_readings
+    m = augmented_analyzer.combine(_pelvis_kept_on(readings, keep))
+    pe, status = m.metrics[PE], m.refinement["pelvis"]
+    kept = sum(keep(r.variant) for r in readings.person if r.refined is not None)
+    assert status["variants_refined"] == kept and status["variants_tried"] == 12
+    assert pe.method == ("silhouette" if outline else "landmarks")
+    if outline:
+        return
+    assert pe.value == pe.landmark_value and f"{kept} of 12 variants refined" in pe.method_reason
+    assert ("unmirrored" in pe.method_reason) == (kept >= MIN_REFINED_VARIANTS)
+    assert any(pe.method_reason in w for w in m.warnings)
+    # The landmark value's uncertainty reaches the reading of the variants that did read the outline.
+    tilts = [
+        g.tilt_deg(np.array(lp), np.array(rp))
+        for lp, rp in zip(status["variant_left_px"], status["variant_right_px"], strict=True)
+    ]
+    assert abs(float(np.median(tilts)) - pe.value) <= pe.uncertainty + 0.1
