@@ -252,13 +252,16 @@ class Analyzer:
             if not tiles:
                 return None
             likely = augment.map_back(tiles[0], base, False, w, h)
+        box = likely.bbox()
+        if not np.isfinite(box).all():
+            return None  # no landmark sure enough to place the square
         for side in CLOSER_SIDES:
-            region = augment.closer_region(likely.bbox(), w, h, side)
+            region = augment.closer_region(box, w, h, side)
             if max(region[2] - region[0], region[3] - region[1]) * CLOSER_GAIN > max(w, h):
                 return None  # hardly closer than the whole photo
             work, base = augment.working_copy(rgb, region)
             found, img, total = self._detect_mapped(work, augment.Variant(), base, None, (w, h), masks)
-            near = augment.same_person([p for p, _, _ in found], likely.bbox(), CLOSER_MIN_IOU)
+            near = augment.same_person([p for p, _, _ in found], box, CLOSER_MIN_IOU)
             if near is not None:
                 return work, base, (found, img, total), near
         return None
