@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,40 +35,67 @@ OUT = ROOT / "benchmarks" / "results" / "coverage.json"
 TILTS = {"shoulders": "shoulder_tilt_deg", "pelvis": "pelvic_tilt_deg"}
 SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
+if TYPE_CHECKING:
+    from posture.result import PostureMeasurement
+
 
 def measure(paths: list[Path]) -> list[dict[str, Any]]:
     """The default analysis of each photo, reduced to what coverage needs."""
     from posture.analyze import Analyzer
     from posture.settings import Settings
 
-    rows = []
     with Analyzer(Settings()) as analyzer:
-        for path in paths:
-            m = analyzer.analyze_file(path)
-            row: dict[str, Any] = {"photo": path.name, "status": m.status, "message": m.message}
-            refinement = m.refinement or {}
-            for part, name in TILTS.items():
-                metric = m.metrics.get(name)
-                detail = refinement.get(part) or {}
-                row[part] = {
-                    "method": m.method_of(name),
-                    "value": None if metric is None else metric.value,
-                    "uncertainty": None if metric is None else metric.uncertainty,
-                    "reason": detail.get("reason"),
-                    "reasons": detail.get("reasons", {}),
-                    "cause": detail.get("cause"),
-                    "hint": detail.get("hint"),
-                }
-            rows.append(row)
-            cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
-            print(f"{path.name[:58]:58s} {m.status:10s} {cells}", flush=True)
-    return rows
+        return [row_of(path.name, analyzer.analyze_file(path)) for path in paths]
+
+
+def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
+    """One analysis reduced to what coverage needs, printed as one line: its status, the view and
+    ``facing`` (+1: the subject's left shoulder towards the image right, -1: towards the image left,
+    None: no landmarks), and per tilt the method, value, uncertainty (degrees), fallback reasons and cause."""
+    from posture import geometry as g
+    from posture.landmarks import Landmarks
+    from posture.landmarks import PoseLandmark as L
+
+    facing = None
+    if m.landmarks is not None:
+        lm = Landmarks.from_points(m.landmarks)
+        d = float(g.left_direction(lm[L.LEFT_SHOULDER], lm[L.RIGHT_SHOULDER]))
+        facing = int(d) if math.isfinite(d) else None
+    row: dict[str, Any] = {
+        "photo": label,
+        "status": m.status,
+        "message": m.message,
+        "view": m.subject.view if m.subject else None,
+        "facing": facing,
+    }
+    refinement = m.refinement or {}
+    for part, name in TILTS.items():
+        metric = m.metrics.get(name)
+        detail = refinement.get(part) or {}
+        row[part] = {
+            "method": m.method_of(name),
+            "value": None if metric is None else metric.value,
+            "uncertainty": None if metric is None else metric.uncertainty,
+            "reason": detail.get("reason"),
+            "reasons": detail.get("reasons", {}),
+            "cause": detail.get("cause"),
+            "hint": detail.get("hint"),
+        }
+    cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
+    print(f"{label[:58]:58s} {m.status:10s} {cells}", flush=True)
+    return row
 
 
 def _main_reason(part: dict[str, Any]) -> str:
-    """The reason given by most variants (the headline reason also counts the variants)."""
-    counted = part["reasons"]
-    return max(counted, key=counted.get) if counted else str(part["reason"])
+    """The reason given by most variants (the headline reason also counts the variants), without
+    the standard error it quotes, so that one cause is counted once."""
+    counted = Counter[str]()
+    for reason, n in part["reasons"].items():
+        counted[_STANDARD_ERROR.sub("", reason)] += n
+    return counted.most_common(1)[0][0] if counted else str(part["reason"])
+
+
+_STANDARD_ERROR = re.compile(r" \(standard error [^)]*\)")
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:

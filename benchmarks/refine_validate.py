@@ -48,6 +48,7 @@ from posture.images import load_image  # noqa: E402
 from posture.landmarks import Landmarks, PoseLandmark  # noqa: E402
 from posture.pose import PoseDetector, rank_people  # noqa: E402
 from posture.refine import refine  # noqa: E402
+from posture.result import PostureMeasurement  # noqa: E402
 from posture.settings import Settings  # noqa: E402
 
 L = PoseLandmark
@@ -96,7 +97,11 @@ def read_augmented(det: PoseDetector, rgb: np.ndarray, person: int = 0) -> dict[
     analysis's own index (0 = most prominent); ``det`` is not used."""
     if person not in _ANALYZERS:
         _ANALYZERS[person] = Analyzer(Settings(person=person)).__enter__()
-    m = _ANALYZERS[person].analyze(rgb)
+    return readings_of(_ANALYZERS[person].analyze(rgb))
+
+
+def readings_of(m: PostureMeasurement) -> dict[str, Reading] | None:
+    """The landmark-only tilt and the headline of each pair of an analysis; None when not measured."""
     if m.status != "measured":
         return None
     out = {}
@@ -136,39 +141,49 @@ def _fit(true: list[float], meas: list[float]) -> dict[str, Any]:
     }
 
 
-def synthetic(det: PoseDetector, modes: list[str], limit: int | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def render_files(limit: int | None) -> dict[str, list[Path]]:
+    """The renders of each folder of ../shared/synthetic; ``limit`` spread over the grid."""
+    out = {}
     for folder in sorted(p for p in SYNTHETIC.iterdir() if p.is_dir()):
         files = sorted(folder.glob("*.png"))
-        if limit:
-            files = files[:: max(1, len(files) // limit)][:limit]
+        out[folder.name] = files[:: max(1, len(files) // limit)][:limit] if limit else files
+    return out
+
+
+def true_tilts(render: Path) -> dict[str, float]:
+    """The true shoulder and pelvic tilt of a render: the tilt of the joint centres in its JSON."""
+    j = json.loads(render.with_suffix(".json").read_text())["joints_2d_px"]
+    return {
+        "shoulder": float(g.tilt_deg(j["left_shoulder"], j["right_shoulder"])),
+        "pelvis": float(g.tilt_deg(j["left_hip"], j["right_hip"])),
+    }
+
+
+def fit_renders(files: list[Path], readings: list[dict[str, Reading] | None]) -> dict[str, Any]:
+    """Per pair, the landmark-only and the headline tilts of ``files`` against their true tilts,
+    and the fallbacks counted (``readings`` in the order of ``files``; None: not measured)."""
+    truth = [true_tilts(f) for f in files]
+    out = {}
+    for k in PAIRS:
+        got = [rd[k] if rd else None for rd in readings]
+        true = [t[k] for t in truth]
+        fallbacks = Counter(r.reason or "?" for r in got if r and not r.refined)
+        out[k] = {
+            "landmark": _fit(true, [r.landmark if r else np.nan for r in got]),
+            "refined": _fit(true, [r.headline if r else np.nan for r in got]),
+            "fallbacks": sum(fallbacks.values()),
+            "fallback_reasons": dict(fallbacks),
+        }
+    return out
+
+
+def synthetic(det: PoseDetector, modes: list[str], limit: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for folder, files in render_files(limit).items():
         for mode in modes:
-            true = {k: [] for k in PAIRS}
-            meas: dict[str, dict[str, list[float]]] = {k: {"landmark": [], "refined": []} for k in PAIRS}
-            fallbacks: dict[str, Counter[str]] = {k: Counter() for k in PAIRS}
-            for f in files:
-                j = json.loads(f.with_suffix(".json").read_text())["joints_2d_px"]
-                rd = READERS[mode](det, load_image(f).rgb)
-                for k, (a, b) in (
-                    ("shoulder", ("left_shoulder", "right_shoulder")),
-                    ("pelvis", ("left_hip", "right_hip")),
-                ):
-                    true[k].append(float(g.tilt_deg(j[a], j[b])))
-                    r = rd[k] if rd else None
-                    meas[k]["landmark"].append(r.landmark if r else np.nan)
-                    meas[k]["refined"].append(r.headline if r else np.nan)
-                    if r and not r.refined:
-                        fallbacks[k][r.reason or "?"] += 1
-            out[f"{folder.name}:{mode}"] = {
-                k: {
-                    "landmark": _fit(true[k], meas[k]["landmark"]),
-                    "refined": _fit(true[k], meas[k]["refined"]),
-                    "fallbacks": sum(fallbacks[k].values()),
-                    "fallback_reasons": dict(fallbacks[k]),
-                }
-                for k in PAIRS
-            }
-            print(f"  synthetic {folder.name} {mode} done", file=sys.stderr)
+            readings = [READERS[mode](det, load_image(f).rgb) for f in files]
+            out[f"{folder}:{mode}"] = fit_renders(files, readings)
+            print(f"  synthetic {folder} {mode} done", file=sys.stderr)
     return out
 
 

@@ -80,6 +80,7 @@ def analyse_frames(frames: list[np.ndarray], fps: float, step: int) -> list[dict
                     "frame": k * step,
                     "t_s": round(k * step / fps, 3),
                     "status": m.status,
+                    "view": m.subject.view if m.subject else None,
                     "seconds": round(time.perf_counter() - t0, 3),
                     "metrics": {n: _compact(m.metrics[n].to_dict()) for n in METRIC_NAMES},
                     "pelvis_reason": (m.refinement or {}).get("pelvis", {}).get("reason"),
@@ -120,11 +121,16 @@ def _body(m: Any) -> dict[str, float] | None:
 
 
 def still_run(frames: list[dict[str, Any]]) -> tuple[int, int]:
-    """The longest run of analysed frames (indices into ``frames``, end exclusive) in which the
+    """The longest of :func:`still_runs` (``(0, 0)`` when there is none)."""
+    return max(still_runs(frames), key=lambda r: r[1] - r[0], default=(0, 0))
+
+
+def still_runs(frames: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The runs of analysed frames (indices into ``frames``, end exclusive) in which the
     shoulders' and hips' centre moves slower than the live guide's ``STILL_SPEED``."""
     from posture.live.guide import STILL_SPEED
 
-    best, start = (0, 0), None
+    runs, start = [], None
     for i in range(1, len(frames) + 1):
         a, b = frames[i - 1]["body"], frames[i]["body"] if i < len(frames) else None
         still = (
@@ -140,8 +146,9 @@ def still_run(frames: list[dict[str, Any]]) -> tuple[int, int]:
         if still and start is None:
             start = i - 1
         if not still and start is not None:
-            best, start = max(best, (start, i), key=lambda r: r[1] - r[0]), None
-    return best
+            runs.append((start, i))
+            start = None
+    return runs
 
 
 def _reading(f: dict[str, Any], name: str) -> dict[str, Any] | None:

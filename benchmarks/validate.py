@@ -97,20 +97,29 @@ def usable_photos(
     """The photos in ``folder`` where ``a`` measures one person facing the camera or away, with both tilts."""
     out = []
     for p in sorted(folder.glob("*")):
-        if p.name.startswith(("none_", "side_", "multi_", "seated_", "hard_lying")):
+        if not shown_usable(p.name):
             continue
         img = load_image(p).rgb
         m = a.analyze(img)
-        ok = (
-            m.status == "measured"
-            and m.subject is not None
-            and m.subject.people_detected == 1
-            and m.subject.view in ("front", "back")
-            and all(m.metrics[t].value is not None for t in TILTS)
-        )
-        if ok:
+        if usable(m):
             out.append((p.name, img, m))
     return out[:limit]
+
+
+def shown_usable(name: str) -> bool:
+    """Whether a photo's name (its prefix says what it shows) leaves it in the usable set."""
+    return not name.startswith(("none_", "side_", "multi_", "seated_", "hard_lying"))
+
+
+def usable(m: PostureMeasurement) -> bool:
+    """One person measured, facing the camera or away, with both tilts."""
+    return (
+        m.status == "measured"
+        and m.subject is not None
+        and m.subject.people_detected == 1
+        and m.subject.view in ("front", "back")
+        and all(m.metrics[t].value is not None for t in TILTS)
+    )
 
 
 def rotation_and_mirror(

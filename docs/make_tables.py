@@ -323,6 +323,168 @@ def speed() -> str:
     return _table(["", "measured", "target"], rows)
 
 
+OUTLINE_SETS = {
+    "protocol": "protocol photos",
+    "photos": "older real photos",
+    **{f"renders:{k}": f"renders: {v}" for k, v in SETS.items()},
+}
+PARTS = ("shoulders", "pelvis")
+METHODS = {"silhouette": "outline", "landmarks": "landmarks", None: "–"}
+
+
+def _outline() -> dict[str, Any]:
+    return _load("outline_validation.json")
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "**FAIL**"
+
+
+def _of(n: int, total: int) -> str:
+    return f"{n} of {total} ({n / total:.0%})" if total else "–"
+
+
+def outline_coverage() -> str:
+    """Share of measured photos whose tilts come from the outline, per set (outline_validation.json)."""
+    d = _outline()["coverage"]
+    rows = []
+    for key, label in OUTLINE_SETS.items():
+        if key in d:
+            s = d[key]
+            cells = [_of(s[p]["outline"], s[p]["of"]) for p in PARTS]
+            rows.append([label, f"{s['measured']} of {s['photos']}", *cells])
+    return _table(["set", "measured", "shoulders from the outline", "pelvis from the outline"], rows)
+
+
+def outline_fallbacks(key: str = "fallback_reasons", first: str = "reason") -> str:
+    """Why the tilts fell back to the landmarks: the reason most variants gave (or the fallback's
+    cause code), counted (outline_validation.json)."""
+    d = _outline()["coverage"]
+    groups = {"protocol": ["protocol"], "older": ["photos"], "renders": [k for k in d if k.startswith("renders:")]}
+    counts: dict[str, dict[str, int]] = {}
+    for part in PARTS:
+        for group, keys in groups.items():
+            for name in keys:
+                for reason, n in d[name][part].get(key, {}).items():
+                    cell = counts.setdefault(reason, {})
+                    cell[f"{part}:{group}"] = cell.get(f"{part}:{group}", 0) + n
+    rows = [
+        [reason, *(" / ".join(str(c.get(f"{p}:{g}", 0)) for g in groups) for p in PARTS)]
+        for reason, c in sorted(counts.items(), key=lambda rc: (-sum(rc[1].values()), rc[0]))
+    ]
+    return _table([first, "shoulders: protocol / older / renders", "pelvis: protocol / older / renders"], rows)
+
+
+def outline_rotation_mirror() -> str:
+    """Rotation recovery and mirror symmetry of the outline readings on real photos (outline_validation.json)."""
+    d = _outline()
+    rows = []
+    for part in PARTS:
+        for kind in ("rotation", "mirror"):
+            r, t = d["rotation_mirror"][part][kind], d["targets"][kind]
+            rows.append(
+                [
+                    part,
+                    kind,
+                    str(r["photos"]),
+                    str(r["n"]),
+                    str(r["fell_back"]),
+                    _num(r.get("median")),
+                    _num(r.get("p95")),
+                    _num(r.get("max")),
+                    f"median ≤ {t['median']:.1f}°, p95 ≤ {t['p95']:.1f}°",
+                    _verdict(r["pass"]),
+                ]
+            )
+    header = ["tilt", "check", "photos", "readings", "fell back", "median", "p95", "max", "target", "result"]
+    return _table(header, rows)
+
+
+def outline_pairs() -> str:
+    """Each pair of readings of one person taken together against their combined uncertainty (outline_validation.json)."""
+    rows = []
+    for r in _outline()["pairs"]["rows"]:
+        (a, b), (ua, ub) = r["values"], r["uncertainties"]
+        rows.append(
+            [
+                f"`{r['source']}`" if r["source"] != "photos" else "photos",
+                r["pair"],
+                r["tilt"],
+                f"{_num(a, True, 1)} ± {_num(ua, digits=1)} / {_num(b, True, 1)} ± {_num(ub, digits=1)}",
+                " / ".join(METHODS[m] for m in r["methods"])
+                + ("" if all(r.get("reads_sides", (True,))) else " (**sides swapped**)"),
+                _num(r["difference"]),
+                _num(r["combined_uncertainty"]),
+                "yes" if r["within"] else "**no**",
+            ]
+        )
+    header = ["source", "pair", "tilt", "readings (°)", "methods", "difference", "combined uncertainty", "within"]
+    return _table(header, rows)
+
+
+def outline_pairs_summary() -> str:
+    """The share of pairs within their combined uncertainty, against the target (outline_validation.json)."""
+    d = _outline()
+    target = d["targets"]["pairs_within_share"]
+    rows = []
+    for part, s in d["pairs"]["summary"].items():
+        rows.append(
+            [
+                "both" if part == "all" else part,
+                f"{s['within']} of {s['pairs']}",
+                _num(s["share"]),
+                f"{s['both_outline_within']} of {s['both_outline']}",
+                f"≥ {target:.2f}",
+                _verdict(s["pass"]),
+            ]
+        )
+    return _table(["tilt", "pairs within", "share", "both from the outline: within", "target", "result"], rows)
+
+
+def outline_still() -> str:
+    """Spread of the tilts over the still video against their median uncertainty (outline_validation.json)."""
+    s = _outline()["still_video"]
+    rows = [
+        [
+            part,
+            _of(s[part]["outline_frames"], s[part]["n"]),
+            f"{_num(s[part]['sd'])}°",
+            f"{_num(s[part]['median_uncertainty'])}°",
+            "SD ≤ median uncertainty",
+            _verdict(s[part]["pass"]),
+        ]
+        for part in PARTS
+    ]
+    return _table(["tilt", "frames from the outline", "SD over frames", "median uncertainty", "target", "result"], rows)
+
+
+def outline_renders() -> str:
+    """The headline tilts on the renders against the targets (outline_validation.json)."""
+    d = _outline()
+    rows = []
+    for key, label in SETS.items():
+        for part in PARTS:
+            r, t = d["renders"][key][part], d["targets"]["renders"][part]
+            lo, hi = t["slope"]
+            slope = f"{lo:.1f}-{hi:.1f}" if hi is not None else f"≥ {lo:.1f}"
+            failed = [k for k, ok in r["pass"].items() if not ok]
+            rows.append(
+                [
+                    label,
+                    part,
+                    _num(r["mae"]),
+                    _num(r["bias"], True),
+                    _num(r["slope"]),
+                    _num(r["level"], True),
+                    str(r["fallbacks"]),
+                    f"MAE ≤ {t['mae']:.1f}°, slope {slope}, level within {t['level']:.1f}°",
+                    "PASS" if not failed else f"**FAIL** ({', '.join(failed)})",
+                ]
+            )
+    header = ["set", "tilt", "MAE", "bias", "slope", "level reads", "fell back", "target", "result"]
+    return _table(header, rows)
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
@@ -378,6 +540,14 @@ TABLES: dict[str, Callable[[], str]] = {
     "live-capture": live_capture,
     "timing": timing,
     "cost": cost,
+    "outline-coverage": outline_coverage,
+    "outline-fallbacks": outline_fallbacks,
+    "outline-fallback-causes": lambda: outline_fallbacks("fallback_causes", "cause"),
+    "outline-rotation-mirror": outline_rotation_mirror,
+    "outline-pairs": outline_pairs,
+    "outline-pairs-summary": outline_pairs_summary,
+    "outline-still": outline_still,
+    "outline-renders": outline_renders,
     "breakdown": breakdown,
     "markers": markers,
     "markers-estimators": markers_estimators,

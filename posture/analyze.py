@@ -26,16 +26,26 @@ person's segmentation mask; on the variants of ``augment.REFINE_VARIANTS``
 in the variant's own pixels. The refined points are mapped back into the
 photo (left/right swapped back for flipped variants, then for a mirrored
 photo), levelled like the landmarks and their tilt taken. Headline rule, per
-pair (shoulders, pelvis): when at least ``MIN_REFINED_VARIANTS`` variants and
-at least half of the refinement variants where the person was found were
-refined, the tilt is the median refined tilt (``method`` ``silhouette``),
-its uncertainty the largest of the robust spread, the median per-variant
-``uncertainty_deg`` and ``UNCERTAINTY_FLOOR``. Otherwise the landmark tilt
-stays (``method`` ``landmarks``), its uncertainty widened to at least
-``LANDMARK_ERROR_DEG`` and, when some variants did read the outline, to
-the distance between their median tilt and the landmark tilt (so that a
-photo whose method flips with a small change still covers the other
-method's reading); a warning gives the most common reason.
+pair (shoulders, pelvis): when at least ``MIN_REFINED_VARIANTS`` variants were
+refined, flipped and unflipped ones among them, the tilt is the median refined
+tilt (``method`` ``silhouette``), its uncertainty the largest of the refined
+tilts' standard deviation inflated for the small sample (:func:`t_one_sigma`),
+the median per-variant ``uncertainty_deg`` and ``UNCERTAINTY_FLOOR``. Why:
+each refined variant has passed the refine module's own checks, so it is no
+outlier to ignore (hence the standard deviation, not a robust spread) and a
+few that agree are evidence enough (hence no share of the variants tried: that
+rule made a still person's pelvic tilt jump between methods from one video
+frame to the next); an outline bias in the picture's own left and right
+cancels only between flipped and unflipped variants (mirror symmetry).
+Otherwise the landmark tilt stays (``method`` ``landmarks``), its uncertainty
+widened to at least ``LANDMARK_ERROR_DEG`` and, when some variants did read
+the outline, to the distance between their median tilt and the landmark tilt
+(:func:`fallback_uncertainty`: a photo whose method flips with a small change
+still covers the other method's reading); a warning gives the most common
+reason. The outline, where read, is preferred even when its uncertainty is the
+larger: the landmarks' error is mostly a bias towards level that grows with the
+tilt and that no per-photo spread shows (each refine module refuses outline
+readings less certain than that error, e.g. ``SHOULDER_MAX_UNCERTAINTY_DEG``).
 ``shoulder_pelvis_tilt_deg`` is then the difference of the two headlines.
 
 Last, every uncertainty gains the body's turn in quadrature
@@ -103,7 +113,7 @@ CLOSER_MIN_IOU = 0.2
 (intersection over union; see ``CLOSER_SIDES``)."""
 
 MIN_REFINED_VARIANTS = 4
-"""A silhouette tilt needs at least this many refined variants (and half of those tried)."""
+"""A silhouette tilt needs at least this many refined variants, flipped and unflipped among them."""
 
 LOSSLESS_FORMATS = ("PNG", "BMP")
 """Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
@@ -122,7 +132,7 @@ class _PairRefinements:
     left: list[NDArray[np.float64]] = field(default_factory=list)
     right: list[NDArray[np.float64]] = field(default_factory=list)
     uncertainty: list[float] = field(default_factory=list)
-    variants: list[str] = field(default_factory=list)
+    flipped: list[bool] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     causes: Counter[Cause] = field(default_factory=Counter)
     contour_left: list[list[float]] = field(default_factory=list)
@@ -242,13 +252,16 @@ class Analyzer:
             if not tiles:
                 return None
             likely = augment.map_back(tiles[0], base, False, w, h)
+        box = likely.bbox()
+        if not np.isfinite(box).all():
+            return None  # no landmark sure enough to place the square
         for side in CLOSER_SIDES:
-            region = augment.closer_region(likely.bbox(), w, h, side)
+            region = augment.closer_region(box, w, h, side)
             if max(region[2] - region[0], region[3] - region[1]) * CLOSER_GAIN > max(w, h):
                 return None  # hardly closer than the whole photo
             work, base = augment.working_copy(rgb, region)
             found, img, total = self._detect_mapped(work, augment.Variant(), base, None, (w, h), masks)
-            near = augment.same_person([p for p, _, _ in found], likely.bbox(), CLOSER_MIN_IOU)
+            near = augment.same_person([p for p, _, _ in found], box, CLOSER_MIN_IOU)
             if near is not None:
                 return work, base, (found, img, total), near
         return None
@@ -510,7 +523,7 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc.left.append(res.left)
             acc.right.append(res.right)
             acc.uncertainty.append(float(res.uncertainty_deg))
-            acc.variants.append(r.variant.label)
+            acc.flipped.append(r.variant.flip)
             if not acc.contour_left:
                 d = res.to_dict()
                 acc.contour_left, acc.contour_right = d["contour_left_px"], d["contour_right_px"]
@@ -574,6 +587,36 @@ def _landmarks_only(body: BodyMeasurement, reason: str) -> BodyMeasurement:
     return replace(body, metrics=metrics)
 
 
+def t_one_sigma(dof: int) -> float:
+    """Student's t quantile at the normal's one-sigma level (0.8413) for ``dof`` degrees of freedom,
+    over the normal's (1): how much a spread estimated from ``dof + 1`` values understates the
+    one-sigma width (Cornish-Fisher expansion; within 0.3% of the exact quantile from ``dof`` = 3)."""
+    return 1.0 + 1.0 / (2.0 * dof) + 1.0 / (4.0 * dof * dof)
+
+
+def outline_headline(
+    tilts: NDArray[np.float64], uncertainties: NDArray[np.float64], flipped: NDArray[np.bool_]
+) -> tuple[float, float] | None:
+    """The outline's tilt and uncertainty (degrees) from the refined variants' ``tilts``, their own
+    ``uncertainties`` and whether each was ``flipped``; ``None`` where the rule (module docstring)
+    keeps the landmarks."""
+    n = len(tilts)
+    if n < MIN_REFINED_VARIANTS or flipped.all() or not flipped.any():
+        return None
+    spread = float(np.std(tilts, ddof=1)) * t_one_sigma(n - 1)
+    return float(np.median(tilts)), max(spread, float(np.nanmedian(uncertainties)), UNCERTAINTY_FLOOR["deg"])
+
+
+def fallback_uncertainty(
+    landmark: float, uncertainty: float | None, least: float, tilts: NDArray[np.float64]
+) -> float | None:
+    """A landmark tilt's uncertainty as the headline: at least ``least`` and the distance from
+    ``landmark`` to the median of the outline ``tilts`` some variants read (degrees)."""
+    if uncertainty is None:
+        return None
+    return max(uncertainty, least, abs(float(np.median(tilts)) - landmark) if len(tilts) else 0.0)
+
+
 def _apply_refinement(
     body: BodyMeasurement,
     pairs: dict[str, _PairRefinements],
@@ -593,11 +636,23 @@ def _apply_refinement(
         acc = pairs[key]
         m = metrics[name]
         n = len(acc.left)
-        ok = n >= MIN_REFINED_VARIANTS and n >= acc.tried / 2
+        tilts = np.empty(0)
+        if n:
+            left, right = np.array(acc.left), np.array(acc.right)
+            if options.roll_deg:
+                left, right = (
+                    g.level_points(left, options.roll_deg, center),
+                    g.level_points(right, options.roll_deg, center),
+                )
+            tilts = g.tilt_deg(left, right)
+        headline = outline_headline(tilts, np.array(acc.uncertainty), np.array(acc.flipped, dtype=bool))
+        ok = headline is not None
         reason = None
         cause = acc.causes.most_common(1)[0][0] if acc.causes and not ok else None
         if not ok:
             reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
+            if n >= MIN_REFINED_VARIANTS:
+                reason = f"outline read only on the photo's {'mirrored' if acc.flipped[0] else 'unmirrored'} variants"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
         status: dict[str, object] = {
             "refined": False,
@@ -622,17 +677,8 @@ def _apply_refinement(
             if ok:
                 status["reason"] = reason = f"landmarks not usable: {m.reason}"
             continue
-        if n:
-            left, right = np.array(acc.left), np.array(acc.right)
-            if options.roll_deg:
-                left, right = (
-                    g.level_points(left, options.roll_deg, center),
-                    g.level_points(right, options.roll_deg, center),
-                )
-            tilts = g.tilt_deg(left, right)
-        if ok:
-            value = float(np.median(tilts))
-            unc = max(augment.robust_spread(tilts), float(np.nanmedian(acc.uncertainty)), UNCERTAINTY_FLOOR["deg"])
+        if headline is not None:
+            value, unc = headline
             lp, rp = np.median(np.array(acc.left), axis=0), np.median(np.array(acc.right), axis=0)
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
             metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
@@ -646,9 +692,7 @@ def _apply_refinement(
                 right_px=[round(float(c), 1) for c in rp],
             )
         else:
-            widened = m.uncertainty if m.uncertainty is None else max(m.uncertainty, LANDMARK_ERROR_DEG[name])
-            if n and widened is not None:  # the variants that did read the outline: cover how far they differ
-                widened = max(widened, abs(float(np.median(tilts)) - m.value))
+            widened = fallback_uncertainty(m.value, m.uncertainty, LANDMARK_ERROR_DEG[name], tilts)
             metrics[name] = replace(
                 m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason
             )

@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 import pytest
-from conftest import photo
+from conftest import photo, protocol
 
 from posture import augment
 from posture.images import load_image
@@ -119,3 +119,16 @@ def test_a_person_filling_the_photo_costs_no_second_look(analyzer, monkeypatch) 
         passes.clear()
         m = analyzer.analyze(load_image(photo(name)).rgb)
         assert m.status == "measured" and passes == ["pass"]
+
+
+@pytest.mark.slow
+def test_a_person_without_a_confident_landmark_gets_no_closer_look(augmented_analyzer) -> None:
+    # The still video's last frames: the person leaving; the tiles find someone, but no landmark
+    # scores enough to box them, so nobody is taken (it raised before).
+    cap = cv2.VideoCapture(str(protocol("videos/front_arms_down__infonioknight_g-m1-front.mp4")))
+    for _ in range(371):
+        ok, frame = cap.read()
+    cap.release()
+    assert ok
+    m = augmented_analyzer.analyze(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    assert m.status == "no_person" and m.message == "no person found in the photo"

@@ -7,6 +7,8 @@ mirror image declared as one).
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,9 +16,17 @@ from conftest import SYNTHETIC, photo
 
 from posture import augment
 from posture import geometry as g
-from posture.analyze import MIN_REFINED_VARIANTS, Analyzer
+from posture.analyze import (
+    MIN_REFINED_VARIANTS,
+    UNCERTAINTY_FLOOR,
+    Analyzer,
+    fallback_uncertainty,
+    outline_headline,
+    t_one_sigma,
+)
 from posture.images import load_image
 from posture.noise import LANDMARK_ERROR_DEG
+from posture.refine import Cause, RefinedPair
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
 
@@ -40,9 +50,15 @@ def true_tilt(truth: dict, part: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def rendered_result(augmented_analyzer):
+def rendered_readings(augmented_analyzer):
     rgb, truth = rendered()
-    return augmented_analyzer.analyze(rgb), truth
+    return augmented_analyzer.read(rgb), truth
+
+
+@pytest.fixture(scope="module")
+def rendered_result(augmented_analyzer, rendered_readings):
+    readings, truth = rendered_readings
+    return augmented_analyzer.combine(readings), truth
 
 
 def test_refine_variants_are_a_mirror_closed_subset():
@@ -82,7 +98,7 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     # The refinement object: the points used, in the photo's pixels, and each pair's status.
     pelvis = m.refinement["pelvis"]
     assert pelvis["refined"] and pelvis["method"] == "silhouette"
-    assert pelvis["variants_refined"] >= 4 and pelvis["variants_refined"] >= pelvis["variants_tried"] / 2
+    assert pelvis["variants_refined"] >= MIN_REFINED_VARIANTS
     assert pelvis["variants_tried"] <= len(augment.VARIANT_SETS["default"][1])
     (lx, ly), (rx, ry) = pelvis["left_px"], pelvis["right_px"]
     hips = truth["joints_2d_px"]
@@ -148,3 +164,121 @@ def test_mirror_symmetry_holds_with_the_refinement(augmented_analyzer):
                 assert metric.value == metric.landmark_value and metric.method_reason
                 assert metric.uncertainty >= LANDMARK_ERROR_DEG[name]
                 assert any(metric.method_reason in w for w in m.warnings)
+
+
+def _t_quantile(dof: int, p: float) -> float:
+    """Student's t quantile (p > 0.5) by integrating its density: independent of the expansion under test."""
+    x = np.linspace(0.0, 5.0, 500_001)
+    pdf = (
+        math.gamma((dof + 1) / 2)
+        / (math.sqrt(dof * math.pi) * math.gamma(dof / 2))
+        * (1 + x * x / dof) ** (-(dof + 1) / 2)
+    )
+    cdf = 0.5 + np.concatenate([[0.0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(x))])
+    return float(np.interp(p, cdf, x))
+
+
+@pytest.mark.parametrize("dof", [3, 4, 5, 7, 11])
+def test_t_one_sigma_is_student_s_quantile(dof):
+    # The one-sigma level of the normal, Phi(1).
+    assert t_one_sigma(dof) == pytest.approx(_t_quantile(dof, 0.8413447), rel=0.004)
+    assert t_one_sigma(dof) > t_one_sigma(dof + 1) > 1.0
+
+
+FLIPS = [False, True] * 6
+# (tilts, per-variant standard errors, flipped, outline used): the rule as a table. No share of
+# the variants tried is asked for; four that agree, flipped and unflipped, make the headline.
+RULE_CASES = [
+    ([3.0, 3.2, 3.1], [0.5] * 3, FLIPS[:3], False),  # too few
+    ([3.0, 3.2, 3.1, 3.3], [0.5] * 4, [False] * 4, False),  # one flip only
+    ([3.0, 3.2, 3.1, 3.3], [0.5] * 4, [True] * 4, False),
+    ([3.0, 3.2, 3.1, 3.3], [0.5] * 4, FLIPS[:4], True),  # 4 of however many were tried
+    ([3.0, 3.2, 3.1, 3.3, 3.0], [0.5] * 5, [True, True, True, True, False], True),
+    ([0.1] * 12, [0.05] * 12, FLIPS, True),
+    ([-0.2, 4.3, 3.4, 2.2], [0.6, 0.9, 0.5, 0.7], FLIPS[:4], True),  # scattered: a wide uncertainty
+]
+
+
+@pytest.mark.parametrize(("tilts", "ses", "flipped", "used"), RULE_CASES)
+def test_outline_headline_rule(tilts, ses, flipped, used):
+    t, se = np.array(tilts), np.array(ses)
+    got = outline_headline(t, se, np.array(flipped))
+    assert (got is not None) == used
+    if got is None:
+        return
+    value, unc = got
+    assert value == pytest.approx(np.median(t))
+    # Every refined variant counts: the spread is their standard deviation, inflated for few of them.
+    assert unc >= t_one_sigma(len(t) - 1) * np.std(t, ddof=1) - 1e-12
+    assert unc >= np.median(se) and unc >= UNCERTAINTY_FLOOR["deg"]
+    assert unc == pytest.approx(
+        max(t_one_sigma(len(t) - 1) * np.std(t, ddof=1), np.median(se), UNCERTAINTY_FLOOR["deg"])
+    )
+
+
+def test_outline_headline_is_mirror_symmetric():
+    # The mirror image: every tilt negated, every variant's flip the other way round.
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 13))
+        tilts, ses, flipped = rng.normal(2.0, 1.5, n), rng.uniform(0.1, 2.0, n), rng.random(n) < 0.5
+        a, b = outline_headline(tilts, ses, flipped), outline_headline(-tilts, ses, ~flipped)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert b[0] == pytest.approx(-a[0]) and b[1] == pytest.approx(a[1])
+
+
+def test_fallback_uncertainty_covers_the_outline_reading():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        landmark, unc, least = rng.normal(0, 3), rng.uniform(0, 3), rng.uniform(0.5, 2)
+        tilts = rng.normal(rng.normal(0, 4), 1.0, int(rng.integers(0, 4)))
+        got = fallback_uncertainty(landmark, unc, least, tilts)
+        assert got is not None and got >= max(unc, least)
+        if len(tilts):
+            # The landmark value +- its uncertainty reaches the reading of the variants that did read the outline.
+            assert abs(float(np.median(tilts)) - landmark) <= got
+        else:
+            assert got == max(unc, least)
+    assert fallback_uncertainty(1.0, None, 0.7, np.array([3.0])) is None
+
+
+def _pelvis_kept_on(readings, keep):
+    """``readings`` with the pelvis's refinement failed on every variant but those ``keep`` accepts."""
+    failed = RefinedPair.failed("kept out by the test", Cause("too_uncertain"))
+    person = [
+        r if r.refined is None or keep(r.variant) else replace(r, refined={**r.refined, "pelvis": failed})
+        for r in readings.person
+    ]
+    return replace(readings, person=person)
+
+
+@pytest.mark.parametrize(
+    ("keep", "outline"),
+    [
+        # Four of twelve, mirrored and not: the outline, whatever share of the variants that is.
+        (lambda v: v.rotate_deg == 0, True),
+        # Six, all unmirrored: the landmarks, saying why.
+        (lambda v: not v.flip, False),
+        # Two: too few.
+        (lambda v: v.rotate_deg == 0 and not v.crop, False),
+    ],
+)
+def test_the_rule_in_the_analysis(augmented_analyzer, rendered_readings, keep, outline):
+    readings, _ = rendered_readings
+    m = augmented_analyzer.combine(_pelvis_kept_on(readings, keep))
+    pe, status = m.metrics[PE], m.refinement["pelvis"]
+    kept = sum(keep(r.variant) for r in readings.person if r.refined is not None)
+    assert status["variants_refined"] == kept and status["variants_tried"] == 12
+    assert pe.method == ("silhouette" if outline else "landmarks")
+    if outline:
+        return
+    assert pe.value == pe.landmark_value and f"{kept} of 12 variants refined" in pe.method_reason
+    assert ("unmirrored" in pe.method_reason) == (kept >= MIN_REFINED_VARIANTS)
+    assert any(pe.method_reason in w for w in m.warnings)
+    # The landmark value's uncertainty reaches the reading of the variants that did read the outline.
+    tilts = [
+        g.tilt_deg(np.array(lp), np.array(rp))
+        for lp, rp in zip(status["variant_left_px"], status["variant_right_px"], strict=True)
+    ]
+    assert abs(float(np.median(tilts)) - pe.value) <= pe.uncertainty + 0.1
