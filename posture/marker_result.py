@@ -176,7 +176,8 @@ class Markers:
         return {"shoulders": self.shoulders, "pelvis": self.pelvis}[key]
 
     def with_pair(self, key: str, pair: StickerPair) -> Markers:
-        """A copy with the pair ``shoulders`` or ``pelvis`` replaced."""
+        """A copy with the pair ``shoulders`` or ``pelvis`` replaced (KeyError for another key)."""
+        self.pair(key)
         return replace(self, shoulders=pair) if key == "shoulders" else replace(self, pelvis=pair)
 
     def to_dict(self) -> dict[str, Any]:

@@ -97,3 +97,5 @@ def test_with_pair_replaces_only_that_pair():
     assert m.with_pair("pelvis", other).pair("pelvis") == other
     assert m.with_pair("pelvis", other).pair("shoulders") == m.shoulders
     assert m.with_pair("shoulders", other).pair("pelvis") == m.pelvis
+    with pytest.raises(KeyError):
+        m.with_pair("knees", other)
