@@ -81,6 +81,8 @@ ANGLES = [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0]
 GAP_S = 1.0
 RENDER_PAIR = {"shoulders": "shoulder", "pelvis": "pelvis"}
 TARGETS: dict[str, Any] = {
+    # Share of the measured protocol photos whose tilt comes from the outline.
+    "coverage": {"protocol": {"shoulders": 0.9, "pelvis": 0.7}},
     "rotation": {"median": 0.3, "p95": 1.0},
     "mirror": {"median": 0.3, "p95": 1.0},
     # A one-sigma uncertainty covers about 68% of the differences between two readings.
@@ -303,6 +305,14 @@ def _compact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def with_coverage_verdicts(name: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """A set's coverage summary with, where the set has a coverage target, each tilt's ``pass``."""
+    for part, share in TARGETS["coverage"].get(name, {}).items():
+        s = summary[part]
+        summary[part] = {**s, "target": share, "pass": bool(s["of"]) and s["outline"] >= share * s["of"]}
+    return summary
+
+
 def run(quick: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     res: dict[str, Any] = {"quick": quick, "targets": TARGETS, "coverage": {}, "photos": {}}
@@ -312,7 +322,7 @@ def run(quick: bool) -> dict[str, Any]:
     with Analyzer(Settings()) as a:
         for name, folder in FOLDERS.items():
             got = analyse(a, _photos(folder, 3 if quick and name == "photos" else 1))
-            res["coverage"][name] = summarise([r for r, _ in got])
+            res["coverage"][name] = with_coverage_verdicts(name, summarise([r for r, _ in got]))
             res["photos"][name] = _compact([r for r, _ in got])
             rows |= {r["photo"]: r for r, _ in got}
             usable_photos += [(folder / r["photo"], r) for r, _ in got if r["usable"]]

@@ -351,9 +351,14 @@ def outline_coverage() -> str:
     for key, label in OUTLINE_SETS.items():
         if key in d:
             s = d[key]
-            cells = [_of(s[p]["outline"], s[p]["of"]) for p in PARTS]
+            cells = [_of(s[p]["outline"], s[p]["of"]) + _coverage_target(s[p]) for p in PARTS]
             rows.append([label, f"{s['measured']} of {s['photos']}", *cells])
     return _table(["set", "measured", "shoulders from the outline", "pelvis from the outline"], rows)
+
+
+def _coverage_target(part: dict[str, Any]) -> str:
+    """The target and its verdict (", target at least X%: PASS") where the set has a coverage target."""
+    return f", target at least {part['target']:.0%}: {_verdict(part['pass'])}" if "target" in part else ""
 
 
 def outline_fallbacks(key: str = "fallback_reasons", first: str = "reason") -> str:

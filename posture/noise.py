@@ -25,9 +25,7 @@ Each figure rests on the better of two bases (:data:`MDC_BASIS`):
   The hip-line, shoulders-vs-hip-line, trunk, pelvis-shift and knee figures
   use it: the ``validate`` videos have only 2 still full-body windows (10
   frames) for them. One person in one session, so these too are rough. The
-  hip line's spread there includes its method changing between frames (the
-  outline, 12 frames, reads about 3 degrees more than the joint landmarks,
-  63 frames), which is what a user sees.
+  hip line is read from the outline on all 75 frames.
 
 What these numbers are and are not:
 
@@ -44,8 +42,8 @@ from __future__ import annotations
 
 MDC95: dict[str, float] = {
     "shoulder_tilt_deg": 1.2,
-    "pelvic_tilt_deg": 3.0,
-    "shoulder_pelvis_tilt_deg": 3.2,
+    "pelvic_tilt_deg": 2.1,
+    "shoulder_pelvis_tilt_deg": 2.1,
     "head_tilt_deg": 1.6,
     "head_shift_pct": 1.0,
     "trunk_lean_deg": 0.6,

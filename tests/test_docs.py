@@ -81,6 +81,10 @@ def test_outline_verdicts_follow_the_figures_and_targets() -> None:
                 "slope": f["slope"] is not None and lo <= f["slope"] <= (hi if hi is not None else math.inf),
                 "level": abs(f["level"]) <= target["level"],
             }
+    for name, parts in t["coverage"].items():
+        for part, share in parts.items():
+            c = d["coverage"][name][part]
+            assert (c["target"], c["pass"]) == (share, c["of"] > 0 and c["outline"] >= share * c["of"])
     for r in d["pairs"]["rows"]:
         assert r["difference"] == pytest.approx(abs(r["values"][0] - r["values"][1]), abs=0.011)
         assert r["combined_uncertainty"] == pytest.approx(math.hypot(*r["uncertainties"]), abs=0.011)
@@ -97,6 +101,7 @@ def test_outline_verdicts_follow_the_figures_and_targets() -> None:
         ("outline-rotation-mirror", ("rotation_mirror", "pelvis", "mirror")),
         ("outline-still", ("still_video", "shoulders")),
         ("outline-pairs-summary", ("pairs", "summary", "all")),
+        ("outline-coverage", ("coverage", "protocol", "shoulders")),
     ],
 )
 def test_a_failed_check_shows_as_fail(name: str, where: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
