@@ -86,9 +86,7 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     return {
         key: pair
         for name, key in REFINED.items()
-        if (pair := pairs[key]).refined
-        and _analysed_method(m, name) == "silhouette"
-        and pair.points is not None
+        if (pair := pairs[key]).refined and _analysed_method(m, name) == "silhouette" and pair.points is not None
     }
 
 

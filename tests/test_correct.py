@@ -180,7 +180,10 @@ def _levelled_tilt(left: tuple[float, float], right: tuple[float, float], roll: 
 
 
 def _with_stickers(
-    left: tuple[float, float], right: tuple[float, float], refinement: OutlineReading | None = None, roll_deg: float = 0.0
+    left: tuple[float, float],
+    right: tuple[float, float],
+    refinement: OutlineReading | None = None,
+    roll_deg: float = 0.0,
 ) -> PostureMeasurement:
     """A measurement whose shoulder tilt was read from stickers at ``left`` and ``right`` (pixels)."""
     from dataclasses import replace
