@@ -68,18 +68,18 @@ def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
         "view": m.subject.view if m.subject else None,
         "facing": facing,
     }
-    refinement = m.refinement or {}
     for part, name in TILTS.items():
         metric = m.metrics.get(name)
-        detail = refinement.get(part) or {}
+        detail = None if m.refinement is None else m.refinement.pair(part)
+        cause = None if detail is None else detail.cause
         row[part] = {
             "method": m.method_of(name),
             "value": None if metric is None else metric.value,
             "uncertainty": None if metric is None else metric.uncertainty,
-            "reason": detail.get("reason"),
-            "reasons": detail.get("reasons", {}),
-            "cause": detail.get("cause"),
-            "hint": detail.get("hint"),
+            "reason": None if detail is None else detail.reason,
+            "reasons": {} if detail is None else dict(detail.reasons or {}),
+            "cause": None if cause is None else cause.to_dict(),
+            "hint": None if detail is None else detail.hint,
         }
     cells = "  ".join(f"{p}: {row[p]['method']} {row[p]['value']}" for p in TILTS)
     print(f"{label[:58]:58s} {m.status:10s} {cells}", flush=True)

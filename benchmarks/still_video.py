@@ -83,7 +83,7 @@ def analyse_frames(frames: list[np.ndarray], fps: float, step: int) -> list[dict
                     "view": m.subject.view if m.subject else None,
                     "seconds": round(time.perf_counter() - t0, 3),
                     "metrics": {n: _compact(m.metrics[n].to_dict()) for n in METRIC_NAMES},
-                    "pelvis_reason": (m.refinement or {}).get("pelvis", {}).get("reason"),
+                    "pelvis_reason": None if m.refinement is None else m.refinement.pelvis.reason,
                     "body": _body(m),
                 }
             )

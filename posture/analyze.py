@@ -87,6 +87,7 @@ from posture.noise import LANDMARK_ERROR_DEG
 from posture.pose import PoseDetector, rank_people
 from posture.provenance import Method, Model, Source
 from posture.refine import Cause, RefinedPair, refine
+from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
 
@@ -416,7 +417,7 @@ class Analyzer:
         body = measure(median_lm, options)
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
-        refinement = None
+        refinement: OutlineReading | None = None
         refined_set = readings.refine_variants if refine_variants is None else refine_variants
         tried = [r for r in person if r.refined is not None and r.variant in refined_set]
         refine_notes: dict[str, str] = {}
@@ -622,16 +623,16 @@ def _apply_refinement(
     pairs: dict[str, _PairRefinements],
     options: MeasureOptions,
     size: tuple[int, int],
-) -> tuple[BodyMeasurement, dict[str, object], dict[str, str]]:
+) -> tuple[BodyMeasurement, OutlineReading, dict[str, str]]:
     """The headline rule (module docstring): each refinable tilt from the silhouette or
-    the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; the JSON
-    ``refinement`` object; a warning per metric whose pair fell back."""
+    the landmarks, ``shoulder_pelvis_tilt_deg`` from the two headlines; each pair's
+    reading (the JSON ``refinement`` object); a warning per metric whose pair fell back."""
     w, h = size
     center = np.array([w / 2.0, h / 2.0])  # as measure() levels the landmarks
     metrics = dict(body.metrics)
     widths = dict(body.widths_px)
     notes: dict[str, str] = {}
-    out: dict[str, object] = {"variants_tried": max(p.tried for p in pairs.values())}
+    out: dict[str, PairReading] = {}
     for name, key in REFINED.items():
         acc = pairs[key]
         m = metrics[name]
@@ -654,28 +655,24 @@ def _apply_refinement(
             if n >= MIN_REFINED_VARIANTS:
                 reason = f"outline read only on the photo's {'mirrored' if acc.flipped[0] else 'unmirrored'} variants"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
-        status: dict[str, object] = {
-            "refined": False,
-            "method": "landmarks",
-            "variants_refined": n,
-            "variants_tried": acc.tried,
-            "reason": reason,
-            "reasons": dict(acc.reasons),
-            "cause": cause.to_dict() if cause else None,
-            "hint": hint(cause.code, cause.side, key) if cause else None,
-            "tilt_deg": None,
-            "uncertainty_deg": None,
-            "left_px": None,
-            "right_px": None,
-            "variant_left_px": [[round(float(c), 1) for c in p] for p in acc.left],
-            "variant_right_px": [[round(float(c), 1) for c in p] for p in acc.right],
-            "contour_left_px": acc.contour_left,
-            "contour_right_px": acc.contour_right,
-        }
-        out[key] = status
+        out[key] = status = PairReading(
+            refined=False,
+            method="landmarks",
+            variants_refined=n,
+            variants_tried=acc.tried,
+            reason=reason,
+            reasons=dict(acc.reasons),
+            cause=cause,
+            hint=hint(cause.code, cause.side, key) if cause else None,
+            variant_left_px=tuple(_px(p) for p in acc.left),
+            variant_right_px=tuple(_px(p) for p in acc.right),
+            contour_left_px=as_points(acc.contour_left),
+            contour_right_px=as_points(acc.contour_right),
+        )
         if m.value is None:
             if ok:
-                status["reason"] = reason = f"landmarks not usable: {m.reason}"
+                reason = f"landmarks not usable: {m.reason}"
+                out[key] = replace(status, reason=reason)
             continue
         if headline is not None:
             value, unc = headline
@@ -683,13 +680,14 @@ def _apply_refinement(
             width = float(np.median(np.abs(left[:, 0] - right[:, 0])))
             metrics[name] = retilt(m, value, unc, width, body.cm_per_px, "silhouette")
             widths[name] = width
-            status.update(
+            out[key] = replace(
+                status,
                 refined=True,
                 method="silhouette",
                 tilt_deg=round(value, 2),
                 uncertainty_deg=round(unc, 2),
-                left_px=[round(float(c), 1) for c in lp],
-                right_px=[round(float(c), 1) for c in rp],
+                left_px=_px(lp),
+                right_px=_px(rp),
             )
         else:
             widened = fallback_uncertainty(m.value, m.uncertainty, LANDMARK_ERROR_DEG[name], tilts)
@@ -709,4 +707,10 @@ def _apply_refinement(
         metrics["shoulder_pelvis_tilt_deg"] = replace(
             metrics["shoulder_pelvis_tilt_deg"], value=sh.value - pv.value, uncertainty=both
         )
-    return replace(body, metrics=metrics, widths_px=widths), out, notes
+    reading = OutlineReading(max(p.tried for p in pairs.values()), out["shoulders"], out["pelvis"])
+    return replace(body, metrics=metrics, widths_px=widths), reading, notes
+
+
+def _px(p: NDArray[np.float64]) -> tuple[float, float]:
+    """A point in the photo's pixels, rounded to 0.1 as in the JSON."""
+    return round(float(p[0]), 1), round(float(p[1]), 1)

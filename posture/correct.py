@@ -50,6 +50,7 @@ from posture.landmarks import Landmarks, PoseLandmark
 from posture.marker_result import StickerPair
 from posture.measure import SCALE_REL_ERROR, MeasureOptions, _scale_cm_per_px, higher_side, measure, needed_landmarks
 from posture.metrics import METRICS, REFINED
+from posture.refinement_result import PairReading
 from posture.result import Correction, Metric, PointMove, PostureMeasurement
 
 PLACEMENT_PX = 2.0
@@ -77,16 +78,15 @@ def _analysed_method(m: PostureMeasurement, name: str) -> str | None:
     return (original[name] if name in original else m.metrics[name]).method
 
 
-def _refined_pairs(m: PostureMeasurement) -> dict[str, Mapping[str, Any]]:
+def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     """The refinement pairs whose silhouette points give a headline tilt."""
-    ref = m.refinement or {}
+    if m.refinement is None:
+        return {}
+    pairs = {key: m.refinement.pair(key) for key in REFINED.values()}
     return {
-        key: ref[key]
+        key: pair
         for name, key in REFINED.items()
-        if isinstance(ref.get(key), Mapping)
-        and ref[key].get("refined")
-        and _analysed_method(m, name) == "silhouette"
-        and ref[key].get("left_px") is not None
+        if (pair := pairs[key]).refined and _analysed_method(m, name) == "silhouette" and pair.points is not None
     }
 
 
@@ -115,8 +115,8 @@ def correctable_points(m: PostureMeasurement) -> dict[str, tuple[float, float]]:
         if x is not None and y is not None and 0 <= x < w and 0 <= y < h:
             out[p.name.lower()] = (float(x), float(y))
     for key, pair in _refined_pairs(m).items():
-        for side in _PAIR_SIDES:
-            x, y = pair[f"{side}_px"]
+        assert pair.points is not None  # _refined_pairs keeps the pairs with both
+        for side, (x, y) in zip(_PAIR_SIDES, pair.points, strict=True):
             out[f"{key}.{side}"] = (float(x), float(y))
     for key, stickers in _sticker_pairs(m).items():
         for side, sticker in zip(_PAIR_SIDES, (stickers.left, stickers.right), strict=True):
@@ -148,7 +148,7 @@ def _with_points(
     assert m.landmarks is not None
     xy = list(m.landmarks.xy_px)
     vis, pres = list(m.landmarks.visibility), list(m.landmarks.presence)
-    ref = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (m.refinement or {}).items()}
+    ref = m.refinement
     markers = m.markers
     for name, (x, y) in points.items():
         pair = _pair_point(name)
@@ -164,7 +164,8 @@ def _with_points(
             markers = markers.with_pair(key, stickers)
             continue
         if pair is not None:
-            ref[pair[0]][f"{pair[1]}_px"] = [round(x, 1), round(y, 1)]
+            assert ref is not None  # an outline point is only known with the refinement
+            ref = ref.with_pair(pair[0], ref.pair(pair[0]).with_point(pair[1], (round(x, 1), round(y, 1))))
             continue
         i = int(PoseLandmark[name.upper()])
         xy[i] = (round(x, 1), round(y, 1))
@@ -173,7 +174,7 @@ def _with_points(
         elif visibility is not None and name in visibility:
             vis[i], pres[i] = visibility[name]
     lm = replace(m.landmarks, xy_px=tuple(xy), visibility=tuple(vis), presence=tuple(pres))
-    return replace(m, landmarks=lm, refinement=ref or m.refinement, markers=markers)
+    return replace(m, landmarks=lm, refinement=ref, markers=markers)
 
 
 def _check(m: PostureMeasurement, moved: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:

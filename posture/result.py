@@ -14,6 +14,7 @@ from typing import Any, Iterable, Literal, Mapping
 
 from posture.marker_result import Markers
 from posture.provenance import Method, Model, Source
+from posture.refinement_result import OutlineReading
 
 SCHEMA = "posture.measurement"
 SCHEMA_VERSION = 4
@@ -340,7 +341,8 @@ class PostureMeasurement:
     warnings: tuple[str, ...] = ()
     method: Method = field(default_factory=Method)
     landmarks: LandmarkPoints | None = None
-    refinement: Mapping[str, Any] | None = None
+    refinement: OutlineReading | None = None
+    """The silhouette refinement over the variants; None in ``fast`` mode and before schema 2."""
     markers: Markers | None = None
     """The stickers looked for (``Settings.markers``, :mod:`posture.marker_metrics`); None when not."""
     correction: Correction | None = None
@@ -409,7 +411,7 @@ class PostureMeasurement:
             "warnings": list(self.warnings),
             "method": self.method.to_dict(),
             "landmarks": None if self.landmarks is None else self.landmarks.to_dict(),
-            "refinement": None if self.refinement is None else dict(self.refinement),
+            "refinement": None if self.refinement is None else self.refinement.to_dict(),
             "markers": None if self.markers is None else self.markers.to_dict(),
             "correction": None if self.correction is None else self.correction.to_dict(),
         }
@@ -434,7 +436,7 @@ class PostureMeasurement:
             warnings=tuple(d.get("warnings", ())),
             method=Method.from_dict(d.get("method", {})),
             landmarks=None if d.get("landmarks") is None else LandmarkPoints.from_dict(d["landmarks"]),
-            refinement=d.get("refinement"),
+            refinement=None if d.get("refinement") is None else OutlineReading.from_dict(d["refinement"]),
             markers=None if d.get("markers") is None else Markers.from_dict(d["markers"]),
             correction=None if d.get("correction") is None else Correction.from_dict(d["correction"]),
         )

@@ -181,8 +181,7 @@ def photo_hints(m: PostureMeasurement) -> list[str]:
     back to the joint landmarks (``refinement.<pair>.hint``, :mod:`posture.hints`), once each."""
     out: list[str] = []
     for name, pair in REFINED.items():
-        status = (m.refinement or {}).get(pair) or {}
-        text = status.get("hint")
+        text = None if m.refinement is None else m.refinement.pair(pair).hint
         if text and m.metrics[name].method == "landmarks" and text not in out:
             out.append(text)
     return out

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import MeasureOptions, measure
 from posture.provenance import Method, Model, Source
+from posture.refinement_result import OutlineReading, PairReading
 from posture.result import Assumptions, PostureMeasurement, Subject
 
 L = PoseLandmark
@@ -47,7 +48,7 @@ def measured(
     *,
     roll_deg: float = 0.0,
     height_cm: float | None = None,
-    refinement: Mapping[str, Any] | None = None,
+    refinement: OutlineReading | None = None,
     sha256: str = "0" * 64,
     path: str = "me.png",
 ) -> PostureMeasurement:
@@ -62,8 +63,9 @@ def measured(
         from posture import geometry as g
 
         for name, key in (("shoulder_tilt_deg", "shoulders"), ("pelvic_tilt_deg", "pelvis")):
-            if key in refinement and refinement[key]["refined"]:
-                value = float(g.tilt_deg(refinement[key]["left_px"], refinement[key]["right_px"]))
+            pair = refinement.pair(key)
+            if pair.refined and pair.points is not None:
+                value = float(g.tilt_deg(*pair.points))
                 metrics[name] = replace(
                     metrics[name], value=value, method="silhouette", landmark_value=metrics[name].value
                 )
@@ -77,22 +79,27 @@ def measured(
         metrics=metrics,
         method=Method(passes=1, min_score=0.5),
         landmarks=lm.to_points(),
-        refinement=dict(refinement) if refinement else None,
+        refinement=refinement,
     )
 
 
-def silhouette(shoulders: tuple[tuple[float, float], tuple[float, float]]) -> dict[str, Any]:
+def silhouette(shoulders: tuple[tuple[float, float], tuple[float, float]]) -> OutlineReading:
     """A refinement whose shoulder pair came from the outline at these (left, right) points."""
     left, right = shoulders
-    return {
-        "variants_tried": 12,
-        "shoulders": {
-            "refined": True,
-            "method": "silhouette",
-            "left_px": list(left),
-            "right_px": list(right),
-            "contour_left_px": [list(left)],
-            "contour_right_px": [list(right)],
-        },
-        "pelvis": {"refined": False, "method": "landmarks", "left_px": None, "right_px": None},
-    }
+    return OutlineReading(
+        variants_tried=12,
+        shoulders=PairReading(
+            refined=True,
+            method="silhouette",
+            variants_refined=12,
+            variants_tried=12,
+            reason=None,
+            left_px=left,
+            right_px=right,
+            contour_left_px=(left,),
+            contour_right_px=(right,),
+        ),
+        pelvis=PairReading(
+            refined=False, method="landmarks", variants_refined=0, variants_tried=12, reason="no segmentation mask"
+        ),
+    )

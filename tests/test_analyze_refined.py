@@ -96,16 +96,16 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     # difference's being close to the two others' in quadrature.
     assert sp.uncertainty == pytest.approx(np.hypot(sh.uncertainty, pe.uncertainty), rel=0.05)
     # The refinement object: the points used, in the photo's pixels, and each pair's status.
-    pelvis = m.refinement["pelvis"]
-    assert pelvis["refined"] and pelvis["method"] == "silhouette"
-    assert pelvis["variants_refined"] >= MIN_REFINED_VARIANTS
-    assert pelvis["variants_tried"] <= len(augment.VARIANT_SETS["default"][1])
-    (lx, ly), (rx, ry) = pelvis["left_px"], pelvis["right_px"]
+    pelvis = m.refinement.pelvis
+    assert pelvis.refined and pelvis.method == "silhouette" and pelvis.points is not None
+    assert pelvis.variants_refined >= MIN_REFINED_VARIANTS
+    assert pelvis.variants_tried <= len(augment.VARIANT_SETS["default"][1])
+    (lx, ly), (rx, ry) = pelvis.points
     hips = truth["joints_2d_px"]
     assert lx > hips["left_hip"][0] > hips["right_hip"][0] > rx  # outline outside the joints
     assert abs(ly - hips["left_hip"][1]) < 100 and abs(ry - hips["right_hip"][1]) < 100
-    assert len(pelvis["variant_left_px"]) == pelvis["variants_refined"]
-    assert pelvis["contour_left_px"] and pelvis["contour_right_px"]
+    assert len(pelvis.variant_left_px) == pelvis.variants_refined
+    assert pelvis.contour_left_px and pelvis.contour_right_px
     assert m.method.refine_variants == tuple(v.label for v in augment.VARIANT_SETS["default"][1])
 
 
@@ -116,7 +116,7 @@ def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result
     assert d["metrics"][PE]["method"] == "silhouette" and "landmark_value" in d["metrics"][PE]
     back = PostureMeasurement.from_dict(d)
     assert back.to_dict() == d
-    assert back.metrics[PE].method == "silhouette" and back.refinement == d["refinement"]
+    assert back.metrics[PE].method == "silhouette" and back.refinement == m.refinement
     # A version-1 object (before the refinement) has none of the new fields.
     v1 = json.loads(json.dumps(d))
     v1["schema_version"] = 1
@@ -267,9 +267,9 @@ def _pelvis_kept_on(readings, keep):
 def test_the_rule_in_the_analysis(augmented_analyzer, rendered_readings, keep, outline):
     readings, _ = rendered_readings
     m = augmented_analyzer.combine(_pelvis_kept_on(readings, keep))
-    pe, status = m.metrics[PE], m.refinement["pelvis"]
+    pe, status = m.metrics[PE], m.refinement.pelvis
     kept = sum(keep(r.variant) for r in readings.person if r.refined is not None)
-    assert status["variants_refined"] == kept and status["variants_tried"] == 12
+    assert status.variants_refined == kept and status.variants_tried == 12
     assert pe.method == ("silhouette" if outline else "landmarks")
     if outline:
         return
@@ -279,6 +279,6 @@ def test_the_rule_in_the_analysis(augmented_analyzer, rendered_readings, keep, o
     # The landmark value's uncertainty reaches the reading of the variants that did read the outline.
     tilts = [
         g.tilt_deg(np.array(lp), np.array(rp))
-        for lp, rp in zip(status["variant_left_px"], status["variant_right_px"], strict=True)
+        for lp, rp in zip(status.variant_left_px, status.variant_right_px, strict=True)
     ]
     assert abs(float(np.median(tilts)) - pe.value) <= pe.uncertainty + 0.1

@@ -11,6 +11,7 @@ from correct_support import FRONT, landmarks, measured, silhouette
 from posture.correct import PLACEMENT_PX, correct, correctable_points, point_uses
 from posture.landmarks import PoseLandmark
 from posture.marker_result import Markers, StickerPair, StickerPoint
+from posture.refinement_result import OutlineReading
 from posture.result import PointMove, PostureMeasurement
 from posture.wording import summary
 
@@ -87,7 +88,7 @@ def test_an_outline_tilt_follows_its_silhouette_points_and_not_the_joint_landmar
     c = correct(m, {"shoulders.right": [255.0, 110.0]})
     assert c.metrics["shoulder_tilt_deg"].value == pytest.approx(-math.degrees(math.atan(10 / 130)), abs=1e-9)
     assert c.metrics["shoulder_tilt_deg"].method == "manual"
-    assert c.refinement["shoulders"]["right_px"] == [255.0, 110.0]
+    assert c.refinement is not None and c.refinement.shoulders.right_px == (255.0, 110.0)
     assert c.metrics["head_shift_pct"] == m.metrics["head_shift_pct"]  # uses the joint landmarks only
     j = correct(m, {"right_shoulder": [260.0, 120.0]})
     assert j.metrics["shoulder_tilt_deg"].value == m.metrics["shoulder_tilt_deg"].value
@@ -179,7 +180,10 @@ def _levelled_tilt(left: tuple[float, float], right: tuple[float, float], roll: 
 
 
 def _with_stickers(
-    left: tuple[float, float], right: tuple[float, float], refinement: dict | None = None, roll_deg: float = 0.0
+    left: tuple[float, float],
+    right: tuple[float, float],
+    refinement: OutlineReading | None = None,
+    roll_deg: float = 0.0,
 ) -> PostureMeasurement:
     """A measurement whose shoulder tilt was read from stickers at ``left`` and ``right`` (pixels)."""
     from dataclasses import replace

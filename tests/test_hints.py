@@ -16,6 +16,7 @@ from posture.landmarks import Landmarks, PoseLandmark
 from posture.provenance import Model, Source
 from posture.refine import Cause, refine
 from posture.refine.pelvis import arms_against_hips
+from posture.refinement_result import OutlineReading, PairReading
 from posture.result import Assumptions, Metric, PostureMeasurement
 
 L = PoseLandmark
@@ -133,6 +134,11 @@ def test_a_photo_with_an_arm_against_the_hip_tells_the_user_to_move_it(arms_down
     assert d["refinement"]["shoulders"]["hint"] is None or m.metrics["shoulder_tilt_deg"].method == "landmarks"
 
 
+def _pair(hint: str | None) -> PairReading:
+    """A pair that fell back to the landmarks with this hint."""
+    return PairReading(refined=False, method="landmarks", variants_refined=0, variants_tried=12, reason="x", hint=hint)
+
+
 def _fell_back(methods: dict[str, str], hints: dict[str, str | None]) -> PostureMeasurement:
     """A measurement whose tilts were measured by ``methods`` and whose pairs give ``hints``."""
     metrics = {n: Metric(value=1.0, unit="deg", uncertainty=1.0, method=how) for n, how in methods.items()}
@@ -144,7 +150,7 @@ def _fell_back(methods: dict[str, str], hints: dict[str, str | None]) -> Posture
         assumptions=Assumptions(),
         subject=None,
         metrics=metrics,
-        refinement={pair: {"hint": text} for pair, text in hints.items()},
+        refinement=OutlineReading(12, *(_pair(hints[key]) for key in ("shoulders", "pelvis"))),
     )
 
 

@@ -123,8 +123,8 @@ def tilt_lines(m) -> list[tuple[str, np.ndarray, np.ndarray]]:
         if metric.value is None:
             continue
         if metric.method == "silhouette":
-            pair = m.refinement[key]
-            out.append((name, np.array(pair["right_px"]), np.array(pair["left_px"])))
+            pair = m.refinement.pair(key)
+            out.append((name, np.array(pair.right_px), np.array(pair.left_px)))
         else:
             out.append((name, lm.xy[right], lm.xy[left]))
     return out

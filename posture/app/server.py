@@ -159,11 +159,11 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
         if name in original:
             item["original_text"] = wording.reading(name, original[name])
         metrics.append(item)
-    ref = m.refinement or {}
+    ref = m.refinement
     contour = {
-        k: {"left": ref[k].get("contour_left_px") or [], "right": ref[k].get("contour_right_px") or []}
+        k: {"left": list(pair.contour_left_px), "right": list(pair.contour_right_px)}
         for k in ("shoulders", "pelvis")
-        if isinstance(ref.get(k), dict) and ref[k].get("refined")
+        if ref is not None and (pair := ref.pair(k)).refined
     }
     return {
         "status": m.status,

@@ -28,6 +28,7 @@ from posture import wording
 from posture.geometry import apply_affine
 from posture.landmarks import POSE_CONNECTIONS, Landmarks, PoseLandmark
 from posture.metrics import METRICS, REFINED
+from posture.refinement_result import PairReading
 from posture.render.markers import draw_markers
 from posture.render.primitives import Box, bilateral_line, free_offset, label_centre
 from posture.render.primitives import dashed_line as _dashed
@@ -140,9 +141,11 @@ def draw_overlay(
         refined = _silhouette_pairs(m)
         if refined:
             # The outline points used (the tilt lines through the refined points are drawn below).
-            img = draw_refinement(
-                img, {key: {**pair, "refined": False} for key, pair in refined.items()}, to_img, style
-            )
+            outline = {
+                key: {"contour_left_px": pair.contour_left_px, "contour_right_px": pair.contour_right_px}
+                for key, pair in refined.items()
+            }
+            img = draw_refinement(img, outline, to_img, style)
         if m.markers is not None:
             left_direction = float(np.sign(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])) or 1.0
             img, sticker_labels = draw_markers(
@@ -158,8 +161,8 @@ def draw_overlay(
                 continue
             pl, pr = xy[left], xy[right]
             key = REFINED.get(name)
-            if key in refined:
-                pl, pr = apply_affine(to_img, refined[key]["left_px"]), apply_affine(to_img, refined[key]["right_px"])
+            if key in refined and (points := refined[key].points) is not None:
+                pl, pr = apply_affine(to_img, points[0]), apply_affine(to_img, points[1])
             pair = None if m.markers is None or key is None else m.markers.pair(key)
             if metric.method == "markers" and pair is not None and pair.left and pair.right:
                 pl, pr = apply_affine(to_img, pair.left.xy_px), apply_affine(to_img, pair.right.xy_px)
@@ -225,16 +228,16 @@ def _box(to_img: NDArray[np.float64], box: Sequence[float]) -> tuple[float, floa
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
 
-def _silhouette_pairs(m: PostureMeasurement) -> dict[str, dict]:
+def _silhouette_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
-    if not m.refinement:
+    if m.refinement is None:
         return {}
     out = {}
     for name, key in REFINED.items():
         metric = m.metrics.get(name)
-        pair = m.refinement.get(key) or {}
-        if metric is not None and metric.method == "silhouette" and pair.get("left_px") and pair.get("right_px"):
-            out[key] = dict(pair)
+        pair = m.refinement.pair(key)
+        if metric is not None and metric.method == "silhouette" and pair.points is not None:
+            out[key] = pair
     return out
 
 
