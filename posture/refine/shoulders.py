@@ -375,8 +375,8 @@ def refine_shoulders(
     reason = "; ".join(r for r in (*reasons.values(), neck_why) if r) if any(reasons.values()) else None
     nan = np.full(2, np.nan)
     if reason:
+        # The caps' own failures come first: a hidden neck only made the registration less certain.
         causes = tuple(Cause(code, "left" if sign > 0 else "right") for sign, code in codes.items())
-        causes += (neck_cause,) if neck_cause else ()
         return RefinedPair(nan, nan.copy(), ok[1.0], ok[-1.0], reason, contour[1.0], contour[-1.0], causes=causes)
 
     def failed(why: str, code: str, rms: float = float("nan"), se_deg: float = float("nan")) -> RefinedPair:
