@@ -27,7 +27,9 @@ unit ``H`` (half the shoulder landmarks' distance) are the body frame's of
    both are seen). The caps are then registered again as if the midline lay
    one standard error either way (the sideways prior's mean moved by twice
    that, starting from the registration found), and half the difference of
-   the two rises is added in quadrature to the rise's standard error. Such a
+   the two rises is added in quadrature to the rise's standard error (where
+   either of them does not register, the tilt is not fixed: too uncertain,
+   not a mismatch of the caps). Such a
    stand-in can be off by a tenth of ``H``, which starts the mirrored caps
    a fifth of ``H`` apart, over half the cap's width and beyond the
    registration's reach; the caps were cut from their own outline's
@@ -396,6 +398,10 @@ def refine_shoulders(
         # The registration with the midline one standard error either way (see the module docstring).
         e = 2.0 * centre_sd * half
         moved = [_mirror_rise(caps[1.0], caps[-1.0], lateral_sd, k * e, shifts)[0] for k in (1.0, -1.0)]
+        if not np.isfinite(moved).all():
+            # The caps matched about the stand-in; about a midline within its error they do not.
+            why = "the shoulder outlines are too uneven to fix the tilt without the neck's midline"
+            return failed(why, "too_uncertain", rms)
         se = float(np.hypot(se, (moved[0] - moved[1]) / 2.0))
     if not np.isfinite(rise + se):
         return failed("the two shoulder outlines do not match as mirror images", "outlines_differ")
