@@ -16,11 +16,13 @@ from typing import Any, Mapping, Sequence
 Point = tuple[float, float]
 
 
-def _point(p: Sequence[float] | None) -> Point | None:
+def point_from_json(p: Sequence[float] | None) -> Point | None:
+    """A point read from its JSON form ``[x, y]`` (None stays None)."""
     return None if p is None else (p[0], p[1])
 
 
-def _list(p: Point | None) -> list[float] | None:
+def point_to_json(p: Point | None) -> list[float] | None:
+    """A point's JSON form ``[x, y]`` (None stays None)."""
     return None if p is None else list(p)
 
 
@@ -59,8 +61,8 @@ class StickerPoint:
         if self.centre_from is not None:
             out.update(
                 centre_from=self.centre_from,
-                colour_xy_px=_list(self.colour_xy_px),
-                luma_xy_px=_list(self.luma_xy_px),
+                colour_xy_px=point_to_json(self.colour_xy_px),
+                luma_xy_px=point_to_json(self.luma_xy_px),
                 luma_note=self.luma_note,
             )
         if self.edge_rms_px is not None:
@@ -78,8 +80,8 @@ class StickerPoint:
             axis_ratio=d["axis_ratio"],
             edge_px=d["edge_px"],
             centre_from=d.get("centre_from"),
-            colour_xy_px=_point(d.get("colour_xy_px")),
-            luma_xy_px=_point(d.get("luma_xy_px")),
+            colour_xy_px=point_from_json(d.get("colour_xy_px")),
+            luma_xy_px=point_from_json(d.get("luma_xy_px")),
             luma_note=d.get("luma_note"),
             edge_rms_px=d.get("edge_rms_px"),
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from posture.marker_result import Point, _list, _point
+from posture.marker_result import Point, point_from_json, point_to_json
 
 if TYPE_CHECKING:
     from posture.refine.outline import Cause
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 
 def as_points(ps: Sequence[Sequence[float] | None]) -> tuple[Point | None, ...]:
     """JSON points (``[x, y]`` or null) as a tuple of points."""
-    return tuple(_point(p) for p in ps)
+    return tuple(point_from_json(p) for p in ps)
 
 
 def _lists(ps: Sequence[Point | None]) -> list[list[float] | None]:
-    return [_list(p) for p in ps]
+    return [point_to_json(p) for p in ps]
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ class PairReading:
         out.update(
             tilt_deg=self.tilt_deg,
             uncertainty_deg=self.uncertainty_deg,
-            left_px=_list(self.left_px),
-            right_px=_list(self.right_px),
+            left_px=point_to_json(self.left_px),
+            right_px=point_to_json(self.right_px),
             variant_left_px=_lists(self.variant_left_px),
             variant_right_px=_lists(self.variant_right_px),
             contour_left_px=_lists(self.contour_left_px),
@@ -116,8 +116,8 @@ class PairReading:
             hint=d.get("hint"),
             tilt_deg=d.get("tilt_deg"),
             uncertainty_deg=d.get("uncertainty_deg"),
-            left_px=_point(d.get("left_px")),
-            right_px=_point(d.get("right_px")),
+            left_px=point_from_json(d.get("left_px")),
+            right_px=point_from_json(d.get("right_px")),
             variant_left_px=tuple((p[0], p[1]) for p in d.get("variant_left_px", ())),
             variant_right_px=tuple((p[0], p[1]) for p in d.get("variant_right_px", ())),
             contour_left_px=as_points(d.get("contour_left_px", ())),
