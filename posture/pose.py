@@ -253,7 +253,8 @@ class PoseDetector:
         vertical strips, each half the image wide and padded with grey on both sides
         by half its width (a person cut by the photo's edge is then found), finds more; a person counts as
         new when their shoulders are not another's (:func:`_same_shoulders`) and their box
-        overlaps none by more than ``STRIP_DUPLICATE_IOU``, and when their body scale is at least
+        overlaps none by more than ``STRIP_DUPLICATE_IOU`` (nor at all one the strip's inner edge cuts),
+        and when their body scale is at least
         ``STRIP_MIN_SCALE`` of the largest found (a tripod is not a small person). IMAGE mode only.
         """
         h, w = rgb.shape[:2]
@@ -263,6 +264,11 @@ class PoseDetector:
         pad = half // 2
         f = min(1.0, STRIP_MAX_SIDE / max(h, half + 2 * pad))  # the model sees 256 px anyway
         for x0 in (0, w // 4, w - half):
+            # A person the strip's inner edge cuts shows only in part there; the model may complete the
+            # part into someone beside them. Such a person is whole in another strip (the strips overlap
+            # by a quarter of the image), so nothing overlapping them is new from this strip.
+            cuts = [c for c in (x0, x0 + half) if 0 < c < w]
+            cut_people = [k.bbox() for k in found if any(k.bbox()[0] < c < k.bbox()[2] for c in cuts)]
             strip = np.full((h, half + 2 * pad, 3), 128, np.uint8)
             strip[:, pad : pad + half] = rgb[:, x0 : x0 + half]
             if f < 1.0:
@@ -271,9 +277,13 @@ class PoseDetector:
                 xy = p.xy * np.array([(half + 2 * pad) / strip.shape[1], h / strip.shape[0]])
                 moved = Landmarks(xy + np.array([x0 - pad, 0.0]), p.visibility, p.presence, w, h, p.world)
                 box = moved.bbox()
-                if moved.body_scale() >= STRIP_MIN_SCALE * scale and all(
-                    box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU and not _same_shoulders(moved, k)
-                    for k in (*found, *new)
+                if (
+                    moved.body_scale() >= STRIP_MIN_SCALE * scale
+                    and all(box_iou(box, k) == 0.0 for k in cut_people)
+                    and all(
+                        box_iou(box, k.bbox()) < STRIP_DUPLICATE_IOU and not _same_shoulders(moved, k)
+                        for k in (*found, *new)
+                    )
                 ):
                     new.append(moved)
         return rank_people(new)
