@@ -324,25 +324,22 @@ def open_source(
         head = seq.read()
         if head is None:
             raise SourceError(f"{spec}: none of the {len(paths)} images can be read")
-        rate = fps or DEFAULT_SEQUENCE_FPS
-        return FrameSource(
-            seq,
-            head,
-            description=spec,
-            fps=rate,
-            nominal_fps=rate,
-            mirrored=bool(mirror),
-            latest_only=False,
-            prefetch=prefetch,
-        )
+        return _recorded(seq, head, spec, fps or DEFAULT_SEQUENCE_FPS, mirror, prefetch)
     check_regular(spec, error=SourceError)
     cap, first = _open_capture(
         lambda: factory(spec), f"{spec}: not a video or image that can be read (or it has no frames)"
     )
     reported = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     rate = fps or (reported if 1.0 <= reported <= 1000.0 else DEFAULT_SEQUENCE_FPS)
+    return _recorded(_CaptureReader(cap, camera=False), first, spec, rate, mirror, prefetch)
+
+
+def _recorded(
+    reader: _CaptureReader | _SequenceReader, first: Frame, spec: str, rate: float, mirror: bool | None, prefetch: int
+) -> FrameSource:
+    """A recorded source (a video or an image sequence): every frame in order, timed at ``rate``."""
     return FrameSource(
-        _CaptureReader(cap, camera=False),
+        reader,
         first,
         description=spec,
         fps=rate,
