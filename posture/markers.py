@@ -32,9 +32,15 @@ Centre
     coverage matte: 1 inside, 0 outside, and across the edge each pixel
     unmixed linearly between the sticker's colour (a plane fitted to the
     interior, so shading is extrapolated to the edge) and the nearest
-    background colour (projected on their RGB difference). A colour threshold alone pulls the centre towards the
+    background colour. A colour threshold alone pulls the centre towards the
     lit side of a shaded sticker; unmixing is linear, so blur and shading
-    move the matte symmetrically. Two sub-pixel estimates on the matte: its
+    move the matte symmetrically. Each channel of JPEG's YCbCr (luma, two
+    colour differences) unmixes the pixel on its own; a lossless photo's
+    matte is their least-squares combination, each weighted by its contrast
+    squared over its noise variance (the rms of the background just outside
+    the edge and of the sticker's interior about their planes, and 8-bit
+    rounding): a background textured in brightness (skin, cloth) leaves the
+    colour differences clean, so they dominate there. Two sub-pixel estimates on the matte: its
     centroid (each pixel weighted by its soft coverage), and the centre of an
     ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling
     (for comparison). The centroid (``colour_xy``) is the centre of a
@@ -144,8 +150,8 @@ twice the uncertainty at every quality."""
 UPSAMPLE = 4
 """Upsampling of the membership for the ellipse fit's contour."""
 
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)
-"""Luma (JPEG's Y, stored at full resolution) from RGB."""
+YCBCR = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
+"""JPEG's (JFIF) RGB to Y, Cb, Cr: luma (stored at full resolution) and the two colour differences."""
 
 LUMA_MIN_CONTRAST = 25.0
 LUMA_MIN_RATIO = 20.0
@@ -329,7 +335,12 @@ def _interior_colour(rgb: NDArray[np.float32], inner: NDArray[np.uint8]) -> NDAr
 
 
 def _matte(
-    rgb: NDArray[np.float32], m: NDArray[np.float32], blob: NDArray[np.uint8], allowed: NDArray[np.bool_], grow: int
+    rgb: NDArray[np.float32],
+    m: NDArray[np.float32],
+    blob: NDArray[np.uint8],
+    allowed: NDArray[np.bool_],
+    grow: int,
+    compressed: bool,
 ) -> tuple[NDArray[np.float32], float]:
     """Sticker coverage in [0, 1] around one blob: 1 inside, 0 outside, and across the edge the
     linear unmixing of each pixel between the nearest sticker and nearest background colour
@@ -347,11 +358,38 @@ def _matte(
         return np.where(allowed, m, 0.0).astype(np.float32), 0.0
     c_in, c_out = _interior_colour(rgb, inner), _nearest_colour(rgb, outer)
     d = c_in - c_out
-    a = ((rgb - c_out) * d).sum(axis=2) / np.maximum((d * d).sum(axis=2), 1.0)
+    metric = np.eye(3, dtype=np.float32) if compressed else _channel_metric(rgb, inner, outer, blob, grow)
+    md = d @ metric
+    a = ((rgb - c_out) * md).sum(axis=2) / np.maximum((d * md).sum(axis=2), 1e-6)
     alpha[ring] = np.clip(a[ring], 0.0, 1.0)
     alpha[inner > 0] = 1.0
     contrast = float(np.sqrt(np.median((d * d).sum(axis=2)[ring]))) if ring.any() else 0.0
     return alpha, contrast
+
+
+def _channel_metric(
+    rgb: NDArray[np.float32], inner: NDArray[np.uint8], outer: NDArray[np.uint8], blob: NDArray[np.uint8], grow: int
+) -> NDArray[np.float32]:
+    """The RGB metric ``T' W T`` of the unmixing (module docstring, "Centre"): ``T`` is JPEG's RGB to
+    YCbCr, ``W`` each channel's inverse noise variance, from the rms of the background just outside the
+    edge and of the sticker's interior about their planes, and the 8-bit rounding (1/12)."""
+    t = np.asarray(YCBCR, dtype=np.float32)
+    ycc = rgb @ t.T
+    near = (outer > 0) & (cv2.dilate(blob, _disc(grow + 4)) > 0)
+    var = _plane_residual(ycc, near) + _plane_residual(ycc, inner > 0) + 1.0 / 12.0
+    return np.asarray(t.T @ np.diag(1.0 / var) @ t, dtype=np.float32)
+
+
+def _plane_residual(v: NDArray[np.float32], where: NDArray[np.bool_]) -> FloatArray:
+    """Per channel of ``v`` ``(h, w, c)``, the mean square about its least-squares plane over ``where``
+    (0 through fewer than 7 pixels: no estimate)."""
+    ys, xs = np.nonzero(where)
+    if len(xs) < 7:
+        return np.zeros(v.shape[2])
+    vals = v[ys, xs].astype(np.float64)
+    coef = _plane(xs, ys, vals)
+    res = vals - (coef[0] + xs[:, None] * coef[1] + ys[:, None] * coef[2])
+    return np.asarray((res * res).mean(axis=0), dtype=np.float64)
 
 
 def _sector_means(
@@ -383,7 +421,7 @@ def _luma_centre(
         lo, hi = np.floor(c - reach - 4.0).astype(int), np.ceil(c + reach + 4.0).astype(int) + 1
         if lo.min() < 0 or hi[0] > W or hi[1] > H:
             return "too near the photo's edge"
-        y = rgb[lo[1] : hi[1], lo[0] : hi[0]].astype(np.float64) @ np.asarray(LUMA_WEIGHTS)
+        y = rgb[lo[1] : hi[1], lo[0] : hi[0]].astype(np.float64) @ np.asarray(YCBCR[0])
         ys, xs = np.mgrid[lo[1] : hi[1], lo[0] : hi[0]].astype(np.float64)
         r = np.hypot(xs - c[0], ys - c[1])
         ring = (r >= reach + 1.0) & (r <= reach + 4.0)
@@ -441,7 +479,7 @@ def _measure_blob(
     grow = max(2, math.ceil(edge / 2.0) + 1)  # half the edge ramp, and a pixel: beyond it is background
     if grow + 3 > pad:  # a blurred edge needs background beyond it
         allowed = (cv2.dilate(blob, _disc(min(grow + 3, crop))) > 0) & ((lab == 0) | (lab == k))
-    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, grow)
+    weights, contrast = _matte(rgb[y0:y1, x0:x1].astype(np.float32), mm, blob, allowed, grow, compressed)
     total = float(weights.sum())
     ys, xs = np.mgrid[y0:y1, x0:x1]
     cx, cy = float((weights * xs).sum() / total), float((weights * ys).sum() / total)

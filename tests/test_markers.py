@@ -200,12 +200,15 @@ def test_find_stickers_ignores_other_colours_and_shapes():
     assert sorted(r.reason.split(" ")[0] for r in search.rejected) == ["elongated", "too"]
 
 
-def _plain(background, n=8, cm=2.0, blur=1.0, quality=75, seed=3):
-    """Stickers on a flat background of one colour (faint noise), blurred and JPEG-compressed
-    with the colour at half resolution (4:2:0); the drawn centres."""
+def _plain(background, n=8, cm=2.0, blur=1.0, quality=75, seed=3, texture=0.0):
+    """Stickers on a flat background of one colour (faint noise, and a texture of ``texture`` rms
+    grey levels in brightness only, grain about 2 px), blurred and JPEG-compressed with the colour
+    at half resolution (4:2:0); the drawn centres."""
     rng = np.random.default_rng(seed)
     img = np.zeros((160, 80 * n // 2, 3), np.float32)
     img[:] = background
+    grain = cv2.GaussianBlur(rng.normal(0, 1, img.shape[:2]).astype(np.float32), (0, 0), 1.5)
+    img += (texture * grain / grain.std())[..., None]  # equal in R, G and B: luma only
     img = np.clip(img + rng.normal(0, 2, img.shape), 0, 255).astype(np.uint8)
     truth = [
         (40 + 80 * (i % (n // 2)) + rng.uniform(-0.5, 0.5), 40 + 80 * (i // (n // 2)) + rng.uniform(-0.5, 0.5))
@@ -271,6 +274,19 @@ def test_the_luma_centre_beats_the_colour_centroid_on_a_jpeg():
             for k in errs:
                 errs[k].append(float(np.hypot(*np.subtract(getattr(s, k), (x, y)))))
     assert np.mean(errs["xy"]) < 0.8 * np.mean(errs["colour_xy"])
+
+
+def test_a_lossless_photo_weighs_each_channel_by_its_noise():
+    """On a lossless photo a background textured in brightness (20 grey levels rms) leaves the
+    colour differences clean: the unmixing weighs luma by its measured noise, so the centres stay
+    within 0.05 px on average (an unweighted RGB unmixing is off by 0.09, up to 0.18)."""
+    errs = []
+    for seed in range(3):
+        img, truth = _plain((200, 150, 120), quality=None, seed=seed, texture=20.0)
+        found = find_stickers(img, GREEN, 180.0, compressed=False).stickers
+        assert len(found) == len(truth)
+        errs += [float(np.hypot(*np.subtract(_nearest(found, x, y).xy, (x, y)))) for x, y in truth]
+    assert np.mean(errs) < 0.05 and max(errs) < 0.1
 
 
 def test_a_lossless_photo_takes_its_centre_from_the_colour():
