@@ -16,7 +16,7 @@ degradation it reports
   of the stickers is given) and the fitted ellipse, and the tilt error the
   colour centroid, the ellipse and the reported centres give;
 * the tilt error |measured - drawn| (degrees) per pair (shoulders, pelvis),
-  median, 95th percentile and maximum;
+  median, 95th percentile, maximum and mean;
 * how often the tilt error is within twice the stated uncertainty (with the
   tilt's floor, as reported) and within twice the uncertainty the two
   centres give (without it); how often a centre is within twice its
@@ -74,6 +74,7 @@ def _stats(x: list[float]) -> dict[str, Any]:
         "median": round(float(np.median(a)), 3),
         "p95": round(float(np.percentile(a, 95)), 3),
         "max": round(float(a.max()), 3),
+        "mean": round(float(a.mean()), 3),
     }
 
 
@@ -195,7 +196,7 @@ def main() -> int:
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(
         f"{'size':>5} {'condition':27} {'found':>6} {'pairs':>6} {'luma':>5} {'reported px p95':>15} "
-        f"{'colour px p95':>13} {'shoulder deg med/p95/max':>25} {'pelvis deg med/p95/max':>23} <2u <2s extra"
+        f"{'colour px p95':>13} {'shoulder deg med/p95/max (mean)':>33} {'pelvis deg med/p95/max (mean)':>31} <2u <2s extra"
     )
     for (cm, label), r in rows.items():
         c = {k: _stats(v) for k, v in r["centre_px"].items()}
@@ -219,12 +220,12 @@ def main() -> int:
         out.append(item)
 
         def f(s: dict[str, Any]) -> str:
-            return f"{s['median']:.2f}/{s['p95']:.2f}/{s['max']:.2f}" if s["n"] else "-"
+            return f"{s['median']:.2f}/{s['p95']:.2f}/{s['max']:.2f} ({s['mean']:.3f})" if s["n"] else "-"
 
         print(
             f"{cm:>5} {label:27} {item['detection_rate']:>6} {item['pairs_named_rate']:>6} "
             f"{item['luma_used_rate']:>5} {c['reported'].get('p95', float('nan')):>15} "
-            f"{c['colour'].get('p95', float('nan')):>13} {f(ts):>25} {f(tp):>23} {item['within_2_uncertainties']} "
+            f"{c['colour'].get('p95', float('nan')):>13} {f(ts):>33} {f(tp):>31} {item['within_2_uncertainties']} "
             f"{item['within_2_uncertainties_without_floor']} {r['extra']}"
         )
     print(

@@ -515,12 +515,13 @@ def markers() -> str:
                 _num(c["colour"].get("p95")),
                 _spread(r["tilt_error_deg"]["shoulders"]),
                 _spread(r["tilt_error_deg"]["pelvis"]),
+                " / ".join(_num(r["tilt_error_deg"][k].get("mean"), digits=3) for k in ("shoulders", "pelvis")),
                 _pct(r["within_2_uncertainties"]),
                 _pct(r["within_2_uncertainties_without_floor"]),
             ]
         )
     header = ["size cm", "photo", "found", "pairs", "luma", "centre px", "colour px", "shoulders °", "pelvis °"]
-    return _table(header + ["≤2u", "≤2σ"], rows)
+    return _table(header + ["mean °", "≤2u", "≤2σ"], rows)
 
 
 def markers_estimators() -> str:

@@ -37,10 +37,16 @@ Centre
     move the matte symmetrically. Each channel of JPEG's YCbCr (luma, two
     colour differences) unmixes the pixel on its own; a lossless photo's
     matte is their least-squares combination, each weighted by its contrast
-    squared over its noise variance (the rms of the background just outside
-    the edge and of the sticker's interior about their planes, and 8-bit
-    rounding): a background textured in brightness (skin, cloth) leaves the
-    colour differences clean, so they dominate there. Two sub-pixel estimates on the matte: its
+    squared over its noise variance (the mean square of the background just
+    outside the edge and of the sticker's interior about their planes, and
+    8-bit rounding): a background textured in brightness (skin, cloth)
+    leaves the colour differences clean, so they dominate there. A
+    compressed photo's noise is mostly JPEG's, at the edge itself, where it
+    cannot be told from texture or a background that differs from its
+    nearest pixel; weights from the texture alone or from the unmixing's
+    residuals measured no better on JPEGs (``benchmarks/markers.py``), so
+    there each pixel is projected on the RGB difference of the two colours.
+    Two sub-pixel estimates on the matte: its
     centroid (each pixel weighted by its soft coverage), and the centre of an
     ellipse fitted to its 0.5 contour traced on a 4x bilinear upsampling
     (for comparison). The centroid (``colour_xy``) is the centre of a
@@ -61,7 +67,10 @@ Centre
     colour moves the matte's. Fluorescent green is about as bright as light
     skin, so there the colour alone locates it (``luma_note`` says why). A
     compressed photo's centre is then the mean of the two (``centre_from``
-    ``colour and luma``); the two err largely independently.
+    ``colour and luma``); the two err largely independently. Weighting the
+    two by variances predicted from each one's contrast and background
+    roughness, without the rule, measured worse: one channel alone cannot
+    tell its noise from a background its model does not fit.
 
     The uncertainty (one sigma per axis, pixels) is the root sum of squares
     of ``EDGE_NOISE * edge_px / sqrt(perimeter_px)`` (a blurred edge on a
@@ -521,7 +530,8 @@ def find_stickers(
     """Round blobs of ``color`` of a sticker's size in an ``(H, W, 3)`` uint8 RGB photo.
 
     ``compressed``: the photo went through lossy compression (JPEG; assume so when unknown), which
-    widens each centre's uncertainty (``COMPRESSION_NOISE``).
+    widens each centre's uncertainty (``COMPRESSION_NOISE``), adds the luma centre and leaves the
+    channels of the matte unweighted (module docstring, "Centre").
 
     ``scale_px`` is the body scale (the shoulder landmarks' distance, pixels)
     that sets the size gate. Blobs at least half the smallest sticker size
