@@ -307,10 +307,7 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
-                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
-                warnings.append(
-                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
-                )
+                warnings.append(est.not_applied())
         return Assumptions(
             mirrored=s.mirrored,
             level_mode=level_mode,
