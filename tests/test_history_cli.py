@@ -125,6 +125,24 @@ def test_export_csv_and_json_refuse_to_overwrite_without_force(
     assert code == EXIT_OK and [m["id"] for m in json.loads(out)["measurements"]] == [3]
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_measurements_saved_without_a_name_are_chosen_with_an_empty_name(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], blank: str
+) -> None:
+    # Saved once without --name, then with one: the plot refused and nothing chose the unnamed ones.
+    with History.open(db) as h:
+        h.save(sample_measurement(4, shoulder=0.5, taken_at="2024-03-05T08:00:00"))
+        h.save(sample_measurement(5, shoulder=0.7, taken_at="2024-04-05T08:00:00"), name=" ")
+    code, _, err = run(capsys, "history", "plot", "--db", str(db), "-o", str(tmp_path / "all.png"))
+    assert code == EXIT_HISTORY and "(no name)" in err and "--name ''" in err
+    code, out, _ = run(capsys, "history", "list", "--db", str(db), "--json", "--name", blank)
+    assert code == EXIT_OK and [r["id"] for r in json.loads(out)] == [4, 5]
+    code, out, _ = run(capsys, "history", "plot", "--db", str(db), "--name", blank, "-o", str(tmp_path / "none.png"))
+    assert code == EXIT_OK and "2 measurements" in out
+    code, out, _ = run(capsys, "history", "export", "--db", str(db), "--json", "-", "--name", blank)
+    assert [m["id"] for m in json.loads(out)["measurements"]] == [4, 5]
+
+
 def test_plot_writes_a_chart_for_one_person(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_png = tmp_path / "trend.png"
     code, _, err = run(capsys, "history", "plot", "--db", str(db), "-o", str(out_png))

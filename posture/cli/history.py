@@ -28,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
     named = argparse.ArgumentParser(add_help=False)
-    named.add_argument("--name", metavar="NAME", help="only this person's measurements")
+    named.add_argument(
+        "--name", metavar="NAME", help="only this person's measurements ('': those saved without a name)"
+    )
 
     p = hs.add_parser("list", parents=[common, named], help="a table of saved measurements")
     p.add_argument("--json", action="store_true", help="print a JSON array instead")
@@ -158,6 +160,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     if len(names) > 1:
         raise HistoryError(
             f"the history holds several people's measurements ({', '.join(names)}); choose one with --name"
+            + (" (--name '' for those without a name)" if "(no name)" in names else "")
         )
     if not entries:
         raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")
