@@ -4,7 +4,9 @@ By default every photo is measured by test-time augmentation
 (:mod:`posture.augment`): each metric is measured on every variant where the
 person is found; its value is the median over the variants and its
 ``uncertainty`` the robust spread (1.4826 x MAD) of those values, never
-below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
+below ``UNCERTAINTY_FLOOR``. The only person found, seen in fewer than
+``MIN_VARIANTS`` variants and with nothing measurable, is no person (status
+``no_person``): a shape in the scene taken for one once or twice. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement, no second
@@ -396,22 +398,33 @@ class Analyzer:
             assumptions=readings.assumptions,
         )
         warnings = list(readings.warnings)
-        if not readings.people:
+
+        def nobody(*notes: str) -> PostureMeasurement:
             return PostureMeasurement(
                 status="no_person",
                 message="no person found in the photo",
                 subject=None,
                 metrics={n: Metric.missing(metric_unit(n), "no person") for n in METRIC_NAMES},
-                warnings=tuple(warnings),
+                warnings=(*warnings, *notes),
                 method=Method(passes=1, min_score=s.min_score),
                 **base_fields,  # type: ignore[arg-type]
             )
+
+        if not readings.people:
+            return nobody()
         used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
         person = [r for r in readings.person if r.variant in used]
         options = s.measure_options(readings.assumptions.roll_deg)
         samples = [r.landmarks for r in person]
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)
+        if readings.people == 1 and len(used) >= MIN_VARIANTS > len(samples) and body.refusal is not None:
+            # Seen in a few variants only and showing nothing measurable: a shape in the scene that
+            # the detector took for a person once or twice (a table with a bottle), not a person.
+            return nobody(
+                f"something was taken for a person in only {len(samples)} of {len(used)} variants, "
+                "with nothing measurable: not counted as a person"
+            )
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement: OutlineReading | None = None
