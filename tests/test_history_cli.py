@@ -276,3 +276,14 @@ def test_analyze_save_end_to_end_with_a_real_photo(tmp_path: Path) -> None:
     from PIL import Image
 
     assert thumb is not None and max(Image.open(io.BytesIO(thumb)).size) == 160
+
+
+def test_history_help_lists_the_exit_codes_history_commands_give(capsys: pytest.CaptureFixture[str]) -> None:
+    # It listed analyze's: "0 measured", "4 no person found in the photo", ...
+    with pytest.raises(SystemExit) as done:
+        main(["history", "--help"])
+    out = capsys.readouterr().out
+    codes = out.split("exit codes:")[1]
+    listed = {int(line.split()[0]) for line in codes.splitlines() if line[:3].strip().isdigit()}
+    assert done.value.code == 0 and listed == {EXIT_OK, 1, EXIT_USAGE, EXIT_OUTPUT, EXIT_HISTORY}
+    assert "photo" not in codes and "measured" not in codes
