@@ -138,8 +138,15 @@ class _PairRefinements:
     flipped: list[bool] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     causes: Counter[Cause] = field(default_factory=Counter)
+    reason_causes: dict[str, tuple[Cause, ...]] = field(default_factory=dict)
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
+
+    def reason_for(self, cause: Cause | None) -> str:
+        """The most common words among the variants that gave ``cause`` (the words of one cause can
+        differ between variants in a figure, such as a standard error, so they are not counted alone)."""
+        said = Counter({w: k for w, k in self.reasons.items() if cause is None or cause in self.reason_causes[w]})
+        return (said or self.reasons).most_common(1)[0][0] if self.reasons else "too few variants refined"
 
 
 class Analyzer:
@@ -528,8 +535,10 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc = pairs[key]
             acc.tried += 1
             if not res.refined:
-                acc.reasons[res.reason or "no segmentation mask"] += 1
+                why = res.reason or "no segmentation mask"
+                acc.reasons[why] += 1
                 acc.causes.update(res.causes)
+                acc.reason_causes[why] = res.causes
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)
@@ -661,7 +670,7 @@ def _apply_refinement(
         reason = None
         cause = acc.causes.most_common(1)[0][0] if acc.causes and not ok else None
         if not ok:
-            reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
+            reason = acc.reason_for(cause)
             if n >= MIN_REFINED_VARIANTS:
                 reason = f"outline read only on the photo's {'mirrored' if acc.flipped[0] else 'unmirrored'} variants"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"
