@@ -4,11 +4,11 @@ By default every photo is measured by test-time augmentation
 (:mod:`posture.augment`): each metric is measured on every variant where the
 person is found; its value is the median over the variants and its
 ``uncertainty`` the robust spread (1.4826 x MAD) of those values, never
-below ``UNCERTAINTY_FLOOR``. The only person found, seen in fewer than
-``MIN_VARIANTS`` variants and with nothing measurable, is no person (status
-``no_person``): a shape in the scene taken for one once or twice. The view, refusals and the landmarks drawn on
+below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
-landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
+landmarks. The only person found, seen in fewer than ``MIN_VARIANTS``
+variants and with nothing measurable, is no person (status ``no_person``):
+a shape in the scene taken for one once or twice. ``Settings.fast`` uses one pass and leaves the uncertainty
 unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
