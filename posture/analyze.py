@@ -8,8 +8,8 @@ below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. The only person found, seen in fewer than ``MIN_VARIANTS``
 variants and with nothing measurable, is no person (status ``no_person``):
-a shape in the scene taken for one once or twice. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement, no second
+a shape in the scene taken for one once or twice. ``Settings.fast`` uses
+one pass and leaves the uncertainty unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
 ``Settings.markers`` then looks for stickers on the palpated points in the
