@@ -6,8 +6,10 @@ person is found; its value is the median over the variants and its
 ``uncertainty`` the robust spread (1.4826 x MAD) of those values, never
 below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
-landmarks. ``Settings.fast`` uses one pass and leaves the uncertainty
-unknown; it is the fastest mode (no segmentation, no refinement, no second
+landmarks. The only person found, seen in fewer than ``MIN_VARIANTS``
+variants and with nothing measurable, is no person (status ``no_person``):
+a shape in the scene taken for one once or twice. ``Settings.fast`` uses
+one pass and leaves the uncertainty unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
 ``Settings.markers`` then looks for stickers on the palpated points in the
@@ -136,8 +138,15 @@ class _PairRefinements:
     flipped: list[bool] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     causes: Counter[Cause] = field(default_factory=Counter)
+    reason_causes: dict[str, tuple[Cause, ...]] = field(default_factory=dict)
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
+
+    def reason_for(self, cause: Cause | None) -> str:
+        """The most common words among the variants that gave ``cause`` (the words of one cause can
+        differ between variants in a figure, such as a standard error, so they are not counted alone)."""
+        said = Counter({w: k for w, k in self.reasons.items() if cause is None or cause in self.reason_causes[w]})
+        return (said or self.reasons).most_common(1)[0][0] if self.reasons else "too few variants refined"
 
 
 class Analyzer:
@@ -307,10 +316,7 @@ class Analyzer:
             if est.confident:
                 roll, level_mode = est.roll_deg, "auto"
             else:
-                estimate = f", estimate {est.roll_deg:+.1f}° from {est.lines} lines" if est.lines else ""
-                warnings.append(
-                    f"camera level not corrected: {est.reason}{estimate}; angles are relative to the photo's edges"
-                )
+                warnings.append(est.not_applied())
         return Assumptions(
             mirrored=s.mirrored,
             level_mode=level_mode,
@@ -399,22 +405,33 @@ class Analyzer:
             assumptions=readings.assumptions,
         )
         warnings = list(readings.warnings)
-        if not readings.people:
+
+        def nobody(*notes: str) -> PostureMeasurement:
             return PostureMeasurement(
                 status="no_person",
                 message="no person found in the photo",
                 subject=None,
                 metrics={n: Metric.missing(metric_unit(n), "no person") for n in METRIC_NAMES},
-                warnings=tuple(warnings),
+                warnings=(*warnings, *notes),
                 method=Method(passes=1, min_score=s.min_score),
                 **base_fields,  # type: ignore[arg-type]
             )
+
+        if not readings.people:
+            return nobody()
         used = readings.variants if variants is None else tuple(v for v in readings.variants if v in variants)
         person = [r for r in readings.person if r.variant in used]
         options = s.measure_options(readings.assumptions.roll_deg)
         samples = [r.landmarks for r in person]
         median_lm = augment.median_landmarks(samples) if len(samples) > 1 else samples[0]
         body = measure(median_lm, options)
+        if readings.people == 1 and len(used) >= MIN_VARIANTS > len(samples) and body.refusal is not None:
+            # Seen in a few variants only and showing nothing measurable: a shape in the scene that
+            # the detector took for a person once or twice (a table with a bottle), not a person.
+            return nobody(
+                f"something was taken for a person in only {len(samples)} of {len(used)} variants, "
+                "with nothing measurable: not counted as a person"
+            )
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement: OutlineReading | None = None
@@ -518,8 +535,10 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc = pairs[key]
             acc.tried += 1
             if not res.refined:
-                acc.reasons[res.reason or "no segmentation mask"] += 1
+                why = res.reason or "no segmentation mask"
+                acc.reasons[why] += 1
                 acc.causes.update(res.causes)
+                acc.reason_causes[why] = res.causes
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)
@@ -651,7 +670,7 @@ def _apply_refinement(
         reason = None
         cause = acc.causes.most_common(1)[0][0] if acc.causes and not ok else None
         if not ok:
-            reason = acc.reasons.most_common(1)[0][0] if acc.reasons else "too few variants refined"
+            reason = acc.reason_for(cause)
             if n >= MIN_REFINED_VARIANTS:
                 reason = f"outline read only on the photo's {'mirrored' if acc.flipped[0] else 'unmirrored'} variants"
             reason = f"{reason} ({n} of {acc.tried} variants refined)"

@@ -581,13 +581,16 @@ class History:
         return bytes(r[0]) if isinstance(r[0], (bytes, bytearray, memoryview)) else None
 
     def list(self, name: str | None = None) -> list[StoredMeasurement]:
-        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given.
+        """Stored measurements, oldest first by ``taken_at``; only ``name``'s when given (an empty
+        ``name``: those saved without one, as :meth:`save` stores a blank name).
 
         A damaged row (edited by hand) is skipped and recorded in :attr:`damaged`.
         """
         sql = f"SELECT {_COLUMNS} FROM measurements"
         args: tuple[Any, ...] = ()
-        if name is not None:
+        if name is not None and _clean_text(name) is None:
+            sql += " WHERE name IS NULL"
+        elif name is not None:
             sql += " WHERE name = ?"
             args = (name.strip(),)
         out = []

@@ -99,6 +99,16 @@ def _is_heif(head: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
 
 
+def _is_video(head: bytes) -> bool:
+    """Whether the file starts like a video container: MP4 or QuickTime (an ISO box that is not
+    HEIF's), AVI, Matroska or WebM."""
+    return (
+        (head[4:8] == b"ftyp" and not _is_heif(head))
+        or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+        or head[:4] == b"\x1a\x45\xdf\xa3"
+    )
+
+
 def _register_heif(name: str) -> None:
     try:
         import pillow_heif
@@ -204,6 +214,10 @@ def load_image_bytes(
         try:
             im = Image.open(io.BytesIO(data))
         except UnidentifiedImageError:
+            if _is_video(data[:16]):
+                raise InputError(
+                    f"{name}: a video, not a photo: the live check (posture live --source) reads videos"
+                ) from None
             raise InputError(f"{name}: not an image, or a format posture cannot read") from None
         except Image.DecompressionBombError:
             limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))

@@ -71,9 +71,9 @@ class RollEstimate:
     segments: tuple[tuple[float, float, float, float], ...] = ()
 
     def record(self) -> LevelEstimate:
-        """As stored in the result's assumptions, rounded."""
+        """As stored in the result's assumptions, rounded (a roll that rounds to zero is 0.0, not -0.0)."""
         return LevelEstimate(
-            roll_deg=round(self.roll_deg, 2) if np.isfinite(self.roll_deg) else None,
+            roll_deg=round(self.roll_deg, 2) + 0.0 if np.isfinite(self.roll_deg) else None,
             lines=self.lines,
             spread_deg=round(self.spread_deg, 2) if np.isfinite(self.spread_deg) else None,
             confident=self.confident,
@@ -83,6 +83,16 @@ class RollEstimate:
                 for x0, y0, x1, y1 in self.segments
             ),
         )
+
+    def not_applied(self) -> str:
+        """Why the roll is not corrected, for the result's warnings: the reason, then the estimate
+        and the lines it comes from when there are any, e.g. ``camera level not corrected: too few
+        vertical lines, estimate +1.7° from 2 lines; ...``."""
+        estimate = ""
+        if self.lines and np.isfinite(self.roll_deg):
+            shown = round(self.roll_deg, 1) + 0.0  # never -0.0
+            estimate = f", estimate {shown:+.1f}° from {self.lines} line{'s' if self.lines > 1 else ''}"
+        return f"camera level not corrected: {self.reason}{estimate}; angles are relative to the photo's edges"
 
 
 def _weighted_median(values: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
@@ -210,7 +220,7 @@ def estimate_roll(rgb: NDArray[np.uint8], exclude: tuple[float, float, float, fl
     )
     reason = None
     if n < MIN_LINES or length[best].sum() < MIN_TOTAL_LENGTH * h:
-        reason = f"too few vertical lines ({n})"
+        reason = "too few vertical lines"
     elif spread > MAX_SPREAD_DEG:
         reason = f"the lines disagree by {spread:.1f}°"
     elif abs(roll) > MAX_ROLL_DEG:

@@ -29,9 +29,11 @@ View = Literal["front", "back", "side", "unknown"]
 
 
 def _clean(value: float | None, ndigits: int) -> float | None:
+    """``value`` rounded to ``ndigits`` decimals; None when not finite; never ``-0.0`` (a value that
+    rounds to zero has no sign to show)."""
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), ndigits)
+    return round(float(value), ndigits) + 0.0
 
 
 @dataclass(frozen=True)

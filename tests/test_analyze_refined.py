@@ -20,6 +20,7 @@ from posture.analyze import (
     MIN_REFINED_VARIANTS,
     UNCERTAINTY_FLOOR,
     Analyzer,
+    _PairRefinements,
     fallback_uncertainty,
     outline_headline,
     t_one_sigma,
@@ -282,3 +283,18 @@ def test_the_rule_in_the_analysis(augmented_analyzer, rendered_readings, keep, o
         for lp, rp in zip(status.variant_left_px, status.variant_right_px, strict=True)
     ]
     assert abs(float(np.median(tilts)) - pe.value) <= pe.uncertainty + 0.1
+
+
+def test_the_reason_given_is_that_of_the_most_common_cause() -> None:
+    # 5 variants too uncertain, each with its own standard error in its words; 3 without landmarks.
+    acc = _PairRefinements()
+    for se in (1.1, 1.3, 1.5, 1.5, 1.8, None, None, None):
+        cause = Cause("too_uncertain") if se else Cause("landmarks_not_visible")
+        why = f"too straight (standard error {se} degrees)" if se else "landmarks not visible"
+        acc.reasons[why] += 1
+        acc.causes.update((cause,))
+        acc.reason_causes[why] = (cause,)
+    assert acc.causes.most_common(1)[0][0] == Cause("too_uncertain")
+    assert acc.reason_for(Cause("too_uncertain")) == "too straight (standard error 1.5 degrees)"
+    assert acc.reason_for(Cause("landmarks_not_visible")) == "landmarks not visible"
+    assert _PairRefinements().reason_for(None) == "too few variants refined"

@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 
 from posture.cli import build_parser
-from posture.cli.common import SETTINGS_OPTIONS, settings_from
+from posture.cli.common import SETTINGS_OPTIONS, number, settings_from
 from posture.images import DEFAULT_MAX_PIXELS
 from posture.settings import Settings
 
@@ -60,3 +60,24 @@ def test_the_help_states_the_settings_defaults(capsys):
     assert Settings().max_pixels == DEFAULT_MAX_PIXELS and DEFAULT_MAX_PIXELS % 1_000_000 == 0
     assert f"{Settings().marker_color} (default" in text
     assert Settings().person == 0 and "(0: the largest)" in text
+
+
+@pytest.mark.parametrize(
+    ("bounds", "text", "message"),
+    [
+        ((int, 0), "-1", "-1 is below 0"),  # --person -1 said "outside 0..None"
+        ((float, 0.1), "0", "0 is below 0.1"),
+        ((float, None, 5), "6", "6 is above 5"),
+        ((float, 0, 1), "1.5", "1.5 is outside 0..1"),
+        ((int, 1, 65535), "70000", "70000 is outside 1..65535"),
+    ],
+)
+def test_a_number_out_of_range_names_only_its_bounds(bounds, text, message):
+    with pytest.raises(argparse.ArgumentTypeError) as e:
+        number(*bounds)(text)
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize(("bounds", "text"), [((int, 0), "0"), ((float, None, 5), "5"), ((float, 0, 1), "1")])
+def test_a_number_on_its_bound_is_taken(bounds, text):
+    assert number(*bounds)(text) == float(text)

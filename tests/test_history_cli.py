@@ -125,6 +125,24 @@ def test_export_csv_and_json_refuse_to_overwrite_without_force(
     assert code == EXIT_OK and [m["id"] for m in json.loads(out)["measurements"]] == [3]
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_measurements_saved_without_a_name_are_chosen_with_an_empty_name(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], blank: str
+) -> None:
+    # Saved once without --name, then with one: the plot refused and nothing chose the unnamed ones.
+    with History.open(db) as h:
+        h.save(sample_measurement(4, shoulder=0.5, taken_at="2024-03-05T08:00:00"))
+        h.save(sample_measurement(5, shoulder=0.7, taken_at="2024-04-05T08:00:00"), name=" ")
+    code, _, err = run(capsys, "history", "plot", "--db", str(db), "-o", str(tmp_path / "all.png"))
+    assert code == EXIT_HISTORY and "(no name)" in err and "--name ''" in err
+    code, out, _ = run(capsys, "history", "list", "--db", str(db), "--json", "--name", blank)
+    assert code == EXIT_OK and [r["id"] for r in json.loads(out)] == [4, 5]
+    code, out, _ = run(capsys, "history", "plot", "--db", str(db), "--name", blank, "-o", str(tmp_path / "none.png"))
+    assert code == EXIT_OK and "2 measurements" in out
+    code, out, _ = run(capsys, "history", "export", "--db", str(db), "--json", "-", "--name", blank)
+    assert [m["id"] for m in json.loads(out)["measurements"]] == [4, 5]
+
+
 def test_plot_writes_a_chart_for_one_person(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_png = tmp_path / "trend.png"
     code, _, err = run(capsys, "history", "plot", "--db", str(db), "-o", str(out_png))
@@ -258,3 +276,14 @@ def test_analyze_save_end_to_end_with_a_real_photo(tmp_path: Path) -> None:
     from PIL import Image
 
     assert thumb is not None and max(Image.open(io.BytesIO(thumb)).size) == 160
+
+
+def test_history_help_lists_the_exit_codes_history_commands_give(capsys: pytest.CaptureFixture[str]) -> None:
+    # It listed analyze's: "0 measured", "4 no person found in the photo", ...
+    with pytest.raises(SystemExit) as done:
+        main(["history", "--help"])
+    out = capsys.readouterr().out
+    codes = out.split("exit codes:")[1]
+    listed = {int(line.split()[0]) for line in codes.splitlines() if line[:3].strip().isdigit()}
+    assert done.value.code == 0 and listed == {EXIT_OK, 1, EXIT_USAGE, EXIT_OUTPUT, EXIT_HISTORY}
+    assert "photo" not in codes and "measured" not in codes

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import protocol
 from PIL import Image
 
 from posture.errors import InputError
@@ -81,6 +82,38 @@ def test_random_bytes_named_jpg(tmp_path):
     p = tmp_path / "random.jpg"
     p.write_bytes(RNG.integers(0, 256, 4096, dtype=np.uint8).tobytes())
     refused(p, "not an image")
+
+
+def _avi(path):
+    import cv2
+
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (64, 48))
+    for _ in range(3):
+        out.write(np.zeros((48, 64, 3), np.uint8))
+    out.release()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "video"),
+    [
+        (lambda d: protocol("videos/front_arms_down__infonioknight_g-m1-front.mp4"), True),
+        (lambda d: _avi(d / "clip.avi"), True),
+        (lambda d: _written(d / "clip.webm", b"\x1a\x45\xdf\xa3" + bytes(200)), True),
+        (lambda d: _written(d / "clip.mov", bytes(4) + b"ftypqt  " + bytes(200)), True),
+        (lambda d: _written(d / "random.mp4", RNG.integers(0, 256, 4096, dtype=np.uint8).tobytes()), False),
+    ],
+    ids=["mp4", "avi", "webm", "mov", "random bytes"],
+)
+def test_a_video_is_refused_as_a_video(tmp_path, make, video):
+    # "posture analyze clip.mp4" said "not an image, or a format posture cannot read".
+    msg = refused(make(tmp_path), "video" if video else "not an image")
+    assert ("posture live --source" in msg) == video
+
+
+def _written(path, data):
+    path.write_bytes(data)
+    return path
 
 
 def test_text_file_named_jpg(tmp_path):

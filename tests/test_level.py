@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.level import estimate_roll
+from posture.level import RollEstimate, estimate_roll
 
 
 def _room(width: int = 900, height: int = 1200, seed: int = 0) -> np.ndarray:
@@ -128,3 +128,31 @@ def test_parallel_lines_on_one_side_are_refused() -> None:
     est = estimate_roll(img, exclude=(400.0, 200.0, 600.0, 900.0))
     assert est.roll_deg == pytest.approx(6.8, abs=0.5) and not est.confident  # tops lean left
     assert "one side" in (est.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("estimate", "expected"),
+    [
+        # One line: "1 line", not "1 lines"; the count is said once.
+        (
+            RollEstimate(21.94, 1, 0.0, False, "too few vertical lines"),
+            "too few vertical lines, estimate +21.9° from 1 line;",
+        ),
+        (
+            RollEstimate(-0.004, 3, 0.1, False, "too few vertical lines"),
+            "too few vertical lines, estimate +0.0° from 3 lines;",
+        ),
+        (RollEstimate(-0.04, 2, 0.1, False, "no long line"), "no long line, estimate +0.0° from 2 lines;"),
+        (RollEstimate(-2.39, 0, float("nan"), False, "no two lines agree"), "not corrected: no two lines agree;"),
+        (RollEstimate(float("nan"), 0, float("nan"), False, "no vertical lines"), "not corrected: no vertical lines;"),
+    ],
+)
+def test_the_warning_of_an_estimate_not_applied_reads_right(estimate, expected) -> None:
+    text = estimate.not_applied()
+    assert expected in text, text
+    assert "-0.0" not in text and "lines (" not in text
+    assert text.startswith("camera level not corrected: ") and text.endswith("angles are relative to the photo's edges")
+
+
+def test_a_roll_that_rounds_to_zero_is_recorded_without_a_sign() -> None:
+    assert str(RollEstimate(-0.001, 3, 0.1, False, "too few vertical lines").record().roll_deg) == "0.0"

@@ -51,6 +51,14 @@ def leaning(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_video(tmp_path_factory.mktemp("live") / "leaning.mp4", frames)
 
 
+def test_a_session_without_anyone_says_so_and_exits_4(tmp_path: Path) -> None:
+    # It exited 4 with nothing on stderr; only the summary's "a person in 0" hinted why.
+    empty = write_video(tmp_path / "empty.mp4", [np.full((240, 320, 3), 128, np.uint8)] * 10)
+    r = live("--source", str(empty), "--headless")
+    assert r.returncode == 4
+    assert r.stderr.strip().splitlines()[-1] == "posture live: nobody was seen during the session"
+
+
 def test_logged_tilt_follows_the_rotation(leaning: Path, tmp_path: Path) -> None:
     log = tmp_path / "session.csv"
     r = live("--source", str(leaning), "--headless", "--log", str(log), "--alert", "shoulder:2:1")

@@ -89,6 +89,9 @@ def test_a_hand_on_the_hip_read_mirrored_flips_the_sign() -> None:
     b = refine(mask2, lm2, rgb2).pelvis
     assert a.refined and b.refined, (a.reason, b.reason)
     assert b.tilt_deg == pytest.approx(-a.tilt_deg, abs=0.1)
+    # The points drawn are placed alike on both sides: the mirror image's are the mirrored points.
+    for p, q in ((b.left, a.right), (b.right, a.left)):
+        assert p == pytest.approx([lm.width - q[0], q[1]], abs=1.0)
 
 
 @pytest.mark.parametrize("deg", [-8.0, 5.0])

@@ -26,8 +26,22 @@ def test_report_cells_show_the_values_compared_and_the_outline_beside_them() -> 
     (row,) = [r for r in rows if r.name == "shoulder_tilt_deg"]
     assert row.pair == ""  # two photos: one row, no pair column
     assert row.before.startswith("Left shoulder higher by 2.5° ± 0.7°")
-    assert "shoulder joint landmarks" in row.before and row.before.endswith("from the outline: 4.0° ± 0.3°")
+    assert "shoulder joint landmarks" in row.before and row.before.endswith(
+        "from the outline: left shoulder higher by 4.0° ± 0.3°"
+    )
     assert row.after.startswith("Left shoulder higher by 2.6° ± 0.7°")
+
+
+def test_the_outline_beside_a_landmark_value_says_its_own_side() -> None:
+    # A real photo read the left shoulder higher on the landmarks (+0.8°) and the right on the
+    # outline (-0.8°); the cell said "Left shoulder higher by 0.8° ...; from the outline: 0.8° ± 0.8°".
+    before = with_methods(meas(u=0.8), shoulder_tilt_deg=("silhouette", -0.8, 0.8))
+    after = with_methods(meas(u=0.8), shoulder_tilt_deg=("landmarks", 2.6, 2.6))
+    photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
+    (row,) = [r for r in build_content(photos, compare([before, after]), now=NOW).rows if r.name == "shoulder_tilt_deg"]
+    landmarks, outline = row.before.split("; from the outline: ")
+    assert landmarks.startswith("Left shoulder higher by 0.8°")
+    assert outline.startswith("right shoulder higher by 0.8° ± 0.8°"), outline
 
 
 def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:

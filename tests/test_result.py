@@ -231,6 +231,18 @@ def test_non_finite_values_become_null():
     assert d["metrics"]["x"]["value"] is None and d["metrics"]["x"]["uncertainty"] is None
 
 
+@pytest.mark.parametrize("value", [-0.04, -0.0, -1e-9, 0.04])
+def test_a_value_that_rounds_to_zero_has_no_sign_in_json(value):
+    # A negative value rounding to zero printed "-0.0" in the JSON (the knee tilt of a real photo).
+    m = sample(
+        subject=Subject(view="front", people_detected=1, turn_deg=value),
+        metrics={"knee_tilt_deg": Metric(value=value, unit="deg", uncertainty=4.0, height_diff_pct=value)},
+    )
+    text = json.dumps(m.to_dict())
+    assert "-0.0" not in text and "-0," not in text
+    assert json.loads(text)["metrics"]["knee_tilt_deg"]["value"] == 0.0
+
+
 def test_subject_without_a_box_gives_valid_json():
     # Landmarks.bbox() is all NaN when no landmark scores 0.5; the JSON must stay valid.
     d = Subject(view="front", people_detected=1, bbox_px=(math.nan,) * 4).to_dict()

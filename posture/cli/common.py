@@ -43,8 +43,12 @@ def number(kind: type, lo: float | None = None, hi: float | None = None) -> Call
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
         if not math.isfinite(v):
             raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise argparse.ArgumentTypeError(f"{text} is outside {lo}..{hi}")
+        if hi is None and lo is not None and v < lo:
+            raise argparse.ArgumentTypeError(f"{text} is below {lo:g}")
+        if lo is None and hi is not None and v > hi:
+            raise argparse.ArgumentTypeError(f"{text} is above {hi:g}")
+        if lo is not None and hi is not None and not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is outside {lo:g}..{hi:g}")
         return v
 
     return parse

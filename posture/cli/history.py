@@ -7,12 +7,22 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from posture.cli.common import EXIT_CODES_HELP, Parser, db_path, measurement_id
+from posture.cli.common import Parser, db_path, measurement_id
 from posture.errors import EXIT_OK, EXIT_USAGE
 from posture.terminal import printable
 
 if TYPE_CHECKING:
     from posture.history import History
+
+HISTORY_EXIT_CODES_HELP = """exit codes:
+  0  done (also: nothing saved yet, or nothing deleted when you answer no)
+  2  usage error (delete without --yes when there is no terminal to ask)
+  6  output refused (file exists without --force, or cannot be written)
+  7  history refused (database from a newer posture, not a posture history,
+     corrupt, no measurement with that ID, nothing to plot, or several
+     people's measurements to plot without --name)
+  1  unexpected error
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,14 +31,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="list, show, plot, export or delete saved measurements",
         description="Your saved measurements (posture analyze PHOTO --save), kept in an SQLite "
         "database in your data folder or at --db PATH.",
-        epilog=EXIT_CODES_HELP,
+        epilog=HISTORY_EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     hs = h.add_subparsers(dest="history_command", metavar="ACTION", parser_class=Parser, required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
     named = argparse.ArgumentParser(add_help=False)
-    named.add_argument("--name", metavar="NAME", help="only this person's measurements")
+    named.add_argument(
+        "--name", metavar="NAME", help="only this person's measurements ('': those saved without a name)"
+    )
 
     p = hs.add_parser("list", parents=[common, named], help="a table of saved measurements")
     p.add_argument("--json", action="store_true", help="print a JSON array instead")
@@ -158,6 +170,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     if len(names) > 1:
         raise HistoryError(
             f"the history holds several people's measurements ({', '.join(names)}); choose one with --name"
+            + (" (--name '' for those without a name)" if "(no name)" in names else "")
         )
     if not entries:
         raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")

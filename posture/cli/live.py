@@ -125,7 +125,10 @@ def cmd_live(args: argparse.Namespace) -> int:
     print(printable("\n".join(summary.lines()), keep_newlines=True))
     if args.save:
         _save_captures(args, summary)
-    return EXIT_OK if summary.with_person else EXIT_NO_PERSON
+    if not summary.with_person:
+        print("posture live: nobody was seen during the session", file=sys.stderr)
+        return EXIT_NO_PERSON
+    return EXIT_OK
 
 
 def _save_captures(args: argparse.Namespace, summary: "LiveSummary") -> None:

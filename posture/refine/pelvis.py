@@ -35,8 +35,8 @@
    is larger); the result's adds the two directions' weighted spread in
    quadrature: outlines that are not exact mirror images move the
    minimum with the direction of registration.
-3. Points: the left outline at the middle of the rows used, and the point where the line
-   through it at ``theta`` meets the right outline. Their tilt, computed
+3. Points: where the line at ``theta`` through the middle of the two outlines, at the middle
+   of the rows used, meets each outline. Their tilt, computed
    with :func:`~posture.geometry.tilt_deg`, is ``theta`` in the image.
 Only the outline's direction constrains ``theta`` (a nearly straight
 outline cannot say how far along itself it moved), so where soft tissue
@@ -383,17 +383,19 @@ def refine_pelvis(
         )
         cause = Cause("outlines_differ" if mismatch > fit_se else "too_uncertain")
         return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se, (cause,))
-    # Points: the left outline at the middle of the rows used, and where the line through it at
-    # theta meets the right outline.
+    # Points: where the line at theta through the middle of the two outlines, at the middle of the
+    # rows used, meets each outline (placed the same way on both sides, so a mirror image of the
+    # photo gets the mirrored points).
     t_mid = 0.5 * float(ts[0] + ts[-1])
-    x_left = float(np.interp(t_mid, sl, xl))
+    centre = 0.5 * (float(np.interp(t_mid, sl, xl)) - float(np.interp(t_mid, sr, xr)))
     tan = np.tan(np.radians(theta_deg))
-    t = t_mid
-    for _ in range(8):
-        t = t_mid - (x_left + float(np.interp(t, sr, xr))) * tan
-    x_right = float(np.interp(t, sr, xr))
-    p_left = hip_mid + t_mid * f.v + x_left * f.u
-    p_right = hip_mid + t * f.v - x_right * f.u
+    meet = {}
+    for sign, s_, x_ in ((1.0, sl, xl), (-1.0, sr, xr)):
+        t = t_mid
+        for _ in range(8):
+            t = t_mid + (sign * float(np.interp(t, s_, x_)) - centre) * tan
+        meet[sign] = hip_mid + t * f.v + sign * float(np.interp(t, s_, x_)) * f.u
+    p_left, p_right = meet[1.0], meet[-1.0]
     return RefinedPair(p_left, p_right, True, True, None, contour[1.0], contour[-1.0], rms, theta_se)
 
 

@@ -400,7 +400,7 @@ def refine_shoulders(
         moved = [_mirror_rise(caps[1.0], caps[-1.0], lateral_sd, k * e, shifts)[0] for k in (1.0, -1.0)]
         if not np.isfinite(moved).all():
             # The caps matched about the stand-in; about a midline within its error they do not.
-            why = "the shoulder outlines are too uneven to fix the tilt without the neck's midline"
+            why = "the shoulder outlines are too uneven to fix the tilt from a midline only estimated"
             return failed(why, "too_uncertain", rms)
         se = float(np.hypot(se, (moved[0] - moved[1]) / 2.0))
     if not np.isfinite(rise + se):

@@ -128,7 +128,8 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
     text = wording.reading(mc.name, shown)
     if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
         source = "the outline" if metric.method == "silhouette" else "the stickers"
-        text += f"; from {source}: {wording.number(metric.value, metric.uncertainty, metric.unit)}"
+        own = wording.reading(mc.name, replace(metric, method=None))  # with its side: the two may differ
+        text += f"; from {source}: {own[:1].lower()}{own[1:]}"
     return text[:1].upper() + text[1:]
 
 
