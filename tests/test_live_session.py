@@ -114,19 +114,22 @@ def capture_run(
     return s, recs, analyzer
 
 
+def hands_on_hips(p: Landmarks) -> Landmarks:
+    """The same person with both hands on the hips (the arms hide the hip outlines)."""
+    xy = p.xy.copy()
+    for side in ("LEFT", "RIGHT"):
+        for part in ("WRIST", "PINKY", "INDEX", "THUMB"):
+            xy[L[f"{side}_{part}"]] = p.xy[L[f"{side}_HIP"]]
+    return Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
+
+
 def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames() -> None:
     # Frames 0-9 the arms hang against the hips; from frame 10 the stance is measurable.
     tilts = np.random.default_rng(2).normal(-2.1, 0.3, 80)
 
     def people(i: int) -> list[Landmarks]:
         p = person(float(tilts[i]))
-        if i < 10:
-            xy = p.xy.copy()
-            for side in ("LEFT", "RIGHT"):
-                for part in ("WRIST", "PINKY", "INDEX", "THUMB"):
-                    xy[L[f"{side}_{part}"]] = p.xy[L[f"{side}_HIP"]]
-            p = Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
-        return [p]
+        return [hands_on_hips(p) if i < 10 else p]
 
     config = LiveConfig(capture_seconds=3.0, auto_capture=True, capture_frames=6)
     s, recs, analyzer = capture_run(people, 80, config, background=True)
@@ -192,6 +195,24 @@ def test_auto_capture_gives_up_and_says_why() -> None:
         "Capture not started: no steady, measurable stance within 4 s; most often: only one person, please (100% of the frames)."
     ]
     assert any(s.capture_failures[0] in r.events for r in recs)
+
+
+@pytest.mark.parametrize("guided", [True, False])
+def test_a_recording_is_captured_as_it_stands_a_person_before_the_camera_is_guided(guided: bool) -> None:
+    # The arms hide the hips throughout; frames 0-14 show two people, then one.
+    def people(i: int) -> list[Landmarks]:
+        one = hands_on_hips(person(1.0))
+        return [one, person(0.0, dx=3)] if i < 15 else [one]
+
+    config = LiveConfig(auto_capture=True, stance_timeout_s=5.0, capture_seconds=1.0, capture_frames=3, guided=guided)
+    s, recs, analyzer = capture_run(people, 60, config)
+    if guided:  # a person can move the arms: the capture waits for that, then gives up and says why
+        assert not s.captures and not analyzer.seen
+        assert "hold your arms slightly away from your hips" in s.capture_failures[0]
+    else:  # a recording cannot: it is captured once one still person can be measured, for 1 s
+        assert not s.capture_failures and len(s.captures) == 1
+        assert [r.index for r in recs if r.capture is not None and r.capture.phase == "collecting"][0] == 25
+        assert analyzer.seen and min(analyzer.seen) >= 25
 
 
 def test_space_key_capture_and_partial_capture_at_stream_end() -> None:

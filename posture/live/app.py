@@ -218,6 +218,7 @@ def run_live(
             measure=replace(options.settings, mirrored=source.mirrored).measure_options(),
             capture_seconds=options.capture or LiveConfig.capture_seconds,
             auto_capture=options.capture is not None,
+            guided=options.source is None,
             alerts=options.alerts,
         )
         session = LiveSession(detector, config, worker)

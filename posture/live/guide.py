@@ -70,6 +70,11 @@ UNUSABLE = frozenset({NO_PERSON, MULTIPLE_PEOPLE, TURNED, NO_SHOULDERS})
 ESSENTIAL = UNUSABLE | {NO_HIPS}
 """Problems said even when no capture is under way (the others matter only for a capture)."""
 
+RECORDING_BLOCKS = UNUSABLE | {MOVING}
+"""Problems that keep a recording's frames out of a capture: a recording cannot follow an
+instruction, so the rest (a back view, arms against the hips, hips or feet out of view) only
+cost what the analysis of its frames says they cost."""
+
 STILL_SPEED = 0.15
 """Fastest body motion (shoulder widths per second, smoothed landmarks) that counts as standing still."""
 

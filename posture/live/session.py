@@ -164,6 +164,13 @@ class LiveConfig:
     hold_seconds, stance_timeout_s : float
         How long a measurable stance must hold before an automatic capture,
         and how long to wait for it.
+    guided : bool
+        The person sees the instructions and can follow them (a camera): an
+        automatic capture waits for a stance with no problem at all. False for
+        a recording, which cannot change: it waits only for frames that can be
+        measured and are still (no problem in :data:`posture.live.guide.RECORDING_BLOCKS`); the
+        analysed frames' own warnings then say what the stance cost (a pelvis
+        read from the joint landmarks, a back view).
     hold_grace_s : float
         A problem shorter than this (a landmark flickering out of view for a
         few frames) does not restart the stance's clock.
@@ -188,6 +195,7 @@ class LiveConfig:
     hold_seconds: float = 1.0
     hold_grace_s: float = 0.3
     stance_timeout_s: float = 30.0
+    guided: bool = True
     capture_frames: int = 6
     min_capture_frames: int = 3
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
@@ -766,6 +774,8 @@ class LiveSession:
         wait = self._wait
         if wait is not None:
             wait.frames += 1
+            if not self.config.guided:
+                problems = tuple(p for p in problems if p in guide.RECORDING_BLOCKS)
             if problems:
                 wait.said[guide.instruction(problems) or ""] += 1
                 wait.problem_since = t if wait.problem_since is None else wait.problem_since
