@@ -274,6 +274,8 @@ def test_log_row_has_every_column_and_metric() -> None:
         assert name in row and name + "_smooth" in row
     assert row["pelvic_tilt_deg"] == "" and row["shoulder_tilt_deg"] != ""
     assert row["flags"] == "hips_not_visible"
+    # A frame's reading is written to 0.1, as a photo's: one landmark pass is not more precise.
+    assert all(len(row[c].split(".")[1]) == 1 for c in row if c.endswith("_deg") and row[c])
 
 
 def test_session_keeps_no_per_frame_history() -> None:

@@ -399,9 +399,9 @@ class FrameRecord:
             "turn_deg": _cell(self.turn_deg, 1),
             "usable": "1" if self.usable else "0",
         }
-        for i, name in enumerate(METRIC_NAMES):
-            row[name] = _cell(self.raw[i], 3)
-            row[name + "_smooth"] = _cell(self.smooth[i], 3)
+        for i, name in enumerate(METRIC_NAMES):  # to 0.1, as a photo's JSON: no frame is more precise
+            row[name] = _cell(self.raw[i], 1)
+            row[name + "_smooth"] = _cell(self.smooth[i], 1)
         row["flags"] = ";".join(self.flags)
         row["alerts"] = ";".join(a.rule.metric for a in self.alerts if a.active)
         row["capturing"] = "1" if self.capture is not None else "0"
