@@ -343,9 +343,10 @@ class Analyzer:
             raise ValueError("the first variant must be the photo itself")
         h, w = rgb.shape[:2]
         work, base = augment.working_copy(rgb)
-        found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), variants[0] in refine_set)
+        masks = variants[0] in refine_set
+        found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), masks)
         people = rank_people([p for p, _, _ in found])
-        closer = self._look_closer(rgb, people, variants[0] in refine_set)
+        closer = self._look_closer(rgb, people, masks)
         if closer is not None:
             work, base, (found, img, total), near = closer
             if s.person < len(people):
@@ -367,6 +368,8 @@ class Analyzer:
                 f"{len(people)} found (0 is the most prominent)"
             )
         chosen = people[s.person]
+        if s.markers:
+            readings = replace(readings, silhouette=_silhouette(found, chosen, total, (w, h)))
         box = chosen.bbox()
         corners = np.array([box[:2], box[2:]]) @ base[:, :2].T + base[:, 2]
         work_box = (corners[0, 0], corners[0, 1], corners[1, 0], corners[1, 1])
@@ -452,7 +455,7 @@ class Analyzer:
             else:
                 lossless = readings.source.format in LOSSLESS_FORMATS
                 body, markers, marker_notes = apply_markers(
-                    readings.rgb, body, options, s.marker_color, compressed=not lossless
+                    readings.rgb, body, options, s.marker_color, not lossless, readings.silhouette
                 )
         # An outline fallback's warning is moot where the stickers give the headline.
         warnings += [
@@ -524,6 +527,22 @@ class Readings:
     variants: tuple[augment.Variant, ...]
     refine_variants: tuple[augment.Variant, ...]
     person: list[VariantReading] = field(default_factory=list)
+    silhouette: NDArray[np.float32] | None = None  # the chosen person's mask in the photo (for stickers)
+
+
+def _silhouette(
+    found: list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]],
+    person: Landmarks,
+    total: augment.Affine,
+    size: tuple[int, int],
+) -> NDArray[np.float32] | None:
+    """``person``'s segmentation mask from the photo's own pass (``found``, read with masks, whose
+    variant is ``total``: photo -> variant) in the photo's pixels; None when that pass has none
+    for them (a person only the second look found)."""
+    mask = next((m for p, _, m in found if p is person), None)
+    if mask is None:
+        return None
+    return augment.map_image_back(mask, total, size)
 
 
 def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:

@@ -184,6 +184,13 @@ def map_points_back(points: NDArray[np.float64], m: Affine) -> NDArray[np.float6
     return np.asarray(points, dtype=np.float64).reshape(-1, 2) @ inv[:, :2].T + inv[:, 2]
 
 
+def map_image_back(image: NDArray[np.float32], m: Affine, size: tuple[int, int]) -> NDArray[np.float32]:
+    """A variant's image (such as a mask) in the original's pixels: ``m`` maps original -> variant,
+    ``size`` is the original's ``(width, height)``; outside the variant reads 0."""
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return np.asarray(cv2.warpAffine(image, m, size, flags=flags, borderValue=0.0), dtype=np.float32)
+
+
 def map_back(lm: Landmarks, m: Affine, flip: bool, width: int, height: int) -> Landmarks:
     """Landmarks found in a variant, expressed in the original image.
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from posture.landmarks import PoseLandmark
 from posture.marker_colors import parse_color
 from posture.marker_result import Markers, StickerPair
-from posture.markers import MarkerPair, extra_stickers, find_stickers, pair_stickers
+from posture.markers import MarkerPair, extra_stickers, find_stickers, on_body, pair_stickers
 from posture.measure import BodyMeasurement, MeasureOptions, retilt
 
 L = PoseLandmark
@@ -50,11 +50,18 @@ _PAIRS = {
 
 
 def apply_markers(
-    rgb: NDArray[np.uint8], body: BodyMeasurement, options: MeasureOptions, color: str, compressed: bool = True
+    rgb: NDArray[np.uint8],
+    body: BodyMeasurement,
+    options: MeasureOptions,
+    color: str,
+    compressed: bool = True,
+    silhouette: NDArray[np.float32] | None = None,
 ) -> tuple[BodyMeasurement, Markers, list[str]]:
     """``body`` with the sticker tilts as headlines where found (module docstring), the result's
     ``markers`` and the warnings for the pairs not used. ``compressed``: the photo was
-    stored with lossy compression (see :func:`posture.markers.find_stickers`)."""
+    stored with lossy compression (see :func:`posture.markers.find_stickers`); ``silhouette``: the
+    person's segmentation mask in the photo's pixels, where read (stickers off it are refused:
+    :func:`posture.markers.on_body`)."""
     lm = body.landmarks
     c = parse_color(color)
     out = Markers(color=c.name, hex=c.hex, compressed=compressed)
@@ -65,7 +72,7 @@ def apply_markers(
             replace(out, reason="no shoulder landmarks to size and name the stickers"),
             ["stickers not used: the shoulder landmarks are missing"],
         )
-    search = find_stickers(rgb, c, scale, compressed)
+    search = on_body(find_stickers(rgb, c, scale, compressed), silhouette)
     found: dict[str, StickerPair] = {}
     center = (lm.width / 2.0, lm.height / 2.0)  # as measure() levels the landmarks
     metrics = dict(body.metrics)

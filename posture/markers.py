@@ -636,6 +636,36 @@ class MarkerPair:
         )
 
 
+OFF_BODY_DIAMETERS = 0.5
+"""A sticker whose centre lies farther than this many of its diameters outside the person's
+silhouette does not even touch the body: a worn sticker lies wholly on it, so its centre is inside
+the outline; the radius allowed is the margin for the mask's own error at its edge."""
+
+
+def on_body(search: StickerSearch, silhouette: NDArray[np.float32] | None) -> StickerSearch:
+    """``search`` with the stickers off the person moved to the rejected blobs.
+
+    ``silhouette`` is the person's segmentation mask in the photo's pixels (>= 0.5 on the body), or
+    None when none was read (the search is returned as it is). Stickers are worn: a blob of the
+    colour in the scene (foliage, a sign) that passes every test of shape is no sticker unless it
+    reaches the body (:data:`OFF_BODY_DIAMETERS`).
+    """
+    if silhouette is None or not search.stickers:
+        return search
+    h, w = silhouette.shape
+    away = cv2.distanceTransform((silhouette < 0.5).astype(np.uint8), cv2.DIST_L2, 5)
+    kept, off = [], []
+    for st in search.stickers:
+        x, y = (min(max(int(round(v)), 0), n - 1) for v, n in zip(st.xy, (w, h), strict=True))
+        if float(away[y, x]) > OFF_BODY_DIAMETERS * st.diameter_px:
+            off.append(
+                Rejected(st.xy, st.diameter_px, f"not on the person ({away[y, x]:.0f} px outside the body's outline)")
+            )
+        else:
+            kept.append(st)
+    return StickerSearch(search.color, tuple(kept), search.rejected + tuple(off))
+
+
 def pair_stickers(
     search: StickerSearch,
     left_lm: ArrayLike,

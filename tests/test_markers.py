@@ -20,7 +20,15 @@ from posture import geometry as g
 from posture.analyze import Analyzer
 from posture.images import load_image
 from posture.marker_colors import parse_color
-from posture.markers import Rejected, Sticker, StickerSearch, extra_stickers, find_stickers, pair_stickers
+from posture.markers import (
+    Rejected,
+    Sticker,
+    StickerSearch,
+    extra_stickers,
+    find_stickers,
+    on_body,
+    pair_stickers,
+)
 from posture.pose import rank_people
 from posture.result import PostureMeasurement
 from posture.settings import Settings
@@ -406,6 +414,47 @@ def test_green_clothing_invents_no_stickers(marker_analyzer):
     m = marker_analyzer.analyze(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB))
     assert m.markers.stickers_found == 0, m.markers
     assert m.metrics["shoulder_tilt_deg"].method == "landmarks"
+
+
+@pytest.mark.parametrize(
+    ("x", "kept"),
+    [
+        (100.0, True),  # inside the body
+        (150.0, True),  # its centre on the outline: half of it on the body
+        (154.0, True),  # outside by 4 px, under its 5 px radius: it still touches the body
+        (156.5, False),  # outside by 6.5 px: clear of the body
+        (300.0, False),  # far away in the scene
+    ],
+)
+def test_a_sticker_off_the_body_is_refused(x: float, kept: bool) -> None:
+    silhouette = np.zeros((200, 300), np.float32)
+    silhouette[:, :150] = 1.0  # the body fills x < 150
+    st = Sticker((x, 80.0), 0.2, (x, 80.0), 10.0, 1.0, 1.0)
+    search = StickerSearch(parse_color("green"), (st,), ())
+    out = on_body(search, silhouette)
+    assert (out.stickers == (st,)) is kept
+    assert len(out.rejected) == (0 if kept else 1)
+    if not kept:
+        assert out.rejected[0].reason.startswith("not on the person")
+    assert on_body(search, None) == search  # no silhouette read: nothing to judge by
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        "back_full__posenet_backpackman.jpg",  # a hedge beside the shoulder
+        "back_full__pose2sim_static_cam02_f005.jpg",
+        "front_full__pose2sim_static_cam04_f005.jpg",
+        "multi_front_full__ochuman_000817.jpg",
+    ],
+)
+def test_green_things_in_the_scene_are_no_stickers(name):
+    # The default analysis reads the person's outline (--fast reads none): stickers must be on it.
+    with Analyzer(Settings(markers=True)) as a:
+        m = a.analyze(load_image(photo(name)))
+    assert m.markers.stickers_found == 0, m.markers
+    assert not m.markers.extra
 
 
 @pytest.mark.slow
