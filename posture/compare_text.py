@@ -170,7 +170,8 @@ def warnings(
             else:
                 seen[p.sha256] = i
 
-    scales = [(i, p.body_scale) for i, p in enumerate(photos) if p.body_scale]
+    # Only measured photos: a body turned past the limit shows narrower shoulders, not another distance.
+    scales = [(i, p.body_scale) for i, p in enumerate(photos) if p.body_scale and p.status == "measured"]
     if len(scales) >= 2:
         lo = min(scales, key=lambda t: t[1])
         hi = max(scales, key=lambda t: t[1])
