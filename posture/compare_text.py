@@ -170,8 +170,7 @@ def warnings(
             else:
                 seen[p.sha256] = i
 
-    # Only measured photos: a body turned past the limit shows narrower shoulders, not another distance.
-    scales = [(i, p.body_scale) for i, p in enumerate(photos) if p.body_scale and p.status == "measured"]
+    scales = [(i, p.body_scale) for i, p in enumerate(photos) if p.body_scale]
     if len(scales) >= 2:
         lo = min(scales, key=lambda t: t[1])
         hi = max(scales, key=lambda t: t[1])

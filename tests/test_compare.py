@@ -345,13 +345,6 @@ def test_camera_distance_warning_above_15_percent():
     assert "times as large" in _warnings(meas(scale=0.4), meas())
 
 
-def test_no_camera_distance_from_a_photo_that_was_not_measured():
-    # Turned past the limit, a body's shoulders look narrow: that is no change of distance.
-    turned = replace(meas(scale=0.5, view="side", turn=40.0), status="not_measurable", message="turned")
-    w = _warnings(meas(), turned)
-    assert "could not be measured" in w and "Camera distance" not in w
-
-
 def test_scale_uses_shoulders_when_a_torso_is_missing():
     c = compare([meas(hips=False), meas(scale=0.5)])
     assert c.anchor == "shoulders"
