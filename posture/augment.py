@@ -19,7 +19,7 @@ On benchmarks/cost.py (rotation recovery and mirror symmetry on 29 real
 photos, rendered people with known tilts), every smaller set of those tried
 (4 to 16 passes, 4 to 12 refined) reads at least one figure more than 10%
 worse: with fewer or smaller rotations the tilts follow a camera roll less
-closely (shoulder p95 0.64-1.39 degrees against 0.57).
+closely (shoulder p95 0.73-1.64 degrees against 0.55).
 """
 
 from __future__ import annotations
