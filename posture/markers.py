@@ -556,7 +556,8 @@ def find_stickers(
             continue
         found = _measure_blob(rgb, m, labels, k, (x, y, w, h), max(rough, lo), compressed)
         if isinstance(found, str):
-            rejected.append(Rejected(centre, rough, found))
+            if rough >= lo / 2:  # smaller specks are measured (blur shrinks a sticker) but not listed
+                rejected.append(Rejected(centre, rough, found))
         elif found.uncertainty_px > MAX_CENTRE_REL * found.diameter_px:
             rejected.append(
                 Rejected(
