@@ -16,7 +16,8 @@ look for people the whole-photo pass missed, see
 photo itself; where a pair is found its tilt is the headline
 (:mod:`posture.marker_metrics`).
 
-A person small in the photo (a room-wide shot) is looked at again, closer, in both modes: when
+A person small in the photo (a room-wide shot) is looked at again, closer (not with ``fast``,
+which is one pass: it would cost a tenth of the photos up to nine more): when
 the whole photo finds nobody (then on tiles of it), or the chosen person spans less than
 ``SMALL_PERSON`` of it or reads as side-on, the square around them is read as the photo's working
 copy (:meth:`Analyzer._look_closer`), so every variant sees them larger; the landmarks are mapped
@@ -346,7 +347,7 @@ class Analyzer:
         masks = variants[0] in refine_set
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), masks)
         people = rank_people([p for p, _, _ in found])
-        closer = self._look_closer(rgb, people, masks)
+        closer = None if s.fast else self._look_closer(rgb, people, masks)  # --fast is one pass
         if closer is not None:
             work, base, (found, img, total), near = closer
             if s.person < len(people):

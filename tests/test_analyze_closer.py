@@ -121,6 +121,17 @@ def test_a_person_filling_the_photo_costs_no_second_look(analyzer, monkeypatch) 
         assert m.status == "measured" and passes == ["pass"]
 
 
+@pytest.mark.parametrize("name", [*EMPTY, SMALL])
+def test_the_fast_mode_takes_one_pass_whatever_the_photo(analyzer, monkeypatch, name) -> None:
+    # Nobody found, or a person small in the photo: --fast still makes its one pass, no closer look.
+    passes = []
+    monkeypatch.setattr(analyzer._detector, "people_in_tiles", lambda *a: passes.append("tiles") or [])
+    real = analyzer._detect_mapped
+    monkeypatch.setattr(analyzer, "_detect_mapped", lambda *a, **k: passes.append("pass") or real(*a, **k))
+    analyzer.analyze(padded(load_image(photo(name)).rgb, 1.0, False))
+    assert passes == ["pass"]
+
+
 @pytest.mark.slow
 def test_a_person_without_a_confident_landmark_gets_no_closer_look(augmented_analyzer) -> None:
     # The still video's last frames: the person leaving; the tiles find someone, but no landmark
