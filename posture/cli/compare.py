@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
 
 from posture.cli.common import (
     add_mode_options,
@@ -17,9 +16,6 @@ from posture.cli.common import (
 )
 from posture.errors import EXIT_NO_PERSON, EXIT_NOT_MEASURABLE, EXIT_OK
 from posture.terminal import printable
-
-if TYPE_CHECKING:
-    pass
 
 COMPARE_EXIT_CODES_HELP = """exit codes:
   0  at least one measure could be compared
