@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.result import LevelEstimate
+from posture.result import LevelEstimate, rounded
 
 MAX_LEAN_DEG = 15.0
 MIN_LENGTH = 0.08
@@ -73,9 +73,9 @@ class RollEstimate:
     def record(self) -> LevelEstimate:
         """As stored in the result's assumptions, rounded (a roll that rounds to zero is 0.0, not -0.0)."""
         return LevelEstimate(
-            roll_deg=round(self.roll_deg, 2) + 0.0 if np.isfinite(self.roll_deg) else None,
+            roll_deg=rounded(self.roll_deg, 2),
             lines=self.lines,
-            spread_deg=round(self.spread_deg, 2) if np.isfinite(self.spread_deg) else None,
+            spread_deg=rounded(self.spread_deg, 2),
             confident=self.confident,
             reason=self.reason,
             segments_px=tuple(
@@ -89,8 +89,8 @@ class RollEstimate:
         and the lines it comes from when there are any, e.g. ``camera level not corrected: too few
         vertical lines, estimate +1.7° from 2 lines; ...``."""
         estimate = ""
-        if self.lines and np.isfinite(self.roll_deg):
-            shown = round(self.roll_deg, 1) + 0.0  # never -0.0
+        shown = rounded(self.roll_deg, 1)
+        if self.lines and shown is not None:
             estimate = f", estimate {shown:+.1f}° from {self.lines} line{'s' if self.lines > 1 else ''}"
         return f"camera level not corrected: {self.reason}{estimate}; angles are relative to the photo's edges"
 

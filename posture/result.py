@@ -28,7 +28,7 @@ Status = Literal["measured", "not_measurable", "no_person"]
 View = Literal["front", "back", "side", "unknown"]
 
 
-def _clean(value: float | None, ndigits: int) -> float | None:
+def rounded(value: float | None, ndigits: int) -> float | None:
     """``value`` rounded to ``ndigits`` decimals; None when not finite; never ``-0.0`` (a value that
     rounds to zero has no sign to show)."""
     if value is None or not math.isfinite(value):
@@ -79,14 +79,14 @@ class Metric:
     def to_dict(self) -> dict[str, Any]:
         """JSON form: ``value``, ``unit``, ``uncertainty`` always; the rest when set."""
         out: dict[str, Any] = {
-            "value": _clean(self.value, 1),
+            "value": rounded(self.value, 1),
             "unit": self.unit,
-            "uncertainty": _clean(self.uncertainty, 1),
+            "uncertainty": rounded(self.uncertainty, 1),
         }
         for f in fields(self)[3:]:
             v = getattr(self, f.name)
             if v is not None:
-                out[f.name] = _clean(v, 1) if isinstance(v, float) else v
+                out[f.name] = rounded(v, 1) if isinstance(v, float) else v
         return out
 
     @classmethod
@@ -170,7 +170,7 @@ class Assumptions:
         return {
             "mirrored": self.mirrored,
             "level_mode": self.level_mode,
-            "roll_deg": _clean(self.roll_deg, 2),
+            "roll_deg": rounded(self.roll_deg, 2),
             "angles_relative_to": self.angles_relative_to,
             "height_cm": self.height_cm,
             "roll_estimate": None if self.roll_estimate is None else self.roll_estimate.to_dict(),
@@ -205,7 +205,7 @@ class Subject:
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         d = asdict(self)
-        d["turn_deg"] = _clean(self.turn_deg, 1)
+        d["turn_deg"] = rounded(self.turn_deg, 1)
         box = self.bbox_px
         # A person with no landmark confident enough has a NaN box: JSON has no NaN.
         ok = box is not None and all(v is not None and math.isfinite(v) for v in box)
