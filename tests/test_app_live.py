@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Iterator
 
@@ -46,6 +47,22 @@ def send(client: TestClient, room: str, data: bytes) -> dict:
     return r.json()
 
 
+def send_until(
+    client: TestClient, room: str, frame: Callable[[int], bytes], done: str, seconds: float, pause: float, answers=None
+) -> list[dict]:
+    """Send ``frame(0)``, ``frame(1)``, ... ``pause`` seconds apart until an answer has ``done`` set,
+    within ``seconds``; every answer, after those given in ``answers``."""
+    answers = [] if answers is None else answers
+    deadline = time.monotonic() + seconds
+    i = 0
+    while not any(a[done] for a in answers):
+        assert time.monotonic() < deadline, [a["capture"] for a in answers[-3:]]
+        answers.append(send(client, room, frame(i)))
+        i += 1
+        time.sleep(pause)
+    return answers
+
+
 def test_the_live_routes_are_documented(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {
@@ -82,12 +99,7 @@ def test_bad_live_options_are_422(client: TestClient, body: dict) -> None:
 def test_nobody_in_view_the_capture_times_out_and_says_why(client: TestClient) -> None:
     room = client.post("/api/live", json={"auto": True, "timeout_s": 1}).json()["id"]
     blank = jpeg(np.full((240, 320, 3), 90, np.uint8))
-    answers = []
-    deadline = time.monotonic() + 20
-    while not any(a["failed"] for a in answers):
-        assert time.monotonic() < deadline
-        answers.append(send(client, room, blank))
-        time.sleep(0.05)
+    answers = send_until(client, room, lambda i: blank, "failed", 20, 0.05)
     first = answers[0]
     assert first["people"] == 0 and first["problems"] == [guide.NO_PERSON]
     assert first["instruction"] == guide.INSTRUCTIONS[guide.NO_PERSON]
@@ -112,12 +124,7 @@ def test_a_stance_that_holds_starts_the_capture_by_itself(client: TestClient) ->
 
     still = jpeg(load_image(photo("front_full__posenet_yoga.jpg")).rgb)
     room = client.post("/api/live", json={"auto": True, "capture_s": 1}).json()["id"]
-    answers = []
-    deadline = time.monotonic() + 120
-    while not any(a["captured"] for a in answers):
-        assert time.monotonic() < deadline
-        answers.append(send(client, room, still))
-        time.sleep(0.05)
+    answers = send_until(client, room, lambda i: still, "captured", 120, 0.05)
     held = [a["capture"]["elapsed_s"] for a in answers if a["capture"] and a["capture"]["phase"] == "waiting"]
     assert held and held[-1] >= 0.7 and not any(a["failed"] for a in answers)
     assert all(a["instruction"] is None for a in answers)
@@ -158,15 +165,13 @@ def test_a_still_person_is_captured_with_uncertainty_and_saved_as_a_photo_analys
     assert answers[0]["capture"] is None and not answers[0]["capturing"]
     # Arms down only makes a frame worse, not unmeasurable: a capture started now keeps the frames.
     assert client.post(f"/api/live/{room}/capture").json() == {"started": True, "waiting": False}
-    deadline = time.monotonic() + 180
-    i = 0
-    while not any(a["captured"] for a in answers):
-        assert time.monotonic() < deadline, [a["capture"] for a in answers[-3:]]
-        # Back and forth through the clip: a person standing still, never a jump back to the start.
+
+    def back_and_forth(i: int) -> bytes:
+        """Back and forth through the clip: a person standing still, never a jump back to the start."""
         k = i % (2 * len(frames) - 2)
-        answers.append(send(client, room, frames[k if k < len(frames) else 2 * len(frames) - 2 - k]))
-        i += 1
-        time.sleep(0.03)
+        return frames[k if k < len(frames) else 2 * len(frames) - 2 - k]
+
+    send_until(client, room, back_and_forth, "captured", 180, 0.03, answers)
     phases = [a["capture"]["phase"] for a in answers if a["capture"]]
     assert phases[0] == "collecting" and "waiting" not in phases
     # The preview went on while the pool analysed the capture's frames.

@@ -136,13 +136,23 @@ LEVEL_CASES = [
 ]
 
 
+def reads_back(cls, text: str, within) -> None:
+    """The record ``cls`` read from ``text`` writes the same text and reads back equal, and so does
+    the measurement ``within(record)`` that holds it."""
+    r = cls.from_dict(json.loads(text))
+    assert json.dumps(r.to_dict()) == text
+    assert cls.from_dict(r.to_dict()) == r
+    m = within(r)
+    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
 @pytest.mark.parametrize("text", LEVEL_CASES)
 def test_a_level_estimate_reads_back_to_the_same_text(text):
-    e = LevelEstimate.from_dict(json.loads(text))
-    assert json.dumps(e.to_dict()) == text
-    assert LevelEstimate.from_dict(e.to_dict()) == e
-    m = sample(assumptions=Assumptions(level_mode="auto", roll_deg=e.roll_deg or 0.0, roll_estimate=e))
-    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+    reads_back(
+        LevelEstimate,
+        text,
+        lambda e: sample(assumptions=Assumptions(level_mode="auto", roll_deg=e.roll_deg or 0.0, roll_estimate=e)),
+    )
 
 
 def test_level_estimate_fields_are_typed():
@@ -170,11 +180,7 @@ CORRECTION_CASES = [
 
 @pytest.mark.parametrize("text", CORRECTION_CASES)
 def test_a_correction_reads_back_to_the_same_text(text):
-    c = Correction.from_dict(json.loads(text))
-    assert json.dumps(c.to_dict()) == text
-    assert Correction.from_dict(c.to_dict()) == c
-    m = sample(correction=c)
-    assert PostureMeasurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+    reads_back(Correction, text, lambda c: sample(correction=c))
 
 
 def test_correction_fields_are_typed():
