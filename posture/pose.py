@@ -253,7 +253,7 @@ class PoseDetector:
         vertical strips, each half the image wide and padded with grey on both sides
         by half its width (a person cut by the photo's edge is then found), finds more; a person counts as
         new when their shoulders are not another's (:func:`_same_shoulders`) and their box
-        overlaps none by more than ``STRIP_DUPLICATE_IOU`` (nor at all one the strip's inner edge cuts),
+        overlaps none by more than ``STRIP_DUPLICATE_IOU`` (and none at all whom the strip's inner edge cuts),
         and when their body scale is at least
         ``STRIP_MIN_SCALE`` of the largest found (a tripod is not a small person). IMAGE mode only.
         """
@@ -262,20 +262,16 @@ class PoseDetector:
         scale = max((p.body_scale() for p in found), default=0.0)
         new: list[Landmarks] = []
         pad = half // 2
-        f = min(1.0, STRIP_MAX_SIDE / max(h, half + 2 * pad))  # the model sees 256 px anyway
         for x0 in (0, w // 4, w - half):
             # A person the strip's inner edge cuts shows only in part there; the model may complete the
             # part into someone beside them. Such a person is whole in another strip (the strips overlap
             # by a quarter of the image), so nothing overlapping them is new from this strip.
             cuts = [c for c in (x0, x0 + half) if 0 < c < w]
-            cut_people = [k.bbox() for k in found if any(k.bbox()[0] < c < k.bbox()[2] for c in cuts)]
+            boxes = [k.bbox() for k in found]
+            cut_people = [b for b in boxes if any(b[0] < c < b[2] for c in cuts)]
             strip = np.full((h, half + 2 * pad, 3), 128, np.uint8)
             strip[:, pad : pad + half] = rgb[:, x0 : x0 + half]
-            if f < 1.0:
-                strip = cv2.resize(strip, (round(strip.shape[1] * f), round(h * f)), interpolation=cv2.INTER_AREA)
-            for p in self.detect(strip):
-                xy = p.xy * np.array([(half + 2 * pad) / strip.shape[1], h / strip.shape[0]])
-                moved = Landmarks(xy + np.array([x0 - pad, 0.0]), p.visibility, p.presence, w, h, p.world)
+            for moved in self._detect_part(strip, x0 - pad, 0, w, h):
                 box = moved.bbox()
                 if (
                     moved.body_scale() >= STRIP_MIN_SCALE * scale
@@ -287,6 +283,20 @@ class PoseDetector:
                 ):
                     new.append(moved)
         return rank_people(new)
+
+    def _detect_part(self, part: NDArray[np.uint8], x0: int, y0: int, w: int, h: int) -> list[Landmarks]:
+        """People in ``part``, a piece of a ``w`` x ``h`` image whose top-left corner lies at ``(x0, y0)``
+        in it, in the image's pixels; the piece is shrunk to at most ``STRIP_MAX_SIDE`` pixels for the
+        model (which sees 256 pixels anyway)."""
+        ph, pw = part.shape[:2]
+        f = min(1.0, STRIP_MAX_SIDE / max(ph, pw))
+        if f < 1.0:
+            part = cv2.resize(part, (round(pw * f), round(ph * f)), interpolation=cv2.INTER_AREA)
+        out = []
+        for p in self.detect(np.ascontiguousarray(part)):
+            xy = p.xy * np.array([pw / part.shape[1], ph / part.shape[0]]) + np.array([x0, y0])
+            out.append(Landmarks(xy, p.visibility, p.presence, w, h, p.world))
+        return out
 
     def people_in_tiles(self, rgb: NDArray[np.uint8]) -> list[Landmarks]:
         """People found on tiles of the image, most prominent first, in the image's pixels.
@@ -302,13 +312,7 @@ class PoseDetector:
         found: list[Landmarks] = []
         for y0 in (0, h // 4, h - th):
             for x0 in (0, w // 4, w - tw):
-                tile = rgb[y0 : y0 + th, x0 : x0 + tw]
-                f = min(1.0, STRIP_MAX_SIDE / max(th, tw))
-                if f < 1.0:
-                    tile = cv2.resize(tile, (round(tw * f), round(th * f)), interpolation=cv2.INTER_AREA)
-                for p in self.detect(np.ascontiguousarray(tile)):
-                    xy = p.xy * np.array([tw / tile.shape[1], th / tile.shape[0]]) + np.array([x0, y0])
-                    found.append(Landmarks(xy, p.visibility, p.presence, w, h, p.world))
+                found += self._detect_part(rgb[y0 : y0 + th, x0 : x0 + tw], x0, y0, w, h)
         kept: list[Landmarks] = []
         for p in rank_people(found):
             if not any(_same_shoulders(p, k) for k in kept):
