@@ -101,8 +101,8 @@ MIN_VARIANTS = 4
 """With fewer variants finding the person, the uncertainty is not estimated."""
 
 SMALL_PERSON = 0.3
-"""A person whose landmarks span less than this fraction of the photo's height and of its width
-is looked at again closer (:meth:`Analyzer._look_closer`)."""
+"""A person whose landmarks span less than this fraction of the photo's longer side is looked at
+again closer (:func:`small_in_photo`, :meth:`Analyzer._look_closer`)."""
 
 CLOSER_SIDES = (2.0, 3.0)
 """A closer look reads a square this many times the person's larger box side, the next when the
@@ -116,11 +116,26 @@ CLOSER_MIN_IOU = 0.2
 """The closer look's person is the one seen first when their landmark boxes overlap by this much
 (intersection over union; see ``CLOSER_SIDES``)."""
 
+CLOSER_MIN_COVER = 0.8
+"""... or when their landmark box holds this share of the first look's box: the first look found
+only a part of them (a person at a quarter of a padded photo's height, whose first look found
+the legs: intersection over union 0.1)."""
+
 MIN_REFINED_VARIANTS = 4
 """A silhouette tilt needs at least this many refined variants, flipped and unflipped among them."""
 
 LOSSLESS_FORMATS = ("PNG", "BMP")
 """Photos stored losslessly: their sticker centres carry no compression term (others, and arrays, do)."""
+
+
+def small_in_photo(box: tuple[float, float, float, float], width: int, height: int) -> bool:
+    """Whether a person's landmark box ``(x0, y0, x1, y1)`` (pixels) spans less than ``SMALL_PERSON``
+    of a ``width`` x ``height`` photo as the pose detector sees it: the photo fitted whole into its
+    square input, so the box's larger side against the photo's longer side. (Against each side of
+    the photo, a person in a portrait photo padded with wall, or a T-pose, counted as large while
+    the detector lost them in most variants.)"""
+    x0, y0, x1, y1 = box
+    return max(x1 - x0, y1 - y0) < SMALL_PERSON * max(width, height)
 
 
 _Pass = tuple[list[tuple[Landmarks, Landmarks, NDArray[np.float32] | None]], NDArray[np.uint8], augment.Affine]
@@ -244,16 +259,15 @@ class Analyzer:
         (:meth:`posture.pose.PoseDetector.people_in_tiles`). The square around them
         (:func:`posture.augment.closer_region`) is read as the working copy; the person is kept
         when that pass finds them again (their landmark boxes overlapping by ``CLOSER_MIN_IOU``
-        or more: what only one of the two looks sees is not taken for a person). Returns the working copy, its affine photo -> copy, the pass (as
+        or more, or theirs holding ``CLOSER_MIN_COVER`` of the first look's: what only one of the
+        two looks sees is not taken for a person). Returns the working copy, its affine photo -> copy, the pass (as
         :meth:`_detect_mapped`) and the person in the photo's pixels; None when there is nothing
         to look at again or the closer look finds nobody."""
         h, w = rgb.shape[:2]
         s = self.settings
         if s.person < len(people):
             likely = people[s.person]
-            x0, y0, x1, y1 = likely.bbox()
-            small = (y1 - y0) < SMALL_PERSON * h and (x1 - x0) < SMALL_PERSON * w
-            if not (small or estimate_view(likely, s.min_score)[0] == "side"):
+            if not (small_in_photo(likely.bbox(), w, h) or estimate_view(likely, s.min_score)[0] == "side"):
                 return None
         elif people:
             return None
@@ -272,7 +286,8 @@ class Analyzer:
                 return None  # hardly closer than the whole photo
             work, base = augment.working_copy(rgb, region)
             found, img, total = self._detect_mapped(work, augment.Variant(), base, None, (w, h), masks)
-            near = augment.same_person([p for p, _, _ in found], box, CLOSER_MIN_IOU)
+            seen = [p for p, _, _ in found]
+            near = augment.same_person(seen, box, CLOSER_MIN_IOU) or augment.holding(seen, box, CLOSER_MIN_COVER)
             if near is not None:
                 return work, base, (found, img, total), near
         return None

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posture.geometry import box_iou
+from posture.geometry import box_cover, box_iou
 from posture.landmarks import SWAP_SIDES, Landmarks
 
 Affine = NDArray[np.float64]  # (2, 3) maps original pixels -> variant pixels
@@ -216,6 +216,17 @@ def same_person(
         iou = box_iou(c.bbox(), reference)
         if iou >= best_iou:
             best, best_iou = c, iou
+    return best
+
+
+def holding(candidates: list[Landmarks], part: tuple[float, float, float, float], min_cover: float) -> Landmarks | None:
+    """The candidate whose landmark box holds the largest share of the box ``part`` (None below
+    ``min_cover``): the whole person of whom an earlier look found only a part."""
+    best, best_cover = None, min_cover
+    for c in candidates:
+        cover = box_cover(part, c.bbox())
+        if cover >= best_cover:
+            best, best_cover = c, cover
     return best
 
 

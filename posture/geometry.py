@@ -164,15 +164,31 @@ def trunk_deviation_deg(left_3d: ArrayLike, right_3d: ArrayLike) -> float:
     return float(abs(np.degrees(np.arctan2(np.sum(2.0 * dx * dz), np.sum(dx**2 - dz**2)))) / 2.0)
 
 
-def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when either is undefined (NaN)."""
+Box = tuple[float, float, float, float]
+
+
+def _box_overlap(a: Box, b: Box) -> tuple[float, float, float]:
+    """Intersection area of two ``(x0, y0, x1, y1)`` boxes and each one's area; zeros when either is
+    undefined (NaN)."""
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        return 0.0
+        return 0.0, 0.0, 0.0
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return iw * ih, (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when either is undefined (NaN)."""
+    inter, area_a, area_b = _box_overlap(a, b)
+    union = area_a + area_b - inter
     return float(inter / union) if union > 0 else 0.0
+
+
+def box_cover(inner: Box, outer: Box) -> float:
+    """The share of box ``inner``'s area that lies inside box ``outer`` (0 to 1); 0 when either is
+    undefined (NaN) or ``inner`` is empty."""
+    inter, area, _ = _box_overlap(inner, outer)
+    return float(inter / area) if area > 0 else 0.0
 
 
 def common_tilt(tilts: list[float], min_deg: float, max_spread: float = 0.5) -> float | None:

@@ -74,6 +74,23 @@ def test_robust_spread_ignores_one_outlier() -> None:
     assert np.isnan(augment.robust_spread(np.array([1.0])))
 
 
+def _boxed(x0: float, y0: float, x1: float, y1: float) -> Landmarks:
+    """Landmarks whose box is ``(x0, y0, x1, y1)`` (the first point at one corner, the rest at the other)."""
+    xy = np.tile([x1, y1], (N_LANDMARKS, 1))
+    xy[0] = (x0, y0)
+    return _landmarks(xy, 1000, 1000)
+
+
+def test_holding_finds_the_whole_person_around_a_part() -> None:
+    legs = (300.0, 500.0, 400.0, 900.0)
+    whole, elsewhere = _boxed(100.0, 100.0, 600.0, 950.0), _boxed(650.0, 100.0, 900.0, 950.0)
+    assert augment.same_person([whole, elsewhere], legs, 0.2) is None  # IoU 0.09: not the same by overlap
+    assert augment.holding([elsewhere, whole], legs, 0.8) is whole
+    assert augment.holding([elsewhere], legs, 0.8) is None
+    # Half the part outside the candidate's box: not theirs.
+    assert augment.holding([_boxed(350.0, 100.0, 600.0, 950.0)], legs, 0.8) is None
+
+
 def test_median_landmarks_resists_a_jump() -> None:
     base = np.tile([100.0, 200.0], (N_LANDMARKS, 1))
     samples = [_landmarks(base + d, 640, 480) for d in (0.0, 1.0, -1.0)]

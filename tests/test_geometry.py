@@ -258,6 +258,24 @@ def test_box_iou_hand_computed_and_undefined_boxes():
     assert box_iou((0, 0, 1, 1), (np.nan,) * 4) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("inner", "outer", "cover"),
+    [
+        ((1, 1, 2, 2), (0, 0, 10, 10), 1.0),  # a part inside the whole, however small
+        ((0, 0, 10, 10), (1, 1, 2, 2), 0.01),  # not the other way round
+        ((0, 0, 2, 2), (1, 1, 3, 3), 0.25),
+        ((0, 0, 1, 1), (2, 2, 3, 3), 0.0),
+        ((0, 0, 0, 5), (0, 0, 5, 5), 0.0),  # an empty box
+        ((0, 0, 1, 1), (np.nan,) * 4, 0.0),
+    ],
+)
+def test_box_cover_is_the_share_of_the_inner_box_inside(inner, outer, cover):
+    from posture.geometry import box_cover, box_iou
+
+    assert box_cover(inner, outer) == pytest.approx(cover)
+    assert box_cover(inner, outer) >= box_iou(inner, outer)
+
+
 def test_apply_affine_matches_opencv_and_keeps_nan():
     rng = np.random.default_rng(3)
     m = rng.normal(size=(2, 3))

@@ -1,0 +1,216 @@
+"""The same photo at another size, compression, orientation or framing: does it read the same?
+
+Needs ../shared (real photos; not part of the project). Runs the default analysis
+(:class:`posture.analyze.Analyzer`, default :class:`~posture.settings.Settings`, as ``posture
+analyze`` runs it) on each usable photo (benchmarks/validate.py's rule: one person facing the
+camera or away, both tilts measured) of ../shared/photos/protocol/images and the
+``front_full``/``back_full`` photos of ../shared/photos/images, and on versions of it written
+to a file and read back through :func:`posture.images.load_image_bytes`, as a user's file is
+(the transforms are in tests/invariance_support.py):
+
+- ``scale 0.5``, ``scale 2``: resized (``cv2.INTER_AREA`` down, ``cv2.INTER_CUBIC`` up), PNG;
+- ``jpeg 70``: re-encoded as JPEG at quality 70 (what messengers do);
+- ``exif``: the pixels stored turned a quarter turn, with the EXIF Orientation tag that turns
+  them upright again (PNG; the decoded array is checked to equal the photo's);
+- ``pad edge``, ``pad flat``: 20% of the photo's width (height) added on the left and right (top
+  and bottom), the border pixels replicated or the median colour of the border;
+- ``rgba``: the pixels with an opaque alpha channel, PNG.
+
+For every metric measured on both: |value - original value| against the combined uncertainty
+sqrt(u1^2 + u2^2), the share within 1x and 2x of it per transform; whether the status or view, the
+number of people found, or the method (silhouette or landmarks) of the shoulder and pelvic tilts
+changed. Writes benchmarks/results/invariance.json and prints the tables. About 4 minutes.
+
+Usage: python benchmarks/invariance.py [--limit N] [--transforms scale 0.5,jpeg 70] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from invariance_support import TRANSFORMS  # noqa: E402
+from validate import usable  # noqa: E402
+
+from posture.analyze import Analyzer  # noqa: E402
+from posture.images import load_image, load_image_bytes  # noqa: E402
+from posture.measure import METRIC_NAMES  # noqa: E402
+from posture.metrics import REFINED  # noqa: E402
+from posture.result import PostureMeasurement  # noqa: E402
+from posture.settings import Settings  # noqa: E402
+
+SHARED = Path(os.environ.get("POSTURE_SHARED", ROOT.parent / "shared"))
+PROTOCOL = SHARED / "photos" / "protocol" / "images"
+PHOTOS = SHARED / "photos" / "images"
+HEADLINE = tuple(REFINED)
+
+
+def photo_files() -> list[Path]:
+    protocol = sorted(PROTOCOL.glob("*"))
+    older = sorted(p for p in PHOTOS.glob("*") if p.name.startswith(("front_full", "back_full")))
+    return protocol + older
+
+
+def compare(a: PostureMeasurement, b: PostureMeasurement) -> dict[str, Any]:
+    """Per metric measured on both: the difference and the combined uncertainty; status and methods."""
+    metrics = {}
+    for name in METRIC_NAMES:
+        m1, m2 = a.metrics[name], b.metrics[name]
+        if m1.value is None or m2.value is None:
+            continue
+        diff = abs(m2.value - m1.value)
+        u = math.hypot(m1.uncertainty, m2.uncertainty) if None not in (m1.uncertainty, m2.uncertainty) else None
+        metrics[name] = {
+            "original": m1.value,
+            "value": m2.value,
+            "diff": round(diff, 3),
+            "combined_u": None if u is None else round(u, 3),
+            "u": [m1.uncertainty, m2.uncertainty],
+            "method": [m1.method, m2.method],
+        }
+    return {
+        "status": [a.status, b.status],
+        "view": [a.subject.view if a.subject else None, b.subject.view if b.subject else None],
+        "people": [a.subject.people_detected if a.subject else 0, b.subject.people_detected if b.subject else 0],
+        "metrics": metrics,
+    }
+
+
+def within(cases: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any]:
+    """Share of the readings of ``names`` within 1x and 2x their combined uncertainty."""
+    rows = [
+        c["metrics"][n] for c in cases for n in names if n in c["metrics"] and c["metrics"][n]["combined_u"] is not None
+    ]
+    if not rows:
+        return {"n": 0, "within_1": None, "within_2": None, "max_ratio": None}
+    ratios = [r["diff"] / r["combined_u"] for r in rows]
+    return {
+        "n": len(rows),
+        "within_1": round(sum(x <= 1 for x in ratios) / len(rows), 3),
+        "within_2": round(sum(x <= 2 for x in ratios) / len(rows), 3),
+        "max_ratio": round(max(ratios), 2),
+        "median_diff": round(float(np.median([r["diff"] for r in rows])), 3),
+    }
+
+
+def _methods(m: dict[str, Any]) -> str:
+    return ", " + " -> ".join(m["method"]) if m["method"][0] else ""
+
+
+def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    read = [c for c in cases if "refused" not in c]
+    return {
+        "photos": len(cases),
+        "refused": [f"{c['photo']}: {c['refused']}" for c in cases if "refused" in c],
+        "status_changed": [
+            f"{c['photo']}: {c['status'][0]} ({c['view'][0]}) -> {c['status'][1]} ({c['view'][1]})"
+            for c in read
+            if (c["status"][0], c["view"][0]) != (c["status"][1], c["view"][1])
+        ],
+        "people_changed": [
+            f"{c['photo']}: {c['people'][0]} -> {c['people'][1]}" for c in read if c["people"][0] != c["people"][1]
+        ],
+        "method_changed": [
+            f"{c['photo']} {REFINED[n]}: {' -> '.join(c['metrics'][n]['method'])}"
+            for c in read
+            for n in HEADLINE
+            if n in c["metrics"] and c["metrics"][n]["method"][0] != c["metrics"][n]["method"][1]
+        ],
+        "shoulders": within(read, ("shoulder_tilt_deg",)),
+        "pelvis": within(read, ("pelvic_tilt_deg",)),
+        "all": within(read, METRIC_NAMES),
+        "outside": [
+            f"{c['photo']} {n}: {m['original']:+.2f} -> {m['value']:+.2f} (u {m['combined_u']:.2f}{_methods(m)})"
+            for c in read
+            for n, m in c["metrics"].items()
+            if m["combined_u"] is not None and m["diff"] > m["combined_u"]
+        ],
+    }
+
+
+def run(limit: int | None, transforms: list[str]) -> dict[str, Any]:
+    from posture.errors import InputError
+
+    per: dict[str, list[dict[str, Any]]] = {t: [] for t in transforms}
+    skipped = []
+    t0 = time.perf_counter()
+    with Analyzer(Settings()) as a:
+        done = 0
+        for path in photo_files():
+            if limit is not None and done >= limit:
+                break
+            loaded = load_image(path)
+            original = a.analyze(loaded)
+            if not usable(original):
+                skipped.append(f"{path.name}: {original.status}, {original.message}")
+                continue
+            done += 1
+            print(f"{path.name}", file=sys.stderr, flush=True)
+            for t in transforms:
+                data = TRANSFORMS[t](loaded.rgb)
+                try:
+                    other = load_image_bytes(data, f"{path.stem} ({t})")
+                except InputError as e:
+                    per[t].append({"photo": path.name, "refused": str(e)})
+                    continue
+                if t == "exif" and not np.array_equal(other.rgb, loaded.rgb):
+                    raise SystemExit(f"{path.name}: the EXIF-rotated file does not read as the upright pixels")
+                per[t].append({"photo": path.name, **compare(original, a.analyze(other))})
+    return {
+        "photos": done,
+        "skipped": skipped,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "summary": {t: summarise(c) for t, c in per.items()},
+        "cases": per,
+    }
+
+
+def _share(s: dict[str, Any]) -> str:
+    if not s["n"]:
+        return "–"
+    return f"{100 * s['within_1']:.0f}% / {100 * s['within_2']:.0f}% (n {s['n']}, max {s['max_ratio']:.1f}×)"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="at most this many usable photos")
+    ap.add_argument("--transforms", default=",".join(TRANSFORMS), help="comma-separated, of: " + ", ".join(TRANSFORMS))
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "invariance.json")
+    args = ap.parse_args()
+    transforms = [t.strip() for t in args.transforms.split(",") if t.strip()]
+    unknown = [t for t in transforms if t not in TRANSFORMS]
+    if unknown:
+        ap.error(f"unknown transforms: {', '.join(unknown)}")
+    res = run(args.limit, transforms)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"{res['photos']} photos, {res['seconds']} s")
+    print(
+        f"{'transform':<10} {'shoulders 1x / 2x':<32} {'pelvis 1x / 2x':<32} {'all metrics 1x / 2x':<32} status people method"
+    )
+    for t, s in res["summary"].items():
+        print(
+            f"{t:<10} {_share(s['shoulders']):<32} {_share(s['pelvis']):<32} {_share(s['all']):<32} "
+            f"{len(s['status_changed']):>6} {len(s['people_changed']):>6} {len(s['method_changed']):>6}"
+        )
+    for t, s in res["summary"].items():
+        for key in ("refused", "status_changed", "people_changed", "method_changed", "outside"):
+            for line in s[key]:
+                print(f"{t}: {key}: {line}")
+
+
+if __name__ == "__main__":
+    main()
