@@ -490,6 +490,42 @@ def outline_renders() -> str:
     return _table(header, rows)
 
 
+def invariance() -> str:
+    """The same photo as another file against the photo itself, per transform (invariance.json)."""
+    d = _load("invariance.json")
+
+    def share(w: dict[str, Any]) -> str:
+        return f"{w['n_within_1']} · {w['n_within_2']} of {w['n']}" if w["n"] else "–"
+
+    rows = []
+    for name, s in d["summary"].items():
+        changed = [str(len(s[k])) for k in ("status_changed", "people_changed", "method_changed")]
+        read = s["photos"] - len(s["refused"])
+        rows.append(
+            [
+                name,
+                f"{read} of {s['photos']}",
+                share(s["shoulders"]),
+                share(s["pelvis"]),
+                share(s["all"]),
+                f"{_num(s['all']['max_ratio'], digits=1)}×",
+                *changed,
+            ]
+        )
+    header = [
+        "file",
+        "read",
+        "shoulders within 1× · 2×",
+        "pelvis",
+        "all metrics",
+        "largest |Δ| / u",
+        "status or view",
+        "people",
+        "method",
+    ]
+    return _table(header, rows)
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
@@ -554,6 +590,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "outline-pairs-summary": outline_pairs_summary,
     "outline-still": outline_still,
     "outline-renders": outline_renders,
+    "invariance": invariance,
     "breakdown": breakdown,
     "markers": markers,
     "markers-estimators": markers_estimators,
