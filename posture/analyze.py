@@ -93,6 +93,7 @@ from posture.refine import Cause, RefinedPair, refine
 from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
+from posture.wording import people_count
 
 UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 """Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
@@ -347,15 +348,23 @@ class Analyzer:
         masks = variants[0] in refine_set
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), masks)
         people = rank_people([p for p, _, _ in found])
-        closer = None if s.fast else self._look_closer(rgb, people, masks)  # --fast is one pass
+        closer = None
+        missed: list[Landmarks] = []
+        if not s.fast:  # --fast is one pass
+            tiles = None if people else self._look_closer(rgb, people, masks)  # nobody: a closer look on tiles
+            people = [tiles[3]] if tiles is not None else people
+            missed = self._detector.others_in_strips(rgb, people)
+            # Person 0 is the most prominent whichever look found them (as --person and the warning say).
+            people = rank_people([*people, *missed])
+            wanted = people[s.person] if s.person < len(people) else None
+            if tiles is not None and wanted is tiles[3]:
+                closer = tiles
+            elif wanted is not None:
+                closer = self._look_closer(rgb, people, masks)
+                if closer is not None:
+                    people[s.person] = closer[3]
         if closer is not None:
-            work, base, (found, img, total), near = closer
-            if s.person < len(people):
-                people[s.person] = near
-            else:
-                people = [near]
-        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
-        people += missed
+            work, base, (found, img, total), _ = closer
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         readings = Readings(
@@ -364,10 +373,14 @@ class Analyzer:
         if not people:
             return readings
         if s.person >= len(people):
-            raise InputError(
-                f"{source.path or 'image'}: person {s.person} requested but only "
-                f"{len(people)} found (0 is the most prominent)"
+            n = len(people)
+            choice = (
+                "only one person was found (--person 0)"
+                if n == 1
+                else f"{n} people were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
+                "(0 is the most prominent)"
             )
+            raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}")
         chosen = people[s.person]
         if s.markers:
             readings = replace(readings, silhouette=_silhouette(found, chosen, total, (w, h)))
@@ -468,20 +481,19 @@ class Analyzer:
             warnings.append(
                 f"the person was found in only {len(samples)} of {len(used)} variants: uncertainty not estimated"
             )
-        if readings.people > 1:
-            which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
-            warnings.insert(
-                0,
-                f"{'at least ' if readings.missed else ''}{readings.people} people in the photo: measured {which}; "
-                "choose another with --person N",
-            )
         subject = Subject(
             view=body.view,
             people_detected=readings.people,
             index=s.person,
             turn_deg=body.turn_deg,
             bbox_px=body.landmarks.bbox(),
+            people_at_least=readings.missed,
         )
+        if readings.people > 1:
+            which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
+            warnings.insert(
+                0, f"{people_count(subject)} in the photo: measured {which}; choose another with --person N"
+            )
         return PostureMeasurement(
             status="not_measurable" if body.refusal else "measured",
             message=body.refusal or "measured",

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS, REFINED
-from posture.result import Correction, Metric, PostureMeasurement
+from posture.result import Correction, Metric, PostureMeasurement, Subject
 from posture.terminal import printable
 from posture.view import turn_assumption
 
@@ -148,6 +148,14 @@ CLI_HINTS: Mapping[str, str] = {"mirror": "add --mirror for a mirror selfie", "l
 
 APP_HINTS: Mapping[str, str] = {"mirror": "switch on Mirror selfie for a mirror selfie", "level": "see Camera level"}
 """The same in the app's words."""
+
+
+def people_count(subject: Subject) -> str:
+    """How many people are in the photo, as the warning and the annotated image say it:
+    ``1 person``, ``3 people``, or ``at least 3 people`` when the second look found people
+    the whole-photo pass had missed."""
+    n = subject.people_detected
+    return f"{'at least ' if subject.people_at_least else ''}{n} {'person' if n == 1 else 'people'}"
 
 
 def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:

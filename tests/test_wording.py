@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from posture.result import Metric
-from posture.wording import describe, number
+from posture.result import Metric, Subject
+from posture.wording import describe, number, people_count
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,11 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
         describe("shoulder_tilt_deg", m)
         == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"
     )
+
+
+@pytest.mark.parametrize(
+    ("detected", "at_least", "words"),
+    [(1, False, "1 person"), (2, False, "2 people"), (3, True, "at least 3 people"), (1, True, "at least 1 person")],
+)
+def test_people_count_says_at_least_when_the_second_look_found_more(detected, at_least, words):
+    assert people_count(Subject(view="front", people_detected=detected, people_at_least=at_least)) == words
