@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from posture.metrics import METRICS
 from posture.result import Metric
-from posture.wording import describe, number
+from posture.wording import describe, entry, number, reading
 
 
 @pytest.mark.parametrize(
@@ -122,3 +123,19 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
         describe("shoulder_tilt_deg", m)
         == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"
     )
+
+
+@pytest.mark.parametrize(
+    "m",
+    [Metric(2.34, "deg", 0.4, method="silhouette"), Metric.missing("deg", "right hip not visible")],
+    ids=["measured", "missing"],
+)
+def test_the_pages_list_a_metric_with_its_label_words_and_value(m: Metric) -> None:
+    e = entry("pelvic_tilt_deg", m)
+    assert e == {
+        "name": "pelvic_tilt_deg",
+        "label": METRICS["pelvic_tilt_deg"].label,
+        "text": reading("pelvic_tilt_deg", m),
+        "value": m.value,
+    }
+    assert ("not visible" in e["text"]) == (m.value is None)
