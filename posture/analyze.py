@@ -138,17 +138,36 @@ class _PairRefinements:
     right: list[NDArray[np.float64]] = field(default_factory=list)
     uncertainty: list[float] = field(default_factory=list)
     flipped: list[bool] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
-    causes: Counter[Cause] = field(default_factory=Counter)
-    reason_causes: dict[str, tuple[Cause, ...]] = field(default_factory=dict)
+    failures: Counter[tuple[str, tuple[Cause, ...]]] = field(default_factory=Counter)
+    """The variants not refined, counted by their reason (words) and causes."""
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
 
+    @property
+    def reasons(self) -> Counter[str]:
+        """The variants not refined, counted by their reason."""
+        out = Counter[str]()
+        for (words, _), n in self.failures.items():
+            out[words] += n
+        return out
+
+    @property
+    def causes(self) -> Counter[Cause]:
+        """The variants not refined, counted by each cause they gave."""
+        out = Counter[Cause]()
+        for (_, causes), n in self.failures.items():
+            for c in causes:
+                out[c] += n
+        return out
+
     def reason_for(self, cause: Cause | None) -> str:
-        """The most common words among the variants that gave ``cause`` (the words of one cause can
-        differ between variants in a figure, such as a standard error, so they are not counted alone)."""
-        said = Counter({w: k for w, k in self.reasons.items() if cause is None or cause in self.reason_causes[w]})
-        return (said or self.reasons).most_common(1)[0][0] if self.reasons else "too few variants refined"
+        """The most common words among the variants that gave ``cause`` (all variants for None; the
+        words of one cause can differ between variants in a figure, so they are not counted alone)."""
+        said = Counter[str]()
+        for (words, causes), n in self.failures.items():
+            if cause is None or cause in causes:
+                said[words] += n
+        return said.most_common(1)[0][0] if said else "too few variants refined"
 
 
 class Analyzer:
@@ -567,10 +586,7 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc = pairs[key]
             acc.tried += 1
             if not res.refined:
-                why = res.reason or "no segmentation mask"
-                acc.reasons[why] += 1
-                acc.causes.update(res.causes)
-                acc.reason_causes[why] = res.causes
+                acc.failures[(res.reason or "no segmentation mask", res.causes)] += 1
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)

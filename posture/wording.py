@@ -11,7 +11,7 @@ shown, so the words never contradict the figures beside them.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS, REFINED
@@ -103,6 +103,12 @@ def describe(name: str, m: Metric) -> str:
     """One sentence for one metric, e.g. ``Shoulders: Right shoulder higher by 2.3° ± 0.4°
     (shoulder outlines from the silhouette)``."""
     return f"{METRICS[name].label}: {reading(name, m)}"
+
+
+def entry(name: str, m: Metric) -> dict[str, Any]:
+    """A metric as the app's pages list it: ``name``, ``label``, ``text`` (:func:`reading`) and
+    ``value`` (the metric's unit; None when not measured)."""
+    return {"name": name, "label": LABELS.get(name, name), "text": reading(name, m), "value": m.value}
 
 
 def reading(name: str, m: Metric) -> str:

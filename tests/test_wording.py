@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from posture.metrics import METRICS
 from posture.result import Metric, Subject
-from posture.wording import describe, number, people_count
+from posture.wording import describe, entry, number, people_count, reading
 
 
 @pytest.mark.parametrize(
@@ -130,3 +131,19 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
 )
 def test_people_count_says_at_least_when_the_second_look_found_more(detected, at_least, words):
     assert people_count(Subject(view="front", people_detected=detected, people_at_least=at_least)) == words
+
+
+@pytest.mark.parametrize(
+    "m",
+    [Metric(2.34, "deg", 0.4, method="silhouette"), Metric.missing("deg", "right hip not visible")],
+    ids=["measured", "missing"],
+)
+def test_the_pages_list_a_metric_with_its_label_words_and_value(m: Metric) -> None:
+    e = entry("pelvic_tilt_deg", m)
+    assert e == {
+        "name": "pelvic_tilt_deg",
+        "label": METRICS["pelvic_tilt_deg"].label,
+        "text": reading("pelvic_tilt_deg", m),
+        "value": m.value,
+    }
+    assert ("not visible" in e["text"]) == (m.value is None)
