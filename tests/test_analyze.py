@@ -547,6 +547,16 @@ def test_people_are_never_over_counted(detector):
     assert gained >= 3
 
 
+@pytest.mark.slow
+def test_parts_of_people_side_by_side_are_not_counted_as_one_lying_across_them(augmented_analyzer):
+    # On a strip the model once joined three seated people into one "person" lying across them
+    # (a landmark box 4.9 times wider than tall): counted, and as the largest, measured by default.
+    m = augmented_analyzer.analyze_file(photo("seated_desk_multi__intel_classroom_f020.jpg"))
+    assert m.subject.people_detected == 1 and not m.subject.people_at_least
+    x0, y0, x1, y1 = m.subject.bbox_px
+    assert x1 - x0 <= 1.5 * (y1 - y0) and m.status == "measured"
+
+
 def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):
     # Every body line in this photo tilts about 20° the same way; mirrored, they tilt the other way.
     m = analyzer.analyze_file(photo("front_full__pose2sim_static_cam04_f005.jpg"))
