@@ -518,7 +518,7 @@ def invariance() -> str:
         "shoulders within 1× · 2×",
         "pelvis",
         "all metrics",
-        "largest |Δ| / u",
+        "largest difference / u",
         "status or view",
         "people",
         "method",
