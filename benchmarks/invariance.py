@@ -82,13 +82,13 @@ def compare(a: PostureMeasurement, b: PostureMeasurement) -> dict[str, Any]:
         diff = abs(m2.value - m1.value)
         u = math.hypot(m1.uncertainty, m2.uncertainty) if None not in (m1.uncertainty, m2.uncertainty) else None
         metrics[name] = {
-            "original": m1.value,
-            "value": m2.value,
+            "original": round(m1.value, 3),
+            "value": round(m2.value, 3),
             "diff": round(diff, 3),
             "combined_u": None if u is None else round(u, 3),
-            "u": [m1.uncertainty, m2.uncertainty],
-            "method": [m1.method, m2.method],
         }
+        if name in REFINED:
+            metrics[name]["method"] = [m1.method, m2.method]
     return {
         "status": [a.status, b.status],
         "view": [a.subject.view if a.subject else None, b.subject.view if b.subject else None],
@@ -118,7 +118,7 @@ def within(cases: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any
 
 
 def _methods(m: dict[str, Any]) -> str:
-    return ", " + " -> ".join(m["method"]) if m["method"][0] else ""
+    return ", " + " -> ".join(m["method"]) if "method" in m else ""
 
 
 def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -189,6 +189,16 @@ def run(limit: int | None, transforms: list[str]) -> dict[str, Any]:
     }
 
 
+def dump(res: dict[str, Any]) -> str:
+    """The results as JSON, one line a photo's case (the cases are most of the file)."""
+    head = json.dumps({k: v for k, v in res.items() if k != "cases"}, indent=1)
+    cases = ",\n".join(
+        f" {json.dumps(t)}: [\n" + ",\n".join("  " + json.dumps(c) for c in cs) + "\n ]"
+        for t, cs in res["cases"].items()
+    )
+    return head[:-2] + ',\n "cases": {\n' + cases + "\n }\n}\n"
+
+
 def _share(s: dict[str, Any]) -> str:
     if not s["n"]:
         return "–"
@@ -197,7 +207,7 @@ def _share(s: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None, help="at most this many usable photos")
+    ap.add_argument("--limit", type=int, default=None, help="at most this many photos compared")
     ap.add_argument("--transforms", default=",".join(TRANSFORMS), help="comma-separated, of: " + ", ".join(TRANSFORMS))
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "invariance.json")
     args = ap.parse_args()
@@ -207,7 +217,7 @@ def main() -> None:
         ap.error(f"unknown transforms: {', '.join(unknown)}")
     res = run(args.limit, transforms)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(res, indent=1) + "\n")
+    args.out.write_text(dump(res))
     print(f"{res['photos']} photos, {res['seconds']} s")
     print(
         f"{'transform':<10} {'shoulders 1x / 2x':<32} {'pelvis 1x / 2x':<32} {'all metrics 1x / 2x':<32} status people method"
