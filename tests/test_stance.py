@@ -70,7 +70,7 @@ CASES = {
 
 
 def decision(lm: Landmarks, **options: object) -> tuple[str, str] | None:
-    s = measure(lm, MeasureOptions(**options)).stance  # type: ignore[arg-type]
+    s = measure(lm, MeasureOptions(**options)).stance
     return None if s is None else (s.side, s.seen)
 
 
