@@ -41,7 +41,7 @@ from posture import view as turn_rule
 from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
-from posture.stance import UnevenStance, uneven_stance
+from posture.stance import Stance, compare_legs
 
 L = PoseLandmark
 
@@ -106,8 +106,8 @@ class BodyMeasurement:
     """Per tilt metric, the horizontal distance (levelled pixels) between its two points."""
     cm_per_px: float | None = None
     """The centimetre scale from ``height_cm``, when it could be set."""
-    stance: UnevenStance | None = None
-    """The leg that makes the stance uneven (:func:`posture.stance.uneven_stance`), if one does."""
+    stance: Stance | None = None
+    """The legs compared (:func:`posture.stance.compare_legs`; None when they are not visible)."""
 
 
 def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: float) -> str | None:
@@ -281,9 +281,10 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
             "or use --level; 'Shoulders vs hip line' is not affected by camera tilt"
         )
 
-    stance = uneven_stance(lm, xy, options.min_score)
-    if stance is not None:
-        warnings.append(stance.warning())
+    stance = compare_legs(lm, xy, options.min_score)
+    uneven = stance.warning() if stance is not None else None
+    if uneven is not None:
+        warnings.append(uneven)
 
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None

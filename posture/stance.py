@@ -41,40 +41,49 @@ LEGS: dict[Side, tuple[PoseLandmark, PoseLandmark, PoseLandmark]] = {
 MAX_SHORTFALL = 0.10
 """A leg shorter hip to ankle than the other by more than this fraction is bent or lifted.
 
-Standing evenly it stays well below: at most 0.055 on 21 standing photos of the protocol set (one
-turned 30 degrees), 0.028 on a still person's video, 0.018 on 140 rendered people whose pelvis is
-tilted up to 4 degrees by a lift under one foot; a leg-length difference of 4 cm is about 0.05.
-Geometrically 0.10 is a knee bent by about 50 degrees (1 - cos 25), or a foot raised by about a
-tenth of the leg (8 to 9 cm), by the knee."""
+People standing evenly stay at half of it (``benchmarks/stance.py``, default analysis): at most
+0.048 on the protocol photos, 0.028 on a still person's video, 0.018 on 140 rendered people whose
+pelvis is tilted up to 4 degrees by a lift under one foot; a leg-length difference of 4 cm is about
+0.05. Geometrically 0.10 is a knee bent by about 50 degrees (equal thigh and shank:
+1 - cos 25 degrees), or a foot raised by about a tenth of the leg (8 to 9 cm) by the knee."""
 
 MAX_LIFT = 0.10
 """One ankle higher than the other by more than this fraction of the leg is lifted or stepping.
 
-Standing evenly it stays well below: at most 0.031 on the standing protocol photos, 0.046 on the
-still video, 0.025 on the rendered people. Feet level on the floor read higher or lower only by a
-camera roll across the stance (feet a third of a leg apart, 5 degrees: 0.03) or by a foot set ahead
-of the other (closer to the camera, so lower in the photo: 10 cm at 2.5 m, camera at 1.2 m, about
+People standing evenly stay at half of it: at most 0.028 on the protocol photos, 0.046 on the
+still video, 0.025 on the rendered people. Feet level on the floor read a lift only through a
+camera roll across the stance (feet a third of a leg apart, 5 degrees: 0.03) or a foot set ahead
+of the other (nearer the camera, so lower in the photo: 10 cm at 2.5 m, camera at 1.2 m, about
 0.05); 0.10 is a heel raised 8 to 9 cm, or a step of some 20 cm."""
 
 
 @dataclass(frozen=True)
-class UnevenStance:
-    """One leg bent, lifted or stepping.
+class Stance:
+    """The two legs compared: ``shortfall`` (the ``shorter`` leg's) and ``lift`` (the ``higher``
+    foot's), fractions as the module says; the sides are the subject's."""
 
-    ``side`` is the subject's side of that leg; ``shortfall`` and ``lift`` are the two measures
-    (fractions, see the module); ``seen`` names the one over its limit that ``side`` comes from
-    (the shortfall first: the shorter leg; else the higher foot).
-    """
-
-    side: Side
     shortfall: float
+    shorter: Side
     lift: float
-    seen: Literal["shortfall", "lift"]
+    higher: Side
 
-    def warning(self) -> str:
-        """One sentence: the side, what was seen, what it means for the hip line."""
-        side, other = self.side, "right" if self.side == "left" else "left"
-        if self.seen == "shortfall":
+    @property
+    def uneven(self) -> tuple[Side, Literal["shortfall", "lift"]] | None:
+        """The leg that makes the stance uneven and the measure that says so (the shortfall
+        first, when both pass their limits), or None."""
+        if self.shortfall > MAX_SHORTFALL:
+            return self.shorter, "shortfall"
+        if self.lift > MAX_LIFT:
+            return self.higher, "lift"
+        return None
+
+    def warning(self) -> str | None:
+        """One sentence: the side, what was seen, what it means for the hip line (None: even)."""
+        if self.uneven is None:
+            return None
+        side, seen = self.uneven
+        other = "right" if side == "left" else "left"
+        if seen == "shortfall":
             what = (
                 f"the {side} knee is bent or the {side} foot lifted "
                 f"(hip to ankle {100 * self.shortfall:.0f}% shorter than the {other} leg)"
@@ -84,8 +93,8 @@ class UnevenStance:
         return f"{what}: the pelvis tilts with the stance, so the hip line is not a standing posture; stand evenly on both feet"
 
 
-def uneven_stance(lm: Landmarks, xy: NDArray[np.float64], min_score: float) -> UnevenStance | None:
-    """The leg that makes the stance uneven, or None (even, or the legs not usable).
+def compare_legs(lm: Landmarks, xy: NDArray[np.float64], min_score: float) -> Stance | None:
+    """The two legs compared, or None when a hip, knee or ankle is not usable.
 
     ``lm`` says which landmarks are usable (:meth:`posture.landmarks.Landmarks.usable` at
     ``min_score``) and names their sides; ``xy`` ``(33, 2)`` are their pixels with the camera roll
@@ -97,11 +106,10 @@ def uneven_stance(lm: Landmarks, xy: NDArray[np.float64], min_score: float) -> U
     longer = max(reach.values())
     if not longer > 0:
         return None
-    shortfall = 1.0 - min(reach.values()) / longer
     drop = float(xy[L.RIGHT_ANKLE][1] - xy[L.LEFT_ANKLE][1])  # > 0: the left ankle is higher (y down)
-    lift = abs(drop) / ((reach["left"] + reach["right"]) / 2)
-    if shortfall > MAX_SHORTFALL:
-        return UnevenStance("left" if reach["left"] < reach["right"] else "right", shortfall, lift, "shortfall")
-    if lift > MAX_LIFT:
-        return UnevenStance("left" if drop > 0 else "right", shortfall, lift, "lift")
-    return None
+    return Stance(
+        shortfall=1.0 - min(reach.values()) / longer,
+        shorter="left" if reach["left"] < reach["right"] else "right",
+        lift=abs(drop) / ((reach["left"] + reach["right"]) / 2),
+        higher="left" if drop > 0 else "right",
+    )

@@ -15,7 +15,7 @@ from test_measure import CENTER, H, W, person
 from posture import geometry as g
 from posture.landmarks import SWAP_SIDES, Landmarks, PoseLandmark
 from posture.measure import MeasureOptions, measure
-from posture.stance import MAX_LIFT, MAX_SHORTFALL, uneven_stance
+from posture.stance import MAX_LIFT, MAX_SHORTFALL, compare_legs
 
 L = PoseLandmark
 LEG = 480.0  # hip to ankle, px
@@ -71,7 +71,7 @@ CASES = {
 
 def decision(lm: Landmarks, **options: object) -> tuple[str, str] | None:
     s = measure(lm, MeasureOptions(**options)).stance
-    return None if s is None else (s.side, s.seen)
+    return None if s is None else s.uneven
 
 
 def rotated(lm: Landmarks, deg: float) -> Landmarks:
@@ -93,13 +93,12 @@ def mirror_image(lm: Landmarks) -> Landmarks:
 def test_the_bent_or_lifted_leg_is_named_and_an_even_stance_is_not(name):
     moves, vis, mirrored, expected = CASES[name]
     body = measure(person(move=moves, vis=vis), MeasureOptions(mirrored=mirrored))
-    got = None if body.stance is None else (body.stance.side, body.stance.seen)
-    assert got == expected
+    assert (None if body.stance is None else body.stance.uneven) == expected
     said = [w for w in body.warnings if "the pelvis tilts with the stance" in w]
     if expected is None:
         assert said == []
     else:
-        assert said == [body.stance.warning()]
+        assert body.stance is not None and said == [body.stance.warning()]
         assert f"the {expected[0]} " in said[0] and "stand evenly on both feet" in said[0]
     # the stance only warns: the metrics are those of the same landmarks without the check
     assert body.refusal is None
@@ -132,10 +131,9 @@ def test_a_knee_bend_warns_once_a_measure_computed_by_hand_passes_its_limit(knee
     shortfall, lift = 1 - reach / LEG, shank * (1 - math.cos(a)) / ((reach + LEG) / 2)
     expected = "shortfall" if shortfall > MAX_SHORTFALL else "lift" if lift > MAX_LIFT else None
     lm = person(move=raised_leg("right", knee_deg))
-    s = uneven_stance(lm, lm.xy, 0.5)
-    assert (None if s is None else (s.side, s.seen)) == (None if expected is None else ("right", expected))
-    if s is not None:
-        assert (s.shortfall, s.lift) == pytest.approx((shortfall, lift), abs=1e-9)
+    s = compare_legs(lm, lm.xy, 0.5)
+    assert s is not None and (s.shortfall, s.lift) == pytest.approx((shortfall, lift), abs=1e-9)
+    assert s.uneven == (None if expected is None else ("right", expected))
 
 
 def test_the_roll_is_removed_before_comparing_the_feet():

@@ -19,7 +19,7 @@ Problems, in order:
     The shoulders, the hips, or the rest of the body (head, knees, ankles)
     are out of the picture or not visible enough.
 ``uneven_stance``
-    One leg is bent, lifted or stepping (:func:`posture.stance.uneven_stance`,
+    One leg is bent, lifted or stepping (:attr:`posture.stance.Stance.uneven`,
     as ``analyze`` warns): the pelvis tilts with the stance.
 ``arms_against_hips``
     An arm hides a hip's outline, so the pelvis can only be read from the
@@ -121,7 +121,7 @@ def stance_problems(
     lm = body.landmarks
     if not all(_seen(lm, p, min_score) for p in WHOLE_BODY):
         out.append(NOT_WHOLE_BODY)
-    if body.stance is not None:
+    if body.stance is not None and body.stance.uneven is not None:
         out.append(UNEVEN)
     if NO_SHOULDERS not in out and NO_HIPS not in out and arms_against_hips(lm, min_score):
         out.append(ARMS)
