@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -87,15 +86,9 @@ def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
 
 
 def _main_reason(part: dict[str, Any]) -> str:
-    """The reason given by most variants (the headline reason also counts the variants), without
-    the standard error it quotes, so that one cause is counted once."""
-    counted = Counter[str]()
-    for reason, n in part["reasons"].items():
-        counted[_STANDARD_ERROR.sub("", reason)] += n
+    """The reason given by most variants (the headline reason also counts the variants)."""
+    counted = Counter[str](part["reasons"])
     return counted.most_common(1)[0][0] if counted else str(part["reason"])
-
-
-_STANDARD_ERROR = re.compile(r" \(standard error [^)]*\)")
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:

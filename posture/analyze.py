@@ -93,6 +93,7 @@ from posture.refine import Cause, RefinedPair, refine
 from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
+from posture.wording import people_count
 
 UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 """Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
@@ -137,17 +138,36 @@ class _PairRefinements:
     right: list[NDArray[np.float64]] = field(default_factory=list)
     uncertainty: list[float] = field(default_factory=list)
     flipped: list[bool] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
-    causes: Counter[Cause] = field(default_factory=Counter)
-    reason_causes: dict[str, tuple[Cause, ...]] = field(default_factory=dict)
+    failures: Counter[tuple[str, tuple[Cause, ...]]] = field(default_factory=Counter)
+    """The variants not refined, counted by their reason (words) and causes."""
     contour_left: list[list[float]] = field(default_factory=list)
     contour_right: list[list[float]] = field(default_factory=list)
 
+    @property
+    def reasons(self) -> Counter[str]:
+        """The variants not refined, counted by their reason."""
+        out = Counter[str]()
+        for (words, _), n in self.failures.items():
+            out[words] += n
+        return out
+
+    @property
+    def causes(self) -> Counter[Cause]:
+        """The variants not refined, counted by each cause they gave."""
+        out = Counter[Cause]()
+        for (_, causes), n in self.failures.items():
+            for c in causes:
+                out[c] += n
+        return out
+
     def reason_for(self, cause: Cause | None) -> str:
-        """The most common words among the variants that gave ``cause`` (the words of one cause can
-        differ between variants in a figure, such as a standard error, so they are not counted alone)."""
-        said = Counter({w: k for w, k in self.reasons.items() if cause is None or cause in self.reason_causes[w]})
-        return (said or self.reasons).most_common(1)[0][0] if self.reasons else "too few variants refined"
+        """The most common words among the variants that gave ``cause`` (all variants for None; the
+        words of one cause can differ between variants in a figure, so they are not counted alone)."""
+        said = Counter[str]()
+        for (words, causes), n in self.failures.items():
+            if cause is None or cause in causes:
+                said[words] += n
+        return said.most_common(1)[0][0] if said else "too few variants refined"
 
 
 class Analyzer:
@@ -347,15 +367,23 @@ class Analyzer:
         masks = variants[0] in refine_set
         found, img, total = self._detect_mapped(work, variants[0], base, None, (w, h), masks)
         people = rank_people([p for p, _, _ in found])
-        closer = None if s.fast else self._look_closer(rgb, people, masks)  # --fast is one pass
+        closer = None
+        missed: list[Landmarks] = []
+        if not s.fast:  # --fast is one pass
+            tiles = None if people else self._look_closer(rgb, people, masks)  # nobody: a closer look on tiles
+            people = [tiles[3]] if tiles is not None else people
+            missed = self._detector.others_in_strips(rgb, people)
+            # Person 0 is the most prominent whichever look found them (as --person and the warning say).
+            people = rank_people([*people, *missed])
+            wanted = people[s.person] if s.person < len(people) else None
+            if tiles is not None and wanted is tiles[3]:
+                closer = tiles
+            elif wanted is not None:
+                closer = self._look_closer(rgb, people, masks)
+                if closer is not None:
+                    people[s.person] = closer[3]
         if closer is not None:
-            work, base, (found, img, total), near = closer
-            if s.person < len(people):
-                people[s.person] = near
-            else:
-                people = [near]
-        missed = [] if s.fast else self._detector.others_in_strips(rgb, people)
-        people += missed
+            work, base, (found, img, total), _ = closer
         warnings: list[str] = list(image.notes) if isinstance(image, LoadedImage) else []
         assumptions = self._level(rgb, people, warnings)
         readings = Readings(
@@ -364,10 +392,14 @@ class Analyzer:
         if not people:
             return readings
         if s.person >= len(people):
-            raise InputError(
-                f"{source.path or 'image'}: person {s.person} requested but only "
-                f"{len(people)} found (0 is the most prominent)"
+            n = len(people)
+            choice = (
+                "only one person was found (--person 0)"
+                if n == 1
+                else f"{n} people were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
+                "(0 is the most prominent)"
             )
+            raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}")
         chosen = people[s.person]
         if s.markers:
             readings = replace(readings, silhouette=_silhouette(found, chosen, total, (w, h)))
@@ -468,20 +500,19 @@ class Analyzer:
             warnings.append(
                 f"the person was found in only {len(samples)} of {len(used)} variants: uncertainty not estimated"
             )
-        if readings.people > 1:
-            which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
-            warnings.insert(
-                0,
-                f"{'at least ' if readings.missed else ''}{readings.people} people in the photo: measured {which}; "
-                "choose another with --person N",
-            )
         subject = Subject(
             view=body.view,
             people_detected=readings.people,
             index=s.person,
             turn_deg=body.turn_deg,
             bbox_px=body.landmarks.bbox(),
+            people_at_least=readings.missed,
         )
+        if readings.people > 1:
+            which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
+            warnings.insert(
+                0, f"{people_count(subject)} in the photo: measured {which}; choose another with --person N"
+            )
         return PostureMeasurement(
             status="not_measurable" if body.refusal else "measured",
             message=body.refusal or "measured",
@@ -555,10 +586,7 @@ def _pairs(readings: list[VariantReading]) -> dict[str, _PairRefinements]:
             acc = pairs[key]
             acc.tried += 1
             if not res.refined:
-                why = res.reason or "no segmentation mask"
-                acc.reasons[why] += 1
-                acc.causes.update(res.causes)
-                acc.reason_causes[why] = res.causes
+                acc.failures[(res.reason or "no segmentation mask", res.causes)] += 1
                 continue
             acc.left.append(res.left)
             acc.right.append(res.right)

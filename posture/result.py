@@ -193,7 +193,10 @@ class Subject:
     """Which person was measured and how they stand towards the camera.
 
     ``turn_deg`` is the estimated angle between the body's left-right axis
-    and the image plane (0 square to the camera, 90 side-on).
+    and the image plane (0 square to the camera, 90 side-on). ``index`` is the
+    measured person's (``--person``; 0 the most prominent of ``people_detected``);
+    ``people_at_least`` is true when the second look found people the whole-photo
+    pass had missed, so that more may be in the photo.
     """
 
     view: View
@@ -201,6 +204,7 @@ class Subject:
     index: int = 0
     turn_deg: float | None = None
     bbox_px: tuple[float, float, float, float] | None = None
+    people_at_least: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -222,6 +226,7 @@ class Subject:
             index=int(d.get("index", 0)),
             turn_deg=d.get("turn_deg"),
             bbox_px=None if bbox is None else tuple(bbox),
+            people_at_least=bool(d.get("people_at_least", False)),
         )
 
 

@@ -11,11 +11,11 @@ shown, so the words never contradict the figures beside them.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS, REFINED
-from posture.result import Correction, Metric, PostureMeasurement
+from posture.result import Correction, Metric, PostureMeasurement, Subject
 from posture.terminal import printable
 from posture.view import turn_assumption
 
@@ -105,6 +105,12 @@ def describe(name: str, m: Metric) -> str:
     return f"{METRICS[name].label}: {reading(name, m)}"
 
 
+def entry(name: str, m: Metric) -> dict[str, Any]:
+    """A metric as the app's pages list it: ``name``, ``label``, ``text`` (:func:`reading`) and
+    ``value`` (the metric's unit; None when not measured)."""
+    return {"name": name, "label": LABELS.get(name, name), "text": reading(name, m), "value": m.value}
+
+
 def reading(name: str, m: Metric) -> str:
     """:func:`describe` without the metric's label: ``Right shoulder higher by 2.3° ± 0.4° (...)``."""
     text = _reading(name, m)
@@ -148,6 +154,14 @@ CLI_HINTS: Mapping[str, str] = {"mirror": "add --mirror for a mirror selfie", "l
 
 APP_HINTS: Mapping[str, str] = {"mirror": "switch on Mirror selfie for a mirror selfie", "level": "see Camera level"}
 """The same in the app's words."""
+
+
+def people_count(subject: Subject) -> str:
+    """How many people are in the photo, as the warning and the annotated image say it:
+    ``1 person``, ``3 people``, or ``at least 3 people`` when the second look found people
+    the whole-photo pass had missed."""
+    n = subject.people_detected
+    return f"{'at least ' if subject.people_at_least else ''}{n} {'person' if n == 1 else 'people'}"
 
 
 def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:

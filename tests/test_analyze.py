@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 from conftest import PHOTOS, photo, photos
 
+from posture import wording
 from posture.analyze import Analyzer
 from posture.errors import InputError
+from posture.geometry import box_iou
 from posture.images import load_image
 from posture.landmarks import PoseLandmark
 from posture.measure import METRIC_NAMES
@@ -356,8 +358,47 @@ def test_warning_for_person_1_reads_well(analyzers):
 
 
 def test_person_index_beyond_the_people_found(analyzers):
-    with pytest.raises(InputError, match=r"person 9 requested but only \d found"):
+    with pytest.raises(InputError, match=r"person 9 requested, but only one person was found \(--person 0\)$"):
         analyzers(person=9).analyze_file(photo("front_full__posenet_yoga.jpg"))
+
+
+def _several_people_photos() -> list:
+    return [*photos("multi_"), *(p for p in photos("seated_") if "_multi" in p.name)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "default"])
+@pytest.mark.parametrize("path", _several_people_photos(), ids=lambda p: p.name)
+def test_the_people_count_is_one_count_in_every_output_and_choice(analyzers, path, fast):
+    # The warning, subject.people_detected, the annotated image's label (the same words) and
+    # --person agree: "N people" lets one choose --person 0 to N-1, each a person of its own.
+    first = analyzers(fast=fast).analyze_file(path)
+    assert first.subject is not None  # someone is found in each
+    n = first.subject.people_detected
+    if n < 2:
+        assert not any("people in the photo" in w for w in first.warnings)
+        with pytest.raises(InputError, match=r"person 1 requested, but only one person was found \(--person 0\)$"):
+            analyzers(fast=fast, person=1).analyze_file(path)
+        return
+    count = wording.people_count(first.subject)
+    assert count == f"{'at least ' if first.subject.people_at_least else ''}{n} people"
+    assert first.subject.people_at_least <= (not fast)  # only the default mode's second look finds more
+    assert first.warnings[0].startswith(f"{count} in the photo: measured the most prominent (largest) one;")
+    last = analyzers(fast=fast, person=n - 1).analyze_file(path)
+    assert (last.subject.people_detected, last.subject.people_at_least, last.subject.index) == (
+        n,
+        first.subject.people_at_least,
+        n - 1,
+    )
+    assert last.warnings[0].startswith(f"{count} in the photo: measured person {n - 1};")
+    a, b = np.array(first.subject.bbox_px), np.array(last.subject.bbox_px)
+    assert box_iou(tuple(a), tuple(b)) < 0.5  # another body
+    assert np.prod(a[2:] - a[:2]) >= np.prod(b[2:] - b[:2])  # person 0 is the largest, whichever look found them
+    choices = "0 or 1" if n == 2 else f"0 to {n - 1}"
+    with pytest.raises(
+        InputError, match=rf"person {n} requested, but {n} people were found: choose --person {choices} "
+    ):
+        analyzers(fast=fast, person=n).analyze_file(path)
 
 
 def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
@@ -504,6 +545,16 @@ def test_people_are_never_over_counted(detector):
         assert len(found) + len(more) <= n, name
         gained += bool(more)
     assert gained >= 3
+
+
+@pytest.mark.slow
+def test_parts_of_people_side_by_side_are_not_counted_as_one_lying_across_them(augmented_analyzer):
+    # On a strip the model once joined three seated people into one "person" lying across them
+    # (a landmark box 4.9 times wider than tall): counted, and as the largest, measured by default.
+    m = augmented_analyzer.analyze_file(photo("seated_desk_multi__intel_classroom_f020.jpg"))
+    assert m.subject.people_detected == 1 and not m.subject.people_at_least
+    x0, y0, x1, y1 = m.subject.bbox_px
+    assert x1 - x0 <= 1.5 * (y1 - y0) and m.status == "measured"
 
 
 def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):

@@ -291,9 +291,7 @@ def test_the_reason_given_is_that_of_the_most_common_cause() -> None:
     for se in (1.1, 1.3, 1.5, 1.5, 1.8, None, None, None):
         cause = Cause("too_uncertain") if se else Cause("landmarks_not_visible")
         why = f"too straight (standard error {se} degrees)" if se else "landmarks not visible"
-        acc.reasons[why] += 1
-        acc.causes.update((cause,))
-        acc.reason_causes[why] = (cause,)
+        acc.failures[(why, (cause,))] += 1
     assert acc.causes.most_common(1)[0][0] == Cause("too_uncertain")
     assert acc.reason_for(Cause("too_uncertain")) == "too straight (standard error 1.5 degrees)"
     assert acc.reason_for(Cause("landmarks_not_visible")) == "landmarks not visible"

@@ -12,8 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, SAMPLES, photo
+from PIL import Image
 from test_cli import NATIVE_LOG_MARKERS, run
 
 HEAVY = (
@@ -80,6 +82,8 @@ def test_folder_as_json_lines_csv_and_annotated_folder(tmp_path):
     assert [d["status"] for d in lines] == ["measured", "no_person", "error", "not_measurable"]
     from posture.result import PostureMeasurement
 
+    annotated = [d.pop("annotated_path") for d in lines]  # with -o, each line names its annotated image
+    assert annotated[2] is None and all(Path(a).is_file() for a in annotated if a is not None)
     for d in (lines[0], lines[1], lines[3]):
         assert PostureMeasurement.from_dict(d).to_dict() == d  # the documented object
     err = lines[2]
@@ -106,6 +110,40 @@ def test_folder_as_json_lines_csv_and_annotated_folder(tmp_path):
     assert "already exist" in proc.stderr and "--force" in proc.stderr and proc.stdout == ""
     assert {p: p.stat().st_mtime_ns for p in [*out.rglob("*"), table]} == before
     assert "annotated" not in {Path(d["source"]["path"]).parent.name for d in lines}
+
+
+def test_each_row_names_the_annotated_image_of_its_own_photo(tmp_path):
+    # Two photos named front.png in two folders (different people, different sizes), and a broken one.
+    for folder, sample in (("a", "astronaut.png"), ("b", "standing.png")):
+        (tmp_path / folder).mkdir()
+        shutil.copyfile(SAMPLES / sample, tmp_path / folder / "front.png")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "front.png").write_text("not a photo\n")
+    args = ("analyze", "a", "b", "c", "--fast", "--json", "-o", "out", "--csv", "table.csv")
+    proc = run(*args, cwd=tmp_path)  # relative paths in, relative paths out
+    assert proc.returncode == 3, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    rows = list(csv.DictReader((tmp_path / "table.csv").open(newline="")))
+    assert (
+        [d["source"]["path"] for d in lines]
+        == [r["path"] for r in rows]
+        == [os.path.join(f, "front.png") for f in "abc"]
+    )
+    annotated = [d["annotated_path"] for d in lines]
+    assert [r["annotated_path"] for r in rows] == [a or "" for a in annotated]  # the JSON Lines and the CSV agree
+    assert annotated == [os.path.join("out", "front_annotated.jpg"), os.path.join("out", "front_annotated_2.jpg"), None]
+    assert list(rows[0])[-1] == "annotated_path"
+    for source, target in zip(lines[:2], annotated[:2], strict=True):
+        with Image.open(tmp_path / source["source"]["path"]) as im:
+            original = im.convert("RGB")
+        with Image.open(tmp_path / target) as im:
+            drawn = im.convert("RGB")
+        # That photo (the two differ in shape), scaled to the drawing's width, with a caption band below ...
+        top = round(original.height * drawn.width / original.width)
+        assert drawn.height > top
+        # ... and its pixels under a few drawn lines.
+        photo_area = np.asarray(drawn.crop((0, 0, drawn.width, top)).resize(original.size), dtype=np.int16)
+        assert np.median(np.abs(photo_area - np.asarray(original, dtype=np.int16))) <= 3
 
 
 def test_several_photos_as_text_all_measured_exit_0_and_saved(tmp_path):

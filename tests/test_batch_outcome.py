@@ -36,3 +36,14 @@ def test_error_outcome_json_and_summary():
     t = Tally()
     t.add(o)
     assert t.summary() == "1 photo: 0 measured, 0 no person, 0 not measurable, 1 failed"
+
+
+def test_json_names_the_annotated_image_only_when_the_run_writes_them():
+    written = Outcome(
+        0, "a/front.jpg", error="a/front.jpg: cannot save", exit_code=6, annotated="out/front_annotated.jpg"
+    )
+    unread = Outcome(1, "b/front.jpg", error="b/front.jpg: not an image", exit_code=3)
+    assert written.to_dict(annotated=True)["annotated_path"] == "out/front_annotated.jpg"
+    assert unread.to_dict(annotated=True)["annotated_path"] is None  # asked for, none written
+    assert "annotated_path" not in unread.to_dict()  # no annotated images: the object as before
+    assert {k: v for k, v in written.to_dict(annotated=True).items() if k != "annotated_path"} == written.to_dict()

@@ -36,6 +36,24 @@ def test_csv_has_one_row_per_photo_with_values_and_uncertainties(analyzer, augme
     assert rows[2]["path"] == 'bad, "quoted".jpg' and rows[2]["message"] == "bad: not an image"
 
 
+@pytest.mark.parametrize(
+    ("annotated", "cell"),
+    [
+        ("out/front_annotated.jpg", "out/front_annotated.jpg"),
+        (None, ""),  # asked for, none written (the photo failed first)
+        ("=HYPERLINK(x)/front_annotated.jpg", "'=HYPERLINK(x)/front_annotated.jpg"),  # a folder named as a formula
+        ("-out/front_annotated.jpg", "'-out/front_annotated.jpg"),
+    ],
+)
+def test_csv_names_the_annotated_image_in_a_last_column_only_when_asked(annotated, cell):
+    outcome = Outcome(0, "front.jpg", error="front.jpg: cannot save", exit_code=6, annotated=annotated)
+    plain = csv_text([outcome])
+    rows = list(csv.reader(io.StringIO(csv_text([outcome], annotated=True))))
+    assert rows[0] == [*csv_header(), "annotated_path"] == csv_header(annotated=True)
+    assert rows[1][-1] == cell
+    assert plain.splitlines() == [",".join(r[:-1]) for r in rows]  # otherwise the same table
+
+
 @pytest.mark.slow
 def test_csv_says_how_each_tilt_was_measured(analyzer, augmented_analyzer):
     outline = augmented_analyzer.analyze_file(SAMPLES / "standing.png")  # refined on the outline

@@ -6,6 +6,7 @@ Exit codes (posture.errors): 0 measured, 2 usage, 3 bad input, 4 nobody,
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -120,6 +121,19 @@ def test_annotated_png_is_written_and_not_overwritten_without_force(tmp_path):
     with Image.open(out) as im:
         im.verify()
     assert sorted(os.listdir(tmp_path)) == before  # no temporary files left
+
+
+def test_single_photo_json_and_csv_name_the_annotated_image_as_a_batch_row_does(tmp_path):
+    shutil.copyfile(SAMPLES / "astronaut.png", tmp_path / "front.png")
+    proc = run("analyze", "front.png", "--fast", "--json", "-o", "front_annotated.png", "--csv", "t.csv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d.pop("annotated_path") == "front_annotated.png" and (tmp_path / "front_annotated.png").is_file()
+    from posture.result import PostureMeasurement
+
+    assert PostureMeasurement.from_dict(d).to_dict() == d  # otherwise the documented object
+    (row,) = csv.DictReader((tmp_path / "t.csv").open(newline=""))
+    assert row["annotated_path"] == "front_annotated.png" and row["path"] == "front.png"
 
 
 @pytest.mark.parametrize("force", [False, True])

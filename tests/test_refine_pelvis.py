@@ -19,7 +19,7 @@ from test_refine import HIP_Y, MID, SKIN, TOL, draw_body, mirror, rotate
 
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.refine import refine
-from posture.refine.pelvis import PELVIS_BAND_T
+from posture.refine.pelvis import PELVIS_BAND_T, PELVIS_MAX_UNCERTAINTY_DEG
 
 L = PoseLandmark
 TRUNK = HIP_Y - 262.0  # draw_body: hips' midpoint to shoulders' midpoint, pixels
@@ -121,7 +121,7 @@ def test_a_bulge_on_one_hip_only_widens_the_uncertainty_past_the_limit(bulge: in
         rgb[..., c] = np.round(rgb[..., c] * (1 - on) + SKIN[c] * on).astype(np.uint8)
     r = refine(np.maximum(mask, cv2.GaussianBlur(on.astype(np.float32), (0, 0), 1.5)), lm, rgb).pelvis
     assert not r.refined
-    assert r.uncertainty_deg > 1.0 and "standard error" in (r.reason or "")
+    assert r.uncertainty_deg > PELVIS_MAX_UNCERTAINTY_DEG and "within 1 degree" in (r.reason or "")
 
 
 ARMS = [

@@ -31,7 +31,14 @@ def sample(**over) -> PostureMeasurement:
         source=Source(path="a.jpg", width=640, height=480, sha256="ab" * 32, format="JPEG", exif_rotated=False),
         model=Model(name="pose_landmarker_full", sha256="cd" * 32, bundled=True),
         assumptions=Assumptions(mirrored=True, level_mode="manual", roll_deg=2.5, height_cm=172.0),
-        subject=Subject(view="back", people_detected=2, index=1, turn_deg=12.3, bbox_px=(1.5, 2.0, 300.0, 400.3)),
+        subject=Subject(
+            view="back",
+            people_detected=2,
+            index=1,
+            people_at_least=True,
+            turn_deg=12.3,
+            bbox_px=(1.5, 2.0, 300.0, 400.3),
+        ),
         metrics={
             "shoulder_tilt_deg": Metric(
                 value=-2.3,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from posture.result import Metric
-from posture.wording import describe, number
+from posture.metrics import METRICS
+from posture.result import Metric, Subject
+from posture.wording import describe, entry, number, people_count, reading
 
 
 @pytest.mark.parametrize(
@@ -122,3 +123,27 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
         describe("shoulder_tilt_deg", m)
         == "Shoulders: Left shoulder higher by 2.7° ± 1.4° (1.1 cm ± 0.6 cm; within measurement noise)"
     )
+
+
+@pytest.mark.parametrize(
+    ("detected", "at_least", "words"),
+    [(1, False, "1 person"), (2, False, "2 people"), (3, True, "at least 3 people"), (1, True, "at least 1 person")],
+)
+def test_people_count_says_at_least_when_the_second_look_found_more(detected, at_least, words):
+    assert people_count(Subject(view="front", people_detected=detected, people_at_least=at_least)) == words
+
+
+@pytest.mark.parametrize(
+    "m",
+    [Metric(2.34, "deg", 0.4, method="silhouette"), Metric.missing("deg", "right hip not visible")],
+    ids=["measured", "missing"],
+)
+def test_the_pages_list_a_metric_with_its_label_words_and_value(m: Metric) -> None:
+    e = entry("pelvic_tilt_deg", m)
+    assert e == {
+        "name": "pelvic_tilt_deg",
+        "label": METRICS["pelvic_tilt_deg"].label,
+        "text": reading("pelvic_tilt_deg", m),
+        "value": m.value,
+    }
+    assert ("not visible" in e["text"]) == (m.value is None)

@@ -106,12 +106,7 @@ class PoolWorker:
 def preview(rec: FrameRecord) -> dict[str, Any]:
     """One frame as the pages draw it (the shape of ``/api/describe``'s points, uses and
     metrics): the smoothed landmarks and the smoothed one-pass metrics, without uncertainty."""
-    metrics = []
-    for name, spec in METRICS.items():
-        metric = rec.metric(name)
-        metrics.append(
-            {"name": name, "label": spec.label, "text": wording.reading(name, metric), "value": metric.value}
-        )
+    metrics = [wording.entry(name, rec.metric(name)) for name in METRICS]
     lm = rec.landmarks
     points: dict[str, list[float]] = {}
     if lm is not None:

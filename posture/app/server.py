@@ -143,14 +143,10 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
     original = {} if m.correction is None else m.correction.original_metrics
     metrics = []
     for name, metric in m.metrics.items():
-        spec = METRICS.get(name)
-        if spec is None:
+        if name not in METRICS:
             continue
         item = {
-            "name": name,
-            "label": spec.label,
-            "text": wording.reading(name, metric),
-            "value": metric.value,
+            **wording.entry(name, metric),
             "uncertainty": metric.uncertainty,
             "unit": metric.unit,
             "method": metric.method,

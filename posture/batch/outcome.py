@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 STATUS_EXIT = {"measured": EXIT_OK, "no_person": EXIT_NO_PERSON, "not_measurable": EXIT_NOT_MEASURABLE}
 """Exit code of ``posture analyze PHOTO`` for each measurement status."""
 
+ANNOTATED_FIELD = "annotated_path"
+"""The JSON key and CSV column that name a photo's annotated image, in runs that write them."""
+
 SEVERITY = (EXIT_INTERNAL, EXIT_HISTORY, EXIT_OUTPUT, EXIT_BAD_INPUT, EXIT_NOT_MEASURABLE, EXIT_NO_PERSON)
 """Per-photo exit codes, most severe first: a batch exits with the first one that occurred."""
 
@@ -62,12 +65,18 @@ class Outcome:
         """``measured``, ``no_person``, ``not_measurable`` or ``error``."""
         return self.measurement.status if self.measurement is not None else "error"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, annotated: bool = False) -> dict[str, Any]:
         """One JSON Lines object: the measurement's documented JSON, or for a failure
-        ``{"source": {"path": ...}, "status": "error", "error": "...", "exit_code": N}``."""
+        ``{"source": {"path": ...}, "status": "error", "error": "...", "exit_code": N}``;
+        with ``annotated`` (the run writes annotated images) also :data:`ANNOTATED_FIELD`:
+        this photo's annotated image, None when none was written."""
         if self.measurement is not None:
-            return self.measurement.to_dict()
-        return {"source": {"path": self.path}, "status": "error", "error": self.error, "exit_code": self.exit_code}
+            d = self.measurement.to_dict()
+        else:
+            d = {"source": {"path": self.path}, "status": "error", "error": self.error, "exit_code": self.exit_code}
+        if annotated:
+            d[ANNOTATED_FIELD] = self.annotated
+        return d
 
 
 @dataclass(frozen=True)
@@ -82,12 +91,13 @@ class Task:
 
 
 def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
-    """Analyse one photo with an open analyser; every failure becomes data."""
+    """Analyse one photo with an open analyser; every failure becomes data (with the annotated
+    image when it was written before the failure)."""
     t0 = time.perf_counter()
+    annotated = None
     try:
         image = analyzer.load(task.path)
         result = analyzer.analyze(image)
-        annotated = None
         if task.annotated is not None:
             from posture.output import encode_image, write_atomic
             from posture.render import draw_overlay
@@ -112,7 +122,12 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
         )
     except PostureError as e:
         return Outcome(
-            task.index, task.path, error=first_line(e), exit_code=e.exit_code, seconds=time.perf_counter() - t0
+            task.index,
+            task.path,
+            error=first_line(e),
+            exit_code=e.exit_code,
+            annotated=annotated,
+            seconds=time.perf_counter() - t0,
         )
     except OSError as e:  # e.g. the output sub-folder cannot be created
         return Outcome(
@@ -120,6 +135,7 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
             task.path,
             error=f"{task.path}: {e.strerror or e}",
             exit_code=EXIT_OUTPUT,
+            annotated=annotated,
             seconds=time.perf_counter() - t0,
         )
     except Exception as e:  # noqa: BLE001 - one bad photo never stops a batch
@@ -129,6 +145,7 @@ def analyze_one(analyzer: Analyzer, task: Task) -> Outcome:
             task.path,
             error=first_line(f"unexpected error: {type(e).__name__}: {e}"),
             exit_code=EXIT_INTERNAL,
+            annotated=annotated,
             seconds=time.perf_counter() - t0,
         )
 
@@ -143,10 +160,15 @@ def crashed(task: Task) -> Outcome:
     )
 
 
-def outcome_of(measurement: PostureMeasurement, path: str, index: int = 0) -> Outcome:
-    """An :class:`Outcome` for a measurement made outside :func:`analyze_many`."""
+def outcome_of(measurement: PostureMeasurement, path: str, index: int = 0, annotated: str | None = None) -> Outcome:
+    """An :class:`Outcome` for a measurement made outside :func:`analyze_many` (``annotated``:
+    the annotated image written of it)."""
     return Outcome(
-        index, path, measurement=measurement, exit_code=STATUS_EXIT.get(measurement.status, EXIT_NOT_MEASURABLE)
+        index,
+        path,
+        measurement=measurement,
+        exit_code=STATUS_EXIT.get(measurement.status, EXIT_NOT_MEASURABLE),
+        annotated=annotated,
     )
 
 

@@ -44,7 +44,9 @@ BATCH_HELP = """several photos (more than one PHOTO, or a FOLDER):
   the final count go to stderr. -o names a FOLDER (created if missing):
   each photo's annotated image is FOLDER/<name>_annotated.jpg (keeping the
   sub-folders below a FOLDER input); existing files are refused before
-  anything is analysed unless --force. --save stores each measured photo.
+  anything is analysed unless --force; each JSON line and CSV row then
+  names it in annotated_path (null or empty when none was written).
+  --save stores each measured photo.
   The exit code is 0 when every photo was measured, else the most severe
   code among the photos, in this order: 1, 7, 6, 3, 5, 4.
 """
@@ -173,13 +175,15 @@ def _analyze(args: argparse.Namespace) -> int:
         from posture.render import draw_overlay
 
         write_atomic(args.output, encode_image(draw_overlay(image.rgb, result), args.output), force=args.force)
+    from posture.batch.outcome import outcome_of
+
+    outcome = outcome_of(result, args.image, annotated=args.output)  # the output as in a batch's row
     if args.csv:
-        from posture.batch.outcome import outcome_of
         from posture.batch.table import csv_text
 
-        _write_table(args, csv_text([outcome_of(result, args.image)]))
+        _write_table(args, csv_text([outcome], annotated=bool(args.output)))
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(outcome.to_dict(annotated=bool(args.output)), indent=2, ensure_ascii=False))
     else:
         from posture.wording import summary
 
@@ -305,7 +309,7 @@ def _analyze_batch(args: argparse.Namespace, settings: "Settings") -> int:
         finally:
             if args.csv and done:
                 done.sort(key=lambda o: o.index)
-                _write_table(args, csv_text(done))
+                _write_table(args, csv_text(done, annotated=out is not None))
                 if len(done) < len(paths):
                     print(
                         f"posture: wrote the {len(done)} photos done of {len(paths)} to {printable(args.csv)}",
@@ -411,7 +415,7 @@ def _print_outcome(o: "Outcome", args: argparse.Namespace, after_another: bool) 
     if o.measurement is None:
         print(f"posture: error: {printable(o.error)}", file=sys.stderr)
     if args.json:
-        print(json.dumps(o.to_dict(), ensure_ascii=False), flush=True)
+        print(json.dumps(o.to_dict(annotated=bool(args.output)), ensure_ascii=False), flush=True)
         return True
     if o.measurement is None:
         return False

@@ -379,7 +379,8 @@ def refine_pelvis(
         why = (
             MISMATCH
             if mismatch > fit_se
-            else f"the hip outlines are too straight or uneven to fix the pelvis's angle (standard error {theta_se:.1f} degrees)"
+            else "the hip outlines are too straight or uneven to fix the pelvis's angle within "
+            f"{PELVIS_MAX_UNCERTAINTY_DEG:.0f} degree"
         )
         cause = Cause("outlines_differ" if mismatch > fit_se else "too_uncertain")
         return RefinedPair(nan, nan.copy(), True, True, why, contour[1.0], contour[-1.0], rms, theta_se, (cause,))

@@ -409,7 +409,7 @@ def refine_shoulders(
         return failed("ragged outline over the shoulders (hair or clothing?)", "ragged", rms)
     se_deg = float(np.degrees(se / (2.0 * half)))
     if not se_deg <= SHOULDER_MAX_UNCERTAINTY_DEG:
-        why = f"the shoulder outlines are too uneven to fix the tilt (standard error {se_deg:.1f} degrees)"
+        why = f"the shoulder outlines are too uneven to fix the tilt within {SHOULDER_MAX_UNCERTAINTY_DEG:.0f} degrees"
         return failed(why, "too_uncertain", rms, se_deg)
     # Points above the joints (the landmarks' half-width out), at the caps' mean top height, one
     # risen by `rise` relative to the other: their tilt is the joints' tilt the caps show.
