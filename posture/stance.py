@@ -89,7 +89,10 @@ class Stance:
                 f"(hip to ankle {100 * self.shortfall:.0f}% shorter than the {other} leg)"
             )
         else:
-            what = f"the {side} foot is lifted or stepping ({100 * self.lift:.0f}% of a leg higher than the {other})"
+            what = (
+                f"the {side} foot is higher than the {other} by {100 * self.lift:.0f}% of a leg's length "
+                "(lifted, or further from the camera in a step)"
+            )
         return f"{what}: the pelvis tilts with the stance, so the hip line is not a standing posture; stand evenly on both feet"
 
 
