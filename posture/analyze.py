@@ -8,7 +8,8 @@ below ``UNCERTAINTY_FLOOR``. The view, refusals and the landmarks drawn on
 the annotated image come from the per-coordinate median of the variants'
 landmarks. The only person found, seen in fewer than ``MIN_VARIANTS``
 variants and with nothing measurable, is no person (status ``no_person``):
-a shape in the scene taken for one once or twice. ``Settings.fast`` uses
+a shape in the scene taken for one once or twice; any other person seen in fewer
+is not measured (status ``not_measurable``): a detection that does not repeat. ``Settings.fast`` uses
 one pass and leaves the uncertainty unknown; it is the fastest mode (no segmentation, no refinement, no second
 look for people the whole-photo pass missed, see
 :meth:`posture.pose.PoseDetector.others_in_strips`).
@@ -468,6 +469,14 @@ class Analyzer:
                 f"something was taken for a person in only {len(samples)} of {len(used)} variants, "
                 "with nothing measurable: not counted as a person"
             )
+        if len(used) >= MIN_VARIANTS > len(samples):
+            # What the model found does not repeat when the photo is turned, mirrored or cropped a
+            # little (parts of two people read as one, say): neither the person nor a value can be trusted.
+            why = (
+                f"seen in only {len(samples)} of {len(used)} variants of the photo: what was found does not "
+                "repeat when the photo is turned, mirrored or cropped a little"
+            )
+            body = replace(body, metrics={n: Metric.missing(m.unit, why) for n, m in body.metrics.items()}, refusal=why)
         if len(samples) >= MIN_VARIANTS:
             body = _aggregate(body, [measure(p, options) for p in samples])
         refinement: OutlineReading | None = None
@@ -496,7 +505,7 @@ class Analyzer:
         ] + marker_notes
         body = _with_height_diffs(replace(body, metrics=turn_rule.widen(body.metrics, body.turn_deg)))
         warnings += body.warnings
-        if len(used) > 1 and len(samples) < MIN_VARIANTS:
+        if 1 < len(used) < MIN_VARIANTS:
             warnings.append(
                 f"the person was found in only {len(samples)} of {len(used)} variants: uncertainty not estimated"
             )
