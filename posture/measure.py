@@ -41,6 +41,7 @@ from posture import view as turn_rule
 from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, METRICS, MetricSpec, metric_unit
 from posture.result import Metric, View
+from posture.stance import Stance, compare_legs
 
 L = PoseLandmark
 
@@ -105,6 +106,8 @@ class BodyMeasurement:
     """Per tilt metric, the horizontal distance (levelled pixels) between its two points."""
     cm_per_px: float | None = None
     """The centimetre scale from ``height_cm``, when it could be set."""
+    stance: Stance | None = None
+    """The legs compared (:func:`posture.stance.compare_legs`; None when they are not visible)."""
 
 
 def _missing_reason(lm: Landmarks, needed: Iterable[PoseLandmark], min_score: float) -> str | None:
@@ -278,11 +281,16 @@ def measure(lm: Landmarks, options: MeasureOptions = MeasureOptions()) -> BodyMe
             "or use --level; 'Shoulders vs hip line' is not affected by camera tilt"
         )
 
+    stance = compare_legs(lm, xy, options.min_score)
+    uneven = stance.warning() if stance is not None else None
+    if uneven is not None:
+        warnings.append(uneven)
+
     metrics = {n: metrics[n] for n in METRIC_NAMES}
     refusal = None
     if not any(m.measured for m in metrics.values()):
         refusal = "nothing measurable: the shoulders, hips and ears are not visible enough"
-    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm, widths, cm_per_px)
+    return BodyMeasurement(view, turn, metrics, tuple(warnings), refusal, lm, widths, cm_per_px, stance)
 
 
 _SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)

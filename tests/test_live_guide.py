@@ -54,6 +54,7 @@ CASES = [
         "step back so your whole body is in view, head to feet",
     ),
     (1, measure(arms_down(person(1.0))), 0.0, ("arms_against_hips",), "hold your arms slightly away from your hips"),
+    (1, measure(moved(person(1.0), LEFT_ANKLE=(425, 370))), 0.0, ("uneven_stance",), "stand evenly on both feet"),
     (1, STANDING, 0.5, ("moving",), "stand still"),
     (1, STANDING, math.nan, (), None),  # no previous frame: not counted as moving
     # Several at once: the most important is said.
@@ -77,6 +78,13 @@ CASES = [
         0.5,
         ("arms_against_hips", "moving"),
         "hold your arms slightly away from your hips",
+    ),
+    (
+        1,
+        measure(arms_down(moved(person(1.0), RIGHT_ANKLE=(215, 370)))),
+        0.5,
+        ("uneven_stance", "arms_against_hips", "moving"),
+        "stand evenly on both feet",
     ),
 ]
 

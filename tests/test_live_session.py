@@ -123,6 +123,14 @@ def hands_on_hips(p: Landmarks) -> Landmarks:
     return Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
 
 
+def left_knee_bent(p: Landmarks) -> Landmarks:
+    """The same person with the left knee bent a right angle outwards (the foot lifted)."""
+    xy = p.xy.copy()
+    knee = p.xy[L.LEFT_KNEE]
+    xy[L.LEFT_ANKLE] = knee + (knee - p.xy[L.RIGHT_KNEE]) / np.linalg.norm(knee - p.xy[L.RIGHT_KNEE]) * 70
+    return Landmarks(xy=xy, visibility=p.visibility, presence=p.presence, width=p.width, height=p.height)
+
+
 def test_auto_capture_waits_for_the_stance_to_hold_then_measures_its_best_frames() -> None:
     # Frames 0-9 the arms hang against the hips; from frame 10 the stance is measurable.
     tilts = np.random.default_rng(2).normal(-2.1, 0.3, 80)
@@ -197,18 +205,24 @@ def test_auto_capture_gives_up_and_says_why() -> None:
     assert any(s.capture_failures[0] in r.events for r in recs)
 
 
+@pytest.mark.parametrize(
+    ("pose", "said"),
+    [(hands_on_hips, "hold your arms slightly away from your hips"), (left_knee_bent, "stand evenly on both feet")],
+)
 @pytest.mark.parametrize("guided", [True, False])
-def test_a_recording_is_captured_as_it_stands_a_person_before_the_camera_is_guided(guided: bool) -> None:
-    # The arms hide the hips throughout; frames 0-14 show two people, then one.
+def test_a_recording_is_captured_as_it_stands_a_person_before_the_camera_is_guided(
+    guided: bool, pose: Callable[[Landmarks], Landmarks], said: str
+) -> None:
+    # The arms hide the hips (or one knee is bent) throughout; frames 0-14 show two people, then one.
     def people(i: int) -> list[Landmarks]:
-        one = hands_on_hips(person(1.0))
+        one = pose(person(1.0))
         return [one, person(0.0, dx=3)] if i < 15 else [one]
 
     config = LiveConfig(auto_capture=True, stance_timeout_s=5.0, capture_seconds=1.0, capture_frames=3, guided=guided)
     s, recs, analyzer = capture_run(people, 60, config)
-    if guided:  # a person can move the arms: the capture waits for that, then gives up and says why
+    if guided:  # a person can move the arms or stand evenly: the capture waits for that, then gives up and says why
         assert not s.captures and not analyzer.seen
-        assert "hold your arms slightly away from your hips" in s.capture_failures[0]
+        assert said in s.capture_failures[0]
     else:  # a recording cannot: it is captured once one still person can be measured, for 1 s
         assert not s.capture_failures and len(s.captures) == 1
         assert [r.index for r in recs if r.capture is not None and r.capture.phase == "collecting"][0] == 25

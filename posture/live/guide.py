@@ -18,6 +18,9 @@ Problems, in order:
 ``shoulders_not_visible``, ``hips_not_visible``, ``body_not_in_frame``
     The shoulders, the hips, or the rest of the body (head, knees, ankles)
     are out of the picture or not visible enough.
+``uneven_stance``
+    One leg is bent, lifted or stepping (:attr:`posture.stance.Stance.uneven`,
+    as ``analyze`` warns): the pelvis tilts with the stance.
 ``arms_against_hips``
     An arm hides a hip's outline, so the pelvis can only be read from the
     hip joint landmarks.
@@ -48,6 +51,7 @@ FACING_AWAY = "facing_away"
 NO_SHOULDERS = "shoulders_not_visible"
 NO_HIPS = "hips_not_visible"
 NOT_WHOLE_BODY = "body_not_in_frame"
+UNEVEN = "uneven_stance"
 ARMS = "arms_against_hips"
 MOVING = "moving"
 
@@ -59,6 +63,7 @@ INSTRUCTIONS: dict[str, str] = {
     NO_SHOULDERS: "move so your shoulders are in view",
     NO_HIPS: "step back so your hips are visible",
     NOT_WHOLE_BODY: "step back so your whole body is in view, head to feet",
+    UNEVEN: "stand evenly on both feet",
     ARMS: "hold your arms slightly away from your hips",
     MOVING: "stand still",
 }
@@ -72,8 +77,8 @@ ESSENTIAL = UNUSABLE | {NO_HIPS}
 
 RECORDING_BLOCKS = UNUSABLE | {MOVING}
 """Problems that keep a recording's frames out of a capture: a recording cannot follow an
-instruction, so the rest (a back view, arms against the hips, hips or feet out of view) only
-cost what the analysis of its frames says they cost."""
+instruction, so the rest (a back view, an uneven stance, arms against the hips, hips or feet out
+of view) only cost what the analysis of its frames says they cost."""
 
 STILL_SPEED = 0.15
 """Fastest body motion (shoulder widths per second, smoothed landmarks) that counts as standing still."""
@@ -116,6 +121,8 @@ def stance_problems(
     lm = body.landmarks
     if not all(_seen(lm, p, min_score) for p in WHOLE_BODY):
         out.append(NOT_WHOLE_BODY)
+    if body.stance is not None and body.stance.uneven is not None:
+        out.append(UNEVEN)
     if NO_SHOULDERS not in out and NO_HIPS not in out and arms_against_hips(lm, min_score):
         out.append(ARMS)
     if math.isfinite(speed) and speed > STILL_SPEED:
