@@ -9,8 +9,7 @@ too, and writes benchmarks/results/coverage.json:
   method (``silhouette`` or ``landmarks``), the value, the uncertainty and the
   reason the outline was not used (in words, and its cause as data with the hint it gives);
 * ``summary``: per folder, the share of measured photos whose shoulder and
-  pelvic tilts come from the outline, and the reasons and cause codes of the
-  fallbacks, counted.
+  pelvic tilts come from the outline, and the fallbacks' cause codes, counted.
 
 Usage: python benchmarks/coverage.py [--all] [--only SUBSTRING] [--out FILE]
 """
@@ -85,27 +84,20 @@ def row_of(label: str, m: PostureMeasurement) -> dict[str, Any]:
     return row
 
 
-def _main_reason(part: dict[str, Any]) -> str:
-    """The reason given by most variants (the headline reason also counts the variants)."""
-    counted = Counter[str](part["reasons"])
-    return counted.most_common(1)[0][0] if counted else str(part["reason"])
-
-
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Share of measured photos read from the outline, and the fallback reasons counted."""
+    """Share of measured photos read from the outline, and the fallbacks counted by cause (data: the
+    words differ by photo and side)."""
     measured = [r for r in rows if r["status"] == "measured"]
     out: dict[str, Any] = {"photos": len(rows), "measured": len(measured)}
     for part in TILTS:
         read = [r for r in measured if r[part]["method"] is not None]
         outline = [r for r in read if r[part]["method"] == "silhouette"]
         fell_back = [r for r in read if r[part]["method"] != "silhouette"]
-        reasons = Counter(_main_reason(r[part]) for r in fell_back)
         causes = Counter((r[part]["cause"] or {}).get("code") for r in fell_back)
         out[part] = {
             "outline": len(outline),
             "of": len(measured),
             "share": round(len(outline) / len(measured), 3) if measured else None,
-            "fallback_reasons": dict(reasons.most_common()),
             "fallback_causes": {str(c): n for c, n in causes.most_common()},
         }
     return out
@@ -128,9 +120,8 @@ def main() -> None:
         print(f"\n{name}: {s['measured']} of {s['photos']} measured")
         for part in TILTS:
             print(f"  {part}: outline on {s[part]['outline']} of {s[part]['of']} ({s[part]['share']})")
-            for reason, n in s[part]["fallback_reasons"].items():
-                print(f"    {n:3d}  {reason}")
-            print("    causes: " + ", ".join(f"{c} {n}" for c, n in s[part]["fallback_causes"].items()))
+            for c, n in s[part]["fallback_causes"].items():
+                print(f"    {n:3d}  {c}")
     if not args.only:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
         print(f"\nwrote {args.out}")

@@ -361,23 +361,24 @@ def _coverage_target(part: dict[str, Any]) -> str:
     return f", target at least {part['target']:.0%}: {_verdict(part['pass'])}" if "target" in part else ""
 
 
-def outline_fallbacks(key: str = "fallback_reasons", first: str = "reason") -> str:
-    """Why the tilts fell back to the landmarks: the reason most variants gave (or the fallback's
-    cause code), counted (outline_validation.json)."""
+def outline_fallbacks() -> str:
+    """Why the tilts fell back to the landmarks: each fallback's cause code, counted
+    (outline_validation.json)."""
     d = _outline()["coverage"]
     groups = {"protocol": ["protocol"], "older": ["photos"], "renders": [k for k in d if k.startswith("renders:")]}
     counts: dict[str, dict[str, int]] = {}
     for part in PARTS:
         for group, keys in groups.items():
             for name in keys:
-                for reason, n in d[name][part].get(key, {}).items():
+                for code, n in d[name][part].get("fallback_causes", {}).items():
+                    reason = "(no cause given)" if code == "None" else code
                     cell = counts.setdefault(reason, {})
                     cell[f"{part}:{group}"] = cell.get(f"{part}:{group}", 0) + n
     rows = [
         [reason, *(" / ".join(str(c.get(f"{p}:{g}", 0)) for g in groups) for p in PARTS)]
         for reason, c in sorted(counts.items(), key=lambda rc: (-sum(rc[1].values()), rc[0]))
     ]
-    return _table([first, "shoulders: protocol / older / renders", "pelvis: protocol / older / renders"], rows)
+    return _table(["cause", "shoulders: protocol / older / renders", "pelvis: protocol / older / renders"], rows)
 
 
 def outline_rotation_mirror() -> str:
@@ -583,8 +584,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "timing": timing,
     "cost": cost,
     "outline-coverage": outline_coverage,
-    "outline-fallbacks": outline_fallbacks,
-    "outline-fallback-causes": lambda: outline_fallbacks("fallback_causes", "cause"),
+    "outline-fallback-causes": outline_fallbacks,
     "outline-rotation-mirror": outline_rotation_mirror,
     "outline-pairs": outline_pairs,
     "outline-pairs-summary": outline_pairs_summary,

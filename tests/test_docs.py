@@ -40,7 +40,6 @@ def test_every_table_block_is_known() -> None:
 
 OUTLINE_TABLES = [
     "outline-coverage",
-    "outline-fallbacks",
     "outline-fallback-causes",
     "outline-rotation-mirror",
     "outline-pairs",
