@@ -93,7 +93,7 @@ class Stance:
                 f"the {side} foot is higher than the {other} by {100 * self.lift:.0f}% of a leg's length "
                 "(lifted, or further from the camera in a step)"
             )
-        return f"{what}: the pelvis tilts with the stance, so the hip line is not a standing posture; stand evenly on both feet"
+        return f"{what}: the pelvis and knees tilt with the stance, so the hip and knee lines are not a standing posture; stand evenly on both feet"
 
 
 def compare_legs(lm: Landmarks, xy: NDArray[np.float64], min_score: float) -> Stance | None:
