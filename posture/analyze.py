@@ -531,6 +531,7 @@ class Analyzer:
             turn_deg=body.turn_deg,
             bbox_px=body.landmarks.bbox(),
             people_at_least=readings.missed,
+            stance=body.stance,
         )
         if readings.people > 1:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"

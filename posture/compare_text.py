@@ -148,6 +148,27 @@ def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
     return g.common_tilt(changes, COMMON_ROTATION_DEG)
 
 
+def _stance_warnings(ms: Sequence[PostureMeasurement]) -> list[str]:
+    """One line for each photo whose stance is uneven (:mod:`posture.stance`): its hip line and
+    knees measure the stance, so a change in them may too."""
+    n = len(ms)
+    out = []
+    for i, m in enumerate(ms):
+        stance = None if m.subject is None else m.subject.stance
+        if stance is not None and stance.uneven is not None:
+            side, seen_as = stance.uneven
+            what = (
+                f"the {side} knee is bent or the {side} foot lifted"
+                if seen_as == "shortfall"
+                else f"the {side} foot is raised"
+            )
+            out.append(
+                f"In {the_photo(i, n)} {what}: a change in the hip line or the knees may be the stance, "
+                "not posture; compare photos in which both feet stand evenly."
+            )
+    return out
+
+
 def warnings(
     ms: Sequence[PostureMeasurement], photos: Sequence[PhotoInfo], metrics: Sequence[MetricComparison]
 ) -> list[str]:
@@ -157,6 +178,8 @@ def warnings(
     for i, p in enumerate(photos):
         if p.status != "measured":
             out.append(f"{cap(the_photo(i, n))} could not be measured: {ms[i].message}.")
+
+    out += _stance_warnings(ms)
 
     seen: dict[str, int] = {}
     for i, p in enumerate(photos):

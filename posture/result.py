@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 
 from posture.marker_result import Markers
 from posture.provenance import Method, Model, Source
 from posture.refinement_result import OutlineReading
+
+if TYPE_CHECKING:
+    from posture.stance import Stance
 
 SCHEMA = "posture.measurement"
 SCHEMA_VERSION = 4
@@ -188,6 +191,13 @@ class Assumptions:
         )
 
 
+def _stance(d: Mapping[str, Any]) -> Stance:
+    """A stance record from JSON (:mod:`posture.stance` compares landmarks, which know this module)."""
+    from posture.stance import Stance
+
+    return Stance.from_dict(d)
+
+
 @dataclass(frozen=True)
 class Subject:
     """Which person was measured and how they stand towards the camera.
@@ -196,7 +206,8 @@ class Subject:
     and the image plane (0 square to the camera, 90 side-on). ``index`` is the
     measured person's (``--person``; 0 the most prominent of ``people_detected``);
     ``people_at_least`` is true when the second look found people the whole-photo
-    pass had missed, so that more may be in the photo.
+    pass had missed, so that more may be in the photo. ``stance`` compares the legs
+    (:mod:`posture.stance`; None when they are not visible).
     """
 
     view: View
@@ -205,11 +216,13 @@ class Subject:
     turn_deg: float | None = None
     bbox_px: tuple[float, float, float, float] | None = None
     people_at_least: bool = False
+    stance: Stance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         d = asdict(self)
         d["turn_deg"] = rounded(self.turn_deg, 1)
+        d["stance"] = None if self.stance is None else self.stance.to_dict()
         box = self.bbox_px
         # A person with no landmark confident enough has a NaN box: JSON has no NaN.
         ok = box is not None and all(v is not None and math.isfinite(v) for v in box)
@@ -227,6 +240,7 @@ class Subject:
             turn_deg=d.get("turn_deg"),
             bbox_px=None if bbox is None else tuple(bbox),
             people_at_least=bool(d.get("people_at_least", False)),
+            stance=None if d.get("stance") is None else _stance(d["stance"]),
         )
 
 

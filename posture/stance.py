@@ -21,7 +21,7 @@ without them nothing is said.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,6 +77,23 @@ class Stance:
             return self.higher, "lift"
         return None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: the two measures (to 0.001) with their sides, and ``uneven``, the side of the
+        leg that makes the stance uneven by those rounded measures (None: even)."""
+        shown = Stance(round(self.shortfall, 3), self.shorter, round(self.lift, 3), self.higher)
+        return {
+            "shortfall": shown.shortfall,
+            "shorter": self.shorter,
+            "lift": shown.lift,
+            "higher": self.higher,
+            "uneven": None if shown.uneven is None else shown.uneven[0],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Stance:
+        """Inverse of :meth:`to_dict` (``uneven`` follows from the measures)."""
+        return cls(float(d["shortfall"]), d["shorter"], float(d["lift"]), d["higher"])
+
     def warning(self) -> str | None:
         """One sentence: the side, what was seen, what it means for the hip line (None: even)."""
         if self.uneven is None:
@@ -110,9 +127,9 @@ def compare_legs(lm: Landmarks, xy: NDArray[np.float64], min_score: float) -> St
     if not longer > 0:
         return None
     drop = float(xy[L.RIGHT_ANKLE][1] - xy[L.LEFT_ANKLE][1])  # > 0: the left ankle is higher (y down)
-    return Stance(
-        shortfall=1.0 - min(reach.values()) / longer,
+    return Stance(  # to 0.001, as stored: the decision is the one the JSON shows
+        shortfall=round(1.0 - min(reach.values()) / longer, 3),
         shorter="left" if reach["left"] < reach["right"] else "right",
-        lift=abs(drop) / ((reach["left"] + reach["right"]) / 2),
+        lift=round(abs(drop) / ((reach["left"] + reach["right"]) / 2), 3),
         higher="left" if drop > 0 else "right",
     )

@@ -16,6 +16,7 @@ from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
 from posture.provenance import Method, Model, Source
 from posture.result import Assumptions, LandmarkPoints, Metric, PostureMeasurement, Subject
+from posture.stance import Stance
 from posture.verdict import Z95, verdict
 
 L = PoseLandmark
@@ -358,6 +359,26 @@ def test_view_mirror_roll_turn_and_same_file_warnings():
     assert "rolled differently" in _warnings(meas(level_mode="manual", roll=2.0), meas(level_mode="manual", roll=-1.0))
     assert "turned differently" in _warnings(meas(turn=3.0), meas(turn=25.0))
     assert "same file" in _warnings(meas(sha="ab"), meas(sha="ab"))
+
+
+@pytest.mark.parametrize(
+    ("stance", "said"),
+    [
+        (Stance(0.30, "right", 0.02, "left"), "In the after photo the right knee is bent or the right foot lifted"),
+        (Stance(0.02, "right", 0.15, "left"), "In the after photo the left foot is raised"),
+        (Stance(0.05, "right", 0.05, "left"), None),  # even
+        (None, None),  # legs not seen
+    ],
+)
+def test_an_uneven_stance_is_warned_of_as_changing_the_hip_line(stance, said):
+    after = meas()
+    assert after.subject is not None
+    after = replace(after, subject=replace(after.subject, stance=stance))
+    w = _warnings(meas(), after)
+    if said is None:
+        assert "stance" not in w
+    else:
+        assert said + ": a change in the hip line or the knees may be the stance, not posture" in w
 
 
 def test_dates_out_of_order_warning():

@@ -22,6 +22,7 @@ from posture.result import (
     Subject,
     metric_columns,
 )
+from posture.stance import Stance
 
 
 def sample(**over) -> PostureMeasurement:
@@ -38,6 +39,7 @@ def sample(**over) -> PostureMeasurement:
             people_at_least=True,
             turn_deg=12.3,
             bbox_px=(1.5, 2.0, 300.0, 400.3),
+            stance=Stance(shortfall=0.25, shorter="right", lift=0.04, higher="left"),
         ),
         metrics={
             "shoulder_tilt_deg": Metric(
@@ -72,7 +74,13 @@ def test_json_is_a_fixed_point_for_unrounded_values():
     # JSON carries documented precision (0.1 for metrics, 0.1 px for boxes): a
     # second round trip must change nothing.
     m = sample(
-        subject=Subject(view="front", people_detected=1, turn_deg=3.14159, bbox_px=(0.123, 4.56, 7.891, 10.05)),
+        subject=Subject(
+            view="front",
+            people_detected=1,
+            turn_deg=3.14159,
+            bbox_px=(0.123, 4.56, 7.891, 10.05),
+            stance=Stance(shortfall=0.0123456, shorter="left", lift=0.1004999, higher="right"),
+        ),
         metrics={"shoulder_tilt_deg": Metric(value=1.23456, unit="deg", uncertainty=0.3333, higher_side="left")},
     )
     d = json.loads(json.dumps(m.to_dict()))
