@@ -94,7 +94,7 @@ from posture.refine import Cause, RefinedPair, refine
 from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
-from posture.wording import people_count
+from posture.wording import count_words, people_note
 
 UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 """Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
@@ -412,7 +412,7 @@ class Analyzer:
             choice = (
                 "only one person was found (--person 0)"
                 if n == 1
-                else f"{n} people were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
+                else f"{count_words(n, readings.missed)} were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
                 "(0 is the most prominent)"
             )
             raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}")
@@ -535,9 +535,7 @@ class Analyzer:
         )
         if readings.people > 1:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
-            warnings.insert(
-                0, f"{people_count(subject)} in the photo: measured {which}; choose another with --person N"
-            )
+            warnings.insert(0, f"{people_note(subject, not body.refusal, which)}; choose another with --person N")
         return PostureMeasurement(
             status="not_measurable" if body.refusal else "measured",
             message=body.refusal or "measured",

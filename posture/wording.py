@@ -160,8 +160,18 @@ def people_count(subject: Subject) -> str:
     """How many people are in the photo, as the warning and the annotated image say it:
     ``1 person``, ``3 people``, or ``at least 3 people`` when the second look found people
     the whole-photo pass had missed."""
-    n = subject.people_detected
-    return f"{'at least ' if subject.people_at_least else ''}{n} {'person' if n == 1 else 'people'}"
+    return count_words(subject.people_detected, subject.people_at_least)
+
+
+def people_note(subject: Subject, measured: bool, whom: str) -> str:
+    """``at least 3 people in the photo: measured person 1``, or ``could not measure`` when ``whom``
+    (the one chosen among several) was not measured: the warning and the annotated image's label."""
+    return f"{people_count(subject)} in the photo: {'measured' if measured else 'could not measure'} {whom}"
+
+
+def count_words(n: int, at_least: bool) -> str:
+    """``1 person``, ``3 people`` or ``at least 3 people``: :func:`people_count` before there is a subject."""
+    return f"{'at least ' if at_least else ''}{n} {'person' if n == 1 else 'people'}"
 
 
 def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:

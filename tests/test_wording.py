@@ -6,7 +6,7 @@ import pytest
 
 from posture.metrics import METRICS
 from posture.result import Metric, Subject
-from posture.wording import describe, entry, number, people_count, reading
+from posture.wording import describe, entry, number, people_count, people_note, reading
 
 
 @pytest.mark.parametrize(
@@ -131,6 +131,21 @@ def test_an_uncertainty_of_1_4_is_not_shown_as_1() -> None:
 )
 def test_people_count_says_at_least_when_the_second_look_found_more(detected, at_least, words):
     assert people_count(Subject(view="front", people_detected=detected, people_at_least=at_least)) == words
+
+
+@pytest.mark.parametrize(
+    ("at_least", "measured", "words"),
+    [
+        (False, True, "2 people in the photo: measured the outlined one"),
+        (True, True, "at least 2 people in the photo: measured the outlined one"),
+        # the chosen person refused (turned, or not found again): not "measured"
+        (False, False, "2 people in the photo: could not measure the outlined one"),
+        (True, False, "at least 2 people in the photo: could not measure the outlined one"),
+    ],
+)
+def test_people_note_says_measured_only_when_the_person_was(at_least, measured, words):
+    subject = Subject(view="front", people_detected=2, people_at_least=at_least)
+    assert people_note(subject, measured, "the outlined one") == words
 
 
 @pytest.mark.parametrize(

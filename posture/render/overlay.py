@@ -102,7 +102,7 @@ def draw_overlay(
         labels.append(
             (
                 (int(8 * k), int(8 * k)),
-                f"{wording.people_count(m.subject)}: measured the outlined one",
+                wording.people_note(m.subject, m.status == "measured", "the outlined one"),
                 style.text_rgb,
                 round(style.font_px * k),
             )
