@@ -50,17 +50,19 @@ def axis_label(name: str, unit: str) -> str:
 
 
 def decimals(uncertainty: float | None) -> int:
-    """Decimal places that a value with this uncertainty deserves."""
-    return 1 if uncertainty is not None and uncertainty < 2.0 else 0
+    """Decimal places that a value with this uncertainty deserves (the uncertainty as the JSON keeps
+    it, to 0.1: a measurement and its JSON, read back by the history or the app, read the same)."""
+    return 1 if uncertainty is not None and round(uncertainty, 1) < 2.0 else 0
 
 
 def shown(value: float, uncertainty: float | None) -> tuple[float, float | None, int]:
-    """The magnitude and uncertainty as printed (rounded half away from zero; the uncertainty
-    never below one unit of the last digit), and the decimal places."""
+    """The magnitude and uncertainty as printed (from the values as the JSON keeps them, to 0.1;
+    rounded half away from zero; the uncertainty never below one unit of the last digit), and the
+    decimal places."""
     d = decimals(uncertainty)
     q = 10.0**d
-    v = math.floor(abs(value) * q + 0.5) / q
-    u = None if uncertainty is None else max(math.floor(uncertainty * q + 0.5), 1) / q
+    v = math.floor(abs(round(value, 1)) * q + 0.5) / q
+    u = None if uncertainty is None else max(math.floor(round(uncertainty, 1) * q + 0.5), 1) / q
     return v, u, d
 
 

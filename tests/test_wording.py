@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from posture.measure import LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, Subject
 from posture.wording import describe, entry, number, people_count, people_note, reading
@@ -22,6 +23,35 @@ from posture.wording import describe, entry, number, people_count, people_note, 
 )
 def test_precision_follows_the_uncertainty(value: float, uncertainty: float | None, text: str) -> None:
     assert number(value, uncertainty, "deg") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "uncertainty"),
+    [
+        (4.7, 1.96),  # "4.7° ± 2.0°" in analyze's summary, "5° ± 2°" from its JSON (history, app)
+        (4.65, 1.949),
+        (2.45, 3.0),  # 2.45 rounds down, 2.5 (the JSON) up
+        (-0.25, 1.0),
+        (0.04, 0.5),
+        (3.96, 1.98),  # within noise on one side of 2.0 and not the other
+    ],
+)
+def test_a_metric_reads_the_same_from_its_json(value: float, uncertainty: float) -> None:
+    _reads_the_same_from_its_json(value, uncertainty)
+
+
+def test_metrics_on_a_grid_read_the_same_from_their_json() -> None:
+    for v in range(-400, 401, 7):
+        for u in range(1, 450, 13):
+            _reads_the_same_from_its_json(v / 70, u / 110)
+
+
+def _reads_the_same_from_its_json(value: float, uncertainty: float) -> None:
+    level = abs(value) < LEVEL_DEG  # as measure.py sets the sides
+    for name, side in (("shoulder_tilt_deg", "higher_side"), ("trunk_lean_deg", "towards")):
+        words = ("level", "left", "right") if side == "higher_side" else ("centre", "left", "right")
+        m = Metric(value, "deg", uncertainty, **{side: words[0] if level else words[1 + (value < 0)]})
+        assert describe(name, m) == describe(name, Metric.from_dict(m.to_dict())), (value, uncertainty)
 
 
 def test_a_tilt_says_which_side_is_higher_and_how_it_was_measured() -> None:
