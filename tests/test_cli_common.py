@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import fields
+from typing import Iterator
 
 import pytest
 
@@ -81,3 +83,21 @@ def test_a_number_out_of_range_names_only_its_bounds(bounds, text, message):
 @pytest.mark.parametrize(("bounds", "text"), [((int, 0), "0"), ((float, None, 5), "5"), ((float, 0, 1), "1")])
 def test_a_number_on_its_bound_is_taken(bounds, text):
     assert number(*bounds)(text) == float(text)
+
+
+def _commands(parser: argparse.ArgumentParser, path: str = "posture") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every command that runs (``posture analyze``, ``posture history list``, ...), with its parser."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield path, parser
+    for sub in subs:
+        for name, child in sub.choices.items():
+            yield from _commands(child, f"{path} {name}")
+
+
+@pytest.mark.parametrize(("command", "parser"), [pytest.param(c, p, id=c) for c, p in _commands(build_parser())])
+def test_a_command_help_names_only_its_own_options(command, parser):
+    # live's history options once said "--person chooses which person in the photo": live has no --person
+    own = {o for a in parser._actions for o in a.option_strings}
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", parser.format_help()))
+    assert named - own == set(), command

@@ -144,17 +144,22 @@ def taken_at(text: str) -> str:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def add_save_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live); returns their group."""
+def add_save_options(p: argparse.ArgumentParser, *, photos: bool = True) -> argparse._ArgumentGroup:
+    """``--save``, ``--name``, ``--note``, ``--db`` (shared by analyze and live: ``photos=False``,
+    whose help names neither photos nor ``--person``); returns their group."""
     h = p.add_argument_group("saving to the history")
     h.add_argument(
-        "--save", action="store_true", help="keep the measurement(s) in your history (the same photo is kept once)"
+        "--save",
+        action="store_true",
+        help="keep the measurement(s) in your history (the same photo is kept once)"
+        if photos
+        else "keep each capture's measurement in your history",
     )
     h.add_argument(
         "--name",
         metavar="NAME",
-        help="whose measurement this is, stored in the history (--person chooses which person "
-        "in the photo; --name labels them)",
+        help="whose measurement this is, stored in the history"
+        + (" (--person chooses which person in the photo; --name labels them)" if photos else ""),
     )
     h.add_argument("--note", metavar="TEXT", help="a note stored with the measurement")
     h.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")

@@ -94,7 +94,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="correct a camera roll of DEG degrees (as for analyze)",
     )
     add_model_options(v)
-    add_save_options(v)
+    add_save_options(v, photos=False)
     v.set_defaults(func=cmd_live)
 
 
