@@ -156,6 +156,18 @@ def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: obj
     )
 
 
+def test_a_photo_of_several_people_measures_the_person_chosen(page: object) -> None:
+    # The warning says another person can be chosen: the page has the switch to choose them.
+    first = _analyse(page, photo("multi_front_full__mediapipe_coupleanddog.jpeg"))
+    assert first["subject"]["index"] == 0 and first["subject"]["people_detected"] == 2
+    page.fill("#options input[name=person]", "1")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: r.url.endswith("/api/analyze")) as again:  # type: ignore[attr-defined]
+        page.click(".result .again")  # type: ignore[attr-defined]
+    second = again.value.json()
+    assert second["subject"]["index"] == 1 and second["source"]["sha256"] == first["source"]["sha256"]
+    assert second["subject"]["bbox_px"] != first["subject"]["bbox_px"]
+
+
 def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amount(page: object) -> None:
     m = _analyse(page, photo(BIG))
     outline = (m["refinement"] or {}).get("shoulders", {}).get("refined") and m["metrics"]["shoulder_tilt_deg"][

@@ -16,6 +16,7 @@ function readOptions() {
     mirrored: f.mirrored.checked,
     level: mode === "auto" ? "auto" : mode === "manual" ? f.level.value : "",
     height_cm: f.height_cm.value,
+    person: f.person.value,
     fast: f.fast.checked,
     markers: f.markers.checked,
     marker_color: f.markers.checked ? f.marker_color.value : "",
