@@ -174,10 +174,13 @@ def test_capture_with_too_few_measurable_frames_says_so() -> None:
     def people(i: int) -> list[Landmarks]:
         return [person(1.0)] if i == 3 else [person(9.0), person(0.0, dx=3)]
 
-    s, _, analyzer = capture_run(people, 30, LiveConfig(capture_seconds=2.0), request_at=0)
+    s, recs, analyzer = capture_run(people, 30, LiveConfig(capture_seconds=2.0), request_at=0)
     cap = s.captures[0]
     assert not analyzer.seen and cap.measurement.status == "not_measurable"
-    assert "only 1 measurable frames in the capture, 3 needed" in cap.lines()[1]
+    assert not any(r.capture is not None and r.capture.phase == "analysing" for r in recs)  # was "frame 0 of 0"
+    assert "only 1 measurable frame in the capture, 3 needed" in cap.lines()[1]
+    # nothing was analysed, and the headline does not say the frame was
+    assert cap.frame_times == () and ": 0 of 1 measurable frames (" in cap.headline()
 
 
 def test_capture_compares_methods_like_with_like() -> None:

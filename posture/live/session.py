@@ -812,8 +812,9 @@ class LiveSession:
         if wait is not None and self._wait is not None:
             held = 0.0 if wait.ready_since is None else t - wait.ready_since
             return CaptureProgress("waiting", wait.t_start, self.config.hold_seconds, held), done
-        if self._pending:
-            p = self._pending[0]
+        analysing = [p for p in self._pending if p.job.total]  # not one that had too few frames to start
+        if analysing:
+            p = analysing[0]
             return CaptureProgress(
                 "analysing", p.cap.t_start, p.cap.span_s, t - p.cap.t_start, p.cap.usable, p.job.done, p.job.total
             ), done
@@ -834,12 +835,15 @@ class LiveSession:
         chosen = cap.selector.frames()
         if len(chosen) >= self.config.min_capture_frames:
             job = self.worker.submit([rgb for _, rgb in chosen])
-        else:
+        else:  # none analysed: the headline says "0 of N measurable frames analysed"
+            n = len(chosen)
             job = AnalysisJob.failed(
                 ValueError(
-                    f"only {len(chosen)} measurable frames in the capture, {self.config.min_capture_frames} needed"
+                    f"only {n} measurable frame{'' if n == 1 else 's'} in the capture, "
+                    f"{self.config.min_capture_frames} needed"
                 )
             )
+            chosen = []
         self._pending.append(_Pending(cap, job, tuple(t for t, _ in chosen), complete))
 
     def _result(self, p: _Pending) -> CaptureResult:
