@@ -415,7 +415,8 @@ class Analyzer:
                 else f"{count_words(n, readings.missed)} were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
                 "(0 is the most prominent)"
             )
-            raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}")
+            more = "; without --fast a second look may find people the one pass missed" if s.fast else ""
+            raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}{more}")
         chosen = people[s.person]
         if s.markers:
             readings = replace(readings, silhouette=_silhouette(found, chosen, total, (w, h)))
