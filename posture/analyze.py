@@ -536,7 +536,7 @@ class Analyzer:
         )
         if readings.people > 1:
             which = "the most prominent (largest) one" if s.person == 0 else f"person {s.person}"
-            warnings.insert(0, f"{people_note(subject, not body.refusal, which)}; choose another with --person N")
+            warnings.insert(0, people_note(subject, not body.refusal, which))  # how to choose another: a tip
         return PostureMeasurement(
             status="not_measurable" if body.refusal else "measured",
             message=body.refusal or "measured",

@@ -151,10 +151,18 @@ def _reading(name: str, m: Metric) -> str:
     return f"{spec.reads(m.value)} by {n}{extra}"
 
 
-CLI_HINTS: Mapping[str, str] = {"mirror": "add --mirror for a mirror selfie", "level": "see --level"}
-"""How the command line names the options an assumption can be changed with."""
+CLI_HINTS: Mapping[str, str] = {
+    "mirror": "add --mirror for a mirror selfie",
+    "level": "see --level",
+    "person": "add --person N",
+}
+"""How the command line names the options an assumption (or the person measured) can be changed with."""
 
-APP_HINTS: Mapping[str, str] = {"mirror": "switch on Mirror selfie for a mirror selfie", "level": "see Camera level"}
+APP_HINTS: Mapping[str, str] = {
+    "mirror": "switch on Mirror selfie for a mirror selfie",
+    "level": "see Camera level",
+    "person": "set Person above",
+}
 """The same in the app's words."""
 
 
@@ -213,6 +221,17 @@ def photo_hints(m: PostureMeasurement) -> list[str]:
     return out
 
 
+def tips(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:
+    """The ``Tip:`` lines: :func:`photo_hints`, then, with several people in the photo, how to
+    measure another of them (``hints['person']``, the option that chooses them)."""
+    out = photo_hints(m)
+    n = 0 if m.subject is None else m.subject.people_detected
+    if n > 1:
+        choice = "0 or 1" if n == 2 else f"0 to {n - 1}"
+        out.append(f"to measure another person, {hints['person']} ({choice}; 0 is the largest)")
+    return out
+
+
 def point_words(name: str) -> str:
     """A correctable point's name in words: ``right shoulder``, ``left shoulder outline point``."""
     pair, dot, side = name.partition(".")
@@ -247,5 +266,5 @@ def summary(m: PostureMeasurement) -> str:
     out.append("Assumed: " + "; ".join(assumption_lines(m)) + ".")
     for w in m.warnings:
         out.append("Warning: " + w)
-    out += ["Tip: " + t for t in photo_hints(m)]
+    out += ["Tip: " + t for t in tips(m)]
     return "\n".join(out)

@@ -394,7 +394,9 @@ def test_the_people_count_is_one_count_in_every_output_and_choice(analyzers, pat
     assert first.subject.people_at_least <= (not fast)  # only the default mode's second look finds more
     # "measured" only when someone was measured (the largest may be refused: turned, not found again)
     done = {"measured": "measured", "not_measurable": "could not measure"}[first.status]
-    assert first.warnings[0].startswith(f"{count} in the photo: {done} the most prominent (largest) one;")
+    assert first.warnings[0] == f"{count} in the photo: {done} the most prominent (largest) one"
+    choices = "0 or 1" if n == 2 else f"0 to {n - 1}"
+    assert wording.tips(first)[-1] == f"to measure another person, add --person N ({choices}; 0 is the largest)"
     last = analyzers(fast=fast, person=n - 1).analyze_file(path)
     assert (last.subject.people_detected, last.subject.people_at_least, last.subject.index) == (
         n,
@@ -402,13 +404,12 @@ def test_the_people_count_is_one_count_in_every_output_and_choice(analyzers, pat
         n - 1,
     )
     done = {"measured": "measured", "not_measurable": "could not measure"}[last.status]
-    assert last.warnings[0].startswith(f"{count} in the photo: {done} person {n - 1};")
+    assert last.warnings[0] == f"{count} in the photo: {done} person {n - 1}"
     for m in (first, last):  # nobody is measured whom the variants do not find again
         assert fast or m.status != "measured" or m.method.passes >= MIN_VARIANTS
     a, b = np.array(first.subject.bbox_px), np.array(last.subject.bbox_px)
     assert box_iou(tuple(a), tuple(b)) < 0.5  # another body
     assert np.prod(a[2:] - a[:2]) >= np.prod(b[2:] - b[:2])  # person 0 is the largest, whichever look found them
-    choices = "0 or 1" if n == 2 else f"0 to {n - 1}"
     with pytest.raises(InputError, match=rf"person {n} requested, but {count} were found: choose --person {choices} "):
         analyzers(fast=fast, person=n).analyze_file(path)
 

@@ -160,6 +160,8 @@ def test_a_photo_of_several_people_measures_the_person_chosen(page: object) -> N
     # The warning says another person can be chosen: the page has the switch to choose them.
     first = _analyse(page, photo("multi_front_full__mediapipe_coupleanddog.jpeg"))
     assert first["subject"]["index"] == 0 and first["subject"]["people_detected"] == 2
+    tip = "Tip: to measure another person, set Person above (0 or 1; 0 is the largest)"
+    sync_api.expect(page.locator(".result .warnings")).to_contain_text(tip)  # type: ignore[attr-defined]
     page.fill("#options input[name=person]", "1")  # type: ignore[attr-defined]
     with page.expect_response(lambda r: r.url.endswith("/api/analyze")) as again:  # type: ignore[attr-defined]
         page.click(".result .again")  # type: ignore[attr-defined]

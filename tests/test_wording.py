@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from history_support import sample_measurement
+
+from posture import wording
 from posture.measure import LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, Subject
@@ -176,6 +180,21 @@ def test_people_count_says_at_least_when_the_second_look_found_more(detected, at
 def test_people_note_says_measured_only_when_the_person_was(at_least, measured, words):
     subject = Subject(view="front", people_detected=2, people_at_least=at_least)
     assert people_note(subject, measured, "the outlined one") == words
+
+
+@pytest.mark.parametrize(
+    ("people", "hints", "tip"),
+    [
+        (1, wording.CLI_HINTS, None),
+        (2, wording.CLI_HINTS, "to measure another person, add --person N (0 or 1; 0 is the largest)"),
+        (4, wording.CLI_HINTS, "to measure another person, add --person N (0 to 3; 0 is the largest)"),
+        # the app has no --person: its own switch
+        (3, wording.APP_HINTS, "to measure another person, set Person above (0 to 2; 0 is the largest)"),
+    ],
+)
+def test_a_photo_of_several_people_tips_how_to_measure_another(people, hints, tip):
+    m = replace(sample_measurement(), subject=Subject(view="front", people_detected=people))
+    assert wording.tips(m, hints) == wording.photo_hints(m) + ([tip] if tip else [])
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def describe(m: PostureMeasurement) -> dict[str, Any]:
         "metrics": metrics,
         "assumptions": wording.assumption_lines(m, wording.APP_HINTS),
         "warnings": list(m.warnings),
-        "tips": wording.photo_hints(m),
+        "tips": wording.tips(m, wording.APP_HINTS),
         "summary": wording.summary(m),
         "points": {n: list(p) for n, p in correctable_points(m).items()},
         "uses": point_uses(m),

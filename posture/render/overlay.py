@@ -254,7 +254,7 @@ def _caption_lines(m: PostureMeasurement) -> list[str]:
         ]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
-    lines += ["Tip: " + t for t in wording.photo_hints(m)]
+    lines += ["Tip: " + t for t in wording.tips(m)]
     lines.append("L/R = the person's own left/right. Not a diagnosis.")
     return lines
 
