@@ -46,7 +46,6 @@ from marker_support import DrawnSticker, degrade, draw_stickers, framed, palpate
 from posture import geometry as g  # noqa: E402
 from posture.analyze import Analyzer  # noqa: E402
 from posture.images import LoadedImage, load_image  # noqa: E402
-from posture.marker_fit import fit_centre  # noqa: E402
 from posture.marker_result import Markers  # noqa: E402
 from posture.pose import rank_people  # noqa: E402
 from posture.settings import Settings  # noqa: E402
@@ -83,14 +82,7 @@ def _rate(flags: list[bool]) -> float | None:
     return round(float(np.mean(flags)), 3) if flags else None
 
 
-def _fitted(photo: np.ndarray, s: Any, half_colour: bool) -> tuple[tuple[float, float], float] | None:
-    found = fit_centre(photo, s.colour_xy_px, s.diameter_px / 2.0, half_colour)
-    return None if isinstance(found, str) else found
-
-
-def _score(
-    r: dict[str, Any], mk: Markers | None, drawn: dict[str, DrawnSticker], photo: np.ndarray, jpeg: str | None
-) -> None:
+def _score(r: dict[str, Any], mk: Markers | None, drawn: dict[str, DrawnSticker]) -> None:
     """Add one analysed photo's stickers to the row ``r`` (module docstring)."""
     pairs = {k: None if mk is None else mk.pair(k) for k in PAIRS}
     every = [
@@ -107,7 +99,6 @@ def _score(
     r["found"] += sum(any(row[j] for row in near) for j in range(len(drawn)))
     r["drawn"] += len(drawn)
     r["extra"] += sum(not any(row) for row in near)
-    fits: dict[int, Any] = {}
     for key, (lk, rk) in PAIRS.items():
         pair = pairs[key]
         r["pairs"] += 1
@@ -121,11 +112,6 @@ def _score(
             if s.luma_xy_px is not None:  # the colour centre on the same stickers as the luma's
                 r["centre_px"]["colour where luma used"].append(float(np.hypot(*np.subtract(s.colour_xy_px, truth))))
             r["centre_covered"] += [abs(e) <= 2 * s.uncertainty_px for e in np.subtract(s.xy_px, truth)]
-            fit = None if jpeg is None else _fitted(photo, s, jpeg == "4:2:0")
-            fits[id(s)] = s.colour_xy_px if fit is None else fit[0]
-            if fit is not None:
-                r["centre_px"]["fit"].append(float(np.hypot(*np.subtract(fit[0], truth))))
-                r["fit_covered"] += [abs(e) <= 2 * fit[1] for e in np.subtract(fit[0], truth)]
         if pair is None or not pair.found or pair.left is None or pair.right is None:
             continue
         assert pair.tilt_deg is not None and pair.uncertainty_deg is not None  # a pair found has its tilt
@@ -138,10 +124,7 @@ def _score(
         sep = float(np.hypot(*np.subtract(left.xy_px, right.xy_px)))
         sigma = float(np.degrees(np.hypot(left.uncertainty_px, right.uncertainty_px) / sep))
         r["covered_without_floor"].append(abs(err) <= 2 * sigma)
-        r["tilt_by_estimator"]["fit"].append(float(g.tilt_deg(fits[id(left)], fits[id(right)])) - true)
         for est in r["tilt_by_estimator"]:
-            if est == "fit":
-                continue
             field = ESTIMATORS[est]
             r["tilt_by_estimator"][est].append(float(g.tilt_deg(getattr(left, field), getattr(right, field))) - true)
 
@@ -184,11 +167,10 @@ def main() -> int:
                             "pairs": 0,
                             "pairs_named": 0,
                             "extra": 0,
-                            "centre_px": {k: [] for k in (*ESTIMATORS, "colour where luma used", "fit")},
-                            "fit_covered": [],
+                            "centre_px": {k: [] for k in (*ESTIMATORS, "colour where luma used")},
                             "centre_covered": [],
                             "tilt": {k: [] for k in PAIRS},
-                            "tilt_by_estimator": {k: [] for k in (*ESTIMATORS, "fit") if k != "luma"},
+                            "tilt_by_estimator": {k: [] for k in ESTIMATORS if k != "luma"},
                             "covered": [],
                             "covered_without_floor": [],
                         },
@@ -209,8 +191,7 @@ def main() -> int:
                         }
                         photo = degrade(draw_stickers(img, list(drawn.values())), blur, quality, full_colour)
                         as_file = LoadedImage(photo, path="", sha256="", format="PNG" if quality is None else "JPEG")
-                        jpeg = None if quality is None else "4:4:4" if full_colour else "4:2:0"
-                        _score(r, a.analyze(as_file).markers, drawn, photo, jpeg)
+                        _score(r, a.analyze(as_file).markers, drawn)
     out = []
     print(f"{len(names)} photos at 1000 px height, {args.trials} layouts each ({time.time() - t0:.0f} s)")
     print(
@@ -230,7 +211,6 @@ def main() -> int:
             "luma_used_rate": round(c["luma"]["n"] / c["reported"]["n"], 3) if c["reported"]["n"] else None,
             "centre_error_px": c,
             "centre_within_2_uncertainties": _rate(r["centre_covered"]),
-            "fit_centre_within_2_uncertainties": _rate(r["fit_covered"]),
             "tilt_error_deg": {"shoulders": ts, "pelvis": tp},
             "extra_stickers": r["extra"],
             "tilt_error_deg_by_estimator": {k: _stats(v) for k, v in r["tilt_by_estimator"].items()},
@@ -253,12 +233,9 @@ def main() -> int:
     )
     for item in out:
         b = item["tilt_error_deg_by_estimator"]
-        c = item["centre_error_px"]
         print(
             f"{item['size_cm']:>5} {item['condition']:27} "
             + " / ".join(f"{b[k].get('p95', float('nan')):.3f}" for k in b)
-            + f"  centre p95 reported {c['reported'].get('p95')} fit {c['fit'].get('p95')}"
-            + f" cover {item['centre_within_2_uncertainties']} fit {item['fit_centre_within_2_uncertainties']}"
         )
     Path(args.out).write_text(
         json.dumps({"photos": names, "height_px": 1000, "trials": args.trials, "results": out}, indent=1) + "\n"
