@@ -59,10 +59,8 @@ Centre
     stored at full resolution: in a window centred on the matte's centroid,
     reaching 2 px beyond the blurred edge, each pixel's luma is unmixed
     between a plane fitted to the sticker's core and a plane fitted to a
-    ring around the window, and the centroid of that coverage is re-centred
-    ``LUMA_ITERATIONS`` times; from there an ellipse with a blurred edge and
-    planes inside and outside (:func:`posture.marker_fit.fit_edge`) is fitted to
-    the window's luma: its centre is the luma centre (``luma_xy``). It is used
+    ring around the window, and the centroid of that coverage, re-centred
+    ``LUMA_ITERATIONS`` times, is the luma centre (``luma_xy``). It is used
     where the sticker's luma differs from its background's all round by at
     least ``LUMA_MIN_CONTRAST`` and ``LUMA_MIN_RATIO`` times the background's
     own unevenness: textured clothing moves a luma centroid more than coarse
@@ -107,7 +105,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from posture import geometry as g
 from posture.marker_colors import MarkerColor
-from posture.marker_fit import fit_edge
 from posture.marker_result import RejectedBlob, StickerPair, StickerPoint
 
 FloatArray = NDArray[np.float64]
@@ -450,8 +447,7 @@ def _luma_centre(
             return f"background too uneven in luma ({rough:.1f} rms against a contrast of {contrast:.0f})"
         a = (y - (bg[0] + bg[1] * xs + bg[2] * ys)) / diff * np.clip(reach + 0.5 - r, 0.0, 1.0)
         c = np.array([(a * xs).sum(), (a * ys).sum()]) / a.sum()
-    win = np.hypot(xs - c[0], ys - c[1]) <= reach
-    return fit_edge(y[win], xs[win], ys[win], (float(c[0]), float(c[1])), radius)
+    return float(c[0]), float(c[1])
 
 
 def _measure_blob(
