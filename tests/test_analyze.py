@@ -310,7 +310,8 @@ def test_several_people_warns_and_measures_one_whole_person(analyzer, detector, 
     assert len(people) >= 2
     assert m.subject.people_detected >= len(people)  # the strips' second look may find more
     assert m.subject.index == 0
-    assert m.warnings and f"{m.subject.people_detected} people" in m.warnings[0] and "--person" in m.warnings[0]
+    assert m.warnings and m.warnings[0].startswith(f"{m.subject.people_detected} people in the photo: measured")
+    assert any("--person N" in t for t in wording.tips(m))  # how to measure another: a tip
 
     # The measured landmarks are one detected person's, the most prominent.
     xy = xy_of(m)
