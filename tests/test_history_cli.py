@@ -45,6 +45,25 @@ def test_list_prints_a_table_oldest_first(db: Path, capsys: pytest.CaptureFixtur
     assert "(EXIF)" in lines[1] and "(saved)" in lines[3]  # no EXIF date: the time of saving, marked
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["history", "list", "--db", "{db}", "--json"],
+        ["history", "--db", "{db}", "list", "--json"],
+        ["history", "--db", "{other}", "list", "--db", "{db}", "--json"],  # the later one, as usual
+        ["history", "--db", "{db}", "show", "2", "--json"],
+        ["history", "--db", "{db}", "export", "--json", "-"],
+    ],
+)
+def test_the_database_may_be_named_before_or_after_the_action(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    other = tmp_path / "other.sqlite3"
+    code, out, err = run(capsys, *(a.format(db=db, other=other) for a in argv))
+    assert code == EXIT_OK, err
+    assert "Ana" in out and not other.exists()
+
+
 def test_list_json_and_name_filter(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "history", "list", "--db", str(db), "--json", "--name", "Ana")
     rows = json.loads(out)

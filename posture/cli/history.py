@@ -34,9 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=HISTORY_EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    db_help = "history database (default: history.sqlite3 in your data folder)"
+    # --db before the action or after it: the action's own default must not undo one given before.
+    h.add_argument("--db", metavar="PATH", help=db_help)
     hs = h.add_subparsers(dest="history_command", metavar="ACTION", parser_class=Parser, required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="history database (default: history.sqlite3 in your data folder)")
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
         "--name", metavar="NAME", help="only this person's measurements ('': those saved without a name)"
