@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from conftest import SAMPLES
 
+from posture import wording
 from posture.analyze import Analyzer
 from posture.images import load_image
+from posture.metrics import METRICS
 from posture.render import draw_overlay
+from posture.render.overlay import _caption_lines
 from posture.render.primitives import free_offset
 from posture.result import LevelEstimate
 
@@ -83,3 +86,17 @@ def test_the_level_lines_used_are_drawn(measured, mode) -> None:
     if mode == "none":
         assert green.mean() < 0.9
     assert not np.array_equal(plain, drawn)
+
+
+def test_every_tilt_number_drawn_has_its_caption_line() -> None:
+    # Each measured tilt gets a line and a number on the photo; the caption says in words what each is.
+    from posture.settings import Settings
+
+    image = load_image(SAMPLES / "standing.png")  # the whole body: every tilt measured
+    with Analyzer(Settings(fast=True)) as a:
+        m = a.analyze(image)
+    lines = _caption_lines(m)
+    drawn = [n for n, spec in METRICS.items() if spec.kind == "tilt" and m.metrics[n].value is not None]
+    assert "knee_tilt_deg" in drawn
+    for name in drawn:
+        assert wording.describe(name, m.metrics[name]) in lines, name

@@ -49,6 +49,7 @@ _CAPTION_METRICS = (
     "shoulder_pelvis_tilt_deg",
     "trunk_lean_deg",
     "head_tilt_deg",
+    "knee_tilt_deg",
 )
 
 
