@@ -70,7 +70,7 @@ from numpy.typing import NDArray
 from posture import __version__, augment
 from posture import geometry as g
 from posture import view as turn_rule
-from posture.errors import InputError
+from posture.errors import PersonNotFound
 from posture.hints import hint
 from posture.images import LoadedImage, load_image
 from posture.landmarks import Landmarks
@@ -94,7 +94,7 @@ from posture.refine import Cause, RefinedPair, refine
 from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
-from posture.wording import count_words, people_note
+from posture.wording import people_note, person_not_found
 
 UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 """Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
@@ -408,15 +408,14 @@ class Analyzer:
         if not people:
             return readings
         if s.person >= len(people):
-            n = len(people)
-            choice = (
-                "only one person was found (--person 0)"
-                if n == 1
-                else f"{count_words(n, readings.missed)} were found: choose --person 0 {'or' if n == 2 else 'to'} {n - 1} "
-                "(0 is the most prominent)"
+            n, more = len(people), readings.missed
+            raise PersonNotFound(
+                f"{source.path or 'image'}: {person_not_found(s.person, n, more, s.fast)}",
+                requested=s.person,
+                found=n,
+                at_least=more,
+                fast=s.fast,
             )
-            more = "; without --fast a second look may find people the one pass missed" if s.fast else ""
-            raise InputError(f"{source.path or 'image'}: person {s.person} requested, but {choice}{more}")
         chosen = people[s.person]
         if s.markers:
             readings = replace(readings, silhouette=_silhouette(found, chosen, total, (w, h)))

@@ -43,6 +43,17 @@ class InputError(PostureError):
     exit_code = EXIT_BAD_INPUT
 
 
+class PersonNotFound(InputError):
+    """``--person`` beyond the people found: the person ``requested`` (0-based), how many were
+    ``found`` (``at_least``: the second look found some, so more may be there) and whether the
+    analysis was one pass (``fast``), as data, so each interface can word the choice its own way
+    (:func:`posture.wording.person_not_found`)."""
+
+    def __init__(self, message: str, *, requested: int, found: int, at_least: bool, fast: bool) -> None:
+        super().__init__(message)
+        self.requested, self.found, self.at_least, self.fast = requested, found, at_least, fast
+
+
 class ModelError(PostureError):
     """A model file that is not a usable pose landmarker bundle."""
 

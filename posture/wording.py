@@ -155,6 +155,8 @@ CLI_HINTS: Mapping[str, str] = {
     "mirror": "add --mirror for a mirror selfie",
     "level": "see --level",
     "person": "add --person N",
+    "person_option": "--person",
+    "fast_option": "--fast",
 }
 """How the command line names the options an assumption (or the person measured) can be changed with."""
 
@@ -162,6 +164,8 @@ APP_HINTS: Mapping[str, str] = {
     "mirror": "switch on Mirror selfie for a mirror selfie",
     "level": "see Camera level",
     "person": "set Person above",
+    "person_option": "Person",
+    "fast_option": "Fast",
 }
 """The same in the app's words."""
 
@@ -182,6 +186,23 @@ def people_note(subject: Subject, measured: bool, whom: str) -> str:
 def count_words(n: int, at_least: bool) -> str:
     """``1 person``, ``3 people`` or ``at least 3 people``: :func:`people_count` before there is a subject."""
     return f"{'at least ' if at_least else ''}{n} {'person' if n == 1 else 'people'}"
+
+
+def person_not_found(
+    requested: int, found: int, at_least: bool, fast: bool, hints: Mapping[str, str] = CLI_HINTS
+) -> str:
+    """``person 3 requested, but 3 people were found: choose --person 0 to 2 (0 is the most
+    prominent)`` (:class:`posture.errors.PersonNotFound`'s fields), the options named as ``hints``
+    name them."""
+    option = hints["person_option"]
+    choice = (
+        f"only one person was found ({option} 0)"
+        if found == 1
+        else f"{count_words(found, at_least)} were found: choose {option} 0 {'or' if found == 2 else 'to'} "
+        f"{found - 1} (0 is the most prominent)"
+    )
+    more = f"; without {hints['fast_option']} a second look may find people the one pass missed" if fast else ""
+    return f"person {requested} requested, but {choice}{more}"
 
 
 def assumption_lines(m: PostureMeasurement, hints: Mapping[str, str] = CLI_HINTS) -> list[str]:

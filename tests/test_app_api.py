@@ -154,6 +154,20 @@ def test_analyze_returns_exactly_the_object_of_analyze_json(client: TestClient) 
     assert r.json() == json.loads(json.dumps(expected))
 
 
+def test_a_person_beyond_those_found_is_refused_in_the_pages_words(client: TestClient) -> None:
+    path = SAMPLES / "astronaut.png"  # one person
+    r = client.post(
+        "/api/analyze",
+        files={"file": ("astronaut.png", path.read_bytes(), "image/png")},
+        data={"fast": "true", "person": "2"},
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == (
+        "person 2 requested, but only one person was found (Person 0); "
+        "without Fast a second look may find people the one pass missed"
+    )
+
+
 @pytest.mark.slow
 def test_analyze_options_reach_the_analysis(client: TestClient) -> None:
     data = photo("front_full__tfex_businessman.jpeg").read_bytes()

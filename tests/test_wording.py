@@ -11,7 +11,17 @@ from posture import wording
 from posture.measure import LEVEL_DEG
 from posture.metrics import METRICS
 from posture.result import Metric, Subject
-from posture.wording import describe, entry, number, people_count, people_note, reading
+from posture.wording import (
+    APP_HINTS,
+    CLI_HINTS,
+    describe,
+    entry,
+    number,
+    people_count,
+    people_note,
+    person_not_found,
+    reading,
+)
 
 
 @pytest.mark.parametrize(
@@ -211,3 +221,54 @@ def test_the_pages_list_a_metric_with_its_label_words_and_value(m: Metric) -> No
         "value": m.value,
     }
     assert ("not visible" in e["text"]) == (m.value is None)
+
+
+@pytest.mark.parametrize(
+    ("requested", "found", "at_least", "fast", "hints", "text"),
+    [
+        (1, 1, False, False, "cli", "person 1 requested, but only one person was found (--person 0)"),
+        (
+            2,
+            2,
+            False,
+            False,
+            "cli",
+            "person 2 requested, but 2 people were found: choose --person 0 or 1 (0 is the most prominent)",
+        ),
+        (
+            3,
+            3,
+            True,
+            False,
+            "cli",
+            "person 3 requested, but at least 3 people were found: choose --person 0 to 2 (0 is the most prominent)",
+        ),
+        (
+            1,
+            1,
+            False,
+            True,
+            "cli",
+            "person 1 requested, but only one person was found (--person 0); without --fast a second look may find people the one pass missed",
+        ),
+        (
+            4,
+            3,
+            False,
+            False,
+            "app",
+            "person 4 requested, but 3 people were found: choose Person 0 to 2 (0 is the most prominent)",
+        ),
+        (
+            1,
+            1,
+            False,
+            True,
+            "app",
+            "person 1 requested, but only one person was found (Person 0); without Fast a second look may find people the one pass missed",
+        ),
+    ],
+)
+def test_a_person_beyond_those_found_is_worded_for_where_it_is_read(requested, found, at_least, fast, hints, text):
+    words = {"cli": CLI_HINTS, "app": APP_HINTS}[hints]
+    assert person_not_found(requested, found, at_least, fast, words) == text

@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field
 from posture import __version__, wording
 from posture.app.pool import AnalysisPool, Busy
 from posture.correct import correct, correctable_points, point_uses
-from posture.errors import EXIT_USAGE, HistoryError, InputError, MeasurementNotFound, PostureError
+from posture.errors import EXIT_USAGE, HistoryError, InputError, MeasurementNotFound, PersonNotFound, PostureError
 from posture.history import History, StoredMeasurement, default_path, thumbnail_jpeg
 from posture.images import load_image_bytes
 from posture.metrics import METRICS
@@ -332,6 +332,12 @@ def _error_handlers(app: FastAPI) -> None:
 
     for kind, status in ERROR_STATUS.items():
         app.add_exception_handler(kind, _status_handler(status))
+
+    @app.exception_handler(PersonNotFound)
+    async def no_such_person(request: Request, e: PersonNotFound) -> JSONResponse:
+        # The page's own words for the choice (its Person switch), not the command line's.
+        words = wording.person_not_found(e.requested, e.found, e.at_least, e.fast, wording.APP_HINTS)
+        return _error(ERROR_STATUS[InputError], words)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, e: Exception) -> JSONResponse:
