@@ -52,6 +52,10 @@ _CAPTION_METRICS = (
     "knee_tilt_deg",
 )
 
+_CAPTION_ONLY_MEASURED = ("shoulder_pelvis_tilt_deg", "knee_tilt_deg")
+"""Caption metrics left out when not measured: their reason repeats another line's (the hips), or
+the photo was not meant to show them (the knees of a head-and-shoulders selfie)."""
+
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str]:
     words, lines, cur = text.split(), [], ""
@@ -251,7 +255,7 @@ def _caption_lines(m: PostureMeasurement) -> list[str]:
         lines = [
             wording.describe(n, m.metrics[n])
             for n in _CAPTION_METRICS
-            if n in m.metrics and (m.metrics[n].value is not None or n != "shoulder_pelvis_tilt_deg")
+            if n in m.metrics and (m.metrics[n].value is not None or n not in _CAPTION_ONLY_MEASURED)
         ]
     lines.append("Assumed: " + "; ".join(wording.assumption_lines(m)) + ".")
     lines += ["Warning: " + w for w in m.warnings]
