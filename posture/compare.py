@@ -36,11 +36,12 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 
 from posture import compare_text, wording
-from posture.compare_text import METHOD_WORDS, VERDICT_TEXT, pair_note, side_words, the_photo
+from posture.compare_text import METHOD_WORDS, VERDICT_TEXT, pair_note, side_words, the_photo, uneven_leg
 from posture.landmarks import MIN_SCORE, Landmarks, PoseLandmark
 from posture.metrics import METRIC_NAMES, method_parts
 from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import PostureMeasurement
+from posture.stance import STANCE_METRICS
 from posture.verdict import Side, Verdict, level_band, side_of, verdict
 
 L = PoseLandmark
@@ -357,14 +358,18 @@ def _compare_pair(
     pair = (ms[i], ms[j])
     (before, after), (ub, ua), method_note = comparable_values(pair, name)
     on = compared_on(pair, name)
-    if before is None or after is None:
-        reasons = []
-        for k, value in ((i, before), (j, after)):
-            if value is None:
-                mt = ms[k].metrics.get(name)
-                reasons.append(
-                    f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})"
-                )
+    reasons = []
+    for k, value in ((i, before), (j, after)):
+        if value is None:
+            mt = ms[k].metrics.get(name)
+            reasons.append(
+                f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})"
+            )
+        elif name in STANCE_METRICS and (leg := uneven_leg(ms[k])) is not None:
+            reasons.append(
+                f"the stance in {the_photo(k, n)} is uneven (the {leg[0]} leg): it measures the stance, not posture"
+            )
+    if reasons:
         return PairComparison(
             name,
             i,
@@ -381,6 +386,7 @@ def _compare_pair(
             on,
             method_note,
         )
+    assert before is not None and after is not None  # a missing value gave a reason above
     lvl = level_band(unit)
     v, combined, threshold = verdict(before, after, ub, ua, mdc, lvl)
     when = (f"in {the_photo(i, n)}", f"in {the_photo(j, n)}")

@@ -148,23 +148,29 @@ def _common_rotation(metrics: Sequence[MetricComparison]) -> float | None:
     return g.common_tilt(changes, COMMON_ROTATION_DEG)
 
 
+def uneven_leg(m: PostureMeasurement) -> tuple[str, str] | None:
+    """The leg that makes a photo's stance uneven and the measure that says so
+    (:attr:`posture.stance.Stance.uneven`), or None."""
+    stance = None if m.subject is None else m.subject.stance
+    return None if stance is None else stance.uneven
+
+
 def _stance_warnings(ms: Sequence[PostureMeasurement]) -> list[str]:
-    """One line for each photo whose stance is uneven (:mod:`posture.stance`): its hip line and
-    knees measure the stance, so a change in them may too."""
+    """One line for each photo whose stance is uneven (:mod:`posture.stance`): its hip line,
+    knees and pelvis over the feet measure the stance, so they are not compared."""
     n = len(ms)
     out = []
     for i, m in enumerate(ms):
-        stance = None if m.subject is None else m.subject.stance
-        if stance is not None and stance.uneven is not None:
-            side, seen_as = stance.uneven
+        if (leg := uneven_leg(m)) is not None:
+            side, seen_as = leg
             what = (
                 f"the {side} knee is bent or the {side} foot lifted"
                 if seen_as == "shortfall"
                 else f"the {side} foot is raised"
             )
             out.append(
-                f"In {the_photo(i, n)} {what}: a change in the hip line or the knees may be the stance, "
-                "not posture; compare photos in which both feet stand evenly."
+                f"In {the_photo(i, n)} {what}: the hip line, the knees and the pelvis over the feet measure "
+                "the stance there, not posture, and are not compared; compare photos in which both feet stand evenly."
             )
     return out
 

@@ -57,6 +57,11 @@ of the other (nearer the camera, so lower in the photo: 10 cm at 2.5 m, camera a
 0.05); 0.10 is a heel raised 8 to 9 cm, or a step of some 20 cm."""
 
 
+STANCE_METRICS = ("pelvic_tilt_deg", "shoulder_pelvis_tilt_deg", "knee_tilt_deg", "pelvis_shift_pct")
+"""The metrics an uneven stance moves (the hip and knee lines, the pelvis over the feet): a photo
+with an uneven stance is not compared on them (:mod:`posture.compare`)."""
+
+
 @dataclass(frozen=True)
 class Stance:
     """The two legs compared: ``shortfall`` (the ``shorter`` leg's) and ``lift`` (the ``higher``
