@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from test_compare import meas, with_methods
@@ -10,6 +11,7 @@ from posture.compare import compare
 from posture.inputs import ComparedPhoto
 from posture.measure import METRIC_NAMES
 from posture.report.content import build_content
+from posture.stance import Stance
 
 NOW = datetime(2025, 1, 1, 12, 0)
 
@@ -42,6 +44,16 @@ def test_the_outline_beside_a_landmark_value_says_its_own_side() -> None:
     landmarks, outline = row.before.split("; from the outline: ")
     assert landmarks.startswith("Left shoulder higher by 0.8°")
     assert outline.startswith("right shoulder higher by 0.8° ± 0.8°"), outline
+
+
+def test_a_row_not_compared_for_the_stance_says_so_beside_its_values() -> None:
+    before, after = meas(), meas()
+    assert after.subject is not None
+    after = replace(after, subject=replace(after.subject, stance=Stance(0.3, "left", 0.0, "left")))
+    photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
+    rows = {r.name: r for r in build_content(photos, compare([before, after]), now=NOW).rows}
+    assert "the stance in the after photo is uneven (the left leg)" in rows["knee_tilt_deg"].note
+    assert rows["shoulder_tilt_deg"].verdict != "Not comparable"
 
 
 def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:

@@ -144,7 +144,7 @@ def _threshold_text(p: PairComparison, unit: str) -> str:
 def _row_note(p: PairComparison) -> str:
     """The verdict's explanation, without what the table already says elsewhere."""
     if p.verdict == "not_comparable":
-        return ""  # the value cells say why
+        return "" if None in p.values else p.note  # a value not measured says why in its cell
     if p.verdict == "uncertainty_unknown":
         return p.method_note or ""  # the rest is explained below the table
     return p.note
