@@ -366,9 +366,7 @@ def _compare_pair(
                 f"not measured in {the_photo(k, n)} ({(mt.reason if mt is not None else None) or 'not measured'})"
             )
         elif name in STANCE_METRICS and (leg := uneven_leg(ms[k])) is not None:
-            reasons.append(
-                f"the stance in {the_photo(k, n)} is uneven (the {leg[0]} leg): it measures the stance, not posture"
-            )
+            reasons.append(f"uneven stance in {the_photo(k, n)} ({leg[0]} leg)")
     if reasons:
         return PairComparison(
             name,

@@ -52,7 +52,7 @@ def test_a_row_not_compared_for_the_stance_says_so_beside_its_values() -> None:
     after = replace(after, subject=replace(after.subject, stance=Stance(0.3, "left", 0.0, "left")))
     photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
     rows = {r.name: r for r in build_content(photos, compare([before, after]), now=NOW).rows}
-    assert "the stance in the after photo is uneven (the left leg)" in rows["knee_tilt_deg"].note
+    assert "uneven stance in the after photo (left leg)" in rows["knee_tilt_deg"].note
     assert rows["shoulder_tilt_deg"].verdict != "Not comparable"
 
 
