@@ -20,6 +20,7 @@ METHOD_STYLE: dict[str, dict[str, object]] = {
     "silhouette": {"marker": "o", "color": "tab:blue", "label": "body outline (silhouette)"},
     "landmarks": {"marker": "s", "color": "tab:orange", "markerfacecolor": "white", "label": "joint landmarks"},
     "mixed": {"marker": "D", "color": "tab:purple", "label": "outline and landmarks mixed"},
+    "manual": {"marker": "P", "color": "tab:red", "label": "points placed by hand"},
 }
 """How a point is drawn for each measuring method (:meth:`posture.result.PostureMeasurement.method_of`)."""
 
@@ -143,7 +144,7 @@ def plot_history(
             label=label,
             unit=metric_unit(n),
             mdc=None if mdc is None else mdc.get(n),
-            methods=["landmarks" if method_note else m.method_of(n) for m in ms],
+            methods=["landmarks" if method_note and m.method_of(n) != "manual" else m.method_of(n) for m in ms],
             ax=ax,
         )
         note = "\ncompared on the joint landmarks: measured by different methods over time" if method_note else ""
