@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -74,8 +74,21 @@ def plot_trend(
     ax.set_ylabel(f"{label} ({unit})")
     ax.set_title(label)
     ax.grid(True, alpha=0.3)
+    times = [d for d in dates if isinstance(d, datetime)]
+    if times and max(times) - min(times) < timedelta(days=1):
+        _same_day_axis(ax)
     fig.autofmt_xdate()
     return fig
+
+
+def _same_day_axis(ax: Axes) -> None:
+    """Times of one day on the x axis as ``05:08`` (or seconds), the day once at the axis's end:
+    matplotlib's default labels photos saved in one sitting ``07:25.000000``."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def plain_text() -> contextlib.AbstractContextManager[None]:

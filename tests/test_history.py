@@ -7,8 +7,9 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -278,6 +279,43 @@ def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
     assert "compared on the joint landmarks" in ax.get_title()
     assert list(ax.lines[0].get_ydata()) == [2.5, 2.6]  # the landmark-only values, not 4.0 -> 2.6
     assert _marked(ax) == {"joint landmarks": ("s", 2)}  # every point drawn as what it is
+
+
+def test_plot_history_draws_a_value_corrected_by_hand_as_corrected_with_its_own_marker(db: Path) -> None:
+    from dataclasses import replace
+
+    def shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str):
+        m = sample_measurement(seed, taken_at=taken_at)
+        tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
+        return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
+
+    with History.open(db) as h:
+        h.save(shoulder(1, "manual", -8.0, 4.0, "2024-01-01T08:00:00"))
+        h.save(shoulder(2, "silhouette", 3.0, 2.0, "2024-02-01T08:00:00"))
+        h.save(shoulder(3, "landmarks", 2.6, 2.6, "2024-03-01T08:00:00"))
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    assert list(ax.lines[0].get_ydata()) == [-8.0, 2.0, 2.6]  # the corrected value, not the landmarks' 4.0
+    assert _marked(ax) == {"points placed by hand": ("P", 1), "joint landmarks": ("s", 2)}
+
+
+@pytest.mark.parametrize(
+    ("step", "ticks"),
+    [(timedelta(seconds=1), r"\d\d\.\d"), (timedelta(minutes=3), r"05:\d\d"), (timedelta(hours=2), r"\d\d:[03]0")],
+)
+def test_plot_history_labels_photos_saved_in_one_sitting_by_their_time(db: Path, step: timedelta, ticks: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    start = datetime(2026, 11, 30, 5, 7, 25)
+    with History.open(db) as h:
+        for i in range(3):
+            h.save(sample_measurement(i + 1, taken_at=(start + i * step).isoformat()))
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    FigureCanvasAgg(ax.get_figure()).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels and all(re.fullmatch(ticks, t) for t in labels), labels  # not '07:25.000000'
+    assert "2026-Nov-30" in ax.xaxis.get_offset_text().get_text()  # the day, once
 
 
 def _with_methods(seed: int, shoulder: str | None, pelvic: str | None, taken_at: str):
