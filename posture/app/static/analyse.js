@@ -180,8 +180,10 @@ export class ResultCard {
         name: f.name.value.trim(), note: f.note.value.trim(), taken_at: date && date !== this.exifDate ? date : "",
         blur_faces: f.blur_faces.checked,
       });
-      out.textContent = r.created ? `Saved as #${r.id}.` : `Already in the history as #${r.id} (the same photo); not saved again.`;
-      out.className = "saved ok";
+      out.textContent = r.created ? `Saved as #${r.id}.`
+        : r.differs ? `Not saved: #${r.id} holds this photo measured differently (other switches or corrections). To keep this one, delete #${r.id} under History & compare, then save again.`
+        : `Already in the history as #${r.id} (the same photo); not saved again.`;
+      out.className = r.differs ? "saved error" : "saved ok";
       refreshNames();
     } catch (e) {
       out.textContent = e.message;
