@@ -108,7 +108,10 @@ def check_target(
     ``force``), or is in a missing or unwritable folder. Returns the path.
     """
     p = Path(path)
+    _check_name(p)
     if formats is not None:
+        if p.is_dir():
+            raise OutputError(f"{p}: is a folder; give a file name")
         output_format(p, formats, kind)
     ident = identity(p)
     if ident is not None and history is not None and identity(history) == ident:
@@ -122,6 +125,17 @@ def check_target(
         raise OutputError(f"{p}: folder {p.parent} does not exist")
     check_writable(p.parent, p)
     return p
+
+
+def _check_name(p: Path) -> None:
+    """Refuse a file name longer than its folder's file system takes (255 bytes on most)."""
+    try:
+        limit = os.pathconf(p.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(p.name))
+    if size > limit:
+        raise OutputError(f"{p}: the file name is too long ({size} bytes; at most {limit} here)")
 
 
 def check_distinct(targets: Sequence[str | Path | None]) -> None:
@@ -197,7 +211,8 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
         return
     p = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        # The name's start only: a name the folder takes must leave room for the temporary one's.
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name[:64]}.", suffix=".tmp")
     except OSError as e:
         raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
     try:

@@ -186,6 +186,10 @@ def batch_names_quoted(d: Path, out: str, name: str) -> None:
     assert paths == ["'+1+2.jpg", "'@SUM(1+1).png"]
 
 
+def row_written(d: Path, out: str, name: str) -> None:
+    assert csv_cells(d / name)[1][:2] == ["x.jpg", "no_person"]
+
+
 def table_on_stdout(d: Path, out: str, name: str) -> None:
     assert not (d / "-").exists()
     assert csv_cells(out)[0][:2] == ["path", "status"] and csv_cells(out)[1][0] == "x.jpg"
@@ -523,6 +527,36 @@ ATTACKS = [
     ),
     Attack(
         "csv-dash-and-json", ("analyze", "x.jpg", "--csv", "-", "--json"), EXIT_USAGE, "both write to standard output"
+    ),
+    # 7. names a file system refuses, and a folder where a file is expected: refused before any work
+    Attack("image-name-too-long", ("analyze", "x.jpg", "-o", "n" * 252 + ".png"), EXIT_OUTPUT, "file name is too long"),
+    Attack(
+        "csv-name-too-long", ("analyze", "x.jpg", "--csv", "n" * 300 + ".csv"), EXIT_OUTPUT, "file name is too long"
+    ),
+    Attack(
+        "report-name-too-long",
+        ("compare", "#1", "#2", "--db", "h.db", "-o", "é" * 130 + ".html"),  # 265 bytes
+        EXIT_OUTPUT,
+        "file name is too long (265 bytes",
+        ("h.db",),
+    ),
+    Attack(
+        "export-name-too-long",
+        ("history", "export", "--db", "h.db", "--csv", "n" * 256),
+        EXIT_OUTPUT,
+        "file name is too long",
+        ("h.db",),
+    ),
+    Attack("image-onto-folder", ("analyze", "x.jpg", "-o", "photos"), EXIT_OUTPUT, "photos: is a folder; give a file"),
+    Attack(
+        "longest-name-written",  # its temporary file's name must fit beside it
+        ("analyze", "x.jpg", "--fast", "--csv", "n" * 251 + ".csv"),
+        EXIT_NO_PERSON,
+        "",
+        ("x.jpg",),
+        check=row_written,
+        check_file="n" * 251 + ".csv",
+        slow=True,
     ),
     Attack(
         "gif-first-frame",
