@@ -9,9 +9,9 @@ from posture.history import StoredMeasurement
 TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
 """How ``history list`` names where a measurement's time taken came from."""
 
-METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
-"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
-landmarks (J)."""
+METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J", "manual": "H"}
+"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S), the joint
+landmarks (J), or points placed by hand (H)."""
 
 
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
@@ -58,7 +58,8 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     ]
     lines.append(
         "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
-        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
+        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts), "
+        "H = from points placed by hand."
     )
     lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
     return "\n".join(lines)

@@ -373,8 +373,10 @@ def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_ori
         h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
         h.save(_with_methods(2, None, "silhouette", None), taken_at="2024-02-03")
         h.save(_with_methods(3, "landmarks", "silhouette", None))
+        h.save(_with_methods(4, "manual", "markers", None))
         table = format_table(h.list()).splitlines()
-    first, given, saved = table[1:4]
+    first, given, saved, by_hand = table[1:5]
+    assert "+1.5 ±0.4 H" in by_hand and "-0.8 ±0.4 M" in by_hand and "H = from points placed by hand" in table[-2]
     assert "2024-01-01 08:00 (EXIF)" in first and "+1.5 ±0.4 S" in first and "-0.8 ±0.4 J" in first
     assert "2024-02-03 (given)" in given and "+1.5 ±0.4 J" in given and "-0.8 ±0.4 S" in given  # no method: landmarks
     assert "(saved)" in saved
