@@ -28,7 +28,12 @@ from posture.report.faces import blur_heads
 from posture.result import PostureMeasurement
 from posture.stance import STANCE_METRICS
 
-DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
+DATE_SOURCE_TEXT = {
+    "exif": "taken, from the photo's EXIF",
+    "file": "file time",
+    "given": "date given",
+    "saved": "time of saving",
+}
 
 
 @dataclass(frozen=True)
