@@ -52,6 +52,7 @@ from posture.measure import SCALE_REL_ERROR, MeasureOptions, _scale_cm_per_px, h
 from posture.metrics import METRICS, REFINED
 from posture.refinement_result import PairReading
 from posture.result import Correction, Metric, PointMove, PostureMeasurement
+from posture.wording import outline_fallback_note
 
 PLACEMENT_PX = 2.0
 """One-sigma error of a point placed by hand, pixels, in each coordinate."""
@@ -133,7 +134,18 @@ def _original(m: PostureMeasurement) -> tuple[PostureMeasurement, dict[str, tupl
     points = {n: (float(p.from_px[0]), float(p.from_px[1])) for n, p in c.points.items()}
     moved = {n: (float(p.to_px[0]), float(p.to_px[1])) for n, p in c.points.items()}
     base = replace(m, metrics={**m.metrics, **c.original_metrics}, correction=None)
+    base = base.with_warnings(*(w for w in _fallback_notes(base, c.corrected_metrics) if w not in base.warnings))
     return _with_points(base, points, visible=False, visibility=c.original_scores), moved
+
+
+def _fallback_notes(m: PostureMeasurement, names: Sequence[str]) -> list[str]:
+    """The warnings of ``m``'s tilts among ``names`` that the joint landmarks gave because the outline
+    could not (:func:`posture.wording.outline_fallback_note`)."""
+    return [
+        outline_fallback_note(n, reason)
+        for n in REFINED
+        if n in names and (reason := m.metrics[n].method_reason) is not None
+    ]
 
 
 def _with_points(
@@ -357,7 +369,14 @@ def correct(
         original_metrics={n: original.metrics[n] for n in METRICS if n in corrected},
     )
     out = _with_points(original, moves, visible=True)
-    return replace(out, metrics={n: metrics[n] for n in original.metrics}, correction=correction)
+    # A tilt now on points placed by hand no longer rests on the joint landmarks: its fallback's warning is moot.
+    moot = set(_fallback_notes(original, corrected))
+    return replace(
+        out,
+        metrics={n: metrics[n] for n in original.metrics},
+        warnings=tuple(w for w in original.warnings if w not in moot),
+        correction=correction,
+    )
 
 
 def _round1(p: Sequence[float]) -> tuple[float, float]:
