@@ -142,6 +142,10 @@ def animation(d: Path) -> None:
     frames[0].save(d / "pages.tiff", save_all=True, append_images=frames[1:])
 
 
+def dash_photo(d: Path) -> None:
+    _image(d / "-x.jpg")
+
+
 def injected_names(d: Path) -> None:
     _image(d / "+1+2.jpg")
     _image(d / "@SUM(1+1).png")
@@ -528,6 +532,29 @@ ATTACKS = [
     Attack(
         "csv-dash-and-json", ("analyze", "x.jpg", "--csv", "-", "--json"), EXIT_USAGE, "both write to standard output"
     ),
+    # 6b. an argument starting with '-', taken for an option: the usage error says how to write it
+    Attack(
+        "photo-named-like-an-option",
+        ("analyze", "-x.jpg", "--fast"),
+        EXIT_USAGE,
+        "required: PHOTO; -x.jpg is a file: write ./-x.jpg to name it",
+        setup=dash_photo,
+    ),
+    Attack(
+        "compared-photo-named-like-an-option",
+        ("compare", "-x.jpg", "y.jpg"),
+        EXIT_USAGE,
+        "unrecognized arguments: -x.jpg; -x.jpg is a file: write ./-x.jpg to name it",
+        setup=dash_photo,
+    ),
+    Attack(
+        "name-starting-with-a-dash",
+        ("analyze", "x.jpg", "--save", "--db", "h.db", "--name", "-Ana"),
+        EXIT_USAGE,
+        "--name: expected one argument; a value starting with '-' is written --name=-Ana",
+        ("h.db",),
+    ),
+    Attack("option-without-its-value", ("analyze", "x.jpg", "--level"), EXIT_USAGE, "--level: expected one argument ("),
     # 7. names a file system refuses, and a folder where a file is expected: refused before any work
     Attack("image-name-too-long", ("analyze", "x.jpg", "-o", "n" * 252 + ".png"), EXIT_OUTPUT, "file name is too long"),
     Attack(
