@@ -20,7 +20,7 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
     then a legend. Control characters in names and notes are shown escaped
     (:func:`posture.terminal.printable`)."""
-    from posture.terminal import printable
+    from posture.terminal import pad, printable, width
     from posture.wording import decimals
 
     def tilt(e: StoredMeasurement, key: str) -> str:
@@ -48,12 +48,10 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         )
         for e in entries
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
     lines = [
-        "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ).rstrip()
+        "  ".join(pad(c, w, right=i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
         for r in [header, *rows]
     ]
     lines.append(

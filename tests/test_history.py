@@ -477,3 +477,18 @@ def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: 
     assert [a.get_title() for a in fig.axes] == ["Shoulders", "Hip line (pelvic tilt proxy)", "Head over shoulders"]
     with pytest.raises(ValueError, match="unknown metric 'neck'"):
         plot_history(entries, ["neck"])
+
+
+def test_history_list_columns_line_up_with_wide_and_zero_width_characters_in_names(db: Path) -> None:
+    from posture.terminal import width
+
+    with History.open(db) as h:
+        h.save(sample_measurement(1), name="Ana 😀😀")  # two cells each
+        h.save(sample_measurement(2), name="e\u0301\u200dAna")  # a combining accent and a zero-width joiner
+        h.save(sample_measurement(3), name="Bo")
+        lines = format_table(h.list()).splitlines()[:4]
+    ends = set()
+    for i, line in enumerate(lines):
+        cell = "Shoulders°" if i == 0 else "+1.5 ±0.4 J"
+        ends.add(width(line[: line.index(cell) + len(cell)]))
+    assert len(ends) == 1, lines  # the (right-aligned) shoulder column ends in the same terminal cell on every line
