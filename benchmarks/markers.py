@@ -187,7 +187,7 @@ def _paired(
     fit: dict[tuple[Any, ...], float], cen: dict[tuple[Any, ...], float], keys: tuple[str, ...]
 ) -> dict[str, Any]:
     """The fit against the centroid (absolute tilt errors by unit: photo index first, pair last) on
-    the pairs of ``keys`` named both ways: the differences of the mean and of the p95."""
+    the pairs of ``keys`` named both ways: how many differ, the differences of the mean and of the p95."""
     units = sorted(u for u in fit.keys() & cen.keys() if u[-1] in keys)
     if not units:
         return {"pairs": 0}
@@ -195,6 +195,7 @@ def _paired(
     a, b = np.array([cen[u] for u in units]), np.array([fit[u] for u in units])
     return {
         "pairs": len(units),
+        "changed": int(np.count_nonzero(a != b)),
         "photos": len(set(photo.tolist())),
         "mean_abs": _paired_ci(photo, a, b, np.mean),
         "p95": _paired_ci(photo, a, b, _p95),
@@ -345,7 +346,7 @@ def main() -> int:
             f"{item['size_cm']:>5} {item['condition']:27} "
             + " / ".join(f"{b[k].get('p95', float('nan')):.3f}" for k in b)
         )
-    print("luma edge fit minus luma centroid, degrees [95% CI], both pairs: mean abs tilt error, tilt p95;")
+    print("luma edge fit minus luma centroid, both pairs: pairs changed, mean abs tilt error and p95 (deg, [95% CI]);")
     print("  centroid -> fit: centre p95 px, centres within 2u, tilts within 2u")
     for item in out:
         d, w = item["luma_fit"]["fit_minus_centroid"]["both pairs"], item["luma_fit"]["ways"]
@@ -356,7 +357,7 @@ def main() -> int:
                 for k in ("centre_within_2_uncertainties", "within_2_uncertainties")
             ),
         ]
-        differences = f"{_fmt_ci(d['mean_abs'])} {_fmt_ci(d['p95'])}" if d["pairs"] else "-"
+        differences = f"{d['changed']}/{d['pairs']} {_fmt_ci(d['mean_abs'])} {_fmt_ci(d['p95'])}" if d["pairs"] else "-"
         print(f"{item['size_cm']:>5} {item['condition']:27} {differences} " + " ".join(moved))
     sharp = DEGRADATIONS[0][0]
     pooled_units = {  # the compressed rows' pairs, the photo index first

@@ -52,32 +52,39 @@ def fit_edge(
     """The centre ``(x, y)`` (pixels) of the blurred-edge ellipse fitted to the values ``v`` at
     ``xs, ys`` (1-D, pixels: a window around the sticker reaching past its edge), started at
     ``start`` with a circle of ``radius`` pixels and a 1 px blur. None when the window cannot
-    locate it: too few pixels, values not finite, or a centre that ends more than half the
-    radius from the start (the caller keeps its own estimate)."""
+    locate it: too few pixels, values not finite, an edge no higher than the residuals' robust
+    scatter (a window of one value), or a centre that ends more than half the radius from the
+    start (the caller keeps its own estimate)."""
     if len(v) < MIN_PIXELS or radius <= 0 or not np.all(np.isfinite(v)):
         return None
     try:
-        theta = _fit(v, xs, ys, np.asarray(start, dtype=np.float64), radius)
-    except np.linalg.LinAlgError:  # a flat window: no edge to locate
+        theta, step, sd = _fit(v, xs, ys, np.asarray(start, dtype=np.float64), radius)
+    except np.linalg.LinAlgError:  # nothing moves the model: no edge to locate
         return None
-    if not np.all(np.isfinite(theta)) or math.hypot(theta[0] - start[0], theta[1] - start[1]) > radius / 2.0:
+    if not np.all(np.isfinite(theta)) or not abs(step) > sd:
+        return None
+    if math.hypot(theta[0] - start[0], theta[1] - start[1]) > radius / 2.0:
         return None
     return float(theta[0]), float(theta[1])
 
 
-def _fit(v: FloatArray, xs: FloatArray, ys: FloatArray, s0: FloatArray, radius: float) -> FloatArray:
-    """The fitted parameters ``cx, cy, a, c, b, log sigma`` (module docstring) from a circle at ``s0``."""
+def _fit(
+    v: FloatArray, xs: FloatArray, ys: FloatArray, s0: FloatArray, radius: float
+) -> tuple[FloatArray, float, float]:
+    """The fitted parameters ``cx, cy, a, c, b, log sigma`` (module docstring) from a circle at ``s0``,
+    the edge's step (the inside plane minus the outside one at ``s0``, in ``v``'s units) and the
+    robust standard deviation of the last round's residuals (at least 0.5)."""
     u, w = (xs - s0[0]) / radius, (ys - s0[1]) / radius  # plane coordinates, scaled for conditioning
     lo, hi = (math.log(s) for s in SIGMA_RANGE)
 
-    def residual(theta: FloatArray, weight: FloatArray) -> FloatArray:
+    def residual(theta: FloatArray, weight: FloatArray) -> tuple[FloatArray, float]:
         dx, dy = xs - theta[0], ys - theta[1]
         q = theta[2] * dx * dx + 2.0 * theta[4] * dx * dy + theta[3] * dy * dy
         d = np.hypot(dx, dy) * (1.0 - 1.0 / np.sqrt(np.maximum(q, 1e-12)))  # from the edge (exact on a circle)
         a = 0.5 * _erfc(d / (math.sqrt(2.0) * math.exp(min(max(theta[5], lo), hi))))
         b = np.stack([1.0 - a, (1.0 - a) * u, (1.0 - a) * w, a, a * u, a * w], axis=1) * weight[:, None]
         coef, *_ = np.linalg.lstsq(b, v * weight, rcond=None)
-        return np.asarray(v * weight - b @ coef, dtype=np.float64)
+        return np.asarray(v * weight - b @ coef, dtype=np.float64), float(coef[3] - coef[0])
 
     r2 = 1.0 / radius**2
     theta = np.array([s0[0], s0[1], r2, r2, 0.0, 0.0])  # cx, cy, a, c, b, log sigma
@@ -86,16 +93,18 @@ def _fit(v: FloatArray, xs: FloatArray, ys: FloatArray, s0: FloatArray, radius: 
     weight = np.ones_like(v)
     for _ in range(ROUNDS):
         lam = 1e-3
-        res = residual(theta, weight)
+        res, step = residual(theta, weight)
         cost = float(res @ res)
         for _ in range(ITERATIONS):
-            jac = np.stack([(residual(theta + np.eye(6)[k] * steps[k], weight) - res) / steps[k] for k in range(6)], 1)
+            jac = np.stack(
+                [(residual(theta + np.eye(6)[k] * steps[k], weight)[0] - res) / steps[k] for k in range(6)], 1
+            )
             jtj, grad = jac.T @ jac, jac.T @ res
             while lam < 1e6:
                 delta = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj)) + ridge * np.trace(jtj), -grad)
-                trial = residual(theta + delta, weight)
+                trial, trial_step = residual(theta + delta, weight)
                 if float(trial @ trial) < cost:
-                    theta, res, cost, lam = theta + delta, trial, float(trial @ trial), lam / 10.0
+                    theta, res, step, cost, lam = theta + delta, trial, trial_step, float(trial @ trial), lam / 10.0
                     break
                 lam *= 10.0
             else:
@@ -105,4 +114,4 @@ def _fit(v: FloatArray, xs: FloatArray, ys: FloatArray, s0: FloatArray, radius: 
         e = res / weight
         sd = max(1.4826 * float(np.median(np.abs(e))), 0.5)
         weight = np.sqrt(np.minimum(1.0, HUBER_K / np.maximum(np.abs(e) / sd, 1e-12)))
-    return theta
+    return theta, step, sd
