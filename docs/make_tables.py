@@ -572,6 +572,101 @@ def markers_estimators() -> str:
     return _table(["size cm", "photo", "colour", "ellipse", "reported"], rows)
 
 
+def _diff(d: dict[str, Any]) -> str:
+    """A paired difference with its 95% interval, degrees."""
+    lo, hi = d["ci95"]
+    return f"{_num(d['value'], True, 3)} [{_num(lo, True, 3)}, {_num(hi, True, 3)}]"
+
+
+def _ways(a: float | None, b: float | None, digits: int = 3) -> str:
+    """The luma centroid's figure → the fit's."""
+    return f"{_num(a, digits=digits)} → {_num(b, digits=digits)}"
+
+
+def markers_luma_fit() -> str:
+    """The luma edge fit against the luma centroid, both pairs, paired by drawn photo (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        d, w = r["luma_fit"]["fit_minus_centroid"]["both pairs"], r["luma_fit"]["ways"]
+        t = {k: w[k]["tilt_error_deg"]["both pairs"] for k in ("centroid", "fit")}
+        rows.append(
+            [
+                f"{r['size_cm']:.1f}",
+                r["condition"],
+                f"{d['changed']} of {d['pairs']}",
+                _ways(t["centroid"]["mean"], t["fit"]["mean"]),
+                _diff(d["mean_abs"]),
+                _ways(t["centroid"]["p95"], t["fit"]["p95"]),
+                _diff(d["p95"]),
+            ]
+        )
+    header = ["size cm", "photo", "pairs changed", "mean °", "fit − centroid", "p95 °", "fit − centroid"]
+    return _table(header, rows)
+
+
+def markers_luma_fit_pairs() -> str:
+    """The same, each pair alone: differences of the mean and the p95 (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        d = r["luma_fit"]["fit_minus_centroid"]
+        cells = [_diff(d[k][s]) for k in ("shoulders", "pelvis") for s in ("mean_abs", "p95")]
+        rows.append([f"{r['size_cm']:.1f}", r["condition"], *cells])
+    header = ["size cm", "photo", "shoulders: mean", "shoulders: p95", "pelvis: mean", "pelvis: p95"]
+    return _table(header, rows)
+
+
+def markers_luma_fit_centres() -> str:
+    """Both ways' centre error and coverage (markers.json)."""
+    rows = []
+    for r in _load("markers.json")["results"]:
+        a, b = (r["luma_fit"]["ways"][k] for k in ("centroid", "fit"))
+        rows.append(
+            [
+                f"{r['size_cm']:.1f}",
+                r["condition"],
+                _ways(a["centre_error_px"]["p95"], b["centre_error_px"]["p95"], 2),
+                _ways(a["centre_error_px"]["mean"], b["centre_error_px"]["mean"]),
+                f"{_pct(a['centre_within_2_uncertainties'])} → {_pct(b['centre_within_2_uncertainties'])}",
+                f"{_pct(a['within_2_uncertainties'])} → {_pct(b['within_2_uncertainties'])}",
+            ]
+        )
+    return _table(["size cm", "photo", "centre p95 px", "centre mean px", "centres ≤2u", "tilts ≤2u"], rows)
+
+
+def markers_luma_fit_rule() -> str:
+    """The rule's five conditions, each with its figures and whether it is met (markers.json)."""
+    d = _load("markers.json")
+    sharp = [r["luma_fit"]["fit_minus_centroid"]["both pairs"] for r in d["results"] if r["condition"] == "sharp PNG"]
+    jpeg = [r["luma_fit"]["fit_minus_centroid"]["both pairs"] for r in d["results"] if r["condition"] != "sharp PNG"]
+    worst = max(max(b["mean_abs"]["ci95"][0], b["p95"]["ci95"][0]) for b in jpeg)
+    pooled, timing = d["luma_fit"]["compressed_pooled"]["mean_abs"], d["luma_fit"]["timing"]
+    fit = [r["luma_fit"]["ways"]["fit"] for r in d["results"]]
+    centres = min(w["centre_within_2_uncertainties"] for w in fit)
+    tilts = min(w["within_2_uncertainties"] for w in fit)
+    changed = sum(b["changed"] for b in sharp)
+    seconds = timing["compressed_seconds"]
+    checks = [
+        (
+            "(a) no row significantly worse",
+            f"highest lower bound of the {2 * len(jpeg)} intervals: {_num(worst, True, 3)}°",
+            worst <= 0,
+        ),
+        ("(b) lower over the compressed rows", f"mean {_diff(pooled)}°", pooled["ci95"][1] < 0),
+        (
+            "(c) coverage ≥ 95% in every row",
+            f"centres at least {_pct(centres)}, tilts at least {_pct(tilts)}",
+            min(centres, tilts) >= 0.95,
+        ),
+        ("(d) sharp PNG rows unchanged", f"{changed} of {sum(b['pairs'] for b in sharp)} pairs changed", changed == 0),
+        (
+            "(e) at most 1.2 times the time",
+            f"{_num(timing['ratio'])}× ({seconds['fit']:.1f} against {seconds['centroid']:.1f} s)",
+            timing["ratio"] <= 1.2,
+        ),
+    ]
+    return _table(["condition", "measured", "met"], [[c, m, "yes" if ok else "**no**"] for c, m, ok in checks])
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "speed": speed,
     "rotation-mirror": rotation_mirror,
@@ -594,6 +689,10 @@ TABLES: dict[str, Callable[[], str]] = {
     "breakdown": breakdown,
     "markers": markers,
     "markers-estimators": markers_estimators,
+    "markers-luma-fit": markers_luma_fit,
+    "markers-luma-fit-pairs": markers_luma_fit_pairs,
+    "markers-luma-fit-centres": markers_luma_fit_centres,
+    "markers-luma-fit-rule": markers_luma_fit_rule,
 }
 
 _BLOCK = re.compile(r"(<!-- table: ([\w-]+) -->\n)(.*?)(<!-- /table -->)", re.S)

@@ -31,8 +31,8 @@ class StickerPoint:
     """A sticker found: its centre ``xy_px`` and the centre's one-sigma ``uncertainty_px``, the
     moment ellipse's centre ``ellipse_xy_px``, ``diameter_px``, ``axis_ratio`` (1 round) and
     ``edge_px`` (the edge ramp's width); ``centre_from`` (``colour`` or ``colour and luma``) with
-    the two centroids ``colour_xy_px`` and ``luma_xy_px`` and ``luma_note`` (why the luma was not
-    used), and ``edge_rms_px`` (the edge's scatter about its ellipse). See
+    the colour centroid ``colour_xy_px``, the luma centre ``luma_xy_px`` and ``luma_note`` (why
+    the luma was not used), and ``edge_rms_px`` (the edge's scatter about its ellipse). See
     :class:`posture.markers.Sticker`."""
 
     xy_px: Point

@@ -59,8 +59,11 @@ Centre
     stored at full resolution: in a window centred on the matte's centroid,
     reaching 2 px beyond the blurred edge, each pixel's luma is unmixed
     between a plane fitted to the sticker's core and a plane fitted to a
-    ring around the window, and the centroid of that coverage, re-centred
-    ``LUMA_ITERATIONS`` times, is the luma centre (``luma_xy``). It is used
+    ring around the window, and the centroid of that coverage is re-centred
+    ``LUMA_ITERATIONS`` times; from there an ellipse with a blurred edge and
+    planes inside and outside (:func:`posture.marker_fit.fit_edge`) is fitted to
+    the window's luma: its centre is the luma centre (``luma_xy``; the centroid
+    where the fit does not converge). It is used
     where the sticker's luma differs from its background's all round by at
     least ``LUMA_MIN_CONTRAST`` and ``LUMA_MIN_RATIO`` times the background's
     own unevenness: textured clothing moves a luma centroid more than coarse
@@ -105,6 +108,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from posture import geometry as g
 from posture.marker_colors import MarkerColor
+from posture.marker_fit import fit_edge
 from posture.marker_result import RejectedBlob, StickerPair, StickerPoint
 
 FloatArray = NDArray[np.float64]
@@ -196,7 +200,7 @@ class Sticker:
     (1 = round), ``edge_px`` the width of the colour's edge ramp (blur).
     ``centre_from`` says how ``xy`` was found: ``colour`` (the coverage
     matte's centroid ``colour_xy``) or ``colour and luma`` (the mean of
-    ``colour_xy`` and the luma centroid ``luma_xy``); ``luma_note`` why the
+    ``colour_xy`` and the luma centre ``luma_xy``); ``luma_note`` why the
     luma was not used; ``edge_rms_px`` the edge's rms scatter about its
     fitted ellipse (pixels). ``colour_xy`` None means ``xy``.
     """
@@ -421,8 +425,9 @@ def _disc(radius: int) -> NDArray[np.uint8]:
 def _luma_centre(
     rgb: NDArray[np.uint8], start: tuple[float, float], radius: float, edge: float
 ) -> tuple[float, float] | str:
-    """The centroid of the sticker's luma contrast in a window around ``start`` (photo pixels;
-    module docstring, "Centre"), or why the luma cannot locate it."""
+    """The sticker's centre in the luma around ``start`` (photo pixels; module docstring, "Centre"):
+    the blurred-edge ellipse fitted from the luma centroid, else that centroid; or why the luma
+    cannot locate it."""
     H, W = rgb.shape[:2]
     c = np.asarray(start, dtype=np.float64)
     reach = radius + edge + 2.0  # the window: the blurred edge fades out inside it
@@ -447,7 +452,9 @@ def _luma_centre(
             return f"background too uneven in luma ({rough:.1f} rms against a contrast of {contrast:.0f})"
         a = (y - (bg[0] + bg[1] * xs + bg[2] * ys)) / diff * np.clip(reach + 0.5 - r, 0.0, 1.0)
         c = np.array([(a * xs).sum(), (a * ys).sum()]) / a.sum()
-    return float(c[0]), float(c[1])
+    win = np.hypot(xs - c[0], ys - c[1]) <= reach
+    fitted = fit_edge(y[win], xs[win], ys[win], (float(c[0]), float(c[1])), radius)
+    return (float(c[0]), float(c[1])) if fitted is None else fitted
 
 
 def _measure_blob(
