@@ -315,9 +315,9 @@ def compared_on(ms: Sequence[PostureMeasurement], name: str) -> tuple[tuple[str,
     for part in method_parts(name):
         methods = {m.method_of(part) for m in ms} - {None}
         auto = methods - {"manual"}
-        one = auto.pop() if len(auto) == 1 else "manual" if methods == {"manual"} else None
+        one = auto.pop() if len(auto) == 1 else None
         on: Method = "markers" if one == "markers" else "silhouette" if one == "silhouette" else "landmarks"
-        out.append((part, "manual" if one == "manual" else on))
+        out.append((part, "manual" if methods == {"manual"} else on))
     return tuple(out)
 
 
