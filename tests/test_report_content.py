@@ -120,3 +120,19 @@ def test_the_trend_on_a_pdf_page_is_readable_and_leaves_out_an_uneven_stance() -
     assert "photo 4 left out: uneven stance" in knees.get_title()
     assert 13.0 not in list(knees.lines[0].get_ydata())  # the stance's knee line is not drawn as a trend
     assert "left out" not in by_title["Shoulders"].get_title()
+
+
+def test_a_stored_measurement_whose_photo_is_gone_shows_its_lines_and_says_why() -> None:
+    import numpy as np
+
+    from posture.render.styles import DEFAULT_REPORT_STYLE
+
+    before, after = meas({"shoulder_tilt_deg": -3.0}, u=0.5), meas(u=0.5)
+    rgb = np.full((1500, 1000, 3), 200, np.uint8)
+    photos = [ComparedPhoto("#1", before), ComparedPhoto("after.jpg", after, rgb)]  # #1: photo gone
+    gone, kept = build_content(photos, compare([before, after]), now=NOW).panels
+    assert "photo not available (moved, changed or deleted since it was saved)" in gone.caption
+    assert "not available" not in kept.caption
+    background = np.array(DEFAULT_REPORT_STYLE.background_rgb, np.uint8)
+    drawn = np.any(gone.image != background, axis=2).mean()
+    assert drawn > 0.005, drawn  # the shoulder, hip and knee lines and their values, not a blank box

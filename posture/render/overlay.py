@@ -171,6 +171,8 @@ def draw_overlay(
             pair = None if m.markers is None or key is None else m.markers.pair(key)
             if metric.method == "markers" and pair is not None and pair.left and pair.right:
                 pl, pr = apply_affine(to_img, pair.left.xy_px), apply_affine(to_img, pair.right.xy_px)
+            if not (np.isfinite(pl).all() and np.isfinite(pr).all()):
+                continue  # a value without its points (a measurement edited by hand): nothing to draw it on
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")

@@ -210,16 +210,17 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
     """The photo moved into its panel, then annotated at the panel's scale (so labels match)."""
     from posture.render import draw_overlay
 
-    if p.rgb is None:
-        return np.full((style.panel_height, style.panel_width, 3), style.background_rgb, np.uint8)
-    rgb = p.rgb
-    if blur:
-        people = list(p.people)
-        lm = landmarks_of(p.measurement)
-        if lm is not None:
-            people.append(lm)
-        rgb = blur_heads(rgb, people)
-    panel = align.warp(rgb, pl.matrix, style)
+    if p.rgb is None:  # a stored measurement whose photo is gone: its lines on a blank panel
+        panel = np.full((style.panel_height, style.panel_width, 3), style.background_rgb, np.uint8)
+    else:
+        rgb = p.rgb
+        if blur:
+            people = list(p.people)
+            lm = landmarks_of(p.measurement)
+            if lm is not None:
+                people.append(lm)
+            rgb = blur_heads(rgb, people)
+        panel = align.warp(rgb, pl.matrix, style)
     overlay_style = replace(DEFAULT_STYLE, min_long_side=max(style.panel_width, style.panel_height))
     return draw_overlay(panel, p.measurement, overlay_style, transform=pl.matrix)[: style.panel_height]
 
@@ -246,6 +247,8 @@ def _panels(
         caption = _date_text(info.date, info.date_source)
         if not pl.aligned:
             caption += " — not aligned: " + ("no usable torso or shoulders" if lm is not None else "no person found")
+        if p.rgb is None:
+            caption += " — photo not available (moved, changed or deleted since it was saved): its lines alone"
         if m.assumptions.mirrored:
             caption += " — mirror image, shown flipped back as a camera sees you"
         panels.append(Panel(f"{_role(i, n)}: {_short(p.label)}", caption, image, pl.aligned))
