@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -742,6 +743,32 @@ def test_stop_signal_keeps_the_batch_table_and_ends_the_workers(tmp_path: Path, 
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)]
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]
+
+
+@pytest.mark.slow
+def test_stop_signal_on_the_ray_engine_keeps_the_rows_done_and_resume_completes(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
+    import pyarrow.parquet as pq
+
+    folder = _batch(tmp_path, 40)
+    args = ("analyze", str(folder), "--fast", "--engine", "ray", "--parquet", "out")
+    p = _posture(*args, cwd=tmp_path)
+    assert p.stderr is not None
+    while not re.search(r"posture: ([6-9]|\d\d) of 40 photos done", line := p.stderr.readline()):
+        assert line, "the run ended before 6 photos were done"
+    p.send_signal(signal.SIGTERM)  # Ray puts in its own handler, which ended posture with a stack dump
+    rest = p.communicate(timeout=120)[1]
+    assert p.returncode == 128 + signal.SIGTERM, rest
+    assert "stopped by SIGTERM" in rest and "SIGTERM received" not in rest and "Traceback" not in rest
+    done = pq.read_table(tmp_path / "out").column("path").to_pylist()
+    assert 6 <= len(done) < 40 and len(set(done)) == len(done)
+    again = _posture(*args, "--resume", cwd=tmp_path)
+    err = again.communicate(timeout=300)[1]
+    assert again.returncode == EXIT_NO_PERSON, err
+    assert f"{len(done)} photos already in out: skipped" in err
+    paths = pq.read_table(tmp_path / "out").column("path").to_pylist()
+    assert len(paths) == len(set(paths)) == 40  # nothing lost, nothing twice
 
 
 @pytest.mark.slow
