@@ -72,8 +72,11 @@ def _refuse_special(p: Path) -> None:
 def output_format(path: str | Path, formats: Mapping[str, F], kind: str) -> F:
     """The format that ``path``'s suffix (any case) names in ``formats`` (lower-case suffix -> format).
 
-    Raises :class:`~posture.errors.OutputError` for another suffix, naming those posture writes.
+    Raises :class:`~posture.errors.OutputError` for a folder, or for another suffix, naming those
+    posture writes.
     """
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a folder; give a file name")
     fmt = formats.get(Path(path).suffix.lower())
     if fmt is None:
         names = list(formats)
@@ -110,8 +113,6 @@ def check_target(
     p = Path(path)
     _check_name(p)
     if formats is not None:
-        if p.is_dir():
-            raise OutputError(f"{p}: is a folder; give a file name")
         output_format(p, formats, kind)
     ident = identity(p)
     if ident is not None and history is not None and identity(history) == ident:

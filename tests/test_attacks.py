@@ -577,6 +577,20 @@ ATTACKS = [
     ),
     Attack("image-onto-folder", ("analyze", "x.jpg", "-o", "photos"), EXIT_OUTPUT, "photos: is a folder; give a file"),
     Attack(
+        "report-onto-folder",
+        ("compare", "#1", "#2", "--db", "h.db", "-o", "photos"),
+        EXIT_OUTPUT,
+        "photos: is a folder; give a file",
+        ("h.db",),
+    ),
+    Attack(
+        "chart-onto-folder",
+        ("history", "plot", "--db", "h.db", "-o", "photos"),
+        EXIT_OUTPUT,
+        "photos: is a folder; give a file",
+        ("h.db",),
+    ),
+    Attack(
         "longest-name-written",  # its temporary file's name must fit beside it
         ("analyze", "x.jpg", "--fast", "--csv", "n" * 251 + ".csv"),
         EXIT_NO_PERSON,
