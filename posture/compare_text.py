@@ -109,7 +109,7 @@ def pair_note(
             "so the change cannot be told apart from measurement noise"
         )
         return text + (f"; {flip_text(name, before, after, when)}" if before * after < 0 else "")
-    change = f"the change of {amount(after - before, combined, threshold, unit)}"
+    change = f"the change of {wording.number(after - before, combined, unit)}"
     t = wording.magnitude(threshold, threshold / 2, unit)
     if v == "within_noise":
         return f"{change} is not larger than the noise threshold of {t}"
@@ -118,17 +118,8 @@ def pair_note(
     size = abs(after) - abs(before)
     return (
         f"{change} is larger than the noise threshold of {t}: the asymmetry is "
-        f"{amount(size, combined, threshold, unit)} {'smaller' if size < 0 else 'larger'}"
+        f"{wording.number(size, combined, unit)} {'smaller' if size < 0 else 'larger'}"
     )
-
-
-def amount(change: float, combined: float | None, threshold: float | None, unit: str) -> str:
-    """A change with its combined uncertainty (``2.3° ± 0.4°``); without one, to the digits of the
-    noise threshold it was judged against (``0.6°``, as the threshold reads), not to whole units (a
-    0.6° change that beat a 0.6° threshold read '1°', and 'the asymmetry is 0° smaller')."""
-    if combined is None and threshold is not None:
-        return wording.magnitude(change, threshold / 2, unit)
-    return wording.number(change, combined, unit)
 
 
 METHOD_WORDS: dict[str, str] = {
@@ -349,10 +340,9 @@ def change_text(p: PairComparison, unit: str) -> str:
     if p.change is None:
         return "—"
     u = p.combined_uncertainty
-    digits = u if u is not None or p.threshold is None else p.threshold / 2  # as :func:`amount` prints it
-    if wording.shown(p.change, digits)[0] == 0:  # as printed: no "none" beside a note saying "1°"
+    if wording.shown(p.change, u)[0] == 0:  # as printed: no "none" beside a note saying "1°"
         return "none"
-    return f"{amount(p.change, u, p.threshold, unit)}, {change_words(p.name, p.change)}"
+    return f"{wording.number(p.change, u, unit)}, {change_words(p.name, p.change)}"
 
 
 def _pair_line(mc: MetricComparison, p: PairComparison, n: int) -> str:

@@ -537,13 +537,14 @@ def test_a_single_pass_photo_is_named_in_the_warnings() -> None:
 def test_the_change_column_and_the_note_round_alike(change: float, u: float | None) -> None:
     """A change shown as "none" is one the note would also print as 0, and the reverse."""
     from posture.compare import PairComparison
-    from posture.compare_text import amount, change_text
+    from posture.compare_text import change_text
+    from posture.wording import number
 
     p = PairComparison(
         "head_tilt_deg", 0, 1, (1.0, 1.0 + change), (u, u), change, None, u, 1.0, "within_noise", None, ""
     )
     text = change_text(p, "deg")
-    printed = amount(change, u, 1.0, "deg").split(" ")[0]  # the magnitude as the note prints it
+    printed = number(change, u, "deg").split(" ")[0]  # the magnitude as the note prints it
     assert (text == "none") == (float(printed.rstrip("°")) == 0), (text, printed)
 
 
@@ -581,19 +582,3 @@ def test_photos_corrected_by_hand_keep_their_value_when_the_others_switch_to_the
     first, second, overall = compare([one, two, three]).metric("shoulder_tilt_deg").pairs
     assert first.values == (-8.0, 3.0) and second.values == (2.0, 2.5) and overall.values == (-8.0, 2.5)
     assert "corrected by hand in photo 1" in first.note and "by hand" not in second.note
-
-
-def test_without_an_uncertainty_a_change_reads_to_the_digits_of_its_noise_threshold() -> None:
-    # Single-pass photos: trunk lean -0.4 -> 0.2, a change of 0.6 beyond the MDC of 0.55. It read
-    # "the change of 1° is larger than the noise threshold of 0.6°: the asymmetry is 0° smaller".
-    c = compare([meas({"trunk_lean_deg": -0.4}), meas({"trunk_lean_deg": 0.2})], mdc={"trunk_lean_deg": 0.55})
-    p = c.metric("trunk_lean_deg").overall
-    assert p.verdict == "improved" and p.combined_uncertainty is None
-    assert p.note == "the change of 0.6° is larger than the noise threshold of 0.6°: the asymmetry is 0.2° smaller"
-    from posture.compare_text import change_text
-
-    assert change_text(p, "deg") == "0.6°, towards the left"
-    with_u = compare([meas({"trunk_lean_deg": -0.4}, u=3.0), meas({"trunk_lean_deg": 2.6}, u=3.0)]).metric(
-        "trunk_lean_deg"
-    )
-    assert "the change of 3° ± 4°" in with_u.overall.note  # with an uncertainty: its digits, as before
