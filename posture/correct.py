@@ -73,12 +73,6 @@ def _pair_point(name: str) -> tuple[str, str] | None:
     return (pair, side) if side in _PAIR_SIDES and pair.removesuffix(STICKER) in REFINED.values() else None
 
 
-def _analysed_method(m: PostureMeasurement, name: str) -> str | None:
-    """How metric ``name`` was measured by the analysis (before any correction)."""
-    original = {} if m.correction is None else m.correction.original_metrics
-    return (original[name] if name in original else m.metrics[name]).method
-
-
 def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     """The refinement pairs whose silhouette points give a headline tilt."""
     if m.refinement is None:
@@ -87,7 +81,7 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     return {
         key: pair
         for name, key in REFINED.items()
-        if (pair := pairs[key]).refined and _analysed_method(m, name) == "silhouette" and pair.points is not None
+        if (pair := pairs[key]).refined and m.analysed_method(name) == "silhouette" and pair.points is not None
     }
 
 
@@ -97,7 +91,7 @@ def _sticker_pairs(m: PostureMeasurement) -> dict[str, StickerPair]:
     return {
         key: pair
         for name, key in REFINED.items()
-        if (pair := pairs[key]) is not None and pair.found and _analysed_method(m, name) == "markers"
+        if (pair := pairs[key]) is not None and pair.found and m.analysed_method(name) == "markers"
     }
 
 
@@ -216,7 +210,7 @@ def _uses(name: str, m: PostureMeasurement) -> list[str]:
     key = REFINED.get(name)
     if spec.kind == "difference":
         names = [p for n in spec.of for p in _uses(n, m)]
-    elif _analysed_method(m, name) == "markers":
+    elif m.analysed_method(name) == "markers":
         names = [f"{key}{STICKER}.{s}" for s in _PAIR_SIDES] if key in _sticker_pairs(m) else []
     elif key in _refined_pairs(m):
         names = [f"{key}.{s}" for s in _PAIR_SIDES]
