@@ -383,7 +383,8 @@ def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[
         ),
         (
             "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
-            "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
+            "detectable change (MDC95; a single pass's, which is larger, when either photo was measured in one) and "
+            "1.96 times the combined uncertainty of the two measurements, of those "
             "that are known. Anything smaller is within measurement noise, whatever the sizes, and is never called "
             "an improvement. A larger change is 'improved' when the asymmetry became smaller on the same side (or "
             "level), 'worse' when it became larger, and 'reversed' when it crossed to the other side (the verdict "
