@@ -273,8 +273,8 @@ def warnings(
         out.append(
             f"{cap(photos_phrase(single, n))} {'was' if len(single) == 1 else 'were'} measured in a single pass "
             "(--fast): no uncertainty, tilts from the joint landmarks only, so changes are judged against a single "
-            "pass's minimal detectable change alone, which is larger; compare photos analysed the default way for "
-            "a finer verdict."
+            "pass's minimal detectable change alone (larger than the default analysis's); compare photos analysed "
+            "the default way for a finer verdict."
         )
 
     modes = {p.level_mode == "none" for p in photos}
