@@ -69,9 +69,25 @@ def test_variant_set_is_closed_under_mirroring() -> None:
 
 
 def test_robust_spread_ignores_one_outlier() -> None:
+    # Median 1.0; absolute deviations 0, .1, .1, 0, .05, .05, 24: their median is 0.05.
     values = np.array([1.0, 1.1, 0.9, 1.0, 1.05, 0.95, 25.0])
-    assert augment.robust_spread(values) < 0.2
+    assert augment.robust_spread(values) == pytest.approx(1.4826 * 0.05)
+    assert augment.robust_spread(np.append(values, np.nan)) == pytest.approx(1.4826 * 0.05)  # NaN ignored
     assert np.isnan(augment.robust_spread(np.array([1.0])))
+    assert np.isnan(augment.robust_spread(np.array([1.0, np.nan])))
+
+
+def test_robust_spread_is_a_standard_deviation_on_normal_values() -> None:
+    # 1.4826 makes the MAD estimate sigma for normally distributed values; it moves with the scale
+    # and not with a shift or a mirror image.
+    rng = np.random.default_rng(3)
+    for sigma in (0.3, 1.0, 4.0):
+        v = rng.normal(2.0, sigma, 20000)
+        assert augment.robust_spread(v) == pytest.approx(sigma, rel=0.03)
+    v = rng.normal(0, 1, 15)
+    base = augment.robust_spread(v)
+    assert augment.robust_spread(3.0 * v) == pytest.approx(3.0 * base)
+    assert augment.robust_spread(-v + 7.0) == pytest.approx(base)
 
 
 def _boxed(x0: float, y0: float, x1: float, y1: float) -> Landmarks:
