@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -103,13 +104,19 @@ def test_delete_removes_one_and_reports_unknown_ids(db: Path) -> None:
 def test_export_csv_has_one_row_per_measurement_with_values_and_uncertainties(db: Path) -> None:
     with History.open(db) as h:
         h.save(sample_measurement(1, shoulder=2.5), name="Ana", note='comma, "quote"')
-        h.save(sample_measurement(2, pelvic=None, uncertainty=None))
+        second = sample_measurement(2, pelvic=None, uncertainty=None)
+        h.save(replace(second, assumptions=replace(second.assumptions, mirrored=True, roll_deg=-3.5)))
         rows = list(csv.DictReader(io.StringIO(h.export_csv())))
         doc = json.loads(h.export_json())
     assert len(rows) == 2
     assert rows[0]["shoulder_tilt_deg"] == "2.5" and rows[0]["shoulder_tilt_deg_uncertainty"] == "0.4"
     assert rows[0]["note"] == 'comma, "quote"' and rows[0]["roll_deg"] == "1.25"
     assert rows[1]["pelvic_tilt_deg"] == "" and rows[1]["shoulder_tilt_deg_uncertainty"] == ""
+    # each row's own assumptions (a mirror selfie's sides were swapped back: the reader must know)
+    assert [(r["mirrored"], r["roll_deg"], r["level_mode"]) for r in rows] == [
+        ("False", "1.25", "manual"),
+        ("True", "-3.5", "manual"),
+    ]
     assert doc["schema"] == "posture.history" and len(doc["measurements"]) == 2
     assert doc["measurements"][0]["measurement"]["schema"] == "posture.measurement"
 

@@ -33,6 +33,9 @@ from posture.wording import (
         (2.345, None, "2°"),
         (0.31, 0.04, "0.3° ± 0.1°"),
         (0.5, None, "1°"),
+        (4.7, 1.9, "4.7° ± 1.9°"),
+        (4.7, 2.0, "5° ± 2°"),  # from an uncertainty of 2, whole degrees
+        (4.7, 1.96, "5° ± 2°"),  # as the JSON keeps it: 2.0
     ],
 )
 def test_precision_follows_the_uncertainty(value: float, uncertainty: float | None, text: str) -> None:
