@@ -390,6 +390,11 @@ def test_low_visibility_landmark_gives_none_with_reason():
     assert "left ear" in b.metrics["head_shift_pct"].reason
     # the threshold is an option
     assert measure(person(vis={L.LEFT_EAR: 0.3}), MeasureOptions(min_score=0.2)).metrics["head_tilt_deg"].measured
+    # at the threshold a point is used; just under it, not (its score shown rounded down, never up to
+    # the threshold it failed)
+    assert measure(person(vis={L.LEFT_EAR: 0.5})).metrics["head_tilt_deg"].measured
+    under = measure(person(vis={L.LEFT_EAR: 0.499})).metrics["head_tilt_deg"]
+    assert under.value is None and "score 0.49, needs 0.50" in under.reason
 
 
 def test_nothing_visible_is_refused():
