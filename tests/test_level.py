@@ -80,6 +80,11 @@ TRUTH = {  # photo: true roll in degrees when known, else None (self-consistency
     "seated_desk_multi__intel_classroom_f020.jpg": None,
     "back_full__pose2sim_static_cam02_f005.jpg": None,
 }
+CONFIDENT_AT_LEAST = {  # of the five rotated copies; measured 4, 5 and 4 (the others: 0 or 1)
+    "front_full__coco2014_000000000241.jpg": 3,
+    "seated_table_multi__aic_fa436c91.jpg": 4,
+    "seated_desk_multi__intel_classroom_f020.jpg": 3,
+}
 
 
 def _rotate_replicated(img: np.ndarray, deg: float) -> np.ndarray:
@@ -107,6 +112,9 @@ def test_a_confident_estimate_follows_a_rotation_of_the_photo(name: str) -> None
     base, mirrored = estimate_roll(rgb), estimate_roll(np.ascontiguousarray(rgb[:, ::-1]))
     if base.confident and mirrored.confident:
         assert mirrored.roll_deg == pytest.approx(-base.roll_deg, abs=0.6)
+    # Photos with long vertical lines spread across them are estimated: an estimator that refused
+    # every photo would pass the rest of this test.
+    assert len(offsets) >= CONFIDENT_AT_LEAST.get(name, 0), offsets
     if offsets:
         assert max(offsets) - min(offsets) <= 1.2, offsets
     if TRUTH[name] is not None:

@@ -28,7 +28,7 @@ from conftest import ROOT, SYNTHETIC
 
 from posture import geometry as g
 from posture.landmarks import SWAP_SIDES, Landmarks, PoseLandmark
-from posture.refine import RefinedPair, Refinement, refine
+from posture.refine import RefinedPair, refine
 
 L = PoseLandmark
 W, H = 600, 900
@@ -412,7 +412,12 @@ def test_to_dict_is_plain_json() -> None:
     assert d["shoulders"]["refined"] is True and d["shoulders"]["reason"] is None
     failed = RefinedPair.failed("why").to_dict()
     assert failed["tilt_deg"] is None and failed["left_px"] is None and failed["reason"] == "why"
-    assert isinstance(refine(mask, lm), Refinement)
+    # Without the photo the outline points stay where the mask puts them: on this sharp drawing,
+    # where the colour edges are, so the same tilts.
+    mask_only = refine(mask, lm)
+    assert mask_only.shoulders.refined and mask_only.pelvis.refined
+    assert mask_only.shoulders.tilt_deg == pytest.approx(refine(mask, lm, rgb).shoulders.tilt_deg, abs=0.05)
+    assert mask_only.shoulders.tilt_deg > 1.0  # the left shoulder raised
 
 
 # --- MediaPipe's mask, on a rendered person ---------------------------------------------------------
