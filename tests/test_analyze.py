@@ -436,14 +436,26 @@ def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["front_full__coco2014_000000000241.jpg", "seated_table_multi__aic_fa436c91.jpg"])
-def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name):
+@pytest.mark.parametrize(
+    ("name", "checked"),
+    [
+        # Not measured (turned), its roll estimated on the photo and on the copy turned by -3 degrees.
+        ("front_full__coco2014_000000000241.jpg", (1, 0)),
+        # Measured, its roll estimated on the photo and both copies: roll differences measured -2.19 and
+        # +3.14 degrees, tilts moved by at most 1.26.
+        ("../protocol/images/front_arms_down__infonioknight_g-m1-front_t04s.jpg", (2, 4)),
+    ],
+)
+def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name, checked):
     # When the estimate is confident on the photo and on a rotated copy, the rolls differ by the
     # rotation and the tilts relative to true horizontal do not move; when either refuses,
-    # nothing was applied to it.
+    # nothing was applied to it. ``checked``: how many rolls and tilts are compared at least (the
+    # comparisons wait for confident estimates: without a count an estimator that always refused,
+    # or a photo never measured, would pass).
     a = analyzers(auto_level=True)
     rgb = rgb_of(name)
     base = a.analyze(rgb)
+    rolls = tilts_compared = 0
     for angle in (-3.0, 3.0):
         rolled = a.analyze(rotate(rgb, angle))
         for m in (base, rolled):
@@ -453,9 +465,12 @@ def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name):
                 assert any("camera level not corrected" in w for w in m.warnings)
         if base.assumptions.level_mode == rolled.assumptions.level_mode == "auto":
             assert rolled.assumptions.roll_deg - base.assumptions.roll_deg == pytest.approx(angle, abs=1.2)
+            rolls += 1
             for n in (SH, PE):
                 if base.metrics[n].value is not None and rolled.metrics[n].value is not None:
                     assert rolled.metrics[n].value == pytest.approx(base.metrics[n].value, abs=2.5)
+                    tilts_compared += 1
+    assert rolls >= checked[0] and tilts_compared >= checked[1]
 
 
 @pytest.mark.parametrize(
