@@ -360,6 +360,12 @@ def test_view_mirror_roll_turn_and_same_file_warnings():
     assert "corrected in some photos" in _warnings(meas(level_mode="manual", roll=2.0), meas())
     assert "rolled differently" in _warnings(meas(level_mode="manual", roll=2.0), meas(level_mode="manual", roll=-1.0))
     assert "turned differently" in _warnings(meas(turn=3.0), meas(turn=25.0))
+    # the turn's warning starts past 10 degrees apart, the roll's past 1
+    assert "turned differently" in _warnings(meas(turn=3.0), meas(turn=13.5))
+    assert "turned differently" not in _warnings(meas(turn=3.0), meas(turn=12.5))
+    assert "rolled differently" not in _warnings(
+        meas(level_mode="manual", roll=2.0), meas(level_mode="manual", roll=1.1)
+    )
     assert "same file" in _warnings(meas(sha="ab"), meas(sha="ab"))
 
 
