@@ -351,6 +351,24 @@ def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_ori
     assert "given = analyze --date" in table[-1]
 
 
+def test_history_list_shows_each_tilt_as_the_words_do() -> None:
+    # The same stored value and uncertainty read the same size in the table and in the sentence
+    # (2.5 ± 2 once read "+2 ±2" in the table and "3° ± 2°" in the summary).
+    from posture.history import StoredMeasurement
+    from posture.wording import shown
+
+    for value in [v / 20 for v in range(-120, 121, 3)]:
+        for unc in (None, 0.3, 1.96, 2.0, 2.4, 3.0):
+            m = sample_measurement(1, shoulder=value, uncertainty=unc)
+            e = StoredMeasurement(1, "2024-03-01T09:30:00Z", "2024-03-01T09:30:00", "given", None, None, None, None, m)
+            cell = format_table([e]).splitlines()[1].split()[4:6]
+            size, u, d = shown(value, unc)
+            sign = "-" if value < 0 and size > 0 else "+"
+            assert cell[0] == f"{sign}{size:.{d}f}", (value, unc, cell)
+            if unc is not None:
+                assert cell[1] == f"±{u:.{d}f}", (value, unc, cell)
+
+
 def test_export_csv_has_a_method_column_next_to_each_tilt_with_a_method(db: Path) -> None:
     with History.open(db) as h:
         h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
