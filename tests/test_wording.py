@@ -91,7 +91,7 @@ def test_a_tilt_says_which_side_is_higher_and_how_it_was_measured() -> None:
             {"LEFT_EAR": (20, 0), "RIGHT_EAR": (20, 0)},
             "head_shift_pct",
             "head shifted towards the left by",
-            "+ towards",
+            "+ towards the left",
         ),
         # both shoulders 30 px towards the person's right, then left: the upper body leans that way
         (
