@@ -94,7 +94,7 @@ from posture.refine import Cause, RefinedPair, refine
 from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
-from posture.wording import people_note, person_not_found
+from posture.wording import outline_fallback_note, people_note, person_not_found
 
 UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
 """Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
@@ -784,11 +784,8 @@ def _apply_refinement(
             metrics[name] = replace(
                 m, uncertainty=widened, method="landmarks", landmark_value=m.value, method_reason=reason
             )
-            part = "shoulder" if key == "shoulders" else "pelvic"
-            notes[name] = (
-                f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
-                f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
-            )
+            assert reason is not None  # no headline: the reason was given above
+            notes[name] = outline_fallback_note(name, reason)
     sh, pv = metrics["shoulder_tilt_deg"], metrics["pelvic_tilt_deg"]
     if sh.value is not None and pv.value is not None:
         both = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -20,6 +20,7 @@ METHOD_STYLE: dict[str, dict[str, object]] = {
     "silhouette": {"marker": "o", "color": "tab:blue", "label": "body outline (silhouette)"},
     "landmarks": {"marker": "s", "color": "tab:orange", "markerfacecolor": "white", "label": "joint landmarks"},
     "mixed": {"marker": "D", "color": "tab:purple", "label": "outline and landmarks mixed"},
+    "manual": {"marker": "P", "color": "tab:red", "label": "points placed by hand"},
 }
 """How a point is drawn for each measuring method (:meth:`posture.result.PostureMeasurement.method_of`)."""
 
@@ -73,8 +74,21 @@ def plot_trend(
     ax.set_ylabel(f"{label} ({unit})")
     ax.set_title(label)
     ax.grid(True, alpha=0.3)
+    times = [d for d in dates if isinstance(d, datetime)]
+    if times and max(times) - min(times) < timedelta(days=1):
+        _same_day_axis(ax)
     fig.autofmt_xdate()
     return fig
+
+
+def _same_day_axis(ax: Axes) -> None:
+    """Times of one day on the x axis as ``05:08`` (or seconds), the day once at the axis's end:
+    matplotlib's default labels photos saved in one sitting ``07:25.000000``."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def plain_text() -> contextlib.AbstractContextManager[None]:
@@ -143,7 +157,7 @@ def plot_history(
             label=label,
             unit=metric_unit(n),
             mdc=None if mdc is None else mdc.get(n),
-            methods=["landmarks" if method_note else m.method_of(n) for m in ms],
+            methods=["landmarks" if method_note and m.method_of(n) != "manual" else m.method_of(n) for m in ms],
             ax=ax,
         )
         note = "\ncompared on the joint landmarks: measured by different methods over time" if method_note else ""

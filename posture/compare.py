@@ -50,7 +50,7 @@ SCHEMA = "posture.comparison"
 SCHEMA_VERSION = 2
 """2: a verdict per pair of photos (``pairs``), ``reversed``; 1 had one verdict per metric."""
 
-Method = Literal["markers", "silhouette", "landmarks"]
+Method = Literal["markers", "silhouette", "landmarks", "manual"]
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,9 @@ class PairComparison:
     ``sqrt(u_first**2 + u_second**2)``; ``threshold`` the size a change must exceed to count.
     ``sides`` says which side each value shows beyond its own noise (``level`` within it).
     ``note`` explains the verdict in words, starting with ``method_note`` (why the values are
-    the landmark-only ones) when there is one.
+    the landmark-only ones) when there is one. ``by_hand`` says which of the two values rest on
+    points placed by hand (the metric's ``method`` is ``manual``): those are compared as corrected,
+    and the note says so.
     """
 
     name: str
@@ -180,6 +182,7 @@ class PairComparison:
     note: str
     compared_on: tuple[tuple[str, Method], ...] = ()
     method_note: str | None = None
+    by_hand: tuple[bool, bool] = (False, False)
 
     @property
     def on_landmarks(self) -> bool:
@@ -206,6 +209,7 @@ class PairComparison:
             "verdict": self.verdict,
             "sides": None if self.sides is None else list(self.sides),
             "compared_on": dict(self.compared_on),
+            "by_hand": list(self.by_hand),
             "note": self.note,
         }
 
@@ -294,7 +298,7 @@ def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float |
     mt = m.metrics.get(name)
     if mt is None or mt.value is None:
         return None, None
-    if method != "landmarks" or m.method_of(name) == "landmarks":
+    if method != "landmarks" or m.method_of(name) in ("landmarks", "manual"):
         return mt.value, mt.uncertainty
     u = None if mt.uncertainty is None else max(mt.uncertainty, LANDMARK_ERROR_DEG[name])
     return mt.landmark_value, u
@@ -303,12 +307,17 @@ def _value_on(m: PostureMeasurement, name: str, method: Method) -> tuple[float |
 def compared_on(ms: Sequence[PostureMeasurement], name: str) -> tuple[tuple[str, Method], ...]:
     """For a shoulder or pelvic tilt, or the shoulders-vs-hip-line difference, the method each
     tilt is compared on across ``ms``: ``markers`` or ``silhouette`` when every photo that measured
-    it has it from the stickers or from the outline, else ``landmarks``. Empty for other metrics."""
+    it has it from the stickers or from the outline, ``manual`` when every one has it from points
+    placed by hand, else ``landmarks``. A photo whose tilt was corrected by hand keeps its corrected
+    value whatever the others have (the practitioner's placement is its reading), so the choice is
+    made among the other photos. Empty for other metrics."""
     out: list[tuple[str, Method]] = []
     for part in method_parts(name):
         methods = {m.method_of(part) for m in ms} - {None}
-        one = methods.pop() if len(methods) == 1 else None
-        out.append((part, "markers" if one == "markers" else "silhouette" if one == "silhouette" else "landmarks"))
+        auto = methods - {"manual"}
+        one = auto.pop() if len(auto) == 1 else None
+        on: Method = "markers" if one == "markers" else "silhouette" if one == "silhouette" else "landmarks"
+        out.append((part, "manual" if methods == {"manual"} else on))
     return tuple(out)
 
 
@@ -324,7 +333,9 @@ def comparable_values(
     uncs = tuple(None if mt is None else mt.uncertainty for mt in metrics)
     on = compared_on(ms, name)
     switched = [
-        p for p, method in on if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks") for m in ms)
+        p
+        for p, method in on
+        if method == "landmarks" and any(m.method_of(p) not in (None, "landmarks", "manual") for m in ms)
     ]
     if not switched:
         return values, uncs, None
@@ -337,6 +348,8 @@ def comparable_values(
         uncs = tuple(None if a[1] is None or b[1] is None else math.hypot(a[1], b[1]) for a, b in per_photo)
     which = " and ".join(wording.LABELS.get(p, p).lower() for p in switched)
     where = ("both photos", "one", "the other") if len(ms) == 2 else ("every photo", "some photos", "others")
+    if any(m.method_of(p) == "manual" for m in ms for p in switched):  # only with three photos or more
+        where = ("every photo not corrected by hand", *where[1:])
     used = [w for k, w in METHOD_WORDS.items() if any(m.method_of(p) == k for m in ms for p in switched)]
     note = (
         f"compared on the joint landmarks in {where[0]}: the {which} came from {used[0]} in {where[1]} "
@@ -358,6 +371,8 @@ def _compare_pair(
     pair = (ms[i], ms[j])
     (before, after), (ub, ua), method_note = comparable_values(pair, name)
     on = compared_on(pair, name)
+    by_hand = (_by_hand(ms[i], name), _by_hand(ms[j], name))
+    hand_note = compare_text.by_hand_note(by_hand, (i, j), n)
     reasons = []
     for k, value in ((i, before), (j, after)):
         if value is None:
@@ -383,6 +398,7 @@ def _compare_pair(
             "; ".join(reasons),
             on,
             method_note,
+            by_hand,
         )
     assert before is not None and after is not None  # a missing value gave a reason above
     lvl = level_band(unit)
@@ -401,10 +417,17 @@ def _compare_pair(
         threshold=threshold,
         verdict=v,
         sides=(side_of(before, ub, mdc, lvl), side_of(after, ua, mdc, lvl)),
-        note="; ".join(x for x in (method_note, note) if x),
+        note="; ".join(x for x in (method_note, hand_note, note) if x),
         compared_on=on,
         method_note=method_note,
+        by_hand=by_hand,
     )
+
+
+def _by_hand(m: PostureMeasurement, name: str) -> bool:
+    """Whether ``m``'s value of ``name`` was measured again on points placed by hand."""
+    mt = m.metrics.get(name)
+    return mt is not None and mt.value is not None and mt.method == "manual"
 
 
 def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | None) -> MetricComparison:

@@ -39,6 +39,16 @@ def the_photo(i: int, n: int) -> str:
     return f"the {photo_name(i, n)} photo" if n == 2 else photo_name(i, n)
 
 
+def by_hand_note(by_hand: tuple[bool, bool], photos: tuple[int, int], n: int) -> str | None:
+    """Which photo of a pair has its value from points placed by hand, or None: ``corrected by
+    hand in the before photo: compared as corrected``."""
+    which = [k for k, hand in zip(photos, by_hand, strict=True) if hand]
+    if not which:
+        return None
+    where = "both photos" if len(which) == 2 and n == 2 else photos_phrase(which, n)
+    return f"corrected by hand in {where}: compared as corrected"
+
+
 def photos_phrase(idx: Sequence[int], n: int) -> str:
     """``the before photo``, ``photo 2``, ``photos 1, 2 and 4``."""
     if len(idx) == 1:
@@ -335,7 +345,7 @@ def change_text(p: PairComparison, unit: str) -> str:
     return f"{wording.number(p.change, u, unit)}, {change_words(p.name, p.change)}"
 
 
-def _pair_line(mc: MetricComparison, p: PairComparison) -> str:
+def _pair_line(mc: MetricComparison, p: PairComparison, n: int) -> str:
     if p.verdict == "not_comparable":
         return f"not comparable: {p.note}"
     (before, after), (ub, ua) = p.values, p.uncertainties
@@ -346,6 +356,9 @@ def _pair_line(mc: MetricComparison, p: PairComparison) -> str:
     )
     if p.on_landmarks:
         text += " Compared on the joint landmarks in both photos: the methods differ."
+    hand = by_hand_note(p.by_hand, (p.first, p.second), n)
+    if hand:
+        text += f" {cap(hand)}."
     return text
 
 
@@ -359,11 +372,11 @@ def summary(c: Comparison) -> str:
     ]
     for mc in c.metrics:
         if n == 2:
-            out.append(f"  {mc.label}: {_pair_line(mc, mc.overall)}")
+            out.append(f"  {mc.label}: {_pair_line(mc, mc.overall, n)}")
             continue
         out.append(f"  {mc.label}:")
         for p in mc.pairs:
             which = f"photo {p.first + 1} -> {p.second + 1}" + (" (first to last)" if p is mc.overall else "")
-            out.append(f"    {which}: {_pair_line(mc, p)}")
+            out.append(f"    {which}: {_pair_line(mc, p, n)}")
     out += ["Warning: " + w for w in c.warnings]
     return "\n".join(out)

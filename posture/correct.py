@@ -61,6 +61,7 @@ from posture.measure import (
 from posture.metrics import METRICS, REFINED
 from posture.refinement_result import PairReading
 from posture.result import Correction, Metric, PointMove, PostureMeasurement
+from posture.wording import outline_fallback_note
 
 PLACEMENT_PX = 2.0
 """One-sigma error of a point placed by hand, pixels, in each coordinate."""
@@ -81,12 +82,6 @@ def _pair_point(name: str) -> tuple[str, str] | None:
     return (pair, side) if side in _PAIR_SIDES and pair.removesuffix(STICKER) in REFINED.values() else None
 
 
-def _analysed_method(m: PostureMeasurement, name: str) -> str | None:
-    """How metric ``name`` was measured by the analysis (before any correction)."""
-    original = {} if m.correction is None else m.correction.original_metrics
-    return (original[name] if name in original else m.metrics[name]).method
-
-
 def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     """The refinement pairs whose silhouette points give a headline tilt."""
     if m.refinement is None:
@@ -95,7 +90,7 @@ def _refined_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
     return {
         key: pair
         for name, key in REFINED.items()
-        if (pair := pairs[key]).refined and _analysed_method(m, name) == "silhouette" and pair.points is not None
+        if (pair := pairs[key]).refined and m.analysed_method(name) == "silhouette" and pair.points is not None
     }
 
 
@@ -105,7 +100,7 @@ def _sticker_pairs(m: PostureMeasurement) -> dict[str, StickerPair]:
     return {
         key: pair
         for name, key in REFINED.items()
-        if (pair := pairs[key]) is not None and pair.found and _analysed_method(m, name) == "markers"
+        if (pair := pairs[key]) is not None and pair.found and m.analysed_method(name) == "markers"
     }
 
 
@@ -142,7 +137,18 @@ def _original(m: PostureMeasurement) -> tuple[PostureMeasurement, dict[str, tupl
     points = {n: (float(p.from_px[0]), float(p.from_px[1])) for n, p in c.points.items()}
     moved = {n: (float(p.to_px[0]), float(p.to_px[1])) for n, p in c.points.items()}
     base = replace(m, metrics={**m.metrics, **c.original_metrics}, correction=None)
+    base = base.with_warnings(*(w for w in _fallback_notes(base, c.corrected_metrics) if w not in base.warnings))
     return _with_points(base, points, visible=False, visibility=c.original_scores), moved
+
+
+def _fallback_notes(m: PostureMeasurement, names: Sequence[str]) -> list[str]:
+    """The warnings of ``m``'s tilts among ``names`` that the joint landmarks gave because the outline
+    could not (:func:`posture.wording.outline_fallback_note`)."""
+    return [
+        outline_fallback_note(n, reason)
+        for n in REFINED
+        if n in names and (reason := m.metrics[n].method_reason) is not None
+    ]
 
 
 def _with_points(
@@ -213,7 +219,7 @@ def _uses(name: str, m: PostureMeasurement) -> list[str]:
     key = REFINED.get(name)
     if spec.kind == "difference":
         names = [p for n in spec.of for p in _uses(n, m)]
-    elif _analysed_method(m, name) == "markers":
+    elif m.analysed_method(name) == "markers":
         names = [f"{key}{STICKER}.{s}" for s in _PAIR_SIDES] if key in _sticker_pairs(m) else []
     elif key in _refined_pairs(m):
         names = [f"{key}.{s}" for s in _PAIR_SIDES]
@@ -373,7 +379,14 @@ def correct(
         original_metrics={n: original.metrics[n] for n in METRICS if n in corrected},
     )
     out = _with_points(original, moves, visible=True)
-    return replace(out, metrics={n: metrics[n] for n in original.metrics}, correction=correction)
+    # A tilt now on points placed by hand no longer rests on the joint landmarks: its fallback's warning is moot.
+    moot = set(_fallback_notes(original, corrected))
+    return replace(
+        out,
+        metrics={n: metrics[n] for n in original.metrics},
+        warnings=tuple(w for w in original.warnings if w not in moot),
+        correction=correction,
+    )
 
 
 def _round1(p: Sequence[float]) -> tuple[float, float]:

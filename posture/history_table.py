@@ -9,9 +9,9 @@ from posture.history import StoredMeasurement
 TAKEN_AT_SOURCES = {"exif": "EXIF", "given": "given", "saved": "saved"}
 """How ``history list`` names where a measurement's time taken came from."""
 
-METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J"}
-"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S) or the joint
-landmarks (J)."""
+METHOD_MARKS = {"markers": "M", "silhouette": "S", "landmarks": "J", "manual": "H"}
+"""``history list``'s mark after a tilt: measured on stickers (M), the body's outline (S), the joint
+landmarks (J), or points placed by hand (H)."""
 
 
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
@@ -21,7 +21,7 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
     uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
     then a legend. Control characters in names and notes are shown escaped
     (:func:`posture.terminal.printable`)."""
-    from posture.terminal import printable
+    from posture.terminal import pad, printable, width
     from posture.wording import shown
 
     def tilt(e: StoredMeasurement, key: str) -> str:
@@ -49,17 +49,16 @@ def format_table(entries: Sequence[StoredMeasurement]) -> str:
         )
         for e in entries
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
     lines = [
-        "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ).rstrip()
+        "  ".join(pad(c, w, right=i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
         for r in [header, *rows]
     ]
     lines.append(
         "Tilts in degrees, + = the subject's left side higher; M = from stickers on palpated points, "
-        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts)."
+        "S = from the body's outline (silhouette), J = from the joint landmarks (they under-read tilts), "
+        "H = from points placed by hand."
     )
     lines.append("Taken: EXIF = the photo's date, given = analyze --date, saved = the time of saving (no date known).")
     return "\n".join(lines)

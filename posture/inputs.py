@@ -29,8 +29,10 @@ class ComparedPhoto:
 
     ``label`` is what the user typed; ``rgb`` the upright photo (None when
     only a stored measurement is available); ``file_time`` the file's
-    modification time; ``people`` every person the pose model found, for
-    blurring faces (empty unless asked for).
+    modification time, or a stored measurement's time taken; ``people`` every
+    person the pose model found, for blurring faces (empty unless asked for).
+    ``stored_source`` is where a stored measurement's time taken came from
+    (``given``, ``exif``, ``saved``: :mod:`posture.history`), None for a photo.
     """
 
     label: str
@@ -38,6 +40,7 @@ class ComparedPhoto:
     rgb: NDArray[np.uint8] | None = None
     file_time: datetime | None = None
     people: tuple[Landmarks, ...] = field(default_factory=tuple)
+    stored_source: str | None = None
 
 
 class Analyzers:
@@ -137,7 +140,7 @@ def _stored(spec: str, ref: int, analyzers: Analyzers, db: str | None) -> Compar
         except (OSError, InputError):
             rgb = None
     people = analyzers.people(rgb) if rgb is not None else ()
-    return ComparedPhoto(spec, entry.measurement, rgb, entry.taken_datetime, people)
+    return ComparedPhoto(spec, entry.measurement, rgb, entry.taken_datetime, people, entry.taken_at_source)
 
 
 def parse_dates(text: str, count: int) -> list[datetime | None]:
@@ -181,15 +184,18 @@ def photo_dates(
 ) -> tuple[list[datetime | None], list[str | None]]:
     """Each photo's date and where it came from.
 
-    A date given on the command line (``given``) wins; otherwise the EXIF
-    DateTimeOriginal (``exif``), otherwise the file's modification time
-    (``file``), otherwise None.
+    A date given on the command line (``given``) wins; otherwise a stored
+    measurement's time taken, as the history has it (given when saved, EXIF,
+    or the time of saving); otherwise the EXIF DateTimeOriginal (``exif``),
+    otherwise the file's modification time (``file``), otherwise None.
     """
     dates: list[datetime | None] = []
     sources: list[str | None] = []
     for i, p in enumerate(photos):
         g = given[i] if given is not None else None
         when, source = g, "given"
+        if when is None and p.stored_source is not None:
+            when, source = p.file_time, p.stored_source
         if when is None:
             when, source = _exif_date(p.measurement), "exif"
         if when is None:

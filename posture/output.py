@@ -72,8 +72,11 @@ def _refuse_special(p: Path) -> None:
 def output_format(path: str | Path, formats: Mapping[str, F], kind: str) -> F:
     """The format that ``path``'s suffix (any case) names in ``formats`` (lower-case suffix -> format).
 
-    Raises :class:`~posture.errors.OutputError` for another suffix, naming those posture writes.
+    Raises :class:`~posture.errors.OutputError` for a folder, or for another suffix, naming those
+    posture writes.
     """
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a folder; give a file name")
     fmt = formats.get(Path(path).suffix.lower())
     if fmt is None:
         names = list(formats)
@@ -108,6 +111,7 @@ def check_target(
     ``force``), or is in a missing or unwritable folder. Returns the path.
     """
     p = Path(path)
+    _check_name(p)
     if formats is not None:
         output_format(p, formats, kind)
     ident = identity(p)
@@ -122,6 +126,17 @@ def check_target(
         raise OutputError(f"{p}: folder {p.parent} does not exist")
     check_writable(p.parent, p)
     return p
+
+
+def _check_name(p: Path) -> None:
+    """Refuse a file name longer than its folder's file system takes (255 bytes on most)."""
+    try:
+        limit = os.pathconf(p.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(p.name))
+    if size > limit:
+        raise OutputError(f"{p}: the file name is too long ({size} bytes; at most {limit} here)")
 
 
 def check_distinct(targets: Sequence[str | Path | None]) -> None:
@@ -197,7 +212,8 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
         return
     p = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        # The name's start only: a name the folder takes must leave room for the temporary one's.
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name[:64]}.", suffix=".tmp")
     except OSError as e:
         raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
     try:

@@ -398,6 +398,14 @@ class PostureMeasurement:
             return "landmarks"
         return methods.pop() if len(methods) == 1 else "mixed"
 
+    def analysed_method(self, name: str) -> str | None:
+        """How metric ``name`` was measured by the analysis, before any correction by hand: a
+        correction moves the points that method used (outline points, stickers, landmarks), so
+        they are still the ones to draw. The metric's ``method`` when nothing was corrected."""
+        original = {} if self.correction is None else self.correction.original_metrics
+        metric = original.get(name) or self.metrics.get(name)
+        return None if metric is None else metric.method
+
     def metric_cells(self, names: Iterable[str]) -> dict[str, Any]:
         """The table cells of :func:`metric_columns`: each value and uncertainty as in the JSON
         (rounded to 0.1) and the method, None when unknown."""

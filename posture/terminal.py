@@ -47,6 +47,25 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
     )
 
 
+def width(text: str) -> int:
+    """How many terminal cells ``text`` takes: a wide character (most emoji, CJK) two, a combining
+    mark or a format character (a zero-width joiner) none, every other one."""
+    return sum(
+        0
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
+
+
+def pad(text: str, cells: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``cells`` terminal cells (:func:`width`), on the left when ``right``."""
+    fill = " " * max(cells - width(text), 0)
+    return fill + text if right else text + fill
+
+
 LOG_FORMAT = "posture: %(levelname)s: %(name)s: %(message)s"
 
 

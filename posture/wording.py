@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from posture.measure import CENTRED_PCT, LEVEL_DEG
 from posture.metrics import METRICS, REFINED
+from posture.noise import LANDMARK_ERROR_DEG
 from posture.result import Correction, Metric, PostureMeasurement, Subject
 from posture.terminal import printable
 from posture.view import turn_assumption
@@ -289,3 +290,13 @@ def summary(m: PostureMeasurement) -> str:
         out.append("Warning: " + w)
     out += ["Tip: " + t for t in tips(m)]
     return "\n".join(out)
+
+
+def outline_fallback_note(name: str, reason: str) -> str:
+    """The warning of a shoulder or pelvic tilt (``name``) read from the joint landmarks because
+    the body's outline could not give it, for ``reason``."""
+    part = "shoulder" if name == "shoulder_tilt_deg" else "pelvic"
+    return (
+        f"{part} tilt from the joint landmarks, not the body's outline: {reason}; "
+        f"landmarks under-read tilts, uncertainty at least {LANDMARK_ERROR_DEG[name]:.1f}°"
+    )

@@ -244,7 +244,20 @@ def test_history_save_list_show_thumbnail_photo_chart_delete(client: TestClient,
         files={"file": ("p1.png", stored(1)[0], "image/png")},
         data={"measurement": json.dumps(stored(1)[1])},
     )
-    assert again.status_code == 200 and again.json() == {"id": first, "created": False}
+    assert again.status_code == 200 and again.json() == {"id": first, "created": False, "differs": False}
+    # The same photo with a point corrected by hand: kept once, and the answer says the entry differs.
+    from posture.correct import correct, correctable_points
+    from posture.result import PostureMeasurement
+
+    m = PostureMeasurement.from_dict(stored(1)[1])
+    x, y = correctable_points(m)["right_shoulder"]
+    fixed = correct(m, {"right_shoulder": [x, y - 10]}).to_dict()
+    other = client.post(
+        "/api/history",
+        files={"file": ("p1.png", stored(1)[0], "image/png")},
+        data={"measurement": json.dumps(fixed)},
+    )
+    assert other.status_code == 200 and other.json() == {"id": first, "created": False, "differs": True}
     assert client.delete(f"/api/history/{first}").status_code == 204
     assert client.get(f"/api/history/{first}").status_code == 404
     assert len(list((tmp_path / "photos").iterdir())) == 1

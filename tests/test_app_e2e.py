@@ -304,6 +304,33 @@ def test_save_find_in_history_compare_two_and_open_the_report(page: object, serv
     assert len(listing["entries"]) == 1
 
 
+def test_a_correction_after_saving_is_not_shown_as_saved_and_is_not_lost_silently(page: object, server: str) -> None:
+    from conftest import PROTOCOL
+
+    _analyse(page, PROTOCOL / "images" / "front_apose__animnerf_iper_023_1_1_f01.png")
+    card = page.locator(".result").last  # type: ignore[attr-defined]
+    form = card.locator("form.save")
+    saved = card.locator(".saved")
+    form.locator("button[type=submit]").click()
+    sync_api.expect(saved).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
+    first = int(saved.inner_text().split("#")[1].rstrip("."))
+    box = card.locator("[data-point='left_hip'].point").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")):  # type: ignore[attr-defined]
+        page.mouse.move(x, y)  # type: ignore[attr-defined]
+        page.mouse.down()  # type: ignore[attr-defined]
+        page.mouse.move(x, y + 20, steps=5)  # type: ignore[attr-defined]
+        page.mouse.up()  # type: ignore[attr-defined]
+    sync_api.expect(card.locator(".status")).to_have_text("Measured; points corrected by hand.")
+    sync_api.expect(saved).to_have_text("")  # "Saved as #N" was said of the measurement before the correction
+    form.locator("button[type=submit]").click()
+    sync_api.expect(saved).to_contain_text(f"Not saved: #{first} holds this photo measured differently")
+    sync_api.expect(saved).to_contain_text(f"delete #{first} under History & compare, then save again")
+    stored = json.loads(urllib.request.urlopen(server + f"api/history/{first}").read())
+    assert stored["measurement"]["correction"] is None  # kept as it was saved
+    urllib.request.urlopen(urllib.request.Request(server + f"api/history/{first}", method="DELETE"))
+
+
 def _y4m(video: Path, out: Path, frames: int = 20) -> Path:
     """The first frames of a video as a Y4M file, which Chromium plays as a fake camera."""
     import cv2

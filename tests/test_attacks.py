@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -142,6 +143,10 @@ def animation(d: Path) -> None:
     frames[0].save(d / "pages.tiff", save_all=True, append_images=frames[1:])
 
 
+def dash_photo(d: Path) -> None:
+    _image(d / "-x.jpg")
+
+
 def injected_names(d: Path) -> None:
     _image(d / "+1+2.jpg")
     _image(d / "@SUM(1+1).png")
@@ -184,6 +189,10 @@ def batch_names_quoted(d: Path, out: str, name: str) -> None:
     no_formula_cells(d, out, name)
     paths = sorted(r[0] for r in csv_cells(d / name)[1:])
     assert paths == ["'+1+2.jpg", "'@SUM(1+1).png"]
+
+
+def row_written(d: Path, out: str, name: str) -> None:
+    assert csv_cells(d / name)[1][:2] == ["x.jpg", "no_person"]
 
 
 def table_on_stdout(d: Path, out: str, name: str) -> None:
@@ -524,6 +533,73 @@ ATTACKS = [
     Attack(
         "csv-dash-and-json", ("analyze", "x.jpg", "--csv", "-", "--json"), EXIT_USAGE, "both write to standard output"
     ),
+    # 6b. an argument starting with '-', taken for an option: the usage error says how to write it
+    Attack(
+        "photo-named-like-an-option",
+        ("analyze", "-x.jpg", "--fast"),
+        EXIT_USAGE,
+        "required: PHOTO; -x.jpg is a file: write ./-x.jpg to name it",
+        setup=dash_photo,
+    ),
+    Attack(
+        "compared-photo-named-like-an-option",
+        ("compare", "-x.jpg", "y.jpg"),
+        EXIT_USAGE,
+        "unrecognized arguments: -x.jpg; -x.jpg is a file: write ./-x.jpg to name it",
+        setup=dash_photo,
+    ),
+    Attack(
+        "name-starting-with-a-dash",
+        ("analyze", "x.jpg", "--save", "--db", "h.db", "--name", "-Ana"),
+        EXIT_USAGE,
+        "--name: expected one argument; a value starting with '-' is written --name=-Ana",
+        ("h.db",),
+    ),
+    Attack("option-without-its-value", ("analyze", "x.jpg", "--level"), EXIT_USAGE, "--level: expected one argument ("),
+    # 7. names a file system refuses, and a folder where a file is expected: refused before any work
+    Attack("image-name-too-long", ("analyze", "x.jpg", "-o", "n" * 252 + ".png"), EXIT_OUTPUT, "file name is too long"),
+    Attack(
+        "csv-name-too-long", ("analyze", "x.jpg", "--csv", "n" * 300 + ".csv"), EXIT_OUTPUT, "file name is too long"
+    ),
+    Attack(
+        "report-name-too-long",
+        ("compare", "#1", "#2", "--db", "h.db", "-o", "é" * 130 + ".html"),  # 265 bytes
+        EXIT_OUTPUT,
+        "file name is too long (265 bytes",
+        ("h.db",),
+    ),
+    Attack(
+        "export-name-too-long",
+        ("history", "export", "--db", "h.db", "--csv", "n" * 256),
+        EXIT_OUTPUT,
+        "file name is too long",
+        ("h.db",),
+    ),
+    Attack("image-onto-folder", ("analyze", "x.jpg", "-o", "photos"), EXIT_OUTPUT, "photos: is a folder; give a file"),
+    Attack(
+        "report-onto-folder",
+        ("compare", "#1", "#2", "--db", "h.db", "-o", "photos"),
+        EXIT_OUTPUT,
+        "photos: is a folder; give a file",
+        ("h.db",),
+    ),
+    Attack(
+        "chart-onto-folder",
+        ("history", "plot", "--db", "h.db", "-o", "photos"),
+        EXIT_OUTPUT,
+        "photos: is a folder; give a file",
+        ("h.db",),
+    ),
+    Attack(
+        "longest-name-written",  # its temporary file's name must fit beside it
+        ("analyze", "x.jpg", "--fast", "--csv", "n" * 251 + ".csv"),
+        EXIT_NO_PERSON,
+        "",
+        ("x.jpg",),
+        check=row_written,
+        check_file="n" * 251 + ".csv",
+        slow=True,
+    ),
     Attack(
         "gif-first-frame",
         ("analyze", "anim.gif", "--fast", "--json"),
@@ -681,6 +757,32 @@ def test_stop_signal_keeps_the_batch_table_and_ends_the_workers(tmp_path: Path, 
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)]
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]
+
+
+@pytest.mark.slow
+def test_stop_signal_on_the_ray_engine_keeps_the_rows_done_and_resume_completes(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
+    import pyarrow.parquet as pq
+
+    folder = _batch(tmp_path, 40)
+    args = ("analyze", str(folder), "--fast", "--engine", "ray", "--parquet", "out")
+    p = _posture(*args, cwd=tmp_path)
+    assert p.stderr is not None
+    while not re.search(r"posture: ([6-9]|\d\d) of 40 photos done", line := p.stderr.readline()):
+        assert line, "the run ended before 6 photos were done"
+    p.send_signal(signal.SIGTERM)  # Ray puts in its own handler, which ended posture with a stack dump
+    rest = p.communicate(timeout=120)[1]
+    assert p.returncode == 128 + signal.SIGTERM, rest
+    assert "stopped by SIGTERM" in rest and "SIGTERM received" not in rest and "Traceback" not in rest
+    done = pq.read_table(tmp_path / "out").column("path").to_pylist()
+    assert 6 <= len(done) < 40 and len(set(done)) == len(done)
+    again = _posture(*args, "--resume", cwd=tmp_path)
+    err = again.communicate(timeout=300)[1]
+    assert again.returncode == EXIT_NO_PERSON, err
+    assert f"{len(done)} photos already in out: skipped" in err
+    paths = pq.read_table(tmp_path / "out").column("path").to_pylist()
+    assert len(paths) == len(set(paths)) == 40  # nothing lost, nothing twice
 
 
 @pytest.mark.slow

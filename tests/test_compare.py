@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from posture.compare import compare
+from posture.compare import comparable_values, compare
 from posture.compare_text import summary
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
@@ -556,3 +556,39 @@ def test_the_change_column_and_the_note_round_alike(change: float, u: float | No
     text = change_text(p, "deg")
     printed = number(change, u, "deg").split(" ")[0]  # the magnitude as the note prints it
     assert (text == "none") == (float(printed.rstrip("°")) == 0), (text, printed)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [("silhouette", 1.5, 1.0), ("landmarks", 1.0, 1.0), ("markers", 1.6, 1.0), ("manual", 1.2, 0.5)],
+)
+def test_a_tilt_corrected_by_hand_is_compared_as_corrected(other: tuple[str, float, float]) -> None:
+    # The practitioner moved the right shoulder's outline point: the corrected tilt is -8 (right
+    # higher); the joint landmarks, untouched, still say +4. The corrected value is the one compared.
+    fixed = with_methods(meas(u=0.3), shoulder_tilt_deg=("manual", -8.0, 4.0), pelvic_tilt_deg=("landmarks", 1, 1))
+    auto = with_methods(meas(u=0.3), shoulder_tilt_deg=other, pelvic_tilt_deg=("landmarks", 1.0, 1.0))
+    c = compare([fixed, auto], mdc={"shoulder_tilt_deg": 1.2})
+    p = c.metric("shoulder_tilt_deg").overall
+    assert p.values == (-8.0, other[1]) and p.uncertainties == (0.3, 0.3) and not p.on_landmarks
+    assert p.by_hand == (True, other[0] == "manual")
+    where = "both photos" if other[0] == "manual" else "the before photo"
+    assert f"corrected by hand in {where}: compared as corrected" in p.note
+    assert f"Corrected by hand in {where}: compared as corrected." in summary(c)
+    assert p.compared_on == (("shoulder_tilt_deg", other[0]),)  # what the automatic photo is read on
+    pair = json.loads(json.dumps(c.to_dict()))["metrics"]["shoulder_tilt_deg"]["pairs"][0]
+    assert pair["by_hand"] == [True, other[0] == "manual"] and pair["values"] == [-8.0, other[1]]
+    # Reversed: the corrected photo after.
+    back = compare([auto, fixed], mdc={"shoulder_tilt_deg": 1.2}).metric("shoulder_tilt_deg").overall
+    assert back.values == (other[1], -8.0) and back.by_hand == (other[0] == "manual", True)
+
+
+def test_photos_corrected_by_hand_keep_their_value_when_the_others_switch_to_the_landmarks() -> None:
+    one = with_methods(meas(u=0.3), shoulder_tilt_deg=("manual", -8.0, 4.0), pelvic_tilt_deg=("landmarks", 1, 1))
+    two = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 3.0, 2.0), pelvic_tilt_deg=("landmarks", 1, 1))
+    three = with_methods(meas(u=0.3), shoulder_tilt_deg=("landmarks", 2.5, 2.5), pelvic_tilt_deg=("landmarks", 1, 1))
+    values, _, note = comparable_values([one, two, three], "shoulder_tilt_deg")
+    assert values == (-8.0, 2.0, 2.5)
+    assert note is not None and note.startswith("compared on the joint landmarks in every photo not corrected by hand")
+    first, second, overall = compare([one, two, three]).metric("shoulder_tilt_deg").pairs
+    assert first.values == (-8.0, 3.0) and second.values == (2.0, 2.5) and overall.values == (-8.0, 2.5)
+    assert "corrected by hand in photo 1" in first.note and "by hand" not in second.note

@@ -304,3 +304,24 @@ def test_stickers_not_the_outline_are_offered_when_the_stickers_gave_the_tilt() 
     # A joint landmark moved: the sticker tilt stays.
     j = correct(m, {"right_shoulder": [260.0, 120.0]})
     assert j.metrics["shoulder_tilt_deg"] == m.metrics["shoulder_tilt_deg"]
+
+
+def test_a_tilt_corrected_by_hand_drops_its_landmark_fallback_warning_and_undo_restores_it() -> None:
+    from dataclasses import replace
+
+    from posture.correct import _original
+    from posture.wording import outline_fallback_note
+
+    m = measured()
+    reason = "the hip outlines are too straight or uneven to fix the pelvis's angle within 1 degree"
+    note = outline_fallback_note("pelvic_tilt_deg", reason)
+    pelvic = replace(m.metrics["pelvic_tilt_deg"], method="landmarks", method_reason=reason)
+    m = replace(m, metrics={**m.metrics, "pelvic_tilt_deg": pelvic}, warnings=("another warning", note))
+    pts = correctable_points(m)
+    shoulders_only = correct(m, {"right_shoulder": [pts["right_shoulder"][0], pts["right_shoulder"][1] - 8]})
+    assert note in shoulders_only.warnings  # the pelvic tilt still rests on the landmarks
+    c = correct(shoulders_only, {"left_hip": [pts["left_hip"][0], pts["left_hip"][1] + 8]})
+    assert c.metrics["pelvic_tilt_deg"].method == "manual"
+    assert c.warnings == ("another warning",)  # "pelvic tilt from the joint landmarks ..." no longer holds
+    assert note in _original(c)[0].warnings and _original(c)[0].metrics == m.metrics  # nothing lost
+    assert "pelvic tilt from the joint landmarks" in note and "1.7°" in note

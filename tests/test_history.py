@@ -7,9 +7,10 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import sqlite3
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -287,6 +288,43 @@ def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
     assert _marked(ax) == {"joint landmarks": ("s", 2)}  # every point drawn as what it is
 
 
+def test_plot_history_draws_a_value_corrected_by_hand_as_corrected_with_its_own_marker(db: Path) -> None:
+    from dataclasses import replace
+
+    def shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str):
+        m = sample_measurement(seed, taken_at=taken_at)
+        tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
+        return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
+
+    with History.open(db) as h:
+        h.save(shoulder(1, "manual", -8.0, 4.0, "2024-01-01T08:00:00"))
+        h.save(shoulder(2, "silhouette", 3.0, 2.0, "2024-02-01T08:00:00"))
+        h.save(shoulder(3, "landmarks", 2.6, 2.6, "2024-03-01T08:00:00"))
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    assert list(ax.lines[0].get_ydata()) == [-8.0, 2.0, 2.6]  # the corrected value, not the landmarks' 4.0
+    assert _marked(ax) == {"points placed by hand": ("P", 1), "joint landmarks": ("s", 2)}
+
+
+@pytest.mark.parametrize(
+    ("step", "ticks"),
+    [(timedelta(seconds=1), r"\d\d\.\d"), (timedelta(minutes=3), r"05:\d\d"), (timedelta(hours=2), r"\d\d:[03]0")],
+)
+def test_plot_history_labels_photos_saved_in_one_sitting_by_their_time(db: Path, step: timedelta, ticks: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    start = datetime(2026, 11, 30, 5, 7, 25)
+    with History.open(db) as h:
+        for i in range(3):
+            h.save(sample_measurement(i + 1, taken_at=(start + i * step).isoformat()))
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    FigureCanvasAgg(ax.get_figure()).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels and all(re.fullmatch(ticks, t) for t in labels), labels  # not '07:25.000000'
+    assert "2026-Nov-30" in ax.xaxis.get_offset_text().get_text()  # the day, once
+
+
 def _with_methods(seed: int, shoulder: str | None, pelvic: str | None, taken_at: str):
     """A sample measurement whose shoulder and pelvic tilts were measured by these methods."""
     from dataclasses import replace
@@ -342,8 +380,10 @@ def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_ori
         h.save(_with_methods(1, "silhouette", "landmarks", "2024-01-01T08:00:00"))
         h.save(_with_methods(2, None, "silhouette", None), taken_at="2024-02-03")
         h.save(_with_methods(3, "landmarks", "silhouette", None))
+        h.save(_with_methods(4, "manual", "markers", None))
         table = format_table(h.list()).splitlines()
-    first, given, saved = table[1:4]
+    first, given, saved, by_hand = table[1:5]
+    assert "+1.5 ±0.4 H" in by_hand and "-0.8 ±0.4 M" in by_hand and "H = from points placed by hand" in table[-2]
     assert "2024-01-01 08:00 (EXIF)" in first and "+1.5 ±0.4 S" in first and "-0.8 ±0.4 J" in first
     assert "2024-02-03 (given)" in given and "+1.5 ±0.4 J" in given and "-0.8 ±0.4 S" in given  # no method: landmarks
     assert "(saved)" in saved
@@ -462,3 +502,18 @@ def test_plot_history_defaults_to_measured_metrics_and_refuses_unknown_ones(db: 
     assert [a.get_title() for a in fig.axes] == ["Shoulders", "Hip line (pelvic tilt proxy)", "Head over shoulders"]
     with pytest.raises(ValueError, match="unknown metric 'neck'"):
         plot_history(entries, ["neck"])
+
+
+def test_history_list_columns_line_up_with_wide_and_zero_width_characters_in_names(db: Path) -> None:
+    from posture.terminal import width
+
+    with History.open(db) as h:
+        h.save(sample_measurement(1), name="Ana 😀😀")  # two cells each
+        h.save(sample_measurement(2), name="e\u0301\u200dAna")  # a combining accent and a zero-width joiner
+        h.save(sample_measurement(3), name="Bo")
+        lines = format_table(h.list()).splitlines()[:4]
+    ends = set()
+    for i, line in enumerate(lines):
+        cell = "Shoulders°" if i == 0 else "+1.5 ±0.4 J"
+        ends.add(width(line[: line.index(cell) + len(cell)]))
+    assert len(ends) == 1, lines  # the (right-aligned) shoulder column ends in the same terminal cell on every line

@@ -166,3 +166,24 @@ def test_each_side_is_drawn_in_its_colour_and_letter_whichever_way_the_person_fa
     for point, arrow in ((L.LEFT_SHOULDER, "L↑"), (L.RIGHT_HIP, "R↑")):
         (_, text) = min(numbers, key=lambda n: abs(n[0][1] - lm[point][1] * f))
         assert text.endswith(arrow), (view, point.name, numbers)
+
+
+@pytest.mark.parametrize("outline", [True, False])
+def test_a_tilt_corrected_by_hand_is_drawn_through_the_points_it_was_measured_on(outline: bool) -> None:
+    # The shoulder tilt from the outline (or the joint landmarks); the practitioner lifts the right
+    # outline point (or the right shoulder joint) by 30 px: the line drawn goes through it. The
+    # outline's correction was drawn through the untouched joint landmarks, level, under "R↑".
+    from correct_support import measured, silhouette
+
+    from posture.correct import correct, correctable_points
+
+    m = measured(refinement=silhouette(((385.0, 120.0), (255.0, 120.0))) if outline else None)
+    moved, left = ("shoulders.right", (385.0, 120.0)) if outline else ("right_shoulder", (380.0, 130.0))
+    x, y = correctable_points(m)[moved]
+    c = correct(m, {moved: [x, y - 30]})
+    assert c.metrics["shoulder_tilt_deg"].higher_side == "right"
+    out = draw_overlay(np.full((480, 640, 3), 128, np.uint8), c)
+    k = out.shape[1] / 640
+    at = np.array([x, y - 30]) * 0.8 + np.array(left) * 0.2  # on the right half of the line drawn
+    r, g, b = out[int(round(at[1] * k)), int(round(at[0] * k))].astype(int)
+    assert b > 200 and r < 100, (r, g, b)  # the right side's colour, not the grey photo

@@ -107,3 +107,62 @@ def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:
     assert (
         "crossed level" in shoulders[0].note and "right higher in photo 1, left higher in photo 2" in shoulders[0].note
     )
+
+
+def test_the_trend_on_a_pdf_page_is_readable_and_leaves_out_an_uneven_stance() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from posture.report.pdf import MARGIN, PAGE
+
+    dates = [datetime(2024, m, 5) for m in (1, 2, 3, 4)]
+    ms = [
+        with_methods(meas({"knee_tilt_deg": k}, u=0.5), shoulder_tilt_deg=(method, 4.0, 2.5))
+        for k, method in ((0.1, "silhouette"), (-1.0, "landmarks"), (-3.0, "landmarks"), (13.0, "landmarks"))
+    ]
+    last = ms[3]
+    assert last.subject is not None
+    ms[3] = replace(last, subject=replace(last.subject, stance=Stance(0.3, "left", 0.0, "left")))
+    photos = [ComparedPhoto(f"{k}.jpg", m) for k, m in enumerate(ms)]
+    mdc = {n: 1.5 for n in METRIC_NAMES}
+    content = build_content(photos, compare(ms, dates=dates, mdc=mdc), mdc=mdc, now=NOW)
+    assert content.trend is not None
+    # The chart page's width, as the PDF draws it (report/pdf.py: the page less its margins).
+    fig = Figure(figsize=(PAGE[0] - 2 * MARGIN, 2.4 * content.trend_rows + 0.4), layout="constrained")
+    content.trend(fig)
+    FigureCanvasAgg(fig).draw()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.title.get_window_extent() for ax in axes]
+    assert not any(a.overlaps(b) for i, a in enumerate(titles) for b in titles[i + 1 :])
+    for ax in axes:
+        box = ax.get_window_extent()
+        legend = ax.get_legend()
+        if legend is not None:  # inside its panel, and naming the noise band only (the title names the line)
+            lb = legend.get_window_extent()
+            assert box.x0 <= lb.x0 and lb.x1 <= box.x1, ax.get_title()
+            assert [t.get_text() for t in legend.get_texts()] in (
+                ["within noise of first (±1.5 °)"],
+                ["within noise of first (±1.5 %)"],
+            )
+        assert [t.get_text() for t in ax.get_xticklabels()] == [f"{d:%Y-%m-%d}" for d in dates]
+    by_title = {ax.get_title().split("\n")[0]: ax for ax in axes}
+    knees = by_title["Knees"]
+    assert "photo 4 left out: uneven stance" in knees.get_title()
+    assert 13.0 not in list(knees.lines[0].get_ydata())  # the stance's knee line is not drawn as a trend
+    assert "left out" not in by_title["Shoulders"].get_title()
+
+
+def test_a_stored_measurement_whose_photo_is_gone_shows_its_lines_and_says_why() -> None:
+    import numpy as np
+
+    from posture.render.styles import DEFAULT_REPORT_STYLE
+
+    before, after = meas({"shoulder_tilt_deg": -3.0}, u=0.5), meas(u=0.5)
+    rgb = np.full((1500, 1000, 3), 200, np.uint8)
+    photos = [ComparedPhoto("#1", before), ComparedPhoto("after.jpg", after, rgb)]  # #1: photo gone
+    gone, kept = build_content(photos, compare([before, after]), now=NOW).panels
+    assert "photo not available (moved, changed or deleted since it was saved)" in gone.caption
+    assert "not available" not in kept.caption
+    background = np.array(DEFAULT_REPORT_STYLE.background_rgb, np.uint8)
+    drawn = np.any(gone.image != background, axis=2).mean()
+    assert drawn > 0.005, drawn  # the shoulder, hip and knee lines and their values, not a blank box

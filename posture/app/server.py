@@ -484,7 +484,8 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
     ) -> JSONResponse:
         """Stores the measurement, a thumbnail and the photo (in ``photos/`` beside the history,
         readable only by you). The photo must be the one measured (same SHA-256). The same photo
-        saved again is kept once: 200 with ``created: false``."""
+        saved again is kept once: 200 with ``created: false``, and ``differs: true`` when the entry
+        kept holds another measurement of it (other switches, or other points corrected by hand)."""
         m, image, data = await _photo_of(file, measurement, pool.base)
         if m.status != "measured":
             raise ApiError(422, f"nothing was measured on this photo ({m.message}); not saved")
@@ -502,9 +503,11 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
                     taken_at=taken_at or None,
                     photo_path=str(photo),
                 )
+                differs = not created and h.get(new_id).measurement.to_dict() != m.to_dict()
         except ValueError as e:
             raise ApiError(422, str(e)) from None
-        return JSONResponse({"id": new_id, "created": created}, status_code=201 if created else 200)
+        body = {"id": new_id, "created": created, "differs": differs}
+        return JSONResponse(body, status_code=201 if created else 200)
 
     @app.get("/api/history/chart.png", tags=["history"], summary="Trend chart (PNG)", response_class=Response)
     def chart(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from posture.errors import EXIT_USAGE
 from posture.terminal import printable
@@ -29,10 +30,34 @@ EXIT_CODES_HELP = """exit codes:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors and exit code 2."""
+    """argparse with one-line usage errors and exit code 2; an error that an argument starting
+    with ``-`` caused says how to write it (``./-me.jpg``, ``--name=-Ana``)."""
+
+    _argv: Sequence[str] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
+        self.exit(
+            EXIT_USAGE, f"{self.prog}: error: {printable(message)}{self._dash_hint(message)} (see {self.prog} --help)\n"
+        )
+
+    def _dash_hint(self, message: str) -> str:
+        """How to write the argument starting with ``-`` that argparse took for an option, if one did."""
+        files = [a for a in self._argv if a.startswith("-") and a != "-" and os.path.lexists(a)]
+        if files:
+            return f"; {printable(files[0])} is a file: write ./{printable(files[0])} to name it"
+        if not message.endswith("expected one argument"):
+            return ""
+        spellings = message.split(":")[0].removeprefix("argument ").split("/")
+        at = [i for i, a in enumerate(self._argv[:-1]) if a in spellings]
+        if at and self._argv[at[-1] + 1].startswith("-"):
+            return f"; a value starting with '-' is written {spellings[-1]}={printable(self._argv[at[-1] + 1])}"
+        return ""
 
 
 def number(kind: type, lo: float | None = None, hi: float | None = None) -> Callable[[str], float]:

@@ -24,13 +24,15 @@ it with ``ray start --head --disable-usage-stats``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import signal
 import warnings
 from typing import TYPE_CHECKING, Any, Generator, Iterator, Sequence
 
-from posture.errors import EXIT_USAGE, PostureError
+from posture.errors import EXIT_USAGE, STOP_SIGNALS, PostureError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -100,6 +102,23 @@ def import_ray() -> Any:
     return ray
 
 
+@contextlib.contextmanager
+def _signals_kept() -> Iterator[None]:
+    """Keep this process's handlers of Ctrl-C and the stop signals through ``ray.init``, which puts
+    its own in (SIGTERM would end posture with a stack dump and without the rows done)."""
+    signals = (signal.SIGINT, *STOP_SIGNALS)
+    try:
+        kept = {s: signal.getsignal(s) for s in signals}
+    except ValueError:  # not the main thread: nothing to keep
+        kept = {}
+    try:
+        yield
+    finally:
+        for s, handler in kept.items():
+            if handler is not None:
+                signal.signal(s, handler)
+
+
 def ray_records(
     paths: Sequence[str],
     settings: Settings,
@@ -128,13 +147,14 @@ def ray_records(
     if started:
         local = {} if address else {"num_cpus": (workers or max(1, default_jobs() - 1)) + 1}
         try:
-            ray.init(
-                address=address or "local",
-                include_dashboard=False,
-                log_to_driver=False,
-                logging_level=logging.ERROR,
-                **local,
-            )
+            with _signals_kept():
+                ray.init(
+                    address=address or "local",
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.ERROR,
+                    **local,
+                )
         except Exception as e:  # noqa: BLE001 - Ray raises several types (ConnectionError, RuntimeError, ValueError)
             where = f"the Ray cluster at {address}" if address else "a local Ray"
             raise PostureError(

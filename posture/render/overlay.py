@@ -169,8 +169,10 @@ def draw_overlay(
             if key in refined and (points := refined[key].points) is not None:
                 pl, pr = apply_affine(to_img, points[0]), apply_affine(to_img, points[1])
             pair = None if m.markers is None or key is None else m.markers.pair(key)
-            if metric.method == "markers" and pair is not None and pair.left and pair.right:
+            if m.analysed_method(name) == "markers" and pair is not None and pair.left and pair.right:
                 pl, pr = apply_affine(to_img, pair.left.xy_px), apply_affine(to_img, pair.right.xy_px)
+            if not (np.isfinite(pl).all() and np.isfinite(pr).all()):
+                continue  # a value without its points (a measurement edited by hand): nothing to draw it on
             bilateral_line(img, pl, pr, horizontal, style.left_rgb, style.right_rgb, style.reference_rgb, lw)
             text = f"{wording.number(metric.value, metric.uncertainty, 'deg')}"
             side = {"left": " L↑", "right": " R↑"}.get(metric.higher_side or "", "")
@@ -234,14 +236,14 @@ def _box(to_img: NDArray[np.float64], box: Sequence[float]) -> tuple[float, floa
 
 
 def _silhouette_pairs(m: PostureMeasurement) -> dict[str, PairReading]:
-    """The refinement's pairs whose headline tilt is the silhouette's, with both points."""
+    """The refinement's pairs whose headline tilt is the silhouette's (as analysed: a tilt corrected
+    by hand on its outline points is drawn through them, moved), with both points."""
     if m.refinement is None:
         return {}
     out = {}
     for name, key in REFINED.items():
-        metric = m.metrics.get(name)
         pair = m.refinement.pair(key)
-        if metric is not None and metric.method == "silhouette" and pair.points is not None:
+        if m.analysed_method(name) == "silhouette" and pair.points is not None:
             out[key] = pair
     return out
 

@@ -19,14 +19,21 @@ from numpy.typing import NDArray
 
 from posture import __version__, wording
 from posture.compare import Comparison, MetricComparison, PairComparison, comparable_values, landmarks_of
-from posture.compare_text import change_text, photo_name
+from posture.compare_text import change_text, photo_name, photos_phrase, uneven_leg
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
 from posture.report import align
 from posture.report.faces import blur_heads
+from posture.result import PostureMeasurement
+from posture.stance import STANCE_METRICS
 
-DATE_SOURCE_TEXT = {"exif": "taken, from the photo's EXIF", "file": "file time", "given": "date given"}
+DATE_SOURCE_TEXT = {
+    "exif": "taken, from the photo's EXIF",
+    "file": "file time",
+    "given": "date given",
+    "saved": "time of saving",
+}
 
 
 @dataclass(frozen=True)
@@ -203,16 +210,17 @@ def _panel_image(p: ComparedPhoto, pl: align.Placement, blur: bool, style: Repor
     """The photo moved into its panel, then annotated at the panel's scale (so labels match)."""
     from posture.render import draw_overlay
 
-    if p.rgb is None:
-        return np.full((style.panel_height, style.panel_width, 3), style.background_rgb, np.uint8)
-    rgb = p.rgb
-    if blur:
-        people = list(p.people)
-        lm = landmarks_of(p.measurement)
-        if lm is not None:
-            people.append(lm)
-        rgb = blur_heads(rgb, people)
-    panel = align.warp(rgb, pl.matrix, style)
+    if p.rgb is None:  # a stored measurement whose photo is gone: its lines on a blank panel
+        panel = np.full((style.panel_height, style.panel_width, 3), style.background_rgb, np.uint8)
+    else:
+        rgb = p.rgb
+        if blur:
+            people = list(p.people)
+            lm = landmarks_of(p.measurement)
+            if lm is not None:
+                people.append(lm)
+            rgb = blur_heads(rgb, people)
+        panel = align.warp(rgb, pl.matrix, style)
     overlay_style = replace(DEFAULT_STYLE, min_long_side=max(style.panel_width, style.panel_height))
     return draw_overlay(panel, p.measurement, overlay_style, transform=pl.matrix)[: style.panel_height]
 
@@ -239,6 +247,8 @@ def _panels(
         caption = _date_text(info.date, info.date_source)
         if not pl.aligned:
             caption += " — not aligned: " + ("no usable torso or shoulders" if lm is not None else "no person found")
+        if p.rgb is None:
+            caption += " — photo not available (moved, changed or deleted since it was saved): its lines alone"
         if m.assumptions.mirrored:
             caption += " — mirror image, shown flipped back as a camera sees you"
         panels.append(Panel(f"{_role(i, n)}: {_short(p.label)}", caption, image, pl.aligned))
@@ -300,7 +310,7 @@ def _trend_drawer(
     if len(c.photos) <= 2:
         return None, 0
     ms = [p.measurement for p in photos]
-    shown = [(mc, comparable_values(ms, mc.name)) for mc in c.metrics if any(v is not None for v in mc.values)]
+    shown = [(mc, _trend_values(ms, mc.name)) for mc in c.metrics if any(v is not None for v in mc.values)]
     if not shown:
         return None, 0
     dates = [p.date for p in c.photos]
@@ -311,16 +321,23 @@ def _trend_drawer(
 
     def draw(fig: FigureBase) -> None:
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax, (mc, (values, uncs, method_note)) in zip(axes.flat, shown, strict=False):
+        for ax, (mc, (values, uncs, method_note, left_out)) in zip(axes.flat, shown, strict=False):
             unit = {"deg": "°"}.get(mc.unit, mc.unit)
-            title = mc.label + (" (joint landmarks: methods differ)" if method_note else "")
+            title = mc.label + ("\n(joint landmarks: methods differ)" if method_note else "")
+            if left_out:
+                title += f"\n({photos_phrase(left_out, len(ms))} left out: uneven stance)"
             plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
-            if mc.name not in (mdc or {}) and ax.get_legend() is not None:
-                ax.get_legend().remove()  # it would only repeat the title
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()  # its line would only repeat the title: the band alone is named
+                band = [(h, t) for h, t in zip(*ax.get_legend_handles_labels(), strict=True) if t != title]
+                if band:
+                    ax.legend(*zip(*band, strict=True), loc="best", fontsize=7)
             ax.set_ylabel(wording.axis_label(mc.name, mc.unit), fontsize=8)
-            ax.set_title(title, fontsize=10)
+            ax.set_title(title, fontsize=9)
             ax.tick_params(labelsize=8)
-            if not use_dates:
+            if use_dates:
+                ax.set_xticks(xs, [_tick_date(d, xs) for d in xs])  # type: ignore[arg-type]
+            else:
                 ax.set_xlabel("photo number", fontsize=8)
                 ax.set_xticks(xs)
         for ax in axes.flat[len(shown) :]:
@@ -389,6 +406,26 @@ def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[
         notes.append("Photo metadata (EXIF, location) is not copied into the report.")
     notes.append("This report describes photos; it is not a diagnosis.")
     return tuple(notes)
+
+
+def _trend_values(
+    ms: Sequence[PostureMeasurement], name: str
+) -> tuple[tuple[float | None, ...], tuple[float | None, ...], str | None, list[int]]:
+    """A trend panel's values (:func:`posture.compare.comparable_values`), without those of the
+    photos whose uneven stance moves this metric (they are not compared in the table either), and
+    the indices of those photos."""
+    values, uncs, method_note = comparable_values(ms, name)
+    if name not in STANCE_METRICS:
+        return values, uncs, method_note, []
+    left_out = [k for k, m in enumerate(ms) if values[k] is not None and uneven_leg(m) is not None]
+    values = tuple(None if k in left_out else v for k, v in enumerate(values))
+    return values, uncs, method_note, left_out
+
+
+def _tick_date(d: datetime, dates: Sequence[datetime]) -> str:
+    """A photo's date under the trend charts: the day, and the time when two photos share a day."""
+    days = [x.date() for x in dates]
+    return f"{d:%Y-%m-%d}" if len(set(days)) == len(days) else f"{d:%Y-%m-%d %H:%M}"
 
 
 def build_content(

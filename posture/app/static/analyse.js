@@ -84,7 +84,6 @@ export class ResultCard {
     this.original = m;
     this.moves = {};
     this.q(".result-body").hidden = false;
-    this.q(".saved").textContent = "";
     const taken = this.original.source.taken_at;
     this.exifDate = taken ? taken.slice(0, 10) : "";
     this.q(".save").elements.date.value = this.exifDate;
@@ -93,6 +92,7 @@ export class ResultCard {
 
   async show(measurement) {
     this.measurement = measurement;
+    if (measurement !== this.savedMeasurement) this.q(".saved").textContent = ""; // said of another one
     const d = await api.describe(measurement);
     this.description = d;
     const measured = d.status === "measured";
@@ -180,8 +180,11 @@ export class ResultCard {
         name: f.name.value.trim(), note: f.note.value.trim(), taken_at: date && date !== this.exifDate ? date : "",
         blur_faces: f.blur_faces.checked,
       });
-      out.textContent = r.created ? `Saved as #${r.id}.` : `Already in the history as #${r.id} (the same photo); not saved again.`;
-      out.className = "saved ok";
+      out.textContent = r.created ? `Saved as #${r.id}.`
+        : r.differs ? `Not saved: #${r.id} holds this photo measured differently (other switches or corrections). To keep this one, delete #${r.id} under History & compare, then save again.`
+        : `Already in the history as #${r.id} (the same photo); not saved again.`;
+      out.className = r.differs ? "saved error" : "saved ok";
+      this.savedMeasurement = r.differs ? null : this.measurement;
       refreshNames();
     } catch (e) {
       out.textContent = e.message;
