@@ -16,7 +16,7 @@ from posture.errors import InputError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif")
 """Suffixes (compared in lower case) of the files taken as photos in a folder, a pattern or a
-listing: what :mod:`posture.images` decodes (HEIC and HEIF with ``posture[heif]``)."""
+listing: what :mod:`posture.images` decodes (HEIC and HEIF with the ``heif`` extra)."""
 
 
 def _kind(mode: int) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posture.errors import InputError, first_line
+from posture.extras import needs_extra
 from posture.files import read_regular
 
 DEFAULT_MAX_PIXELS = 60_000_000
@@ -113,7 +114,7 @@ def _register_heif(name: str) -> None:
     try:
         import pillow_heif
     except ImportError:
-        raise InputError(f"{name}: HEIC/HEIF photos need the optional extra: pip install 'posture[heif]'") from None
+        raise InputError(needs_extra(f"{name}: a HEIC/HEIF photo", "heif")) from None
     pillow_heif.register_heif_opener()
 
 

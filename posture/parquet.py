@@ -39,8 +39,6 @@ class ParquetDataset:
             ``target`` is a file; or it already holds files and ``resume`` is
             false (nothing is ever overwritten); or it cannot be created or read.
         """
-        from pyarrow import fs as pafs
-
         from posture.errors import InputError
         from posture.sources import filesystem
 
@@ -48,6 +46,8 @@ class ParquetDataset:
             filesys, root = filesystem(target)
         except InputError as e:
             raise OutputError(str(e)) from None
+        from pyarrow import fs as pafs
+
         try:
             info = filesys.get_file_info(root)
             if info.type == pafs.FileType.File:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Sequence
 
 from posture.errors import InputError, first_line
+from posture.extras import require
 
 if TYPE_CHECKING:
     from posture.batch.discovery import Found
@@ -47,8 +48,10 @@ def filesystem(uri_or_path: str) -> tuple[Any, str]:
     InputError
         pyarrow cannot open this URI (an unknown scheme, a file system pyarrow
         was built without, or missing credentials).
+    ExtraMissing
+        pyarrow (the ``parquet`` extra) is not installed.
     """
-    from pyarrow import fs
+    fs = require("pyarrow.fs", "parquet", f"{uri_or_path}: a URI" if is_uri(uri_or_path) else "--parquet")
 
     if not is_uri(uri_or_path):
         return fs.LocalFileSystem(), os.path.abspath(uri_or_path)
@@ -67,9 +70,9 @@ def read_uri(uri: str, *, max_bytes: int | None = None, what: str = "file") -> b
     InputError
         No such file, a folder, too large, or it cannot be read.
     """
+    filesys, path = filesystem(uri)
     from pyarrow import fs as pafs
 
-    filesys, path = filesystem(uri)
     try:
         info = filesys.get_file_info(path)
         if info.type == pafs.FileType.NotFound:
@@ -90,11 +93,11 @@ def read_uri(uri: str, *, max_bytes: int | None = None, what: str = "file") -> b
 
 def _uri_photos(uri: str) -> tuple[list[str], list[tuple[str, str]]]:
     """The photos at ``uri`` (a file, or every image below a folder, in name order) and the skipped files."""
-    from pyarrow import fs as pafs
-
     from posture.files import IMAGE_SUFFIXES
 
     filesys, root = filesystem(uri)
+    from pyarrow import fs as pafs
+
     scheme = uri[: uri.index("://") + 3]
     try:
         info = filesys.get_file_info(root)

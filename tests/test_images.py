@@ -174,18 +174,6 @@ def test_broken_symlink(tmp_path):
     refused(link, "no such file")
 
 
-def test_heic_without_pillow_heif_names_the_extra(tmp_path):
-    try:
-        import pillow_heif  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("pillow_heif is installed: the missing-extra message can't be shown")
-    p = tmp_path / "IMG_0001.HEIC"
-    p.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 200)
-    refused(p, r"posture\[heif\]")
-
-
 # ------------------------------------------------------------ conversions
 
 

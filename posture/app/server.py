@@ -379,7 +379,7 @@ def _analysis_routes(app: FastAPI, pool: AnalysisPool) -> None:
     @app.post("/api/analyze", tags=["analysis"], summary="Analyse a photo")
     async def analyze(
         file: Annotated[
-            UploadFile, File(description="the photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif])")
+            UploadFile, File(description="the photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with the 'heif' extra)")
         ],
         mirrored: Annotated[bool, Form(description="a mirror image (mirror selfie): swap sides")] = False,
         level: Annotated[str | None, Form(description="camera roll to correct in degrees, or 'auto'")] = None,

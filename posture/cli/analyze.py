@@ -65,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "inputs",
         nargs="+",
         metavar="PHOTO",
-        help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with posture[heif]); several photos or "
+        help="photo: JPEG, PNG, WebP, BMP, TIFF (HEIC with the 'heif' extra); several photos or "
         "folders analyse them all (see below)",
     )
     a.add_argument("--mirror", action="store_true", help="the photo is a mirror image (mirror selfie): swap sides")
@@ -115,7 +115,7 @@ def _add_parquet_options(p: argparse.ArgumentParser) -> None:
         "--engine",
         choices=("local", "ray"),
         default=None,
-        help="with --parquet: worker processes on this machine (local, the default) or Ray (posture[ray])",
+        help="with --parquet: worker processes on this machine (local, the default) or Ray (the 'ray' extra)",
     )
     g.add_argument(
         "--ray-address",
@@ -345,6 +345,10 @@ def _analyze_parquet(args: argparse.Namespace) -> int:
     from posture.sources import expand_sources
 
     settings = settings_from(args, mirrored=args.mirror)
+    if args.engine == "ray":  # without Ray, refused before the dataset's folder is made
+        from posture.engines.ray import import_ray
+
+        import_ray()
     dataset = ParquetDataset.open(args.parquet, resume=args.resume)
     found = expand_sources(args.inputs, exclude=[args.parquet])
     _note_skipped(found.skipped)

@@ -7,6 +7,7 @@ import sys
 
 from posture.cli.common import add_model_options, number, settings_from
 from posture.errors import EXIT_USAGE
+from posture.extras import needs_extra
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "app",
         help="the app in your browser: analyse, correct points by hand, history, compare",
         description="Serve posture's app on this computer and open it in the browser. Photos stay on this "
-        "computer; nothing is loaded from the internet. Needs the app extra: pip install 'posture[app]'.",
+        "computer; nothing is loaded from the internet. Needs the optional extra 'app' (see the README).",
     )
     p.add_argument("--port", type=number(int, 1, 65535), default=8765, help="port to listen on (default 8765)")
     p.add_argument(
@@ -41,7 +42,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     try:
         from posture.app.server import LOOPBACK, AppConfig, new_token, serve
     except ImportError as e:
-        print(f"posture app: error: the app needs its extra: pip install 'posture[app]' ({e})", file=sys.stderr)
+        print(f"posture app: error: {needs_extra('the app', 'app')} ({e})", file=sys.stderr)
         return EXIT_USAGE
     loopback = args.host in LOOPBACK
     config = AppConfig(

@@ -1,7 +1,7 @@
 """Engines that analyse many photos into rows of :mod:`posture.records`, and the run that writes them as Parquet.
 
 * ``local``: the worker processes of :func:`posture.batch.pool.analyze_many` on this machine;
-* ``ray``: an actor pool on a Ray cluster (:mod:`posture.engines.ray`, the ``posture[ray]`` extra).
+* ``ray``: an actor pool on a Ray cluster (:mod:`posture.engines.ray`, the ``ray`` extra).
 
 Both analyse each photo with :func:`posture.batch.outcome.analyze_one` and build its
 row with :func:`posture.records.flat_record`, so they give the same rows.

@@ -32,7 +32,8 @@ import signal
 import warnings
 from typing import TYPE_CHECKING, Any, Generator, Iterator, Sequence
 
-from posture.errors import EXIT_USAGE, STOP_SIGNALS, PostureError
+from posture.errors import STOP_SIGNALS, PostureError
+from posture.extras import ExtraMissing, needs_extra
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -46,10 +47,8 @@ BLOCK_PHOTOS = 16
 """Photos per Ray Data block, at most: the unit of scheduling and of retry after a crash."""
 
 
-class RayMissing(PostureError):
+class RayMissing(ExtraMissing):
     """``--engine ray`` without Ray installed."""
-
-    exit_code = EXIT_USAGE
 
 
 class PhotoActor:
@@ -91,14 +90,14 @@ def import_ray() -> Any:
     Raises
     ------
     RayMissing
-        Ray (the ``posture[ray]`` extra) is not installed.
+        Ray (the ``ray`` extra) is not installed.
     """
     os.environ.update(USAGE_STATS_ENV)
     try:
         import ray
         import ray.data  # noqa: F401
     except ImportError:
-        raise RayMissing("--engine ray needs Ray: pip install 'posture[ray]'") from None
+        raise RayMissing(needs_extra("--engine ray", "ray")) from None
     return ray
 
 
