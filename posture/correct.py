@@ -27,7 +27,7 @@ Rules
 * Uncertainty of a corrected metric: every point it uses is taken as placed
   within ``placement_px`` (one sigma, each coordinate; default
   :data:`PLACEMENT_PX`), propagated through the metric's geometry (numerical
-  derivative), never below :data:`posture.analyze.UNCERTAINTY_FLOOR`. For a
+  derivative), never below :data:`posture.noise.UNCERTAINTY_FLOOR`. For a
   tilt of two points ``d`` pixels apart this is about
   ``degrees(sqrt(2) * placement_px / d)``. A corrected tilt's height difference
   is measured over its two points and carries that uncertainty
@@ -59,15 +59,13 @@ from posture.measure import (
     with_height_diff,
 )
 from posture.metrics import METRICS, REFINED
+from posture.noise import UNCERTAINTY_FLOOR
 from posture.refinement_result import PairReading
 from posture.result import Correction, Metric, PointMove, PostureMeasurement
 from posture.wording import outline_fallback_note
 
 PLACEMENT_PX = 2.0
 """One-sigma error of a point placed by hand, pixels, in each coordinate."""
-
-UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
-"""Smallest uncertainty of a corrected metric, as for an analysed one (:mod:`posture.analyze`)."""
 
 _PAIR_SIDES = ("left", "right")
 

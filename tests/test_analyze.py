@@ -638,7 +638,8 @@ def _variant_bodies(values: dict[str, list[float | None]]) -> tuple:
 
 
 def test_the_variants_combine_to_their_median_and_robust_spread():
-    from posture.analyze import UNCERTAINTY_FLOOR, _aggregate
+    from posture.analyze import _aggregate
+    from posture.noise import UNCERTAINTY_FLOOR
 
     # One variant reads far off (a mislabelled side): the median and the MAD ignore it, a mean
     # (-0.98) or a standard deviation (4.4) would not.

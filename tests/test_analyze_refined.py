@@ -18,7 +18,6 @@ from posture import augment
 from posture import geometry as g
 from posture.analyze import (
     MIN_REFINED_VARIANTS,
-    UNCERTAINTY_FLOOR,
     Analyzer,
     _PairRefinements,
     fallback_uncertainty,
@@ -26,7 +25,7 @@ from posture.analyze import (
     t_one_sigma,
 )
 from posture.images import load_image
-from posture.noise import LANDMARK_ERROR_DEG
+from posture.noise import LANDMARK_ERROR_DEG, UNCERTAINTY_FLOOR
 from posture.refine import Cause, RefinedPair
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
