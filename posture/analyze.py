@@ -87,7 +87,7 @@ from posture.measure import (
     with_height_diff,
 )
 from posture.metrics import REFINED
-from posture.noise import LANDMARK_ERROR_DEG
+from posture.noise import LANDMARK_ERROR_DEG, UNCERTAINTY_FLOOR
 from posture.pose import PoseDetector, rank_people
 from posture.provenance import Method, Model, Source
 from posture.refine import Cause, RefinedPair, refine
@@ -95,9 +95,6 @@ from posture.refinement_result import OutlineReading, PairReading, as_points
 from posture.result import Assumptions, Metric, PostureMeasurement, Subject
 from posture.settings import Settings
 from posture.wording import outline_fallback_note, people_note, person_not_found
-
-UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
-"""Smallest uncertainty reported, per unit: below it the landmarks' own pixel precision dominates."""
 
 MIN_VARIANTS = 4
 """With fewer variants finding the person, the uncertainty is not estimated."""

@@ -27,9 +27,11 @@ Rules
 * Uncertainty of a corrected metric: every point it uses is taken as placed
   within ``placement_px`` (one sigma, each coordinate; default
   :data:`PLACEMENT_PX`), propagated through the metric's geometry (numerical
-  derivative), never below :data:`posture.analyze.UNCERTAINTY_FLOOR`. For a
+  derivative), never below :data:`posture.noise.UNCERTAINTY_FLOOR`. For a
   tilt of two points ``d`` pixels apart this is about
-  ``degrees(sqrt(2) * placement_px / d)``.
+  ``degrees(sqrt(2) * placement_px / d)``. A corrected tilt's height difference
+  is measured over its two points and carries that uncertainty
+  (:func:`posture.measure.with_height_diff`), as an analysed tilt's does.
 * The measurement keeps the original beside it: ``correction`` holds each
   moved point's original and corrected position and the original of every
   corrected metric. Correcting a corrected measurement starts again from that
@@ -48,17 +50,22 @@ from numpy.typing import NDArray
 from posture import geometry as g
 from posture.landmarks import Landmarks, PoseLandmark
 from posture.marker_result import StickerPair
-from posture.measure import SCALE_REL_ERROR, MeasureOptions, _scale_cm_per_px, higher_side, measure, needed_landmarks
+from posture.measure import (
+    MeasureOptions,
+    _scale_cm_per_px,
+    higher_side,
+    measure,
+    needed_landmarks,
+    with_height_diff,
+)
 from posture.metrics import METRICS, REFINED
+from posture.noise import UNCERTAINTY_FLOOR
 from posture.refinement_result import PairReading
 from posture.result import Correction, Metric, PointMove, PostureMeasurement
 from posture.wording import outline_fallback_note
 
 PLACEMENT_PX = 2.0
 """One-sigma error of a point placed by hand, pixels, in each coordinate."""
-
-UNCERTAINTY_FLOOR = {"deg": 0.2, "%": 0.5}
-"""Smallest uncertainty of a corrected metric, as for an analysed one (:mod:`posture.analyze`)."""
 
 _PAIR_SIDES = ("left", "right")
 
@@ -264,33 +271,38 @@ class _Geometry:
         return replace(self.base, xy=xy)
 
     def metric(self, name: str, points: Mapping[str, NDArray[np.float64]]) -> Metric:
+        """One metric on the points (see :meth:`reading`)."""
+        return self.reading(name, points)[0]
+
+    def reading(
+        self, name: str, points: Mapping[str, NDArray[np.float64]]
+    ) -> tuple[Metric, float | None, float | None]:
         """One metric on the points: a pair's tilt on its silhouette points or stickers when those
-        are among ``points``, else as :func:`posture.measure.measure` gives it."""
+        are among ``points``, else as :func:`posture.measure.measure` gives it; with, for a tilt,
+        the horizontal distance between its two points (levelled pixels) and the centimetre scale
+        (None where there is none), which :func:`posture.measure.with_height_diff` takes."""
         key = REFINED.get(name)
         for pair in () if key is None else (key, key + STICKER):
             if f"{pair}.left" in points:
                 return self._pair_tilt(points, pair)
-        return measure(self.landmarks(points), self.options).metrics[name]
+        body = measure(self.landmarks(points), self.options)
+        return body.metrics[name], body.widths_px.get(name), body.cm_per_px
 
-    def _pair_tilt(self, points: Mapping[str, NDArray[np.float64]], pair: str) -> Metric:
+    def _pair_tilt(self, points: Mapping[str, NDArray[np.float64]], pair: str) -> tuple[Metric, float, float | None]:
         left, right = points[f"{pair}.left"], points[f"{pair}.right"]
         if self.options.roll_deg:
             left, right = (g.level_points(p, self.options.roll_deg, self.center) for p in (left, right))
         value = float(g.tilt_deg(left, right))
-        pct = 100.0 * math.tan(math.radians(value))
-        cm = None
+        scale = None
         if self.options.height_cm is not None:
             lm = self.landmarks(points)
             xy = g.level_points(lm.xy, self.options.roll_deg, self.center) if self.options.roll_deg else lm.xy
             scale = _scale_cm_per_px(xy, lm, self.options.height_cm, self.options.min_score)
-            cm = None if scale is None else pct / 100.0 * abs(float(left[0] - right[0])) * scale
-        return Metric(
-            value=value,
-            unit="deg",
-            higher_side=higher_side(value),
-            height_diff_pct=pct,
-            height_diff_cm=cm,
-            height_diff_cm_uncertainty=None if cm is None else abs(cm) * SCALE_REL_ERROR,
+        width = abs(float(left[0] - right[0]))
+        return (
+            with_height_diff(Metric(value=value, unit="deg", higher_side=higher_side(value)), width, scale),
+            width,
+            scale,
         )
 
 
@@ -322,7 +334,7 @@ def correct(
         if spec.kind == "difference" or not moves.keys() & set(uses):
             continue
         pts = {n: current[n] for n in uses if n in current}
-        fresh = geo.metric(name, pts)
+        fresh, width, scale = geo.reading(name, pts)
         if fresh.value is None:
             metrics[name] = replace(fresh, method="manual")
             corrected.append(name)
@@ -339,6 +351,8 @@ def correct(
         metrics[name] = replace(
             fresh, uncertainty=None if spread is None else max(spread, floor), method="manual", **extra
         )
+        if width is not None:  # a tilt: its height difference carries the uncertainty just set
+            metrics[name] = with_height_diff(metrics[name], width, scale)
         corrected.append(name)
     for name, spec in METRICS.items():
         if spec.kind == "difference" and any(n in corrected for n in spec.of):

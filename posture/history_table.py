@@ -16,21 +16,22 @@ landmarks (J), or points placed by hand (H)."""
 
 def format_table(entries: Sequence[StoredMeasurement]) -> str:
     """The ``posture history list`` table: id, time taken and where it came from, name,
-    shoulder and hip-line tilt (signed, + = the subject's left side higher, with the
+    shoulder and hip-line tilt (signed, + = the subject's left side higher, rounded as the sentences
+    round them (:func:`posture.wording.shown`), with the
     uncertainty when estimated, and a mark for the method, :data:`METHOD_MARKS`), note;
     then a legend. Control characters in names and notes are shown escaped
     (:func:`posture.terminal.printable`)."""
     from posture.terminal import pad, printable, width
-    from posture.wording import decimals
+    from posture.wording import shown
 
     def tilt(e: StoredMeasurement, key: str) -> str:
         m = e.measurement.metrics.get(key)
         if m is None or m.value is None:
             return "-"
-        d = decimals(m.uncertainty)
-        text = f"{round(m.value, d) + 0.0:+.{d}f}"  # + 0.0: no "-0.0"
-        if m.uncertainty is not None:
-            text += f" ±{max(m.uncertainty, 10.0**-d):.{d}f}"
+        size, u, d = shown(m.value, m.uncertainty)  # as the sentences show it
+        text = f"{'-' if m.value < 0 and size > 0 else '+'}{size:.{d}f}"  # no "-0.0"
+        if u is not None:
+            text += f" ±{u:.{d}f}"
         return f"{text} {METHOD_MARKS.get(e.measurement.method_of(key) or '', '')}"
 
     def taken(e: StoredMeasurement) -> str:

@@ -57,6 +57,10 @@ per metric the larger of two bases, never below :data:`MDC95`, rounded up to 0.1
 
 from __future__ import annotations
 
+UNCERTAINTY_FLOOR: dict[str, float] = {"deg": 0.2, "%": 0.5}
+"""Smallest uncertainty a measured or corrected metric reports, by unit (degrees, % of shoulder width):
+below it the landmarks' own pixel precision dominates."""
+
 MDC95: dict[str, float] = {
     "shoulder_tilt_deg": 1.5,
     "pelvic_tilt_deg": 2.1,

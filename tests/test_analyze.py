@@ -436,14 +436,26 @@ def test_analyze_accepts_an_array_and_a_loaded_image_alike(analyzer):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["front_full__coco2014_000000000241.jpg", "seated_table_multi__aic_fa436c91.jpg"])
-def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name):
+@pytest.mark.parametrize(
+    ("name", "checked"),
+    [
+        # Not measured (turned), its roll estimated on the photo and on the copy turned by -3 degrees.
+        ("front_full__coco2014_000000000241.jpg", (1, 0)),
+        # Measured, its roll estimated on the photo and both copies: roll differences measured -2.19 and
+        # +3.14 degrees, tilts moved by at most 1.26.
+        ("../protocol/images/front_arms_down__infonioknight_g-m1-front_t04s.jpg", (2, 4)),
+    ],
+)
+def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name, checked):
     # When the estimate is confident on the photo and on a rotated copy, the rolls differ by the
     # rotation and the tilts relative to true horizontal do not move; when either refuses,
-    # nothing was applied to it.
+    # nothing was applied to it. ``checked``: how many rolls and tilts are compared at least (the
+    # comparisons wait for confident estimates: without a count an estimator that always refused,
+    # or a photo never measured, would pass).
     a = analyzers(auto_level=True)
     rgb = rgb_of(name)
     base = a.analyze(rgb)
+    rolls = tilts_compared = 0
     for angle in (-3.0, 3.0):
         rolled = a.analyze(rotate(rgb, angle))
         for m in (base, rolled):
@@ -453,9 +465,12 @@ def test_auto_level_measures_and_removes_a_camera_roll(analyzers, name):
                 assert any("camera level not corrected" in w for w in m.warnings)
         if base.assumptions.level_mode == rolled.assumptions.level_mode == "auto":
             assert rolled.assumptions.roll_deg - base.assumptions.roll_deg == pytest.approx(angle, abs=1.2)
+            rolls += 1
             for n in (SH, PE):
                 if base.metrics[n].value is not None and rolled.metrics[n].value is not None:
                     assert rolled.metrics[n].value == pytest.approx(base.metrics[n].value, abs=2.5)
+                    tilts_compared += 1
+    assert rolls >= checked[0] and tilts_compared >= checked[1]
 
 
 @pytest.mark.parametrize(
@@ -588,3 +603,76 @@ def test_a_rolled_camera_is_warned_of_on_a_single_photo(analyzer):
     assert any("all tilt the same way" in w for w in m.warnings), m.warnings
     level = analyzer.analyze_file(photo("front_full__posenet_yoga.jpg"))
     assert not any("same way" in w for w in level.warnings)
+
+
+# ------------------------------------------------------------------ combining the variants
+
+
+def _variant_bodies(values: dict[str, list[float | None]]) -> tuple:
+    """A body read on the median landmarks and one body per variant, each metric of ``values``
+    measured (None: not found in that variant); the landmarks play no part in the combining."""
+    from posture.landmarks import N_LANDMARKS, Landmarks
+    from posture.measure import BodyMeasurement, higher_side, towards
+    from posture.metrics import metric_unit
+    from posture.result import Metric
+
+    lm = Landmarks(
+        xy=np.zeros((N_LANDMARKS, 2)), visibility=np.ones(N_LANDMARKS), presence=np.ones(N_LANDMARKS), width=9, height=9
+    )
+
+    def metric(name: str, v: float | None) -> Metric:
+        unit = metric_unit(name)
+        if v is None:
+            return Metric.missing(unit, "not found")
+        if unit == "deg" and name.endswith("_tilt_deg"):
+            return Metric(value=v, unit=unit, higher_side=higher_side(v))
+        return Metric(value=v, unit=unit, towards=towards(v, unit))
+
+    def body(i: int | None) -> BodyMeasurement:
+        # The body on the median landmarks reads -0.7 / -3.0: the other side from most variants.
+        ms = {n: metric(n, (-0.7 if n.endswith("_deg") else -3.0) if i is None else vs[i]) for n, vs in values.items()}
+        return BodyMeasurement("front", None, ms, (), None, lm)
+
+    n = len(next(iter(values.values())))
+    return body(None), [body(i) for i in range(n)]
+
+
+def test_the_variants_combine_to_their_median_and_robust_spread():
+    from posture.analyze import _aggregate
+    from posture.noise import UNCERTAINTY_FLOOR
+
+    # One variant reads far off (a mislabelled side): the median and the MAD ignore it, a mean
+    # (-0.98) or a standard deviation (4.4) would not.
+    base, variants = _variant_bodies(
+        {
+            SH: [1.0, 1.2, 0.8, 1.1, -9.0],
+            PE: [2.0, 2.0, 2.0, 2.0, 2.0],
+            "head_shift_pct": [4.0, 4.0, 4.0, 4.0, 4.0],
+            "knee_tilt_deg": [1.0, 2.0, 3.0, None, None],
+        }
+    )
+    got = _aggregate(base, variants).metrics
+    sh = got[SH]
+    assert sh.value == pytest.approx(1.0)
+    assert sh.uncertainty == pytest.approx(1.4826 * 0.2)  # deviations 0, .2, .2, .1, 10: median 0.2
+    assert sh.higher_side == "left"  # from the median, not from the body it replaces
+    # Variants that agree exactly: the floor of each unit, not a zero uncertainty.
+    assert got[PE].value == 2.0 and got[PE].uncertainty == UNCERTAINTY_FLOOR["deg"] == 0.2
+    assert got["head_shift_pct"].uncertainty == UNCERTAINTY_FLOOR["%"] == 0.5
+    assert got["head_shift_pct"].towards == "left"
+    # Found in fewer than MIN_VARIANTS variants: left as read on the median landmarks, unestimated.
+    assert MIN_VARIANTS == 4 and got["knee_tilt_deg"] == base.metrics["knee_tilt_deg"]
+    assert got["knee_tilt_deg"].uncertainty is None
+
+
+def test_combining_mirrored_variants_flips_the_value_and_keeps_the_uncertainty():
+    from posture.analyze import _aggregate
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        vals = [float(v) for v in rng.normal(rng.normal(0, 4), rng.uniform(0.1, 3), int(rng.integers(4, 20)))]
+        a = _aggregate(*_variant_bodies({SH: vals})).metrics[SH]
+        b = _aggregate(*_variant_bodies({SH: [-v for v in vals]})).metrics[SH]
+        assert b.value == pytest.approx(-a.value) and b.uncertainty == pytest.approx(a.uncertainty)
+        assert a.value == pytest.approx(float(np.median(vals)))
+        assert a.higher_side == ("level" if abs(a.value) < 0.5 else "left" if a.value > 0 else "right")

@@ -18,7 +18,6 @@ from posture import augment
 from posture import geometry as g
 from posture.analyze import (
     MIN_REFINED_VARIANTS,
-    UNCERTAINTY_FLOOR,
     Analyzer,
     _PairRefinements,
     fallback_uncertainty,
@@ -26,7 +25,7 @@ from posture.analyze import (
     t_one_sigma,
 )
 from posture.images import load_image
-from posture.noise import LANDMARK_ERROR_DEG
+from posture.noise import LANDMARK_ERROR_DEG, UNCERTAINTY_FLOOR
 from posture.refine import Cause, RefinedPair
 from posture.result import SCHEMA_VERSION, PostureMeasurement
 from posture.settings import Settings
@@ -108,6 +107,26 @@ def test_pelvic_headline_is_the_silhouette_and_closer_to_the_truth(rendered_resu
     assert len(pelvis.variant_left_px) == pelvis.variants_refined
     assert pelvis.contour_left_px and pelvis.contour_right_px
     assert m.method.refine_variants == tuple(v.label for v in augment.VARIANT_SETS["default"][1])
+
+
+@pytest.mark.parametrize("roll", [4.0, -6.0])
+def test_a_stated_camera_roll_levels_the_outline_as_it_levels_the_landmarks(
+    augmented_analyzer, rendered_readings, roll
+):
+    # --level: every tilt, from the outline or the landmarks, is relative to true horizontal, the
+    # photo's roll removed (facing the camera, a roll lifts the person's left: it is subtracted).
+    readings, _ = rendered_readings
+    base = augmented_analyzer.combine(readings)
+    levelled = replace(readings, assumptions=replace(readings.assumptions, level_mode="manual", roll_deg=roll))
+    m = augmented_analyzer.combine(levelled)
+    assert base.subject.view == m.subject.view == "front"
+    assert m.metrics[PE].method == base.metrics[PE].method == "silhouette"
+    for name in (SH, PE):
+        a, b = base.metrics[name], m.metrics[name]
+        assert b.method == a.method, name
+        assert b.value == pytest.approx(a.value - roll, abs=1e-6), name
+        assert b.landmark_value == pytest.approx(a.landmark_value - roll, abs=1e-6), name
+    assert m.metrics[SP].value == pytest.approx(base.metrics[SP].value, abs=1e-6)
 
 
 def test_json_round_trips_at_version_2_and_version_1_still_loads(rendered_result):

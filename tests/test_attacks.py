@@ -903,10 +903,19 @@ def test_log_lines_are_escaped() -> None:
     )
 
 
-def test_a_file_created_after_the_check_is_not_overwritten(tmp_path: Path) -> None:
+@pytest.mark.parametrize("hard_links", [True, False], ids=["hard links", "no hard links"])
+def test_a_file_created_after_the_check_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
     from posture.errors import OutputError
     from posture.output import check_target, write_atomic
 
+    if not hard_links:  # a file system without them (FAT, some network shares): the other way of placing
+
+        def no_link(src: object, dst: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
     target = tmp_path / "out.csv"
     check_target(target)
     target.write_bytes(b"someone else's")  # appears while posture works
@@ -916,6 +925,24 @@ def test_a_file_created_after_the_check_is_not_overwritten(tmp_path: Path) -> No
     assert os.listdir(tmp_path) == ["out.csv"]
     write_atomic(target, b"mine", force=True)
     assert target.read_bytes() == b"mine"
+    write_atomic(tmp_path / "new.csv", b"new")
+    assert (tmp_path / "new.csv").read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["new.csv", "out.csv"]
+
+
+def test_a_pipe_that_appears_after_the_check_is_not_replaced_even_with_force(tmp_path: Path) -> None:
+    import stat
+
+    from posture.errors import OutputError
+    from posture.output import check_target, write_atomic
+
+    target = tmp_path / "out.png"
+    check_target(target, force=True)
+    os.mkfifo(target)  # appears while posture works
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_atomic(target, b"image", force=True)
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)
+    assert os.listdir(tmp_path) == ["out.png"]
 
 
 def test_two_runs_writing_one_output_one_wins_one_is_refused(tmp_path: Path) -> None:

@@ -28,12 +28,23 @@ def test_map_back_inverts_every_variant(variant: augment.Variant) -> None:
     xy = rng.uniform([100, 80], [540, 400], size=(N_LANDMARKS, 2))
     rgb = np.zeros((h, w, 3), np.uint8)
     img, m = augment.make_variant(rgb, variant, (100.0, 80.0, 540.0, 400.0))
-    # Where the points land in the variant, labelled as a detector would see them there.
+    vis, pres = rng.uniform(0.3, 1.0, N_LANDMARKS), rng.uniform(0.3, 1.0, N_LANDMARKS)
+    world = rng.normal(0.0, 0.3, (N_LANDMARKS, 3))  # metres, x to the image right
+    # Where the points land in the variant, labelled as a detector would see them there: in a
+    # mirror image each side's point (with its scores) carries the other label, and x is reversed.
     seen = xy @ m[:, :2].T + m[:, 2]
+    seen_vis, seen_pres, seen_world = vis, pres, world
     if variant.flip:
-        seen = seen[SWAP_SIDES]
-    back = augment.map_back(_landmarks(seen, img.shape[1], img.shape[0]), m, variant.flip, w, h)
+        seen, seen_vis, seen_pres = seen[SWAP_SIDES], vis[SWAP_SIDES], pres[SWAP_SIDES]
+        seen_world = (world * [-1.0, 1.0, 1.0])[SWAP_SIDES]
+    found = Landmarks(
+        xy=seen, visibility=seen_vis, presence=seen_pres, width=img.shape[1], height=img.shape[0], world=seen_world
+    )
+    back = augment.map_back(found, m, variant.flip, w, h)
     np.testing.assert_allclose(back.xy, xy, atol=1e-6)
+    np.testing.assert_array_equal(back.visibility, vis)
+    np.testing.assert_array_equal(back.presence, pres)
+    np.testing.assert_allclose(back.world, world, atol=1e-12)
     assert back.width == w and back.height == h
 
 
@@ -69,9 +80,25 @@ def test_variant_set_is_closed_under_mirroring() -> None:
 
 
 def test_robust_spread_ignores_one_outlier() -> None:
+    # Median 1.0; absolute deviations 0, .1, .1, 0, .05, .05, 24: their median is 0.05.
     values = np.array([1.0, 1.1, 0.9, 1.0, 1.05, 0.95, 25.0])
-    assert augment.robust_spread(values) < 0.2
+    assert augment.robust_spread(values) == pytest.approx(1.4826 * 0.05)
+    assert augment.robust_spread(np.append(values, np.nan)) == pytest.approx(1.4826 * 0.05)  # NaN ignored
     assert np.isnan(augment.robust_spread(np.array([1.0])))
+    assert np.isnan(augment.robust_spread(np.array([1.0, np.nan])))
+
+
+def test_robust_spread_is_a_standard_deviation_on_normal_values() -> None:
+    # 1.4826 makes the MAD estimate sigma for normally distributed values; it moves with the scale
+    # and not with a shift or a mirror image.
+    rng = np.random.default_rng(3)
+    for sigma in (0.3, 1.0, 4.0):
+        v = rng.normal(2.0, sigma, 20000)
+        assert augment.robust_spread(v) == pytest.approx(sigma, rel=0.03)
+    v = rng.normal(0, 1, 15)
+    base = augment.robust_spread(v)
+    assert augment.robust_spread(3.0 * v) == pytest.approx(3.0 * base)
+    assert augment.robust_spread(-v + 7.0) == pytest.approx(base)
 
 
 def _boxed(x0: float, y0: float, x1: float, y1: float) -> Landmarks:
@@ -79,6 +106,15 @@ def _boxed(x0: float, y0: float, x1: float, y1: float) -> Landmarks:
     xy = np.tile([x1, y1], (N_LANDMARKS, 1))
     xy[0] = (x0, y0)
     return _landmarks(xy, 1000, 1000)
+
+
+def test_same_person_is_the_candidate_overlapping_most_whatever_the_order() -> None:
+    reference = (100.0, 100.0, 500.0, 900.0)
+    close, near = _boxed(110.0, 100.0, 510.0, 900.0), _boxed(200.0, 100.0, 600.0, 900.0)  # IoU 0.95 and 0.6
+    assert augment.same_person([near, close], reference) is close
+    assert augment.same_person([close, near], reference) is close
+    assert augment.same_person([near], reference) is near
+    assert augment.same_person([near], reference, min_iou=0.7) is None
 
 
 def test_holding_finds_the_whole_person_around_a_part() -> None:

@@ -295,6 +295,8 @@ def test_json_form():
     assert d["photos"][0]["date"] == "2024-01-05T00:00:00" and d["photos"][0]["date_source"] == "exif"
     assert d["photos"][1]["date"] is None
     assert d["anchor"] == "hips"
+    # the torso (300 px) over the photo's diagonal (1000 x 1500 px)
+    assert [p["body_scale"] for p in d["photos"]] == [round(300 / math.hypot(1000, 1500), 4)] * 2
     s = d["metrics"]["shoulder_tilt_deg"]
     assert s["mdc"] == 1.5 and s["uncertainties"] == [0.25, 0.25]
     (pair,) = s["pairs"]
@@ -359,6 +361,12 @@ def test_view_mirror_roll_turn_and_same_file_warnings():
     assert "corrected in some photos" in _warnings(meas(level_mode="manual", roll=2.0), meas())
     assert "rolled differently" in _warnings(meas(level_mode="manual", roll=2.0), meas(level_mode="manual", roll=-1.0))
     assert "turned differently" in _warnings(meas(turn=3.0), meas(turn=25.0))
+    # the turn's warning starts past 10 degrees apart, the roll's past 1
+    assert "turned differently" in _warnings(meas(turn=3.0), meas(turn=13.5))
+    assert "turned differently" not in _warnings(meas(turn=3.0), meas(turn=12.5))
+    assert "rolled differently" not in _warnings(
+        meas(level_mode="manual", roll=2.0), meas(level_mode="manual", roll=1.1)
+    )
     assert "same file" in _warnings(meas(sha="ab"), meas(sha="ab"))
 
 
@@ -446,6 +454,8 @@ def test_tilts_by_different_methods_are_compared_on_the_landmarks() -> None:
     assert "joint landmarks in both photos" in p.note
     both = c.metric("shoulder_pelvis_tilt_deg").overall
     assert both.values == pytest.approx((1.5, 1.6)) and both.on_landmarks
+    # the two lines' uncertainties in quadrature: the shoulders' landmark-only 0.7 with the hips' own
+    assert both.uncertainties == pytest.approx((math.hypot(0.7, 0.3), math.hypot(0.7, 0.7)))
     assert not c.metric("pelvic_tilt_deg").overall.on_landmarks  # same method in both photos: headlines
     assert "methods differ" in summary(c)
     d = json.loads(json.dumps(c.to_dict()))["metrics"]

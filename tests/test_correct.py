@@ -119,6 +119,56 @@ def test_a_corrected_measurement_round_trips_and_says_corrected_by_hand() -> Non
 
 
 @pytest.mark.parametrize(
+    ("refinement", "point", "moved"),
+    [
+        (None, "right_hip", (285.0, 262.0)),
+        (silhouette(((385.0, 120.0), (255.0, 120.0))), "shoulders.right", (255.0, 100.0)),
+    ],
+    ids=["landmarks", "outline"],
+)
+def test_corrected_centimetres_carry_the_corrected_tilts_uncertainty(refinement, point, moved) -> None:
+    """A tilt corrected by hand with --height-cm: its centimetres are the height difference of the
+    two points over their horizontal distance, and their uncertainty carries the tilt's (the hand's
+    placement) as an analysed tilt's does, not the scale's 5 % alone."""
+    from posture.measure import SCALE_REL_ERROR
+
+    m = measured(height_cm=170.0, refinement=refinement)
+    c = correct(m, {point: list(moved)})
+    name = "pelvic_tilt_deg" if point == "right_hip" else "shoulder_tilt_deg"
+    t = c.metrics[name]
+    left, right = ((355.0, 270.0), moved) if point == "right_hip" else ((385.0, 120.0), moved)
+    cm_per_px = 170.0 / ((450.0 - 70.0) / 0.936)  # stature: eyes to heels over the eye-height fraction
+    dx, dy = left[0] - right[0], right[1] - left[1]  # dy > 0: the left point higher
+    assert t.value == pytest.approx(math.degrees(math.atan(dy / dx)), abs=1e-9)
+    assert t.height_diff_cm == pytest.approx(dy * cm_per_px, rel=1e-9)
+    from_tilt = dx * cm_per_px / math.cos(math.radians(t.value)) ** 2 * math.radians(t.uncertainty)
+    assert t.height_diff_cm_uncertainty == pytest.approx(math.hypot(from_tilt, SCALE_REL_ERROR * abs(t.height_diff_cm)))
+    assert t.height_diff_cm_uncertainty > 3 * SCALE_REL_ERROR * abs(t.height_diff_cm)
+
+
+def test_the_difference_of_two_corrected_tilts_carries_both_uncertainties() -> None:
+    m = measured()
+    pts = correctable_points(m)
+    c = correct(m, {"right_shoulder": [pts["right_shoulder"][0], 120.0], "right_hip": [pts["right_hip"][0], 262.0]})
+    sh, pv, both = (c.metrics[n] for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"))
+    assert both.method == "manual" and both.value == pytest.approx(sh.value - pv.value)
+    assert both.uncertainty == pytest.approx(math.hypot(sh.uncertainty, pv.uncertainty))
+
+
+def test_a_corrected_uncertainty_is_never_below_the_floor() -> None:
+    # Shoulders 1200 px apart: two points placed within 2 px give 0.14 degrees, under the 0.2 floor.
+    pts = dict(FRONT)
+    pts[L.LEFT_SHOULDER], pts[L.RIGHT_SHOULDER] = (1600.0, 130.0), (400.0, 130.0)
+    pts = {
+        p: (x + 680.0 if p not in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER) else x, y + 400.0) for p, (x, y) in pts.items()
+    }
+    m = measured(landmarks(pts, size=(2000, 1300)))  # every point clear of the edges
+    c = correct(m, {"right_shoulder": [400.0, 524.0]})
+    assert math.degrees(math.sqrt(2) * PLACEMENT_PX / 1200) < 0.2
+    assert c.metrics["shoulder_tilt_deg"].uncertainty == 0.2
+
+
+@pytest.mark.parametrize(
     "points, message",
     [
         ({"left_elbow": [1, 1]}, "no point 'left_elbow'"),

@@ -9,6 +9,7 @@ import itertools
 import json
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -104,13 +105,19 @@ def test_delete_removes_one_and_reports_unknown_ids(db: Path) -> None:
 def test_export_csv_has_one_row_per_measurement_with_values_and_uncertainties(db: Path) -> None:
     with History.open(db) as h:
         h.save(sample_measurement(1, shoulder=2.5), name="Ana", note='comma, "quote"')
-        h.save(sample_measurement(2, pelvic=None, uncertainty=None))
+        second = sample_measurement(2, pelvic=None, uncertainty=None)
+        h.save(replace(second, assumptions=replace(second.assumptions, mirrored=True, roll_deg=-3.5)))
         rows = list(csv.DictReader(io.StringIO(h.export_csv())))
         doc = json.loads(h.export_json())
     assert len(rows) == 2
     assert rows[0]["shoulder_tilt_deg"] == "2.5" and rows[0]["shoulder_tilt_deg_uncertainty"] == "0.4"
     assert rows[0]["note"] == 'comma, "quote"' and rows[0]["roll_deg"] == "1.25"
     assert rows[1]["pelvic_tilt_deg"] == "" and rows[1]["shoulder_tilt_deg_uncertainty"] == ""
+    # each row's own assumptions (a mirror selfie's sides were swapped back: the reader must know)
+    assert [(r["mirrored"], r["roll_deg"], r["level_mode"]) for r in rows] == [
+        ("False", "1.25", "manual"),
+        ("True", "-3.5", "manual"),
+    ]
     assert doc["schema"] == "posture.history" and len(doc["measurements"]) == 2
     assert doc["measurements"][0]["measurement"]["schema"] == "posture.measurement"
 
@@ -399,6 +406,24 @@ def test_history_list_marks_each_tilt_with_its_method_and_each_date_with_its_ori
     assert "(saved)" in saved
     assert "S = from the body's outline" in table[-2] and "J = from the joint landmarks" in table[-2]
     assert "given = analyze --date" in table[-1]
+
+
+def test_history_list_shows_each_tilt_as_the_words_do() -> None:
+    # The same stored value and uncertainty read the same size in the table and in the sentence
+    # (2.5 ± 2 once read "+2 ±2" in the table and "3° ± 2°" in the summary).
+    from posture.history import StoredMeasurement
+    from posture.wording import shown
+
+    for value in [v / 20 for v in range(-120, 121, 3)]:
+        for unc in (None, 0.3, 1.96, 2.0, 2.4, 3.0):
+            m = sample_measurement(1, shoulder=value, uncertainty=unc)
+            e = StoredMeasurement(1, "2024-03-01T09:30:00Z", "2024-03-01T09:30:00", "given", None, None, None, None, m)
+            cell = format_table([e]).splitlines()[1].split()[4:6]
+            size, u, d = shown(value, unc)
+            sign = "-" if value < 0 and size > 0 else "+"
+            assert cell[0] == f"{sign}{size:.{d}f}", (value, unc, cell)
+            if unc is not None:
+                assert cell[1] == f"±{u:.{d}f}", (value, unc, cell)
 
 
 def test_export_csv_has_a_method_column_next_to_each_tilt_with_a_method(db: Path) -> None:

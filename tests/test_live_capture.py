@@ -63,6 +63,12 @@ def test_value_is_the_median_and_the_uncertainty_covers_the_spread() -> None:
     m = combine([analysis(2.0 + 0.01 * i, 0.0, unc=0.5) for i in range(5)]).metrics["shoulder_tilt_deg"]
     assert m.uncertainty == pytest.approx(0.5)
     assert m.higher_side == "left" and m.landmark_value == pytest.approx(np.median([1.0, 1.005, 1.01, 1.015, 1.02]))
+    # The side is the combined value's, whichever frame comes first.
+    for first in (-3.0, 0.2):
+        m = combine([analysis(t, 0.0) for t in (first, 2.0, 2.5, 1.8, 2.2)]).metrics["shoulder_tilt_deg"]
+        assert m.value == pytest.approx(2.0) and m.higher_side == "left"
+    m = combine([analysis(t, 0.0) for t in (3.0, -2.0, -2.5, -1.8, 1.0)]).metrics["shoulder_tilt_deg"]
+    assert m.value == pytest.approx(-1.8) and m.higher_side == "right"
 
 
 @pytest.mark.parametrize(

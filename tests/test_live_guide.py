@@ -56,6 +56,8 @@ CASES = [
     (1, measure(arms_down(person(1.0))), 0.0, ("arms_against_hips",), "hold your arms slightly away from your hips"),
     (1, measure(moved(person(1.0), LEFT_ANKLE=(425, 370))), 0.0, ("uneven_stance",), "stand evenly on both feet"),
     (1, STANDING, 0.5, ("moving",), "stand still"),
+    (1, STANDING, 0.15, (), None),  # at the still limit: still
+    (1, STANDING, 0.16, ("moving",), "stand still"),
     (1, STANDING, math.nan, (), None),  # no previous frame: not counted as moving
     # Several at once: the most important is said.
     (
@@ -133,6 +135,17 @@ def test_body_speed_is_shoulder_widths_per_second(dx: float) -> None:
     big = Landmarks(xy=a.xy * 2, visibility=a.visibility, presence=a.presence, width=a.width * 2, height=a.height * 2)
     big_b = Landmarks(xy=b.xy * 2, visibility=b.visibility, presence=b.presence, width=b.width * 2, height=b.height * 2)
     assert guide.body_speed(big, big_b, 0.1) == pytest.approx(guide.body_speed(a, b, 0.1))
+
+
+def test_one_jumping_point_is_not_the_body_moving() -> None:
+    # The median of the four torso points: one landmark jittering 40 px is not a moving body;
+    # two of four moved count half.
+    a = person(0.0)
+    width = float(np.linalg.norm(a[L.LEFT_SHOULDER] - a[L.RIGHT_SHOULDER]))
+    one = moved(a, LEFT_HIP=tuple(a[L.LEFT_HIP] + [40.0, 0.0]))
+    assert guide.body_speed(a, one, 0.1) == 0.0
+    two = moved(one, RIGHT_HIP=tuple(a[L.RIGHT_HIP] + [40.0, 0.0]))
+    assert guide.body_speed(a, two, 0.1) == pytest.approx(20.0 / width / 0.1)
 
 
 def test_body_speed_unknown_without_a_previous_frame_or_visible_points() -> None:

@@ -46,6 +46,33 @@ def test_left_label_sits_at_the_persons_left_shoulder(mirrored: bool) -> None:
     assert on_left is mirrored
 
 
+@pytest.mark.parametrize("mirrored", [False, True])
+@pytest.mark.parametrize("tilt", [2.0, -2.0])
+def test_letters_and_arrows_name_the_persons_own_sides(mirrored: bool, tilt: float, monkeypatch) -> None:
+    """The L and R drawn nearest each shoulder and hip are that side's, and each line's number says
+    which side is higher: tilted +2 degrees the person's left is higher, -2 their right."""
+    from posture.live import overlay
+
+    drawn: list[tuple[int, int, str]] = []
+    original = overlay._blit
+
+    def spy(img, x, y, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append((x, y, text))
+        return original(img, x, y, text, *args, **kwargs)
+
+    monkeypatch.setattr(overlay, "_blit", spy)
+    people = (lambda i: [as_seen_in_mirror(person(tilt))]) if mirrored else (lambda i: [person(tilt)])
+    rec = one_record(people, LiveConfig(MeasureOptions(mirrored=mirrored)))
+    img = draw_live(GREY, rec, mirrored=mirrored)
+    f = img.shape[1] / GREY.shape[1]
+    letters = [(x, y, t) for x, y, t in drawn if t in ("L", "R")]
+    for point, letter in ((L.LEFT_SHOULDER, "L"), (L.RIGHT_SHOULDER, "R"), (L.LEFT_HIP, "L"), (L.RIGHT_HIP, "R")):
+        px, py = rec.landmarks[point] * f
+        assert min(letters, key=lambda d: np.hypot(d[0] - px, d[1] - py))[2] == letter, (point.name, mirrored)
+    arrows = [t for _, _, t in drawn if t.endswith("↑")]
+    assert len(arrows) == 2 and all(t.endswith("L↑" if tilt > 0 else "R↑") for t in arrows), arrows
+
+
 def test_draws_a_new_frame_and_leaves_the_input_alone() -> None:
     rec = one_record(lambda i: [person(2.0)])
     before = GREY.copy()

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -19,7 +20,9 @@ from PIL import Image
 from posture import geometry as g
 from posture.analyze import Analyzer
 from posture.images import load_image
+from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.marker_colors import parse_color
+from posture.marker_metrics import MARKER_UNCERTAINTY_FLOOR, apply_markers
 from posture.markers import (
     Rejected,
     Sticker,
@@ -29,9 +32,12 @@ from posture.markers import (
     on_body,
     pair_stickers,
 )
+from posture.measure import MeasureOptions, measure
 from posture.pose import rank_people
 from posture.result import PostureMeasurement
 from posture.settings import Settings
+
+L = PoseLandmark
 
 # Different people, skin tones, clothing and views; 1000 px high after framing.
 PHOTOS = {
@@ -118,7 +124,6 @@ LEFT, RIGHT = (300.0, 200.0), (100.0, 200.0)  # a subject facing the camera: the
         ([(302, 190), (290, 215), (98, 195)], [], "two stickers near the left shoulder"),
         ([(302, 190), (310, 180), (290, 215), (98, 195)], [], "three stickers near the left shoulder"),
         ([(302, 190), (180, 200)], [], "no sticker found near the right shoulder"),  # too far from the landmark
-        ([(302, 190), (205, 200)], [], "no sticker found near the right shoulder"),  # on the left of the midline
         (
             [(302, 190)],
             [Rejected((100.0, 205.0), 40.0, "too large (40 px across)")],
@@ -141,6 +146,20 @@ def test_pair_stickers_names_or_says_why(points, rejected, reason):
             pair_stickers(StickerSearch(GREEN, (), ()), LEFT, RIGHT, 60.0, "shoulder", "acromion").tilt()
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_a_sticker_past_the_midline_belongs_to_the_other_side(mirror):
+    """Hips 120 px apart searched 80 px around each (the pelvic radius is wider than half the hip
+    line): a sticker just past the midline is within reach of both landmarks and is the left one."""
+    flip = (lambda x: 400.0 - x) if mirror else (lambda x: x)
+    left_hip, right_hip = (flip(260.0), 300.0), (flip(140.0), 300.0)
+    stray, right = (flip(205.0), 300.0), (flip(135.0), 292.0)
+    assert g.distance(stray, right_hip) < 80.0 and g.distance(stray, left_hip) < 80.0
+    search = StickerSearch(GREEN, (_sticker(*stray), _sticker(*right)), ())
+    pair = pair_stickers(search, left_hip, right_hip, 80.0, "hip", "ASIS")
+    assert pair.reason is None and pair.ambiguous == ()
+    assert pair.left.xy == stray and pair.right.xy == right
+
+
 @pytest.mark.parametrize("angle", [-20.0, -3.0, 0.0, 7.5, 30.0])
 def test_pair_tilt_follows_rotation_and_mirror(angle):
     pts = g.rotate_points(np.array([[302.0, 190.0], [98.0, 195.0]]), angle, np.array([200.0, 200.0]))
@@ -159,6 +178,70 @@ def test_pair_tilt_follows_rotation_and_mirror(angle):
     assert pair_stickers(search, lm[0], lm[1], 60.0, "shoulder", "acromion").tilt(angle, (200.0, 200.0))[
         0
     ] == pytest.approx(base, abs=1e-9)
+
+
+# A person drawn as landmarks alone on a plain background, stickers at the acromions and the pelvic
+# points: the left acromion 8 px higher over 200 px, the left pelvic point 6 px higher over 144 px.
+W_IMG, H_IMG = 600, 800
+BODY_PX = {
+    L.LEFT_SHOULDER: (400.0, 250.0),
+    L.RIGHT_SHOULDER: (200.0, 250.0),
+    L.LEFT_HIP: (360.0, 500.0),
+    L.RIGHT_HIP: (240.0, 500.0),
+}
+STICKERS_PX = {"ls": (400.0, 236.0), "rs": (200.0, 244.0), "lp": (372.0, 470.0), "rp": (228.0, 476.0)}
+TRUE_SHOULDERS, TRUE_PELVIS = float(np.degrees(np.arctan(8 / 200))), float(np.degrees(np.arctan(6 / 144)))
+
+
+def _sticker_body(roll: float = 0.0, back: bool = False):
+    """The drawn photo and the landmarks, rotated by ``roll`` degrees about the centre (a camera
+    roll); ``back``: mirrored left to right, the same person seen from behind."""
+    center = np.array([W_IMG / 2, H_IMG / 2])
+
+    def place(p):
+        q = np.array([W_IMG - p[0] if back else p[0], p[1]])
+        return g.rotate_points(q, roll, center)
+
+    xy = np.full((N_LANDMARKS, 2), np.nan)
+    for k, p in BODY_PX.items():
+        xy[k] = place(p)
+    vis = np.where(np.isfinite(xy).all(axis=1), 0.99, 0.0)
+    lm = Landmarks(xy=xy, visibility=vis, presence=vis, width=W_IMG, height=H_IMG)
+    img = np.full((H_IMG, W_IMG, 3), (200, 150, 120), np.uint8)
+    d = 2.0 * 200.0 / 36.0  # 2 cm stickers
+    rgb = draw_stickers(img, [DrawnSticker(*place(p), d, shade=0.0) for p in STICKERS_PX.values()])
+    return rgb, lm
+
+
+@pytest.mark.parametrize("roll", [0.0, 6.0, -11.0])
+@pytest.mark.parametrize("back", [False, True], ids=["front", "back"])
+def test_sticker_tilts_replace_the_landmark_tilts(roll: float, back: bool) -> None:
+    """The stickers' tilts become the headlines, levelled by the stated camera roll, with the
+    landmarks' tilt kept beside them; their difference carries both uncertainties."""
+    rgb, lm = _sticker_body(roll, back)
+    options = MeasureOptions(roll_deg=roll)
+    body = measure(lm, options)
+    assert body.view == ("back" if back else "front")
+    silhouette_read = replace(body.metrics["shoulder_tilt_deg"], method="silhouette")
+    body = replace(body, metrics={**body.metrics, "shoulder_tilt_deg": silhouette_read})
+    out, markers, notes = apply_markers(rgb, body, options, "green", compressed=False)
+    assert notes == [] and markers.stickers_found == 4 and markers.extra == ()
+    sh, pv, both = (out.metrics[k] for k in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"))
+    for got, truth in ((sh, TRUE_SHOULDERS), (pv, TRUE_PELVIS)):
+        assert got.method == "markers" and got.higher_side == "left"
+        assert got.value == pytest.approx(truth, abs=0.05)  # sharp stickers, the roll removed
+        assert got.landmark_value == pytest.approx(0.0, abs=1e-9)  # the landmarks are level
+        # A sharp sticker's own spread is far below the floor: the floor is what is reported.
+        assert got.uncertainty == MARKER_UNCERTAINTY_FLOOR == 0.2
+    assert sh.silhouette_value == pytest.approx(0.0, abs=1e-9) and pv.silhouette_value is None
+    assert both.value == pytest.approx(sh.value - pv.value)
+    assert both.uncertainty == pytest.approx(np.hypot(0.2, 0.2))
+    # The height difference is over the stickers' horizontal separation, not their distance.
+    assert out.widths_px["shoulder_tilt_deg"] == pytest.approx(200.0, abs=0.1)
+    assert out.widths_px["pelvic_tilt_deg"] == pytest.approx(144.0, abs=0.1)
+    assert markers.shoulders.landmark == "acromion"
+    assert markers.pelvis.landmark == ("PSIS" if back else "ASIS")
+    assert markers.shoulders.tilt_deg == pytest.approx(sh.value, abs=0.005)
 
 
 @pytest.mark.parametrize(

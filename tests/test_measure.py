@@ -16,11 +16,15 @@ import pytest
 from posture import geometry as g
 from posture.landmarks import EDGE_MARGIN, N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import (
+    CENTRED_PCT,
     EYE_HEIGHT_FRACTION,
+    LEVEL_DEG,
     METRIC_NAMES,
     SCALE_REL_ERROR,
     MeasureOptions,
+    higher_side,
     measure,
+    towards,
     with_height_diff,
 )
 from posture.result import Metric
@@ -200,6 +204,26 @@ def test_small_shift_is_centre():
     assert b.metrics["head_shift_pct"].value == pytest.approx(1.5)
 
 
+@pytest.mark.parametrize(
+    "value, unit, side",
+    [
+        (0.49, "deg", "centre"),
+        (0.5, "deg", "left"),  # "smaller than" the band is level: its edge is not
+        (-0.5, "deg", "right"),
+        (1.99, "%", "centre"),
+        (2.0, "%", "left"),
+        (-2.0, "%", "right"),
+        (0.5, "%", "centre"),  # a shift's band is 2 %, not a tilt's 0.5
+    ],
+)
+def test_the_level_and_centred_bands_end_where_stated(value, unit, side):
+    # A lean (degrees) has the tilts' band; a tilt's "centre" reads "level".
+    assert (LEVEL_DEG, CENTRED_PCT) == (0.5, 2.0)
+    assert towards(value, unit) == side
+    if unit == "deg":
+        assert higher_side(value) == side.replace("centre", "level")
+
+
 # ------------------------------------------------------------- facing away
 
 
@@ -366,6 +390,11 @@ def test_low_visibility_landmark_gives_none_with_reason():
     assert "left ear" in b.metrics["head_shift_pct"].reason
     # the threshold is an option
     assert measure(person(vis={L.LEFT_EAR: 0.3}), MeasureOptions(min_score=0.2)).metrics["head_tilt_deg"].measured
+    # at the threshold a point is used; just under it, not (its score shown rounded down, never up to
+    # the threshold it failed)
+    assert measure(person(vis={L.LEFT_EAR: 0.5})).metrics["head_tilt_deg"].measured
+    under = measure(person(vis={L.LEFT_EAR: 0.499})).metrics["head_tilt_deg"]
+    assert under.value is None and "score 0.49, needs 0.50" in under.reason
 
 
 def test_nothing_visible_is_refused():
@@ -475,3 +504,11 @@ def test_body_lines_all_tilting_alike_warn_of_a_camera_tilt():
     # ... and not once the roll is corrected, nor for one tilted line
     assert not any("same way" in w for w in measure(lm, MeasureOptions(roll_deg=12.0)).warnings)
     assert not any("same way" in w for w in measure(person(move={L.LEFT_SHOULDER: (0, -40)})).warnings)
+    # ... nor when only two lines are seen (eyes, knees and ankles hidden): two say too little
+    hidden = {p: 0.1 for p in (L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)}
+    two = person(vis=hidden)
+    two = Landmarks(xy=rolled_xy, visibility=two.visibility, presence=two.presence, width=W, height=H)
+    assert not any("same way" in w for w in measure(two).warnings)
+    three = person(vis={L.LEFT_EYE: 0.1, L.RIGHT_EYE: 0.1, L.LEFT_ANKLE: 0.1, L.RIGHT_ANKLE: 0.1})
+    three = Landmarks(xy=rolled_xy, visibility=three.visibility, presence=three.presence, width=W, height=H)
+    assert any("the shoulder, hip and knee lines all tilt the same way" in w for w in measure(three).warnings)

@@ -102,6 +102,72 @@ def test_every_tilt_number_drawn_has_its_caption_line() -> None:
         assert wording.describe(name, m.metrics[name]) in lines, name
 
 
+def _drawn(view: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    """The synthetic person of tests/test_measure.py, left shoulder and right hip raised, drawn on
+    a grey photo: the annotated image, its scale over the photo, the landmarks and every text
+    drawn on it with its position."""
+    from PIL import ImageDraw
+    from test_measure import H, W, person
+
+    from posture.landmarks import PoseLandmark as L
+    from posture.measure import measure
+    from posture.provenance import Method, Model, Source
+    from posture.result import Assumptions, PostureMeasurement, Subject
+
+    body = measure(person(view, move={L.LEFT_SHOULDER: (0, -20), L.RIGHT_HIP: (0, -12)}))
+    m = PostureMeasurement(
+        status="measured",
+        message="measured",
+        source=Source(path=None, width=W, height=H),
+        model=Model(),
+        assumptions=Assumptions(),
+        subject=Subject(view=body.view, people_detected=1),  # type: ignore[arg-type]
+        metrics=body.metrics,
+        warnings=(),
+        method=Method(passes=1, min_score=0.5),
+        landmarks=body.landmarks.to_points(),
+    )
+    texts: list[tuple[tuple[float, float], str]] = []
+    original = ImageDraw.ImageDraw.text
+
+    def spy(self, xy, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        texts.append((tuple(xy), str(text)))
+        return original(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    out = draw_overlay(np.full((H, W, 3), 90, np.uint8), m)
+    return out, out.shape[1] / W, body.landmarks, texts
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_each_side_is_drawn_in_its_colour_and_letter_whichever_way_the_person_faces(view, monkeypatch) -> None:
+    """The subject's left points get the left colour and an L beside them, the right ones the right
+    colour and an R, and a tilt's number names the side that is higher, facing the camera or away."""
+    from posture.landmarks import PoseLandmark as L
+    from posture.render.styles import DEFAULT_STYLE as S
+
+    out, f, lm, texts = _drawn(view, monkeypatch)
+    assert (lm[L.LEFT_SHOULDER][0] > lm[L.RIGHT_SHOULDER][0]) == (view == "front")
+    for left, right in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        for point, rgb in ((left, S.left_rgb), (right, S.right_rgb)):
+            x, y = (round(v * f) for v in lm[point])
+            assert np.abs(out[y, x].astype(int) - rgb).max() < 30, (view, point.name, out[y, x])
+        # the letter drawn nearest each point is its side's
+        for point, letter in ((left, "L"), (right, "R")):
+            nearest = min(
+                (t for t in texts if t[1] in ("L", "R")),
+                key=lambda t: np.hypot(t[0][0] - lm[point][0] * f, t[0][1] - lm[point][1] * f),
+            )
+            assert nearest[1] == letter, (view, point.name)
+    # Each tilt's number sits by its line: the shoulders' says the left is higher, the hip line's
+    # the right; the ears and knees are level (no arrow).
+    numbers = [(xy, t) for xy, t in texts if t.endswith("↑")]
+    assert len(numbers) == 2, numbers
+    for point, arrow in ((L.LEFT_SHOULDER, "L↑"), (L.RIGHT_HIP, "R↑")):
+        (_, text) = min(numbers, key=lambda n: abs(n[0][1] - lm[point][1] * f))
+        assert text.endswith(arrow), (view, point.name, numbers)
+
+
 @pytest.mark.parametrize("outline", [True, False])
 def test_a_tilt_corrected_by_hand_is_drawn_through_the_points_it_was_measured_on(outline: bool) -> None:
     # The shoulder tilt from the outline (or the joint landmarks); the practitioner lifts the right

@@ -46,6 +46,36 @@ def test_the_outline_beside_a_landmark_value_says_its_own_side() -> None:
     assert outline.startswith("right shoulder higher by 0.8° ± 0.8°"), outline
 
 
+def test_a_cell_compared_on_the_landmarks_reads_the_side_of_the_value_it_shows() -> None:
+    # The outline read the shoulders level (0.3°, "level" as the analysis records it), the landmarks
+    # 2.5° left higher; compared on the landmarks, the cell shows 2.5° and must not call it level.
+    before = with_methods(meas(u=0.3), shoulder_tilt_deg=("silhouette", 0.3, 2.5))
+    sh = before.metrics["shoulder_tilt_deg"]
+    before = replace(before, metrics={**before.metrics, "shoulder_tilt_deg": replace(sh, higher_side="level")})
+    after = with_methods(meas(u=0.3), shoulder_tilt_deg=("landmarks", 2.6, 2.6))
+    photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
+    (row,) = [r for r in build_content(photos, compare([before, after]), now=NOW).rows if r.name == "shoulder_tilt_deg"]
+    landmarks, outline = row.before.split("; from the outline: ")
+    assert landmarks.startswith("Left shoulder higher by 2.5°"), landmarks
+    assert outline.startswith("level"), outline
+
+
+def test_the_threshold_and_the_dates_say_what_they_are() -> None:
+    # MDC 1.2 against 1.96 x hypot(0.3, 0.3) = 0.83: the threshold is the MDC, to 0.1 as its size
+    # deserves; each date says where it came from.
+    before, after = meas({"shoulder_tilt_deg": 3.0}, u=0.3), meas({"shoulder_tilt_deg": 1.0}, u=0.3)
+    photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
+    dates = [datetime(2024, 1, 5), datetime(2024, 6, 1, 9, 30)]
+    c = compare([before, after], mdc={"shoulder_tilt_deg": 1.2}, dates=dates, date_sources=["exif", "given"])
+    content = build_content(photos, c, now=NOW)
+    (row,) = [r for r in content.rows if r.name == "shoulder_tilt_deg"]
+    assert row.threshold == "1.2°"
+    assert [p.date for p in content.photos] == [
+        "2024-01-05 (taken, from the photo's EXIF)",
+        "2024-06-01 09:30 (date given)",
+    ]
+
+
 def test_a_row_not_compared_for_the_stance_says_so_beside_its_values() -> None:
     before, after = meas(), meas()
     assert after.subject is not None

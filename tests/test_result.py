@@ -334,3 +334,13 @@ def test_method_of_each_tilt_and_of_their_difference(shoulder, pelvis, expected)
     cells = m.metric_cells(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])
     assert list(cells) == metric_columns(["shoulder_tilt_deg", "shoulder_pelvis_tilt_deg", "head_shift_pct"])
     assert "head_shift_pct_method" not in cells and cells["shoulder_tilt_deg_method"] == expected[0]
+
+
+@pytest.mark.parametrize(
+    ("level_mode", "relative_to"),
+    [("none", "image"), ("manual", "true horizontal"), ("auto", "true horizontal")],
+)
+def test_angles_are_relative_to_true_horizontal_once_a_roll_is_corrected_either_way(level_mode, relative_to):
+    a = Assumptions(level_mode=level_mode, roll_deg=0.0 if level_mode == "none" else 2.0)
+    assert a.angles_relative_to == relative_to
+    assert Assumptions.from_dict(a.to_dict()).to_dict()["angles_relative_to"] == relative_to

@@ -3,6 +3,8 @@ and the local and Ray engines giving the same rows (Ray tests skip when Ray is n
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +17,7 @@ pa = pytest.importorskip("pyarrow", reason="the parquet extra (pyarrow) is not i
 import pyarrow.parquet as pq  # noqa: E402
 
 from posture.batch.outcome import Outcome  # noqa: E402
-from posture.batch.table import csv_header  # noqa: E402
+from posture.batch.table import csv_header, csv_text  # noqa: E402
 from posture.errors import InputError, OutputError  # noqa: E402
 from posture.parquet import ParquetDataset  # noqa: E402
 from posture.records import COLUMN_NAMES, arrow_schema, arrow_table, flat_record  # noqa: E402
@@ -59,6 +61,37 @@ def test_one_column_list_gives_the_schema_the_record_and_the_csv_columns():
     assert table.schema == arrow_schema() and table.num_rows == 1
     assert str(table.schema.field("shoulder_tilt_deg_method").type) == "string"
     assert str(table.schema.field("warnings").type) == "list<item: string>"
+
+
+def test_a_row_carries_its_photos_own_assumptions_people_and_warnings():
+    """Every assumption and count comes from the photo's own measurement (a mirror selfie, a stated
+    roll and stature, three people), in the Parquet record and the CSV alike."""
+    from dataclasses import replace
+
+    from history_support import sample_measurement
+
+    from posture.batch.outcome import outcome_of
+
+    m = sample_measurement(1)
+    assert m.subject is not None
+    m = replace(
+        m,
+        assumptions=replace(m.assumptions, mirrored=True, level_mode="manual", roll_deg=-2.5, height_cm=182.0),
+        subject=replace(m.subject, view="back", people_detected=3),
+        warnings=("first", "second"),
+    )
+    row = flat_record(outcome_of(m, "me.jpg"))
+    assert (row["mirrored"], row["level_mode"], row["roll_deg"], row["height_cm"], row["angles_relative_to"]) == (
+        True,
+        "manual",
+        -2.5,
+        182.0,
+        "true horizontal",
+    )
+    assert (row["view"], row["people_detected"], row["warnings"], row["passes"]) == ("back", 3, ["first", "second"], 5)
+    assert (row["shoulder_tilt_deg"], row["pelvic_tilt_deg"], row["head_shift_pct"]) == (1.5, -0.8, 3.2)
+    (r,) = csv.DictReader(io.StringIO(csv_text([outcome_of(m, "me.jpg")])))
+    assert (r["view"], r["people_detected"], r["warnings"]) == ("back", "3", "first | second")
 
 
 def test_a_measured_row_has_every_metric_with_its_uncertainty_and_method(augmented_analyzer):

@@ -15,7 +15,7 @@ from test_measure import CENTER, H, W, person
 from posture import geometry as g
 from posture.landmarks import SWAP_SIDES, Landmarks, PoseLandmark
 from posture.measure import MeasureOptions, measure
-from posture.stance import MAX_LIFT, MAX_SHORTFALL, compare_legs
+from posture.stance import MAX_LIFT, MAX_SHORTFALL, Stance, compare_legs
 
 L = PoseLandmark
 LEG = 480.0  # hip to ankle, px
@@ -135,6 +135,23 @@ def test_a_knee_bend_warns_once_a_measure_computed_by_hand_passes_its_limit(knee
     s = compare_legs(lm, lm.xy, 0.5)
     assert s is not None and (s.shortfall, s.lift) == pytest.approx((shortfall, lift), abs=1e-9)
     assert s.uneven == (None if expected is None else ("right", expected))
+
+
+@pytest.mark.parametrize(
+    "shortfall, lift, uneven",
+    [
+        (0.100, 0.100, None),  # at the limits: not past them
+        (0.101, 0.0, ("left", "shortfall")),
+        (0.0, 0.101, ("right", "lift")),
+        (0.101, 0.101, ("left", "shortfall")),  # the shortfall is named first
+    ],
+)
+def test_a_stance_is_uneven_only_past_a_limit(shortfall, lift, uneven):
+    assert MAX_SHORTFALL == MAX_LIFT == 0.10
+    s = Stance(shortfall, "left", lift, "right")
+    assert s.uneven == uneven
+    assert s.to_dict()["uneven"] == (None if uneven is None else uneven[0])
+    assert (s.warning() is None) == (uneven is None)
 
 
 def test_the_roll_is_removed_before_comparing_the_feet():

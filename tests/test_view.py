@@ -83,6 +83,17 @@ def test_turn_uncertainty_of_a_tilt_includes_the_cos_magnification():
     assert u - TURN_COUPLING["shoulder_tilt_deg"] * math.tan(math.radians(theta)) == pytest.approx(excess, rel=1e-9)
 
 
+@pytest.mark.parametrize("name", ["head_shift_pct", "pelvis_shift_pct"])
+def test_turn_uncertainty_of_a_shift_includes_its_foreshortening(name):
+    # At 60 degrees cos is one half: a 20 % shift adds half of itself, 10 %, to k tan 60.
+    k = TURN_COUPLING[name]
+    assert turn_uncertainty(name, 20.0, 60.0) == pytest.approx(k * math.sqrt(3) + 10.0, rel=1e-9)
+    assert turn_uncertainty(name, 0.0, 60.0) == pytest.approx(k * math.sqrt(3), rel=1e-9)
+    # The lean and the shoulders-vs-hip-line difference have no such term.
+    for other in ("trunk_lean_deg", "shoulder_pelvis_tilt_deg"):
+        assert turn_uncertainty(other, 20.0, 60.0) == pytest.approx(TURN_COUPLING[other] * math.sqrt(3), rel=1e-9)
+
+
 def test_unknown_turn_adds_nothing_and_unestimated_stays_unestimated():
     assert turn_uncertainty("shoulder_tilt_deg", 3.0, None) == 0.0
     assert with_turn(None, "shoulder_tilt_deg", 3.0, 30.0) is None

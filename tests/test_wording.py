@@ -33,6 +33,9 @@ from posture.wording import (
         (2.345, None, "2°"),
         (0.31, 0.04, "0.3° ± 0.1°"),
         (0.5, None, "1°"),
+        (4.7, 1.9, "4.7° ± 1.9°"),
+        (4.7, 2.0, "5° ± 2°"),  # from an uncertainty of 2, whole degrees
+        (4.7, 1.96, "5° ± 2°"),  # as the JSON keeps it: 2.0
     ],
 )
 def test_precision_follows_the_uncertainty(value: float, uncertainty: float | None, text: str) -> None:
@@ -74,6 +77,74 @@ def test_a_tilt_says_which_side_is_higher_and_how_it_was_measured() -> None:
         describe("shoulder_tilt_deg", m)
         == "Shoulders: Right shoulder higher by 1.4° ± 0.3° (shoulder outlines from the silhouette)"
     )
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+@pytest.mark.parametrize(
+    ("moves", "name", "words", "axis"),
+    [
+        # the person's left ear raised: the head leans over to their right shoulder
+        ({"LEFT_EAR": (0, -12)}, "head_tilt_deg", "head tilted towards the right shoulder by", "+ left ear higher"),
+        ({"RIGHT_EAR": (0, -12)}, "head_tilt_deg", "head tilted towards the left shoulder by", "− right ear higher"),
+        # both ears 20 px towards the person's left
+        (
+            {"LEFT_EAR": (20, 0), "RIGHT_EAR": (20, 0)},
+            "head_shift_pct",
+            "head shifted towards the left by",
+            "+ towards the left",
+        ),
+        # both shoulders 30 px towards the person's right, then left: the upper body leans that way
+        (
+            {"LEFT_SHOULDER": (-30, 0), "RIGHT_SHOULDER": (-30, 0)},
+            "trunk_lean_deg",
+            "upper body leans towards the right",
+            "− leans right",
+        ),
+        (
+            {"LEFT_SHOULDER": (30, 0), "RIGHT_SHOULDER": (30, 0)},
+            "trunk_lean_deg",
+            "upper body leans towards the left",
+            "+ leans left",
+        ),
+        (
+            {"LEFT_HIP": (20, 0), "RIGHT_HIP": (20, 0)},
+            "pelvis_shift_pct",
+            "pelvis shifted towards the left by",
+            "+ towards the left",
+        ),
+        (
+            {"LEFT_HIP": (-20, 0), "RIGHT_HIP": (-20, 0)},
+            "pelvis_shift_pct",
+            "pelvis shifted towards the right by",
+            "− towards the right",
+        ),
+        # the left shoulder raised, the hips level: the shoulder line is more left-high
+        (
+            {"LEFT_SHOULDER": (0, -20)},
+            "shoulder_pelvis_tilt_deg",
+            "the two lines differ by",
+            "+ shoulders more left-high",
+        ),
+    ],
+)
+def test_the_words_follow_the_persons_own_sides_from_the_geometry(view, moves, name, words, axis) -> None:
+    """Landmarks moved towards the person's own left or right (in the image: the other way when they
+    face away) read in words naming that side, in the sentence and on a chart's axis."""
+    from test_measure import person
+
+    from posture.landmarks import PoseLandmark
+    from posture.measure import measure
+    from posture.wording import sign_text
+
+    sign = 1 if view == "front" else -1  # the image direction of the person's left
+    body = measure(person(view, move={PoseLandmark[k]: (sign * dx, dy) for k, (dx, dy) in moves.items()}))
+    assert body.view == view
+    value = body.metrics[name].value
+    text = reading(name, body.metrics[name])
+    assert text.lower().startswith(words), text
+    assert sign_text(name)[0 if value > 0 else 1].startswith(axis)
+    if name == "shoulder_pelvis_tilt_deg":
+        assert METRICS[name].reads(value) == "shoulder line tilted more towards left-high than the hip line"
 
 
 def test_level_within_the_band_when_the_measurement_is_that_precise() -> None:
