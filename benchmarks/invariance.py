@@ -20,9 +20,15 @@ to a file and read back through :func:`posture.images.load_image_bytes`, as a us
 For every metric measured on both: |value - original value| against the combined uncertainty
 sqrt(u1^2 + u2^2), the share within 1x and 2x of it per transform; whether the status or view, the
 number of people found, or the method (silhouette or landmarks) of the shoulder and pelvic tilts
-changed. Writes benchmarks/results/invariance.json and prints the tables. About 4 minutes.
+changed; per metric, the 95th percentile over photos and transforms of |value - original value|
+(``mdc95``): two readings of an unchanged body, so an estimate of the minimal detectable change.
+Writes benchmarks/results/invariance.json and prints the tables. About 4 minutes.
 
-Usage: python benchmarks/invariance.py [--limit N] [--transforms scale 0.5,jpeg 70] [--out FILE]
+``--fast`` analyses in a single pass (``posture analyze --fast``), on the transforms that change
+the pixels (``FAST_TRANSFORMS``), and writes benchmarks/results/invariance_fast.json: the basis of
+:data:`posture.noise.MDC95_SINGLE_PASS`. About a minute.
+
+Usage: python benchmarks/invariance.py [--fast] [--limit N] [--transforms scale 0.5,jpeg 70] [--out FILE]
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ SHARED = Path(os.environ.get("POSTURE_SHARED", ROOT.parent / "shared"))
 PROTOCOL = SHARED / "photos" / "protocol" / "images"
 PHOTOS = SHARED / "photos" / "images"
 HEADLINE = tuple(REFINED)
+FAST_TRANSFORMS = ("scale 0.5", "scale 2", "jpeg 70", "pad edge", "pad flat")
+"""The transforms of ``--fast``: the others (``exif``, ``rgba``) give the same pixels, so a single pass reads them alike."""
 
 
 def photo_files() -> list[Path]:
@@ -152,13 +160,26 @@ def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(limit: int | None, transforms: list[str]) -> dict[str, Any]:
+def mdc95(per: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per metric: the 95th percentile over photos and transforms of |value - original value|, and how many;
+    of the cases whose status and view did not change (a back view read as a front one is another reading)."""
+    same = [c for cs in per.values() for c in cs if "refused" not in c and c["status"][0] == c["status"][1]]
+    same = [c for c in same if c["view"][0] == c["view"][1]]
+    out = {}
+    for name in METRIC_NAMES:
+        diffs = [c["metrics"][name]["diff"] for c in same if name in c["metrics"]]
+        if diffs:
+            out[name] = {"p95": round(float(np.percentile(diffs, 95)), 2), "n": len(diffs)}
+    return out
+
+
+def run(limit: int | None, transforms: list[str], fast: bool = False) -> dict[str, Any]:
     from posture.errors import InputError
 
     per: dict[str, list[dict[str, Any]]] = {t: [] for t in transforms}
     skipped = []
     t0 = time.perf_counter()
-    with Analyzer(Settings()) as a:
+    with Analyzer(Settings(fast=fast)) as a:
         done = 0
         for path in photo_files():
             if limit is not None and done >= limit:
@@ -181,9 +202,11 @@ def run(limit: int | None, transforms: list[str]) -> dict[str, Any]:
                     raise SystemExit(f"{path.name}: the EXIF-rotated file does not read as the upright pixels")
                 per[t].append({"photo": path.name, **compare(original, a.analyze(other))})
     return {
+        "fast": fast,
         "photos": done,
         "skipped": skipped,
         "seconds": round(time.perf_counter() - t0, 1),
+        "mdc95": mdc95(per),
         "summary": {t: summarise(c) for t, c in per.items()},
         "cases": per,
     }
@@ -207,18 +230,23 @@ def _share(s: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fast", action="store_true", help="a single pass, on FAST_TRANSFORMS unless --transforms")
     ap.add_argument("--limit", type=int, default=None, help="at most this many photos compared")
-    ap.add_argument("--transforms", default=",".join(TRANSFORMS), help="comma-separated, of: " + ", ".join(TRANSFORMS))
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "invariance.json")
+    ap.add_argument("--transforms", default=None, help="comma-separated, of: " + ", ".join(TRANSFORMS))
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    transforms = [t.strip() for t in args.transforms.split(",") if t.strip()]
+    default = FAST_TRANSFORMS if args.fast else tuple(TRANSFORMS)
+    out = args.out or ROOT / "benchmarks" / "results" / ("invariance_fast.json" if args.fast else "invariance.json")
+    transforms = [t.strip() for t in (args.transforms or ",".join(default)).split(",") if t.strip()]
     unknown = [t for t in transforms if t not in TRANSFORMS]
     if unknown:
         ap.error(f"unknown transforms: {', '.join(unknown)}")
-    res = run(args.limit, transforms)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(dump(res))
+    res = run(args.limit, transforms, args.fast)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(dump(res))
     print(f"{res['photos']} photos, {res['seconds']} s")
+    for name, row in res["mdc95"].items():
+        print(f"{name:<26} 95th percentile of |change| {row['p95']:.2f} over {row['n']}")
     print(
         f"{'transform':<10} {'shoulders 1x / 2x':<32} {'pelvis 1x / 2x':<32} {'all metrics 1x / 2x':<32} status people method"
     )

@@ -18,9 +18,12 @@ benchmarks/results/still_video.json:
   took to compute;
 * ``live_speed``: the live loop's frame rate while a capture is analysed in
   the background, against the same loop without one (``--rounds`` each,
-  alternating; median ratio).
+  alternating; median ratio);
+* ``fast`` (``--fast``): ``metrics`` and ``mdc95`` again for a single pass (``posture analyze
+  --fast``) over the same still frames, the other sections left as they are: a basis of
+  :data:`posture.noise.MDC95_SINGLE_PASS`.
 
-Usage: python benchmarks/still_video.py [--step 3] [--rounds 2] [--skip-frames]
+Usage: python benchmarks/still_video.py [--step 3] [--rounds 2] [--skip-frames] [--skip-live] [--fast]
 """
 
 from __future__ import annotations
@@ -65,13 +68,13 @@ def read_frames(path: Path, step: int) -> tuple[list[np.ndarray], float]:
     return frames, fps
 
 
-def analyse_frames(frames: list[np.ndarray], fps: float, step: int) -> list[dict[str, Any]]:
-    """``posture analyze`` on each frame: the JSON metrics plus the frame's time."""
+def analyse_frames(frames: list[np.ndarray], fps: float, step: int, fast: bool = False) -> list[dict[str, Any]]:
+    """``posture analyze`` (``--fast`` with ``fast``) on each frame: the JSON metrics plus the frame's time."""
     from posture.analyze import Analyzer
     from posture.settings import Settings
 
     out = []
-    with Analyzer(Settings()) as a:
+    with Analyzer(Settings(fast=fast)) as a:
         for k, rgb in enumerate(frames):
             t0 = time.perf_counter()
             m = a.analyze(rgb)
@@ -156,6 +159,12 @@ def _reading(f: dict[str, Any], name: str) -> dict[str, Any] | None:
     return m if m["value"] is not None else None
 
 
+def _median_known(values: list[float | None]) -> float | None:
+    """The median of the values that are known (None when none is: a single pass has no uncertainty)."""
+    known = [v for v in values if v is not None]
+    return round(float(np.median(known)), 2) if known else None
+
+
 def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
     """Per metric over ``frames``: SD, median uncertainty and coverage, methods, and what a method
     switch between consecutive frames does to the reading."""
@@ -167,14 +176,13 @@ def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         values = np.array([m["value"] for m in got])
         sd = float(np.std(values, ddof=1))
-        unc = [m["uncertainty"] for m in got if m["uncertainty"] is not None]
-        med_unc = float(np.median(unc)) if unc else math.nan
+        med_unc = _median_known([m["uncertainty"] for m in got])
         row: dict[str, Any] = {
             "n": len(got),
             "median": round(float(np.median(values)), 2),
             "sd": round(sd, 2),
-            "median_uncertainty": round(med_unc, 2),
-            "uncertainty_covers_sd": bool(med_unc >= sd),
+            "median_uncertainty": med_unc,
+            "uncertainty_covers_sd": None if med_unc is None else bool(med_unc >= sd),
         }
         methods = [m.get("method") for m in got]
         if any(methods):
@@ -184,7 +192,7 @@ def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
                 row[k] = {
                     "median": round(float(np.median([m["value"] for m in sub])), 2),
                     "sd": round(float(np.std([m["value"] for m in sub], ddof=1)), 2) if len(sub) > 1 else None,
-                    "median_uncertainty": round(float(np.median([m["uncertainty"] for m in sub])), 2),
+                    "median_uncertainty": _median_known([m["uncertainty"] for m in sub]),
                 }
             pairs = [
                 (a, b)
@@ -212,6 +220,15 @@ def mdc(summary: dict[str, Any]) -> dict[str, Any]:
         for n, s in summary.items()
         if "sd" in s
     }
+
+
+def single_pass(result: dict[str, Any]) -> dict[str, Any]:
+    """``metrics`` and ``mdc95`` of a single pass over the still frames of ``result`` (its ``still`` and ``step``)."""
+    frames, fps = read_frames(VIDEO, result["step"])
+    analysed = analyse_frames(frames, fps, result["step"], fast=True)
+    still = [f for f in analysed if result["still"]["first_frame"] <= f["frame"] <= result["still"]["last_frame"]]
+    metrics = summarise(still)
+    return {"analysed": len(still), "metrics": metrics, "mdc95": mdc(metrics)}
 
 
 def _frames_of(path: Path, start_s: float, stop_s: float | None = None, loop: bool = False) -> Any:
@@ -343,11 +360,20 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--skip-frames", action="store_true", help="reuse the per-frame analyses in the JSON")
     p.add_argument("--skip-live", action="store_true", help="reuse the capture and speed sections in the JSON")
+    p.add_argument("--fast", action="store_true", help="only the single-pass section, on the JSON's still frames")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args()
     if not VIDEO.is_file():
         sys.exit(f"{VIDEO} not found")
     result: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if args.fast:
+        if "still" not in result:
+            sys.exit(f"{args.out} has no still frames: run without --fast first")
+        result["fast"] = single_pass(result)
+        args.out.write_text(_dump(result))
+        for n, row in result["fast"]["mdc95"].items():
+            print(n, row)
+        return
     if not args.skip_frames:
         frames, fps = read_frames(VIDEO, args.step)
         result = {"video": VIDEO.name, "step": args.step, "frames": analyse_frames(frames, fps, args.step)}

@@ -25,7 +25,7 @@ DOCS = [ROOT / "docs" / "accuracy.md", ROOT / "docs" / "development.md", ROOT / 
 sys.path.insert(0, str(ROOT))
 
 from posture.metrics import METRICS  # noqa: E402
-from posture.noise import BASIS_TEXT, MDC95, MDC_BASIS  # noqa: E402
+from posture.noise import BASIS_TEXT, MDC95, MDC95_SINGLE_PASS, MDC_BASIS  # noqa: E402
 
 SETS = {"base": "base", "frontlight": "frontlight", "small_480x640": "small 480×640", "sport_g0": "sport (clothed)"}
 TILTS = {"shoulder_tilt_deg": "shoulder", "pelvic_tilt_deg": "pelvis"}
@@ -163,6 +163,27 @@ def mdc() -> str:
         unit = "°" if spec.unit == "deg" else "% of shoulder width"
         rows.append([spec.label, f"{MDC95[name]:.1f}{unit}", BASIS_TEXT[MDC_BASIS[name]]])
     return _table(["metric", "MDC95", "rests on"], rows)
+
+
+def mdc_single_pass() -> str:
+    """A single pass's minimal detectable change and its two bases (still_video.json's ``fast``,
+    invariance_fast.json), beside the default analysis's."""
+    video = _load("still_video.json")["fast"]["metrics"]
+    files = _load("invariance_fast.json")["mdc95"]
+    rows = []
+    for name, spec in METRICS.items():
+        unit = "°" if spec.unit == "deg" else "%"
+        rows.append(
+            [
+                spec.label,
+                f"**{MDC95_SINGLE_PASS[name]:.1f}{unit}**",
+                f"{1.96 * 2**0.5 * video[name]['sd']:.2f}{unit}",
+                f"{files[name]['p95']:.2f}{unit}",
+                f"{MDC95[name]:.1f}{unit}",
+            ]
+        )
+    header = ["metric", "MDC95, single pass", "still video (1.96 √2 SD)", "another file (95th percentile)", "default"]
+    return _table(header, rows)
 
 
 def still_video() -> str:
@@ -674,6 +695,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "refine-synthetic": refine_synthetic,
     "refine-rotation-mirror": refine_rotation_mirror,
     "mdc": mdc,
+    "mdc-single-pass": mdc_single_pass,
     "still-video": still_video,
     "live-capture": live_capture,
     "timing": timing,

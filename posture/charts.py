@@ -111,10 +111,13 @@ def plot_history(
     metrics: Sequence[str] | None = None,
     *,
     mdc: Mapping[str, float] | None = None,
+    mdc_single_pass: Mapping[str, float] | None = None,
 ) -> Figure:
     """Each metric over time, one panel per metric, with uncertainty bars and,
     where ``mdc`` gives the metric's minimal detectable change, a band of
-    +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`).
+    +/- MDC around the first value (drawn by :func:`posture.charts.plot_trend`);
+    ``mdc_single_pass``'s when a measurement of the series was a single pass
+    (:func:`posture.compare.mdc_table`).
 
     ``metrics`` defaults to every metric with at least one value. Each point's marker says
     how it was measured (:data:`posture.charts.METHOD_STYLE`, in the legend). A shoulder or
@@ -127,7 +130,7 @@ def plot_history(
     ValueError
         An unknown metric name, or no metric to plot.
     """
-    from posture.compare import comparable_values
+    from posture.compare import comparable_values, mdc_table
     from posture.measure import METRIC_NAMES, metric_unit
     from posture.wording import LABELS, axis_label
 
@@ -145,8 +148,9 @@ def plot_history(
     fig = Figure(figsize=(9.0, 2.4 * len(metrics) + 0.8), layout="constrained")
     axes = fig.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     dates = [e.taken_datetime for e in entries]
+    ms = [e.measurement for e in entries]
+    band = mdc_table(ms, mdc, mdc_single_pass)
     for ax, n in zip(axes, metrics, strict=True):
-        ms = [e.measurement for e in entries]
         raw, uncs, method_note = comparable_values(ms, n)
         values = [None if v is None or not math.isfinite(v) else v for v in raw]
         label = LABELS.get(n, n)
@@ -156,7 +160,7 @@ def plot_history(
             list(uncs),
             label=label,
             unit=metric_unit(n),
-            mdc=None if mdc is None else mdc.get(n),
+            mdc=band.get(n),
             methods=["landmarks" if method_note and m.method_of(n) != "manual" else m.method_of(n) for m in ms],
             ax=ax,
         )

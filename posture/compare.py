@@ -223,9 +223,12 @@ class MetricComparison:
     """One metric across the photos.
 
     ``values``/``uncertainties`` are each photo's own (None when not measured or
-    not estimated). ``pairs`` holds one :class:`PairComparison` per visit (photo
-    1 against 2, 2 against 3, ...) and, with three or more photos, the first
-    against the last at the end.
+    not estimated). ``mdc`` is the metric's minimal detectable change over the
+    whole series (:func:`mdc_table`: a single pass's when any photo was measured
+    in one), the band of its trend; each pair has its own ``threshold``.
+    ``pairs`` holds one :class:`PairComparison` per visit (photo 1 against 2,
+    2 against 3, ...) and, with three or more photos, the first against the last
+    at the end.
     """
 
     name: str
@@ -363,12 +366,32 @@ def pair_indices(n: int) -> list[tuple[int, int]]:
     return [(i, i + 1) for i in range(n - 1)] + ([(0, n - 1)] if n > 2 else [])
 
 
+def mdc_table(
+    ms: Sequence[PostureMeasurement],
+    mdc: Mapping[str, float] | None,
+    mdc_single_pass: Mapping[str, float] | None = None,
+) -> Mapping[str, float]:
+    """The minimal detectable changes that judge photos ``ms`` (a pair, or a whole series for its
+    trend's band): ``mdc_single_pass`` (:data:`posture.noise.MDC95_SINGLE_PASS`) when any of them
+    was measured in a single pass and it is given, else ``mdc`` (empty when None)."""
+    if mdc_single_pass is not None and any(m.single_pass for m in ms):
+        return mdc_single_pass
+    return mdc or {}
+
+
 def _compare_pair(
-    name: str, unit: str, ms: Sequence[PostureMeasurement], i: int, j: int, mdc: float | None
+    name: str,
+    unit: str,
+    ms: Sequence[PostureMeasurement],
+    i: int,
+    j: int,
+    tables: tuple[Mapping[str, float] | None, Mapping[str, float] | None],
 ) -> PairComparison:
-    """Metric ``name`` between photos ``i`` and ``j`` of ``ms``, from those two photos alone."""
+    """Metric ``name`` between photos ``i`` and ``j`` of ``ms``, from those two photos alone,
+    against the MDC :func:`mdc_table` picks from ``tables`` (default, single pass) for them."""
     n = len(ms)
     pair = (ms[i], ms[j])
+    mdc = mdc_table(pair, *tables).get(name)
     (before, after), (ub, ua), method_note = comparable_values(pair, name)
     on = compared_on(pair, name)
     by_hand = (_by_hand(ms[i], name), _by_hand(ms[j], name))
@@ -430,7 +453,11 @@ def _by_hand(m: PostureMeasurement, name: str) -> bool:
     return mt is not None and mt.value is not None and mt.method == "manual"
 
 
-def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | None) -> MetricComparison:
+def _compare_metric(
+    name: str,
+    ms: Sequence[PostureMeasurement],
+    tables: tuple[Mapping[str, float] | None, Mapping[str, float] | None],
+) -> MetricComparison:
     metrics = [m.metrics.get(name) for m in ms]
     unit = next((mt.unit for mt in metrics if mt is not None), "%" if name.endswith("_pct") else "deg")
     return MetricComparison(
@@ -439,8 +466,8 @@ def _compare_metric(name: str, ms: Sequence[PostureMeasurement], mdc: float | No
         unit=unit,
         values=tuple(None if mt is None else mt.value for mt in metrics),
         uncertainties=tuple(None if mt is None else mt.uncertainty for mt in metrics),
-        mdc=mdc,
-        pairs=tuple(_compare_pair(name, unit, ms, i, j, mdc) for i, j in pair_indices(len(ms))),
+        mdc=mdc_table(ms, *tables).get(name),
+        pairs=tuple(_compare_pair(name, unit, ms, i, j, tables) for i, j in pair_indices(len(ms))),
     )
 
 
@@ -472,6 +499,7 @@ def compare(
     dates: Sequence[datetime | None] | None = None,
     mdc: Mapping[str, float] | None = None,
     date_sources: Sequence[str | None] | None = None,
+    mdc_single_pass: Mapping[str, float] | None = None,
 ) -> Comparison:
     """Compare two or more measurements of the same person.
 
@@ -484,6 +512,9 @@ def compare(
     mdc
         Minimal detectable change (95%) per metric name, in the metric's
         unit; metrics missing from the mapping (or None) have none.
+    mdc_single_pass
+        The same for a pair (and a series) with a photo measured in a
+        single pass (:func:`mdc_table`); None: ``mdc`` for every pair.
     date_sources
         Where each date came from (``exif``, ``file``, ``given``), for the
         report.
@@ -502,10 +533,9 @@ def compare(
     sources = list(date_sources) if date_sources is not None else [None] * n
     if len(dates) != n or len(sources) != n:
         raise ValueError(f"expected {n} dates and date sources, got {len(dates)} and {len(sources)}")
-    mdc = mdc or {}
     anchor = common_anchor_kind(ms)
     photos = tuple(_photo_info(m, d, s, anchor) for m, d, s in zip(ms, dates, sources, strict=True))
     names = [k for k in METRIC_NAMES if any(k in m.metrics for m in ms)]
     names += sorted({k for m in ms for k in m.metrics} - set(names))
-    metrics = tuple(_compare_metric(k, ms, mdc.get(k)) for k in names)
+    metrics = tuple(_compare_metric(k, ms, (mdc, mdc_single_pass)) for k in names)
     return Comparison(photos, metrics, tuple(compare_text.warnings(ms, photos, metrics)), anchor)

@@ -268,12 +268,13 @@ def warnings(
             "right-higher."
         )
 
-    single = [i for i, m in enumerate(ms) if m.status == "measured" and m.method.passes == 1]
+    single = [i for i, m in enumerate(ms) if m.status == "measured" and m.single_pass]
     if single:
         out.append(
             f"{cap(photos_phrase(single, n))} {'was' if len(single) == 1 else 'were'} measured in a single pass "
-            "(--fast): no uncertainty, tilts from the joint landmarks only, so changes are judged against the "
-            "minimal detectable change alone; compare photos analysed the default way for a reliable verdict."
+            "(--fast): no uncertainty, tilts from the joint landmarks only, so changes are judged against a single "
+            "pass's minimal detectable change alone (larger than the default analysis's); compare photos analysed "
+            "the default way for a finer verdict."
         )
 
     modes = {p.level_mode == "none" for p in photos}

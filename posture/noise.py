@@ -39,6 +39,20 @@ What these numbers are and are not:
 
 The comparison report also uses each photo's own uncertainty: a change must
 exceed both the MDC and 1.96 x the combined uncertainty of the two photos.
+
+A single pass (``--fast``: one landmark pass, no refinement) reads an unchanged
+body less steadily and has no uncertainty of its own, so a pair with a photo
+measured that way is judged against :data:`MDC95_SINGLE_PASS`
+(:func:`posture.compare.mdc_table`):
+per metric the larger of two bases, never below :data:`MDC95`, rounded up to 0.1:
+
+* ``still_video``: 1.96 x sqrt(2) x the SD of a single pass over the same 75
+  still frames (``python benchmarks/still_video.py --fast``, section ``fast``);
+* ``invariance``: the 95th percentile over 30 photos (127 readings; 122 for the
+  head) of |reading - the photo's own reading| when the same photo is another
+  file (half and twice the size, JPEG at quality 70, a padded border:
+  ``python benchmarks/invariance.py --fast``,
+  benchmarks/results/invariance_fast.json): two readings of an unchanged body.
 """
 
 from __future__ import annotations
@@ -77,6 +91,19 @@ BASIS_TEXT: dict[str, str] = {
     "still_video": "75 frames over 7.4 s of 1 person standing still",
 }
 """How many frames and people each basis has."""
+
+
+MDC95_SINGLE_PASS: dict[str, float] = {
+    "shoulder_tilt_deg": 1.7,
+    "pelvic_tilt_deg": 2.1,
+    "shoulder_pelvis_tilt_deg": 2.5,
+    "head_tilt_deg": 3.7,
+    "head_shift_pct": 2.8,
+    "trunk_lean_deg": 1.0,
+    "pelvis_shift_pct": 3.8,
+    "knee_tilt_deg": 4.4,
+}
+"""MDC95 per metric of a single pass (``--fast``), in the metric's own unit (module docstring)."""
 
 
 def mdc95(name: str) -> float | None:

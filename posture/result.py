@@ -377,6 +377,11 @@ class PostureMeasurement:
 
         return MIN_SCORE if self.method.min_score is None else float(self.method.min_score)
 
+    @property
+    def single_pass(self) -> bool:
+        """Whether the landmarks were read in a single pass (``fast`` mode): no uncertainty, no outline."""
+        return self.method.passes == 1
+
     def metric(self, name: str) -> Metric:
         """One metric by name (KeyError if unknown)."""
         return self.metrics[name]

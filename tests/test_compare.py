@@ -14,6 +14,7 @@ from posture.compare import comparable_values, compare
 from posture.compare_text import summary
 from posture.landmarks import N_LANDMARKS, Landmarks, PoseLandmark
 from posture.measure import METRIC_NAMES
+from posture.noise import MDC95, MDC95_SINGLE_PASS
 from posture.provenance import Method, Model, Source
 from posture.result import Assumptions, LandmarkPoints, Metric, PostureMeasurement, Subject
 from posture.stance import STANCE_METRICS, Stance
@@ -532,6 +533,42 @@ def test_a_pair_verdict_does_not_depend_on_the_other_photos() -> None:
             assert _pair_facts(first) == _pair_facts(compare([a, b], mdc=mdc).metric(name).overall)
             assert _pair_facts(second) == _pair_facts(compare([b, c], mdc=mdc).metric(name).overall)
             assert _pair_facts(overall) == _pair_facts(compare([a, c], mdc=mdc).metric(name).overall)
+
+
+SINGLE_PASS_WIDER = [n for n in METRIC_NAMES if MDC95_SINGLE_PASS[n] > MDC95[n]]
+
+
+@pytest.mark.parametrize("name", SINGLE_PASS_WIDER)
+@pytest.mark.parametrize(
+    "passes, within",
+    [
+        ((20, 20), False),  # both analysed the default way: beyond their MDC
+        ((1, 20), True),  # either photo in a single pass: within a single pass's noise
+        ((20, 1), True),
+        ((1, 1), True),
+    ],
+)
+def test_a_change_between_the_two_mdcs_counts_only_when_both_photos_are_default(
+    name: str, passes: tuple[int, int], within: bool
+) -> None:
+    change = (MDC95[name] + MDC95_SINGLE_PASS[name]) / 2
+    pair = [meas({name: 5.0}, passes=passes[0]), meas({name: 5.0 + change}, passes=passes[1])]
+    c = compare(pair, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
+    p = c.metric(name).overall
+    assert (p.verdict == "within_noise") == within, p.note
+    expected = MDC95_SINGLE_PASS[name] if within else MDC95[name]
+    assert p.threshold == expected
+    d = c.to_dict()["metrics"][name]
+    assert d["pairs"][0]["threshold"] == d["mdc"] == expected
+
+
+def test_each_pair_and_the_series_take_the_single_pass_mdc_only_when_they_hold_a_single_pass_photo() -> None:
+    name = "head_tilt_deg"
+    ms = [meas({name: 0.0}), meas({name: 0.0}, passes=1), meas({name: 0.0})]
+    mc = compare(ms, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS).metric(name)
+    assert [p.threshold for p in mc.pairs] == [MDC95_SINGLE_PASS[name]] * 2 + [MDC95[name]]  # 1-2, 2-3, 1-3
+    assert mc.mdc == MDC95_SINGLE_PASS[name]  # the trend's band over the series
+    assert compare(ms, mdc=MDC95).metric(name).overall.threshold == MDC95[name]  # no single-pass table given
 
 
 def test_a_single_pass_photo_is_named_in_the_warnings() -> None:

@@ -201,7 +201,7 @@ def test_a_hand_corrected_tilt_compared_with_an_outline_tilt_still_says_correcte
     outline = measured(refinement=silhouette(((385.0, 120.0), (255.0, 124.0))))
     hand = correct(measured(), {"right_shoulder": [260.0, 120.0]})
     photos = [ComparedPhoto("before.jpg", outline), ComparedPhoto("after.jpg", hand)]
-    content = build_content(photos, compare([p.measurement for p in photos], mdc=MDC95), mdc=MDC95)
+    content = build_content(photos, compare([p.measurement for p in photos], mdc=MDC95))
     row = next(r for r in content.rows if r.name == "shoulder_tilt_deg")
     assert "corrected by hand" in row.after and "joint landmarks" not in row.after
     assert any("corrected by hand: right shoulder moved" in d for d in content.photos[1].details)

@@ -270,6 +270,23 @@ def test_plot_history_draws_one_panel_per_metric_with_the_mdc_band(db: Path) -> 
     assert len(pelvic.lines[0].get_xdata()) == 2  # the missing pelvic value is left out
 
 
+@pytest.mark.parametrize("passes, band", [(5, "±1.2"), (1, "±2.5")])
+def test_plot_history_bands_a_series_with_a_single_pass_by_a_single_pass_mdc(db: Path, passes: int, band: str) -> None:
+    from dataclasses import replace
+
+    from posture.provenance import Method
+
+    with History.open(db) as h:
+        h.save(sample_measurement(1, shoulder=1.0, taken_at="2024-01-01T08:00:00"))
+        m = sample_measurement(2, shoulder=2.0, taken_at="2024-02-01T08:00:00")
+        h.save(replace(m, method=Method(passes=passes, min_score=0.5)))
+        entries = h.list()
+    fig = plot_history(
+        entries, ["shoulder_tilt_deg"], mdc={"shoulder_tilt_deg": 1.2}, mdc_single_pass={"shoulder_tilt_deg": 2.5}
+    )
+    assert band in fig.axes[0].get_legend().get_texts()[0].get_text()
+
+
 def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
     from dataclasses import replace
 

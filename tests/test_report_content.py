@@ -91,7 +91,7 @@ def test_three_photos_give_a_row_for_every_visit_and_first_to_last() -> None:
     ms = [meas({"shoulder_tilt_deg": v}, u=0.3) for v in (-6.0, 5.0, 1.0)]
     photos = [ComparedPhoto(f"{k}.jpg", m) for k, m in enumerate(ms)]
     c = compare(ms, mdc={"shoulder_tilt_deg": 1.2})
-    rows = build_content(photos, c, mdc={"shoulder_tilt_deg": 1.2}, now=NOW).rows
+    rows = build_content(photos, c, now=NOW).rows
     assert [r.name for r in rows] == [n for n in METRIC_NAMES for _ in range(3)]
     shoulders = [r for r in rows if r.name == "shoulder_tilt_deg"]
     assert [r.pair for r in shoulders] == ["1 → 2", "2 → 3", "1 → 3 (first to last)"]
@@ -125,7 +125,7 @@ def test_the_trend_on_a_pdf_page_is_readable_and_leaves_out_an_uneven_stance() -
     ms[3] = replace(last, subject=replace(last.subject, stance=Stance(0.3, "left", 0.0, "left")))
     photos = [ComparedPhoto(f"{k}.jpg", m) for k, m in enumerate(ms)]
     mdc = {n: 1.5 for n in METRIC_NAMES}
-    content = build_content(photos, compare(ms, dates=dates, mdc=mdc), mdc=mdc, now=NOW)
+    content = build_content(photos, compare(ms, dates=dates, mdc=mdc), now=NOW)
     assert content.trend is not None
     # The chart page's width, as the PDF draws it (report/pdf.py: the page less its margins).
     fig = Figure(figsize=(PAGE[0] - 2 * MARGIN, 2.4 * content.trend_rows + 0.4), layout="constrained")

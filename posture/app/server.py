@@ -516,7 +516,7 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         """Every measured metric (or the ``metric``s given) over time with uncertainty bars and the
         minimal detectable change, as ``posture history plot``."""
         from posture.charts import figure_png, plot_history
-        from posture.noise import MDC95
+        from posture.noise import MDC95, MDC95_SINGLE_PASS
 
         if not History.exists(config.db_path):
             raise ApiError(404, "no history yet")
@@ -525,7 +525,7 @@ def _history_routes(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None
         if not entries:
             raise ApiError(404, "no saved measurements" + (f" for {name}" if name else ""))
         try:
-            fig = plot_history(entries, metric or None, mdc=MDC95)
+            fig = plot_history(entries, metric or None, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
         except ValueError as e:
             raise ApiError(422, str(e)) from None
         return Response(figure_png(fig), media_type="image/png")
@@ -586,7 +586,7 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         (``text``), or the report as a self-contained HTML page or a PDF."""
         from posture.compare import compare
         from posture.inputs import ComparedPhoto
-        from posture.noise import MDC95
+        from posture.noise import MDC95, MDC95_SINGLE_PASS
         from posture.report import make_report
 
         if len(ids) < 2:
@@ -604,7 +604,8 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
         ]
         dates: list[datetime | None] = [e.taken_datetime for e in entries]
         sources: list[str | None] = [e.taken_at_source for e in entries]
-        c = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=MDC95)
+        ms = [p.measurement for p in photos]
+        c = compare(ms, dates=dates, date_sources=sources, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
         if format == "json":
             return JSONResponse(c.to_dict())
         if format == "text":
@@ -615,7 +616,7 @@ def _compare_route(app: FastAPI, config: AppConfig, pool: AnalysisPool) -> None:
             photos = [
                 p if p.rgb is None else replace(p, people=tuple(pool.run(pool.base, _people(p.rgb)))) for p in photos
             ]
-        data = make_report(photos, c, format, mdc=MDC95, name=name, note=note, blur_faces=blur_faces)
+        data = make_report(photos, c, format, name=name, note=note, blur_faces=blur_faces)
         disposition = "attachment" if download else "inline"
         stem = "posture-report-" + "-".join(str(i) for i in ids)
         headers = {"Content-Disposition": f'{disposition}; filename="{stem}.{format}"'}

@@ -107,11 +107,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with Analyzers(settings, find_people=args.blur_faces and fmt is not None) as analyzers:
         photos = [resolve_input(p, analyzers, mirrored=i in mirrored, db=args.db) for i, p in enumerate(args.photos)]
     dates, sources = photo_dates(photos, given)
-    from posture.noise import MDC95 as mdc
+    from posture.noise import MDC95, MDC95_SINGLE_PASS
 
-    comparison = compare([p.measurement for p in photos], dates=dates, date_sources=sources, mdc=mdc)
+    ms = [p.measurement for p in photos]
+    comparison = compare(ms, dates=dates, date_sources=sources, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
     if args.output and fmt is not None:
-        data = make_report(photos, comparison, fmt, mdc=mdc, blur_faces=args.blur_faces, name=args.name, note=args.note)
+        data = make_report(photos, comparison, fmt, blur_faces=args.blur_faces, name=args.name, note=args.note)
         write_atomic(args.output, data, force=args.force)
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))

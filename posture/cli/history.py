@@ -162,7 +162,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     """``posture history plot``."""
     from posture.charts import CHART_FORMATS, chart_bytes, plot_history
     from posture.errors import HistoryError
-    from posture.noise import MDC95
+    from posture.noise import MDC95, MDC95_SINGLE_PASS
     from posture.output import check_target, write_atomic
 
     check_target(args.output, force=args.force, history=db_path(args), formats=CHART_FORMATS, kind="chart")
@@ -178,7 +178,7 @@ def cmd_history_plot(args: argparse.Namespace) -> int:
     if not entries:
         raise HistoryError("no saved measurements" + (f" for {args.name}" if args.name else "") + " to plot")
     try:
-        fig = plot_history(entries, args.metric, mdc=MDC95)
+        fig = plot_history(entries, args.metric, mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
     except ValueError as e:
         raise HistoryError(str(e)) from None
     write_atomic(args.output, chart_bytes(fig, args.output), force=args.force)

@@ -39,7 +39,6 @@ def make_report(
     comparison: Comparison,
     fmt: Format,
     *,
-    mdc: Mapping[str, float] | None = None,
     blur_faces: bool = False,
     name: str | None = None,
     note: str | None = None,
@@ -48,7 +47,7 @@ def make_report(
     """The report as the bytes of an HTML or PDF file."""
     from posture.report.content import build_content
 
-    content = build_content(photos, comparison, mdc=mdc, blur_faces=blur_faces, name=name, note=note, now=now)
+    content = build_content(photos, comparison, blur_faces=blur_faces, name=name, note=note, now=now)
     if fmt == "html":
         from posture.report.html import render_html
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePath
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure, FigureBase
@@ -300,11 +300,10 @@ def _overlay_drawer(
     return draw, caption
 
 
-def _trend_drawer(
-    c: Comparison, photos: Sequence[ComparedPhoto], mdc: Mapping[str, float] | None
-) -> tuple[ChartDrawer | None, int]:
-    """Each measure over the photos; a tilt measured by different methods over the series is drawn on
-    its landmark-only values, as ``posture history plot`` does, and its title says so."""
+def _trend_drawer(c: Comparison, photos: Sequence[ComparedPhoto]) -> tuple[ChartDrawer | None, int]:
+    """Each measure over the photos, with the band of its series' MDC (``MetricComparison.mdc``); a tilt
+    measured by different methods over the series is drawn on its landmark-only values, as ``posture
+    history plot`` does, and its title says so."""
     from posture.charts import plot_trend
 
     if len(c.photos) <= 2:
@@ -326,7 +325,7 @@ def _trend_drawer(
             title = mc.label + ("\n(joint landmarks: methods differ)" if method_note else "")
             if left_out:
                 title += f"\n({photos_phrase(left_out, len(ms))} left out: uneven stance)"
-            plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=(mdc or {}).get(mc.name), ax=ax)  # type: ignore[arg-type]
+            plot_trend(xs, list(values), list(uncs), label=title, unit=unit, mdc=mc.mdc, ax=ax)  # type: ignore[arg-type]
             if ax.get_legend() is not None:
                 ax.get_legend().remove()  # its line would only repeat the title: the band alone is named
                 band = [(h, t) for h, t in zip(*ax.get_legend_handles_labels(), strict=True) if t != title]
@@ -384,7 +383,8 @@ def _notes(c: Comparison, photos: Sequence[ComparedPhoto], blur: bool) -> tuple[
         ),
         (
             "A change counts only when its size exceeds the noise threshold: the larger of the metric's minimal "
-            "detectable change (MDC95) and 1.96 times the combined uncertainty of the two measurements, of those "
+            "detectable change (MDC95; a single pass's, which is larger, when either photo was measured in one) and "
+            "1.96 times the combined uncertainty of the two measurements, of those "
             "that are known. Anything smaller is within measurement noise, whatever the sizes, and is never called "
             "an improvement. A larger change is 'improved' when the asymmetry became smaller on the same side (or "
             "level), 'worse' when it became larger, and 'reversed' when it crossed to the other side (the verdict "
@@ -432,7 +432,6 @@ def build_content(
     photos: Sequence[ComparedPhoto],
     comparison: Comparison,
     *,
-    mdc: Mapping[str, float] | None = None,
     blur_faces: bool = False,
     name: str | None = None,
     note: str | None = None,
@@ -451,7 +450,7 @@ def build_content(
     n = len(photos)
     panels, placements = _panels(comparison, photos, blur_faces, style)
     overlay, overlay_caption = _overlay_drawer(comparison, photos, placements, style)
-    trend, trend_rows = _trend_drawer(comparison, photos, mdc)
+    trend, trend_rows = _trend_drawer(comparison, photos)
     d0, d1 = comparison.photos[0].date, comparison.photos[-1].date
     subtitle = f"{n} photos" if n > 2 else "Before and after"
     if d0 is not None and d1 is not None:
