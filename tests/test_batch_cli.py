@@ -249,6 +249,8 @@ def test_ctrl_c_stops_at_once_and_keeps_the_table_of_what_was_done(tmp_path):
         stderr=subprocess.PIPE,
         bufsize=0,  # readline() below must not read ahead of what communicate() then reads
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+        # Ctrl-C's default action, as from a terminal, even where pytest runs with SIGINT ignored (a background job).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = proc.stdout.readline().decode()  # one photo done: the workers are running

@@ -164,6 +164,8 @@ def test_ctrl_c_ends_cleanly_and_keeps_the_log(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C's default action, as from a terminal, even where pytest runs with SIGINT ignored (a background job).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     # The capture starts once the stance has held 1 s (25 frames): interrupt it under way.
