@@ -163,7 +163,7 @@ def with_height_diff(m: Metric, width_px: float, cm_per_px: float | None) -> Met
     pct = 100.0 * float(np.tan(t))
     if cm_per_px is None:
         return replace(m, height_diff_pct=pct, height_diff_cm=None, height_diff_cm_uncertainty=None)
-    width_cm = width_px * cm_per_px
+    width_cm = float(width_px * cm_per_px)  # a plain float in the record, whatever the caller passed
     cm = width_cm * float(np.tan(t))
     unc = None
     if m.uncertainty is not None:

@@ -512,3 +512,8 @@ def test_body_lines_all_tilting_alike_warn_of_a_camera_tilt():
     three = person(vis={L.LEFT_EYE: 0.1, L.RIGHT_EYE: 0.1, L.LEFT_ANKLE: 0.1, L.RIGHT_ANKLE: 0.1})
     three = Landmarks(xy=rolled_xy, visibility=three.visibility, presence=three.presence, width=W, height=H)
     assert any("the shoulder, hip and knee lines all tilt the same way" in w for w in measure(three).warnings)
+
+
+def test_centimetres_are_plain_floats_whatever_numbers_they_come_from():
+    m = with_height_diff(Metric(value=2.0, unit="deg", uncertainty=0.5), np.float64(200.0), np.float32(0.2))
+    assert type(m.height_diff_cm) is float and type(m.height_diff_cm_uncertainty) is float
