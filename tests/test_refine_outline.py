@@ -111,3 +111,16 @@ def test_the_pairs_json_rounds_and_spreads_its_outline_points() -> None:
     assert max(np.diff(xs)) - min(np.diff(xs)) <= 1.0
     assert [p[0] for p in d["contour_right_px"]] == [0.0, 1.0, 2.0]
     assert "contour_left_px" not in pair.to_dict(contour_points=0)
+
+
+# --- the entry point ------------------------------------------------------------------------------
+
+
+def test_a_photo_of_another_size_than_the_mask_is_refused() -> None:
+    from test_refine import draw_body
+
+    from posture.refine import refine
+
+    rgb, mask, lm = draw_body()
+    with pytest.raises(ValueError, match="rgb must have shape"):
+        refine(mask, lm, rgb[:, :-1])
