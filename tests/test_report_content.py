@@ -166,3 +166,24 @@ def test_a_stored_measurement_whose_photo_is_gone_shows_its_lines_and_says_why()
     background = np.array(DEFAULT_REPORT_STYLE.background_rgb, np.uint8)
     drawn = np.any(gone.image != background, axis=2).mean()
     assert drawn > 0.005, drawn  # the shoulder, hip and knee lines and their values, not a blank box
+
+
+def test_a_value_the_comparison_holds_level_says_so_in_its_cell_as_in_the_terminal() -> None:
+    # Single-pass photos: no uncertainty, so the photo's own words name a side; the comparison holds
+    # a value within the single-pass noise (knees: MDC 4.4°, so 3.1° / sqrt(2)) as level.
+    from posture.compare import compare as compare_
+    from posture.compare_text import value_text
+    from posture.noise import MDC95, MDC95_SINGLE_PASS
+
+    before = meas({"knee_tilt_deg": 2.0, "pelvic_tilt_deg": 4.0}, passes=1)
+    after = meas({"knee_tilt_deg": -2.0, "pelvic_tilt_deg": 4.0}, passes=1)
+    photos = [ComparedPhoto("before.jpg", before), ComparedPhoto("after.jpg", after)]
+    c = compare_([before, after], mdc=MDC95, mdc_single_pass=MDC95_SINGLE_PASS)
+    rows = {r.name: r for r in build_content(photos, c, now=NOW).rows}
+    knees = rows["knee_tilt_deg"]
+    assert knees.before == "Left knee higher by 2°, within noise of level", knees.before
+    assert knees.after == "Right knee higher by 2°, within noise of level", knees.after
+    (pair,) = [m for m in c.metrics if m.name == "knee_tilt_deg"][0].pairs
+    assert value_text("knee_tilt_deg", 2.0, None, "deg", pair.sides[0]).endswith(", within noise of level")
+    # 4° of hip line is beyond a single pass's 2.1° / sqrt(2): the side stands, nothing is added.
+    assert rows["pelvic_tilt_deg"].before == "Left hip higher by 4°", rows["pelvic_tilt_deg"].before

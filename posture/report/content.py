@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from posture import __version__, wording
 from posture.compare import Comparison, MetricComparison, PairComparison, comparable_values, landmarks_of
-from posture.compare_text import change_text, photo_name, photos_phrase, uneven_leg
+from posture.compare_text import change_text, photo_name, photos_phrase, side_words, uneven_leg
 from posture.inputs import ComparedPhoto
 from posture.measure import higher_side
 from posture.render.styles import DEFAULT_REPORT_STYLE, DEFAULT_STYLE, ReportStyle
@@ -27,6 +27,7 @@ from posture.report import align
 from posture.report.faces import blur_heads
 from posture.result import PostureMeasurement
 from posture.stance import STANCE_METRICS
+from posture.verdict import level_band, side_of
 
 DATE_SOURCE_TEXT = {
     "exif": "taken, from the photo's EXIF",
@@ -133,6 +134,14 @@ def _cell(mc: MetricComparison, p: PairComparison, k: int, photos: Sequence[Comp
             method=None if metric.method is None else "manual" if metric.method == "manual" else "landmarks",
         )
     text = wording.reading(mc.name, shown)
+    if (
+        p.sides is not None
+        and p.sides[k] == "level"
+        and value is not None
+        and side_of(value, None, None, level_band(mc.unit)) != "level"
+        and not wording.within_noise(value, p.uncertainties[k])
+    ):  # compared as level (the comparison's noise), though the photo's own words name a side
+        text += f", within noise of {side_words(mc.name, 'level')}"
     if shown is not metric and metric.method in ("silhouette", "markers") and metric.value is not None:
         source = "the outline" if metric.method == "silhouette" else "the stickers"
         own = wording.reading(mc.name, replace(metric, method=None))  # with its side: the two may differ
