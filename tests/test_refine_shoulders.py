@@ -9,11 +9,12 @@ import pytest
 import test_refine as tr
 from test_refine import MID, SKIN, collar, draw_body
 
-from posture.landmarks import Landmarks
+from posture.landmarks import Landmarks, PoseLandmark
 from posture.refine import Cause, refine
 from posture.refine.outline import body_frame
 from posture.refine.shoulders import MIDLINE_FALLBACK_SD_H, _neck_midline
 
+L = PoseLandmark
 SHOULDER_Y = 262.0  # the drawn body's shoulder landmarks; H = 100 px, so the neck is searched 172-232 px
 NECK = [(280, 140), (320, 140), (320, 205), (280, 205)]  # a neck 40 px wide centred on x = 300
 SLANTED_NECK = [(268, 140), (308, 140), (332, 205), (292, 205)]  # its centre drifts 24 px over its height
@@ -104,6 +105,18 @@ def spiky(neck_hidden: bool) -> tuple[np.ndarray, np.ndarray, Landmarks]:
     return rgb, np.maximum(mask, cv2.GaussianBlur(on.astype(np.float32), (0, 0), 1.5)), lm
 
 
+def one_arm_across(deg: float = 25.0) -> tuple[np.ndarray, np.ndarray, Landmarks]:
+    """The drawn body's landmarks with the left upper arm turned ``deg`` inwards (across the body)
+    and the right one ``deg`` outwards: as far from the trunk axis, on opposite sides of it."""
+    rgb, mask, lm = draw_body()
+    xy = lm.xy.copy()
+    for side, sign in (("LEFT", -1.0), ("RIGHT", -1.0)):
+        shoulder = xy[L[f"{side}_SHOULDER"]]
+        a = np.radians(deg)
+        xy[L[f"{side}_ELBOW"]] = shoulder + 120.0 * np.array([sign * np.sin(a), np.cos(a)])
+    return rgb, mask, Landmarks(xy=xy, visibility=lm.visibility, presence=lm.presence, width=600, height=900)
+
+
 def no_contrast() -> tuple[np.ndarray, np.ndarray, Landmarks]:
     rgb, mask, lm = draw_body()
     return np.full_like(rgb, 128), cv2.GaussianBlur(mask, (0, 0), 40.0) * 0.9, lm
@@ -125,6 +138,7 @@ def tiny() -> tuple[np.ndarray, np.ndarray, Landmarks]:
             ["weak silhouette edge"],
         ),
         ("too small", tiny, [Cause("too_small")], ["too small"]),
+        ("one arm across the body", one_arm_across, [Cause("arms_differ")], ["50 degrees apart"]),
         ("ragged", lambda: spiky(False), [Cause("ragged")], ["ragged"]),
         (
             "ragged, neck hidden",
