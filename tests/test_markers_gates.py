@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from posture.marker_colors import parse_color
-from posture.markers import Rejected, Sticker, StickerSearch, find_stickers, pair_stickers
+from posture.markers import Rejected, Sticker, StickerSearch, find_stickers, membership, pair_stickers
 
 GREEN, STICKER_GREEN = parse_color("green"), (70, 235, 60)
 SCALE = 180.0  # shoulders 180 px apart: stickers are 4 to 25 px across
@@ -64,6 +64,23 @@ def test_a_red_sticker_is_found_either_side_of_the_hue_circles_zero(rgb) -> None
     search = find_stickers(scene(disc(100.3, 120.6, 12, rgb)), parse_color("#FF0008"), SCALE)
     assert len(search.stickers) == 1 and not search.rejected
     np.testing.assert_allclose(search.stickers[0].xy, (100.3, 120.6), atol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("rgb", "member"),
+    [
+        ((70, 235, 60), True),  # the sticker's green
+        ((25, 70, 20), True),  # the same green in shadow (value 0.27)
+        ((120, 200, 110), True),  # washed out by light (saturation 0.45)
+        ((10, 30, 8), False),  # nearly black (value 0.12): no colour to judge
+        ((150, 170, 150), False),  # grey with a green cast (saturation 0.12)
+        ((200, 230, 40), False),  # yellow-green, 42 degrees of hue away
+        ((40, 200, 200), False),  # cyan
+    ],
+)
+def test_membership_is_the_hue_for_colours_saturated_and_bright_enough(rgb, member: bool) -> None:
+    m = float(membership(np.array([[rgb]], np.uint8), GREEN)[0, 0])
+    assert (m >= 0.9) if member else (m <= 0.05), m
 
 
 def test_a_missing_stickers_reason_names_the_nearest_rejected_blob() -> None:
