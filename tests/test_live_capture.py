@@ -169,6 +169,12 @@ def test_sharpness_prefers_the_sharp_frame() -> None:
     assert sharpness(rgb) > 3 * sharpness(blurred)
     h, w = rgb.shape[:2]
     assert sharpness(rgb, (w * 0.25, h * 0.1, w * 0.75, h * 0.9)) > 0
+    # Only the box is judged: the photo sharp on its left half, blurred on its right.
+    half = rgb.copy()
+    half[:, w // 2 :] = blurred[:, w // 2 :]
+    left, right = sharpness(half, (0, 0, w // 2 - 8, h)), sharpness(half, (w // 2 + 8, 0, w, h))
+    assert left > 3 * right
+    assert sharpness(half, (float("nan"), 0, w, h)) == sharpness(half)  # a box not known: the whole frame
 
 
 # --- real video ---------------------------------------------------------------------------------
