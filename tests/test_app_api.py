@@ -120,6 +120,10 @@ def test_an_upload_above_the_limit_is_refused_before_decoding(
     monkeypatch.setattr(server, "MAX_UPLOAD_BYTES", 1000)
     r = client.post("/api/analyze", files={"file": ("big.png", png(), "image/png")})
     assert r.status_code == 413 and "larger than" in r.json()["error"]
+    # The limit itself is allowed (read, and refused only as not an image); one byte more is not.
+    at, over = (client.post("/api/analyze", files={"file": ("x.png", b"x" * n, "image/png")}) for n in (1000, 1001))
+    assert at.status_code == 400 and "not an image" in at.json()["error"]
+    assert over.status_code == 413
 
 
 @pytest.mark.parametrize(
