@@ -117,6 +117,14 @@ def one_arm_across(deg: float = 25.0) -> tuple[np.ndarray, np.ndarray, Landmarks
     return rgb, mask, Landmarks(xy=xy, visibility=lm.visibility, presence=lm.presence, width=600, height=900)
 
 
+def merged_hair() -> tuple[np.ndarray, np.ndarray, Landmarks]:
+    """Long hair merged into the silhouette over the whole right shoulder and beyond it: every ray is trapped."""
+    rgb, mask, lm = draw_body()
+    mask = mask.copy()
+    cv2.rectangle(mask, (80, 100), (280, 330), 1.0, -1)
+    return rgb, mask, lm
+
+
 def no_contrast() -> tuple[np.ndarray, np.ndarray, Landmarks]:
     rgb, mask, lm = draw_body()
     return np.full_like(rgb, 128), cv2.GaussianBlur(mask, (0, 0), 40.0) * 0.9, lm
@@ -138,6 +146,7 @@ def tiny() -> tuple[np.ndarray, np.ndarray, Landmarks]:
             ["weak silhouette edge"],
         ),
         ("too small", tiny, [Cause("too_small")], ["too small"]),
+        ("hair merged over a shoulder", merged_hair, [Cause("covered", "right")], ["covers the right shoulder"]),
         ("one arm across the body", one_arm_across, [Cause("arms_differ")], ["50 degrees apart"]),
         ("ragged", lambda: spiky(False), [Cause("ragged")], ["ragged"]),
         (
