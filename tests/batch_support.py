@@ -23,6 +23,15 @@ def double_or_crash(task: int) -> tuple[int, str, int]:
     return task * 2, _marker, os.getpid()
 
 
+def double_raise_or_crash(task: int) -> int:
+    """``task * 2``; 1000 or more raises ``ValueError`` (a photo that fails), a negative task kills the worker."""
+    if task < 0:
+        os._exit(70)
+    if task >= 1000:
+        raise ValueError(f"task {task} failed")
+    return task * 2
+
+
 def crashing_actor() -> type:
     """A Ray photo actor whose process dies on any photo named ``crash*``, as a fault in native code would."""
     from posture.engines.ray import PhotoActor

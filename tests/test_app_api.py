@@ -120,6 +120,10 @@ def test_an_upload_above_the_limit_is_refused_before_decoding(
     monkeypatch.setattr(server, "MAX_UPLOAD_BYTES", 1000)
     r = client.post("/api/analyze", files={"file": ("big.png", png(), "image/png")})
     assert r.status_code == 413 and "larger than" in r.json()["error"]
+    # The limit itself is allowed (read, and refused only as not an image); one byte more is not.
+    at, over = (client.post("/api/analyze", files={"file": ("x.png", b"x" * n, "image/png")}) for n in (1000, 1001))
+    assert at.status_code == 400 and "not an image" in at.json()["error"]
+    assert over.status_code == 413
 
 
 @pytest.mark.parametrize(
@@ -261,6 +265,47 @@ def test_history_save_list_show_thumbnail_photo_chart_delete(client: TestClient,
     assert client.delete(f"/api/history/{first}").status_code == 204
     assert client.get(f"/api/history/{first}").status_code == 404
     assert len(list((tmp_path / "photos").iterdir())) == 1
+
+
+def test_deleting_an_entry_never_deletes_the_users_own_photo(client: TestClient, tmp_path: Path) -> None:
+    # An entry saved by "posture analyze --save" names the user's photo where it lies: the app only
+    # ever deletes the copies it kept itself.
+    from posture.history import History
+    from posture.result import PostureMeasurement
+
+    data, m = stored(7)
+    mine = tmp_path / "my photos" / "p7.png"
+    mine.parent.mkdir()
+    mine.write_bytes(data)
+    with History.open(tmp_path / "history.sqlite3") as h:
+        entry, _ = h.save(PostureMeasurement.from_dict(m), photo_path=str(mine))
+    assert client.get(f"/api/history/{entry}/photo").content == data
+    assert client.delete(f"/api/history/{entry}").status_code == 204
+    assert mine.read_bytes() == data
+
+
+def test_a_kept_photo_stays_while_another_entry_uses_it(client: TestClient, tmp_path: Path) -> None:
+    from posture.result import PostureMeasurement
+
+    first = save(client, 3)
+    data, m = stored(3)
+    second = replace(PostureMeasurement.from_dict(m), subject=replace(PostureMeasurement.from_dict(m).subject, index=1))
+    r = client.post(
+        "/api/history",
+        files={"file": ("p3.png", data, "image/png")},
+        data={"measurement": json.dumps(second.to_dict())},
+    )
+    assert r.status_code == 201, r.text  # the same photo, its second person
+    assert client.delete(f"/api/history/{first}").status_code == 204
+    assert len(list((tmp_path / "photos").iterdir())) == 1  # still used by the second entry
+    assert client.get(f"/api/history/{r.json()['id']}/photo").content == data
+    assert client.delete(f"/api/history/{r.json()['id']}").status_code == 204
+    assert list((tmp_path / "photos").iterdir()) == []
+
+
+def test_without_a_token_no_cookie_is_set(client: TestClient) -> None:
+    r = client.get("/api/metrics")
+    assert r.status_code == 200 and "set-cookie" not in r.headers
 
 
 @pytest.mark.parametrize(

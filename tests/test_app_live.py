@@ -141,6 +141,18 @@ def test_at_most_two_live_sessions_at_once(client: TestClient) -> None:
     assert client.post("/api/live", json={}).status_code == 201
 
 
+@pytest.mark.slow
+def test_an_idle_live_session_is_closed_to_make_room(client: TestClient) -> None:
+    client.app.state.live.idle_s = 0.3  # type: ignore[attr-defined]
+    old = [client.post("/api/live", json={}).json()["id"] for _ in range(2)]
+    time.sleep(0.4)
+    # Both open sessions are idle now: two new ones are let in in their place, and the idle ones are gone.
+    new = [client.post("/api/live", json={}) for _ in range(2)]
+    assert [r.status_code for r in new] == [201, 201]
+    assert [client.post(f"/api/live/{i}/capture", json={}).status_code for i in old] == [404, 404]
+    assert client.post("/api/live", json={}).status_code == 503  # the new ones are not idle
+
+
 def _frames(video: Path) -> Iterator[bytes]:
     import cv2
 

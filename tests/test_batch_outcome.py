@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from posture.batch.outcome import Outcome, Tally
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from history_support import sample_measurement
+
+from posture.batch.outcome import Outcome, Tally, Task, analyze_one, crashed
+from posture.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_HISTORY,
+    EXIT_INTERNAL,
+    EXIT_NO_PERSON,
+    EXIT_NOT_MEASURABLE,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    HistoryError,
+    InputError,
+)
 
 
 def test_exit_code_is_the_most_severe_per_photo_code():
@@ -47,3 +64,54 @@ def test_json_names_the_annotated_image_only_when_the_run_writes_them():
     assert unread.to_dict(annotated=True)["annotated_path"] is None  # asked for, none written
     assert "annotated_path" not in unread.to_dict()  # no annotated images: the object as before
     assert {k: v for k, v in written.to_dict(annotated=True).items() if k != "annotated_path"} == written.to_dict()
+
+
+class _Analyzer:
+    """Stands in for an open analyser: what each photo gives is set by its name (the errors' mapping
+    to exit codes is what is tested here; the analysis itself is tested on real photos elsewhere)."""
+
+    def load(self, path: str) -> SimpleNamespace:
+        if path.startswith("bad"):
+            raise InputError(f"{path}: not an image\n(detail)")
+        return SimpleNamespace(path=path, rgb=np.zeros((8, 8, 3), np.uint8))
+
+    def analyze(self, image: SimpleNamespace) -> object:
+        name = image.path.split(".")[0]
+        if name == "boom":
+            raise RuntimeError("boom\nsecond line")
+        if name == "locked":
+            raise HistoryError("locked.jpg: the history is locked")
+        return sample_measurement(status=name)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "exit_code", "error"),
+    [
+        ("measured.jpg", "measured", EXIT_OK, None),
+        ("no_person.jpg", "no_person", EXIT_NO_PERSON, None),
+        ("not_measurable.jpg", "not_measurable", EXIT_NOT_MEASURABLE, None),
+        ("bad.jpg", "error", EXIT_BAD_INPUT, "bad.jpg: not an image"),
+        ("locked.jpg", "error", EXIT_HISTORY, "locked.jpg: the history is locked"),
+        ("boom.jpg", "error", EXIT_INTERNAL, "unexpected error: RuntimeError: boom"),
+    ],
+)
+def test_each_photos_outcome_has_the_exit_code_analyze_would_give(path, status, exit_code, error):
+    o = analyze_one(_Analyzer(), Task(3, path))
+    assert (o.index, o.path, o.status, o.exit_code, o.error) == (3, path, status, exit_code, error)
+    assert o.seconds >= 0
+    t = Tally()
+    t.add(o)
+    assert t.exit_code == exit_code
+
+
+def test_an_annotated_image_that_cannot_be_written_is_an_output_error(tmp_path):
+    (tmp_path / "file").write_text("x")  # the annotated image's folder would have to be this file
+    o = analyze_one(_Analyzer(), Task(0, "measured.jpg", annotated=str(tmp_path / "file" / "a.jpg")))
+    assert o.status == "error" and o.exit_code == EXIT_OUTPUT and o.annotated is None
+    assert o.error is not None and o.error.startswith("measured.jpg: ")
+
+
+def test_a_photo_that_crashed_its_worker_twice_is_an_internal_error():
+    o = crashed(Task(5, "heavy.jpg"))
+    assert (o.index, o.status, o.exit_code) == (5, "error", EXIT_INTERNAL)
+    assert o.error == "heavy.jpg: the analysis process crashed on this photo (out of memory?)"

@@ -56,6 +56,30 @@ def test_a_task_that_kills_its_worker_fails_alone():
     assert all(got[t][0] == 2 * t for t in tasks if t >= 0)
 
 
+def test_a_task_that_raises_is_an_error_not_a_crash_before_and_after_a_crash():
+    import batch_support
+
+    # 1000 and 1001 raise: one before the crash (in the pool of two), one among the tasks retried
+    # one at a time after it; -1 and -2 each kill the worker they run in.
+    tasks = [1000, 2, -1, 3, 1001, -2, *range(10, 30)]
+    got = dict(
+        run_pool(
+            batch_support.double_raise_or_crash,
+            tasks,
+            jobs=2,
+            on_crash=lambda t: "crashed",
+            on_error=lambda t, e: f"error: {e}",
+        )
+    )
+    assert got == {
+        1000: "error: task 1000 failed",
+        1001: "error: task 1001 failed",
+        -1: "crashed",
+        -2: "crashed",
+        **{t: 2 * t for t in tasks if 0 <= t < 1000},
+    }
+
+
 # ------------------------------------------------------------ analysis in workers
 
 

@@ -342,6 +342,22 @@ def test_plot_history_labels_photos_saved_in_one_sitting_by_their_time(db: Path,
     assert "2026-Nov-30" in ax.xaxis.get_offset_text().get_text()  # the day, once
 
 
+def test_plot_history_labels_photos_over_months_by_their_full_date(db: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with History.open(db) as h:
+        for i in range(3):
+            h.save(
+                sample_measurement(i + 1, taken_at=(datetime(2026, 11, 30, 5, 7) + i * timedelta(days=30)).isoformat())
+            )
+        entries = h.list()
+    (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
+    FigureCanvasAgg(ax.get_figure()).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels and all(re.fullmatch(r"20\d\d-\d\d-\d\d", t) for t in labels), labels  # not 'Dec', '08'
+    assert ax.xaxis.get_offset_text().get_text() == ""
+
+
 def _with_methods(seed: int, shoulder: str | None, pelvic: str | None, taken_at: str):
     """A sample measurement whose shoulder and pelvic tilts were measured by these methods."""
     from dataclasses import replace

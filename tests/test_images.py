@@ -382,3 +382,51 @@ def test_float_image_in_unit_range_keeps_its_brightness(tmp_path):
     Image.fromarray(arr, mode="F").save(p)
     rgb = load_image(p).rgb
     assert rgb[0, 0, 0] == 0 and rgb[0, -1, 0] == 255 and abs(int(rgb[0, 128, 0]) - 128) <= 1
+
+
+@pytest.mark.parametrize(
+    ("w", "h", "refused_as"),
+    [(1400, 140, None), (1401, 140, "10 times longer than wide"), (140, 1500, "11 times longer than wide")],
+)
+def test_an_image_more_than_ten_times_longer_than_wide_is_refused(tmp_path, w, h, refused_as):
+    p = save(tmp_path, "strip.png", noise(h, w))
+    if refused_as is None:
+        assert load_image(p).width == w and load_image(p).height == h
+    else:
+        msg = refused(p, "longer than wide")
+        assert f"{w}x{h}, {refused_as}" in msg and "up to 10:1" in msg
+
+
+def test_a_wav_file_is_not_called_a_video(tmp_path):
+    # RIFF is AVI's container and WAV's: only an AVI is a video.
+    p = _written(tmp_path / "sound.jpg", b"RIFF" + struct.pack("<I", 200) + b"WAVEfmt " + bytes(200))
+    msg = refused(p, "not an image")
+    assert "video" not in msg
+
+
+@pytest.mark.parametrize(
+    ("values", "mode", "expected"),
+    [
+        ([0, 128, 255], "I", [0, 128, 255]),  # 32-bit integers holding 8-bit values keep them
+        ([0, 256, 65535], "I", [0, 1, 255]),  # past 255: a 16-bit range
+        ([0, 100, 255], "I;16", [0, 0, 1]),  # a dark 16-bit photo stays dark
+        ([0.0, 128.0, 255.0], "F", [0, 128, 255]),  # floats past 1: an 8-bit range
+    ],
+)
+def test_integer_and_float_images_map_their_range_to_8_bits(tmp_path, values, mode, expected):
+    dtype = {"I": np.int32, "I;16": np.uint16, "F": np.float32}[mode]
+    arr = np.repeat(np.repeat(np.array(values, dtype)[None, :], 150, 0), 50, 1)
+    p = tmp_path / "range.tif"
+    Image.fromarray(arr).save(p)
+    assert Image.open(p).mode.startswith(mode.split(";")[0])
+    rgb = load_image(p).rgb
+    assert [int(rgb[0, 50 * i + 25, 0]) for i in range(len(values))] == expected
+
+
+def test_a_file_of_several_images_measures_the_first_and_says_so(tmp_path):
+    frames = [Image.fromarray(noise(200, 200)) for _ in range(3)]
+    p = tmp_path / "three.gif"
+    frames[0].save(p, save_all=True, append_images=frames[1:])
+    im = load_image(p)
+    assert im.notes == ("the file holds 3 images (GIF); only the first was measured",)
+    assert load_image(save(tmp_path, "one.gif", noise(200, 200))).notes == ()

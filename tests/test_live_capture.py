@@ -92,6 +92,25 @@ def test_a_tilt_is_compared_like_with_like(methods: list[str], expected: str) ->
     assert any("like with like" in w for w in out.warnings)
 
 
+def test_frames_that_agree_on_the_method_give_no_note() -> None:
+    m, note = combine_metric(
+        "pelvic_tilt_deg", [analysis(0.5, 1.0 + 0.1 * i).metrics["pelvic_tilt_deg"] for i in range(4)], 3
+    )
+    assert note is None and m.method == "silhouette" and m.value == pytest.approx(1.15)
+    assert not any("like with like" in w for w in combine([analysis(0.5, 1.0)] * 4).warnings)
+
+
+def test_shoulders_vs_hips_is_missing_when_the_hips_are() -> None:
+    frames = [analysis(2.0, 0.5) for _ in range(4)]
+    for f in frames[1:]:
+        f.metrics["pelvic_tilt_deg"] = Metric.missing("deg", "hips hidden")
+    out = combine(frames)  # the pelvis measured in 1 frame of 4, fewer than 3
+    assert out.metrics["shoulder_tilt_deg"].value == pytest.approx(2.0)
+    assert out.metrics["pelvic_tilt_deg"].value is None
+    d = out.metrics["shoulder_pelvis_tilt_deg"]
+    assert d.value is None and "fewer than 3" in (d.reason or "")
+
+
 def test_shoulders_vs_hips_is_the_difference_of_the_headlines() -> None:
     out = combine([analysis(2.0 + 0.1 * i, 0.5 - 0.1 * i) for i in range(5)])
     sh, pv, d = (out.metrics[n] for n in ("shoulder_tilt_deg", "pelvic_tilt_deg", "shoulder_pelvis_tilt_deg"))
@@ -150,6 +169,12 @@ def test_sharpness_prefers_the_sharp_frame() -> None:
     assert sharpness(rgb) > 3 * sharpness(blurred)
     h, w = rgb.shape[:2]
     assert sharpness(rgb, (w * 0.25, h * 0.1, w * 0.75, h * 0.9)) > 0
+    # Only the box is judged: the photo sharp on its left half, blurred on its right.
+    half = rgb.copy()
+    half[:, w // 2 :] = blurred[:, w // 2 :]
+    left, right = sharpness(half, (0, 0, w // 2 - 8, h)), sharpness(half, (w // 2 + 8, 0, w, h))
+    assert left > 3 * right
+    assert sharpness(half, (float("nan"), 0, w, h)) == sharpness(half)  # a box not known: the whole frame
 
 
 # --- real video ---------------------------------------------------------------------------------

@@ -418,3 +418,28 @@ def test_capture_lines_are_its_headline_metrics_and_warnings() -> None:
     ]
     assert cap.lines() == [cap.headline()] + cap.metric_lines() + [f"Warning: {w}" for w in m.warnings]
     assert cap.headline().startswith("Capture at 0.1-2.0 s: 4 of 20 measurable frames (20 seen) analysed as photos")
+
+
+@pytest.mark.parametrize(("tilt", "side"), [(4.0, "Left"), (-4.0, "Right")])
+def test_an_alert_is_raised_whichever_side_is_higher(tilt: float, side: str) -> None:
+    rule = AlertRule("shoulder_tilt_deg", 3.0, 2.0)
+    recs = records(lambda i: [person(tilt)], 30, fps=10.0, config=LiveConfig(alerts=(rule,)))
+    raised = [e for r in recs for e in r.events if e.startswith("ALERT")]
+    assert raised == [f"ALERT at 2.0 s: Shoulders above 3° for 2 s (Shoulders: {side} shoulder higher by 4°)"]
+
+
+def test_a_gap_in_the_frames_longer_than_the_grace_restarts_the_alert_clock() -> None:
+    # No frame at all for 3 s (the camera stalled): the metric was not seen above the limit then.
+    rule = AlertRule("shoulder_tilt_deg", 3.0, 2.0)
+    s = LiveSession(FakeDetector(lambda i: [person(4.0)]), LiveConfig(alerts=(rule,), alert_grace_s=0.5))
+    times = [0.1 * i for i in range(15)] + [4.5 + 0.1 * i for i in range(30)]
+    active = {round(t, 1): s.process(FRAME, t).alerts[0].active for t in times}
+    assert not active[1.4] and not active[4.5] and not active[6.4] and active[6.5]
+
+
+def test_a_person_far_from_the_last_one_is_not_smoothed_into_them() -> None:
+    # Another person (or the same one found anew) a third of the frame away: the landmarks jump there at once.
+    recs = records(lambda i: [person(2.0, dx=0.0 if i < 10 else 250.0)], 12, fps=10.0)
+    raw = person(2.0, dx=250.0).xy
+    assert recs[10].landmarks is not None
+    np.testing.assert_allclose(recs[10].landmarks.xy, raw, atol=1e-6)

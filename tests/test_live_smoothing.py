@@ -74,7 +74,32 @@ def test_shape_change_fails() -> None:
         f(0.1, np.zeros(4))
 
 
-@pytest.mark.parametrize("params", [dict(min_cutoff=0), dict(d_cutoff=-1), dict(beta=-0.1)])
+@pytest.mark.parametrize(("min_cutoff", "beta"), [(1.0, 0.0), (1.0, 0.1), (0.5, 0.3), (2.0, 0.02)])
+def test_the_lag_on_a_ramp_is_the_speed_over_two_pi_times_the_cutoff(min_cutoff: float, beta: float) -> None:
+    # A first-order low-pass lags a ramp of speed v by L = v / (2 pi f_c) once settled. The one-euro
+    # cutoff is f_c = min_cutoff + beta |dx|, dx the speed from the last output to the new sample:
+    # v + L / dt once settled.
+    v, dt = 60.0, 1 / 30  # units per second, 30 frames per second
+    ramp = np.arange(300) * v * dt
+    out = run(OneEuroFilter(OneEuroParams(min_cutoff=min_cutoff, beta=beta)), ramp)
+    lag = ramp[-1] - out[-1]
+    assert lag == pytest.approx(v / (2 * np.pi * (min_cutoff + beta * (v + lag / dt))), rel=1e-3)
+    if beta == 0:
+        assert lag == pytest.approx(v / (2 * np.pi * min_cutoff), rel=1e-3)
+
+
+def test_an_element_restarted_after_nan_is_filtered_as_a_new_one() -> None:
+    params = OneEuroParams(min_cutoff=0.5, beta=0.3)
+    f, new = OneEuroFilter(params), OneEuroFilter(params)
+    f(0.0, [1.0, 1.0])
+    f(0.1, [np.nan, 2.0])
+    xs = [5.0, 9.0, 8.0, 12.0]
+    for i, x in enumerate(xs):
+        t = 0.2 + 0.1 * i
+        assert f(t, [x, 2.0])[0] == pytest.approx(float(new(t, x)), abs=1e-12)
+
+
+@pytest.mark.parametrize("params", [dict(min_cutoff=0), dict(d_cutoff=-1), dict(d_cutoff=0), dict(beta=-0.1)])
 def test_bad_params_fail(params: dict) -> None:
     with pytest.raises(ValueError):
         OneEuroParams(**params)
@@ -83,3 +108,6 @@ def test_bad_params_fail(params: dict) -> None:
 def test_smoothing_factor_in_unit_interval() -> None:
     a = smoothing_factor(np.array([0.1, 1.0, 100.0]), 1 / 30)
     assert np.all((a > 0) & (a <= 1)) and np.all(np.diff(a) > 0)
+    # alpha = 1 / (1 + tau / dt) with tau = 1 / (2 pi f): a half when tau is dt, all of the sample for a fast cutoff.
+    assert smoothing_factor(1 / (2 * np.pi), 1.0) == pytest.approx(0.5)
+    assert smoothing_factor(1e9, 1 / 30) == pytest.approx(1.0)

@@ -177,6 +177,36 @@ def test_sources_expand_folders_lists_and_uris(tmp_path):
     assert is_uri("gs://b/x.jpg") and is_uri("file:///x") and not is_uri("C:\\x.jpg") and not is_uri("photos/a.jpg")
 
 
+def test_a_uri_is_read_whole_or_refused_with_the_files_messages(tmp_path):
+    from posture.sources import read_uri
+
+    (tmp_path / "a.bin").write_bytes(b"x" * 3_000_000)
+    (tmp_path / "folder").mkdir()
+    uri = tmp_path.as_uri()
+    assert read_uri(f"{uri}/a.bin") == b"x" * 3_000_000
+    assert read_uri(f"{uri}/a.bin", max_bytes=3_000_000) == b"x" * 3_000_000  # the limit itself is allowed
+    for name, kw, message in [
+        ("none.jpg", {}, "none.jpg: no such file$"),
+        ("folder", {}, "folder: is a folder; give a file$"),
+        (
+            "a.bin",
+            {"max_bytes": 2_999_999, "what": "photo"},
+            r"a.bin: the file is too large for a photo \(3 MB; at most 3 MB\)$",
+        ),
+    ]:
+        with pytest.raises(InputError, match=message):
+            read_uri(f"{uri}/{name}", **kw)
+
+
+def test_a_photo_found_below_a_uri_folder_keeps_the_folder_as_its_root(tmp_path):
+    root, _ = _photos(tmp_path)
+    folder, file = root.as_uri(), (root / "standing.png").as_uri()
+    found = expand_sources([folder, (tmp_path / "other.png").as_uri()])
+    assert found.photos[-1] == ((tmp_path / "other.png").as_uri(), None)  # named itself: no root
+    assert {r for _, r in found.photos[:-1]} == {folder}
+    assert expand_sources([file]).photos == ((file, None),)
+
+
 @pytest.mark.parametrize(
     "text, message", [("@other.txt\n", "lists another list"), (None, "cannot read the list")], ids=["nested", "missing"]
 )
@@ -205,6 +235,8 @@ def test_an_output_with_files_needs_resume_and_a_file_is_refused(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(OutputError, match="is a file"):
         ParquetDataset.open(str(tmp_path / "f"), resume=True)
+    deep = tmp_path / "new" / "run" / "out"  # its folders are made
+    assert ParquetDataset.open(str(deep)).done == frozenset() and deep.is_dir()
 
 
 @pytest.mark.slow

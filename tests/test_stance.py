@@ -154,6 +154,26 @@ def test_a_stance_is_uneven_only_past_a_limit(shortfall, lift, uneven):
     assert (s.warning() is None) == (uneven is None)
 
 
+def test_the_json_decides_on_the_measures_it_shows():
+    # 0.1004 is shown as 0.1: at the limit, not past it, so the JSON says even.
+    assert Stance(0.1004, "left", 0.1004, "right").to_dict() == {
+        "shortfall": 0.1,
+        "shorter": "left",
+        "lift": 0.1,
+        "higher": "right",
+        "uneven": None,
+    }
+
+
+def test_legs_of_no_length_say_nothing():
+    # Every leg landmark on one pixel (a degenerate detection): no shortfall or lift, not a division by zero.
+    lm = person()
+    xy = lm.xy.copy()
+    for leg in (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE):
+        xy[leg] = (300.0, 600.0)
+    assert compare_legs(lm, xy, 0.5) is None
+
+
 def test_the_roll_is_removed_before_comparing_the_feet():
     """A foot that looks lifted only because the camera rolled: the levelled points decide."""
     lm = rotated(person(move={L.LEFT_ANKLE: (200, 0), L.RIGHT_ANKLE: (-200, 0)}), 12.0)  # feet wide apart

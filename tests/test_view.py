@@ -96,10 +96,18 @@ def test_turn_uncertainty_of_a_shift_includes_its_foreshortening(name):
 
 def test_unknown_turn_adds_nothing_and_unestimated_stays_unestimated():
     assert turn_uncertainty("shoulder_tilt_deg", 3.0, None) == 0.0
+    assert turn_uncertainty("shoulder_tilt_deg", 3.0, math.nan) == 0.0
     assert with_turn(None, "shoulder_tilt_deg", 3.0, 30.0) is None
     assert with_turn(0.5, "shoulder_tilt_deg", 3.0, None) == 0.5
     u = with_turn(0.5, "shoulder_tilt_deg", 3.0, 20.0)
     assert u == pytest.approx(math.hypot(0.5, turn_uncertainty("shoulder_tilt_deg", 3.0, 20.0)))
+
+
+@pytest.mark.parametrize("name", METRIC_NAMES)
+def test_turn_uncertainty_stays_finite_side_on_and_zero_for_a_negative_turn(name):
+    # The turn is clamped to [0, 89] degrees: side-on reads as 89 (tan 90 is infinite), below 0 as 0.
+    assert turn_uncertainty(name, 5.0, 90.0) == turn_uncertainty(name, 5.0, 89.0) < 1e4
+    assert turn_uncertainty(name, 5.0, -3.0) == turn_uncertainty(name, 5.0, 0.0) == 0.0
 
 
 def test_widen_touches_only_measured_metrics():
@@ -114,6 +122,7 @@ def test_widen_touches_only_measured_metrics():
     [
         ("front", None, True, "facing the camera"),
         ("front", 0.3, True, "facing the camera"),
+        ("front", 0.6, True, "facing the camera, turned 1° from square: uncertainty widened for the turn"),
         ("back", 18.2, True, "facing away from the camera, turned 18° from square: uncertainty widened for the turn"),
         (
             "front",
