@@ -135,6 +135,19 @@ def _point(page: object, name: str) -> tuple[float, float]:
     return float(node.get_attribute("cx")), float(node.get_attribute("cy"))
 
 
+def _drag(point: object, dy: float) -> dict:
+    """Drag an overlay point (a locator) ``dy`` screen pixels down; the ``/api/remeasure`` answer it caused."""
+    page = point.page  # type: ignore[attr-defined]
+    box = point.bounding_box()  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, y + dy, steps=10)
+        page.mouse.up()
+    return resp.value.json()
+
+
 def test_upload_a_photo_and_read_every_metric_as_the_terminal_words_it(page: object) -> None:
     from posture import wording
     from posture.result import PostureMeasurement
@@ -177,16 +190,7 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     ] == "silhouette"
     left, right = ("shoulders.left", "shoulders.right") if outline else ("left_shoulder", "right_shoulder")
     before_l, before_r = _point(page, left), _point(page, right)
-    node = page.locator(f".result [data-point='{right}'].point").last  # type: ignore[attr-defined]
-    box = node.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:  # type: ignore[attr-defined]
-        page.mouse.move(x, y)  # type: ignore[attr-defined]
-        page.mouse.down()  # type: ignore[attr-defined]
-        page.mouse.move(x, y - 15, steps=5)  # type: ignore[attr-defined]
-        page.mouse.move(x, y - 30, steps=5)  # type: ignore[attr-defined]
-        page.mouse.up()  # type: ignore[attr-defined]
-    corrected = resp.value.json()
+    corrected = _drag(page.locator(f".result [data-point='{right}'].point").last, -30)  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
     after_l, after_r = _point(page, left), _point(page, right)
     assert after_l == before_l and after_r[1] < before_r[1] - 20  # only the dragged point moved, upwards
@@ -209,13 +213,7 @@ def test_dragging_a_shoulder_point_changes_the_shoulder_tilt_by_the_expected_amo
     page.click(".result .zoom")  # type: ignore[attr-defined]
     zoomed = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
     assert zoomed < scale / 1.5
-    box = page.locator(f".result [data-point='{right}'].point").last.bounding_box()  # type: ignore[attr-defined]
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")):  # type: ignore[attr-defined]
-        page.mouse.move(x, y)  # type: ignore[attr-defined]
-        page.mouse.down()  # type: ignore[attr-defined]
-        page.mouse.move(x, y + 30, steps=5)  # type: ignore[attr-defined]
-        page.mouse.up()  # type: ignore[attr-defined]
+    _drag(page.locator(f".result [data-point='{right}'].point").last, 30)  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
     assert _point(page, right)[1] - before_r[1] == pytest.approx(30 * zoomed, abs=2 * zoomed)
 
@@ -244,14 +242,7 @@ def test_dragging_a_sticker_changes_the_sticker_tilt_by_the_expected_amount(page
     left, right = "shoulders_sticker.left", "shoulders_sticker.right"
     assert _point(page, right) == pytest.approx(m["markers"]["shoulders"]["right"]["xy_px"], abs=0.01)
     before_l, before_r = _point(page, left), _point(page, right)
-    box = page.locator(f".result [data-point='{right}'].point").last.bounding_box()  # type: ignore[attr-defined]
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")) as resp:  # type: ignore[attr-defined]
-        page.mouse.move(x, y)  # type: ignore[attr-defined]
-        page.mouse.down()  # type: ignore[attr-defined]
-        page.mouse.move(x, y - 20, steps=5)  # type: ignore[attr-defined]
-        page.mouse.up()  # type: ignore[attr-defined]
-    corrected = resp.value.json()
+    corrected = _drag(page.locator(f".result [data-point='{right}'].point").last, -20)  # type: ignore[attr-defined]
     sync_api.expect(page.locator(".result .status").last).to_have_text("Measured; points corrected by hand.")  # type: ignore[attr-defined]
     after_r = _point(page, right)
     scale = m["source"]["width"] / page.locator(".result .overlay").last.bounding_box()["width"]  # type: ignore[attr-defined]
@@ -314,13 +305,7 @@ def test_a_correction_after_saving_is_not_shown_as_saved_and_is_not_lost_silentl
     form.locator("button[type=submit]").click()
     sync_api.expect(saved).to_have_text(__import__("re").compile(r"Saved as #\d+\."))
     first = int(saved.inner_text().split("#")[1].rstrip("."))
-    box = card.locator("[data-point='left_hip'].point").bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with page.expect_response(lambda r: r.url.endswith("/api/remeasure")):  # type: ignore[attr-defined]
-        page.mouse.move(x, y)  # type: ignore[attr-defined]
-        page.mouse.down()  # type: ignore[attr-defined]
-        page.mouse.move(x, y + 20, steps=5)  # type: ignore[attr-defined]
-        page.mouse.up()  # type: ignore[attr-defined]
+    _drag(card.locator("[data-point='left_hip'].point"), 20)
     sync_api.expect(card.locator(".status")).to_have_text("Measured; points corrected by hand.")
     sync_api.expect(saved).to_have_text("")  # "Saved as #N" was said of the measurement before the correction
     form.locator("button[type=submit]").click()

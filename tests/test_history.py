@@ -22,6 +22,7 @@ from posture.charts import plot_history
 from posture.errors import EXIT_HISTORY, HistoryError, MeasurementNotFound
 from posture.history import History, StoredMeasurement, resolve_measurement_ref, thumbnail_jpeg
 from posture.history_table import format_table
+from posture.result import PostureMeasurement
 
 
 @pytest.fixture
@@ -287,17 +288,17 @@ def test_plot_history_bands_a_series_with_a_single_pass_by_a_single_pass_mdc(db:
     assert band in fig.axes[0].get_legend().get_texts()[0].get_text()
 
 
+def _shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str) -> PostureMeasurement:
+    """A saved-like measurement whose shoulder tilt reads ``value`` by ``method`` (``landmark`` on the joints)."""
+    m = sample_measurement(seed, taken_at=taken_at)
+    tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
+    return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
+
+
 def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
-    from dataclasses import replace
-
-    def shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str):
-        m = sample_measurement(seed, taken_at=taken_at)
-        tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
-        return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
-
     with History.open(db) as h:
-        h.save(shoulder(1, "silhouette", 4.0, 2.5, "2024-01-01T08:00:00"))
-        h.save(shoulder(2, "landmarks", 2.6, 2.6, "2024-02-01T08:00:00"))
+        h.save(_shoulder(1, "silhouette", 4.0, 2.5, "2024-01-01T08:00:00"))
+        h.save(_shoulder(2, "landmarks", 2.6, 2.6, "2024-02-01T08:00:00"))
         entries = h.list()
     (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
     assert "compared on the joint landmarks" in ax.get_title()
@@ -306,17 +307,10 @@ def test_plot_history_keeps_a_trend_on_one_method(db: Path) -> None:
 
 
 def test_plot_history_draws_a_value_corrected_by_hand_as_corrected_with_its_own_marker(db: Path) -> None:
-    from dataclasses import replace
-
-    def shoulder(seed: int, method: str, value: float, landmark: float, taken_at: str):
-        m = sample_measurement(seed, taken_at=taken_at)
-        tilt = replace(m.metrics["shoulder_tilt_deg"], value=value, method=method, landmark_value=landmark)
-        return replace(m, metrics={**m.metrics, "shoulder_tilt_deg": tilt})
-
     with History.open(db) as h:
-        h.save(shoulder(1, "manual", -8.0, 4.0, "2024-01-01T08:00:00"))
-        h.save(shoulder(2, "silhouette", 3.0, 2.0, "2024-02-01T08:00:00"))
-        h.save(shoulder(3, "landmarks", 2.6, 2.6, "2024-03-01T08:00:00"))
+        h.save(_shoulder(1, "manual", -8.0, 4.0, "2024-01-01T08:00:00"))
+        h.save(_shoulder(2, "silhouette", 3.0, 2.0, "2024-02-01T08:00:00"))
+        h.save(_shoulder(3, "landmarks", 2.6, 2.6, "2024-03-01T08:00:00"))
         entries = h.list()
     (ax,) = plot_history(entries, ["shoulder_tilt_deg"]).axes
     assert list(ax.lines[0].get_ydata()) == [-8.0, 2.0, 2.6]  # the corrected value, not the landmarks' 4.0
